@@ -1,0 +1,69 @@
+"""Exceptions raised by ctg-analysis.
+
+Every error a user can cause derives from :class:`CtgError`; its message is French, names the file, the
+column or row and what was expected, and is meant to be printed as is (the CLI does so and exits with
+code 2, without a traceback).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "CtgError",
+    "SourceFileError",
+    "UnrecognisedFileError",
+    "WrongDatasetError",
+    "MissingColumnError",
+    "GeographyError",
+    "TerritoryError",
+    "did_you_mean",
+]
+
+
+class CtgError(Exception):
+    """Base class of every error ctg-analysis reports to its users."""
+
+
+class SourceFileError(CtgError):
+    """A source file cannot be read, or its content is not what its layout promises."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path} : {problem}")
+
+
+class UnrecognisedFileError(SourceFileError):
+    """The file is readable but matches no official layout ctg-analysis knows."""
+
+
+class WrongDatasetError(SourceFileError):
+    """The file is one dataset where another one was expected."""
+
+
+class MissingColumnError(SourceFileError):
+    """A column the dataset's layout requires is absent."""
+
+
+class GeographyError(CtgError):
+    """A code is unknown, or a conversion between COG years is impossible."""
+
+
+class TerritoryError(CtgError):
+    """The territories file is invalid."""
+
+
+def did_you_mean(value: str, choices: Iterable[str], n: int = 3) -> str:
+    """Return a French "did you mean" suffix for a misspelled value, or an empty string.
+
+    Examples
+    --------
+    >>> did_you_mean("Ecouen", ["Écouen", "Ézanville"])
+    " (vouliez-vous dire : 'Écouen' ?)"
+    """
+    matches = difflib.get_close_matches(value, list(choices), n=n, cutoff=0.6)
+    if not matches:
+        return ""
+    return " (vouliez-vous dire : " + ", ".join(repr(m) for m in matches) + " ?)"

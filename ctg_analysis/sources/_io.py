@@ -1,0 +1,270 @@
+"""Low-level reading of published files: bytes → text → raw string grids, whatever the container.
+
+Nothing here knows about datasets; it turns a CSV (any usual encoding and separator), a CSV or workbook
+inside a zip, or an XLS/XLSX workbook with title rows into :class:`RawSheet` objects whose cells are kept
+as published. Number parsing and code repair live here too, because every reader needs them.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ctg_analysis.errors import SourceFileError
+
+log = logging.getLogger(__name__)
+
+DATA_SUFFIXES = {".csv", ".txt", ".zip", ".xls", ".xlsx", ".xlsm"}
+_SEPARATORS = (";", ",", "\t", "|")
+_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+# Cells that mean "secret" or "not available" in INSEE and CNAF files: never zero.
+_MISSING_MARKERS = {"", "s", "nd", "n.d.", "nc", "na", "nan", "null", "-", "///", "x"}
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]")
+
+
+@dataclass
+class RawSheet:
+    """One grid of cells as published: a CSV, a zip member or a workbook sheet.
+
+    Attributes
+    ----------
+    path
+        The file on disk.
+    part
+        The zip member or the sheet name, ``None`` for a plain CSV.
+    frame
+        The cells under the header row, one column per header cell, values as published (``str`` for
+        text files; ``str`` or ``float`` for workbooks).
+    titles
+        Text of the title rows above the header (for the vintage, the source, the geography).
+    encoding
+        The text encoding used, for text files.
+    """
+
+    path: Path
+    part: str | None
+    frame: pd.DataFrame
+    titles: list[str] = field(default_factory=list)
+    encoding: str | None = None
+
+    @property
+    def where(self) -> str:
+        """The file, and the part in it, for messages."""
+        return f"{self.path}" + (f" [{self.part}]" if self.part else "")
+
+    @property
+    def columns(self) -> list[str]:
+        return [str(c) for c in self.frame.columns]
+
+
+def read_sheets(path: Path) -> list[RawSheet]:
+    """Read every grid of a published file.
+
+    Parameters
+    ----------
+    path
+        A ``.csv``/``.txt``, ``.zip`` (each data member read) or ``.xls``/``.xlsx`` file.
+
+    Raises
+    ------
+    SourceFileError
+        The file is empty, cannot be opened, or is not text in a known encoding.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SourceFileError(path, f"lecture impossible ({exc.strerror or exc})") from exc
+    if not raw.strip():
+        raise SourceFileError(path, "le fichier est vide")
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
+        return _read_zip(path, raw)
+    if suffix in {".xls", ".xlsx", ".xlsm"}:
+        return _read_workbook(path, raw, part_prefix=None)
+    return [_read_text(path, raw, part=None)]
+
+
+def _read_zip(path: Path, raw: bytes) -> list[RawSheet]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except zipfile.BadZipFile as exc:
+        raise SourceFileError(path, "archive zip illisible ou tronquée") from exc
+    sheets: list[RawSheet] = []
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir() and Path(m.filename).suffix.lower() in DATA_SUFFIXES - {".zip"}]
+        if not members:
+            raise SourceFileError(path, "l'archive zip ne contient aucun fichier CSV, XLS ou XLSX")
+        for member in members:
+            content = archive.read(member)
+            if not content.strip():
+                raise SourceFileError(path, f"le fichier {member.filename} de l'archive est vide")
+            if Path(member.filename).suffix.lower() in {".xls", ".xlsx", ".xlsm"}:
+                sheets += _read_workbook(path, content, part_prefix=member.filename)
+            else:
+                sheets.append(_read_text(path, content, part=member.filename))
+    return sheets
+
+
+def _decode(path: Path, raw: bytes) -> tuple[str, str]:
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:4096]:
+        raise SourceFileError(path, "encodage non pris en charge (UTF-16 ou fichier binaire) : attendu UTF-8 ou Windows-1252")
+    try:
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # Excel's "CSV (séparateur : point-virgule)" export on French Windows writes cp1252.
+    text = raw.decode("cp1252", errors="strict") if _is_cp1252(raw) else None
+    if text is None:
+        raise SourceFileError(path, "encodage non reconnu : attendu UTF-8 ou Windows-1252")
+    log.warning("%s : encodage Windows-1252 (et non UTF-8), lu comme tel", path)
+    return text, "cp1252"
+
+
+def _is_cp1252(raw: bytes) -> bool:
+    try:
+        raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _read_text(path: Path, raw: bytes, part: str | None) -> RawSheet:
+    text, encoding = _decode(path, raw)
+    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
+    sep = max(_SEPARATORS, key=first_line.count)
+    if first_line.count(sep) == 0:
+        where = f"{path}" + (f" [{part}]" if part else "")
+        raise SourceFileError(
+            where,
+            "une seule colonne dans l'en-tête : séparateur non reconnu (attendu « ; », « , » ou tabulation)",
+        )
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False, quotechar='"'
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise SourceFileError(path, f"CSV mal formé : {exc}") from exc
+    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    # Trailing separators (Excel exports) produce unnamed empty columns.
+    empty = [c for c in frame.columns if c.startswith("Unnamed:") or c == ""]
+    frame = frame.drop(columns=empty)
+    return RawSheet(path, part, frame, encoding=encoding)
+
+
+def _read_workbook(path: Path, raw: bytes, part_prefix: str | None) -> list[RawSheet]:
+    try:
+        # calamine reads .xls and .xlsx alike, and does not trust the (often wrong) sheet dimensions
+        # that make openpyxl's read-only mode see a single row in INSEE workbooks.
+        book = pd.read_excel(io.BytesIO(raw), sheet_name=None, header=None, engine="calamine", dtype=object)
+    except Exception as exc:  # calamine raises its own types for corrupt workbooks
+        raise SourceFileError(path, f"classeur Excel illisible ({type(exc).__name__}: {exc})") from exc
+    sheets = []
+    for name, grid in book.items():
+        part = f"{part_prefix}:{name}" if part_prefix else str(name)
+        sheet = _split_header(path, part, grid)
+        if sheet is not None:
+            sheets.append(sheet)
+    return sheets
+
+
+def _split_header(path: Path, part: str, grid: pd.DataFrame) -> RawSheet | None:
+    """Find the header row under the title rows of an INSEE-style sheet."""
+    grid = grid.dropna(how="all", axis=1)
+    if grid.empty or len(grid) < 2:
+        return None
+    head = grid.head(25)
+    filled = head.notna().sum(axis=1)
+    wide = filled >= max(2, int(0.6 * filled.max()))
+    candidates = [i for i in range(len(head)) if wide.iloc[i]]
+    header_at = None
+    for i in candidates:
+        cells = [str(v).strip() for v in head.iloc[i].dropna()]
+        if sum(bool(_IDENTIFIER.match(c)) for c in cells) >= 0.8 * len(cells):
+            header_at = i
+            break
+    if header_at is None:
+        for i in candidates:
+            below = head.iloc[i + 1] if i + 1 < len(head) else pd.Series(dtype=object)
+            if any(isinstance(v, (int, float, np.number)) and not pd.isna(v) for v in below):
+                header_at = i
+                break
+    if header_at is None:
+        return None
+    header = [str(v).strip() if not pd.isna(v) else f"_col{j}" for j, v in enumerate(grid.iloc[header_at])]
+    titles = [" ".join(str(v) for v in grid.iloc[i].dropna()) for i in range(header_at)]
+    frame = grid.iloc[header_at + 1 :].dropna(how="all")
+    frame.columns = header
+    frame = frame.reset_index(drop=True)
+    return RawSheet(path, part, frame, titles=titles)
+
+
+def to_number(values: pd.Series, *, where: str, column: str) -> pd.Series:
+    """Parse published numbers into floats; secret or missing markers become NaN, never zero.
+
+    Handles the decimal comma (Filosofi), spaces, no-break and narrow no-break spaces as thousands
+    separators (CNAF 2016–2017), and blanks or ``s`` for secret values.
+
+    Raises
+    ------
+    SourceFileError
+        A cell is neither a number nor a missing marker; the message gives the column, row and value.
+
+    Examples
+    --------
+    >>> to_number(pd.Series(["1\u202f919", "542,7", "", "s"]), where="f.csv", column="A").tolist()
+    [1919.0, 542.7, nan, nan]
+    """
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return values.astype("float64")
+    text = values.astype("string").str.strip()
+    cleaned = text.str.replace(_SPACES, "", regex=True).str.replace(",", ".", regex=False)
+    missing = cleaned.isna() | cleaned.str.lower().isin(_MISSING_MARKERS)
+    numbers = pd.to_numeric(cleaned.mask(missing), errors="coerce")
+    bad = numbers.isna() & ~missing
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise SourceFileError(
+            where,
+            f"colonne {column}, ligne de données {row + 1} : valeur {values.iloc[row]!r} non numérique "
+            f"(attendu un nombre, vide ou « s » pour le secret statistique)",
+        )
+    return numbers.astype("float64")
+
+
+def normalise_codes(values: pd.Series, *, width: int, where: str, column: str) -> tuple[pd.Series, int]:
+    """Return geographic codes as strings of ``width`` characters, and how many were repaired.
+
+    Codes that lost their leading zero (stored as numbers: ``1001`` or ``1001.0``) are padded when that is
+    unambiguous, i.e. when exactly one character is missing and the code is all digits.
+
+    Raises
+    ------
+    SourceFileError
+        A code is empty or cannot be repaired.
+
+    Examples
+    --------
+    >>> normalise_codes(pd.Series(["1001", "2A004", "95205"]), width=5, where="f", column="CODGEO")[0].tolist()
+    ['01001', '2A004', '95205']
+    """
+    codes = values.astype("string").str.strip().str.replace(r"\.0$", "", regex=True).str.upper()
+    short = codes.str.len().eq(width - 1) & codes.str.fullmatch(r"\d+")
+    repaired = int(short.sum())
+    codes = codes.mask(short, "0" + codes)
+    bad = codes.isna() | codes.str.len().ne(width)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise SourceFileError(
+            where,
+            f"colonne {column}, ligne de données {row + 1} : code {values.iloc[row]!r} invalide "
+            f"(attendu un code de {width} caractères, par exemple « 01001 » ou « 2A004 »)",
+        )
+    return codes.astype("string"), repaired

@@ -1,0 +1,149 @@
+"""Shared machinery of the dataset readers: the reader registry entry and the layout helpers."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ctg_analysis.errors import MissingColumnError, SourceFileError
+from ctg_analysis.sources._io import RawSheet, normalise_codes, to_number
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What a reader makes of one sheet: a canonical frame and its metadata (no file identity yet)."""
+
+    dataset: str
+    level: str
+    vintage: int | None
+    cog_year: int | None
+    cog_year_from: str
+    source: str
+    data: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A dataset reader: how to recognise a sheet of the dataset and how to read it."""
+
+    dataset: str
+    matches: Callable[[RawSheet], bool]
+    read: Callable[[RawSheet], list[Parsed]]
+
+
+def full_year(two_digits: str | int) -> int:
+    """Four-digit year of a two-digit census or file suffix (``68`` → 1968, ``22`` → 2022)."""
+    yy = int(two_digits)
+    return 1900 + yy if yy >= 60 else 2000 + yy
+
+
+def plain(text: str) -> str:
+    """Lower-case text without accents, for matching sheet names and French headers."""
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
+
+
+def any_column(sheet: RawSheet, pattern: str) -> bool:
+    """Whether a column name matches ``pattern`` entirely."""
+    regex = re.compile(pattern)
+    return any(regex.fullmatch(c) for c in sheet.columns)
+
+
+def has_columns(sheet: RawSheet, names: Iterable[str]) -> bool:
+    """Whether all ``names`` are columns (case-insensitive)."""
+    upper = {c.upper() for c in sheet.columns}
+    return all(n.upper() in upper for n in names)
+
+
+def column(sheet: RawSheet, name: str, *, dataset: str, meaning: str) -> pd.Series:
+    """The column ``name`` (case-insensitive), or a :class:`MissingColumnError` naming it."""
+    for c in sheet.frame.columns:
+        if str(c).upper() == name.upper():
+            return sheet.frame[c]
+    raise MissingColumnError(
+        sheet.where, f"colonne {name} ({meaning}) absente : attendue dans un fichier « {dataset} »"
+    )
+
+
+def codes(sheet: RawSheet, name: str, *, width: int, dataset: str, meaning: str) -> pd.Series:
+    """Codes of column ``name`` as ``width``-character strings, repairing lost leading zeros with a warning."""
+    values, repaired = normalise_codes(
+        column(sheet, name, dataset=dataset, meaning=meaning), width=width, where=sheet.where, column=name
+    )
+    if repaired:
+        log.warning(
+            "%s : %d codes de la colonne %s avaient perdu leur zéro initial (stockés comme nombres) ; réparés",
+            sheet.where,
+            repaired,
+            name,
+        )
+    return values
+
+
+def numbers(sheet: RawSheet, name: str) -> pd.Series:
+    """Parsed numbers of column ``name`` (NaN for secret or missing cells)."""
+    return to_number(sheet.frame[name], where=sheet.where, column=name)
+
+
+def check_unique(frame: pd.DataFrame, keys: list[str], where: str) -> None:
+    """Refuse duplicated rows (the same code and period twice)."""
+    duplicated = frame.duplicated(keys, keep=False)
+    if duplicated.any():
+        first = frame.loc[duplicated, keys].iloc[0]
+        described = ", ".join(f"{k}={first[k]!r}" for k in keys)
+        raise SourceFileError(
+            where,
+            f"{int(duplicated.sum())} lignes en double ({described} apparaît plusieurs fois) : "
+            "attendu une ligne par code",
+        )
+
+
+def by_period(
+    sheet: RawSheet, ids: pd.DataFrame, variables: dict[str, tuple[str, int, int | None]]
+) -> pd.DataFrame:
+    """Turn vintage-prefixed columns into one row per unit and period.
+
+    Parameters
+    ----------
+    sheet
+        The sheet the columns come from.
+    ids
+        Identifier and attribute columns, aligned with the sheet's rows.
+    variables
+        Original column → (canonical name, period, start year of a flow or None).
+    """
+    periods = sorted({period for _, period, _ in variables.values()}, reverse=True)
+    parts = []
+    for period in periods:
+        columns = {name: numbers(sheet, original) for original, (name, p, _) in variables.items() if p == period}
+        starts = {start for _, p, start in variables.values() if p == period and start is not None}
+        part = pd.DataFrame({**{c: ids[c] for c in ids.columns}, "period": period, **columns})
+        if starts:
+            part["flow_start"] = float(min(starts))
+        parts.append(part)
+    frame = pd.concat(parts, ignore_index=True)
+    frame["period"] = frame["period"].astype("int64")
+    return frame
+
+
+def year_in_titles(sheet: RawSheet, patterns: Iterable[str]) -> int | None:
+    """The first year captured by one of ``patterns`` in the sheet's title rows."""
+    text = " ".join(sheet.titles)
+    for pattern in patterns:
+        if found := re.search(pattern, text, flags=re.IGNORECASE):
+            return int(found.group(1))
+    return None
+
+
+def year_in_name(sheet: RawSheet) -> int | None:
+    """A four-digit year (1990–2099) in the file or member name."""
+    name = f"{sheet.path.name} {sheet.part or ''}"
+    found = re.findall(r"(?<!\d)(19[9]\d|20\d\d)(?!\d)", name)
+    return int(found[-1]) if found else None

@@ -1,0 +1,56 @@
+"""INSEE état civil: births by the mother's commune of residence (*naissances domiciliées*).
+
+Published as ``base_naissances_YYYY`` (xlsx, sheet ``COM`` under title rows) or ``base-naissances-YYYY``
+(CSV): one ``NAISDyy`` column per year (and ``DECESDyy`` for deaths). Births registered at the
+maternity's commune are a different figure and are not read here.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from ctg_analysis.codes import COMMUNE_WIDTH, fold_arrondissements
+from ctg_analysis.sources._io import RawSheet
+from ctg_analysis.sources._layout import Parsed, Reader, any_column, by_period, check_unique, codes, full_year
+
+__all__ = ["READERS"]
+
+_YEARLY = re.compile(r"^(NAISD|DECESD)(\d{2})$")
+# The births file of year N describes the geography of 1 January N+1.
+_COG_LAG = 1
+
+
+def _matches(sheet: RawSheet) -> bool:
+    return any_column(sheet, r"NAISD\d\d")
+
+
+def _read(sheet: RawSheet) -> list[Parsed]:
+    ids = pd.DataFrame(
+        {"geo": codes(sheet, "CODGEO", width=COMMUNE_WIDTH, dataset="naissances domiciliées", meaning="code commune")}
+    )
+    if "LIBGEO" in sheet.columns:
+        ids["label"] = sheet.frame["LIBGEO"].astype("string")
+    variables = {
+        c: (m.group(1), full_year(m.group(2)), None) for c in sheet.columns if (m := _YEARLY.fullmatch(c))
+    }
+    frame = by_period(sheet, ids, variables)
+    check_unique(frame, ["geo", "period"], sheet.where)
+    numeric = [c for c in frame.columns if c in ("NAISD", "DECESD")]
+    frame = fold_arrondissements(frame, numeric, additive=True)
+    vintage = int(frame["period"].max())
+    return [
+        Parsed(
+            dataset="births",
+            level="commune",
+            vintage=vintage,
+            cog_year=vintage + _COG_LAG,
+            cog_year_from="convention",
+            source=f"Insee, état civil {int(frame['period'].min())}-{vintage}",
+            data=frame,
+        )
+    ]
+
+
+READERS = [Reader("births", _matches, _read)]

@@ -1,0 +1,93 @@
+"""Parquet cache of canonical tables, keyed by the content hash of the source file.
+
+One folder per (file content, reader code) pair: ``<cache>/<sha256>-<readers>/`` holds ``manifest.json``
+and one parquet file per table. The reader part of the key is a hash of the reading code itself, so a
+change in a reader invalidates what it read before. A file that could not be read is cached too (its
+error message), since the same bytes give the same error. Everything is written in a temporary folder
+renamed into place: an interrupted run never leaves a half-written entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from ctg_analysis.sources.tables import SourceTable
+
+log = logging.getLogger(__name__)
+
+__all__ = ["TableCache", "READERS_VERSION"]
+
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def _readers_version() -> str:
+    digest = hashlib.sha256()
+    for module in sorted([*(_PACKAGE / "sources").glob("*.py"), _PACKAGE / "codes.py"]):
+        digest.update(module.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+READERS_VERSION = _readers_version()
+
+
+class TableCache:
+    """Canonical tables of already-read files.
+
+    Parameters
+    ----------
+    folder
+        The cache folder (created on first write). ``None`` disables the cache.
+    """
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = Path(folder) if folder is not None else None
+
+    def _entry(self, sha256: str) -> Path | None:
+        return self.folder / f"{sha256}-{READERS_VERSION}" if self.folder is not None else None
+
+    def get(self, sha256: str) -> tuple[list[SourceTable], str | None] | None:
+        """The cached tables (or cached error message) of a file content, ``None`` on a miss."""
+        entry = self._entry(sha256)
+        if entry is None or not (entry / "manifest.json").is_file():
+            return None
+        try:
+            manifest = json.loads((entry / "manifest.json").read_text(encoding="utf-8"))
+            tables = [
+                SourceTable(**meta, data=pd.read_parquet(entry / f"table-{i}.parquet"))
+                for i, meta in enumerate(manifest["tables"])
+            ]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("cache illisible pour %s (%s) : le fichier source sera relu", entry.name, exc)
+            return None
+        return tables, manifest.get("error")
+
+    def put(self, sha256: str, tables: list[SourceTable], error: str | None = None) -> None:
+        """Store the tables (or the error) of a file content; a cache that cannot be written is skipped."""
+        entry = self._entry(sha256)
+        if entry is None or entry.exists():
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=self.folder))
+        except OSError as exc:
+            log.warning("cache non inscriptible (%s) : %s", self.folder, exc.strerror or exc)
+            return
+        try:
+            for i, table in enumerate(tables):
+                table.data.to_parquet(staging / f"table-{i}.parquet", index=False)
+            manifest = {"tables": [t.metadata() for t in tables], "error": error}
+            (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+            os.replace(staging, entry)
+        except OSError as exc:
+            log.warning("écriture du cache impossible (%s) : %s", entry, exc.strerror or exc)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,119 @@
+"""INSEE census (RP) bases: évolution et structure de la population, couples-familles-ménages,
+emploi-population active, séries historiques; commune (``base-cc``) and IRIS (``base-ic``) levels.
+
+Every vintage present in a file is kept: a 2022 commune base also carries ``P16_`` and ``P11_`` columns,
+which become rows with ``period`` 2016 and 2011. Nothing assumes the gap between vintages.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from ctg_analysis.codes import COMMUNE_WIDTH, IRIS_WIDTH, fold_arrondissements
+from ctg_analysis.sources._io import RawSheet
+from ctg_analysis.sources._layout import (
+    Parsed,
+    Reader,
+    any_column,
+    by_period,
+    check_unique,
+    codes,
+    full_year,
+    has_columns,
+    year_in_titles,
+)
+
+__all__ = ["READERS"]
+
+_PREFIXED = re.compile(r"^([PCD])(\d{2})_(\w+)$")
+_FLOW = re.compile(r"^(NAIS|DECE)(\d{2})(\d{2})$")
+_GEOGRAPHY = (r"g[ée]ographie au (?:\d{2}/\d{2}/)?(\d{4})", r"en vigueur au 1er janvier (\d{4})")
+# RP vintage N is published in the geography of 1 January N+2 (e.g. RP2019 on COG 2021).
+_COG_LAG = 2
+_ATTRIBUTES = {"LIBGEO": "label", "LIBCOM": "label", "LIBIRIS": "label", "TYP_IRIS": "iris_type"}
+
+
+def _is_history(sheet: RawSheet) -> bool:
+    return any_column(sheet, r"(NAIS|DECE)\d{4}") or any_column(sheet, r"D\d\d_POP")
+
+
+def _is_families(sheet: RawSheet) -> bool:
+    return any_column(sheet, r"C\d\d_(FAM|MEN|COUPAENF|FAMMONO)") and not _is_history(sheet)
+
+
+def _is_employment(sheet: RawSheet) -> bool:
+    return (
+        any_column(sheet, r"P\d\d_[FH]?ACT(OCC)?1564|P\d\d_ACT15P|P\d\d_F1564")
+        and not _is_history(sheet)
+        and not _is_families(sheet)
+    )
+
+
+def _is_population(sheet: RawSheet) -> bool:
+    return (
+        any_column(sheet, r"P\d\d_POP(\d{4}|\d\dP|H|F)")
+        and not _is_history(sheet)
+        and not _is_families(sheet)
+        and not _is_employment(sheet)
+    )
+
+
+def _read(sheet: RawSheet, dataset: str, label: str) -> list[Parsed]:
+    iris_level = has_columns(sheet, ["IRIS"])
+    if iris_level:
+        ids = pd.DataFrame(
+            {
+                "geo": codes(sheet, "IRIS", width=IRIS_WIDTH, dataset=label, meaning="code IRIS"),
+                "commune": codes(sheet, "COM", width=COMMUNE_WIDTH, dataset=label, meaning="code commune"),
+            }
+        )
+    else:
+        ids = pd.DataFrame(
+            {"geo": codes(sheet, "CODGEO", width=COMMUNE_WIDTH, dataset=label, meaning="code commune")}
+        )
+    for original, name in _ATTRIBUTES.items():
+        if original in sheet.columns and name not in ids.columns:
+            ids[name] = sheet.frame[original].astype("string")
+
+    variables: dict[str, tuple[str, int, int | None]] = {}
+    for c in sheet.columns:
+        if m := _PREFIXED.fullmatch(c):
+            letter, yy, stem = m.groups()
+            variables[c] = (f"{letter}_{stem}", full_year(yy), None)
+        elif m := _FLOW.fullmatch(c):
+            stem, start, end = m.groups()
+            variables[c] = (stem, full_year(end), full_year(start))
+    frame = by_period(sheet, ids, variables)
+    check_unique(frame, ["geo", "period"], sheet.where)
+
+    level = "iris" if iris_level else "commune"
+    numeric = [c for c in frame.columns if c not in ids.columns and c not in ("period", "flow_start")]
+    if level == "commune":
+        frame = fold_arrondissements(frame, numeric, additive=True)
+    vintage = max(p for name, p, start in variables.values() if start is None and not name.startswith("D_"))
+    stated = year_in_titles(sheet, _GEOGRAPHY)
+    return [
+        Parsed(
+            dataset=dataset,
+            level=level,
+            vintage=vintage,
+            cog_year=stated or vintage + _COG_LAG,
+            cog_year_from="file" if stated else "convention",
+            source=f"Insee, RP{vintage}",
+            data=frame,
+        )
+    ]
+
+
+def _reader(dataset: str, label: str, matches) -> Reader:
+    return Reader(dataset, matches, lambda sheet: _read(sheet, dataset, label))
+
+
+READERS = [
+    _reader("census_history", "séries historiques du recensement", _is_history),
+    _reader("census_families", "couples-familles-ménages du recensement", _is_families),
+    _reader("census_employment", "emploi-population active du recensement", _is_employment),
+    _reader("census_population", "évolution et structure de la population", _is_population),
+]

@@ -1,0 +1,192 @@
+"""Scan a folder of published files and keep what can be used.
+
+:func:`scan_folder` walks a folder recursively, recognises each file by its content, reads it into
+canonical tables (through the parquet cache), and reports what it found and what it could not use.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from ctg_analysis.config import settings
+from ctg_analysis.errors import CtgError, SourceFileError
+from ctg_analysis.sources._io import DATA_SUFFIXES
+from ctg_analysis.sources.cache import TableCache
+from ctg_analysis.sources.registry import file_hash, read_file
+from ctg_analysis.sources.tables import DATASETS, LEVELS, SourceTable
+
+log = logging.getLogger(__name__)
+
+__all__ = ["DEMO_MARKER", "DataFolder", "Problem", "scan_folder"]
+
+#: A file of this name marks its folder as synthetic demo data (*données fictives de démonstration*).
+DEMO_MARKER = "ctg-demo.json"
+# Files that sit beside data as documentation or configuration: not worth a line in the report.
+_QUIET_SUFFIXES = {".md", ".pdf", ".json", ".yaml", ".yml", ".html", ".gitkeep", ".py", ".parquet"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A file of the folder that could not be used, and why (in French)."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class DataFolder:
+    """The canonical tables found in a folder, and the files that could not be used.
+
+    Attributes
+    ----------
+    root
+        The scanned folder.
+    tables
+        Every canonical table read.
+    problems
+        Files not used, with the reason.
+    """
+
+    root: Path
+    tables: list[SourceTable]
+    problems: list[Problem]
+
+    @property
+    def demo(self) -> bool:
+        """True when the tables are the synthetic demo data."""
+        return bool(self.tables) and all(t.demo for t in self.tables)
+
+    def find(self, dataset: str, level: str | None = None, vintage: int | None = None) -> list[SourceTable]:
+        """Tables of a dataset (optionally of one level and vintage), latest vintage first."""
+        found = [
+            t
+            for t in self.tables
+            if t.dataset == dataset and level in (None, t.level) and vintage in (None, t.vintage)
+        ]
+        return sorted(found, key=lambda t: t.vintage or 0, reverse=True)
+
+    def table(self, dataset: str, level: str = "commune", vintage: int | None = None) -> SourceTable:
+        """The table of a dataset at a level: the given vintage, or the latest one.
+
+        Raises
+        ------
+        CtgError
+            No such table in the folder; the message lists what there is.
+
+        Examples
+        --------
+        >>> folder = scan_folder("data/demo")  # doctest: +SKIP
+        >>> folder.table("legal_population").data.head(2)  # doctest: +SKIP
+        """
+        if dataset not in DATASETS:
+            raise ValueError(f"jeu de données inconnu : {dataset!r} (attendu l'un de {', '.join(DATASETS)})")
+        found = self.find(dataset, level, vintage)
+        if found:
+            return found[0]
+        have = sorted({f"{t.level} {t.vintage}" for t in self.find(dataset)})
+        wanted = f"« {DATASETS[dataset]} » au niveau {level}" + (f", millésime {vintage}" if vintage else "")
+        detail = f" ; disponible : {', '.join(have)}" if have else ""
+        raise CtgError(f"{self.root} : aucune table {wanted}{detail}")
+
+    def summary(self) -> pd.DataFrame:
+        """What was found, one row per table, with French column labels (for display)."""
+        rows = [
+            {
+                "jeu de données": t.label,
+                "niveau": t.level,
+                "millésime": t.vintage,
+                "COG": t.cog_year,
+                "lignes": len(t.data),
+                "fichier": t.path + (f" [{t.part}]" if t.part else ""),
+            }
+            for t in sorted(self.tables, key=lambda t: (list(DATASETS).index(t.dataset), LEVELS.index(t.level), t.vintage or 0))
+        ]
+        columns = ["jeu de données", "niveau", "millésime", "COG", "lignes", "fichier"]
+        return pd.DataFrame(rows, columns=columns).astype({"millésime": "Int64", "COG": "Int64"})
+
+
+def _is_demo(path: Path, root: Path) -> bool:
+    return any((folder / DEMO_MARKER).is_file() for folder in [path.parent, *path.parent.parents] if folder.is_relative_to(root))
+
+
+def scan_folder(
+    folder: str | Path,
+    *,
+    cache_dir: str | Path | None | bool = None,
+    progress: bool | None = None,
+) -> DataFolder:
+    """Read every published file of a folder (recursively) into canonical tables.
+
+    Parameters
+    ----------
+    folder
+        A folder of files exactly as downloaded from INSEE and the CNAF (for example ``data/raw``).
+    cache_dir
+        Where to cache the canonical tables; default ``settings.cache_dir`` (``data/processed``);
+        ``False`` disables the cache.
+    progress
+        Show a progress bar (default: when the output is a terminal).
+
+    Returns
+    -------
+    DataFolder
+        The tables found, and the files that could not be used with the reason.
+
+    Raises
+    ------
+    CtgError
+        The folder does not exist.
+
+    Examples
+    --------
+    >>> folder = scan_folder("data/demo")  # doctest: +SKIP
+    >>> folder.summary()  # doctest: +SKIP
+    """
+    root = Path(folder).expanduser().resolve()
+    if not root.is_dir():
+        raise CtgError(f"{folder} : dossier introuvable")
+    cache = TableCache(None if cache_dir is False else Path(cache_dir or settings.cache_dir))
+    files = sorted(p for p in root.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
+    tables: list[SourceTable] = []
+    problems: list[Problem] = []
+    for path in tqdm(files, desc="Lecture des fichiers", unit="fichier", disable=(not progress) if progress is not None else None):
+        relative = str(path.relative_to(root))
+        suffix = path.suffix.lower()
+        if suffix in _QUIET_SUFFIXES or path.name == DEMO_MARKER:
+            continue
+        if suffix not in DATA_SUFFIXES:
+            problems.append(Problem(relative, f"format non lu ({suffix or 'sans extension'}) : attendu CSV, ZIP, XLS ou XLSX"))
+            continue
+        demo = _is_demo(path, root)
+        try:
+            found = _read_cached(path, root, relative, demo, cache)
+        except CtgError as exc:
+            problems.append(Problem(relative, exc.problem if isinstance(exc, SourceFileError) else str(exc)))
+            continue
+        tables += found
+    log.info("%s : %d tables lues, %d fichiers non utilisés", root, len(tables), len(problems))
+    return DataFolder(root, tables, problems)
+
+
+def _read_cached(path: Path, root: Path, relative: str, demo: bool, cache: TableCache) -> list[SourceTable]:
+    sha256 = file_hash(path)
+    hit = cache.get(sha256)
+    if hit is not None:
+        tables, error = hit
+        if error is not None:
+            raise SourceFileError(path, error)
+        # The same bytes may sit under another name or folder: identity comes from this scan.
+        return [dataclasses.replace(t, path=relative, demo=demo) for t in tables]
+    try:
+        tables = read_file(path, root=root, demo=demo, sha256=sha256)
+    except SourceFileError as exc:
+        cache.put(sha256, [], error=exc.problem)
+        raise
+    cache.put(sha256, tables)
+    return tables

@@ -1,0 +1,158 @@
+"""Recognise a published file by its content and read it into canonical tables.
+
+Each sheet of a file (CSV, zip member, workbook sheet) is offered to the readers in turn; the first
+whose layout matches reads it. The file name is used only where the layout itself carries no year
+(CNAF files) or to break a tie between levels (Filosofi).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+from ctg_analysis.errors import UnrecognisedFileError, WrongDatasetError
+from ctg_analysis.sources import births, caf, census, cog, filosofi, legal_population
+from ctg_analysis.sources._io import RawSheet, read_sheets
+from ctg_analysis.sources._layout import Parsed, Reader, has_columns, plain
+from ctg_analysis.sources.tables import DATASETS, SourceTable
+
+log = logging.getLogger(__name__)
+
+__all__ = ["READERS", "read_file", "file_hash"]
+
+READERS: list[Reader] = [
+    *census.READERS,
+    *births.READERS,
+    *legal_population.READERS,
+    *filosofi.READERS,
+    *caf.READERS,
+    *cog.READERS,
+]
+
+# Official files that are recognised but carry nothing ctg-analysis uses: said so, not "unknown".
+_KNOWN_UNUSED = (
+    (["COD_VAR", "LIB_VAR"], "dictionnaire des variables INSEE (documentation, non utilisé)"),
+    (["VAR_ID", "VAR_LIB"], "dictionnaire des variables INSEE (documentation, non utilisé)"),
+    (["ARR", "DEP", "REG", "CHEFLIEU"], "COG – arrondissements (non utilisé)"),
+    (["CAN", "DEP", "REG", "BURCENTRAL"], "COG – cantons (non utilisé)"),
+    (["COM", "DATE_DEBUT", "DATE_FIN"], "COG – communes depuis 1943 (non utilisé : les mouvements suffisent)"),
+    (["DEPCOM_HIST", "DEPCOM"], "table de passage COGiter (non utilisée : les mouvements INSEE font foi)"),
+    (["CODE_IRIS", "LIB_IRIS", "DEPCOM"], "référentiel des IRIS (non utilisé)"),
+)
+# Sheets of INSEE workbooks that are documentation, beside the data sheets.
+_DOCUMENTATION_SHEETS = {"variables", "documentation", "geographie des donnees", "a savoir", "epci"}
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 of the file's content (the cache key)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _unused_reason(sheet: RawSheet) -> str | None:
+    for columns, reason in _KNOWN_UNUSED:
+        if has_columns(sheet, columns):
+            return reason
+    return None
+
+
+def _describe(sheet: RawSheet) -> str:
+    shown = ", ".join(sheet.columns[:8]) + (" …" if len(sheet.columns) > 8 else "")
+    return f"colonnes {shown}"
+
+
+def read_file(
+    path: str | Path,
+    *,
+    expected: str | None = None,
+    root: str | Path | None = None,
+    demo: bool = False,
+    sha256: str | None = None,
+) -> list[SourceTable]:
+    """Read a published file, unchanged, into canonical tables.
+
+    Parameters
+    ----------
+    path
+        The file as downloaded (CSV, zip, XLS or XLSX).
+    expected
+        A dataset id (key of :data:`~ctg_analysis.sources.tables.DATASETS`): refuse any other dataset.
+    root
+        Folder the recorded path is made relative to.
+    demo
+        Mark the tables as synthetic demo data.
+    sha256
+        The file's hash, when the caller has it already.
+
+    Returns
+    -------
+    list of SourceTable
+        One table per recognised sheet and level (``ensemble.xlsx`` gives three).
+
+    Raises
+    ------
+    UnrecognisedFileError
+        No sheet of the file matches a known layout; the message lists the columns seen.
+    WrongDatasetError
+        The file is another dataset than ``expected``.
+    SourceFileError
+        The file is unreadable, empty, or its content breaks its layout.
+
+    Examples
+    --------
+    >>> tables = read_file("data/demo/ensemble.xlsx")  # doctest: +SKIP
+    >>> [(t.dataset, t.level, t.vintage) for t in tables]  # doctest: +SKIP
+    [('legal_population', 'region', 2019), ('legal_population', 'departement', 2019), ...]
+    """
+    path = Path(path)
+    if expected is not None and expected not in DATASETS:
+        raise ValueError(f"jeu de données inconnu : {expected!r} (attendu l'un de {', '.join(DATASETS)})")
+    sheets = read_sheets(path)
+    sha256 = sha256 or file_hash(path)
+    relative = str(path.relative_to(root)) if root else str(path)
+    tables: list[SourceTable] = []
+    unused: list[str] = []
+    for sheet in sheets:
+        reader = next((r for r in READERS if r.matches(sheet)), None)
+        if reader is None:
+            if (reason := _unused_reason(sheet)) is not None:
+                unused.append(reason)
+            elif _is_documentation(sheet):
+                continue
+            else:
+                unused.append(f"mise en page inconnue ({_describe(sheet)})")
+            continue
+        if expected is not None and reader.dataset != expected:
+            raise WrongDatasetError(
+                sheet.where,
+                f"ce fichier est « {DATASETS[reader.dataset]} », alors que « {DATASETS[expected]} » était attendu",
+            )
+        tables += [_table(parsed, relative, sheet.part, sha256, demo) for parsed in reader.read(sheet)]
+    if not tables:
+        reason = "; ".join(dict.fromkeys(unused)) or "aucune feuille de données"
+        raise UnrecognisedFileError(path, f"fichier non reconnu : {reason}")
+    return tables
+
+
+def _is_documentation(sheet: RawSheet) -> bool:
+    return plain(str(sheet.part).split(":")[-1]) in _DOCUMENTATION_SHEETS
+
+
+def _table(parsed: Parsed, path: str, part: str | None, sha256: str, demo: bool) -> SourceTable:
+    return SourceTable(
+        dataset=parsed.dataset,
+        level=parsed.level,
+        vintage=parsed.vintage,
+        cog_year=parsed.cog_year,
+        cog_year_from=parsed.cog_year_from,
+        path=path,
+        part=part,
+        sha256=sha256,
+        source=parsed.source,
+        demo=demo,
+        data=parsed.data,
+    )

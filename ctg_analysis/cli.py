@@ -1,0 +1,108 @@
+"""The ``ctg`` command: a thin layer over the library.
+
+Every error a user can cause is printed as one French message on standard error, without a traceback,
+and the command exits with code 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from pathlib import Path
+
+import click
+import pandas as pd
+from tqdm.contrib.logging import logging_redirect_tqdm
+
+from ctg_analysis.config import settings
+from ctg_analysis.errors import CtgError
+
+__all__ = ["main"]
+
+log = logging.getLogger("ctg_analysis")
+
+
+def _friendly_errors(command):
+    """Turn a :class:`CtgError` into a message and exit code 2; keep log lines from breaking progress bars."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            with logging_redirect_tqdm():
+                return command(*args, **kwargs)
+        except CtgError as exc:
+            click.echo(f"erreur : {exc}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+def _show(frame: pd.DataFrame) -> str:
+    with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 250, "display.max_colwidth", 90):
+        return frame.to_string(index=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Affiche le détail des opérations.")
+@click.version_option(package_name="ctg-analysis")
+def main(verbose: bool) -> None:
+    """ctg-analysis : diagnostics partagés de Convention Territoriale Globale."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s : %(message)s")
+
+
+@main.group()
+def data() -> None:
+    """Fichiers de données officiels (INSEE, CNAF)."""
+
+
+@data.command("check")
+@click.argument("folder", type=click.Path(path_type=Path), required=False)
+@click.option("--cache/--no-cache", default=True, show_default=True, help="Utiliser le cache parquet (data/processed).")
+@_friendly_errors
+def data_check(folder: Path | None, cache: bool) -> None:
+    """Liste les jeux de données reconnus dans FOLDER (par défaut data/raw) et les fichiers non utilisés."""
+    from ctg_analysis.sources.folder import scan_folder
+
+    folder = folder or settings.project_dir / "data" / "raw"
+    found = scan_folder(folder, cache_dir=None if cache else False)
+    click.echo(f"Dossier : {found.root}" + (" — données fictives de démonstration" if found.demo else ""))
+    if found.tables:
+        click.echo(f"\n{len(found.tables)} tables reconnues :\n")
+        click.echo(_show(found.summary()))
+    else:
+        click.echo("\nAucune table reconnue.")
+    if found.problems:
+        click.echo(f"\n{len(found.problems)} fichier(s) non utilisé(s) :\n")
+        click.echo(_show(pd.DataFrame([(p.path, p.reason) for p in found.problems], columns=["fichier", "motif"])))
+    if not found.tables:
+        sys.exit(2)
+
+
+@main.group()
+def territories() -> None:
+    """Territoires (regroupements de communes) déclarés dans data/territories.yaml."""
+
+
+@territories.command("check")
+@click.argument("file", type=click.Path(path_type=Path), required=False)
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut data/demo).")
+@_friendly_errors
+def territories_check(file: Path | None, data_dir: Path | None) -> None:
+    """Valide FILE (par défaut data/territories.yaml) contre le référentiel des communes des données."""
+    from ctg_analysis.geography import commune_reference
+    from ctg_analysis.sources.folder import scan_folder
+    from ctg_analysis.territories import load_territories
+
+    folder = scan_folder(data_dir or settings.demo_dir)
+    reference = commune_reference(folder)
+    loaded = load_territories(file or settings.territories_file, reference)
+    names = reference.set_index("code")["label"]
+    rows = [
+        (t.id, t.label, len(t.communes), ", ".join(t.departements), ", ".join(names.reindex(list(t.communes)).fillna("?")))
+        for t in loaded
+    ]
+    click.echo(f"{len(loaded)} territoire(s) valides (référentiel : {reference.attrs['built_from']}) :\n")
+    click.echo(_show(pd.DataFrame(rows, columns=["id", "libellé", "communes", "départements", "noms"])))
+    for note in loaded.notes:
+        click.echo(f"\nNote : {note}")

@@ -1,0 +1,195 @@
+"""Convert a commune-level table from one COG year to another with INSEE's movement file.
+
+Between two COG years communes merge (the new commune gets the sum of its parts), split or are
+re-established (shared by population), or change code. INSEE's *mouvements des communes* is the truth:
+each movement dated after 1 January of the source year and up to 1 January of the target year is applied
+in date order. Non-additive values (medians, rates) cannot follow a merge or a split: they are refused.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import pandas as pd
+
+from ctg_analysis.errors import GeographyError
+from ctg_analysis.sources.tables import SourceTable
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ADDITIVE_ONLY", "commune_passage", "convert_cog", "convert_table"]
+
+#: Datasets whose variables are not additive, except the counts listed (every variable of the other
+#: commune-level datasets is a count). Filosofi's medians, deciles and shares cannot be summed.
+ADDITIVE_ONLY: dict[str, set[str]] = {"filosofi": {"NBMEN", "NBPERS", "NBUC"}}
+
+
+def commune_passage(
+    movements: pd.DataFrame, from_year: int, to_year: int, weights: pd.Series | None = None
+) -> pd.DataFrame:
+    """The passage table between two COG years: each source code, its target code and the share it gets.
+
+    Parameters
+    ----------
+    movements
+        Canonical *mouvements des communes* (``mod``, ``date_eff``, ``typecom_av``, ``com_av``,
+        ``typecom_ap``, ``com_ap``), from a COG at least as recent as ``to_year``.
+    from_year, to_year
+        COG years (the geography of 1 January), ``from_year <= to_year``.
+    weights
+        Population of the target communes, indexed by code: how a split commune is shared.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``source``, ``target``, ``share``, for the codes that change only (others map to
+        themselves with share 1). The share of a split commune is NaN when ``weights`` does not give
+        the population of its parts.
+
+    Raises
+    ------
+    GeographyError
+        Years in the wrong order.
+    """
+    if from_year > to_year:
+        raise GeographyError(f"conversion du COG {from_year} vers {to_year} : seule la conversion vers une année plus récente est possible")
+    latest = movements["date_eff"].max()
+    if latest < pd.Timestamp(to_year, 1, 1) and to_year > from_year:
+        log.warning("mouvements des communes connus jusqu'au %s seulement (conversion vers %s)", latest.date(), to_year)
+    window = movements.loc[
+        movements["date_eff"].gt(pd.Timestamp(from_year, 1, 1))
+        & movements["date_eff"].le(pd.Timestamp(to_year, 1, 1))
+        & movements["typecom_av"].eq("COM")
+        & movements["typecom_ap"].eq("COM")
+        & movements["com_av"].notna()
+    ]
+    passage = pd.DataFrame({"source": pd.Series(dtype="string"), "current": pd.Series(dtype="string"), "share": pd.Series(dtype="float64")})
+    # One step per effective date (a few per year), never one per commune.
+    for _, step in window.sort_values("date_eff").groupby("date_eff", sort=True):
+        step = step[["com_av", "com_ap"]].drop_duplicates().rename(columns={"com_av": "current", "com_ap": "next"})
+        step["share"] = _split_shares(step, weights)
+        # A code not yet moved is still where it started: it enters the passage as its own source.
+        fresh = step.loc[~step["current"].isin(set(passage["source"])), ["current"]].drop_duplicates()
+        passage = pd.concat([passage, fresh.assign(source=fresh["current"], share=1.0)], ignore_index=True)
+        passage = passage.merge(step.rename(columns={"share": "step_share"}), on="current", how="left")
+        passage["current"] = passage["next"].fillna(passage["current"])
+        passage["share"] = passage["share"] * passage["step_share"].where(passage["next"].notna(), 1.0)
+        passage = passage.drop(columns=["next", "step_share"]).groupby(["source", "current"], as_index=False)["share"].sum(skipna=False)
+    passage = passage.rename(columns={"current": "target"})
+    return passage.loc[(passage["source"] != passage["target"]) | (passage["share"] != 1.0)].reset_index(drop=True)
+
+
+def _split_shares(step: pd.DataFrame, weights: pd.Series | None) -> pd.Series:
+    """Share of each (current, next) pair: 1 unless the commune splits, then by population (NaN unknown)."""
+    split = step.groupby("current")["next"].transform("size") > 1
+    shares = pd.Series(1.0, index=step.index)
+    if not split.any():
+        return shares
+    w = step.loc[split, "next"].map(weights) if weights is not None else pd.Series(float("nan"), index=step.index[split])
+    shares[split] = w / w.groupby(step.loc[split, "current"]).transform("sum")
+    return shares
+
+
+def convert_cog(
+    frame: pd.DataFrame,
+    variables: list[str],
+    *,
+    from_year: int,
+    to_year: int,
+    movements: pd.DataFrame,
+    non_additive: list[str] | tuple[str, ...] = (),
+    weights: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Express a commune-level frame in the geography of another COG year.
+
+    Merged communes get the sum of their parts; a split commune is shared by population (``weights``);
+    a code change follows the commune. A value missing in one part leaves the merged commune missing
+    (a sum of known parts would understate it).
+
+    Parameters
+    ----------
+    frame
+        Canonical commune-level frame (``geo``, optionally ``period``, attribute and numeric columns).
+    variables
+        Numeric columns to convert.
+    from_year, to_year
+        COG year of ``frame`` and the COG year wanted.
+    movements
+        Canonical *mouvements des communes* covering ``to_year``.
+    non_additive
+        Columns that cannot be summed: the conversion is refused if any of them would be merged or split.
+    weights
+        Population by target commune code, for splits.
+
+    Returns
+    -------
+    DataFrame
+        ``geo``, ``period`` (when present) and ``variables``; attribute columns are dropped since names
+        change with the geography.
+
+    Raises
+    ------
+    GeographyError
+        A non-additive column on a merged or split commune, or a split commune of the table without
+        weights for its parts.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"geo": ["95169", "95282"], "period": 2019, "PMUN": [290.0, 135.0]})
+    >>> convert_cog(table, ["PMUN"], from_year=2021, to_year=2024, movements=movements)  # doctest: +SKIP
+         geo  period   PMUN
+    0  95169    2019  425.0
+    """
+    passage = commune_passage(movements, from_year, to_year, weights)
+    keys = ["period"] if "period" in frame.columns else []
+    data = frame[["geo", *keys, *variables]]
+    moved = data.merge(passage, left_on="geo", right_on="source", how="left")
+    moved["target"] = moved["target"].fillna(moved["geo"])
+    moved["share"] = moved["share"].where(moved["source"].notna(), 1.0)
+    changed = moved.groupby("target")["geo"].transform("nunique").gt(1) | moved["share"].ne(1.0)
+    unshared = moved["share"].isna()
+    if unshared.any():
+        communes = ", ".join(sorted(moved.loc[unshared, "geo"].unique())[:10])
+        raise GeographyError(
+            f"conversion du COG {from_year} vers {to_year} : commune(s) scindée(s) ({communes}) ; la répartition "
+            "demande la population des communes issues de la scission (paramètre weights, par exemple les "
+            f"populations légales en géographie {to_year})"
+        )
+    refused = [c for c in non_additive if c in variables]
+    if refused and changed.any():
+        communes = ", ".join(sorted(moved.loc[changed, "geo"].unique())[:10])
+        raise GeographyError(
+            f"conversion du COG {from_year} vers {to_year} impossible pour {', '.join(refused)} : valeurs non additives "
+            f"(médianes, taux) sur des communes fusionnées ou scindées ({communes})"
+        )
+    values = moved[variables].mul(moved["share"], axis=0)
+    grouped = values.assign(geo=moved["target"], **{k: moved[k] for k in keys}).groupby(["geo", *keys], sort=True)
+    converted = grouped[variables].sum(min_count=1)
+    any_missing = values.isna().assign(geo=moved["target"], **{k: moved[k] for k in keys}).groupby(["geo", *keys])[variables].any()
+    converted = converted.mask(any_missing).reset_index()
+    if changed.any():
+        log.info("COG %s → %s : %d communes concernées", from_year, to_year, int(changed.sum()))
+    return converted
+
+
+def convert_table(table: SourceTable, to_year: int, movements: pd.DataFrame, weights: pd.Series | None = None) -> SourceTable:
+    """Convert a commune-level :class:`SourceTable` to another COG year, knowing which variables add up.
+
+    Raises
+    ------
+    GeographyError
+        The table is not at commune level, has no COG year, or a non-additive variable would be merged.
+    """
+    if table.level != "commune":
+        raise GeographyError(f"{table.path} : seule une table communale se convertit d'un COG à l'autre (niveau {table.level})")
+    if table.cog_year is None:
+        raise GeographyError(f"{table.path} : année du COG inconnue, conversion impossible")
+    variables = table.variables
+    additive = ADDITIVE_ONLY.get(table.dataset)
+    non_additive = [v for v in variables if v not in additive] if additive is not None else []
+    data = convert_cog(
+        table.data, variables, from_year=table.cog_year, to_year=to_year, movements=movements,
+        non_additive=non_additive, weights=weights,
+    )
+    return replace(table, cog_year=to_year, cog_year_from="conversion", data=data)

@@ -15,7 +15,7 @@ import click
 import pandas as pd
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from ctg_analysis.config import settings
+from ctg_analysis import config
 from ctg_analysis.errors import CtgError
 
 __all__ = ["main"]
@@ -64,7 +64,7 @@ def data_check(folder: Path | None, cache: bool) -> None:
     """Liste les jeux de données reconnus dans FOLDER (par défaut data/raw) et les fichiers non utilisés."""
     from ctg_analysis.sources.folder import scan_folder
 
-    folder = folder or settings.project_dir / "data" / "raw"
+    folder = folder or config.settings.project_dir / "data" / "raw"
     found = scan_folder(folder, cache_dir=None if cache else False)
     click.echo(f"Dossier : {found.root}" + (" — données fictives de démonstration" if found.demo else ""))
     if found.tables:
@@ -94,9 +94,9 @@ def territories_check(file: Path | None, data_dir: Path | None) -> None:
     from ctg_analysis.sources.folder import scan_folder
     from ctg_analysis.territories import load_territories
 
-    folder = scan_folder(data_dir or settings.demo_dir)
+    folder = scan_folder(data_dir or config.settings.demo_dir)
     reference = commune_reference(folder)
-    loaded = load_territories(file or settings.territories_file, reference)
+    loaded = load_territories(file or config.settings.territories_file, reference)
     names = reference.set_index("code")["label"]
     rows = [
         (t.id, t.label, len(t.communes), ", ".join(t.departements), ", ".join(names.reindex(list(t.communes)).fillna("?")))

@@ -97,7 +97,8 @@ def check_unique(frame: pd.DataFrame, keys: list[str], where: str) -> None:
     duplicated = frame.duplicated(keys, keep=False)
     if duplicated.any():
         first = frame.loc[duplicated, keys].iloc[0]
-        described = ", ".join(f"{k}={first[k]!r}" for k in keys)
+        names = {"geo": "code", "period": "année"}
+        described = ", ".join(f"{names.get(k, k)} {first[k]}" for k in keys)
         raise SourceFileError(
             where,
             f"{int(duplicated.sum())} lignes en double ({described} apparaît plusieurs fois) : "

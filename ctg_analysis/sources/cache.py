@@ -2,9 +2,9 @@
 
 One folder per (file content, reader code) pair: ``<cache>/<sha256>-<readers>/`` holds ``manifest.json``
 and one parquet file per table. The reader part of the key is a hash of the reading code itself, so a
-change in a reader invalidates what it read before. A file that could not be read is cached too (its
-error message), since the same bytes give the same error. Everything is written in a temporary folder
-renamed into place: an interrupted run never leaves a half-written entry.
+change in a reader invalidates what it read before. Files that could not be read are not cached: nothing
+is written for bad input. Everything is written in a temporary folder renamed into place: an interrupted
+run never leaves a half-written entry.
 """
 
 from __future__ import annotations
@@ -53,8 +53,8 @@ class TableCache:
     def _entry(self, sha256: str) -> Path | None:
         return self.folder / f"{sha256}-{READERS_VERSION}" if self.folder is not None else None
 
-    def get(self, sha256: str) -> tuple[list[SourceTable], str | None] | None:
-        """The cached tables (or cached error message) of a file content, ``None`` on a miss."""
+    def get(self, sha256: str) -> list[SourceTable] | None:
+        """The cached tables of a file content, ``None`` on a miss."""
         entry = self._entry(sha256)
         if entry is None or not (entry / "manifest.json").is_file():
             return None
@@ -67,10 +67,10 @@ class TableCache:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("cache illisible pour %s (%s) : le fichier source sera relu", entry.name, exc)
             return None
-        return tables, manifest.get("error")
+        return tables
 
-    def put(self, sha256: str, tables: list[SourceTable], error: str | None = None) -> None:
-        """Store the tables (or the error) of a file content; a cache that cannot be written is skipped."""
+    def put(self, sha256: str, tables: list[SourceTable]) -> None:
+        """Store the tables of a file content; a cache that cannot be written is skipped with a warning."""
         entry = self._entry(sha256)
         if entry is None or entry.exists():
             return
@@ -83,7 +83,7 @@ class TableCache:
         try:
             for i, table in enumerate(tables):
                 table.data.to_parquet(staging / f"table-{i}.parquet", index=False)
-            manifest = {"tables": [t.metadata() for t in tables], "error": error}
+            manifest = {"tables": [t.metadata() for t in tables]}
             (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
             os.replace(staging, entry)
         except OSError as exc:

@@ -14,10 +14,11 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ctg_analysis.config import settings
+from ctg_analysis import config
 from ctg_analysis.errors import CtgError, SourceFileError
 from ctg_analysis.sources._io import DATA_SUFFIXES
 from ctg_analysis.sources.cache import TableCache
+from ctg_analysis.sources.iris import iris_to_communes
 from ctg_analysis.sources.registry import file_hash, read_file
 from ctg_analysis.sources.tables import DATASETS, LEVELS, SourceTable
 
@@ -71,8 +72,13 @@ class DataFolder:
         ]
         return sorted(found, key=lambda t: t.vintage or 0, reverse=True)
 
-    def table(self, dataset: str, level: str = "commune", vintage: int | None = None) -> SourceTable:
+    def table(
+        self, dataset: str, level: str = "commune", vintage: int | None = None, *, from_iris: bool = False
+    ) -> SourceTable:
         """The table of a dataset at a level: the given vintage, or the latest one.
+
+        With ``from_iris=True``, a commune-level table missing from the folder is built by summing the
+        IRIS-level table of the same dataset (see :func:`~ctg_analysis.sources.iris.iris_to_communes`).
 
         Raises
         ------
@@ -89,6 +95,8 @@ class DataFolder:
         found = self.find(dataset, level, vintage)
         if found:
             return found[0]
+        if from_iris and level == "commune" and (iris := self.find(dataset, "iris", vintage)):
+            return iris_to_communes(iris[0])
         have = sorted({f"{t.level} {t.vintage}" for t in self.find(dataset)})
         wanted = f"« {DATASETS[dataset]} » au niveau {level}" + (f", millésime {vintage}" if vintage else "")
         detail = f" ; disponible : {', '.join(have)}" if have else ""
@@ -128,7 +136,7 @@ def scan_folder(
     folder
         A folder of files exactly as downloaded from INSEE and the CNAF (for example ``data/raw``).
     cache_dir
-        Where to cache the canonical tables; default ``settings.cache_dir`` (``data/processed``);
+        Where to cache the canonical tables; default ``config.settings.cache_dir`` (``data/processed``);
         ``False`` disables the cache.
     progress
         Show a progress bar (default: when the output is a terminal).
@@ -151,7 +159,7 @@ def scan_folder(
     root = Path(folder).expanduser().resolve()
     if not root.is_dir():
         raise CtgError(f"{folder} : dossier introuvable")
-    cache = TableCache(None if cache_dir is False else Path(cache_dir or settings.cache_dir))
+    cache = TableCache(None if cache_dir is False else Path(cache_dir or config.settings.cache_dir))
     files = sorted(p for p in root.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
     tables: list[SourceTable] = []
     problems: list[Problem] = []
@@ -176,17 +184,10 @@ def scan_folder(
 
 def _read_cached(path: Path, root: Path, relative: str, demo: bool, cache: TableCache) -> list[SourceTable]:
     sha256 = file_hash(path)
-    hit = cache.get(sha256)
-    if hit is not None:
-        tables, error = hit
-        if error is not None:
-            raise SourceFileError(path, error)
+    cached = cache.get(sha256)
+    if cached is not None:
         # The same bytes may sit under another name or folder: identity comes from this scan.
-        return [dataclasses.replace(t, path=relative, demo=demo) for t in tables]
-    try:
-        tables = read_file(path, root=root, demo=demo, sha256=sha256)
-    except SourceFileError as exc:
-        cache.put(sha256, [], error=exc.problem)
-        raise
+        return [dataclasses.replace(t, path=relative, demo=demo) for t in cached]
+    tables = read_file(path, root=root, demo=demo, sha256=sha256)
     cache.put(sha256, tables)
     return tables

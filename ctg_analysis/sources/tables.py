@@ -105,8 +105,9 @@ class SourceTable:
 
     @property
     def variables(self) -> list[str]:
-        """The numeric variable columns."""
-        return [c for c in self.data.columns if c not in ("geo", "period", "flow_start", *ATTRIBUTE_COLUMNS)]
+        """The numeric variable columns (not the ``<VAR>_partial`` flags of an IRIS aggregation)."""
+        skipped = {"geo", "period", "flow_start", *ATTRIBUTE_COLUMNS}
+        return [c for c in self.data.columns if c not in skipped and not c.endswith("_partial")]
 
     def metadata(self) -> dict[str, object]:
         """Everything but the frame, JSON-serialisable (for the cache manifest)."""

@@ -1,0 +1,36 @@
+"""Shared fixtures: the demo folder, the real files of ../shared/data/real (skipped when absent)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ctg_analysis.sources.folder import scan_folder
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "demo"
+REAL = Path(os.environ.get("CTG_REAL_DATA", ROOT.parent / "shared" / "data" / "real"))
+
+
+@pytest.fixture(scope="session")
+def real() -> Path:
+    """The folder of real published files; the test is skipped when it is absent."""
+    if not REAL.is_dir():
+        pytest.skip(f"fichiers réels absents ({REAL}) : ../shared/data/real n'est pas à côté du dépôt")
+    return REAL
+
+
+@pytest.fixture(scope="session")
+def demo_folder(tmp_path_factory):
+    """The demo folder, scanned once with a private cache."""
+    return scan_folder(DEMO, cache_dir=tmp_path_factory.mktemp("cache"), progress=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_project_cache(monkeypatch, tmp_path):
+    """No test writes into the project's data/processed: the default cache goes to a temporary folder."""
+    from ctg_analysis import config
+
+    monkeypatch.setattr(config, "settings", config.Settings(ROOT, tmp_path / "processed", DEMO, ROOT / "data" / "territories.yaml"))

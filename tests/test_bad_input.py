@@ -1,0 +1,152 @@
+"""Bad input gets a clear error naming the file, the column or row and what was expected; nothing is
+written (no cache entry, no temporary file); the CLI exits with code 2 and no traceback."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from click.testing import CliRunner
+
+from ctg_analysis.cli import main
+from ctg_analysis.errors import MissingColumnError, SourceFileError, UnrecognisedFileError, WrongDatasetError
+from ctg_analysis.sources.folder import scan_folder
+from ctg_analysis.sources.registry import read_file
+
+CENSUS = "CODGEO;P19_POP;P19_POP0002\n95205;7300.5;250.25\n95229;9960.7;372.5\n"
+
+
+def _write(tmp_path, name, content: str | bytes):
+    path = tmp_path / "raw" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return path
+
+
+def _assert_nothing_written(cache):
+    assert not cache.exists() or not any(cache.iterdir()), f"écrit dans le cache : {list(cache.iterdir())}"
+
+
+def _scan_problem(tmp_path, path):
+    cache = tmp_path / "cache"
+    found = scan_folder(path.parent, cache_dir=cache, progress=False)
+    assert found.tables == []
+    _assert_nothing_written(cache)
+    (problem,) = found.problems
+    assert problem.path == path.name
+    return problem.reason
+
+
+def test_empty_file(tmp_path):
+    path = _write(tmp_path, "base-cc-evol-struct-pop-2019.csv", "")
+    with pytest.raises(SourceFileError, match=r"base-cc-evol-struct-pop-2019.csv : le fichier est vide"):
+        read_file(path)
+    assert _scan_problem(tmp_path, path) == "le fichier est vide"
+
+
+def test_truncated_zip(tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("base-cc-evol-struct-pop-2019.CSV", CENSUS)
+    path = _write(tmp_path, "base-cc-evol-struct-pop-2019_csv.zip", buffer.getvalue()[:40])
+    with pytest.raises(SourceFileError, match=r"_csv.zip : archive zip illisible ou tronquée"):
+        read_file(path)
+    assert "illisible" in _scan_problem(tmp_path, path)
+
+
+def test_corrupt_workbook(tmp_path):
+    path = _write(tmp_path, "ensemble.xlsx", b"PK\x03\x04 not really a workbook")
+    with pytest.raises(SourceFileError, match=r"ensemble.xlsx : classeur Excel illisible"):
+        read_file(path)
+
+
+def test_wrong_separator(tmp_path):
+    path = _write(tmp_path, "base-cc-evol-struct-pop-2019.csv", CENSUS.replace(";", "|").replace("|", " "))
+    with pytest.raises(SourceFileError, match=r"une seule colonne dans l'en-tête : séparateur non reconnu"):
+        read_file(path)
+
+
+def test_wrong_encoding(tmp_path):
+    path = _write(tmp_path, "base-cc-evol-struct-pop-2019.csv", CENSUS.encode("utf-16"))
+    with pytest.raises(SourceFileError, match=r"encodage non pris en charge \(UTF-16"):
+        read_file(path)
+    assert "UTF-16" in _scan_problem(tmp_path, path)
+
+
+def test_missing_expected_column(tmp_path):
+    path = _write(tmp_path, "base-cc-evol-struct-pop-2019.csv", CENSUS.replace("CODGEO", "CODE"))
+    with pytest.raises(MissingColumnError, match=r"colonne CODGEO \(code commune\) absente"):
+        read_file(path)
+    assert "CODGEO" in _scan_problem(tmp_path, path)
+
+
+def test_codes_stored_as_integers_are_repaired_with_a_warning(tmp_path, caplog):
+    path = _write(tmp_path, "base-cc-evol-struct-pop-2019.csv", "CODGEO;P19_POP;P19_POP0002\n1001;779.2;20.5\n95205;7300.5;250.25\n")
+    (table,) = read_file(path)
+    assert table.data["geo"].tolist() == ["01001", "95205"]
+    assert "1 codes de la colonne CODGEO avaient perdu leur zéro initial" in caplog.text
+
+
+def test_codes_that_cannot_be_repaired(tmp_path):
+    path = _write(tmp_path, "base-cc-evol-struct-pop-2019.csv", "CODGEO;P19_POP;P19_POP0002\n101;779.2;20.5\n")
+    with pytest.raises(SourceFileError, match=r"colonne CODGEO, ligne de données 1 : code '101' invalide"):
+        read_file(path)
+
+
+def test_duplicated_commune_rows(tmp_path):
+    path = _write(tmp_path, "base-cc-evol-struct-pop-2019.csv", CENSUS + "95205;7300.5;250.25\n")
+    with pytest.raises(SourceFileError, match=r"2 lignes en double \(code 95205, année 2019 apparaît plusieurs fois\) : attendu une ligne par code"):
+        read_file(path)
+    assert "en double" in _scan_problem(tmp_path, path)
+
+
+def test_non_numeric_value(tmp_path):
+    path = _write(tmp_path, "base-cc-evol-struct-pop-2019.csv", CENSUS.replace("250.25", "n/a?"))
+    with pytest.raises(SourceFileError, match=r"colonne P19_POP0002, ligne de données 1 : valeur 'n/a\?' non numérique"):
+        read_file(path)
+
+
+def test_one_dataset_where_another_was_expected(tmp_path):
+    path = _write(tmp_path, "data_CAF_2020_IRIS.csv", "CODGEO;NOTE;A;PERCOU\n952050101;0;442;1067\n")
+    with pytest.raises(WrongDatasetError, match=r"ce fichier est « CNAF – données allocataires », alors que « Recensement – évolution et structure de la population » était attendu"):
+        read_file(path, expected="census_population")
+
+
+def test_unknown_layout_lists_its_columns(tmp_path):
+    path = _write(tmp_path, "mystery.csv", "code;valeur\n95205;3\n")
+    with pytest.raises(UnrecognisedFileError, match=r"mystery.csv : fichier non reconnu : mise en page inconnue \(colonnes code, valeur\)"):
+        read_file(path)
+
+
+def test_caf_file_without_year_in_its_name(tmp_path):
+    path = _write(tmp_path, "caf.csv", "CODGEO;NOTE;A;PERCOU\n952050101;0;442;1067\n")
+    with pytest.raises(SourceFileError, match=r"année introuvable"):
+        read_file(path)
+
+
+def test_cli_exits_2_without_traceback(tmp_path):
+    _write(tmp_path, "base-cc-evol-struct-pop-2019.csv", CENSUS + "95205;7300.5;250.25\n")
+    result = CliRunner().invoke(main, ["data", "check", str(tmp_path / "raw"), "--no-cache"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "en double" in result.output
+    missing = CliRunner().invoke(main, ["data", "check", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 2
+    assert "dossier introuvable" in missing.output
+    assert missing.exception is None or isinstance(missing.exception, SystemExit)
+
+
+def test_interrupted_cache_write_leaves_nothing(tmp_path, monkeypatch):
+    import pandas as pd
+
+    path = _write(tmp_path, "base-cc-evol-struct-pop-2019.csv", CENSUS)
+
+    def crash(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", crash)
+    cache = tmp_path / "cache"
+    found = scan_folder(path.parent, cache_dir=cache, progress=False)
+    assert len(found.tables) == 1  # the data are still read
+    assert list(cache.iterdir()) == []  # no entry, no staging folder left behind

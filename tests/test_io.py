@@ -1,0 +1,69 @@
+"""Low-level parsing: numbers as published, codes, encodings, separators, workbook headers."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from ctg_analysis.errors import SourceFileError
+from ctg_analysis.sources._io import normalise_codes, read_sheets, to_number
+
+
+def test_numbers_as_published():
+    values = pd.Series(["1\u202f919", "2\u00a0256", "542,7", "626.432620055066", "", "s", " 12 "])
+    parsed = to_number(values, where="f.csv", column="A").tolist()
+    assert parsed[:4] == [1919.0, 2256.0, 542.7, 626.432620055066]
+    assert math.isnan(parsed[4]) and math.isnan(parsed[5])
+    assert parsed[6] == 12.0
+
+
+def test_garbage_number_names_column_row_and_value():
+    with pytest.raises(SourceFileError, match=r"colonne P19_POP, ligne de données 2 : valeur 'abc' non numérique"):
+        to_number(pd.Series(["1", "abc"]), where="f.csv", column="P19_POP")
+
+
+def test_codes_repair_lost_leading_zero_only_when_unambiguous():
+    codes, repaired = normalise_codes(pd.Series(["1001", "1001.0", "2A004", "97411"]), width=5, where="f", column="CODGEO")
+    assert codes.tolist() == ["01001", "01001", "2A004", "97411"]
+    assert repaired == 2
+    with pytest.raises(SourceFileError, match=r"colonne CODGEO, ligne de données 1 : code '101' invalide"):
+        normalise_codes(pd.Series(["101"]), width=5, where="f", column="CODGEO")
+
+
+@pytest.mark.parametrize(
+    ("content", "separator_column"),
+    [
+        (b"CODGEO;P19_POP\n01001;12.5\n", "P19_POP"),
+        (b"CODGEO,P19_POP\r\n01001,12.5\r\n", "P19_POP"),
+        (b"\xef\xbb\xbfCODGEO\tP19_POP\n01001\t12.5\n", "P19_POP"),
+    ],
+)
+def test_csv_separators_line_ends_and_bom(tmp_path, content, separator_column):
+    path = tmp_path / "f.csv"
+    path.write_bytes(content)
+    (sheet,) = read_sheets(path)
+    assert sheet.columns == ["CODGEO", separator_column]
+    assert sheet.frame.iloc[0].tolist() == ["01001", "12.5"]
+
+
+def test_windows_1252_is_read_with_a_warning(tmp_path, caplog):
+    path = tmp_path / "f.csv"
+    path.write_bytes("CODGEO;LIBGEO\n95205;Écouen\n".encode("cp1252"))
+    (sheet,) = read_sheets(path)
+    assert sheet.frame["LIBGEO"].tolist() == ["Écouen"]
+    assert sheet.encoding == "cp1252"
+    assert "Windows-1252" in caplog.text
+
+
+def test_insee_workbook_header_is_the_row_of_codes(tmp_path):
+    from ctg_analysis.demo.layouts import workbook_bytes
+
+    frame = pd.DataFrame({"CODGEO": ["95205"], "NAISD19": [97]})
+    path = tmp_path / "base_naissances_2019.xlsx"
+    path.write_bytes(workbook_bytes({"COM": (["Titre", "Sous-titre", "Source", "Note"], frame, ["Code", "Naissances 2019"])}))
+    (sheet,) = read_sheets(path)
+    assert sheet.columns == ["CODGEO", "NAISD19"]
+    assert sheet.titles[0] == "Titre"
+    assert sheet.frame.iloc[0].tolist() == ["95205", 97]

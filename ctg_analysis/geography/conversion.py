@@ -148,6 +148,13 @@ def convert_cog(
     moved["target"] = moved["target"].fillna(moved["geo"])
     moved["share"] = moved["share"].where(moved["source"].notna(), 1.0)
     changed = moved.groupby("target")["geo"].transform("nunique").gt(1) | moved["share"].ne(1.0)
+    refused = [c for c in non_additive if c in variables]
+    if refused and changed.any():
+        communes = ", ".join(sorted(moved.loc[changed, "geo"].unique())[:10])
+        raise GeographyError(
+            f"conversion du COG {from_year} vers {to_year} impossible pour {', '.join(refused)} : valeurs non additives "
+            f"(médianes, taux) sur des communes fusionnées ou scindées ({communes})"
+        )
     unshared = moved["share"].isna()
     if unshared.any():
         communes = ", ".join(sorted(moved.loc[unshared, "geo"].unique())[:10])
@@ -155,13 +162,6 @@ def convert_cog(
             f"conversion du COG {from_year} vers {to_year} : commune(s) scindée(s) ({communes}) ; la répartition "
             "demande la population des communes issues de la scission (paramètre weights, par exemple les "
             f"populations légales en géographie {to_year})"
-        )
-    refused = [c for c in non_additive if c in variables]
-    if refused and changed.any():
-        communes = ", ".join(sorted(moved.loc[changed, "geo"].unique())[:10])
-        raise GeographyError(
-            f"conversion du COG {from_year} vers {to_year} impossible pour {', '.join(refused)} : valeurs non additives "
-            f"(médianes, taux) sur des communes fusionnées ou scindées ({communes})"
         )
     values = moved[variables].mul(moved["share"], axis=0)
     grouped = values.assign(geo=moved["target"], **{k: moved[k] for k in keys}).groupby(["geo", *keys], sort=True)

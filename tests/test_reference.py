@@ -1,0 +1,62 @@
+"""The commune reference: from the COG files when present, from the data otherwise."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import DEMO
+from ctg_analysis.codes import arrondissement_parent, departement_of, fold_arrondissements
+from ctg_analysis.geography import commune_reference
+from ctg_analysis.sources.folder import scan_folder
+
+
+def test_reference_from_the_demo_cog(demo_folder):
+    reference = commune_reference(demo_folder).set_index("code")
+    row = reference.loc["95205"]
+    assert (row["label"], row["departement"], row["departement_label"], row["region"], row["region_label"]) == (
+        "Écouen", "95", "Val-d'Oise", "11", "Île-de-France"
+    )
+    assert row["epci"] == "200055655" and row["epci_label"] == "CA Roissy Pays de France"
+    assert reference.loc["2A901", "departement_label"] == "Corse-du-Sud"
+
+
+def test_reference_from_the_data_without_cog(tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(DEMO / "recensement", folder / "recensement")
+    shutil.copytree(DEMO / "populations-legales", folder / "populations-legales")
+    reference = commune_reference(scan_folder(folder, cache_dir=False, progress=False))
+    assert reference.attrs["cog_year"] == 2021 and "données" in reference.attrs["built_from"]
+    row = reference.set_index("code").loc["95229"]
+    assert (row["label"], row["departement_label"], row["region_label"]) == ("Ézanville", "Val-d'Oise", "Île-de-France")
+    assert reference["epci"].isna().all()
+
+
+def test_reference_from_census_only_uses_the_shipped_names(tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(DEMO / "recensement", folder)
+    reference = commune_reference(scan_folder(folder, cache_dir=False, progress=False)).set_index("code")
+    assert reference.loc["01901", "departement"] == "01"
+    assert reference.loc["01901", "region_label"] == "Auvergne-Rhône-Alpes"
+
+
+@pytest.mark.real
+def test_reference_on_real_cog(real):
+    folder = scan_folder(real / "cog-2021", cache_dir=False, progress=False)
+    reference = commune_reference(folder)
+    assert (reference["type"] == "COM").sum() == 34965
+    assert reference.set_index("code").loc["75101", "parent"] == "75056"
+
+
+def test_arrondissements_are_never_counted_twice():
+    import pandas as pd
+
+    assert arrondissement_parent(pd.Series(["75120", "69389", "13216", "13217", "75056"])).tolist() == ["75056", "69123", "13055", pd.NA, pd.NA]
+    assert departement_of(pd.Series(["97411", "2B033"])).tolist() == ["974", "2B"]
+    both = pd.DataFrame({"geo": ["75056", "75101", "75102"], "period": 2019, "POP": [100.0, 60.0, 40.0]})
+    assert fold_arrondissements(both, ["POP"], additive=True)[["geo", "POP"]].values.tolist() == [["75056", 100.0]]
+    only = pd.DataFrame({"geo": ["75101", "75102", "95205"], "period": 2019, "POP": [60.0, 40.0, 7.0]})
+    folded = fold_arrondissements(only, ["POP"], additive=True).set_index("geo")["POP"]
+    assert folded.to_dict() == {"95205": 7.0, "75056": 100.0}
+    assert fold_arrondissements(only, ["POP"], additive=False)["geo"].tolist() == ["95205"]

@@ -1,0 +1,128 @@
+"""The territories file: the demo file loads; every kind of mistake is reported, with a suggestion."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT
+from ctg_analysis.cli import main
+from ctg_analysis.errors import TerritoryError
+from ctg_analysis.geography import commune_reference
+from ctg_analysis.territories import load_territories
+
+REFERENCE = pd.DataFrame(
+    {
+        "code": ["95205", "95229", "95094", "75056", "75101", "78901", "01001"],
+        "label": ["Écouen", "Ézanville", "Bouqueval", "Paris", "Paris 1er Arrondissement", "Aubrelle", "L'Abergement-Clémenciat"],
+        "type": ["COM", "COM", "COM", "COM", "ARM", "COM", "COM"],
+        "parent": [None, None, None, None, "75056", None, None],
+        "departement": ["95", "95", "95", "75", "75", "78", "01"],
+    }
+)
+
+
+def _load(tmp_path, text):
+    path = tmp_path / "territories.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return load_territories(path, REFERENCE)
+
+
+def _problems(tmp_path, text):
+    with pytest.raises(TerritoryError) as caught:
+        _load(tmp_path, text)
+    return str(caught.value)
+
+
+def test_demo_territories_file(demo_folder):
+    territories = load_territories(ROOT / "data" / "territories.yaml", commune_reference(demo_folder))
+    assert [t.id for t in territories] == ["ctg-ecouen", "ezanville", "ctg-val-fictif"]
+    seed = territories.get("ctg-ecouen")
+    assert seed.communes == ("95205", "95395", "95509", "95094", "95492")
+    assert seed.cog_year == 2021 and seed.comparisons == (("epci", "200055655"),)
+    assert territories.get("ezanville").communes == ("95229",)
+    assert territories.get("ctg-val-fictif").departements == ("78", "95")
+    assert territories.notes == ("ctg-val-fictif : territoire à cheval sur 2 départements (78, 95)",)
+    membership = territories.membership()
+    assert len(membership) == 13 and membership["commune"].dtype == "string"
+
+
+def test_codes_stay_strings_and_names_resolve(tmp_path):
+    territories = _load(
+        tmp_path,
+        """
+        territories:
+          - id: t
+            label: Un territoire
+            communes: ["01001", {name: Bouqueval, departement: "95"}, {code: "95205"}]
+        """,
+    )
+    assert territories.get("t").communes == ("01001", "95094", "95205")
+
+
+def test_unknown_code_and_name_with_suggestions(tmp_path):
+    message = _problems(
+        tmp_path,
+        """
+        territories:
+          - id: t
+            communes: ["95250", {name: Ecouen, departement: "95"}, {name: Bouqueval}]
+        """,
+    )
+    assert "3 problème(s)" in message
+    assert "code commune '95250' inconnu (vouliez-vous dire : '95205'" in message
+    assert "commune 'Ecouen' inconnue dans le département 95 (vouliez-vous dire : 'Écouen' ?)" in message
+    assert "commune 'Bouqueval' : précisez son département" in message
+
+
+def test_duplicates_arrondissements_and_empty_territories(tmp_path):
+    message = _problems(
+        tmp_path,
+        """
+        territories:
+          - id: a
+            communes: ["95205", {name: Écouen, departement: "95"}]
+          - id: a
+            communes: ["95229"]
+          - id: paris
+            communes: ["75056", "75101"]
+          - id: vide
+            communes: []
+        """,
+    )
+    assert "territoire 'a' : commune 95205 (Écouen) listée deux fois" in message
+    assert "identifiant 'a' déclaré plusieurs fois" in message
+    assert "territoire 'paris' : arrondissement 75101 listé avec sa commune 75056 (compté deux fois)" in message
+    assert "territoire 'vide' : aucune commune" in message
+
+
+def test_code_that_lost_its_leading_zero(tmp_path):
+    message = _problems(tmp_path, "territories:\n  - id: t\n    communes: [1001]\n")
+    assert "code '1001' sur 4 chiffres : écrivez-le entre guillemets avec son zéro initial (« 01001 »)" in message
+
+
+def test_malformed_files(tmp_path):
+    assert "attendu une clé « territories »" in _problems(tmp_path, "communes: []\n")
+    assert "YAML invalide" in _problems(tmp_path, "territories: [\n")
+    assert "comparaison" in _problems(tmp_path, "territories:\n  - id: t\n    communes: ['95205']\n    comparisons: [{level: canton, code: '1'}]\n")
+    with pytest.raises(TerritoryError, match="lecture impossible"):
+        load_territories(tmp_path / "absent.yaml", REFERENCE)
+
+
+def test_unknown_territory_id_suggests(tmp_path):
+    territories = _load(tmp_path, "territories:\n  - id: ctg-ecouen\n    communes: ['95205']\n")
+    with pytest.raises(TerritoryError, match=r"territoire 'ctg-ecoen' inconnu \(vouliez-vous dire : 'ctg-ecouen' \?\)"):
+        territories.get("ctg-ecoen")
+
+
+def test_cli_territories_check(tmp_path):
+    result = CliRunner().invoke(main, ["territories", "check", str(ROOT / "data" / "territories.yaml"), "--data", str(ROOT / "data" / "demo")])
+    assert result.exit_code == 0, result.output
+    assert "3 territoire(s) valides" in result.output and "à cheval sur 2 départements" in result.output
+    bad = tmp_path / "t.yaml"
+    bad.write_text("territories:\n  - id: t\n    communes: ['95250']\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["territories", "check", str(bad), "--data", str(ROOT / "data" / "demo")])
+    assert result.exit_code == 2 and "inconnu" in result.output and "Traceback" not in result.output

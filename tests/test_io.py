@@ -67,3 +67,30 @@ def test_insee_workbook_header_is_the_row_of_codes(tmp_path):
     assert sheet.columns == ["CODGEO", "NAISD19"]
     assert sheet.titles[0] == "Titre"
     assert sheet.frame.iloc[0].tolist() == ["95205", 97]
+
+
+def test_workbook_sheets_that_must_not_be_read(tmp_path):
+    """Arrondissement sheets (counted twice otherwise), births by département, Filosofi breakdowns."""
+    from ctg_analysis.demo.layouts import workbook_bytes
+    from ctg_analysis.sources.registry import read_file
+
+    census = pd.DataFrame({"CODGEO": ["75056", "95205"], "P16_POP": [2190327.0, 7300.5], "P16_POP0014": [300000.0, 1400.2]})
+    arm = pd.DataFrame({"CODGEO": ["75101", "75102"], "P16_POP": [16000.0, 20000.0], "P16_POP0014": [1500.0, 2100.0]})
+    path = tmp_path / "base-cc-evol-struct-pop-2016.xlsx"
+    path.write_bytes(workbook_bytes({"COM": (["t"] * 4, census, None), "ARM": (["t"] * 4, arm, None)}))
+    (table,) = read_file(path)
+    assert table.data.set_index("geo").loc["75056", "P_POP"] == 2190327.0 and len(table.data) == 2
+
+    births = pd.DataFrame({"CODGEO": ["95205"], "NAISD19": [97]})
+    departements = pd.DataFrame({"CODGEO": ["95"], "NAISD19": [17000]})
+    path = tmp_path / "base_naissances_2019.xlsx"
+    path.write_bytes(workbook_bytes({"COM": (["t"] * 5, births, None), "DEP": (["t"] * 5, departements, None)}))
+    (table,) = read_file(path)
+    assert table.data["geo"].tolist() == ["95205"]
+
+    ensemble = pd.DataFrame({"CODGEO": ["95205"], "LIBGEO": ["Écouen"], "NBMEN19": [3000], "Q219": [25830]})
+    household = pd.DataFrame({"CODGEO": ["95205"], "LIBGEO": ["Écouen"], "TYM1Q219": [21000]})
+    path = tmp_path / "FILO2019_DISP_COM.xlsx"
+    path.write_bytes(workbook_bytes({"ENSEMBLE": (["t"] * 5, ensemble, None), "TYPMENR": (["t"] * 5, household, None)}))
+    (table,) = read_file(path)
+    assert table.dataset == "filosofi" and table.data["Q2"].tolist() == [25830]

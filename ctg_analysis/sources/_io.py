@@ -46,6 +46,8 @@ class RawSheet:
         Text of the title rows above the header (for the vintage, the source, the geography).
     encoding
         The text encoding used, for text files.
+    sheet
+        The workbook sheet name, for workbooks.
     """
 
     path: Path
@@ -53,6 +55,7 @@ class RawSheet:
     frame: pd.DataFrame
     titles: list[str] = field(default_factory=list)
     encoding: str | None = None
+    sheet: str | None = None
 
     @property
     def where(self) -> str:
@@ -169,13 +172,13 @@ def _read_workbook(path: Path, raw: bytes, part_prefix: str | None) -> list[RawS
     sheets = []
     for name, grid in book.items():
         part = f"{part_prefix}:{name}" if part_prefix else str(name)
-        sheet = _split_header(path, part, grid)
+        sheet = _split_header(path, part, str(name), grid)
         if sheet is not None:
             sheets.append(sheet)
     return sheets
 
 
-def _split_header(path: Path, part: str, grid: pd.DataFrame) -> RawSheet | None:
+def _split_header(path: Path, part: str, name: str, grid: pd.DataFrame) -> RawSheet | None:
     """Find the header row under the title rows of an INSEE-style sheet."""
     grid = grid.dropna(how="all", axis=1)
     if grid.empty or len(grid) < 2:
@@ -203,7 +206,7 @@ def _split_header(path: Path, part: str, grid: pd.DataFrame) -> RawSheet | None:
     frame = grid.iloc[header_at + 1 :].dropna(how="all")
     frame.columns = header
     frame = frame.reset_index(drop=True)
-    return RawSheet(path, part, frame, titles=titles)
+    return RawSheet(path, part, frame, titles=titles, sheet=name)
 
 
 def to_number(values: pd.Series, *, where: str, column: str) -> pd.Series:

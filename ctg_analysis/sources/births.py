@@ -23,7 +23,8 @@ _COG_LAG = 1
 
 
 def _matches(sheet: RawSheet) -> bool:
-    return any_column(sheet, r"NAISD\d\d")
+    # Workbooks also hold département and région sheets: the communes are in sheet COM.
+    return any_column(sheet, r"NAISD\d\d") and sheet.sheet in (None, "COM")
 
 
 def _read(sheet: RawSheet) -> list[Parsed]:

@@ -25,6 +25,7 @@ from ctg_analysis.sources._layout import (
     full_year,
     has_columns,
     numbers,
+    plain,
 )
 
 __all__ = ["READERS"]
@@ -39,6 +40,9 @@ _COG_LAG = 1
 
 
 def _matches(sheet: RawSheet) -> bool:
+    # INSEE's workbooks carry one sheet per household breakdown; the whole population is ENSEMBLE.
+    if sheet.sheet is not None and plain(sheet.sheet) != "ensemble":
+        return False
     return any_column(sheet, r"(DISP_)?(Q2|MED)\d\d") and (has_columns(sheet, ["CODGEO"]) or has_columns(sheet, ["IRIS"]))
 
 

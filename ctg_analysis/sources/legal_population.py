@@ -6,6 +6,8 @@ code is ``Code département + Code commune`` (``95`` + ``205``; overseas ``971``
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from ctg_analysis.codes import COMMUNE_WIDTH
@@ -22,7 +24,7 @@ _NULL = {"null", ""}
 
 
 def _matches(sheet: RawSheet) -> bool:
-    return plain(sheet.part or "").split(":")[-1] in _LEVELS and "Code région" in sheet.columns
+    return plain(sheet.sheet or "") in _LEVELS and "Code région" in sheet.columns
 
 
 def _text(sheet: RawSheet, name: str, meaning: str) -> pd.Series:
@@ -31,12 +33,12 @@ def _text(sheet: RawSheet, name: str, meaning: str) -> pd.Series:
 
 
 def _read(sheet: RawSheet) -> list[Parsed]:
-    level = _LEVELS[plain(sheet.part or "").split(":")[-1]]
+    level = _LEVELS[plain(sheet.sheet)]
     region = _text(sheet, "Code région", "code région")
     # Overseas collectivities appear with "null" codes in some editions: they are not communes of a
     # département and are left out.
     keep = (~region.str.lower().isin(_NULL)).fillna(False).to_numpy()
-    sheet = RawSheet(sheet.path, sheet.part, sheet.frame.loc[keep].reset_index(drop=True), sheet.titles)
+    sheet = replace(sheet, frame=sheet.frame.loc[keep].reset_index(drop=True))
     region = region[keep].reset_index(drop=True)
     if level == "region":
         geo, label, attributes = region, _text(sheet, "Nom de la région", "nom de la région"), {}

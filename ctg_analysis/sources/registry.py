@@ -117,6 +117,11 @@ def read_file(
     tables: list[SourceTable] = []
     unused: list[str] = []
     for sheet in sheets:
+        if sheet.sheet is not None and plain(sheet.sheet) == "arm":
+            # Old census workbooks put Paris, Lyon and Marseille arrondissements in a sheet beside the
+            # communes: reading both would count those cities twice.
+            log.info("%s : feuille des arrondissements municipaux ignorée", sheet.where)
+            continue
         reader = next((r for r in READERS if r.matches(sheet)), None)
         if reader is None:
             if (reason := _unused_reason(sheet)) is not None:
@@ -139,7 +144,7 @@ def read_file(
 
 
 def _is_documentation(sheet: RawSheet) -> bool:
-    return plain(str(sheet.part).split(":")[-1]) in _DOCUMENTATION_SHEETS
+    return sheet.sheet is not None and plain(sheet.sheet) in _DOCUMENTATION_SHEETS
 
 
 def _table(parsed: Parsed, path: str, part: str | None, sha256: str, demo: bool) -> SourceTable:

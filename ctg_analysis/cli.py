@@ -106,3 +106,35 @@ def territories_check(file: Path | None, data_dir: Path | None) -> None:
     click.echo(_show(pd.DataFrame(rows, columns=["id", "libellé", "communes", "départements", "noms"])))
     for note in loaded.notes:
         click.echo(f"\nNote : {note}")
+
+
+@main.command("indicators")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut data/demo).")
+@click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut data/territories.yaml).")
+@click.option("--territory", "territory_ids", multiple=True, help="Identifiant d'un territoire (répétable ; par défaut tous).")
+@click.option("--out", type=click.Path(path_type=Path), help="Fichier de sortie .csv, .xlsx ou .parquet (table longue).")
+@_friendly_errors
+def indicators(data_dir: Path | None, territories_file: Path | None, territory_ids: tuple[str, ...], out: Path | None) -> None:
+    """Calcule les indicateurs des territoires à tous les niveaux de comparaison."""
+    from ctg_analysis.exports import write_table
+    from ctg_analysis.indicators import compute_indicators, prepare
+    from ctg_analysis.indicators.display import key_figures
+    from ctg_analysis.sources.folder import scan_folder
+    from ctg_analysis.territories import load_territories
+
+    folder = scan_folder(data_dir or config.settings.demo_dir)
+    prepared = prepare(folder)
+    loaded = load_territories(territories_file or config.settings.territories_file, prepared.reference)
+    ids = list(territory_ids) or None
+    table = compute_indicators(prepared, loaded, territory_ids=ids)
+    if out is not None:
+        write_table(table, out)
+        click.echo(f"{len(table)} lignes écrites dans {out}")
+        return
+    for territory in ids or [t.id for t in loaded]:
+        label = loaded.get(territory).label
+        click.echo(f"\n{label} ({territory}) — chiffres clés\n")
+        click.echo(_show(key_figures(table, territory)))
+    click.echo("\n* valeur fragile (petits effectifs, partielle ou non disponible pour un regroupement de communes)")
+    if prepared.demo:
+        click.echo("Données fictives de démonstration.")

@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ctg_analysis.demo.layouts import csv_bytes, workbook_bytes, write_bytes, zip_bytes
+from ctg_analysis.demo.layouts import csv_bytes, workbook_bytes, zip_bytes
+from ctg_analysis.files import write_bytes
 
 log = logging.getLogger(__name__)
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
-__all__ = ["csv_bytes", "write_bytes", "workbook_bytes", "zip_bytes"]
+__all__ = ["csv_bytes", "workbook_bytes", "zip_bytes"]
 
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 
@@ -100,11 +99,3 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
         for name, content in members.items():
             archive.writestr(zipfile.ZipInfo(name, date_time=_FIXED_TIME), content, zipfile.ZIP_DEFLATED)
     return out.getvalue()
-
-
-def write_bytes(path: Path, content: bytes) -> None:
-    """Write a file through a temporary name, so a good file is never replaced by a half-written one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(content)
-    temporary.replace(path)

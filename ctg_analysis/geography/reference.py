@@ -77,15 +77,18 @@ def commune_reference(folder: DataFolder, cog_year: int | None = None) -> pd.Dat
     >>> ref.set_index("code").loc["95205", ["label", "departement", "epci"]]  # doctest: +SKIP
     """
     cog = _nearest(folder.find("cog_communes"), cog_year)
+    movements = _nearest(folder.find("cog_movements"), cog_year)
     if cog is not None and (cog_year is None or cog.cog_year == cog_year):
         reference = _from_cog(folder, cog)
+    elif cog is not None and cog.cog_year < cog_year and movements is not None and movements.cog_year >= cog_year:
+        reference = _moved(_from_cog(folder, cog), movements.data, cog_year)
     else:
         reference = _from_data(folder, cog_year)
     reference = _with_names(folder, reference)
     epci = _nearest(folder.find("epci_composition"), reference.attrs["cog_year"])
     if epci is not None:
         if epci.cog_year != reference.attrs["cog_year"]:
-            log.warning(
+            log.info(
                 "composition des EPCI de %s utilisée pour la géographie %s", epci.cog_year, reference.attrs["cog_year"]
             )
         members = epci.data.set_index("geo")
@@ -108,6 +111,26 @@ def _from_cog(folder: DataFolder, cog: SourceTable) -> pd.DataFrame:
     ).reset_index(drop=True)
     reference.attrs.update(cog_year=cog.cog_year, built_from=f"COG {cog.cog_year} ({cog.path})")
     return reference
+
+
+def _moved(reference: pd.DataFrame, movements: pd.DataFrame, cog_year: int) -> pd.DataFrame:
+    """A COG reference brought forward to a later year with the movements (merged communes leave,
+    re-established or renamed ones take the name the movements give them)."""
+    from ctg_analysis.geography.conversion import commune_passage
+
+    passage = commune_passage(movements, reference.attrs["cog_year"], cog_year)
+    window = movements.loc[movements["date_eff"].le(pd.Timestamp(cog_year, 1, 1)) & movements["typecom_ap"].eq("COM")]
+    names = window.sort_values("date_eff").drop_duplicates("com_ap", keep="last").set_index("com_ap")["libelle_ap"]
+    gone = set(passage["source"]) - set(passage["target"])
+    communes = reference.loc[~reference["code"].isin(gone)]
+    new_codes = sorted(set(passage["target"]) - set(communes["code"]))
+    added = pd.DataFrame({"code": pd.array(new_codes, dtype="string"), "type": "COM"})
+    added["departement"] = departement_of(added["code"])
+    moved = pd.concat([communes, added], ignore_index=True)
+    renamed = moved["code"].map(names)
+    moved["label"] = renamed.where(renamed.notna() & moved["type"].eq("COM"), moved["label"]).astype("string")
+    moved.attrs.update(cog_year=cog_year, built_from=f"{reference.attrs['built_from']} et mouvements jusqu'en {cog_year}")
+    return moved
 
 
 def _from_data(folder: DataFolder, cog_year: int | None) -> pd.DataFrame:

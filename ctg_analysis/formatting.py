@@ -1,0 +1,63 @@
+"""French number formats for everything a user reads: ``12 345,6``, ``25,7 %``, ``+25,7 %``, ``12,3 ‰``.
+
+Numbers are formatted through babel's ``fr_FR`` locale (narrow no-break space U+202F as thousands
+separator, decimal comma); a missing value prints as an en dash.
+"""
+
+from __future__ import annotations
+
+import math
+
+from babel.numbers import format_decimal
+
+__all__ = ["MISSING", "format_number", "format_value"]
+
+MISSING = "–"
+_LOCALE = "fr_FR"
+_SPACE_BEFORE = {"%", "‰", "€", "% par an"}
+
+
+def format_number(value: float | None, decimals: int = 0, *, sign: bool = False) -> str:
+    """A number in French notation.
+
+    Parameters
+    ----------
+    value
+        The number (NaN or None print as an en dash).
+    decimals
+        Decimals shown (the value is rounded for display only).
+    sign
+        Show ``+`` before positive numbers (evolutions).
+
+    Examples
+    --------
+    >>> format_number(12345.6, 1)
+    '12\u202f345,6'
+    >>> format_number(25.7, 1, sign=True)
+    '+25,7'
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    if sign:
+        pattern = f"+{pattern};-{pattern}"
+    rounded = round(float(value), decimals)
+    if rounded == 0:
+        rounded = 0.0  # no "-0,0"
+    return format_decimal(rounded, format=pattern, locale=_LOCALE)
+
+
+def format_value(value: float | None, unit: str, decimals: int = 1, *, sign: bool = False) -> str:
+    """A number with its unit, in French (``25,7 %``, ``+3,1 %``, ``12 345``, ``21 930 €``).
+
+    Examples
+    --------
+    >>> format_value(25.66, "%", 1, sign=True)
+    '+25,7\u00a0%'
+    >>> format_value(1234, "nombre", 0)
+    '1\u202f234'
+    """
+    text = format_number(value, decimals, sign=sign)
+    if text == MISSING or unit == "nombre":
+        return text
+    return f"{text}\u00a0{unit}" if unit in _SPACE_BEFORE else f"{text} {unit}"

@@ -1,0 +1,16 @@
+"""Indicators: the CTG catalogue, computed for territories at every level of the comparison ladder."""
+
+from ctg_analysis.indicators.catalogue import THEMES, catalogue, get_indicator, indicators_of_theme
+from ctg_analysis.indicators.compute import FLAGS, LEVELS, PreparedData, compute_indicators, prepare
+
+__all__ = [
+    "FLAGS",
+    "LEVELS",
+    "THEMES",
+    "PreparedData",
+    "catalogue",
+    "compute_indicators",
+    "get_indicator",
+    "indicators_of_theme",
+    "prepare",
+]

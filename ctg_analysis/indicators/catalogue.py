@@ -1,0 +1,153 @@
+"""The indicator catalogue, declared in ``catalogue.yaml`` beside this module.
+
+Every indicator states its French label, CTG theme, how it is computed (numerator and denominator
+variables, or "published per level" for non-additive ones), unit, source dataset, field, minimum
+denominator for a reliable value, and, for evolutions, the minimum gap between vintages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from functools import cache
+from importlib import resources
+
+import pandas as pd
+import yaml
+
+from ctg_analysis.errors import CtgError, did_you_mean
+from ctg_analysis.sources.tables import DATASETS
+
+__all__ = ["KINDS", "THEMES", "Indicator", "catalogue", "get_indicator", "indicators_of_theme"]
+
+THEMES = (
+    "démographie",
+    "petite enfance",
+    "enfance-jeunesse",
+    "parentalité-familles",
+    "accès aux droits-précarité",
+    "logement",
+)
+KINDS = ("count", "share", "rate", "rolling_sum", "evolution", "annual_rate", "published")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator of the catalogue (see ``catalogue.yaml`` for the meaning of each field)."""
+
+    id: str
+    label: str
+    theme: str
+    kind: str
+    unit: str
+    decimals: int = 1
+    dataset: str | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+    denominator_dataset: str | None = None
+    of: str | None = None
+    scale: float = 1.0
+    window: int | None = None
+    field: str = ""
+    min_denominator: float = 0.0
+    min_gap: int | None = None
+
+    @property
+    def additive(self) -> bool:
+        """Whether the indicator is built from sums over communes (every kind but ``published``)."""
+        return self.kind != "published"
+
+    @property
+    def numerator_variables(self) -> list[str]:
+        return _variables(self.numerator)
+
+    @property
+    def denominator_variables(self) -> list[str]:
+        return _variables(self.denominator)
+
+
+def _variables(expression: str | None) -> list[str]:
+    return [v.strip() for v in expression.split("+")] if expression else []
+
+
+def _check(indicator: Indicator, known: set[str]) -> None:
+    where = f"catalogue, indicateur {indicator.id!r}"
+    if indicator.theme not in THEMES:
+        raise CtgError(f"{where} : thème {indicator.theme!r} inconnu{did_you_mean(indicator.theme, THEMES)}")
+    if indicator.kind not in KINDS:
+        raise CtgError(f"{where} : type {indicator.kind!r} inconnu (attendu l'un de {', '.join(KINDS)})")
+    if indicator.kind in ("evolution", "annual_rate"):
+        if indicator.of not in known or not indicator.min_gap:
+            raise CtgError(f"{where} : une évolution demande « of » (un indicateur de comptage du catalogue) et « min_gap »")
+        return
+    for dataset in (indicator.dataset, indicator.denominator_dataset):
+        if dataset is not None and dataset not in DATASETS:
+            raise CtgError(f"{where} : jeu de données {dataset!r} inconnu{did_you_mean(dataset, DATASETS)}")
+    if not indicator.dataset or not indicator.numerator:
+        raise CtgError(f"{where} : « dataset » et « numerator » sont obligatoires")
+    if indicator.kind in ("share", "rate") and not indicator.denominator:
+        raise CtgError(f"{where} : un taux ou une part demande un dénominateur")
+    if indicator.kind == "rolling_sum" and not indicator.window:
+        raise CtgError(f"{where} : une somme glissante demande « window »")
+
+
+@cache
+def _load() -> tuple[Indicator, ...]:
+    text = resources.files("ctg_analysis.indicators").joinpath("catalogue.yaml").read_text(encoding="utf-8")
+    allowed = {f.name for f in fields(Indicator)}
+    entries = yaml.safe_load(text)
+    indicators = []
+    for entry in entries:
+        unknown = set(entry) - allowed
+        if unknown:
+            raise CtgError(f"catalogue, indicateur {entry.get('id')!r} : champ(s) inconnu(s) {', '.join(sorted(unknown))}")
+        indicators.append(Indicator(**entry))
+    ids = [i.id for i in indicators]
+    if len(set(ids)) != len(ids):
+        raise CtgError("catalogue : identifiant d'indicateur en double")
+    for indicator in indicators:
+        _check(indicator, set(ids))
+    return tuple(indicators)
+
+
+def get_indicator(indicator_id: str) -> Indicator:
+    """The catalogue entry of an indicator id, with a suggestion when it is misspelled.
+
+    Examples
+    --------
+    >>> get_indicator("evol_0_2").label
+    'Évolution des enfants de 0 à 2 ans'
+    """
+    for indicator in _load():
+        if indicator.id == indicator_id:
+            return indicator
+    raise CtgError(f"indicateur {indicator_id!r} inconnu{did_you_mean(indicator_id, [i.id for i in _load()])}")
+
+
+def indicators_of_theme(theme: str) -> list[Indicator]:
+    """The indicators of a CTG theme, in catalogue order.
+
+    Examples
+    --------
+    >>> [i.id for i in indicators_of_theme("logement")]
+    ['part_allocataires_aide_logement']
+    """
+    if theme not in THEMES:
+        raise CtgError(f"thème {theme!r} inconnu{did_you_mean(theme, THEMES)}")
+    return [i for i in _load() if i.theme == theme]
+
+
+def catalogue() -> pd.DataFrame:
+    """The whole catalogue as a table, one row per indicator (for display and documentation).
+
+    Examples
+    --------
+    >>> catalogue().set_index("id").loc["part_familles_monoparentales", "unit"]
+    '%'
+    """
+    rows = [{f.name: getattr(i, f.name) for f in fields(Indicator)} | {"additive": i.additive} for i in _load()]
+    return pd.DataFrame(rows)
+
+
+def all_indicators() -> tuple[Indicator, ...]:
+    """Every indicator, in catalogue order."""
+    return _load()

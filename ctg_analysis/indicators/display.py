@@ -1,0 +1,190 @@
+"""Views of the long table for people: a wide table per territory for JupyterLab, and key figures.
+
+:func:`wide_view` turns the long table into indicators × levels for one territory; in JupyterLab it
+displays with French number formats, units, and flagged values greyed out (small numbers, partial, not
+comparable, unavailable), with a legend and the demo warning.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ctg_analysis.errors import CtgError, did_you_mean
+from ctg_analysis.formatting import format_value
+from ctg_analysis.indicators.catalogue import get_indicator, indicators_of_theme
+from ctg_analysis.indicators.compute import FLAGS
+
+__all__ = ["KEY_FIGURES", "WideView", "key_figures", "wide_view"]
+
+#: The indicators of a territory's "chiffres clés", in order.
+KEY_FIGURES = (
+    "population",
+    "evol_population",
+    "naissances",
+    "pop_0_2",
+    "evol_0_2",
+    "part_familles_monoparentales",
+    "taux_activite_femmes",
+    "allocataires",
+    "revenu_median",
+    "taux_pauvrete",
+)
+#: Flags that make a value fragile: greyed out in views.
+QUALITY_FLAGS = ("small", "partial", "missing", "not_comparable", "unavailable", "cog_mismatch")
+_LEVEL_NAMES = {"territoire": "Territoire", "epci": "EPCI", "departement": "Département", "region": "Région", "france": "France"}
+
+
+def _select(table: pd.DataFrame, territory: str, theme: str | None, indicators: list[str] | None) -> pd.DataFrame:
+    territories = table["territory"].unique()
+    if territory not in territories:
+        raise CtgError(f"territoire {territory!r} absent du tableau{did_you_mean(territory, territories)}")
+    rows = table.loc[table["territory"] == territory]
+    if theme is not None:
+        rows = rows.loc[rows["indicator"].isin([i.id for i in indicators_of_theme(theme)])]
+    if indicators is not None:
+        for indicator in indicators:
+            get_indicator(indicator)  # a misspelled id fails with a suggestion
+        rows = rows.loc[rows["indicator"].isin(indicators)]
+    return rows
+
+
+def _latest(rows: pd.DataFrame) -> pd.DataFrame:
+    latest = rows.groupby("indicator")["year_end"].transform("max")
+    rows = rows.loc[rows["year_end"] == latest]
+    longest = rows.groupby("indicator")["year_start"].transform("min")
+    return rows.loc[rows["year_start"] == longest]
+
+
+def _has_quality_flag(flags: pd.Series) -> pd.Series:
+    return flags.fillna("").str.split(";").map(lambda codes: any(c in QUALITY_FLAGS for c in codes))
+
+
+@dataclass
+class WideView:
+    """Indicators × comparison levels for one territory (latest period of each indicator).
+
+    Attributes
+    ----------
+    values
+        Numbers, rows indexed by (thème, indicateur, période), one column per level and geo.
+    flags
+        Same shape: the flags of each value.
+    units, decimals
+        Per row, how to print it.
+    demo
+        Whether the data are the demo set.
+    """
+
+    values: pd.DataFrame
+    flags: pd.DataFrame
+    units: pd.Series
+    decimals: pd.Series
+    demo: bool
+
+    def formatted(self) -> pd.DataFrame:
+        """The values as French text with their unit (``25,7 %``), flagged ones marked with ``*``."""
+        out = self.values.copy().astype(object)
+        fragile = self.flags.apply(_has_quality_flag)
+        for row in self.values.index:
+            signed = get_indicator(row[1]).kind in ("evolution", "annual_rate")
+            texts = [format_value(v, self.units[row], int(self.decimals[row]), sign=signed) for v in self.values.loc[row]]
+            out.loc[row] = [t + ("*" if f else "") for t, f in zip(texts, fragile.loc[row], strict=True)]
+        out.index = out.index.set_levels([out.index.levels[1].map(lambda i: get_indicator(i).label)], level=[1])
+        return out
+
+    def style(self):
+        """A pandas Styler: French formats, flagged values greyed out, a legend as caption."""
+        text = self.formatted()
+        fragile = self.flags.apply(_has_quality_flag).to_numpy()
+        styles = pd.DataFrame("", index=text.index, columns=text.columns)
+        styles = styles.mask(fragile, "color: #9a9a9a; font-style: italic")
+        caption = "* valeur fragile (petits effectifs, partielle, non comparable ou non disponible) : affichée en gris."
+        if self.demo:
+            caption += " Données fictives de démonstration."
+        return text.style.apply(lambda _: styles, axis=None).set_caption(html.escape(caption))
+
+    def _repr_html_(self) -> str:
+        return self.style().to_html()
+
+
+def wide_view(
+    table: pd.DataFrame,
+    territory: str,
+    *,
+    theme: str | None = None,
+    indicators: list[str] | None = None,
+) -> WideView:
+    """The territory's indicators × levels, latest period of each indicator.
+
+    Parameters
+    ----------
+    table
+        The long table of :func:`~ctg_analysis.indicators.compute_indicators`.
+    territory
+        A territory id of the table.
+    theme
+        Only the indicators of this CTG theme (see :data:`~ctg_analysis.indicators.THEMES`).
+    indicators
+        Only these indicator ids.
+
+    Examples
+    --------
+    >>> wide_view(table, "ezanville", theme="petite enfance")  # doctest: +SKIP
+    """
+    rows = _latest(_select(table, territory, theme, indicators))
+    rows = rows.loc[rows["level"] != "commune"]
+    if rows.empty:
+        raise CtgError(f"territoire {territory!r} : aucun indicateur à afficher")
+    level_rank = {level: i for i, level in enumerate(_LEVEL_NAMES)}
+    columns = rows[["level", "geo", "geo_label"]].drop_duplicates().assign(rank=lambda f: f["level"].map(level_rank))
+    columns = columns.sort_values(["rank", "geo"])
+    names = columns["level"].map(_LEVEL_NAMES) + " — " + columns["geo_label"].astype(str)
+    rename = dict(zip(zip(columns["level"], columns["geo"], strict=True), names, strict=True))
+    rows = rows.assign(column=[rename[(level, geo)] for level, geo in zip(rows["level"], rows["geo"], strict=True)])
+    index = ["theme", "indicator", "period"]
+    rows = rows.drop_duplicates([*index, "column"])
+    values = rows.set_index([*index, "column"])["value"].unstack("column")
+    flags = rows.set_index([*index, "column"])["flags"].unstack("column")
+    catalogue_order = {i: n for n, i in enumerate(rows["indicator"].drop_duplicates())}
+    ordered = sorted(values.index, key=lambda key: catalogue_order[key[1]])
+    values = values.reindex(index=ordered, columns=list(names))
+    flags = flags.reindex(index=ordered, columns=list(names))
+    units = pd.Series({row: get_indicator(row[1]).unit for row in values.index})
+    decimals = pd.Series({row: get_indicator(row[1]).decimals for row in values.index})
+    values.index.names = ["thème", "indicateur", "période"]
+    flags.index.names = values.index.names
+    return WideView(values, flags, units.set_axis(values.index), decimals.set_axis(values.index), "demo" in set(";".join(rows["flags"].dropna()).split(";")))
+
+
+def key_figures(table: pd.DataFrame, territory: str) -> pd.DataFrame:
+    """The territory's key figures beside its département(s), as French text (for the CLI and reports).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``indicateur``, ``période``, ``territoire``, one column per département, ``France``.
+    """
+    rows = _latest(_select(table, territory, None, list(KEY_FIGURES)))
+    rows = rows.loc[rows["level"].isin(["territoire", "departement", "france"])]
+    rows = rows.assign(
+        text=[
+            format_value(v, get_indicator(i).unit, get_indicator(i).decimals, sign=get_indicator(i).kind in ("evolution", "annual_rate"))
+            + ("*" if fragile else "")
+            for v, i, fragile in zip(rows["value"], rows["indicator"], _has_quality_flag(rows["flags"]), strict=True)
+        ],
+        column=rows["level"].map({"territoire": "territoire", "france": "France"}).fillna("dép. " + rows["geo_label"].astype(str)),
+    )
+    wide = rows.pivot_table(index=["indicator", "period"], columns="column", values="text", aggfunc="first", sort=False)
+    wide = wide.reindex([k for k in KEY_FIGURES if k in wide.index.get_level_values(0)], level=0)
+    columns = ["territoire", *sorted(c for c in wide.columns if c.startswith("dép.")), "France"]
+    wide = wide.reindex(columns=[c for c in columns if c in wide.columns]).reset_index()
+    wide["indicator"] = wide["indicator"].map(lambda i: get_indicator(i).label)
+    return wide.rename(columns={"indicator": "indicateur", "period": "période"}).fillna("–")
+
+
+def flag_legend() -> pd.DataFrame:
+    """The flag codes and their French meaning."""
+    return pd.DataFrame({"code": list(FLAGS), "signification": list(FLAGS.values())})

@@ -431,7 +431,7 @@ def _evolutions(sums: pd.DataFrame, indicators: tuple[Indicator, ...]) -> pd.Dat
         first = eligible[-1] if eligible else years[-2]  # flagged not comparable below
         end = base.loc[base["year_end"] == last].set_index(["level", "geo"])
         start = base.loc[base["year_end"] == first].set_index(["level", "geo"])
-        joined = end.join(start[["numerator", "n_missing", "n_partial"]], rsuffix="_start", how="inner")
+        joined = end.join(start[["numerator", "n_missing", "n_partial"]].add_suffix("_start"), how="inner")
         frames.append(
             pd.DataFrame(
                 {

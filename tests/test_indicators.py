@@ -1,0 +1,311 @@
+"""Every indicator at every level on the demo data, against a plain computation made here from the raw
+demo files (read with plain pandas calls, not with the readers), then one test per guard."""
+
+from __future__ import annotations
+
+import io
+import math
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import DEMO, ROOT
+from ctg_analysis.geography import commune_reference
+from ctg_analysis.indicators import compute_indicators, prepare
+from ctg_analysis.indicators.comparisons import compare, position
+from ctg_analysis.indicators.display import key_figures, wide_view
+from ctg_analysis.sources.folder import scan_folder
+from ctg_analysis.territories import load_territories
+
+MERGED, ABSORBING = "60912", "60911"  # the demo's fictional merge of 1 January 2022
+SEED = ["95205", "95395", "95509", "95094", "95492"]
+
+
+def _zip_csv(name):
+    with zipfile.ZipFile(DEMO / "recensement" / f"{name}_csv.zip") as archive:
+        return pd.read_csv(io.BytesIO(archive.read(f"{name}.CSV")), sep=";", dtype={"CODGEO": str})
+
+
+def _geography_2022(frame, key="CODGEO"):
+    """The census geography (COG 2021) brought to 2022 by hand: the merged commune joins its absorber."""
+    return frame.assign(**{key: frame[key].replace(MERGED, ABSORBING)})
+
+
+@pytest.fixture(scope="module")
+def raw():
+    """The demo's raw files, read plainly."""
+    census = _geography_2022(_zip_csv("base-cc-evol-struct-pop-2019")).groupby("CODGEO").sum()
+    families = _geography_2022(_zip_csv("base-cc-coupl-fam-men-2019")).groupby("CODGEO").sum()
+    employment = _geography_2022(_zip_csv("base-cc-emploi-pop-active-2019")).groupby("CODGEO").sum()
+    births = pd.read_excel(DEMO / "etat-civil" / "base_naissances_2021.xlsx", engine="openpyxl", sheet_name="COM", skiprows=5, dtype={"CODGEO": str}).set_index("CODGEO")
+    caf = pd.read_csv(DEMO / "caf" / "data_CAF_2020_IRIS.csv", sep=";", dtype={"CODGEO": str})
+    caf = _geography_2022(caf.assign(CODGEO=caf["CODGEO"].str[:5])).groupby("CODGEO").sum(min_count=1)
+    cog = pd.read_csv(DEMO / "cog" / "commune_2021.csv", dtype=str)
+    cog = _geography_2022(cog, "COM").drop_duplicates("COM").set_index("COM")
+    epci = pd.read_excel(DEMO / "cog" / "Intercommunalite-Metropole_au_01-01-2021.xlsx", engine="openpyxl", skiprows=6, dtype=str).set_index("CODGEO")["EPCI"]
+    legal = pd.read_excel(DEMO / "populations-legales" / "ensemble.xlsx", engine="openpyxl", sheet_name="Communes", skiprows=7, dtype={"Code département": str, "Code commune": str})
+    legal = legal.assign(CODGEO=legal["Code département"].str[:2] + legal["Code commune"])
+    legal = _geography_2022(legal).groupby("CODGEO")["Population municipale"].sum()
+    filosofi = {
+        level: pd.read_csv(DEMO / "filosofi" / f"FILO2019_DISP_{level}.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype={"CODGEO": str}).set_index("CODGEO")
+        for level in ("COM", "EPCI", "DEP", "REG", "METROPOLE")
+    }
+    return {"census": census, "families": families, "employment": employment, "births": births, "caf": caf, "cog": cog, "epci": epci, "legal": legal, "filosofi": filosofi}
+
+
+# Plain definitions, written here independently of the catalogue: (source, numerator columns, denominator
+# columns, scale). {yy} is the vintage.
+PLAIN = {
+    "population": ("census", ["P{yy}_POP"], None, 1),
+    "population_legale": ("legal", None, None, 1),
+    "pop_0_2": ("census", ["P{yy}_POP0002"], None, 1),
+    "part_0_2": ("census", ["P{yy}_POP0002"], ["P{yy}_POP"], 100),
+    "pop_3_5": ("census", ["P{yy}_POP0305"], None, 1),
+    "part_3_5": ("census", ["P{yy}_POP0305"], ["P{yy}_POP"], 100),
+    "pop_6_10": ("census", ["P{yy}_POP0610"], None, 1),
+    "part_6_10": ("census", ["P{yy}_POP0610"], ["P{yy}_POP"], 100),
+    "pop_11_17": ("census", ["P{yy}_POP1117"], None, 1),
+    "part_11_17": ("census", ["P{yy}_POP1117"], ["P{yy}_POP"], 100),
+    "pop_18_24": ("census", ["P{yy}_POP1824"], None, 1),
+    "part_18_24": ("census", ["P{yy}_POP1824"], ["P{yy}_POP"], 100),
+    "pop_25_39": ("census", ["P{yy}_POP2539"], None, 1),
+    "pop_40_54": ("census", ["P{yy}_POP4054"], None, 1),
+    "pop_55_64": ("census", ["P{yy}_POP5564"], None, 1),
+    "pop_65_79": ("census", ["P{yy}_POP6579"], None, 1),
+    "pop_80p": ("census", ["P{yy}_POP80P"], None, 1),
+    "part_65p": ("census", ["P{yy}_POP6579", "P{yy}_POP80P"], ["P{yy}_POP"], 100),
+    "menages": ("families", ["C{yy}_MEN"], None, 1),
+    "part_menages_personne_seule": ("families", ["C{yy}_MENPSEUL"], ["C{yy}_MEN"], 100),
+    "familles": ("families", ["C{yy}_FAM"], None, 1),
+    "part_couples_avec_enfants": ("families", ["C{yy}_COUPAENF"], ["C{yy}_FAM"], 100),
+    "part_familles_monoparentales": ("families", ["C{yy}_FAMMONO"], ["C{yy}_FAM"], 100),
+    "part_familles_nombreuses": ("families", ["C{yy}_NE24F3", "C{yy}_NE24F4P"], ["C{yy}_FAM"], 100),
+    "taux_activite_femmes": ("employment", ["P{yy}_FACT1564"], ["P{yy}_F1564"], 100),
+    "taux_emploi_femmes": ("employment", ["P{yy}_FACTOCC1564"], ["P{yy}_F1564"], 100),
+    "taux_activite": ("employment", ["P{yy}_ACT1564"], ["P{yy}_POP1564"], 100),
+    "allocataires": ("caf", ["A"], None, 1),
+    "personnes_couvertes": ("caf", ["PERCOU"], None, 1),
+    "allocataires_monoparents": ("caf", ["AM"], None, 1),
+    "enfants_caf_0_2": ("caf", ["ENF_2"], None, 1),
+    "part_monoparents_caf": ("caf", ["AM"], ["A"], 100),
+    "part_allocataires_rsa": ("caf", ["ARSAS"], ["A"], 100),
+    "part_allocataires_aide_logement": ("caf", ["AAL"], ["A"], 100),
+}
+EVOLUTIONS = {"evol_population": "P{yy}_POP", "evol_0_2": "P{yy}_POP0002", "evol_3_5": "P{yy}_POP0305"}
+
+
+@pytest.fixture(scope="module")
+def computed(demo_folder):
+    prepared = prepare(demo_folder)
+    territories = load_territories(ROOT / "data" / "territories.yaml", commune_reference(demo_folder))
+    return prepared, territories, compute_indicators(prepared, territories)
+
+
+def _groups(raw, territories):
+    """Every (territory, level, geo) → its communes, computed plainly from the COG and EPCI files."""
+    cog, epci = raw["cog"], raw["epci"]
+    all_communes = list(cog.index)
+    groups = {}
+    for territory in territories:
+        members = list(territory.communes)
+        groups[(territory.id, "territoire", territory.id)] = members
+        for commune in members:
+            groups[(territory.id, "commune", commune)] = [commune]
+            groups[(territory.id, "departement", cog.loc[commune, "DEP"])] = [c for c in all_communes if cog.loc[c, "DEP"] == cog.loc[commune, "DEP"]]
+            groups[(territory.id, "region", cog.loc[commune, "REG"])] = [c for c in all_communes if cog.loc[c, "REG"] == cog.loc[commune, "REG"]]
+            groups[(territory.id, "epci", epci[commune])] = [c for c in all_communes if epci.get(c) == epci[commune]]
+        groups[(territory.id, "france", "FRM")] = all_communes
+    return groups
+
+
+def _plain_value(frame, communes, numerator, denominator, scale):
+    rows = frame.reindex(communes)
+    num = rows[numerator].sum(axis=1, min_count=len(numerator))
+    if denominator is None:
+        return num.sum(min_count=1)
+    den = rows[denominator].sum(axis=1, min_count=len(denominator))
+    complete = num.notna() & den.notna()
+    if not complete.any():
+        return np.nan
+    return num[complete].sum() / den[complete].sum() * scale
+
+
+def test_every_additive_indicator_at_every_level(raw, computed):
+    _, territories, table = computed
+    groups = _groups(raw, territories)
+    indexed = table.set_index(["territory", "level", "geo", "indicator", "period"])["value"]
+    checked = 0
+    for (territory, level, geo), communes in groups.items():
+        for indicator, (source, numerator, denominator, scale) in PLAIN.items():
+            if source == "legal":
+                expected = raw["legal"].reindex(communes).sum()
+                assert indexed[(territory, level, geo, indicator, "2019")] == pytest.approx(expected)
+                checked += 1
+                continue
+            years = {"caf": ["2020"]}.get(source, ["2019", "2013"])
+            for year in years:
+                yy = year[2:]
+                num = [c.format(yy=yy) for c in numerator] if source != "caf" else numerator
+                den = [c.format(yy=yy) for c in denominator] if denominator and source != "caf" else denominator
+                expected = _plain_value(raw[source], communes, num, den, scale)
+                assert indexed[(territory, level, geo, indicator, year)] == pytest.approx(expected, rel=1e-9, nan_ok=True), (territory, level, geo, indicator, year)
+                checked += 1
+    assert checked > 1500
+
+
+def test_evolutions_births_and_natality(raw, computed):
+    _, territories, table = computed
+    indexed = table.set_index(["territory", "level", "geo", "indicator", "period"])["value"]
+    births = raw["births"]
+    for (territory, level, geo), communes in _groups(raw, territories).items():
+        census = raw["census"].reindex(communes)
+        for indicator, column in EVOLUTIONS.items():
+            expected = (census[column.format(yy="19")].sum() / census[column.format(yy="13")].sum() - 1) * 100
+            assert indexed[(territory, level, geo, indicator, "2013-2019")] == pytest.approx(expected)
+        annual = ((census["P19_POP"].sum() / census["P13_POP"].sum()) ** (1 / 6) - 1) * 100
+        assert indexed[(territory, level, geo, "taux_evol_population_annuel", "2013-2019")] == pytest.approx(annual)
+        b = births.reindex(communes)
+        for year in range(2014, 2022):
+            assert indexed[(territory, level, geo, "naissances", str(year))] == b[f"NAISD{year % 100:02d}"].sum()
+        assert indexed[(territory, level, geo, "naissances_3ans", "2017-2019")] == b[["NAISD17", "NAISD18", "NAISD19"]].sum().sum()
+        assert indexed[(territory, level, geo, "taux_natalite", "2019")] == pytest.approx(b["NAISD19"].sum() / census["P19_POP"].sum() * 1000)
+
+
+def test_published_filosofi_values(raw, computed):
+    _, _, table = computed
+    rows = table.set_index(["territory", "level", "geo", "indicator"])["value"]
+    filosofi = raw["filosofi"]
+    assert rows[("ctg-ecouen", "commune", "95205", "revenu_median")] == filosofi["COM"].loc["95205", "Q219"]
+    assert rows[("ctg-ecouen", "departement", "95", "revenu_median")] == filosofi["DEP"].loc["95", "Q219"]
+    assert rows[("ctg-ecouen", "epci", "200055655", "taux_pauvrete")] == filosofi["EPCI"].loc["200055655", "TP6019"]
+    assert rows[("ezanville", "region", "11", "revenu_median")] == filosofi["REG"].loc["11", "Q219"]
+    assert rows[("ezanville", "france", "FRM", "revenu_median")] == filosofi["METROPOLE"].iloc[0]["Q219"]
+    # A single-commune territory is a published unit: it gets the commune's value.
+    assert rows[("ezanville", "territoire", "ezanville", "revenu_median")] == filosofi["COM"].loc["95229", "Q219"]
+
+
+def test_seed_sentence_figures(computed):
+    _, _, table = computed
+    row = table.query("territory == 'ezanville' and level == 'territoire' and indicator == 'evol_0_2'").iloc[0]
+    dep = table.query("territory == 'ezanville' and level == 'departement' and indicator == 'evol_0_2'").iloc[0]
+    assert round(row["value"], 1) == 25.7 and row["period"] == "2013-2019"
+    sentence = position(row["value"], dep["value"], signed=True)
+    assert sentence.direction == "supérieur"
+    assert sentence.text.startswith("+25,7\u00a0% contre +")
+
+
+def test_long_table_columns_and_codes(computed):
+    _, _, table = computed
+    assert list(table.columns[:17]) == [
+        "territory", "level", "geo", "geo_label", "indicator", "label", "theme", "period", "year_start", "year_end",
+        "value", "numerator", "denominator", "unit", "flags", "n_communes", "source",
+    ]
+    communes = table.loc[table["level"] == "commune", "geo"]
+    assert communes.str.len().eq(5).all()
+    assert set(table["level"]) == {"commune", "territoire", "epci", "departement", "region", "france"}
+    assert table.loc[table["indicator"] == "population", "source"].iloc[0] == "Insee, RP2019"
+
+
+# --- Guards ------------------------------------------------------------------------------------------
+
+
+def test_guard_small_numbers(computed):
+    _, _, table = computed
+    tiny = table.query("level == 'commune' and geo == '95492' and indicator == 'naissances' and period == '2019'").iloc[0]
+    assert "small" in tiny["flags"]
+    big = table.query("level == 'commune' and geo == '95229' and indicator == 'naissances' and period == '2019'").iloc[0]
+    assert "small" not in big["flags"]
+
+
+def test_guard_secret_values_make_the_total_partial_never_zero(computed, raw):
+    _, _, table = computed
+    caf = raw["caf"]
+    # Some IRIS of the seed territory have blurred (blank) children counts in the CAF file.
+    rows = table.query("territory == 'ctg-ecouen' and level == 'territoire' and indicator == 'enfants_caf_0_2' and period == '2020'")
+    assert "partial" in rows.iloc[0]["flags"]
+    assert rows.iloc[0]["value"] == caf.reindex(SEED)["ENF_2"].sum()
+    missing = table.query("level == 'commune' and geo == '95094' and indicator == 'taux_pauvrete'").iloc[0]
+    assert math.isnan(missing["value"]) and "missing" in missing["flags"]
+
+
+def test_guard_non_additive_indicators_are_unavailable_for_custom_territories(computed):
+    _, _, table = computed
+    row = table.query("territory == 'ctg-ecouen' and level == 'territoire' and indicator == 'revenu_median'").iloc[0]
+    assert math.isnan(row["value"]) and "unavailable" in row["flags"]
+
+
+def test_guard_demo_data_are_flagged(computed):
+    _, _, table = computed
+    assert table["flags"].str.contains("demo").all()
+
+
+def test_guard_five_year_rule(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "base-cc-evol-struct-pop-2019.csv").write_text(
+        "CODGEO;P19_POP;P19_POP0002;P16_POP;P16_POP0002\n95205;1000.5;40.2;990.1;35.0\n95229;2000.0;80.0;1900.0;70.0\n", encoding="utf-8"
+    )
+    scanned = scan_folder(folder, cache_dir=False, progress=False)
+    prepared = prepare(scanned, indicators=["evol_0_2", "population"])
+    territories_file = tmp_path / "t.yaml"
+    territories_file.write_text("territories:\n  - id: t\n    communes: ['95205', '95229']\n", encoding="utf-8")
+    territories = load_territories(territories_file, prepared.reference)
+    table = compute_indicators(prepared, territories)
+    row = table.query("level == 'territoire' and indicator == 'evol_0_2'").iloc[0]
+    assert row["period"] == "2016-2019" and "not_comparable" in row["flags"]
+    assert row["value"] == pytest.approx((120.2 / 105.0 - 1) * 100)
+    assert "demo" not in row["flags"]
+
+
+def test_guard_same_geography_before_evolutions(demo_folder, computed):
+    prepared, _, _ = computed
+    # Census (COG 2021) and births (COG 2022) are brought to one COG year: the merged commune is summed.
+    assert prepared.cog_year == 2022
+    census = _zip_csv("base-cc-evol-struct-pop-2019").set_index("CODGEO")
+    values = prepared.values.query("indicator == 'population' and year_end == 2013").set_index("commune")["numerator"]
+    assert values[ABSORBING] == pytest.approx(census.loc[ABSORBING, "P13_POP"] + census.loc[MERGED, "P13_POP"])
+    assert MERGED not in values.index
+    assert not prepared.cog_mismatch
+
+
+def test_guard_geography_not_harmonised_is_flagged(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    # Two censuses of different COG years and no movement file to reconcile them.
+    (folder / "base-cc-evol-struct-pop-2019.csv").write_text("CODGEO;P19_POP;P19_POP0002\n95205;1000.5;40.2\n", encoding="utf-8")
+    (folder / "base_naissances_2021.csv").write_text("CODGEO;NAISD20;NAISD21\n95205;12;13\n", encoding="utf-8")
+    prepared = prepare(scan_folder(folder, cache_dir=False, progress=False), indicators=["population", "naissances"])
+    assert prepared.cog_year == 2022 and "population" in prepared.cog_mismatch
+
+
+def test_comparisons_each_commune_with_its_own_departement(computed):
+    prepared, _, table = computed
+    pairs = compare(table, prepared.reference)
+    commune = pairs.query("territory == 'ctg-val-fictif' and level == 'commune' and geo == '78901' and indicator == 'part_0_2' and period == '2019' and comparison_level == 'departement'")
+    assert commune["comparison_geo"].tolist() == ["78"]
+    territory = pairs.query("territory == 'ctg-val-fictif' and level == 'territoire' and indicator == 'part_0_2' and comparison_level == 'departement' and period == '2019'")
+    assert sorted(territory["comparison_geo"]) == ["78", "95"]  # a territory across two départements shows both
+    row = territory.iloc[0]
+    assert row["gap"] == pytest.approx(row["value"] - row["comparison_value"])
+    assert row["ratio"] == pytest.approx(row["value"] / row["comparison_value"])
+
+
+def test_position_helper_tolerances():
+    assert position(15.2, 14.6).direction == "comparable"  # within one point
+    assert position(15.2, 14.6, tolerance_points=0.5).direction == "supérieur"
+    assert position(980, 1000, unit="nombre").direction == "comparable"  # within 5 %
+    assert position(900, 1000, unit="nombre", decimals=0).direction == "inférieur"
+    assert position(float("nan"), 3.0).direction == "indéterminé"
+
+
+def test_views_for_jupyterlab(computed):
+    _, _, table = computed
+    view = wide_view(table, "ezanville", theme="petite enfance")
+    text = view.formatted()
+    assert text.loc[("petite enfance", "Évolution des enfants de 0 à 2 ans", "2013-2019")].iloc[0] == "+25,7\u00a0%"
+    html = view._repr_html_()
+    assert "color: #9a9a9a" in html and "Données fictives de démonstration" in html
+    figures = key_figures(table, "ctg-ecouen")
+    assert figures.set_index("indicateur").loc["Revenu disponible médian par unité de consommation", "territoire"] == "–*"

@@ -124,7 +124,7 @@ def indicators(data_dir: Path | None, territories_file: Path | None, territory_i
 
     folder = scan_folder(data_dir or config.settings.demo_dir)
     prepared = prepare(folder)
-    loaded = load_territories(territories_file or config.settings.territories_file, prepared.reference)
+    loaded = load_territories(territories_file or config.settings.territories_file, prepared.reference, prepared.movements)
     ids = list(territory_ids) or None
     table = compute_indicators(prepared, loaded, territory_ids=ids)
     if out is not None:

@@ -126,3 +126,28 @@ def test_cli_territories_check(tmp_path):
     bad.write_text("territories:\n  - id: t\n    communes: ['95250']\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["territories", "check", str(bad), "--data", str(ROOT / "data" / "demo")])
     assert result.exit_code == 2 and "inconnu" in result.output and "Traceback" not in result.output
+
+
+def test_codes_of_an_older_cog_follow_the_movements(tmp_path):
+    movements = pd.DataFrame(
+        {
+            "mod": [32, 32],
+            "date_eff": pd.to_datetime(["2024-01-01", "2024-01-01"]),
+            "typecom_av": ["COM", "COM"],
+            "com_av": ["95282", "95169"],
+            "typecom_ap": ["COM", "COM"],
+            "com_ap": ["95169", "95169"],
+        }
+    )
+    reference = pd.DataFrame(
+        {"code": ["95169", "95205"], "label": ["Commeny", "Écouen"], "type": "COM", "parent": None, "departement": "95"}
+    )
+    reference.attrs["cog_year"] = 2024
+    path = tmp_path / "t.yaml"
+    path.write_text("territories:\n  - id: t\n    cog_year: 2021\n    communes: ['95205', '95282', '95169']\n", encoding="utf-8")
+    territories = load_territories(path, reference, movements)
+    assert territories.get("t").communes == ("95205", "95169")
+    assert "code suivi dans les mouvements des communes : 95282 → 95169 (géographie 2024)" in territories.notes
+    # Without the movements, the old code is simply unknown.
+    with pytest.raises(TerritoryError, match="code commune '95282' inconnu"):
+        load_territories(path, reference)

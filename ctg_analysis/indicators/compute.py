@@ -23,7 +23,7 @@ import pandas as pd
 
 from ctg_analysis.codes import FRANCE, FRANCE_METRO
 from ctg_analysis.errors import CtgError, GeographyError
-from ctg_analysis.geography import commune_passage, commune_reference, convert_table
+from ctg_analysis.geography import commune_reference, convert_table
 from ctg_analysis.indicators.catalogue import Indicator, all_indicators, get_indicator
 from ctg_analysis.sources.folder import DataFolder
 from ctg_analysis.sources.iris import iris_to_communes
@@ -301,16 +301,13 @@ def _membership(prepared: PreparedData, territories: Territories, ids: list[str]
         if unknown:
             territories.get(unknown[0])  # raises with a suggestion
         membership = membership.loc[membership["territory"].isin(ids)]
-    known = set(prepared.reference["code"])
-    stale = ~membership["commune"].isin(known)
-    if stale.any() and prepared.movements is not None:
-        # Territories declared in an older COG: follow the communes to the common COG year.
-        years = {t.id: t.cog_year for t in territories}
-        start = min((y for y in years.values() if y), default=None)
-        if start is not None and start < prepared.cog_year:
-            passage = commune_passage(prepared.movements, start, prepared.cog_year).drop_duplicates("source")
-            moved = membership["commune"].map(passage.set_index("source")["target"])
-            membership = membership.assign(commune=moved.fillna(membership["commune"]).astype("string")).drop_duplicates()
+    unknown = sorted(set(membership["commune"]) - set(prepared.reference["code"]))
+    if unknown:
+        raise CtgError(
+            f"communes {', '.join(unknown[:5])} absentes de la géographie {prepared.cog_year} des données : chargez les "
+            "territoires avec le référentiel et les mouvements des données préparées "
+            "(load_territories(fichier, prepared.reference, prepared.movements))"
+        )
     return membership.reset_index(drop=True)
 
 
@@ -462,13 +459,13 @@ def _published_rows(prepared: PreparedData, membership: pd.DataFrame) -> pd.Data
     sizes = membership.groupby("territory")["commune"].agg(["size", "first"])
     single = sizes.loc[sizes["size"] == 1, "first"]
     as_commune = published.loc[published["level"] == "commune"].merge(
-        single.rename("geo").reset_index(), on="geo"
+        single.rename("geo").reset_index().astype("string"), on="geo"
     ).assign(level="territoire", geo=lambda f: f["territory"]).drop(columns="territory")
     epci_members = prepared.reference.dropna(subset=["epci"]).groupby("epci")["code"].agg(frozenset)
     territory_sets = membership.groupby("territory")["commune"].agg(frozenset)
     same = territory_sets.map({v: k for k, v in epci_members.items()}).dropna()
     as_epci = published.loc[published["level"] == "epci"].merge(
-        same.rename("geo").reset_index(), on="geo"
+        same.rename("geo").reset_index().astype("string"), on="geo"
     ).assign(level="territoire", geo=lambda f: f["territory"]).drop(columns="territory")
     # Member communes absent from the published file (secret) are shown as missing, not left out.
     members = membership[["commune"]].drop_duplicates().rename(columns={"commune": "geo"})

@@ -111,7 +111,7 @@ class Territories:
         return pd.DataFrame({"territory": pd.array(ids, dtype="string"), "commune": pd.array(communes, dtype="string")})
 
 
-def load_territories(path: str | Path, reference: pd.DataFrame) -> Territories:
+def load_territories(path: str | Path, reference: pd.DataFrame, movements: pd.DataFrame | None = None) -> Territories:
     """Read and validate a territories file against a commune reference.
 
     Parameters
@@ -120,6 +120,9 @@ def load_territories(path: str | Path, reference: pd.DataFrame) -> Territories:
         The YAML file (see the module documentation for its layout).
     reference
         The commune reference of the data (:func:`~ctg_analysis.geography.commune_reference`).
+    movements
+        INSEE's commune movements: a territory declared in an older COG year (``cog_year``) has its
+        codes followed to the reference's year (a merged commune becomes the new one), and says so.
 
     Returns
     -------
@@ -149,7 +152,7 @@ def load_territories(path: str | Path, reference: pd.DataFrame) -> Territories:
     entries = content.get("territories") if isinstance(content, dict) else None
     if not isinstance(entries, list) or not entries:
         raise TerritoryError(f"{path} : attendu une clé « territories » contenant une liste de territoires")
-    resolver = _Resolver(reference)
+    resolver = _Resolver(reference, movements)
     problems: list[str] = []
     items: list[Territory] = []
     for position, entry in enumerate(entries, start=1):
@@ -167,7 +170,7 @@ def load_territories(path: str | Path, reference: pd.DataFrame) -> Territories:
         f"{t.id} : territoire à cheval sur {len(t.departements)} départements ({', '.join(t.departements)})"
         for t in items
         if len(t.departements) > 1
-    )
+    ) + tuple(f"code suivi dans les mouvements des communes : {move}" for move in dict.fromkeys(resolver.followed))
     for note in notes:
         log.info(note)
     return Territories(path, tuple(items), notes)
@@ -176,29 +179,47 @@ def load_territories(path: str | Path, reference: pd.DataFrame) -> Territories:
 class _Resolver:
     """Finds commune codes from codes or names in a commune reference."""
 
-    def __init__(self, reference: pd.DataFrame) -> None:
+    def __init__(self, reference: pd.DataFrame, movements: pd.DataFrame | None) -> None:
         self.reference = reference.set_index("code")
+        self.year = reference.attrs.get("cog_year")
+        self.movements = movements
         self.communes = reference.loc[reference["type"].eq("COM")]
         self.by_name = self.communes.groupby(["label", "departement"])["code"].agg(list).to_dict()
+        self.followed: list[str] = []
 
-    def code(self, value: str) -> tuple[str | None, str | None]:
+    def code(self, value: str, cog_year: int | None = None) -> tuple[str | None, str | None, bool]:
+        """(code, problem, whether the code was followed through the movements)."""
         code = value.strip().upper()
         if code.isdigit() and len(code) == 4:
-            return None, f"code {value!r} sur 4 chiffres : écrivez-le entre guillemets avec son zéro initial (« 0{code} »)"
+            return None, f"code {value!r} sur 4 chiffres : écrivez-le entre guillemets avec son zéro initial (« 0{code} »)", False
+        if code not in self.reference.index and (moved := self._follow(code, cog_year)) is not None:
+            self.followed.append(f"{code} → {moved} (géographie {self.year})")
+            return moved, None, True
         if code not in self.reference.index:
-            return None, f"code commune {value!r} inconnu{did_you_mean(code, self.communes['code'])}"
-        return code, None
+            return None, f"code commune {value!r} inconnu{did_you_mean(code, self.communes['code'])}", False
+        return code, None, False
 
-    def name(self, name: str, departement: str | None) -> tuple[str | None, str | None]:
+    def _follow(self, code: str, cog_year: int | None) -> str | None:
+        """The code a commune of an older COG year has in the reference's year (merges, code changes)."""
+        if self.movements is None or cog_year is None or self.year is None or cog_year >= self.year:
+            return None
+        from ctg_analysis.geography.conversion import commune_passage
+
+        passage = commune_passage(self.movements, cog_year, self.year)
+        targets = passage.loc[passage["source"] == code, "target"].unique()
+        return str(targets[0]) if len(targets) == 1 else None
+
+    def name(self, name: str, departement: str | None) -> tuple[str | None, str | None, bool]:
+        """(code, problem, False): names are looked up in the reference's own year."""
         if not departement:
-            return None, f"commune {name!r} : précisez son département (departement: \"95\")"
+            return None, f"commune {name!r} : précisez son département (departement: \"95\")", False
         codes = self.by_name.get((name, departement))
         if codes is None:
             candidates = self.communes.loc[self.communes["departement"].eq(departement), "label"]
-            return None, f"commune {name!r} inconnue dans le département {departement}{did_you_mean(name, candidates)}"
+            return None, f"commune {name!r} inconnue dans le département {departement}{did_you_mean(name, candidates)}", False
         if len(codes) > 1:
-            return None, f"commune {name!r} ambiguë dans le département {departement} : codes {', '.join(codes)}"
-        return codes[0], None
+            return None, f"commune {name!r} ambiguë dans le département {departement} : codes {', '.join(codes)}", False
+        return codes[0], None, False
 
 
 def _territory(entry: object, position: int, resolver: _Resolver, problems: list[str]) -> Territory | None:
@@ -212,22 +233,32 @@ def _territory(entry: object, position: int, resolver: _Resolver, problems: list
     if not isinstance(raw_communes, list) or not raw_communes:
         problems.append(f"{where} : aucune commune")
         return None
+    cog_year = entry.get("cog_year")
+    if cog_year is not None and not str(cog_year).isdigit():
+        problems.append(f"{where} : cog_year {cog_year!r} n'est pas une année")
+        cog_year = None
+    year = int(cog_year) if cog_year else None
     codes: list[str] = []
+    merged: set[str] = set()
     for item in raw_communes:
         if isinstance(item, dict) and "code" in item:
-            code, problem = resolver.code(str(item["code"]))
+            code, problem, followed = resolver.code(str(item["code"]), year)
         elif isinstance(item, dict) and "name" in item:
-            code, problem = resolver.name(str(item["name"]).strip(), str(item.get("departement") or "").strip() or None)
+            code, problem, followed = resolver.name(str(item["name"]).strip(), str(item.get("departement") or "").strip() or None)
         elif isinstance(item, str):
-            code, problem = resolver.code(item)
+            code, problem, followed = resolver.code(item, year)
         else:
-            code, problem = None, f"entrée {item!r} : attendu un code ou {{name: …, departement: …}}"
+            code, problem, followed = None, f"entrée {item!r} : attendu un code ou {{name: …, departement: …}}", False
         if problem:
             problems.append(f"{where} : {problem}")
+        elif code in codes and (followed or code in merged):
+            continue  # communes merged since the territory was declared: one commune now
         elif code in codes:
             problems.append(f"{where} : commune {code} ({resolver.reference.loc[code, 'label']}) listée deux fois")
         else:
             codes.append(code)
+            if followed:
+                merged.add(code)
     types = resolver.reference.reindex(codes)
     for code, parent in types.loc[types["type"].eq("ARM"), "parent"].items():
         if parent in codes:
@@ -236,13 +267,9 @@ def _territory(entry: object, position: int, resolver: _Resolver, problems: list
             problems.append(
                 f"{where} : {code} est un arrondissement municipal ; les données sont communales, utilisez {parent}"
             )
-    cog_year = entry.get("cog_year")
-    if cog_year is not None and not str(cog_year).isdigit():
-        problems.append(f"{where} : cog_year {cog_year!r} n'est pas une année")
-        cog_year = None
     comparisons = _comparisons(entry.get("comparisons") or [], where, problems)
     departements = tuple(sorted(types["departement"].dropna().unique()))
-    return Territory(tid, label, tuple(codes), int(cog_year) if cog_year else None, comparisons, departements)
+    return Territory(tid, label, tuple(codes), year, comparisons, departements)
 
 
 def _comparisons(raw: object, where: str, problems: list[str]) -> tuple[tuple[str, str], ...]:

@@ -1,0 +1,117 @@
+"""Indicators on the real files of ../shared/data/real: legal populations RP2019 and RP2022 for a custom
+territory against its département, Filosofi at the levels where it is published, CNAF IRIS figures
+summed to communes. Expected values come from the raw files, read plainly."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from ctg_analysis.indicators import compute_indicators, prepare
+from ctg_analysis.sources.folder import scan_folder
+from ctg_analysis.territories import load_territories
+
+pytestmark = pytest.mark.real
+
+# A custom territory of the Val-d'Oise: the seed's communes, plus Commeny and Gouzangrez (merged in 2024).
+TERRITORY = ["95205", "95395", "95509", "95094", "95492", "95169", "95282"]
+
+
+def _folder(tmp_path, real, files):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for file in files:
+        (folder / file.replace("/", "__")).symlink_to(real / file)
+    return scan_folder(folder, cache_dir=tmp_path / "cache", progress=False)
+
+
+def _territories(tmp_path, reference, communes, territory_id="custom", movements=None):
+    path = tmp_path / "territories.yaml"
+    listed = ", ".join(f'"{c}"' for c in communes)
+    path.write_text(f"territories:\n  - id: {territory_id}\n    label: Territoire test\n    cog_year: 2021\n    communes: [{listed}]\n", encoding="utf-8")
+    return load_territories(path, reference, movements)
+
+
+def _legal(real, file):
+    frame = pd.read_excel(real / "populations-legales" / file, sheet_name="Communes", skiprows=7, dtype=str, engine="calamine")
+    frame["code"] = frame["Code département"].str[:2] + frame["Code commune"]
+    return frame.assign(pmun=frame["Population municipale"].astype(float))
+
+
+@pytest.fixture(scope="module")
+def legal(real, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("legal")
+    folder = _folder(
+        tmp,
+        real,
+        ["populations-legales/ensemble_RP2019_en_vigueur_2022.xlsx", "populations-legales/ensemble_RP2022_en_vigueur_2025.xlsx", "cogiter-mvt-passage/mvtcommunes.csv"],
+    )
+    prepared = prepare(folder, indicators=["population_legale", "evol_population_legale"])
+    territories = _territories(tmp, prepared.reference, TERRITORY, movements=prepared.movements)
+    return prepared, compute_indicators(prepared, territories)
+
+
+def test_custom_territory_legal_population_and_evolution(real, legal):
+    prepared, table = legal
+    assert prepared.cog_year == 2024
+    rp2019, rp2022 = _legal(real, "ensemble_RP2019_en_vigueur_2022.xlsx"), _legal(real, "ensemble_RP2022_en_vigueur_2025.xlsx")
+    # In COG 2024, Gouzangrez is part of Commeny: the territory has six communes.
+    members = table.query("level == 'commune' and indicator == 'population_legale' and period == '2022'")["geo"]
+    assert sorted(members) == sorted(set(TERRITORY) - {"95282"})
+    rows = table.set_index(["level", "geo", "indicator", "period"])
+    expected_2019 = rp2019.loc[rp2019["code"].isin(TERRITORY), "pmun"].sum()
+    expected_2022 = rp2022.loc[rp2022["code"].isin(TERRITORY), "pmun"].sum()
+    assert rows.loc[("territoire", "custom", "population_legale", "2019"), "value"] == expected_2019
+    assert rows.loc[("territoire", "custom", "population_legale", "2022"), "value"] == expected_2022
+    evolution = rows.loc[("territoire", "custom", "evol_population_legale", "2019-2022")]
+    assert evolution["value"] == pytest.approx((expected_2022 / expected_2019 - 1) * 100)
+    # Three years apart: the five-year rule flags the evolution as not comparable.
+    assert "not_comparable" in evolution["flags"]
+    departement = rows.loc[("departement", "95", "evol_population_legale", "2019-2022")]
+    assert departement["value"] == pytest.approx((1_270_845 / 1_249_674 - 1) * 100)
+    assert rows.loc[("departement", "95", "population_legale", "2019"), "value"] == 1_249_674
+
+
+def test_filosofi_published_levels_and_unavailable_custom_territory(real, tmp_path):
+    folder = _folder(
+        tmp_path,
+        real,
+        [
+            "filosofi-2014-2019/revenu_commune/FILO2019_DISP_COM.csv",
+            "filosofi-2014-2019/revenu_dpt/FILO2019_DISP_DEP.csv",
+            "filosofi-2014-2019/revenu_region/FILO2019_DISP_REG.csv",
+            "filosofi-2014-2019/revenu_france/FILO2019_DISP_METROPOLE.csv",
+            "populations-legales/ensemble_RP2019_en_vigueur_2022.xlsx",
+        ],
+    )
+    prepared = prepare(folder, indicators=["revenu_median", "population_legale"], cog_year=2021)
+    territories = _territories(tmp_path, prepared.reference, TERRITORY[:5])
+    table = compute_indicators(prepared, territories).query("indicator == 'revenu_median'").set_index(["level", "geo"])
+    communes = pd.read_csv(real / "filosofi-2014-2019/revenu_commune/FILO2019_DISP_COM.csv", sep=";", decimal=",", dtype={"CODGEO": str}, encoding="utf-8-sig").set_index("CODGEO")
+    departements = pd.read_csv(real / "filosofi-2014-2019/revenu_dpt/FILO2019_DISP_DEP.csv", sep=";", decimal=",", dtype={"CODGEO": str}, encoding="utf-8-sig").set_index("CODGEO")
+    assert table.loc[("commune", "95205"), "value"] == communes.loc["95205", "Q219"]
+    assert table.loc[("departement", "95"), "value"] == departements.loc["95", "Q219"]
+    custom = table.loc[("territoire", "custom")]
+    assert math.isnan(custom["value"]) and "unavailable" in custom["flags"]
+    # Le Plessis-Gassot is not in the Filosofi file (too few households): missing, never zero.
+    assert "missing" in table.loc[("commune", "95492"), "flags"]
+
+
+def test_caf_iris_figures_summed_to_communes(real, tmp_path):
+    folder = _folder(tmp_path, real, ["caf-iris-2016-2020/data_CAF_2020_IRIS.csv", "populations-legales/ensemble_RP2019_en_vigueur_2022.xlsx"])
+    prepared = prepare(folder, indicators=["allocataires", "part_monoparents_caf"], cog_year=2021)
+    # Sarcelles, Garges-lès-Gonesse and Villiers-le-Bel: communes of 10 000 inhabitants or more.
+    communes = ["95585", "95268", "95680"]
+    territories = _territories(tmp_path, prepared.reference, communes, "grand-ensemble")
+    table = compute_indicators(prepared, territories).set_index(["level", "geo", "indicator"])
+    raw = pd.read_csv(real / "caf-iris-2016-2020/data_CAF_2020_IRIS.csv", sep=";", dtype={"CODGEO": str})
+    raw["commune"] = raw["CODGEO"].str[:5]
+    sums = raw.groupby("commune")[["A", "AM"]].sum(min_count=1)
+    assert table.loc[("territoire", "grand-ensemble", "allocataires"), "value"] == sums.loc[communes, "A"].sum()
+    assert table.loc[("commune", "95585", "allocataires"), "value"] == sums.loc["95585", "A"]
+    share = table.loc[("territoire", "grand-ensemble", "part_monoparents_caf"), "value"]
+    assert share == pytest.approx(sums.loc[communes, "AM"].sum() / sums.loc[communes, "A"].sum() * 100)
+    in95 = sums.loc[sums.index.str.startswith("95"), "A"].sum()
+    assert table.loc[("departement", "95", "allocataires"), "value"] == in95

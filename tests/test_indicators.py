@@ -264,7 +264,9 @@ def test_guard_same_geography_before_evolutions(demo_folder, computed):
     # Census (COG 2021) and births (COG 2022) are brought to one COG year: the merged commune is summed.
     assert prepared.cog_year == 2022
     census = _zip_csv("base-cc-evol-struct-pop-2019").set_index("CODGEO")
-    values = prepared.values.query("indicator == 'population' and year_end == 2013").set_index("commune")["numerator"]
+    population = [i.id for i in prepared.indicators].index("population")
+    rows = prepared.values.query("indicator == @population and year_end == 2013")
+    values = pd.Series(rows["numerator"].to_numpy(), index=prepared.geography.communes[rows["commune"]])
     assert values[ABSORBING] == pytest.approx(census.loc[ABSORBING, "P13_POP"] + census.loc[MERGED, "P13_POP"])
     assert MERGED not in values.index
     assert not prepared.cog_mismatch

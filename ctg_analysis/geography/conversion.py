@@ -144,6 +144,8 @@ def convert_cog(
     passage = commune_passage(movements, from_year, to_year, weights)
     keys = ["period"] if "period" in frame.columns else []
     data = frame[["geo", *keys, *variables]]
+    if not data["geo"].isin(passage["source"]).any():
+        return data.reset_index(drop=True)  # no commune of the table changed between the two years
     moved = data.merge(passage, left_on="geo", right_on="source", how="left")
     moved["target"] = moved["target"].fillna(moved["geo"])
     moved["share"] = moved["share"].where(moved["source"].notna(), 1.0)

@@ -94,7 +94,7 @@ def _check(indicator: Indicator, known: set[str]) -> None:
 def _load() -> tuple[Indicator, ...]:
     text = resources.files("ctg_analysis.indicators").joinpath("catalogue.yaml").read_text(encoding="utf-8")
     allowed = {f.name for f in fields(Indicator)}
-    entries = yaml.safe_load(text)
+    entries = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     indicators = []
     for entry in entries:
         unknown = set(entry) - allowed

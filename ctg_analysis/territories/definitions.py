@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import chain
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -75,7 +78,8 @@ class Territories:
     items
         The territories, in file order.
     notes
-        What is allowed but worth saying (a territory across two départements…), in French.
+        What is allowed but worth saying (a territory across two départements, a code followed through
+        the commune movements…), in French.
     """
 
     path: Path
@@ -88,13 +92,27 @@ class Territories:
     def __len__(self) -> int:
         return len(self.items)
 
+    @cached_property
+    def _by_id(self) -> dict[str, Territory]:
+        return {t.id: t for t in self.items}
+
     def get(self, territory_id: str) -> Territory:
         """The territory of that id, or a :class:`TerritoryError` with a suggestion."""
-        for territory in self.items:
-            if territory.id == territory_id:
-                return territory
-        ids = [t.id for t in self.items]
-        raise TerritoryError(f"{self.path} : territoire {territory_id!r} inconnu{did_you_mean(territory_id, ids)}")
+        try:
+            return self._by_id[territory_id]
+        except KeyError:
+            suggestion = did_you_mean(territory_id, list(self._by_id))
+            raise TerritoryError(f"{self.path} : territoire {territory_id!r} inconnu{suggestion}") from None
+
+    @cached_property
+    def _membership(self) -> pd.DataFrame:
+        sizes = [len(t.communes) for t in self.items]
+        return pd.DataFrame(
+            {
+                "territory": pd.array(np.repeat([t.id for t in self.items], sizes), dtype="string"),
+                "commune": pd.array(list(chain.from_iterable(t.communes for t in self.items)), dtype="string"),
+            }
+        )
 
     def membership(self) -> pd.DataFrame:
         """One row per (territory, commune): the long form the indicators aggregate with.
@@ -106,9 +124,7 @@ class Territories:
         0  ctg-ecouen     95205
         1  ctg-ecouen     95395
         """
-        ids = [t.id for t in self.items for _ in t.communes]
-        communes = [c for t in self.items for c in t.communes]
-        return pd.DataFrame({"territory": pd.array(ids, dtype="string"), "commune": pd.array(communes, dtype="string")})
+        return self._membership.copy()
 
 
 def load_territories(path: str | Path, reference: pd.DataFrame, movements: pd.DataFrame | None = None) -> Territories:
@@ -144,7 +160,8 @@ def load_territories(path: str | Path, reference: pd.DataFrame, movements: pd.Da
     path = Path(path)
     try:
         # BaseLoader keeps every scalar a string: 01001 stays "01001" instead of becoming a number.
-        content = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+        loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+        content = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except OSError as exc:
         raise TerritoryError(f"{path} : lecture impossible ({exc.strerror or exc})") from exc
     except yaml.YAMLError as exc:
@@ -152,124 +169,144 @@ def load_territories(path: str | Path, reference: pd.DataFrame, movements: pd.Da
     entries = content.get("territories") if isinstance(content, dict) else None
     if not isinstance(entries, list) or not entries:
         raise TerritoryError(f"{path} : attendu une clé « territories » contenant une liste de territoires")
-    resolver = _Resolver(reference, movements)
     problems: list[str] = []
-    items: list[Territory] = []
-    for position, entry in enumerate(entries, start=1):
-        territory = _territory(entry, position, resolver, problems)
-        if territory is not None:
-            items.append(territory)
-    seen: set[str] = set()
-    for territory in items:
-        if territory.id in seen:
-            problems.append(f"identifiant {territory.id!r} déclaré plusieurs fois")
-        seen.add(territory.id)
+    heads, items = _flatten(entries, problems)
+    resolved = _resolve(items, heads, reference, movements, problems)
+    duplicated_ids = heads["id"][heads["id"].duplicated()].unique()
+    problems += [f"identifiant {tid!r} déclaré plusieurs fois" for tid in duplicated_ids]
     if problems:
         raise TerritoryError(f"{path} : {len(problems)} problème(s)\n" + "\n".join(f"  - {p}" for p in problems))
+    communes = resolved.groupby("territory", sort=False)["code"].agg(tuple)
+    spans = resolved[["territory", "departement"]].dropna().drop_duplicates().sort_values(["territory", "departement"])
+    deps = spans.groupby("territory", sort=False)["departement"].agg(tuple)
+    territories = tuple(
+        Territory(
+            row.id,
+            row.label,
+            tuple(communes.get(row.position, ())),
+            None if pd.isna(row.cog_year) else int(row.cog_year),
+            row.comparisons,
+            tuple(deps.get(row.position, ())),
+        )
+        for row in heads.itertuples(index=False)
+    )
     notes = tuple(
         f"{t.id} : territoire à cheval sur {len(t.departements)} départements ({', '.join(t.departements)})"
-        for t in items
+        for t in territories
         if len(t.departements) > 1
-    ) + tuple(f"code suivi dans les mouvements des communes : {move}" for move in dict.fromkeys(resolver.followed))
+    )
+    followed = resolved.loc[resolved["followed"], ["given", "code"]].drop_duplicates()
+    year = reference.attrs.get("cog_year")
+    notes += tuple(f"code suivi dans les mouvements des communes : {g} → {c} (géographie {year})" for g, c in followed.itertuples(index=False))
     for note in notes:
         log.info(note)
-    return Territories(path, tuple(items), notes)
+    return Territories(path, territories, notes)
 
 
-class _Resolver:
-    """Finds commune codes from codes or names in a commune reference."""
-
-    def __init__(self, reference: pd.DataFrame, movements: pd.DataFrame | None) -> None:
-        self.reference = reference.set_index("code")
-        self.year = reference.attrs.get("cog_year")
-        self.movements = movements
-        self.communes = reference.loc[reference["type"].eq("COM")]
-        self.by_name = self.communes.groupby(["label", "departement"])["code"].agg(list).to_dict()
-        self.followed: list[str] = []
-
-    def code(self, value: str, cog_year: int | None = None) -> tuple[str | None, str | None, bool]:
-        """(code, problem, whether the code was followed through the movements)."""
-        code = value.strip().upper()
-        if code.isdigit() and len(code) == 4:
-            return None, f"code {value!r} sur 4 chiffres : écrivez-le entre guillemets avec son zéro initial (« 0{code} »)", False
-        if code not in self.reference.index and (moved := self._follow(code, cog_year)) is not None:
-            self.followed.append(f"{code} → {moved} (géographie {self.year})")
-            return moved, None, True
-        if code not in self.reference.index:
-            return None, f"code commune {value!r} inconnu{did_you_mean(code, self.communes['code'])}", False
-        return code, None, False
-
-    def _follow(self, code: str, cog_year: int | None) -> str | None:
-        """The code a commune of an older COG year has in the reference's year (merges, code changes)."""
-        if self.movements is None or cog_year is None or self.year is None or cog_year >= self.year:
-            return None
-        from ctg_analysis.geography.conversion import commune_passage
-
-        passage = commune_passage(self.movements, cog_year, self.year)
-        targets = passage.loc[passage["source"] == code, "target"].unique()
-        return str(targets[0]) if len(targets) == 1 else None
-
-    def name(self, name: str, departement: str | None) -> tuple[str | None, str | None, bool]:
-        """(code, problem, False): names are looked up in the reference's own year."""
-        if not departement:
-            return None, f"commune {name!r} : précisez son département (departement: \"95\")", False
-        codes = self.by_name.get((name, departement))
-        if codes is None:
-            candidates = self.communes.loc[self.communes["departement"].eq(departement), "label"]
-            return None, f"commune {name!r} inconnue dans le département {departement}{did_you_mean(name, candidates)}", False
-        if len(codes) > 1:
-            return None, f"commune {name!r} ambiguë dans le département {departement} : codes {', '.join(codes)}", False
-        return codes[0], None, False
+def _flatten(entries: list, problems: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The YAML entries as two tables: one row per territory, one row per listed commune."""
+    heads, items = [], []
+    for position, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not entry.get("id"):
+            problems.append(f"territoire n°{position + 1} : attendu un identifiant (id) et une liste de communes")
+            continue
+        tid = str(entry["id"]).strip()
+        where = f"territoire {tid!r}"
+        cog_year = entry.get("cog_year")
+        if cog_year is not None and not str(cog_year).isdigit():
+            problems.append(f"{where} : cog_year {cog_year!r} n'est pas une année")
+            cog_year = None
+        listed = entry.get("communes") or []
+        if not isinstance(listed, list) or not listed:
+            problems.append(f"{where} : aucune commune")
+            listed = []
+        heads.append((position, tid, str(entry.get("label") or tid).strip(), int(cog_year) if cog_year else None, _comparisons(entry.get("comparisons") or [], where, problems)))
+        for order, item in enumerate(listed):
+            if isinstance(item, dict) and "code" in item:
+                items.append((position, order, str(item["code"]).strip().upper(), None, None))
+            elif isinstance(item, dict) and "name" in item:
+                items.append((position, order, None, str(item["name"]).strip(), str(item.get("departement") or "").strip() or None))
+            elif isinstance(item, str):
+                items.append((position, order, item.strip().upper(), None, None))
+            else:
+                problems.append(f"{where} : entrée {item!r} : attendu un code ou {{name: …, departement: …}}")
+    head_frame = pd.DataFrame(heads, columns=["position", "id", "label", "cog_year", "comparisons"])
+    # Object columns: pandas' string dtype makes the membership tests below ten times slower.
+    item_frame = pd.DataFrame(items, columns=["territory", "order", "given", "name", "departement_given"]).astype(
+        {"given": object, "name": object, "departement_given": object}
+    )
+    return head_frame, item_frame
 
 
-def _territory(entry: object, position: int, resolver: _Resolver, problems: list[str]) -> Territory | None:
-    if not isinstance(entry, dict) or not entry.get("id"):
-        problems.append(f"territoire n°{position} : attendu un identifiant (id) et une liste de communes")
-        return None
-    tid = str(entry["id"]).strip()
-    where = f"territoire {tid!r}"
-    label = str(entry.get("label") or tid).strip()
-    raw_communes = entry.get("communes") or []
-    if not isinstance(raw_communes, list) or not raw_communes:
-        problems.append(f"{where} : aucune commune")
-        return None
-    cog_year = entry.get("cog_year")
-    if cog_year is not None and not str(cog_year).isdigit():
-        problems.append(f"{where} : cog_year {cog_year!r} n'est pas une année")
-        cog_year = None
-    year = int(cog_year) if cog_year else None
-    codes: list[str] = []
-    merged: set[str] = set()
-    for item in raw_communes:
-        if isinstance(item, dict) and "code" in item:
-            code, problem, followed = resolver.code(str(item["code"]), year)
-        elif isinstance(item, dict) and "name" in item:
-            code, problem, followed = resolver.name(str(item["name"]).strip(), str(item.get("departement") or "").strip() or None)
-        elif isinstance(item, str):
-            code, problem, followed = resolver.code(item, year)
+def _resolve(items: pd.DataFrame, heads: pd.DataFrame, reference: pd.DataFrame, movements: pd.DataFrame | None, problems: list[str]) -> pd.DataFrame:
+    """Codes of the listed communes, checked against the reference all at once."""
+    where = items["territory"].map(heads.set_index("position")["id"]).map(lambda tid: f"territoire {tid!r}")
+    known = reference.set_index(pd.Index(reference["code"].to_numpy(dtype=object), name="code"))
+    communes = reference.loc[reference["type"].eq("COM")]
+    items = items.assign(code=items["given"], followed=False)
+
+    # By name: exact name within the département.
+    by_name = items["name"].notna()
+    no_departement = by_name & items["departement_given"].isna()
+    problems += [f"{w} : commune {n!r} : précisez son département (departement: \"95\")" for w, n in zip(where[no_departement], items.loc[no_departement, "name"], strict=True)]
+    named = items.loc[by_name & ~no_departement].reset_index().merge(
+        communes[["label", "departement", "code"]].rename(columns={"label": "name", "departement": "departement_given", "code": "found"}),
+        on=["name", "departement_given"],
+        how="left",
+    )
+    matches = named.groupby("index")["found"].agg(["count", "first", lambda f: ", ".join(f.dropna())])
+    matches.columns = ["count", "first", "all"]
+    items.loc[matches.index[matches["count"] == 1], "code"] = matches.loc[matches["count"] == 1, "first"]
+    for index in matches.index[matches["count"] == 0]:
+        name, departement = items.loc[index, ["name", "departement_given"]]
+        candidates = communes.loc[communes["departement"].eq(departement), "label"]
+        problems.append(f"{where[index]} : commune {name!r} inconnue dans le département {departement}{did_you_mean(name, candidates)}")
+    for index in matches.index[matches["count"] > 1]:
+        name, departement = items.loc[index, ["name", "departement_given"]]
+        problems.append(f"{where[index]} : commune {name!r} ambiguë dans le département {departement} : codes {matches.loc[index, 'all']}")
+
+    # By code: four digits is a lost leading zero; an old code may be followed through the movements.
+    by_code = items["given"].notna()
+    short = by_code & items["given"].str.fullmatch(r"\d{4}").fillna(False)
+    problems += [f"{w} : code {g!r} sur 4 chiffres : écrivez-le entre guillemets avec son zéro initial (« 0{g} »)" for w, g in zip(where[short], items.loc[short, "given"], strict=True)]
+    unknown = by_code & ~short & ~items["given"].isin(known.index)
+    if unknown.any() and movements is not None:
+        year = reference.attrs.get("cog_year")
+        declared = items["territory"].map(heads.set_index("position")["cog_year"])
+        for since in declared[unknown].dropna().unique():
+            if year is None or since >= year:
+                continue
+            from ctg_analysis.geography.conversion import commune_passage
+
+            passage = commune_passage(movements, int(since), year).drop_duplicates("source", keep=False)
+            rows = unknown & declared.eq(since) & items["given"].isin(passage["source"])
+            items.loc[rows, "code"] = items.loc[rows, "given"].map(passage.set_index("source")["target"])
+            items.loc[rows, "followed"] = True
+        unknown = unknown & ~items["followed"]
+    problems += [
+        f"{w} : code commune {g!r} inconnu{did_you_mean(g, communes['code'])}"
+        for w, g in zip(where[unknown], items.loc[unknown, "given"], strict=True)
+    ]
+    resolved = items.loc[items["code"].notna() & ~short & ~unknown & (by_code | items["code"].isin(known.index))]
+
+    # A commune listed twice; communes merged since the territory was declared count once.
+    merged = resolved.groupby(["territory", "code"])["followed"].transform("any")
+    twice = resolved.duplicated(["territory", "code"]) & ~merged
+    problems += [
+        f"{where[i]} : commune {c} ({known.loc[c, 'label']}) listée deux fois" for i, c in resolved.loc[twice, "code"].items()
+    ]
+    resolved = resolved.drop_duplicates(["territory", "code"]).sort_values(["territory", "order"])
+
+    # Arrondissements: the data are communal.
+    kinds = resolved.join(known[["type", "parent", "departement"]], on="code")
+    arm = kinds.loc[kinds["type"].eq("ARM")]
+    listed = set(zip(resolved["territory"], resolved["code"], strict=True))
+    for index, row in arm.iterrows():
+        if (row["territory"], row["parent"]) in listed:
+            problems.append(f"{where[index]} : arrondissement {row['code']} listé avec sa commune {row['parent']} (compté deux fois)")
         else:
-            code, problem, followed = None, f"entrée {item!r} : attendu un code ou {{name: …, departement: …}}", False
-        if problem:
-            problems.append(f"{where} : {problem}")
-        elif code in codes and (followed or code in merged):
-            continue  # communes merged since the territory was declared: one commune now
-        elif code in codes:
-            problems.append(f"{where} : commune {code} ({resolver.reference.loc[code, 'label']}) listée deux fois")
-        else:
-            codes.append(code)
-            if followed:
-                merged.add(code)
-    types = resolver.reference.reindex(codes)
-    for code, parent in types.loc[types["type"].eq("ARM"), "parent"].items():
-        if parent in codes:
-            problems.append(f"{where} : arrondissement {code} listé avec sa commune {parent} (compté deux fois)")
-        else:
-            problems.append(
-                f"{where} : {code} est un arrondissement municipal ; les données sont communales, utilisez {parent}"
-            )
-    comparisons = _comparisons(entry.get("comparisons") or [], where, problems)
-    departements = tuple(sorted(types["departement"].dropna().unique()))
-    return Territory(tid, label, tuple(codes), year, comparisons, departements)
+            problems.append(f"{where[index]} : {row['code']} est un arrondissement municipal ; les données sont communales, utilisez {row['parent']}")
+    return kinds[["territory", "code", "given", "followed", "departement"]]
 
 
 def _comparisons(raw: object, where: str, problems: list[str]) -> tuple[tuple[str, str], ...]:

@@ -100,6 +100,7 @@ def convert_cog(
     movements: pd.DataFrame,
     non_additive: list[str] | tuple[str, ...] = (),
     weights: pd.Series | None = None,
+    passage: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Express a commune-level frame in the geography of another COG year.
 
@@ -121,6 +122,9 @@ def convert_cog(
         Columns that cannot be summed: the conversion is refused if any of them would be merged or split.
     weights
         Population by target commune code, for splits.
+    passage
+        The passage table between the two years, when the caller has it already
+        (:func:`commune_passage`).
 
     Returns
     -------
@@ -141,7 +145,8 @@ def convert_cog(
          geo  period   PMUN
     0  95169    2019  425.0
     """
-    passage = commune_passage(movements, from_year, to_year, weights)
+    if passage is None:
+        passage = commune_passage(movements, from_year, to_year, weights)
     keys = ["period"] if "period" in frame.columns else []
     data = frame[["geo", *keys, *variables]]
     if not data["geo"].isin(passage["source"]).any():
@@ -175,7 +180,9 @@ def convert_cog(
     return converted
 
 
-def convert_table(table: SourceTable, to_year: int, movements: pd.DataFrame, weights: pd.Series | None = None) -> SourceTable:
+def convert_table(
+    table: SourceTable, to_year: int, movements: pd.DataFrame, weights: pd.Series | None = None, passage: pd.DataFrame | None = None
+) -> SourceTable:
     """Convert a commune-level :class:`SourceTable` to another COG year, knowing which variables add up.
 
     Raises
@@ -192,6 +199,6 @@ def convert_table(table: SourceTable, to_year: int, movements: pd.DataFrame, wei
     non_additive = [v for v in variables if v not in additive] if additive is not None else []
     data = convert_cog(
         table.data, variables, from_year=table.cog_year, to_year=to_year, movements=movements,
-        non_additive=non_additive, weights=weights,
+        non_additive=non_additive, weights=weights, passage=passage,
     )
     return replace(table, cog_year=to_year, cog_year_from="conversion", data=data)

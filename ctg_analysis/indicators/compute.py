@@ -25,7 +25,7 @@ import pandas as pd
 
 from ctg_analysis.codes import FRANCE, FRANCE_METRO, departement_of
 from ctg_analysis.errors import CtgError, GeographyError
-from ctg_analysis.geography import commune_reference, convert_table
+from ctg_analysis.geography import commune_passage, commune_reference, convert_table
 from ctg_analysis.geography.reference import departements
 from ctg_analysis.indicators.catalogue import Indicator, all_indicators, get_indicator
 from ctg_analysis.sources.folder import DataFolder
@@ -91,15 +91,16 @@ class Geography:
             more["region"] = more["departement"].map(shipped["region"])
             more["label"] = more["code"]
         table = pd.concat([communes_ref, more], ignore_index=True)
-        communes = pd.Index(table["code"].astype(str))
+        # Object indexes: lookups of object arrays in pandas' string dtype take the slow path.
+        communes = pd.Index(table["code"].to_numpy(dtype=object), dtype=object)
         parents, codes, labels = {}, {"commune": communes}, {"commune": table["label"].fillna(table["code"]).astype(str).to_numpy()}
         for level, label in (("epci", "epci_label"), ("departement", "departement_label"), ("region", "region_label")):
             names = table[[level, label]].dropna(subset=[level]).drop_duplicates(level)
-            codes[level] = pd.Index(names[level].astype(str))
+            codes[level] = pd.Index(names[level].to_numpy(dtype=object), dtype=object)
             labels[level] = names[label].fillna(names[level]).astype(str).to_numpy()
-            parents[level] = codes[level].get_indexer(table[level].astype(object).where(table[level].notna(), None))
+            parents[level] = codes[level].get_indexer(table[level].to_numpy(dtype=object, na_value=None))
         overseas = table["departement"].astype(str).str.len().eq(3).any()
-        codes["france"] = pd.Index([FRANCE, FRANCE_METRO] if overseas else [FRANCE_METRO])
+        codes["france"] = pd.Index([FRANCE, FRANCE_METRO] if overseas else [FRANCE_METRO], dtype=object)
         labels["france"] = np.array(["France entière", "France métropolitaine"] if overseas else ["France métropolitaine"])
         return cls(communes, parents, codes, labels)
 
@@ -149,20 +150,20 @@ class PreparedData:
     slots: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def _expression(frame: pd.DataFrame, variables: list[str], where: str) -> pd.Series:
+def _expression(frame: pd.DataFrame, variables: list[str], where: str) -> np.ndarray:
     """Sum of variables; missing if any term is missing (a sum of known terms would understate it)."""
     absent = [v for v in variables if v not in frame.columns]
     if absent:
         raise CtgError(f"{where} : variable(s) {', '.join(absent)} absente(s) de la table")
-    return frame[variables].sum(axis=1, min_count=len(variables)).where(frame[variables].notna().all(axis=1))
+    if len(variables) == 1:
+        return frame[variables[0]].to_numpy(dtype="float64")
+    return frame[variables].to_numpy(dtype="float64").sum(axis=1)  # NaN in any term gives NaN
 
 
-def _partial(data: pd.DataFrame, variables: list[str]) -> pd.Series:
+def _partial(data: pd.DataFrame, variables: list[str]) -> np.ndarray:
     """Communes whose value sums IRIS of which some are secret (see ``iris_to_communes``)."""
-    flags = [data[f"{v}_partial"] for v in variables if f"{v}_partial" in data.columns]
-    if not flags:
-        return pd.Series(False, index=data.index)
-    return pd.concat(flags, axis=1).fillna(False).astype(bool).any(axis=1)
+    flags = [data[f"{v}_partial"].fillna(False).to_numpy(dtype=bool) for v in variables if f"{v}_partial" in data.columns]
+    return np.logical_or.reduce(flags) if flags else np.zeros(len(data), dtype=bool)
 
 
 def _commune_tables(folder: DataFolder, dataset: str) -> list[SourceTable]:
@@ -173,15 +174,19 @@ def _commune_tables(folder: DataFolder, dataset: str) -> list[SourceTable]:
     return sorted(tables, key=lambda t: t.vintage or 0, reverse=True)
 
 
-def _bring_to(table: SourceTable, cog_year: int, movements: pd.DataFrame | None, weights: pd.Series | None) -> tuple[SourceTable, bool]:
+def _bring_to(
+    table: SourceTable, cog_year: int, movements: pd.DataFrame | None, weights: pd.Series | None, passages: dict[int, pd.DataFrame]
+) -> tuple[SourceTable, bool]:
     """The table in the common COG year, and whether that worked."""
     if table.cog_year == cog_year:
         return table, True
     if movements is None or table.cog_year is None or table.cog_year > cog_year:
         log.warning("%s : COG %s, différent du COG commun %s, non converti", table.path, table.cog_year, cog_year)
         return table, False
+    if table.cog_year not in passages:
+        passages[table.cog_year] = commune_passage(movements, table.cog_year, cog_year, weights)
     try:
-        return convert_table(table, cog_year, movements, weights=weights), True
+        return convert_table(table, cog_year, movements, weights=weights, passage=passages[table.cog_year]), True
     except GeographyError as exc:
         log.warning("%s : %s", table.path, exc)
         return table, False
@@ -237,21 +242,28 @@ def prepare(folder: DataFolder, *, indicators: list[str] | None = None, cog_year
     weights = legal.data.set_index("geo")["PMUN"] if legal is not None else None
     harmonised: dict[str, SourceTable] = {}
     mismatched: set[str] = set()
+    passages: dict[int, pd.DataFrame] = {}  # one passage table per source COG year
     for dataset, tables in vintages.items():
         if dataset == "filosofi":
             harmonised[dataset] = tables[0]  # published values keep their codes; conversion would refuse them
             continue
-        brought = [_bring_to(table, target, movements, weights) for table in tables]
+        brought = [_bring_to(table, target, movements, weights, passages) for table in tables]
         if not all(ok for _, ok in brought):
             mismatched.add(dataset)
         harmonised[dataset] = _stack([table for table, _ in brought])
 
     reference = commune_reference(folder, target)
-    extra = pd.unique(np.concatenate([t.data["geo"].to_numpy(dtype=object) for d, t in harmonised.items() if d != "filosofi"]))
-    geography = Geography.build(reference, extra)
+    codes = {dataset: table.data["geo"].to_numpy(dtype=object) for dataset, table in harmonised.items()}
+    geography = Geography.build(reference, np.array([], dtype=object))
+    positions = {dataset: geography.communes.get_indexer(c) for dataset, c in codes.items()}
+    extra = [c[p < 0] for dataset, c in codes.items() for p in [positions[dataset]] if dataset != "filosofi"]
+    if sum(len(e) for e in extra):
+        # Communes of the data missing from the reference still count in their département and France.
+        geography = Geography.build(reference, pd.unique(np.concatenate(extra)))
+        positions = {dataset: geography.communes.get_indexer(c) for dataset, c in codes.items()}
     for dataset, table in harmonised.items():
         # From here on a commune is its position in the geography.
-        harmonised[dataset] = replace(table, data=table.data.assign(commune_id=geography.communes.get_indexer(table.data["geo"].astype(str))))
+        harmonised[dataset] = replace(table, data=table.data.assign(commune_id=positions[dataset]))
 
     computable = [
         i for i in wanted
@@ -277,12 +289,14 @@ def prepare(folder: DataFolder, *, indicators: list[str] | None = None, cog_year
         if {indicator.dataset, indicator.denominator_dataset} & mismatched:
             mismatch.add(indicator.id)
         if indicator.kind != "published":
-            frames.append(_commune_values(indicator, harmonised).assign(indicator=position[indicator.id]))
-    values = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["indicator", "commune", "year_start", "year_end", "numerator", "denominator", "missing", "partial"])
-    values["indicator"] = values["indicator"].astype("int16")
+            computed = _commune_values(indicator, harmonised)
+            computed["indicator"] = np.full(len(computed["commune"]), position[indicator.id], dtype="int16")
+            frames.append(computed)
+    columns = ["indicator", "commune", "year_start", "year_end", "numerator", "denominator", "missing", "partial"]
+    values = pd.DataFrame({c: np.concatenate([f[c] for f in frames]) if frames else np.array([]) for c in columns})
     # A slot is one (indicator, period): the dense key of every aggregation.
     packed = (values["indicator"].to_numpy(dtype="int64") << 16) | ((values["year_end"].to_numpy(dtype="int64") - _YEAR0) << 8) | (values["year_start"].to_numpy(dtype="int64") - _YEAR0)
-    slot_keys, slot = np.unique(packed, return_inverse=True)
+    slot, slot_keys = pd.factorize(packed, sort=True)
     values["slot"] = slot.astype("int32")
     slots = pd.DataFrame(
         {
@@ -311,65 +325,60 @@ def prepare(folder: DataFolder, *, indicators: list[str] | None = None, cog_year
     )
 
 
-def _commune_values(indicator: Indicator, tables: dict[str, SourceTable]) -> pd.DataFrame:
+def _commune_values(indicator: Indicator, tables: dict[str, SourceTable]) -> dict[str, np.ndarray]:
     """Numerator and denominator of an additive indicator per commune and year."""
     where = f"indicateur {indicator.id}"
     data = tables[indicator.dataset].data
-    frame = pd.DataFrame(
-        {
-            "commune": data["commune_id"],
-            "year": data["period"].astype("int64"),
-            "numerator": _expression(data, indicator.numerator_variables, where),
-            "partial": _partial(data, indicator.numerator_variables),
-        }
-    )
+    commune = data["commune_id"].to_numpy()
+    year = data["period"].to_numpy(dtype="int64")
+    numerator = _expression(data, indicator.numerator_variables, where)
+    partial = _partial(data, indicator.numerator_variables)
+    start = year
     if indicator.kind == "rolling_sum":
         # Consecutive years only: a missing year (or a secret value) leaves its windows missing.
-        wide = frame.pivot(index="commune", columns="year", values="numerator")
+        wide = pd.DataFrame({"commune": commune, "year": year, "numerator": numerator}).pivot(index="commune", columns="year", values="numerator")
         first = int(wide.columns.min())
         wide = wide.reindex(columns=range(first, int(wide.columns.max()) + 1))
-        # Sliding sums over the years; a NaN anywhere in a window leaves the window missing.
         windows = np.lib.stride_tricks.sliding_window_view(wide.to_numpy(), indicator.window, axis=1).sum(axis=-1)
         ends = np.arange(first + indicator.window - 1, first + wide.shape[1])
-        frame = pd.DataFrame(
-            {
-                "commune": np.repeat(wide.index.to_numpy(), len(ends)),
-                "year": np.tile(ends, len(wide)),
-                "numerator": windows.ravel(),
-                "partial": False,
-            }
-        )
-        frame["year_start"] = frame["year"] - indicator.window + 1
+        commune = np.repeat(wide.index.to_numpy(), len(ends))
+        year = np.tile(ends, len(wide))
+        numerator = windows.ravel()
+        partial = np.zeros(len(numerator), dtype=bool)
+        start = year - indicator.window + 1
+    if not indicator.denominator:
+        denominator = np.full(len(numerator), np.nan)
+        missing = np.isnan(numerator)
+    elif indicator.denominator_dataset in (None, indicator.dataset):
+        denominator = _expression(data, indicator.denominator_variables, where)  # same rows
+        partial = partial | _partial(data, indicator.denominator_variables)
+        missing = np.isnan(numerator) | np.isnan(denominator)
     else:
-        frame["year_start"] = frame["year"]
-    if indicator.denominator:
-        source = tables[indicator.denominator_dataset or indicator.dataset].data
-        denominator = pd.DataFrame(
+        source = tables[indicator.denominator_dataset].data
+        other = pd.DataFrame(
             {
-                "commune": source["commune_id"],
-                "year": source["period"].astype("int64"),
+                "commune": source["commune_id"].to_numpy(),
+                "year": source["period"].to_numpy(dtype="int64"),
                 "denominator": _expression(source, indicator.denominator_variables, where),
                 "partial_denominator": _partial(source, indicator.denominator_variables),
             }
         )
-        frame = frame.merge(denominator, on=["commune", "year"], how="inner")
-        frame["partial"] = frame["partial"] | frame["partial_denominator"]
-        missing = frame["numerator"].isna() | frame["denominator"].isna()
-    else:
-        frame["denominator"] = np.nan
-        missing = frame["numerator"].isna()
+        frame = pd.DataFrame({"commune": commune, "year": year, "start": start, "numerator": numerator, "partial": partial})
+        frame = frame.merge(other, on=["commune", "year"], how="inner")
+        commune, year, start = frame["commune"].to_numpy(), frame["year"].to_numpy(), frame["start"].to_numpy()
+        numerator, denominator = frame["numerator"].to_numpy(), frame["denominator"].to_numpy()
+        partial = frame["partial"].to_numpy() | frame["partial_denominator"].to_numpy()
+        missing = np.isnan(numerator) | np.isnan(denominator)
     # A commune missing either term leaves both sums: Σ numerators / Σ denominators over the same communes.
-    return pd.DataFrame(
-        {
-            "commune": frame["commune"].astype("int32"),
-            "year_start": frame["year_start"].astype("int16"),
-            "year_end": frame["year"].astype("int16"),
-            "numerator": frame["numerator"].mask(missing).astype("float64"),
-            "denominator": frame["denominator"].mask(missing).astype("float64"),
-            "missing": missing.to_numpy(),
-            "partial": frame["partial"].fillna(False).astype(bool).to_numpy(),
-        }
-    )
+    return {
+        "commune": commune.astype("int32"),
+        "year_start": np.asarray(start).astype("int16"),
+        "year_end": np.asarray(year).astype("int16"),
+        "numerator": np.where(missing, np.nan, numerator),
+        "denominator": np.where(missing, np.nan, denominator),
+        "missing": missing,
+        "partial": partial.astype(bool),
+    }
 
 
 def _published(folder: DataFolder, indicators: list[Indicator], position: dict[str, int], geography: Geography) -> pd.DataFrame:
@@ -588,7 +597,7 @@ def compute_indicators(
     pieces.append(_aggregate(arrays, np.zeros(len(values), dtype="int64"), _FRANCE, 1, slots))
     sums = _stack_sums(pieces)
     sums = _stack_sums([sums, _evolutions(sums, prepared.indicators), _published_rows(prepared, membership)])
-    return _finish(_join(links, sums), prepared, territories, order)
+    return _frame(_join(links, _derive(sums, prepared)), prepared, territories, order)
 
 
 def _join(links: pd.DataFrame, sums: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -618,12 +627,12 @@ def _join(links: pd.DataFrame, sums: dict[str, np.ndarray]) -> dict[str, np.ndar
 def _evolutions(sums: dict[str, np.ndarray], indicators: tuple[Indicator, ...]) -> pd.DataFrame:
     """Evolutions between the latest vintage and the latest one at least ``min_gap`` years before."""
     position = {i.id: n for n, i in enumerate(indicators)}
+    changes = [i for i in indicators if i.kind in ("evolution", "annual_rate")]
+    rows = np.isin(sums["indicator"], [position[i.of] for i in changes])
+    bases = pd.DataFrame({column: sums[column][rows] for column in ("level", "geo", "indicator", "year_end", *_SUM_COLUMNS)})
     frames = []
-    for indicator in indicators:
-        if indicator.kind not in ("evolution", "annual_rate"):
-            continue
-        rows = sums["indicator"] == position[indicator.of]
-        base = pd.DataFrame({column: array[rows] for column, array in sums.items()})
+    for indicator in changes:
+        base = bases.loc[bases["indicator"] == position[indicator.of]]
         years = sorted(base["year_end"].unique())
         if len(years) < 2:
             continue
@@ -709,90 +718,106 @@ def _categorical(codes: np.ndarray, labels: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(inverse[codes], categories=pd.Index(categories, dtype="object"))
 
 
-def _finish(table: dict[str, np.ndarray], prepared: PreparedData, territories: Territories, order: list[str]) -> pd.DataFrame:
-    """The long table from the joined sums: values, flags and categorical labels, all vectorised."""
+def _derive(sums: dict[str, np.ndarray], prepared: PreparedData) -> dict[str, np.ndarray]:
+    """Values and flags of every summed unit (before the join, which repeats a département, a région and
+    France for each territory that has them in its ladder)."""
     indicators = prepared.indicators
+    which = sums["indicator"].astype("int64")
 
     def per_indicator(values: list) -> np.ndarray:
         return np.asarray(values)[which]
 
-    which = table["indicator"].astype("int64")
     kinds = [i.kind for i in indicators]
     counts = per_indicator([k in ("count", "rolling_sum", "published") for k in kinds])
     ratios = per_indicator([k in ("share", "rate") for k in kinds])
     evolution = per_indicator([k == "evolution" for k in kinds])
     annual = per_indicator([k == "annual_rate" for k in kinds])
     changes = evolution | annual
-    numerator = table["numerator"].astype("float64")
-    denominator = table["denominator"].astype("float64")
-    start = table["year_start"].astype("int64")
-    end = table["year_end"].astype("int64")
-    years = end - start
+    numerator = sums["numerator"].astype("float64")
+    denominator = sums["denominator"].astype("float64")
+    years = sums["year_end"].astype("int64") - sums["year_start"].astype("int64")
     value = np.where(counts, numerator, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         value[ratios] = (numerator[ratios] / denominator[ratios]) * per_indicator([i.scale for i in indicators])[ratios]
         value[evolution] = (numerator[evolution] / denominator[evolution] - 1) * 100
         value[annual] = ((numerator[annual] / denominator[annual]) ** (1 / np.maximum(years[annual], 1)) - 1) * 100
-    published = table["published"].astype(bool)
-    unavailable = table["unavailable"].astype(bool)
-    n_missing = np.nan_to_num(table["n_missing"].astype("float64"))
-    n_communes = np.nan_to_num(table["n_communes"].astype("float64"))
+    published = sums["published"].astype(bool)
+    unavailable = sums["unavailable"].astype(bool)
+    n_missing = np.nan_to_num(sums["n_missing"])
+    n_communes = np.nan_to_num(sums["n_communes"])
     all_missing = (published & np.isnan(numerator)) | (~published & (n_missing >= n_communes) & (n_missing > 0))
-    value = np.where(all_missing, np.nan, value)
+    value[all_missing] = np.nan
     size = np.where(counts, numerator, denominator)
     with np.errstate(invalid="ignore"):
         flags = {
             "small": ~published & (size < per_indicator([i.min_denominator for i in indicators])) & ~np.isnan(value),
-            "partial": ~published & ((n_missing > 0) | (np.nan_to_num(table["n_partial"].astype("float64")) > 0)) & ~all_missing,
+            "partial": ~published & ((n_missing > 0) | (np.nan_to_num(sums["n_partial"]) > 0)) & ~all_missing,
             "missing": all_missing & ~unavailable,
             "not_comparable": changes & (years < per_indicator([i.min_gap or 0 for i in indicators])),
             "unavailable": unavailable,
             "cog_mismatch": per_indicator([i.id in prepared.cog_mismatch for i in indicators]),
             "demo": np.full(len(which), prepared.demo),
         }
-    bits = np.zeros(len(which), dtype="int64")
+    bits = np.zeros(len(which), dtype="int16")
     for n, name in enumerate(FLAGS):
-        bits |= flags[name].astype("int64") << n
-    # Every combination of flags is a category: the bitmask is the categorical code itself.
-    flag_text = np.array([";".join(name for n, name in enumerate(FLAGS) if b >> n & 1) for b in range(1 << len(FLAGS))], dtype=object)
+        bits |= flags[name].astype("int16") << n
+    return {
+        "level": sums["level"],
+        "geo": sums["geo"],
+        "indicator": sums["indicator"],
+        "year_start": sums["year_start"].astype("int16"),
+        "year_end": sums["year_end"].astype("int16"),
+        "value": value,
+        "numerator": numerator,
+        "denominator": np.where(ratios | changes, denominator, np.nan),
+        "flags": bits,
+        "n_communes": n_communes.astype("int32"),
+        "published": published,
+    }
 
-    level = table["level"].astype("int64")
-    geo = table["geo"].astype("int64")
+
+def _categorical(codes: np.ndarray, labels: np.ndarray) -> pd.Categorical:
+    """Row codes into ``labels`` as a categorical (labels may repeat: they are made unique first)."""
+    categories, inverse = np.unique(np.asarray(labels, dtype=object).astype(str), return_inverse=True)
+    return pd.Categorical.from_codes(inverse[codes], categories=pd.Index(categories, dtype="object"))
+
+
+def _frame(table: dict[str, np.ndarray], prepared: PreparedData, territories: Territories, order: list[str]) -> pd.DataFrame:
+    """The long table, text columns as categoricals built from integer codes."""
+    indicators = prepared.indicators
     geography = prepared.geography
     labels_by_id = {t.id: t.label for t in territories}
-    territory_labels = np.array([labels_by_id[t] for t in order], dtype=object)
     level_codes = [geography.codes["commune"], pd.Index(order), geography.codes["epci"], geography.codes["departement"], geography.codes["region"], geography.codes["france"]]
-    level_labels = [geography.labels["commune"], territory_labels, geography.labels["epci"], geography.labels["departement"], geography.labels["region"], geography.labels["france"]]
+    level_labels = [geography.labels["commune"], np.array([labels_by_id[t] for t in order], dtype=object), geography.labels["epci"], geography.labels["departement"], geography.labels["region"], geography.labels["france"]]
     offsets = np.cumsum([0, *[len(c) for c in level_codes]])[:-1]
-    all_codes = np.concatenate([np.asarray(c, dtype=object) for c in level_codes])
-    all_labels = np.concatenate([np.asarray(c, dtype=object) for c in level_labels])
-    slot = offsets[level] + geo
-
+    place = offsets[table["level"]] + table["geo"]
+    start = table["year_start"].astype("int64")
+    end = table["year_end"].astype("int64")
     period_keys = (end - _YEAR0) << 8 | (start - _YEAR0)
-    pairs = np.unique(np.concatenate([(prepared.slots["year_end"].to_numpy(dtype="int64") - _YEAR0) << 8 | (prepared.slots["year_start"].to_numpy(dtype="int64") - _YEAR0), np.unique(period_keys[changes | published])]))
-    pair_codes = np.searchsorted(pairs, period_keys)
+    pairs = np.unique(period_keys)
     period_text = np.array([str((p >> 8) + _YEAR0) if p >> 8 == p % 256 else f"{p % 256 + _YEAR0}-{(p >> 8) + _YEAR0}" for p in pairs], dtype=object)
-    communes_count = pd.array(n_communes.astype("int64"), dtype="Int64")
-    communes_count[published] = pd.NA
-    out = pd.DataFrame(
+    # Every combination of flags is a category: the bitmask is the categorical code itself.
+    flag_text = np.array([";".join(name for n, name in enumerate(FLAGS) if b >> n & 1) for b in range(1 << len(FLAGS))], dtype=object)
+    which = table["indicator"]
+    return pd.DataFrame(
         {
             "territory": pd.Categorical.from_codes(table["territory"], categories=pd.Index(order, dtype="object")),
-            "level": pd.Categorical.from_codes(level, categories=pd.Index(LEVELS, dtype="object")),
-            "geo": _categorical(slot, all_codes),
-            "geo_label": _categorical(slot, all_labels),
+            "level": pd.Categorical.from_codes(table["level"], categories=pd.Index(LEVELS, dtype="object")),
+            "geo": _categorical(place, np.concatenate([np.asarray(c, dtype=object) for c in level_codes])),
+            "geo_label": _categorical(place, np.concatenate([np.asarray(c, dtype=object) for c in level_labels])),
             "indicator": pd.Categorical.from_codes(which, categories=pd.Index([i.id for i in indicators], dtype="object")),
             "label": _categorical(which, np.array([i.label for i in indicators], dtype=object)),
             "theme": _categorical(which, np.array([i.theme for i in indicators], dtype=object)),
-            "period": pd.Categorical.from_codes(pair_codes, categories=pd.Index(period_text, dtype="object")),
+            "period": pd.Categorical.from_codes(np.searchsorted(pairs, period_keys), categories=pd.Index(period_text, dtype="object")),
             "year_start": start,
             "year_end": end,
-            "value": value,
-            "numerator": numerator,
-            "denominator": np.where(ratios | changes, denominator, np.nan),
+            "value": table["value"],
+            "numerator": table["numerator"],
+            "denominator": table["denominator"],
             "unit": _categorical(which, np.array([i.unit for i in indicators], dtype=object)),
-            "flags": pd.Categorical.from_codes(bits, categories=pd.Index(flag_text, dtype="object")),
-            "n_communes": communes_count,
+            "flags": pd.Categorical.from_codes(table["flags"], categories=pd.Index(flag_text, dtype="object")),
+            "n_communes": pd.arrays.IntegerArray(table["n_communes"], table["published"].copy()),
             "source": _categorical(which, np.array([prepared.sources.get(i.id, "") for i in indicators], dtype=object)),
-        }
+        },
+        copy=False,
     )
-    return out

@@ -10,12 +10,18 @@ Examples
 >>> folder = ctg.scan_folder("data/demo")  # doctest: +SKIP
 >>> reference = ctg.commune_reference(folder)  # doctest: +SKIP
 >>> territories = ctg.load_territories("data/territories.yaml", reference)  # doctest: +SKIP
+>>> prepared = ctg.prepare(folder)  # doctest: +SKIP
+>>> table = ctg.compute_indicators(prepared, territories)  # doctest: +SKIP
+>>> ctg.wide_view(table, "ezanville", theme="petite enfance")  # doctest: +SKIP
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from ctg_analysis.errors import CtgError
 from ctg_analysis.geography import commune_reference, convert_table
+from ctg_analysis.indicators import catalogue, compute_indicators, indicators_of_theme, prepare
+from ctg_analysis.indicators.comparisons import compare, position
+from ctg_analysis.indicators.display import key_figures, wide_view
 from ctg_analysis.sources import DataFolder, SourceTable, read_file, scan_folder
 from ctg_analysis.territories import Territories, load_territories
 
@@ -29,9 +35,17 @@ __all__ = [
     "DataFolder",
     "SourceTable",
     "Territories",
+    "catalogue",
     "commune_reference",
+    "compare",
+    "compute_indicators",
     "convert_table",
+    "indicators_of_theme",
+    "key_figures",
     "load_territories",
+    "position",
+    "prepare",
     "read_file",
     "scan_folder",
+    "wide_view",
 ]

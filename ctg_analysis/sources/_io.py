@@ -231,15 +231,15 @@ def to_number(values: pd.Series, *, where: str, column: str) -> pd.Series:
     cleaned = text.str.replace(_SPACES, "", regex=True).str.replace(",", ".", regex=False)
     missing = cleaned.isna() | cleaned.str.lower().isin(_MISSING_MARKERS)
     numbers = pd.to_numeric(cleaned.mask(missing), errors="coerce")
-    bad = numbers.isna() & ~missing
+    _refuse(numbers.isna() & ~missing, values, where, column, "valeur", "non numérique (attendu un nombre, vide ou « s » pour le secret statistique)")
+    return numbers.astype("float64")
+
+
+def _refuse(bad: pd.Series, values: pd.Series, where: str, column: str, what: str, expected: str) -> None:
+    """Raise on the first bad cell, naming its column, its data row and its value."""
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise SourceFileError(
-            where,
-            f"colonne {column}, ligne de données {row + 1} : valeur {values.iloc[row]!r} non numérique "
-            f"(attendu un nombre, vide ou « s » pour le secret statistique)",
-        )
-    return numbers.astype("float64")
+        raise SourceFileError(where, f"colonne {column}, ligne de données {row + 1} : {what} {values.iloc[row]!r} {expected}")
 
 
 def normalise_codes(values: pd.Series, *, width: int, where: str, column: str) -> tuple[pd.Series, int]:
@@ -263,11 +263,5 @@ def normalise_codes(values: pd.Series, *, width: int, where: str, column: str) -
     repaired = int(short.sum())
     codes = codes.mask(short, "0" + codes)
     bad = codes.isna() | codes.str.len().ne(width)
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise SourceFileError(
-            where,
-            f"colonne {column}, ligne de données {row + 1} : code {values.iloc[row]!r} invalide "
-            f"(attendu un code de {width} caractères, par exemple « 01001 » ou « 2A004 »)",
-        )
+    _refuse(bad, values, where, column, "code", f"invalide (attendu un code de {width} caractères, par exemple « 01001 » ou « 2A004 »)")
     return codes.astype("string"), repaired

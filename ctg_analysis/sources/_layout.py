@@ -28,6 +28,11 @@ class Parsed:
     source: str
     data: pd.DataFrame
 
+    @classmethod
+    def dated(cls, dataset: str, level: str, vintage: int, data: pd.DataFrame, source: str, *, stated: int | None = None, lag: int = 0) -> Parsed:
+        """A table whose COG year is the one stated in the file, or else INSEE's usual ``vintage + lag``."""
+        return cls(dataset, level, vintage, stated or vintage + lag, "file" if stated else "convention", source, data)
+
 
 @dataclass(frozen=True)
 class Reader:

@@ -41,17 +41,8 @@ def _read(sheet: RawSheet) -> list[Parsed]:
     numeric = [c for c in frame.columns if c in ("NAISD", "DECESD")]
     frame = fold_arrondissements(frame, numeric, additive=True)
     vintage = int(frame["period"].max())
-    return [
-        Parsed(
-            dataset="births",
-            level="commune",
-            vintage=vintage,
-            cog_year=vintage + _COG_LAG,
-            cog_year_from="convention",
-            source=f"Insee, état civil {int(frame['period'].min())}-{vintage}",
-            data=frame,
-        )
-    ]
+    source = f"Insee, état civil {int(frame['period'].min())}-{vintage}"
+    return [Parsed.dated("births", "commune", vintage, frame, source, lag=_COG_LAG)]
 
 
 READERS = [Reader("births", _matches, _read)]

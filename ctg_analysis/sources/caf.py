@@ -43,17 +43,7 @@ def _read(sheet: RawSheet) -> list[Parsed]:
     check_unique(frame, ["geo"], sheet.where)
     if level == "commune":
         frame = fold_arrondissements(frame, variables, additive=True)
-    return [
-        Parsed(
-            dataset="caf",
-            level=level,
-            vintage=vintage,
-            cog_year=vintage,
-            cog_year_from="convention",
-            source=f"CNAF, données allocataires au 31/12/{vintage}",
-            data=frame,
-        )
-    ]
+    return [Parsed.dated("caf", level, vintage, frame, f"CNAF, données allocataires au 31/12/{vintage}")]
 
 
 READERS = [Reader("caf", _matches, _read)]

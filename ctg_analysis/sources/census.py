@@ -94,17 +94,7 @@ def _read(sheet: RawSheet, dataset: str, label: str) -> list[Parsed]:
         frame = fold_arrondissements(frame, numeric, additive=True)
     vintage = max(p for name, p, start in variables.values() if start is None and not name.startswith("D_"))
     stated = year_in_titles(sheet, _GEOGRAPHY)
-    return [
-        Parsed(
-            dataset=dataset,
-            level=level,
-            vintage=vintage,
-            cog_year=stated or vintage + _COG_LAG,
-            cog_year_from="file" if stated else "convention",
-            source=f"Insee, RP{vintage}",
-            data=frame,
-        )
-    ]
+    return [Parsed.dated(dataset, level, vintage, frame, f"Insee, RP{vintage}", stated=stated, lag=_COG_LAG)]
 
 
 def _reader(dataset: str, label: str, matches) -> Reader:

@@ -97,17 +97,7 @@ def _read(sheet: RawSheet) -> list[Parsed]:
     check_unique(frame, ["geo"], sheet.where)
     if level == "commune":
         frame = fold_arrondissements(frame, list(values), additive=False)
-    return [
-        Parsed(
-            dataset="filosofi",
-            level=level,
-            vintage=vintage,
-            cog_year=vintage + _COG_LAG,
-            cog_year_from="convention",
-            source=f"Insee, Filosofi {vintage}",
-            data=frame,
-        )
-    ]
+    return [Parsed.dated("filosofi", level, vintage, frame, f"Insee, Filosofi {vintage}", lag=_COG_LAG)]
 
 
 READERS = [Reader("filosofi", _matches, _read)]

@@ -73,17 +73,8 @@ def _read(sheet: RawSheet) -> list[Parsed]:
     frame = pd.DataFrame({"geo": geo, "period": vintage, "label": label, **attributes, **values})
     check_unique(frame, ["geo"], sheet.where)
     stated = year_in_titles(sheet, [r"limites territoriales en vigueur au 1er janvier (\d{4})"])
-    return [
-        Parsed(
-            dataset="legal_population",
-            level=level,
-            vintage=vintage,
-            cog_year=stated or vintage + 2,
-            cog_year_from="file" if stated else "convention",
-            source=f"Insee, populations légales RP{vintage}",
-            data=frame,
-        )
-    ]
+    source = f"Insee, populations légales RP{vintage}"
+    return [Parsed.dated("legal_population", level, vintage, frame, source, stated=stated, lag=2)]
 
 
 READERS = [Reader("legal_population", _matches, _read)]

@@ -138,3 +138,49 @@ def indicators(data_dir: Path | None, territories_file: Path | None, territory_i
     click.echo("\n* valeur fragile (petits effectifs, partielle ou non disponible pour un regroupement de communes)")
     if prepared.demo:
         click.echo("Données fictives de démonstration.")
+
+
+_EXPORT_FORMATS = ("png", "svg", "pptx", "xlsx")
+
+
+@main.command("export")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut data/demo).")
+@click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut data/territories.yaml).")
+@click.option("--territory", "territory_id", required=True, help="Identifiant du territoire.")
+@click.option("--formats", default="png,svg,pptx,xlsx", show_default=True, help="Formats séparés par des virgules : png, svg, pptx, xlsx.")
+@click.option("--out", type=click.Path(path_type=Path), help="Dossier de sortie (par défaut reports/<territoire>).")
+@click.option("--size", type=click.Choice(["slide", "half"]), default="slide", show_default=True, help="Taille des images : diapositive entière ou demi-diapositive.")
+@click.option("--template", type=click.Path(path_type=Path), help="Modèle PowerPoint (.pptx) de votre structure.")
+@_friendly_errors
+def export(data_dir, territories_file, territory_id, formats, out, size, template) -> None:
+    """Exporte les graphiques (PNG, SVG), le classeur Excel de référence et le diaporama d'un territoire."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ctg_analysis.charts import export_charts
+    from ctg_analysis.exports import write_deck, write_workbook
+    from ctg_analysis.files import slugify
+    from ctg_analysis.indicators import compute_indicators, prepare
+    from ctg_analysis.sources.folder import scan_folder
+    from ctg_analysis.territories import load_territories
+
+    wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in _EXPORT_FORMATS]
+    if unknown or not wanted:
+        raise CtgError(f"format(s) inconnu(s) : {', '.join(unknown) or formats!r} (attendu {', '.join(_EXPORT_FORMATS)})")
+    folder = scan_folder(data_dir or config.settings.demo_dir)
+    prepared = prepare(folder)
+    loaded = load_territories(territories_file or config.settings.territories_file, prepared.reference, prepared.movements)
+    loaded.get(territory_id)
+    table = compute_indicators(prepared, loaded, territory_ids=[territory_id])
+    target = out or config.settings.project_dir / "reports" / slugify(territory_id)
+    images = tuple(f for f in wanted if f in ("png", "svg"))
+    if "pptx" in wanted and "png" not in images:
+        images = (*images, "png")  # the deck shows the PNG charts
+    charts = export_charts(table, territory_id, target / "graphiques", formats=images, size=size) if images else []
+    written = [path for chart in charts for path in chart.files]
+    if "xlsx" in wanted:
+        written.append(write_workbook(table, territory_id, target / "diagnostic.xlsx"))
+    if "pptx" in wanted:
+        written.append(write_deck(table, territory_id, charts, target / "diagnostic.pptx", template=template))
+    click.echo(f"{len(written)} fichier(s) écrit(s) dans {target}")

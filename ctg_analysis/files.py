@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "write_bytes"]
+__all__ = ["atomic_path", "slugify", "write_bytes"]
 
 
 @contextmanager
@@ -36,3 +38,20 @@ def write_bytes(path: str | Path, content: bytes) -> None:
     """Write ``content`` to ``path`` through a temporary file."""
     with atomic_path(path) as temporary:
         temporary.write_bytes(content)
+
+
+def slugify(text: str, *, fallback: str = "sans-nom") -> str:
+    """A safe file or folder name: lower-case ASCII letters, digits and hyphens only.
+
+    Nothing of the text can climb out of a folder (``..``, ``/``) or hide a file (leading dot).
+
+    Examples
+    --------
+    >>> slugify("CTG Écouen / Le Mesnil-Aubry")
+    'ctg-ecouen-le-mesnil-aubry'
+    >>> slugify("../../x")
+    'x'
+    """
+    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:80].strip("-") or fallback

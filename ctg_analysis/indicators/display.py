@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ctg_analysis.errors import CtgError, did_you_mean
@@ -17,7 +18,7 @@ from ctg_analysis.formatting import format_value
 from ctg_analysis.indicators.catalogue import get_indicator, indicators_of_theme
 from ctg_analysis.indicators.compute import FLAGS
 
-__all__ = ["KEY_FIGURES", "WideView", "key_figures", "wide_view"]
+__all__ = ["KEY_FIGURES", "QUALITY_FLAGS", "WideView", "is_fragile", "key_figures", "wide_view"]
 
 #: The indicators of a territory's "chiffres clés", in order.
 KEY_FIGURES = (
@@ -58,8 +59,11 @@ def _latest(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.loc[rows["year_start"] == longest]
 
 
-def _has_quality_flag(flags: pd.Series) -> pd.Series:
-    return flags.fillna("").str.split(";").map(lambda codes: any(c in QUALITY_FLAGS for c in codes))
+def is_fragile(flags: pd.Series) -> pd.Series:
+    """Whether each value carries a quality flag (greyed out in views, hatched in charts)."""
+    categories = flags.astype("category")
+    fragile = np.array([any(code in QUALITY_FLAGS for code in str(c).split(";")) for c in categories.cat.categories] + [False])
+    return pd.Series(fragile[categories.cat.codes.to_numpy()], index=flags.index)  # code −1 (missing) → False
 
 
 @dataclass
@@ -87,7 +91,7 @@ class WideView:
     def formatted(self) -> pd.DataFrame:
         """The values as French text with their unit (``25,7 %``), flagged ones marked with ``*``."""
         out = self.values.copy().astype(object)
-        fragile = self.flags.apply(_has_quality_flag)
+        fragile = self.flags.apply(is_fragile)
         for row in self.values.index:
             signed = get_indicator(row[1]).kind in ("evolution", "annual_rate")
             texts = [format_value(v, self.units[row], int(self.decimals[row]), sign=signed) for v in self.values.loc[row]]
@@ -98,7 +102,7 @@ class WideView:
     def style(self):
         """A pandas Styler: French formats, flagged values greyed out, a legend as caption."""
         text = self.formatted()
-        fragile = self.flags.apply(_has_quality_flag).to_numpy()
+        fragile = self.flags.apply(is_fragile).to_numpy()
         styles = pd.DataFrame("", index=text.index, columns=text.columns)
         styles = styles.mask(fragile, "color: #9a9a9a; font-style: italic")
         caption = "* valeur fragile (petits effectifs, partielle, non comparable ou non disponible) : affichée en gris."
@@ -173,7 +177,7 @@ def key_figures(table: pd.DataFrame, territory: str) -> pd.DataFrame:
         text=[
             format_value(v, get_indicator(i).unit, get_indicator(i).decimals, sign=get_indicator(i).kind in ("evolution", "annual_rate"))
             + ("*" if fragile else "")
-            for v, i, fragile in zip(rows["value"], rows["indicator"], _has_quality_flag(rows["flags"]), strict=True)
+            for v, i, fragile in zip(rows["value"], rows["indicator"], is_fragile(rows["flags"]), strict=True)
         ],
         column=rows["level"].map({"territoire": "territoire", "france": "France"}).fillna("dép. " + rows["geo_label"].astype(str)),
     )

@@ -1,0 +1,394 @@
+"""The charts of a CTG diagnostic, each a function of the long indicator table.
+
+Every function takes the long table of :func:`~ctg_analysis.indicators.compute_indicators`, a territory
+id and (where it applies) an indicator, draws nothing to disk, and returns the matplotlib ``Figure`` so
+that analysts can adjust it in JupyterLab before exporting it.
+
+Examples
+--------
+>>> figure = comparison_bars(table, "ezanville", "part_familles_monoparentales")  # doctest: +SKIP
+>>> figure.savefig("familles.png")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch, Patch
+
+from ctg_analysis.charts.style import (
+    FRAGILE_HATCH,
+    LEVEL_COLOURS,
+    LEVEL_HATCHES,
+    LEVEL_NAMES,
+    french_axis,
+    styled,
+    titled_figure,
+)
+from ctg_analysis.errors import CtgError, did_you_mean
+from ctg_analysis.formatting import format_number, format_value
+from ctg_analysis.indicators.catalogue import get_indicator
+from ctg_analysis.indicators.display import KEY_FIGURES, is_fragile
+
+__all__ = [
+    "AGE_BANDS",
+    "age_structure",
+    "births_chart",
+    "communes_small_multiples",
+    "comparison_bars",
+    "evolution_chart",
+    "family_composition",
+    "key_figures_card",
+]
+
+#: CAF age bands: indicator id → short French label.
+AGE_BANDS = {
+    "pop_0_2": "0-2 ans",
+    "pop_3_5": "3-5 ans",
+    "pop_6_10": "6-10 ans",
+    "pop_11_17": "11-17 ans",
+    "pop_18_24": "18-24 ans",
+    "pop_25_39": "25-39 ans",
+    "pop_40_54": "40-54 ans",
+    "pop_55_64": "55-64 ans",
+    "pop_65_79": "65-79 ans",
+    "pop_80p": "80 ans ou plus",
+}
+_LADDER = ["territoire", "commune", "epci", "departement", "region", "france"]
+_FRAGILE_NOTE = "* valeur fragile (petits effectifs, partielle ou non comparable)"
+_DEMO_NOTE = "Données fictives de démonstration"
+
+
+def _territory_rows(table: pd.DataFrame, territory: str) -> pd.DataFrame:
+    territories = table["territory"].astype(str).unique()
+    if territory not in territories:
+        raise CtgError(f"territoire {territory!r} absent du tableau{did_you_mean(territory, territories)}")
+    return table.loc[table["territory"] == territory]
+
+
+def _rows(table: pd.DataFrame, territory: str, indicator: str, period: str | None = None) -> pd.DataFrame:
+    """The rows of one indicator for a territory's ladder, at one period (default: the latest)."""
+    get_indicator(indicator)  # a misspelled id fails with a suggestion
+    rows = _territory_rows(table, territory)
+    rows = rows.loc[rows["indicator"] == indicator]
+    if rows.empty:
+        raise CtgError(f"indicateur {indicator!r} non calculé pour le territoire {territory!r} (données absentes)")
+    if period is None:
+        latest = rows.loc[rows["year_end"] == rows["year_end"].max()]
+        period = latest.loc[latest["year_start"] == latest["year_start"].min(), "period"].iloc[0]
+    rows = rows.loc[rows["period"] == period]
+    if rows.empty:
+        raise CtgError(f"indicateur {indicator!r} : période {period!r} absente")
+    return rows
+
+
+def _footnote(rows: pd.DataFrame, fragile: bool | None = None) -> str:
+    sources = " ; ".join(dict.fromkeys(str(s) for s in rows["source"].dropna().unique() if str(s)))
+    parts = [f"Source : {sources}" if sources else "Source : non renseignée"]
+    if fragile if fragile is not None else is_fragile(rows["flags"]).any():
+        parts.append(_FRAGILE_NOTE)
+    if rows["flags"].astype(str).str.contains("demo").any():
+        parts.append(_DEMO_NOTE)
+    return " — ".join(parts)
+
+
+def _label(row, width: int = 30) -> str:
+    """The bar label: the territory's own row is named in the subtitle already."""
+    if row.level == "territoire":
+        return "Ensemble du territoire"
+    name = str(row.geo_label)
+    name = name if row.level in ("commune", "france") else f"{name} ({LEVEL_NAMES[row.level].lower()})"
+    return textwrap.fill(name, width)
+
+
+def _ordered(rows: pd.DataFrame) -> pd.DataFrame:
+    rank = rows["level"].astype(str).map({level: i for i, level in enumerate(_LADDER)})
+    return rows.assign(_rank=rank.to_numpy()).sort_values(["_rank", "geo"], kind="stable").drop(columns="_rank")
+
+
+def _signed(indicator: str) -> bool:
+    return get_indicator(indicator).kind in ("evolution", "annual_rate")
+
+
+def _bars(ax, positions, values, levels, fragile, *, horizontal: bool, **kwargs) -> None:
+    draw = ax.barh if horizontal else ax.bar
+    bars = draw(positions, np.nan_to_num(values), color=[LEVEL_COLOURS[level] for level in levels], edgecolor="#333333", linewidth=0.6, **kwargs)
+    for bar, level, weak in zip(bars, levels, fragile, strict=True):
+        bar.set_hatch(FRAGILE_HATCH if weak else LEVEL_HATCHES.get(level, ""))
+        if weak:
+            bar.set_alpha(0.6)
+
+
+@styled
+def comparison_bars(table: pd.DataFrame, territory: str, indicator: str, *, period: str | None = None) -> Figure:
+    """Horizontal bars of an indicator for the territory, its communes, EPCI, département, région, France.
+
+    Examples
+    --------
+    >>> comparison_bars(table, "ctg-ecouen", "part_familles_monoparentales")  # doctest: +SKIP
+    """
+    rows = _ordered(_rows(table, territory, indicator, period))
+    spec = get_indicator(indicator)
+    fragile = is_fragile(rows["flags"]).to_numpy()
+    labels = [_label(r) + (" *" if weak else "") for r, weak in zip(rows.itertuples(), fragile, strict=True)]
+    subtitle = f"{_territory_label(rows)} — {rows['period'].iloc[0]}"
+    figure, ax = titled_figure(spec.label, subtitle, _footnote(rows))
+    positions = np.arange(len(rows))[::-1]
+    values = rows["value"].to_numpy(dtype=float)
+    _bars(ax, positions, values, rows["level"].astype(str).tolist(), fragile, horizontal=True, height=0.7)
+    ax.set_yticks(positions, labels)
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True)
+    french_axis(ax.xaxis, 1 if 0 < np.nanmax(np.abs(values), initial=0) < 5 else 0, "" if spec.unit == "nombre" else f"\u00a0{spec.unit}")
+    span = np.nanmax(np.abs(values), initial=0) or 1
+    for position, value in zip(positions, values, strict=True):
+        text = format_value(value, spec.unit, spec.decimals, sign=_signed(indicator))
+        ax.text((0 if math.isnan(value) else value) + span * 0.01 * (1 if (math.isnan(value) or value >= 0) else -1), position, text, va="center", ha="left" if math.isnan(value) or value >= 0 else "right", fontsize=13)
+    if (values < 0).any():
+        ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.set_xlim(min(0, np.nanmin(values, initial=0) * 1.2), max(0, np.nanmax(values, initial=0)) * 1.18 or 1)
+    figure.subplots_adjust(left=0.3)
+    return figure
+
+
+def _territory_label(rows: pd.DataFrame) -> str:
+    own = rows.loc[rows["level"] == "territoire", "geo_label"]
+    return str(own.iloc[0]) if len(own) else str(rows["territory"].iloc[0])
+
+
+@styled
+def evolution_chart(table: pd.DataFrame, territory: str, indicator: str = "evol_0_2") -> Figure:
+    """The evolution of an indicator for the territory against its EPCI, département, région and France.
+
+    Examples
+    --------
+    >>> evolution_chart(table, "ezanville", "evol_0_2")  # doctest: +SKIP
+    """
+    spec = get_indicator(indicator)
+    if spec.kind not in ("evolution", "annual_rate"):
+        raise CtgError(f"indicateur {indicator!r} : attendu une évolution (par exemple evol_0_2)")
+    rows = _ordered(_rows(table, territory, indicator))
+    rows = rows.loc[rows["level"] != "commune"]
+    fragile = is_fragile(rows["flags"]).to_numpy()
+    subtitle = f"{_territory_label(rows)} — entre {rows['year_start'].iloc[0]} et {rows['year_end'].iloc[0]}"
+    figure, ax = titled_figure(spec.label, subtitle, _footnote(rows))
+    positions = np.arange(len(rows))
+    values = rows["value"].to_numpy(dtype=float)
+    _bars(ax, positions, values, rows["level"].astype(str).tolist(), fragile, horizontal=False, width=0.65)
+    ax.set_xticks(positions, [_label(r).replace(" (", "\n(") + (" *" if weak else "") for r, weak in zip(rows.itertuples(), fragile, strict=True)])
+    ax.axhline(0, color="#333333", linewidth=0.8)
+    french_axis(ax.yaxis, 0, "\u00a0%")
+    span = np.nanmax(np.abs(values), initial=0) or 1
+    for position, value in zip(positions, values, strict=True):
+        if not math.isnan(value):
+            ax.text(position, value + span * (0.03 if value >= 0 else -0.03), format_value(value, spec.unit, spec.decimals, sign=True), ha="center", va="bottom" if value >= 0 else "top", fontsize=14, fontweight="bold")
+    low, high = np.nanmin(values, initial=0), np.nanmax(values, initial=0)
+    ax.set_ylim(min(0, low) - span * 0.15, max(0, high) + span * 0.15)
+    return figure
+
+
+@styled
+def age_structure(table: pd.DataFrame, territory: str, *, period: str | None = None) -> Figure:
+    """Population by CAF age band (share of the population), territory against its département.
+
+    The census commune files give the CAF bands for both sexes only: no split by sex here.
+
+    Examples
+    --------
+    >>> age_structure(table, "ctg-ecouen")  # doctest: +SKIP
+    """
+    shares, rows = _band_shares(_territory_rows(table, territory), period)
+    levels = [level for level in ("territoire", "departement") if level in shares.columns.get_level_values(0)]
+    columns = [c for c in shares.columns if c[0] in levels][:2]
+    subtitle = f"{_territory_label(rows)} — {rows['period'].iloc[0]}"
+    plotted = rows.loc[rows["level"].isin(["territoire", "departement"])]
+    figure, ax = titled_figure("Part de chaque tranche d'âge dans la population", subtitle, _footnote(plotted))
+    positions = np.arange(len(AGE_BANDS))[::-1]
+    height = 0.38
+    for n, column in enumerate(columns):
+        level = column[0]
+        name = "Ensemble du territoire" if level == "territoire" else f"{column[1]} ({LEVEL_NAMES[level].lower()})"
+        ax.barh(positions + (0.2 if n == 0 else -0.2), shares[column].to_numpy(), height=height, color=LEVEL_COLOURS[level], edgecolor="#333333", linewidth=0.6, label=name)
+    ax.set_yticks(positions, list(AGE_BANDS.values()))
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True)
+    french_axis(ax.xaxis, 0, "\u00a0%")
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 0.02))
+    figure.subplots_adjust(left=0.16)
+    return figure
+
+
+def _band_shares(rows: pd.DataFrame, period: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Share of each CAF band in the population, by (level, geo label), at one census vintage."""
+    bands = rows.loc[rows["indicator"].isin([*AGE_BANDS, "population"])]
+    if bands.empty:
+        raise CtgError("tranches d'âge CAF absentes : le recensement (évolution et structure de la population) est nécessaire")
+    period = period or str(bands.loc[bands["year_end"] == bands["year_end"].max(), "period"].iloc[0])
+    bands = bands.loc[bands["period"] == period]
+    wide = bands.pivot_table(index=["level", "geo", "geo_label"], columns="indicator", values="value", observed=True, aggfunc="first")
+    shares = wide[list(AGE_BANDS)].div(wide["population"], axis=0) * 100
+    shares = shares.reset_index()
+    shares["key"] = list(zip(shares["level"].astype(str), shares["geo_label"].astype(str), strict=True))
+    order = {level: i for i, level in enumerate(_LADDER)}
+    shares = shares.sort_values(by="level", key=lambda s: s.astype(str).map(order), kind="stable")
+    table = shares.set_index("key")[list(AGE_BANDS)].T
+    table.columns = pd.MultiIndex.from_tuples(table.columns)
+    return table, bands
+
+
+@styled
+def communes_small_multiples(table: pd.DataFrame, territory: str, *, period: str | None = None) -> Figure:
+    """One small age-structure panel per commune of the territory, with its département's profile.
+
+    Examples
+    --------
+    >>> communes_small_multiples(table, "ctg-ecouen")  # doctest: +SKIP
+    """
+    shares, rows = _band_shares(_territory_rows(table, territory), period)
+    communes = [c for c in shares.columns if c[0] == "commune"]
+    if len(communes) < 2:
+        raise CtgError(f"territoire {territory!r} d'une seule commune : pas de comparaison entre communes")
+    departement = next((c for c in shares.columns if c[0] == "departement"), None)
+    columns = min(4, len(communes))
+    lines = math.ceil(len(communes) / columns)
+    subtitle = f"{_territory_label(rows)} — part de chaque tranche d'âge, {rows['period'].iloc[0]}"
+    figure, axes = titled_figure("Structure par âge de chaque commune", subtitle, _footnote(rows), nrows=lines, ncols=columns, sharex=True, sharey=True, squeeze=False)
+    figure.subplots_adjust(hspace=0.45, wspace=0.08, left=0.06)
+    positions = np.arange(len(AGE_BANDS))
+    for ax, commune in zip(axes.ravel(), communes, strict=False):
+        ax.bar(positions, shares[commune].to_numpy(), color=LEVEL_COLOURS["commune"], edgecolor="#333333", linewidth=0.4, hatch=LEVEL_HATCHES["commune"])
+        if departement is not None:
+            ax.plot(positions, shares[departement].to_numpy(), color=LEVEL_COLOURS["departement"], marker="o", markersize=3, linewidth=1.5)
+        ax.set_title(commune[1], fontsize=13, loc="left", pad=6)
+        ax.set_xticks(positions, [label.split(" ")[0] for label in AGE_BANDS.values()], rotation=90, fontsize=9)
+        french_axis(ax.yaxis, 0, "\u00a0%")
+        ax.tick_params(axis="y", labelsize=10)
+    for ax in axes.ravel()[len(communes):]:
+        ax.set_visible(False)
+    handles = [Patch(facecolor=LEVEL_COLOURS["commune"], hatch=LEVEL_HATCHES["commune"], edgecolor="#333333", label="Commune")]
+    if departement is not None:
+        handles.append(Patch(facecolor=LEVEL_COLOURS["departement"], label=f"{departement[1]} (département)"))
+    figure.legend(handles=handles, loc="lower right", bbox_to_anchor=(0.99, 0.0), ncol=2)
+    return figure
+
+
+@styled
+def births_chart(table: pd.DataFrame, territory: str) -> Figure:
+    """Domiciled births per year on the territory since 2014, with the 3-year moving average.
+
+    Examples
+    --------
+    >>> births_chart(table, "ezanville")  # doctest: +SKIP
+    """
+    rows = _territory_rows(table, territory)
+    yearly = rows.loc[(rows["indicator"] == "naissances") & (rows["level"] == "territoire")].sort_values("year_end")
+    if yearly.empty:
+        raise CtgError(f"naissances domiciliées absentes pour le territoire {territory!r}")
+    rolling = rows.loc[(rows["indicator"] == "naissances_3ans") & (rows["level"] == "territoire")].sort_values("year_end")
+    fragile = is_fragile(yearly["flags"]).to_numpy()
+    subtitle = f"{_territory_label(yearly)} — naissances selon le domicile de la mère, {yearly['year_end'].min()}-{yearly['year_end'].max()}"
+    figure, ax = titled_figure("Naissances domiciliées par an", subtitle, _footnote(pd.concat([yearly, rolling])))
+    years = yearly["year_end"].to_numpy()
+    values = yearly["value"].to_numpy(dtype=float)
+    _bars(ax, years, values, ["territoire"] * len(years), fragile, horizontal=False, width=0.7, label="Naissances de l'année")
+    for year, value in zip(years, values, strict=True):
+        if not math.isnan(value):
+            ax.text(year, value, format_number(value), ha="center", va="bottom", fontsize=13)
+    if not rolling.empty:
+        ax.plot(rolling["year_end"], rolling["value"] / 3, color=LEVEL_COLOURS["epci"], marker="o", linewidth=2.5, label="Moyenne sur 3 ans")
+    ax.set_xticks(years, [str(y) for y in years])
+    french_axis(ax.yaxis)
+    ax.set_ylim(0, np.nanmax(values, initial=1) * 1.25)
+    ax.legend(loc="upper center", ncol=2)
+    return figure
+
+
+_FAMILIES = {
+    "part_couples_avec_enfants": ("Couples avec enfant(s)", "#08306B"),
+    "part_couples_sans_enfant": ("Couples sans enfant", "#6BAED6"),
+    "part_familles_monoparentales": ("Familles monoparentales", "#D95F02"),
+}
+
+
+@styled
+def family_composition(table: pd.DataFrame, territory: str, *, period: str | None = None) -> Figure:
+    """Families by type (couples with and without children, single parents), territory against its
+    département, région and France, as stacked shares.
+
+    Examples
+    --------
+    >>> family_composition(table, "ctg-ecouen")  # doctest: +SKIP
+    """
+    rows = _territory_rows(table, territory)
+    rows = rows.loc[rows["indicator"].isin(_FAMILIES) & rows["level"].isin(["territoire", "departement", "region", "france"])]
+    if rows.empty:
+        raise CtgError("familles absentes : le recensement (couples, familles, ménages) est nécessaire")
+    period = period or str(rows.loc[rows["year_end"] == rows["year_end"].max(), "period"].iloc[0])
+    rows = _ordered(rows.loc[rows["period"] == period])
+    wide = rows.pivot_table(index=["level", "geo", "geo_label"], columns="indicator", values="value", observed=True, aggfunc="first", sort=False)
+    wide = wide.reindex(columns=list(_FAMILIES))
+    subtitle = f"{_territory_label(rows)} — répartition des familles, {period}"
+    figure, ax = titled_figure("Composition des familles", subtitle, _footnote(rows))
+    positions = np.arange(len(wide))[::-1]
+    left = np.zeros(len(wide))
+    for indicator, (label, colour) in _FAMILIES.items():
+        values = np.nan_to_num(wide[indicator].to_numpy(dtype=float))
+        ax.barh(positions, values, left=left, color=colour, edgecolor="white", height=0.6, label=label)
+        for position, start, value in zip(positions, left, values, strict=True):
+            if value >= 6:
+                ax.text(start + value / 2, position, format_value(value, "%", 1), ha="center", va="center", color="white" if colour != "#6BAED6" else "black", fontsize=13)
+        left = left + values
+    names = [textwrap.fill("Ensemble du territoire" if level == "territoire" else label if level == "france" else f"{label} ({LEVEL_NAMES[level].lower()})", 30) for level, _, label in wide.index]
+    ax.set_yticks(positions, names)
+    ax.set_xlim(0, 100)
+    ax.grid(axis="y", visible=False)
+    french_axis(ax.xaxis, 0, "\u00a0%")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3)
+    figure.subplots_adjust(left=0.3, bottom=0.22)
+    return figure
+
+
+@styled
+def key_figures_card(table: pd.DataFrame, territory: str) -> Figure:
+    """The "chiffres clés" card: the territory's big numbers, each with its département's.
+
+    Examples
+    --------
+    >>> key_figures_card(table, "ezanville")  # doctest: +SKIP
+    """
+    rows = _territory_rows(table, territory)
+    cards = []
+    for indicator in KEY_FIGURES:
+        found = rows.loc[rows["indicator"] == indicator]
+        if found.empty:
+            continue
+        latest = found.loc[found["year_end"] == found["year_end"].max()]
+        latest = latest.loc[latest["year_start"] == latest["year_start"].min()]
+        own = latest.loc[latest["level"] == "territoire"]
+        departement = latest.loc[latest["level"] == "departement"]
+        if own.empty:
+            continue
+        cards.append((indicator, own.iloc[0], departement.iloc[0] if len(departement) else None))
+    figure, _ = titled_figure("Chiffres clés", f"{_territory_label(rows)}", _footnote(rows.loc[rows["indicator"].isin(KEY_FIGURES) & (rows["level"] == "territoire")]))
+    figure.axes[0].remove()
+    columns = 5
+    for n, (indicator, own, departement) in enumerate(cards[:10]):
+        spec = get_indicator(indicator)
+        x = 0.012 + (n % columns) * 0.197
+        y = 0.47 - (n // columns) * 0.35
+        weak = bool(is_fragile(pd.Series([own["flags"]])).iloc[0])
+        figure.patches.append(_card_background(figure, x, y))
+        figure.text(x + 0.01, y + 0.25, format_value(own["value"], spec.unit, spec.decimals, sign=_signed(indicator)) + (" *" if weak else ""), fontsize=26, fontweight="bold", color=LEVEL_COLOURS["territoire"], va="center")
+        figure.text(x + 0.01, y + 0.19, textwrap.fill(f"{spec.label} ({own['period']})", 26), fontsize=11, va="top", linespacing=1.3)
+        if departement is not None and not math.isnan(departement["value"]):
+            reference = f"{departement['geo_label']} : {format_value(departement['value'], spec.unit, spec.decimals, sign=_signed(indicator))}"
+            figure.text(x + 0.01, y + 0.025, textwrap.fill(reference, 30), fontsize=10.5, color="#555555", va="bottom")
+    return figure
+
+
+def _card_background(figure: Figure, x: float, y: float) -> FancyBboxPatch:
+    return FancyBboxPatch((x, y), 0.185, 0.31, boxstyle="round,pad=0.005,rounding_size=0.01", transform=figure.transFigure, facecolor="#F2F5F9", edgecolor="#C8D3E0", linewidth=1, figure=figure)

@@ -1,0 +1,89 @@
+"""The house style of ctg-analysis figures: palette, French number formats, titles and footnotes.
+
+The palette tells the territory from its comparison levels at a glance: the territory in a deep blue,
+its communes in a light blue, the EPCI in orange, then département, région and France in greys of
+decreasing darkness. The luminances differ (0.17, 0.64, 0.45, 0.32, 0.59, 0.85), so the levels stay
+apart in greyscale and for colour-blind viewers; communes are also hatched. Fragile values (small
+numbers, partial, not comparable) are cross-hatched, marked with an asterisk and explained in the
+footnote.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from functools import wraps
+from importlib import resources
+
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from ctg_analysis.formatting import format_number
+
+__all__ = [
+    "styled",
+    "FRAGILE_HATCH",
+    "LEVEL_COLOURS",
+    "LEVEL_HATCHES",
+    "LEVEL_NAMES",
+    "SLIDE",
+    "HALF_SLIDE",
+    "french_axis",
+    "house_style",
+    "titled_figure",
+]
+
+LEVEL_COLOURS = {
+    "territoire": "#08306B",
+    "commune": "#6BAED6",
+    "epci": "#D95F02",
+    "departement": "#525252",
+    "region": "#969696",
+    "france": "#D9D9D9",
+}
+LEVEL_HATCHES = {"commune": "//"}
+LEVEL_NAMES = {"territoire": "Territoire", "commune": "Commune", "epci": "EPCI", "departement": "Département", "region": "Région", "france": "France"}
+FRAGILE_HATCH = "xx"
+#: Figure sizes in inches: a full 16:9 slide and a half slide (side by side with text).
+SLIDE = (13.333, 7.5)
+HALF_SLIDE = (6.667, 7.5)
+
+
+@contextmanager
+def house_style():
+    """Apply the shipped matplotlib style inside a ``with`` block."""
+    with resources.as_file(resources.files("ctg_analysis.resources").joinpath("ctg.mplstyle")) as path:
+        with plt.style.context(str(path)):
+            yield
+
+
+def styled(function):
+    """Run a chart function entirely inside the house style (fonts, grid, spines)."""
+
+    @wraps(function)
+    def wrapper(*args, **kwargs):
+        with house_style():
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+def french_axis(axis, decimals: int = 0, suffix: str = "") -> None:
+    """French tick labels (``12 345``, ``25,7``) on a matplotlib axis (``ax.xaxis`` or ``ax.yaxis``), at
+    round steps that the shown decimals can print exactly."""
+    axis.set_major_locator(MaxNLocator(nbins=7, steps=[1, 2, 5, 10], integer=decimals == 0))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: format_number(value, decimals) + suffix))
+
+
+def titled_figure(title: str, subtitle: str, footnote: str, *, size: tuple[float, float] = SLIDE, **subplots) -> tuple[Figure, object]:
+    """A figure with its French title, subtitle and footnote (source, vintage, demo); call it inside
+    :func:`house_style` (chart functions are decorated with :func:`styled`).
+
+    Returns the figure and its axes (as ``plt.subplots`` does).
+    """
+    figure, axes = plt.subplots(figsize=size, **subplots)
+    figure.subplots_adjust(left=0.08, right=0.97, top=0.84, bottom=0.16)
+    figure.text(0.01, 0.965, title, fontsize=24, fontweight="bold", va="top", ha="left")
+    figure.text(0.01, 0.905, subtitle, fontsize=16, color="#444444", va="top", ha="left")
+    figure.text(0.01, 0.015, footnote, fontsize=11, color="#555555", va="bottom", ha="left", wrap=True)
+    return figure, axes

@@ -1,0 +1,151 @@
+"""The Excel baseline workbook of a territory: the reference values the fiches actions are followed
+against every year.
+
+One sheet per CTG theme (indicators × levels with value, numerator, denominator, unit, period, flags and
+source), a commune-detail sheet, and a "Sources et méthodes" sheet. Numbers are real numbers with Excel
+number formats (never pre-formatted text); the header is frozen, widths are set, fragile values are
+highlighted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from ctg_analysis.errors import CtgError, did_you_mean
+from ctg_analysis.files import atomic_path
+from ctg_analysis.indicators.catalogue import THEMES, get_indicator
+from ctg_analysis.indicators.compute import FLAGS
+from ctg_analysis.indicators.display import is_fragile
+
+__all__ = ["NUMBER_FORMATS", "write_workbook"]
+
+#: Excel number format of a value, by unit (French display comes from Excel's own locale).
+NUMBER_FORMATS = {
+    "nombre": "#,##0",
+    "%": '0.0" %"',
+    "‰": '0.0" ‰"',
+    "€": '#,##0" €"',
+    "% par an": '0.00" %"',
+}
+_LEVELS = {"territoire": "Territoire", "commune": "Commune", "epci": "EPCI", "departement": "Département", "region": "Région", "france": "France"}
+_HEADER = ["Indicateur", "Identifiant", "Période", "Niveau", "Code", "Libellé", "Valeur", "Numérateur", "Dénominateur", "Unité", "Qualité", "Source"]
+_WIDTHS = [46, 28, 11, 13, 11, 40, 14, 14, 14, 10, 48, 46]
+_FRAGILE = PatternFill("solid", fgColor="FCE4D6")
+_HEAD = PatternFill("solid", fgColor="1F4E79")
+_SHEET_NAMES = {
+    "démographie": "Démographie",
+    "petite enfance": "Petite enfance",
+    "enfance-jeunesse": "Enfance-jeunesse",
+    "parentalité-familles": "Parentalité-familles",
+    "accès aux droits-précarité": "Accès aux droits-précarité",
+    "logement": "Logement",
+}
+
+
+def _quality(flags: str) -> str:
+    return " ; ".join(FLAGS[code] for code in str(flags).split(";") if code in FLAGS)
+
+
+def _write_rows(sheet, rows: pd.DataFrame) -> None:
+    sheet.append(_HEADER)
+    fragile = is_fragile(rows["flags"]).to_numpy()
+    for (_, row), weak in zip(rows.iterrows(), fragile, strict=True):
+        sheet.append(
+            [
+                row["label"], row["indicator"], row["period"], _LEVELS[row["level"]], row["geo"], row["geo_label"],
+                None if pd.isna(row["value"]) else float(row["value"]),
+                None if pd.isna(row["numerator"]) else float(row["numerator"]),
+                None if pd.isna(row["denominator"]) else float(row["denominator"]),
+                row["unit"], _quality(row["flags"]), row["source"],
+            ]
+        )
+        line = sheet.max_row
+        unit_format = NUMBER_FORMATS.get(str(row["unit"]), "0.0")
+        sheet.cell(line, 7).number_format = unit_format
+        for column in (8, 9):
+            sheet.cell(line, column).number_format = "#,##0.0"
+        if weak:
+            for column in (7, 11):
+                sheet.cell(line, column).fill = _FRAGILE
+    _dress(sheet)
+
+
+def _dress(sheet, widths: list[int] | None = None) -> None:
+    for cell in sheet[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = _HEAD
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    sheet.freeze_panes = "A2"
+    for n, width in enumerate(widths or _WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(n)].width = width
+    sheet.auto_filter.ref = sheet.dimensions
+
+
+def write_workbook(table: pd.DataFrame, territory: str, path: str | Path) -> Path:
+    """Write the baseline workbook of a territory (through a temporary file).
+
+    Parameters
+    ----------
+    table
+        The long table of :func:`~ctg_analysis.indicators.compute_indicators`.
+    territory
+        A territory id of the table.
+    path
+        The ``.xlsx`` file.
+
+    Examples
+    --------
+    >>> write_workbook(table, "ctg-ecouen", "reports/ctg-ecouen/diagnostic.xlsx")  # doctest: +SKIP
+    """
+    ids = table["territory"].astype(str).unique()
+    if territory not in ids:
+        raise CtgError(f"territoire {territory!r} absent du tableau{did_you_mean(territory, ids)}")
+    rows = table.loc[(table["territory"] == territory)].copy()
+    for column in ("level", "indicator", "label", "period", "geo", "geo_label", "unit", "flags", "source", "theme"):
+        rows[column] = rows[column].astype(str)
+    book = Workbook()
+    book.remove(book.active)
+    summary = rows.loc[rows["level"] != "commune"]
+    for theme in THEMES:
+        part = summary.loc[summary["theme"] == theme]
+        if not part.empty:
+            _write_rows(book.create_sheet(_SHEET_NAMES[theme]), part)
+    _write_rows(book.create_sheet("Détail communal"), rows.loc[rows["level"] == "commune"])
+    _methods(book.create_sheet("Sources et méthodes"), rows)
+    with atomic_path(path) as temporary:
+        book.save(temporary)
+    return Path(path)
+
+
+def _methods(sheet, rows: pd.DataFrame) -> None:
+    demo = rows["flags"].str.contains("demo").any()
+    lines = [
+        ["Sources et méthodes", ""],
+        ["Territoire", rows.loc[rows["level"] == "territoire", "geo_label"].iloc[0] if (rows["level"] == "territoire").any() else ""],
+    ]
+    if demo:
+        lines.append(["Avertissement", "Données fictives de démonstration : aucun chiffre de ce classeur ne décrit un territoire réel."])
+    lines += [
+        ["Méthode", "Toute valeur au-dessus de la commune est la somme des numérateurs divisée par la somme des dénominateurs de ses communes (jamais une moyenne de taux)."],
+        ["Méthode", "Les évolutions comparent des millésimes du recensement distants d'au moins 5 ans, dans une même géographie (COG)."],
+        ["Méthode", "Les médianes et taux de pauvreté (Filosofi) ne s'additionnent pas : ils viennent du niveau où l'Insee les publie."],
+        ["Méthode", "Les comptes du recensement sont pondérés : les totaux affichés, arrondis, peuvent ne pas tomber juste."],
+        ["", ""],
+        ["Source", "Indicateurs"],
+    ]
+    for source, group in rows.groupby("source", sort=True):
+        lines.append([source, ", ".join(sorted(get_indicator(i).label for i in group["indicator"].unique()))])
+    lines += [["", ""], ["Indicateur qualité", "Signification"]]
+    lines += [[code, meaning] for code, meaning in FLAGS.items()]
+    for line in lines:
+        sheet.append(line)
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.column_dimensions["A"].width = 48
+    sheet.column_dimensions["B"].width = 110
+    for row in sheet.iter_rows(min_row=2):
+        row[1].alignment = Alignment(wrap_text=True, vertical="top")

@@ -1,0 +1,147 @@
+"""Charts: plotted values read back from the artists, French ticks, footnotes, exported pixel sizes."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from conftest import ROOT  # noqa: E402
+from ctg_analysis.charts import (  # noqa: E402
+    CHART_PLAN,
+    age_structure,
+    births_chart,
+    comparison_bars,
+    evolution_chart,
+    export_charts,
+    family_composition,
+    key_figures_card,
+    save_figure,
+)
+from ctg_analysis.errors import CtgError  # noqa: E402
+from ctg_analysis.indicators import compute_indicators, prepare  # noqa: E402
+from ctg_analysis.territories import load_territories  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def table(demo_folder):
+    prepared = prepare(demo_folder)
+    territories = load_territories(ROOT / "data" / "territories.yaml", prepared.reference, prepared.movements)
+    return compute_indicators(prepared, territories)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _bars(figure):
+    return [p for p in figure.axes[0].patches if p.get_width() or p.get_height()]
+
+
+def _texts(figure):
+    return [t.get_text() for t in figure.texts]
+
+
+def test_comparison_bars_plot_the_table_values(table):
+    figure = comparison_bars(table, "ctg-ecouen", "part_familles_monoparentales")
+    rows = table.query("territory == 'ctg-ecouen' and indicator == 'part_familles_monoparentales' and period == '2019'")
+    widths = sorted(round(bar.get_width(), 9) for bar in _bars(figure))
+    assert widths == sorted(round(v, 9) for v in rows["value"])
+    assert len(widths) == 10  # territory, 5 communes, EPCI, département, région, France
+    # The fragile commune (Le Plessis-Gassot: small numbers) is cross-hatched and starred.
+    fragile = rows.loc[rows["flags"].astype(str).str.contains("small"), "value"].iloc[0]
+    hatched = [bar for bar in _bars(figure) if round(bar.get_width(), 9) == round(fragile, 9)]
+    assert hatched[0].get_hatch() == "xx"
+    assert any(label.get_text().endswith("*") for label in figure.axes[0].get_yticklabels())
+    footnote = _texts(figure)[-1]
+    assert footnote.startswith("Source : Insee, RP2019") and "Données fictives de démonstration" in footnote
+    assert _texts(figure)[0] == "Part des familles monoparentales"
+
+
+def test_french_tick_labels(table):
+    figure = comparison_bars(table, "ctg-ecouen", "population")
+    figure.canvas.draw()
+    labels = [t.get_text() for t in figure.axes[0].get_xticklabels()]
+    assert any("\u202f" in label for label in labels), labels  # 20 000, not 20,000
+    figure = evolution_chart(table, "ezanville", "evol_0_2")
+    figure.canvas.draw()
+    assert all(t.get_text().endswith("\u00a0%") for t in figure.axes[0].get_yticklabels() if t.get_text())
+    assert "+25,7\u00a0%" in [t.get_text() for t in figure.axes[0].texts]
+
+
+def test_evolution_chart_values(table):
+    figure = evolution_chart(table, "ctg-val-fictif", "evol_0_2")
+    rows = table.query("territory == 'ctg-val-fictif' and indicator == 'evol_0_2' and level != 'commune'")
+    heights = sorted(round(bar.get_height(), 9) for bar in _bars(figure))
+    assert heights == sorted(round(v, 9) for v in rows["value"])
+
+
+def test_births_chart_bars_and_three_year_average(table):
+    figure = births_chart(table, "ezanville")
+    rows = table.query("territory == 'ezanville' and level == 'territoire'")
+    births = rows.loc[rows["indicator"] == "naissances"].sort_values("year_end")
+    assert [bar.get_height() for bar in _bars(figure)] == births["value"].tolist()
+    line = figure.axes[0].get_lines()[0]
+    three = rows.loc[rows["indicator"] == "naissances_3ans"].sort_values("year_end")
+    assert np.allclose(line.get_ydata(), three["value"] / 3)
+
+
+def test_age_structure_shares(table):
+    figure = age_structure(table, "ctg-ecouen")
+    widths = np.array([bar.get_width() for bar in _bars(figure)])
+    assert len(widths) == 20  # ten CAF bands, territory and département
+    assert np.isclose(widths[:10].sum(), 100) and np.isclose(widths[10:].sum(), 100)
+
+
+def test_family_composition_stacks_to_the_shares(table):
+    figure = family_composition(table, "ctg-ecouen")
+    rows = table.query("territory == 'ctg-ecouen' and level == 'territoire' and period == '2019'").set_index("indicator")["value"]
+    widths = sorted(round(bar.get_width(), 9) for bar in _bars(figure))
+    for indicator in ("part_couples_avec_enfants", "part_couples_sans_enfant", "part_familles_monoparentales"):
+        assert round(rows[indicator], 9) in widths
+
+
+def test_key_figures_card(table):
+    figure = key_figures_card(table, "ezanville")
+    texts = _texts(figure)
+    assert "Chiffres clés" in texts and "+25,7\u00a0%" in texts
+    assert any(text.startswith("Val-d'Oise : ") for text in texts)
+
+
+def test_every_chart_renders_for_every_demo_territory(table):
+    for territory in ("ctg-ecouen", "ezanville", "ctg-val-fictif"):
+        for spec in CHART_PLAN:
+            try:
+                figure = spec.draw(table, territory)
+            except CtgError as exc:
+                assert spec.name == "communes-structure-par-age" and territory == "ezanville", exc
+                continue
+            figure.canvas.draw()
+            assert any(text.get_text().startswith("Source : ") for text in figure.texts)
+            plt.close(figure)
+
+
+def test_exported_images_have_slide_sizes(table, tmp_path):
+    figure = comparison_bars(table, "ezanville", "part_0_2")
+    (png, svg) = save_figure(figure, tmp_path / "part_0_2")
+    assert Image.open(png).size == (2666, 1500)  # 13.333 × 7.5 in at 200 dpi
+    assert "<text" in svg.read_text(encoding="utf-8")  # editable text, not paths
+    (half,) = save_figure(figure, tmp_path / "half", formats=("png",), size="half")
+    assert Image.open(half).size == (1333, 1500)
+    with pytest.raises(CtgError, match="inconnu"):
+        save_figure(figure, tmp_path / "x", formats=("gif",))
+
+
+def test_export_names_are_stable(table, tmp_path):
+    exported = export_charts(table, "ezanville", tmp_path, formats=("png",))
+    names = sorted(str(path.relative_to(tmp_path)) for chart in exported for path in chart.files)
+    assert "petite-enfance/evol_0_2.png" in names and "synthese/chiffres-cles.png" in names
+    assert len(names) == len(CHART_PLAN) - 1  # no commune panels for a one-commune territory
+    assert not list(tmp_path.rglob("*.tmp"))

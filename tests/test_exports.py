@@ -1,0 +1,94 @@
+"""The baseline workbook and the deck: reopened with openpyxl and python-pptx."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import openpyxl  # noqa: E402
+import pptx  # noqa: E402
+import pytest  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
+
+from conftest import DEMO, ROOT  # noqa: E402
+from ctg_analysis.charts import export_charts  # noqa: E402
+from ctg_analysis.cli import main  # noqa: E402
+from ctg_analysis.exports import write_deck, write_workbook  # noqa: E402
+from ctg_analysis.indicators import compute_indicators, prepare  # noqa: E402
+from ctg_analysis.territories import load_territories  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def table(demo_folder):
+    prepared = prepare(demo_folder)
+    territories = load_territories(ROOT / "data" / "territories.yaml", prepared.reference, prepared.movements)
+    return compute_indicators(prepared, territories, territory_ids=["ctg-ecouen", "ezanville"])
+
+
+@pytest.fixture(scope="module")
+def charts(table, tmp_path_factory):
+    return export_charts(table, "ezanville", tmp_path_factory.mktemp("graphiques"), formats=("png",))
+
+
+def test_workbook_sheets_values_and_formats(table, tmp_path):
+    path = write_workbook(table, "ctg-ecouen", tmp_path / "diagnostic.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == [
+        "Démographie", "Petite enfance", "Enfance-jeunesse", "Parentalité-familles", "Accès aux droits-précarité",
+        "Logement", "Détail communal", "Sources et méthodes",
+    ]
+    sheet = book["Parentalité-familles"]
+    assert sheet.freeze_panes == "A2"
+    header = [c.value for c in sheet[1]]
+    assert header[:7] == ["Indicateur", "Identifiant", "Période", "Niveau", "Code", "Libellé", "Valeur"]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[1].value == "part_familles_monoparentales" and r[3].value == "Territoire")
+    expected = table.query("territory == 'ctg-ecouen' and level == 'territoire' and indicator == 'part_familles_monoparentales'")["value"].iloc[0]
+    assert isinstance(row[6].value, float) and row[6].value == pytest.approx(expected)
+    assert row[6].number_format == '0.0" %"'
+    counts = next(r for r in book["Démographie"].iter_rows(min_row=2) if r[1].value == "population" and r[3].value == "Département")
+    assert counts[6].number_format == "#,##0"
+    # Fragile values are highlighted; the commune detail holds the communes.
+    detail = book["Détail communal"]
+    small = next(r for r in detail.iter_rows(min_row=2) if r[4].value == "95492" and r[1].value == "naissances")
+    assert small[6].fill.fgColor.rgb.endswith("FCE4D6")
+    assert {r[4].value for r in detail.iter_rows(min_row=2)} == {"95205", "95395", "95509", "95094", "95492"}
+    methods = [c.value for c in book["Sources et méthodes"]["B"]]
+    assert any("Données fictives de démonstration" in str(v) for v in methods)
+
+
+def test_deck_slides(table, charts, tmp_path):
+    path = write_deck(table, "ezanville", charts, tmp_path / "diagnostic.pptx")
+    deck = pptx.Presentation(str(path))
+    assert (deck.slide_width, deck.slide_height) == (12_192_000, 6_858_000)  # 16:9
+    titles = [slide.shapes.title.text for slide in deck.slides]
+    assert titles[0] == "Diagnostic partagé — Ézanville"
+    assert titles[1] == "Chiffres clés" and titles[-1] == "Sources et méthodes"
+    assert len(deck.slides) == 3 + len(charts)
+    assert titles[2:-1] == [chart.spec.title for chart in charts]
+    pictures = [shape for slide in list(deck.slides)[2:-1] for shape in slide.shapes if shape.shape_type == 13]
+    assert len(pictures) == len(charts)
+    assert "Données fictives de démonstration" in deck.slides[0].placeholders[1].text
+
+
+def test_deck_on_the_users_template(table, charts, tmp_path):
+    template = pptx.Presentation()  # 4:3, with one slide of its own
+    template.slides.add_slide(template.slide_layouts[0]).shapes.title.text = "Page de garde de la CAF"
+    template.save(str(tmp_path / "modele.pptx"))
+    deck = pptx.Presentation(str(write_deck(table, "ezanville", charts[:2], tmp_path / "d.pptx", template=tmp_path / "modele.pptx")))
+    assert deck.slides[0].shapes.title.text == "Page de garde de la CAF"
+    assert deck.slide_width == template.slide_width
+    assert len(deck.slides) == 1 + 3 + 2
+
+
+def test_cli_export(tmp_path):
+    out = tmp_path / "sortie"
+    args = ["export", "--data", str(DEMO), "--territories", str(ROOT / "data" / "territories.yaml"), "--territory", "ezanville", "--out", str(out)]
+    result = CliRunner().invoke(main, [*args, "--formats", "xlsx,pptx"])
+    assert result.exit_code == 0, result.output
+    assert (out / "diagnostic.xlsx").is_file() and (out / "diagnostic.pptx").is_file()
+    assert (out / "graphiques" / "petite-enfance" / "evol_0_2.png").is_file()  # the deck's pictures
+    bad = CliRunner().invoke(main, [*args, "--formats", "gif"])
+    assert bad.exit_code == 2 and "format(s) inconnu(s)" in bad.output and "Traceback" not in bad.output
+    missing = CliRunner().invoke(main, [*args[:-4], "--territory", "nulle-part", "--out", str(out)])
+    assert missing.exit_code == 2 and "inconnu" in missing.output

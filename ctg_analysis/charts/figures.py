@@ -29,10 +29,10 @@ from ctg_analysis.charts.style import (
     styled,
     titled_figure,
 )
-from ctg_analysis.errors import CtgError, did_you_mean
+from ctg_analysis.errors import CtgError
 from ctg_analysis.formatting import format_number, format_value
 from ctg_analysis.indicators.catalogue import get_indicator
-from ctg_analysis.indicators.display import KEY_FIGURES, is_fragile
+from ctg_analysis.indicators.display import KEY_FIGURES, is_fragile, territory_rows
 
 __all__ = [
     "AGE_BANDS",
@@ -63,17 +63,10 @@ _FRAGILE_NOTE = "* valeur fragile (petits effectifs, partielle ou non comparable
 _DEMO_NOTE = "Données fictives de démonstration"
 
 
-def _territory_rows(table: pd.DataFrame, territory: str) -> pd.DataFrame:
-    territories = table["territory"].astype(str).unique()
-    if territory not in territories:
-        raise CtgError(f"territoire {territory!r} absent du tableau{did_you_mean(territory, territories)}")
-    return table.loc[table["territory"] == territory]
-
-
 def _rows(table: pd.DataFrame, territory: str, indicator: str, period: str | None = None) -> pd.DataFrame:
     """The rows of one indicator for a territory's ladder, at one period (default: the latest)."""
     get_indicator(indicator)  # a misspelled id fails with a suggestion
-    rows = _territory_rows(table, territory)
+    rows = territory_rows(table, territory)
     rows = rows.loc[rows["indicator"] == indicator]
     if rows.empty:
         raise CtgError(f"indicateur {indicator!r} non calculé pour le territoire {territory!r} (données absentes)")
@@ -201,7 +194,7 @@ def age_structure(table: pd.DataFrame, territory: str, *, period: str | None = N
     --------
     >>> age_structure(table, "ctg-ecouen")  # doctest: +SKIP
     """
-    shares, rows = _band_shares(_territory_rows(table, territory), period)
+    shares, rows = _band_shares(territory_rows(table, territory), period)
     levels = [level for level in ("territoire", "departement") if level in shares.columns.get_level_values(0)]
     columns = [c for c in shares.columns if c[0] in levels][:2]
     subtitle = f"{_territory_label(rows)} — {rows['period'].iloc[0]}"
@@ -248,7 +241,7 @@ def communes_small_multiples(table: pd.DataFrame, territory: str, *, period: str
     --------
     >>> communes_small_multiples(table, "ctg-ecouen")  # doctest: +SKIP
     """
-    shares, rows = _band_shares(_territory_rows(table, territory), period)
+    shares, rows = _band_shares(territory_rows(table, territory), period)
     communes = [c for c in shares.columns if c[0] == "commune"]
     if len(communes) < 2:
         raise CtgError(f"territoire {territory!r} d'une seule commune : pas de comparaison entre communes")
@@ -284,7 +277,7 @@ def births_chart(table: pd.DataFrame, territory: str) -> Figure:
     --------
     >>> births_chart(table, "ezanville")  # doctest: +SKIP
     """
-    rows = _territory_rows(table, territory)
+    rows = territory_rows(table, territory)
     yearly = rows.loc[(rows["indicator"] == "naissances") & (rows["level"] == "territoire")].sort_values("year_end")
     if yearly.empty:
         raise CtgError(f"naissances domiciliées absentes pour le territoire {territory!r}")
@@ -323,7 +316,7 @@ def family_composition(table: pd.DataFrame, territory: str, *, period: str | Non
     --------
     >>> family_composition(table, "ctg-ecouen")  # doctest: +SKIP
     """
-    rows = _territory_rows(table, territory)
+    rows = territory_rows(table, territory)
     rows = rows.loc[rows["indicator"].isin(_FAMILIES) & rows["level"].isin(["territoire", "departement", "region", "france"])]
     if rows.empty:
         raise CtgError("familles absentes : le recensement (couples, familles, ménages) est nécessaire")
@@ -360,7 +353,7 @@ def key_figures_card(table: pd.DataFrame, territory: str) -> Figure:
     --------
     >>> key_figures_card(table, "ezanville")  # doctest: +SKIP
     """
-    rows = _territory_rows(table, territory)
+    rows = territory_rows(table, territory)
     cards = []
     for indicator in KEY_FIGURES:
         found = rows.loc[rows["indicator"] == indicator]

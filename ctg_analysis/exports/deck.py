@@ -14,7 +14,7 @@ from ctg_analysis.charts.export import ExportedChart
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import atomic_path
 from ctg_analysis.indicators.compute import FLAGS
-from ctg_analysis.indicators.display import key_figures
+from ctg_analysis.indicators.display import key_figures, territory_rows
 
 __all__ = ["write_deck"]
 
@@ -93,9 +93,7 @@ def write_deck(
     pptx = _pptx()
     from pptx.util import Inches
 
-    rows = table.loc[table["territory"] == territory]
-    if rows.empty:
-        raise CtgError(f"territoire {territory!r} absent du tableau")
+    rows = territory_rows(table, territory)
     if template is not None and not Path(template).is_file():
         raise CtgError(f"{template} : modèle PowerPoint introuvable")
     presentation = pptx.Presentation(str(template)) if template else pptx.Presentation()

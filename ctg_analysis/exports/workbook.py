@@ -16,11 +16,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ctg_analysis.errors import CtgError, did_you_mean
 from ctg_analysis.files import atomic_path
 from ctg_analysis.indicators.catalogue import THEMES, get_indicator
 from ctg_analysis.indicators.compute import FLAGS
-from ctg_analysis.indicators.display import is_fragile
+from ctg_analysis.indicators.display import is_fragile, territory_rows
 
 __all__ = ["NUMBER_FORMATS", "write_workbook"]
 
@@ -102,10 +101,7 @@ def write_workbook(table: pd.DataFrame, territory: str, path: str | Path) -> Pat
     --------
     >>> write_workbook(table, "ctg-ecouen", "reports/ctg-ecouen/diagnostic.xlsx")  # doctest: +SKIP
     """
-    ids = table["territory"].astype(str).unique()
-    if territory not in ids:
-        raise CtgError(f"territoire {territory!r} absent du tableau{did_you_mean(territory, ids)}")
-    rows = table.loc[(table["territory"] == territory)].copy()
+    rows = territory_rows(table, territory).copy()
     for column in ("level", "indicator", "label", "period", "geo", "geo_label", "unit", "flags", "source", "theme"):
         rows[column] = rows[column].astype(str)
     book = Workbook()

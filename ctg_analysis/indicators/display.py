@@ -18,7 +18,7 @@ from ctg_analysis.formatting import format_value
 from ctg_analysis.indicators.catalogue import get_indicator, indicators_of_theme
 from ctg_analysis.indicators.compute import FLAGS
 
-__all__ = ["KEY_FIGURES", "QUALITY_FLAGS", "WideView", "is_fragile", "key_figures", "wide_view"]
+__all__ = ["KEY_FIGURES", "QUALITY_FLAGS", "WideView", "is_fragile", "key_figures", "territory_rows", "wide_view"]
 
 #: The indicators of a territory's "chiffres clés", in order.
 KEY_FIGURES = (
@@ -38,11 +38,16 @@ QUALITY_FLAGS = ("small", "partial", "missing", "not_comparable", "unavailable",
 _LEVEL_NAMES = {"territoire": "Territoire", "epci": "EPCI", "departement": "Département", "region": "Région", "france": "France"}
 
 
-def _select(table: pd.DataFrame, territory: str, theme: str | None, indicators: list[str] | None) -> pd.DataFrame:
-    territories = table["territory"].unique()
+def territory_rows(table: pd.DataFrame, territory: str) -> pd.DataFrame:
+    """The rows of one territory of the long table, or a :class:`CtgError` with a suggestion."""
+    territories = [str(t) for t in table["territory"].unique()]
     if territory not in territories:
         raise CtgError(f"territoire {territory!r} absent du tableau{did_you_mean(territory, territories)}")
-    rows = table.loc[table["territory"] == territory]
+    return table.loc[table["territory"] == territory]
+
+
+def _select(table: pd.DataFrame, territory: str, theme: str | None, indicators: list[str] | None) -> pd.DataFrame:
+    rows = territory_rows(table, territory)
     if theme is not None:
         rows = rows.loc[rows["indicator"].isin([i.id for i in indicators_of_theme(theme)])]
     if indicators is not None:

@@ -184,3 +184,40 @@ def export(data_dir, territories_file, territory_id, formats, out, size, templat
     if "pptx" in wanted:
         written.append(write_deck(table, territory_id, charts, target / "diagnostic.pptx", template=template))
     click.echo(f"{len(written)} fichier(s) écrit(s) dans {target}")
+
+
+@main.command("report")
+@click.option("--territory", "territory_ids", multiple=True, help="Identifiant d'un territoire (répétable).")
+@click.option("--all", "all_territories", is_flag=True, help="Tous les territoires du fichier.")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut data/demo).")
+@click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut data/territories.yaml).")
+@click.option("--out", type=click.Path(path_type=Path), help="Dossier des rapports (par défaut reports/).")
+@click.option("--template", type=click.Path(path_type=Path), help="Modèle de rapport (par défaut notebooks/diagnostic.py).")
+@click.option("--workers", type=int, help="Processus en parallèle (par défaut : nombre de cœurs).")
+@click.option("--resume", is_flag=True, help="Ne refait pas les rapports à jour (mêmes données, territoire et modèle).")
+@click.option("--scheduler", help="Adresse d'un ordonnanceur Dask (tcp://hôte:port) ; extra [dist].")
+@_friendly_errors
+def report(territory_ids, all_territories, data_dir, territories_file, out, template, workers, resume, scheduler) -> None:
+    """Produit le diagnostic de chaque territoire (carnet exécuté, HTML, graphiques, classeur, diaporama)."""
+    from ctg_analysis.reports import render_reports
+
+    if bool(territory_ids) == all_territories:
+        raise CtgError("indiquez --territory ID (répétable) ou --all")
+    results = render_reports(
+        list(territory_ids) or None,
+        data_dir=data_dir,
+        territories_file=territories_file,
+        reports_dir=out,
+        template=template,
+        workers=workers,
+        resume=resume,
+        scheduler=scheduler,
+        progress=None,
+    )
+    for result in results:
+        line = f"{result.status:8} {result.territory_id} ({result.seconds:.1f} s)"
+        click.echo(line + (f" : {result.error}" if result.error else ""))
+    target = (out or config.settings.project_dir / "reports").resolve()
+    click.echo(f"Index : {target / 'index.html'}")
+    if any(r.status == "échec" for r in results):
+        sys.exit(1)

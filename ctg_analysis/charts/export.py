@@ -99,8 +99,10 @@ def save_figure(figure: Figure, stem: str | Path, *, formats: tuple[str, ...] = 
     for suffix in formats:
         path = Path(f"{stem}.{suffix}")
         # Saving reads the style too (SVG text kept as text, white background).
+        # Light PNG compression: encoding, not drawing, is what costs most at 200 dpi.
+        options = {"pil_kwargs": {"compress_level": 1}} if suffix == "png" else {}
         with atomic_path(path) as temporary, house_style():
-            figure.savefig(temporary, format=suffix, dpi=dpi)
+            figure.savefig(temporary, format=suffix, dpi=dpi, **options)
         written.append(path)
     return tuple(written)
 

@@ -1,8 +1,5 @@
 """The PowerPoint deck of a territory (16:9): title, key figures, one slide per chart with its title and
-source, and a sources-and-methods slide; optionally built on the user's own ``.pptx`` template.
-
-python-pptx is an optional dependency: ``pip install ctg-analysis[slides]``.
-"""
+source, and a sources-and-methods slide; optionally built on the user's own ``.pptx`` template."""
 
 from __future__ import annotations
 
@@ -19,14 +16,6 @@ from ctg_analysis.indicators.display import key_figures, territory_rows
 __all__ = ["write_deck"]
 
 _WIDE = (12_192_000, 6_858_000)  # 13.333 × 7.5 in, in EMU
-
-
-def _pptx():
-    try:
-        import pptx
-    except ImportError as exc:  # pragma: no cover - exercised only without the extra
-        raise CtgError("le diaporama demande python-pptx : pip install 'ctg-analysis[slides]'") from exc
-    return pptx
 
 
 def _layout(presentation, *names: str, fallback: int):
@@ -90,7 +79,7 @@ def write_deck(
     >>> charts = export_charts(table, "ezanville", "reports/ezanville/graphiques")  # doctest: +SKIP
     >>> write_deck(table, "ezanville", charts, "reports/ezanville/diagnostic.pptx")  # doctest: +SKIP
     """
-    pptx = _pptx()
+    import pptx
     from pptx.util import Inches
 
     rows = territory_rows(table, territory)

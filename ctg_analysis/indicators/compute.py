@@ -148,6 +148,9 @@ class PreparedData:
     demo: bool = False
     movements: pd.DataFrame | None = None
     slots: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Sums of every EPCI, département, région and France, computed on first use: a batch that renders
+    # territory after territory aggregates them once.
+    level_sums: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
 
 
 def _expression(frame: pd.DataFrame, variables: list[str], where: str) -> np.ndarray:
@@ -590,11 +593,16 @@ def compute_indicators(
         # A commune in several territories counts in each of them.
         pairs = pd.DataFrame({"row": np.arange(len(values)), "commune": commune}).merge(membership, on="commune")
         pieces.append(_aggregate(_subset(arrays, pairs["row"].to_numpy()), pairs["territory"].to_numpy(), _TERRITOIRE, len(order), slots))
-    for level, code in (("epci", _EPCI), ("departement", _DEPARTEMENT), ("region", _REGION)):
-        parent = geography.parents[level][commune]
-        selected = wanted(code, len(geography.codes[level]))[parent] & (parent >= 0)
-        pieces.append(_aggregate(_subset(arrays, selected), parent[selected], code, len(geography.codes[level]), slots))
-    pieces.append(_aggregate(arrays, np.zeros(len(values), dtype="int64"), _FRANCE, 1, slots))
+    if not prepared.level_sums:
+        for level, code in (("epci", _EPCI), ("departement", _DEPARTEMENT), ("region", _REGION)):
+            parent = geography.parents[level][commune]
+            known = parent >= 0
+            prepared.level_sums[level] = _aggregate(_subset(arrays, known), parent[known], code, len(geography.codes[level]), slots)
+        prepared.level_sums["france"] = _aggregate(arrays, np.zeros(len(values), dtype="int64"), _FRANCE, 1, slots)
+    for level, code in (("epci", _EPCI), ("departement", _DEPARTEMENT), ("region", _REGION), ("france", _FRANCE)):
+        sums = prepared.level_sums[level]
+        keep = wanted(code, len(geography.codes.get(level, [0])))[sums["geo"]]
+        pieces.append(_subset(sums, keep))
     sums = _stack_sums(pieces)
     sums = _stack_sums([sums, _evolutions(sums, prepared.indicators), _published_rows(prepared, membership)])
     return _frame(_join(links, _derive(sums, prepared)), prepared, territories, order)

@@ -7,6 +7,7 @@ comparable, unavailable), with a legend and the demo warning.
 
 from __future__ import annotations
 
+import hashlib
 import html
 from dataclasses import dataclass
 
@@ -113,7 +114,10 @@ class WideView:
         caption = "* valeur fragile (petits effectifs, partielle, non comparable ou non disponible) : affichée en gris."
         if self.demo:
             caption += " Données fictives de démonstration."
-        return text.style.apply(lambda _: styles, axis=None).set_caption(html.escape(caption))
+        # A stable id (Styler draws a random one): the same table renders to the same HTML.
+        uuid = hashlib.sha1(repr((text.index.tolist(), text.columns.tolist())).encode("utf-8")).hexdigest()[:8]
+        styler = text.style.format(escape="html").format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+        return styler.apply(lambda _: styles, axis=None).set_caption(html.escape(caption)).set_uuid(uuid)
 
     def _repr_html_(self) -> str:
         return self.style().to_html()
@@ -159,8 +163,8 @@ def wide_view(
     flags = rows.set_index([*index, "column"])["flags"].unstack("column")
     catalogue_order = {i: n for n, i in enumerate(rows["indicator"].drop_duplicates())}
     ordered = sorted(values.index, key=lambda key: catalogue_order[key[1]])
-    values = values.reindex(index=ordered, columns=list(names))
-    flags = flags.reindex(index=ordered, columns=list(names))
+    values = values.reindex(index=ordered, columns=list(names)).rename_axis(columns=None)
+    flags = flags.reindex(index=ordered, columns=list(names)).rename_axis(columns=None)
     units = pd.Series({row: get_indicator(row[1]).unit for row in values.index})
     decimals = pd.Series({row: get_indicator(row[1]).decimals for row in values.index})
     values.index.names = ["thème", "indicateur", "période"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from ctg_analysis import config
 from ctg_analysis.errors import CtgError, SourceFileError

@@ -1,0 +1,178 @@
+"""Render the reports of one, several or all territories: parallel workers with reused kernels, a
+progress bar, failures isolated, ``resume`` for what is up to date, and a Dask cluster when asked."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import tempfile
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ctg_analysis import config
+from ctg_analysis.geography import commune_reference
+from ctg_analysis.reports.index import write_index
+from ctg_analysis.reports.render import MANIFEST, RenderJob, RenderResult, render, territory_slug
+from ctg_analysis.reports.templates import Template, default_template
+from ctg_analysis.sources.folder import scan_folder
+from ctg_analysis.territories import load_territories
+
+log = logging.getLogger(__name__)
+
+__all__ = ["render_reports"]
+
+
+def _render_in_worker(job: RenderJob) -> RenderResult:
+    """Render with this worker process's kernel (started on first use, reused afterwards)."""
+    from ctg_analysis.reports.kernels import worker_kernel
+
+    return render(job, kernel=worker_kernel())
+
+
+def _up_to_date(reports: Path, job: RenderJob) -> RenderResult | None:
+    manifest = reports / territory_slug(job.territory_id) / MANIFEST
+    if not manifest.is_file():
+        return None
+    info = json.loads(manifest.read_text(encoding="utf-8"))
+    if info.get("status") != "ok" or info.get("inputs_hash") != job.inputs_hash:
+        return None
+    return RenderResult(job.territory_id, job.label, territory_slug(job.territory_id), "à jour", key_figures=info.get("key_figures", []))
+
+
+def render_reports(
+    territory_ids: list[str] | None = None,
+    *,
+    data_dir: str | Path | None = None,
+    territories_file: str | Path | None = None,
+    reports_dir: str | Path | None = None,
+    template: str | Path | None = None,
+    parameters: dict | None = None,
+    workers: int | None = None,
+    resume: bool = False,
+    scheduler: str | None = None,
+    reuse_kernels: bool = True,
+    progress: bool | None = None,
+) -> list[RenderResult]:
+    """Render the diagnostic of each territory into ``<reports>/<slug>/`` and write ``index.html``.
+
+    Parameters
+    ----------
+    territory_ids
+        Territories to render (default: all those of the file).
+    data_dir, territories_file, reports_dir, template
+        Default: the demo data, ``data/territories.yaml``, ``reports/``, ``notebooks/diagnostic.py``.
+    parameters
+        Further template parameters (checked against the template: an unknown one is an error).
+    workers
+        Parallel worker processes (default: the number of cores).
+    resume
+        Skip territories whose report is up to date for the same data, definition and template.
+    scheduler
+        Address of a Dask distributed scheduler (``tcp://host:port``) to run on instead of local workers,
+        or a ``distributed.Client``.
+    reuse_kernels
+        Keep one kernel per worker (default); ``False`` starts a fresh kernel for every territory.
+    progress
+        Show a progress bar (default: when the output is a terminal).
+
+    Returns
+    -------
+    list of RenderResult
+        One per territory, in order; ``status`` is ``ok``, ``échec`` or ``à jour``.
+
+    Examples
+    --------
+    >>> results = render_reports(workers=2)  # doctest: +SKIP
+    >>> [r.status for r in results]  # doctest: +SKIP
+    ['ok', 'ok', 'ok']
+    """
+    data = Path(data_dir or config.settings.demo_dir).resolve()
+    territories_path = Path(territories_file or config.settings.territories_file).resolve()
+    reports = Path(reports_dir or config.settings.project_dir / "reports").resolve()
+    folder = scan_folder(data, progress=False)
+    reference = commune_reference(folder)
+    movements = next(iter(folder.find("cog_movements")), None)
+    territories = load_territories(territories_path, reference, movements.data if movements is not None else None)
+    ids = territory_ids or [t.id for t in territories]
+    for territory_id in ids:
+        territories.get(territory_id)  # an unknown id fails before any kernel starts
+    workdir = Path(tempfile.mkdtemp(prefix="ctg-templates-"))
+    model = Template(template or default_template(), workdir)
+    values = {"data_dir": str(data), "territories_file": str(territories_path), **(parameters or {})}
+    model.check({**values, "territory_id": "", "output_dir": ""})
+    data_hash = hashlib.sha256("".join(sorted(t.sha256 for t in folder.tables)).encode()).hexdigest()
+    jobs = []
+    for territory_id in ids:
+        territory = territories.get(territory_id)
+        definition = json.dumps([territory.id, territory.label, territory.communes, territory.comparisons, values], sort_keys=True, default=str)
+        inputs = hashlib.sha256(f"{data_hash}|{model.digest}|{definition}".encode()).hexdigest()
+        jobs.append(RenderJob(territory.id, territory.label, str(model.notebook), str(reports), inputs, values))
+    results: dict[str, RenderResult] = {}
+    pending = []
+    for job in jobs:
+        fresh = _up_to_date(reports, job) if resume else None
+        if fresh is not None:
+            results[job.territory_id] = fresh
+        else:
+            pending.append(job)
+    bar = tqdm(total=len(pending), desc="Rapports", unit="territoire", disable=(not progress) if progress is not None else None)
+    try:
+        for result in _execute(pending, workers or os.cpu_count() or 1, scheduler, reuse_kernels):
+            results[result.territory_id] = result
+            bar.update()
+    finally:
+        bar.close()
+    write_index(reports, [(t.id, t.label, territory_slug(t.id)) for t in territories if t.id in set(ids) or (reports / territory_slug(t.id)).exists()], demo=folder.demo)
+    return [results[job.territory_id] for job in jobs]
+
+
+def _execute(jobs: list[RenderJob], workers: int, scheduler, reuse_kernels: bool):
+    """Yield results as territories complete."""
+    if not jobs:
+        return
+    if scheduler is not None:
+        yield from _on_dask(jobs, scheduler)
+        return
+    if workers <= 1 or len(jobs) == 1:
+        from ctg_analysis.reports.kernels import ReusableKernel
+
+        kernel = ReusableKernel() if reuse_kernels else None
+        try:
+            for job in jobs:
+                yield render(job, kernel=kernel)
+        finally:
+            if kernel is not None:
+                kernel.shutdown()
+        return
+    task = _render_in_worker if reuse_kernels else render
+    # "spawn": each worker starts clean (no forked ZMQ context or kernel from the parent).
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(task, job): job for job in jobs}
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                yield future.result()
+            except Exception as exc:  # a worker that died: its territory fails, the others go on
+                yield RenderResult(job.territory_id, job.label, territory_slug(job.territory_id), "échec", error=f"{type(exc).__name__}: {exc}")
+
+
+def _on_dask(jobs: list[RenderJob], scheduler):
+    try:
+        from distributed import Client, as_completed as dask_completed
+    except ImportError as exc:
+        from ctg_analysis.errors import CtgError
+
+        raise CtgError("l'exécution sur un cluster Dask demande : pip install 'ctg-analysis[dist]'") from exc
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    try:
+        futures = client.map(_render_in_worker, jobs, pure=False)
+        for future in dask_completed(futures):
+            yield future.result()
+    finally:
+        if client is not scheduler:
+            client.close()

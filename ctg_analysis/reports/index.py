@@ -1,0 +1,64 @@
+"""``reports/index.html``: every territory with its status, key figures and links (labels escaped)."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from ctg_analysis.files import write_bytes
+from ctg_analysis.reports.render import MANIFEST
+
+__all__ = ["write_index"]
+
+_STYLE = """
+body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2em; color: #222; }
+h1 { color: #08306B; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.5em; text-align: left; vertical-align: top; }
+th { background: #08306B; color: white; }
+.ok { color: #1a7f37; font-weight: bold; }
+.echec { color: #b42318; font-weight: bold; }
+pre { margin: 0; font-size: 0.85em; }
+"""
+
+
+def write_index(reports_dir: str | Path, territories: list[tuple[str, str, str]], *, demo: bool = False) -> Path:
+    """Write the index of the reports folder.
+
+    Parameters
+    ----------
+    reports_dir
+        The reports folder.
+    territories
+        (territory id, label, slug) of every territory to list, in order.
+    demo
+        Say that the reports use the demo data.
+    """
+    reports = Path(reports_dir)
+    rows = []
+    for territory_id, label, slug in territories:
+        manifest = reports / slug / MANIFEST
+        info = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else {"status": "non produit"}
+        status = info.get("status", "non produit")
+        links = []
+        for name, title in (("diagnostic.html", "rapport"), ("diagnostic.xlsx", "classeur"), ("diagnostic.pptx", "diaporama"), ("echec.ipynb", "carnet en échec")):
+            if (reports / slug / name).is_file():
+                links.append(f'<a href="{html.escape(slug)}/{name}">{title}</a>')
+        figures = html.escape("\n".join(info.get("key_figures", [])))
+        css = "ok" if status == "ok" else "echec" if status == "échec" else ""
+        rows.append(
+            f"<tr><td>{html.escape(label)}<br><small>{html.escape(territory_id)}</small></td>"
+            f'<td class="{css}">{html.escape(status)}</td><td><pre>{figures}</pre></td><td>{" · ".join(links)}</td></tr>'
+        )
+    warning = "<p><strong>Données fictives de démonstration.</strong></p>" if demo else ""
+    page = (
+        '<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8"><title>Diagnostics CTG</title>'
+        f"<style>{_STYLE}</style></head><body><h1>Diagnostics partagés CTG</h1>{warning}"
+        "<table><tr><th>Territoire</th><th>Statut</th><th>Chiffres clés</th><th>Documents</th></tr>"
+        + "".join(rows)
+        + "</table></body></html>\n"
+    )
+    path = reports / "index.html"
+    write_bytes(path, page.encode("utf-8"))
+    return path

@@ -1,0 +1,214 @@
+"""What the report template calls: one object per territory, so that the notebook stays a thin view.
+
+The prepared data are cached in the process, keyed by the content hashes of the data files: a kernel
+that renders territory after territory prepares the data once, and a changed file is seen at once.
+Nothing else survives from one territory to the next (the batch runner also resets the kernel's
+namespace between notebooks).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+
+from ctg_analysis import config
+from ctg_analysis.charts import CHART_PLAN, export_charts
+from ctg_analysis.errors import CtgError
+from ctg_analysis.files import slugify
+from ctg_analysis.formatting import format_value
+from ctg_analysis.indicators import compute_indicators, indicators_of_theme, prepare
+from ctg_analysis.indicators.comparisons import position
+from ctg_analysis.indicators.compute import FLAGS, PreparedData
+from ctg_analysis.indicators.display import key_figures, wide_view
+from ctg_analysis.sources.folder import scan_folder
+from ctg_analysis.territories import Territories, load_territories
+
+log = logging.getLogger(__name__)
+
+__all__ = ["REPORT_CHARTS", "Report", "open_report"]
+
+_PREPARED: dict[tuple, PreparedData] = {}
+_THEME_TITLES = {
+    "démographie": "Contexte démographique",
+    "petite enfance": "Petite enfance",
+    "enfance-jeunesse": "Enfance et jeunesse",
+    "parentalité-familles": "Parentalité et familles",
+    "accès aux droits-précarité": "Accès aux droits et précarité",
+    "logement": "Logement",
+}
+#: The charts shown in the report itself; every chart of ``CHART_PLAN`` goes to the exports and the deck.
+REPORT_CHARTS = {
+    "chiffres-cles",
+    "structure-par-age",
+    "communes-structure-par-age",
+    "naissances",
+    "evol_0_2",
+    "part_11_17",
+    "composition-des-familles",
+    "taux_activite_femmes",
+    "part_allocataires_rsa",
+    "part_allocataires_aide_logement",
+}
+_LEVEL_WORDS = {"epci": "dans l'EPCI", "departement": "dans le département", "region": "dans la région", "france": "en France"}
+
+
+def _prepared(data_dir: Path) -> PreparedData:
+    folder = scan_folder(data_dir, progress=False)
+    key = (str(folder.root), tuple(sorted(t.sha256 for t in folder.tables)))
+    if key not in _PREPARED:
+        _PREPARED.clear()  # one data set at a time
+        _PREPARED[key] = prepare(folder)
+    return _PREPARED[key]
+
+
+def open_report(
+    territory_id: str,
+    *,
+    data_dir: str | Path = "",
+    territories_file: str | Path = "",
+    comparison_levels: list[str] | tuple[str, ...] = ("epci", "departement", "region", "france"),
+    census_vintage: int = 0,
+) -> Report:
+    """The data of one territory's report.
+
+    Parameters
+    ----------
+    territory_id
+        A territory of the territories file.
+    data_dir, territories_file
+        Absolute paths (empty: the demo data and ``data/territories.yaml``).
+    comparison_levels
+        Levels shown beside the territory.
+    census_vintage
+        Keep only periods up to this year (0: all).
+    """
+    prepared = _prepared(Path(data_dir) if data_dir else config.settings.demo_dir)
+    territories = load_territories(Path(territories_file) if territories_file else config.settings.territories_file, prepared.reference, prepared.movements)
+    territory = territories.get(territory_id)
+    unknown = set(comparison_levels) - set(_LEVEL_WORDS)
+    if unknown:
+        raise CtgError(f"niveau(x) de comparaison inconnu(s) : {', '.join(sorted(unknown))} (attendu {', '.join(_LEVEL_WORDS)})")
+    table = compute_indicators(prepared, territories, territory_ids=[territory_id])
+    table = table.loc[table["level"].isin(["commune", "territoire", *comparison_levels])]
+    if census_vintage:
+        table = table.loc[table["year_end"] <= census_vintage]
+    return Report(territory_id, territory.label, table.reset_index(drop=True), prepared, territories, tuple(comparison_levels))
+
+
+@dataclass
+class Report:
+    """One territory's tables, charts and texts, as the template shows them."""
+
+    territory_id: str
+    label: str
+    table: pd.DataFrame
+    prepared: PreparedData
+    territories: Territories
+    comparison_levels: tuple[str, ...]
+
+    @property
+    def demo(self) -> bool:
+        return self.prepared.demo
+
+    def introduction(self) -> str:
+        territory = self.territories.get(self.territory_id)
+        names = self.prepared.reference.set_index("code")["label"].reindex(list(territory.communes)).fillna("?")
+        lines = [
+            f"**{html.escape(self.label)}** : {len(territory.communes)} commune(s) — {html.escape(', '.join(names))}.",
+            f"Géographie communale au 1er janvier {self.prepared.cog_year} (COG).",
+        ]
+        if self.demo:
+            lines.append("> **Données fictives de démonstration** : aucun chiffre de ce rapport ne décrit un territoire réel.")
+        return "\n\n".join(lines)
+
+    def key_figures(self) -> pd.DataFrame:
+        return key_figures(self.table, self.territory_id)
+
+    def theme_title(self, theme: str) -> str:
+        if theme not in _THEME_TITLES:
+            raise CtgError(f"thème {theme!r} inconnu (attendu l'un de {', '.join(_THEME_TITLES)})")
+        return _THEME_TITLES[theme]
+
+    def theme_table(self, theme: str):
+        return wide_view(self.table, self.territory_id, theme=theme)
+
+    def charts(self, theme: str) -> list[str]:
+        """The charts the report shows for a theme (the exports hold every chart of the plan)."""
+        slug = slugify(theme)
+        return [spec.name for spec in CHART_PLAN if spec.theme == slug and spec.name in REPORT_CHARTS]
+
+    def show(self, chart: str) -> None:
+        spec = next((s for s in CHART_PLAN if s.name == chart), None)
+        if spec is None:
+            raise CtgError(f"graphique {chart!r} inconnu")
+        try:
+            figure = spec.draw(self.table, self.territory_id)
+        except CtgError as exc:
+            display(Markdown(f"*{spec.title} : graphique non disponible ({exc}).*"))
+            return
+        display(figure)
+        plt.close(figure)
+
+    def commentary(self, theme: str) -> str:
+        """Short French sentences: each rate, share or evolution of the theme against the département."""
+        rows = self.table.loc[self.table["territory"] == self.territory_id]
+        sentences = []
+        for indicator in indicators_of_theme(theme):
+            if indicator.kind not in ("share", "rate", "evolution", "published"):
+                continue
+            found = rows.loc[rows["indicator"] == indicator.id]
+            if found.empty:
+                continue
+            latest = found.loc[found["year_end"] == found["year_end"].max()]
+            own = latest.loc[latest["level"] == "territoire"]
+            reference = latest.loc[latest["level"] == "departement"]
+            if own.empty or pd.isna(own["value"].iloc[0]):
+                continue
+            signed = indicator.kind == "evolution"
+            value = own["value"].iloc[0]
+            if reference.empty or pd.isna(reference["value"].iloc[0]):
+                sentences.append(f"- {indicator.label} ({own['period'].iloc[0]}) : {format_value(value, indicator.unit, indicator.decimals, sign=signed)}.")
+                continue
+            where = f"dans le département ({html.escape(str(reference['geo_label'].iloc[0]))})"
+            compared = position(value, reference["value"].iloc[0], unit=indicator.unit, decimals=indicator.decimals, signed=signed, where=where)
+            sentences.append(f"- {indicator.label} ({own['period'].iloc[0]}) : {compared.text} — niveau {compared.direction}.")
+        return "\n".join(sentences) if sentences else "*Pas d'indicateur de taux disponible pour ce thème dans les données.*"
+
+    def methods(self) -> str:
+        rows = self.table
+        sources = sorted({str(s) for s in rows["source"].dropna().unique() if str(s)})
+        lines = [
+            "**Sources** : " + " ; ".join(sources) + ".",
+            "**Méthode** : au-dessus de la commune, chaque valeur est la somme des numérateurs divisée par la somme des "
+            "dénominateurs des communes ; les évolutions comparent des recensements distants d'au moins 5 ans, dans une "
+            f"même géographie (COG {self.prepared.cog_year}) ; médianes et taux de pauvreté sont ceux publiés par l'Insee.",
+            "**Indicateurs qualité** : " + " ; ".join(f"`{code}` : {meaning}" for code, meaning in FLAGS.items()) + ".",
+        ]
+        if self.demo:
+            lines.append("**Données fictives de démonstration.**")
+        return "\n\n".join(lines)
+
+    def export(self, output_dir: str | Path, formats: list[str] | tuple[str, ...]) -> list[Path]:
+        """Write the charts, the baseline workbook and the deck into ``output_dir`` (nothing if empty)."""
+        from ctg_analysis.exports import write_deck, write_workbook
+
+        if not output_dir:
+            return []
+        unknown = set(formats) - {"png", "svg", "xlsx", "pptx"}
+        if unknown:
+            raise CtgError(f"format(s) d'export inconnu(s) : {', '.join(sorted(unknown))}")
+        folder = Path(output_dir)
+        images = tuple(f for f in ("png", "svg") if f in formats or (f == "png" and "pptx" in formats))
+        charts = export_charts(self.table, self.territory_id, folder / "graphiques", formats=images) if images else []
+        written = [path for chart in charts for path in chart.files]
+        if "xlsx" in formats:
+            written.append(write_workbook(self.table, self.territory_id, folder / "diagnostic.xlsx"))
+        if "pptx" in formats:
+            written.append(write_deck(self.table, self.territory_id, charts, folder / "diagnostic.pptx"))
+        return written

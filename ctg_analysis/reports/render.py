@@ -1,0 +1,160 @@
+"""Render one territory's report: execute the template with papermill, convert it to HTML without the
+code, write the charts, workbook and deck, and move the whole folder into place only when complete."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+import papermill
+from nbconvert import HTMLExporter
+
+from ctg_analysis.files import slugify, write_bytes
+
+log = logging.getLogger(__name__)
+
+__all__ = ["MANIFEST", "RenderJob", "RenderResult", "render", "territory_slug"]
+
+#: The file recording, in each territory folder, what was rendered from which inputs.
+MANIFEST = ".ctg-report.json"
+
+
+def territory_slug(territory_id: str) -> str:
+    """A folder name for a territory id: safe, and distinct for distinct ids.
+
+    Examples
+    --------
+    >>> territory_slug("ctg-ecouen")
+    'ctg-ecouen'
+    >>> territory_slug("../../x")
+    'x-9bdbf2'
+    """
+    slug = slugify(territory_id)
+    if slug != territory_id:
+        slug = f"{slug}-{hashlib.sha1(territory_id.encode('utf-8')).hexdigest()[:6]}"
+    return slug
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """Everything a worker needs to render one territory (picklable, absolute paths only)."""
+
+    territory_id: str
+    label: str
+    notebook: str
+    reports_dir: str
+    inputs_hash: str
+    parameters: dict = field(default_factory=dict)
+    timeout: int = 600
+
+
+@dataclass
+class RenderResult:
+    """How a territory's rendering went."""
+
+    territory_id: str
+    label: str
+    slug: str
+    status: str  # "ok", "échec" or "à jour"
+    seconds: float = 0.0
+    error: str = ""
+    key_figures: list = field(default_factory=list)
+
+
+def _html(notebook: Path, title: str) -> str:
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4), resources={"metadata": {"name": title}})
+    return body
+
+
+def _key_figures(notebook: Path) -> list:
+    """The key-figures table of the executed notebook (its first HTML table), for the index."""
+    nb = nbformat.read(str(notebook), as_version=4)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/plain", "")
+            if "indicateur" in text and "territoire" in text:
+                return [line for line in text.splitlines()[1:6]]
+    return []
+
+
+def render(job: RenderJob, kernel=None) -> RenderResult:
+    """Render a territory into ``<reports>/<slug>/`` through a staging folder.
+
+    Parameters
+    ----------
+    job
+        What to render.
+    kernel
+        A :class:`~ctg_analysis.reports.kernels.ReusableKernel` to execute in; ``None`` starts a fresh
+        kernel for this notebook alone.
+    """
+    reports = Path(job.reports_dir)
+    slug = territory_slug(job.territory_id)
+    final = reports / slug
+    reports.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{slug}.", dir=reports))
+    started = time.perf_counter()
+    parameters = {**job.parameters, "territory_id": job.territory_id, "output_dir": str(staging)}
+    executed = staging / "diagnostic.ipynb"
+    try:
+        if kernel is not None:
+            kernel.reset()
+        papermill.execute_notebook(
+            job.notebook,
+            str(executed),
+            parameters=parameters,
+            kernel_name="python3",
+            km=kernel.manager if kernel is not None else None,
+            progress_bar=False,
+            execution_timeout=job.timeout,
+        )
+    except papermill.PapermillExecutionError as exc:
+        if kernel is not None:
+            kernel.restart()
+        return _failed(job, slug, staging, final, executed, f"{exc.ename}: {exc.evalue}", started)
+    except Exception as exc:  # a kernel that died, a timeout: this territory fails, the batch goes on
+        if kernel is not None:
+            kernel.restart()
+        return _failed(job, slug, staging, final, executed, f"{type(exc).__name__}: {exc}", started)
+    write_bytes(staging / "diagnostic.html", _html(executed, job.label).encode("utf-8"))
+    result = RenderResult(job.territory_id, job.label, slug, "ok", time.perf_counter() - started, key_figures=_key_figures(executed))
+    _manifest(staging, job, result)
+    _swap(staging, final)
+    return result
+
+
+def _manifest(folder: Path, job: RenderJob, result: RenderResult) -> None:
+    content = {"inputs_hash": job.inputs_hash, **asdict(result)}
+    write_bytes(folder / MANIFEST, json.dumps(content, ensure_ascii=False, indent=1).encode("utf-8"))
+
+
+def _swap(staging: Path, final: Path) -> None:
+    """Put a complete staging folder in place of the previous report, never leaving a half-written one."""
+    previous = None
+    if final.exists():
+        previous = final.with_name(f".{final.name}.previous")
+        shutil.rmtree(previous, ignore_errors=True)
+        final.rename(previous)
+    staging.rename(final)
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)
+
+
+def _failed(job: RenderJob, slug: str, staging: Path, final: Path, executed: Path, error: str, started: float) -> RenderResult:
+    """Keep the executed notebook with its error beside the previous report, which stays intact."""
+    result = RenderResult(job.territory_id, job.label, slug, "échec", time.perf_counter() - started, error=error)
+    log.warning("%s : échec (%s)", job.territory_id, error)
+    final.mkdir(parents=True, exist_ok=True)
+    if executed.is_file():
+        write_bytes(final / "echec.ipynb", executed.read_bytes())
+    _manifest(final, job, result)
+    shutil.rmtree(staging, ignore_errors=True)
+    return result

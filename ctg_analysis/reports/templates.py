@@ -1,0 +1,56 @@
+"""Report templates: jupytext percent files in ``notebooks/``, turned into notebooks for papermill, and
+their declared parameters."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import jupytext
+import nbformat
+import papermill
+
+from ctg_analysis import config
+from ctg_analysis.errors import CtgError, did_you_mean
+from ctg_analysis.files import write_bytes
+
+__all__ = ["Template", "default_template"]
+
+
+def default_template() -> Path:
+    """``notebooks/diagnostic.py`` of the project."""
+    return config.settings.project_dir / "notebooks" / "diagnostic.py"
+
+
+class Template:
+    """A report template, its notebook form and its parameters.
+
+    Parameters
+    ----------
+    source
+        A jupytext ``.py`` (percent format) or an ``.ipynb`` file.
+    workdir
+        Where to write the notebook form of a ``.py`` template.
+    """
+
+    def __init__(self, source: str | Path, workdir: str | Path) -> None:
+        self.source = Path(source).resolve()
+        if not self.source.is_file():
+            raise CtgError(f"{source} : modèle de rapport introuvable")
+        content = self.source.read_bytes()
+        self.digest = hashlib.sha256(content).hexdigest()
+        if self.source.suffix == ".ipynb":
+            self.notebook = self.source
+        else:
+            self.notebook = Path(workdir).resolve() / f"{self.source.stem}-{self.digest[:12]}.ipynb"
+            if not self.notebook.is_file():
+                write_bytes(self.notebook, nbformat.writes(jupytext.reads(content.decode("utf-8"), fmt="py:percent")).encode("utf-8"))
+        self.parameters = papermill.inspect_notebook(str(self.notebook))
+        if not self.parameters:
+            raise CtgError(f"{source} : aucune cellule « parameters » dans le modèle")
+
+    def check(self, parameters: dict) -> None:
+        """Refuse parameters the template does not declare (papermill would only warn)."""
+        for name in parameters:
+            if name not in self.parameters:
+                raise CtgError(f"{self.source} : paramètre {name!r} inconnu du modèle{did_you_mean(name, self.parameters)}")

@@ -1,0 +1,160 @@
+"""Reports end to end: papermill on the demo territories, failures isolated, hostile ids, kernels reused
+without leaking state, interrupted runs and --resume, a Dask LocalCluster."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import nbformat
+import openpyxl
+import pptx
+import pytest
+from click.testing import CliRunner
+
+from conftest import DEMO, ROOT
+from ctg_analysis.cli import main
+from ctg_analysis.errors import CtgError
+from ctg_analysis.reports import render_reports
+from ctg_analysis.reports import render as render_module
+from ctg_analysis.reports.render import MANIFEST, territory_slug
+
+pytestmark = pytest.mark.reports
+TEMPLATE = ROOT / "notebooks" / "diagnostic.py"
+LIGHT = {"exports": [], "themes": ["petite enfance"]}  # a short report, for the tests that need many runs
+
+
+def _outputs(notebook_path):
+    """What a notebook shows, without execution metadata."""
+    nb = nbformat.read(str(notebook_path), as_version=4)
+    shown = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            shown.append({k: v for k, v in data.items() if k in ("text/plain", "text/html", "text/markdown", "image/png")} or output.get("text", ""))
+    return shown
+
+
+def _errors(notebook_path):
+    nb = nbformat.read(str(notebook_path), as_version=4)
+    return [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    reports = tmp_path_factory.mktemp("reports")
+    return reports, render_reports(reports_dir=reports, workers=2, progress=False)
+
+
+def test_every_demo_territory_end_to_end(rendered):
+    reports, results = rendered
+    assert [(r.territory_id, r.status) for r in results] == [("ctg-ecouen", "ok"), ("ezanville", "ok"), ("ctg-val-fictif", "ok")]
+    for result in results:
+        folder = reports / result.slug
+        assert _errors(folder / "diagnostic.ipynb") == []
+        html = (folder / "diagnostic.html").read_text(encoding="utf-8")
+        assert "Chiffres clés" in html and "Données fictives de démonstration" in html
+        assert "notebook.open_report(" not in html and "for theme in themes" not in html  # no code cells
+        openpyxl.load_workbook(folder / "diagnostic.xlsx")
+        assert len(pptx.Presentation(str(folder / "diagnostic.pptx")).slides) > 10
+        assert (folder / "graphiques" / "petite-enfance" / "evol_0_2.png").is_file()
+    ezanville = (reports / "ezanville" / "diagnostic.html").read_text(encoding="utf-8")
+    assert "+25,7" in ezanville  # the seed's 0-2 growth, in the key figures and the commentary
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert index.count('class="ok"') == 3 and 'href="ezanville/diagnostic.html"' in index
+    assert not [p for p in reports.iterdir() if p.name.startswith(".")]  # no staging folder left
+
+
+def test_unknown_parameter_is_an_error(tmp_path):
+    with pytest.raises(CtgError, match=r"paramètre 'theme' inconnu du modèle \(vouliez-vous dire : 'themes'"):
+        render_reports(["ezanville"], reports_dir=tmp_path / "r", parameters={"theme": []})
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_failing_territory_does_not_stop_the_others(tmp_path):
+    template = tmp_path / "diagnostic.py"
+    template.write_text(
+        TEMPLATE.read_text(encoding="utf-8") + '\n# %%\nif territory_id == "ezanville":\n    raise RuntimeError("panne simulée")\n',
+        encoding="utf-8",
+    )
+    reports = tmp_path / "reports"
+    results = render_reports(reports_dir=reports, template=template, workers=1, parameters=LIGHT, progress=False)
+    assert {r.territory_id: r.status for r in results} == {"ctg-ecouen": "ok", "ezanville": "échec", "ctg-val-fictif": "ok"}
+    failed = reports / "ezanville"
+    assert _errors(failed / "echec.ipynb")[0]["evalue"] == "panne simulée"
+    assert json.loads((failed / MANIFEST).read_text(encoding="utf-8"))["status"] == "échec"
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert 'class="echec">échec' in index and 'href="ezanville/echec.ipynb"' in index
+
+
+def test_cli_exit_code_when_a_territory_fails(tmp_path):
+    template = tmp_path / "diagnostic.py"
+    template.write_text(TEMPLATE.read_text(encoding="utf-8") + "\n# %%\nraise RuntimeError('panne simulée')\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["report", "--territory", "ezanville", "--template", str(template), "--out", str(tmp_path / "r"), "--workers", "1"])
+    assert result.exit_code == 1, result.output
+    assert "échec" in result.output and "panne simulée" in result.output and "Traceback" not in result.output
+    both = CliRunner().invoke(main, ["report", "--all", "--territory", "ezanville"])
+    assert both.exit_code == 2 and "--territory ID" in both.output
+
+
+def test_hostile_ids_and_labels(tmp_path):
+    territories = tmp_path / "territories.yaml"
+    territories.write_text(
+        "territories:\n"
+        "  - id: ../../x\n    label: \"<script>alert('x')</script> & \\\"cie\\\"\\nligne\"\n    communes: ['95229']\n"
+        "  - id: \"a/b\"\n    label: Deux\n    communes: ['95205']\n",
+        encoding="utf-8",
+    )
+    reports = tmp_path / "sortie" / "reports"
+    before = set(tmp_path.rglob("*"))
+    results = render_reports(territories_file=territories, reports_dir=reports, workers=1, parameters=LIGHT, progress=False)
+    assert [r.status for r in results] == ["ok", "ok"]
+    assert {r.slug for r in results} == {territory_slug("../../x"), territory_slug("a/b")}
+    cache = tmp_path / "processed"  # the test's parquet cache (see conftest)
+    created = {p for p in set(tmp_path.rglob("*")) - before if p != cache and cache not in p.parents}
+    assert created and all(reports in path.parents or path in (reports, reports.parent) for path in created), created
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert "<script>" not in index and "&lt;script&gt;" in index
+    html = (reports / territory_slug("../../x") / "diagnostic.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html
+
+
+def test_interrupted_run_keeps_previous_reports_and_resume_completes(tmp_path, monkeypatch):
+    reports = tmp_path / "reports"
+    (first,) = render_reports(["ezanville"], reports_dir=reports, workers=1, parameters=LIGHT, progress=False)
+    good = (reports / "ezanville" / "diagnostic.html").read_bytes()
+    swap = render_module._swap
+
+    def killed(staging, final):
+        if final.name == "ezanville":
+            raise KeyboardInterrupt  # the worker is stopped while this territory is being written
+        swap(staging, final)
+
+    monkeypatch.setattr(render_module, "_swap", killed)
+    with pytest.raises(KeyboardInterrupt):
+        render_reports(reports_dir=reports, workers=1, parameters=LIGHT, progress=False)
+    assert (reports / "ezanville" / "diagnostic.html").read_bytes() == good  # the previous report is intact
+    assert (reports / "ctg-ecouen" / "diagnostic.html").is_file()
+    assert not (reports / "ctg-val-fictif").exists()
+    monkeypatch.setattr(render_module, "_swap", swap)
+    results = render_reports(reports_dir=reports, workers=1, parameters=LIGHT, resume=True, progress=False)
+    assert {r.territory_id: r.status for r in results} == {"ctg-ecouen": "à jour", "ezanville": "à jour", "ctg-val-fictif": "ok"}
+    assert first.status == "ok"
+
+
+def test_a_reused_kernel_gives_the_same_outputs_as_fresh_kernels(tmp_path):
+    reused = render_reports(["ezanville", "ctg-ecouen"], reports_dir=tmp_path / "reused", workers=1, parameters=LIGHT, progress=False)
+    fresh = render_reports(["ezanville", "ctg-ecouen"], reports_dir=tmp_path / "fresh", workers=1, parameters=LIGHT, reuse_kernels=False, progress=False)
+    assert [r.status for r in reused + fresh] == ["ok"] * 4
+    for territory in ("ezanville", "ctg-ecouen"):
+        assert _outputs(tmp_path / "reused" / territory / "diagnostic.ipynb") == _outputs(tmp_path / "fresh" / territory / "diagnostic.ipynb")
+
+
+def test_dask_local_cluster_gives_the_same_outputs(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        on_dask = render_reports(["ezanville"], reports_dir=tmp_path / "dask", scheduler=client, parameters=LIGHT, progress=False)
+    local = render_reports(["ezanville"], reports_dir=tmp_path / "local", workers=1, parameters=LIGHT, progress=False)
+    assert [r.status for r in on_dask + local] == ["ok", "ok"]
+    assert _outputs(tmp_path / "dask" / "ezanville" / "diagnostic.ipynb") == _outputs(tmp_path / "local" / "ezanville" / "diagnostic.ipynb")
+    shutil.rmtree(tmp_path / "dask")

@@ -28,8 +28,8 @@ exports: list = ["png", "xlsx", "pptx"]  # fichiers écrits dans output_dir (png
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-# Figures are drawn once, at their own size (the charts are laid out for 16:9 slides).
-%config InlineBackend.print_figure_kwargs = {"bbox_inches": None}
+# Figures are drawn once, at their own 16:9 size, at screen resolution (the exports are at 200 dpi).
+%config InlineBackend.print_figure_kwargs = {"bbox_inches": None, "dpi": 72}
 
 from ctg_analysis.reports import notebook
 

@@ -158,3 +158,14 @@ def test_dask_local_cluster_gives_the_same_outputs(tmp_path):
     assert [r.status for r in on_dask + local] == ["ok", "ok"]
     assert _outputs(tmp_path / "dask" / "ezanville" / "diagnostic.ipynb") == _outputs(tmp_path / "local" / "ezanville" / "diagnostic.ipynb")
     shutil.rmtree(tmp_path / "dask")
+
+
+def test_explore_notebook_runs(tmp_path):
+    import jupytext
+    import papermill
+
+    notebook = tmp_path / "explore.ipynb"
+    nbformat.write(jupytext.read(ROOT / "notebooks" / "explore.py"), str(notebook))
+    assert set(papermill.inspect_notebook(str(notebook))) == {"data_dir", "territories_file", "territory_id"}
+    papermill.execute_notebook(str(notebook), str(tmp_path / "out.ipynb"), parameters={"data_dir": str(DEMO)}, kernel_name="python3", progress_bar=False)
+    assert _errors(tmp_path / "out.ipynb") == []

@@ -59,6 +59,8 @@ AGE_BANDS = {
     "pop_80p": "80 ans ou plus",
 }
 _LADDER = ["territoire", "commune", "epci", "departement", "region", "france"]
+#: Panels of the communes' small multiples, at most.
+MAX_PANELS = 16
 _FRAGILE_NOTE = "* valeur fragile (petits effectifs, partielle ou non comparable)"
 _DEMO_NOTE = "Données fictives de démonstration"
 
@@ -245,10 +247,16 @@ def communes_small_multiples(table: pd.DataFrame, territory: str, *, period: str
     communes = [c for c in shares.columns if c[0] == "commune"]
     if len(communes) < 2:
         raise CtgError(f"territoire {territory!r} d'une seule commune : pas de comparaison entre communes")
+    total = len(communes)
+    if total > MAX_PANELS:
+        # Beyond a readable grid, the most populous communes.
+        population = rows.loc[(rows["level"] == "commune") & (rows["indicator"] == "population")].set_index("geo_label")["value"]
+        communes = sorted(communes, key=lambda c: -population.get(c[1], 0))[:MAX_PANELS]
     departement = next((c for c in shares.columns if c[0] == "departement"), None)
     columns = min(4, len(communes))
     lines = math.ceil(len(communes) / columns)
-    subtitle = f"{_territory_label(rows)} — part de chaque tranche d'âge, {rows['period'].iloc[0]}"
+    shown = f", les {MAX_PANELS} plus peuplées sur {total}" if total > MAX_PANELS else ""
+    subtitle = f"{_territory_label(rows)} — part de chaque tranche d'âge, {rows['period'].iloc[0]}{shown}"
     figure, axes = titled_figure("Structure par âge de chaque commune", subtitle, _footnote(rows), nrows=lines, ncols=columns, sharex=True, sharey=True, squeeze=False)
     figure.subplots_adjust(hspace=0.45, wspace=0.08, left=0.06)
     positions = np.arange(len(AGE_BANDS))
@@ -367,7 +375,8 @@ def key_figures_card(table: pd.DataFrame, territory: str) -> Figure:
             continue
         cards.append((indicator, own.iloc[0], departement.iloc[0] if len(departement) else None))
     figure, _ = titled_figure("Chiffres clés", f"{_territory_label(rows)}", _footnote(rows.loc[rows["indicator"].isin(KEY_FIGURES) & (rows["level"] == "territoire")]))
-    figure.axes[0].remove()
+    # An axis switched off rather than removed: notebooks do not show figures without any axes.
+    figure.axes[0].set_axis_off()
     columns = 5
     for n, (indicator, own, departement) in enumerate(cards[:10]):
         spec = get_indicator(indicator)

@@ -8,6 +8,7 @@ namespace between notebooks).
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 __all__ = ["REPORT_CHARTS", "Report", "open_report"]
 
 _PREPARED: dict[tuple, PreparedData] = {}
+_TERRITORIES: dict[tuple, Territories] = {}
 _THEME_TITLES = {
     "démographie": "Contexte démographique",
     "petite enfance": "Petite enfance",
@@ -67,6 +69,15 @@ def _prepared(data_dir: Path) -> PreparedData:
     return _PREPARED[key]
 
 
+def _territories(path: Path, prepared: PreparedData) -> Territories:
+    """The territories file, validated once per content and prepared data."""
+    key = (str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "", id(prepared))
+    if key not in _TERRITORIES:
+        _TERRITORIES.clear()
+        _TERRITORIES[key] = load_territories(path, prepared.reference, prepared.movements)
+    return _TERRITORIES[key]
+
+
 def open_report(
     territory_id: str,
     *,
@@ -89,7 +100,7 @@ def open_report(
         Keep only periods up to this year (0: all).
     """
     prepared = _prepared(Path(data_dir) if data_dir else config.settings.demo_dir)
-    territories = load_territories(Path(territories_file) if territories_file else config.settings.territories_file, prepared.reference, prepared.movements)
+    territories = _territories(Path(territories_file) if territories_file else config.settings.territories_file, prepared)
     territory = territories.get(territory_id)
     unknown = set(comparison_levels) - set(_LEVEL_WORDS)
     if unknown:
@@ -128,7 +139,8 @@ class Report:
         return "\n\n".join(lines)
 
     def key_figures(self) -> pd.DataFrame:
-        return key_figures(self.table, self.territory_id)
+        figures = key_figures(self.table, self.territory_id)
+        return figures.set_index(["indicateur", "période"]).rename_axis(columns=None)
 
     def theme_title(self, theme: str) -> str:
         if theme not in _THEME_TITLES:

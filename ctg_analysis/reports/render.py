@@ -10,6 +10,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -68,9 +69,14 @@ class RenderResult:
     key_figures: list = field(default_factory=list)
 
 
+@cache
+def _exporter() -> HTMLExporter:
+    """One HTML exporter per process (loading its templates costs more than a conversion)."""
+    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+
+
 def _html(notebook: Path, title: str) -> str:
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4), resources={"metadata": {"name": title}})
+    body, _ = _exporter().from_notebook_node(nbformat.read(str(notebook), as_version=4), resources={"metadata": {"name": title}})
     return body
 
 
@@ -80,8 +86,8 @@ def _key_figures(notebook: Path) -> list:
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             text = output.get("data", {}).get("text/plain", "")
-            if "indicateur" in text and "territoire" in text:
-                return [line for line in text.splitlines()[1:6]]
+            if "territoire" in text and "période" in text:
+                return text.splitlines()[:7]
     return []
 
 

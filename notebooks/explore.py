@@ -1,0 +1,83 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Explorer les données d'un diagnostic CTG
+#
+# Ce carnet parcourt la bibliothèque `ctg_analysis` sur les données fictives de démonstration :
+# lire un dossier de fichiers officiels, préparer les indicateurs, les calculer pour des territoires,
+# les comparer, les tracer. Remplacez `data_dir` par votre dossier `data/raw` pour vos propres fichiers.
+
+# %% tags=["parameters"]
+data_dir: str = ""  # dossier des fichiers officiels, chemin absolu (vide : données de démonstration)
+territories_file: str = ""  # fichier des territoires, chemin absolu (vide : data/territories.yaml)
+territory_id: str = "ezanville"  # territoire examiné
+
+# %%
+import ctg_analysis as ctg
+from ctg_analysis import config
+
+folder = ctg.scan_folder(data_dir or config.settings.demo_dir)
+folder.summary()
+
+# %% [markdown]
+# Chaque fichier est reconnu par son contenu et lu en **table canonique** : codes géographiques en
+# chaînes de 5 caractères, variables sans millésime (`P_POP0002`) et une ligne par commune et période.
+
+# %%
+census = folder.table("census_population")
+census.data.head()
+
+# %% [markdown]
+# `prepare` ramène toutes les tables à une même géographie (COG) et calcule, pour chaque commune,
+# numérateurs et dénominateurs ; `compute_indicators` agrège ensuite tous les territoires à tous les
+# niveaux (somme des numérateurs / somme des dénominateurs).
+
+# %%
+prepared = ctg.prepare(folder)
+territories = ctg.load_territories(territories_file or config.settings.territories_file, prepared.reference, prepared.movements)
+table = ctg.compute_indicators(prepared, territories)
+table.query("territory == @territory_id and level == 'territoire'").head(10)
+
+# %% [markdown]
+# ## Une vue par thème, en français
+#
+# Les valeurs fragiles (petits effectifs, partielles, non comparables) sont grisées.
+
+# %%
+ctg.wide_view(table, territory_id, theme="petite enfance")
+
+# %%
+ctg.catalogue()[["id", "label", "theme", "unit"]].head(12)
+
+# %% [markdown]
+# ## Comparer au département
+
+# %%
+pairs = ctg.compare(table, prepared.reference)
+pairs.query("territory == @territory_id and level == 'territoire' and comparison_level == 'departement'")[["label", "period", "value", "comparison_value", "gap", "direction"]].head(10)
+
+# %%
+row = table.query("territory == @territory_id and level == 'territoire' and indicator == 'evol_0_2'").iloc[0]
+departement = table.query("territory == @territory_id and level == 'departement' and indicator == 'evol_0_2'").iloc[0]
+ctg.position(row["value"], departement["value"], signed=True).text
+
+# %% [markdown]
+# ## Graphiques
+#
+# Chaque fonction rend une figure matplotlib à retoucher avant de l'exporter (`save_figure`).
+
+# %%
+from ctg_analysis.charts import births_chart, evolution_chart
+
+evolution_chart(table, territory_id, "evol_0_2");
+
+# %%
+births_chart(table, territory_id);

@@ -62,6 +62,7 @@ def test_every_demo_territory_end_to_end(rendered):
     assert "+25,7" in ezanville  # the seed's 0-2 growth, in the key figures and the commentary
     index = (reports / "index.html").read_text(encoding="utf-8")
     assert index.count('class="ok"') == 3 and 'href="ezanville/diagnostic.html"' in index
+    assert "Évolution des enfants de 0 à 2 ans (2013-2019) : +25,7\u00a0%" in index
     assert not [p for p in reports.iterdir() if p.name.startswith(".")]  # no staging folder left
 
 

@@ -19,7 +19,6 @@ th, td { border-bottom: 1px solid #ddd; padding: 0.5em; text-align: left; vertic
 th { background: #08306B; color: white; }
 .ok { color: #1a7f37; font-weight: bold; }
 .echec { color: #b42318; font-weight: bold; }
-pre { margin: 0; font-size: 0.85em; }
 """
 
 
@@ -45,11 +44,11 @@ def write_index(reports_dir: str | Path, territories: list[tuple[str, str, str]]
         for name, title in (("diagnostic.html", "rapport"), ("diagnostic.xlsx", "classeur"), ("diagnostic.pptx", "diaporama"), ("echec.ipynb", "carnet en échec")):
             if (reports / slug / name).is_file():
                 links.append(f'<a href="{html.escape(slug)}/{name}">{title}</a>')
-        figures = html.escape("\n".join(info.get("key_figures", [])))
+        figures = "<br>".join(html.escape(line) for line in info.get("key_figures", []))
         css = "ok" if status == "ok" else "echec" if status == "échec" else ""
         rows.append(
             f"<tr><td>{html.escape(label)}<br><small>{html.escape(territory_id)}</small></td>"
-            f'<td class="{css}">{html.escape(status)}</td><td><pre>{figures}</pre></td><td>{" · ".join(links)}</td></tr>'
+            f'<td class="{css}">{html.escape(status)}</td><td>{figures}</td><td>{" · ".join(links)}</td></tr>'
         )
     warning = "<p><strong>Données fictives de démonstration.</strong></p>" if demo else ""
     page = (

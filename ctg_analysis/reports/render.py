@@ -4,6 +4,7 @@ code, write the charts, workbook and deck, and move the whole folder into place 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import shutil
@@ -14,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import papermill
 from nbconvert import HTMLExporter
 
@@ -80,14 +82,17 @@ def _html(notebook: Path, title: str) -> str:
     return body
 
 
-def _key_figures(notebook: Path) -> list:
-    """The key-figures table of the executed notebook (its first HTML table), for the index."""
+def _key_figures(notebook: Path) -> list[str]:
+    """The territory's first key figures, read back from the executed notebook's key-figures table."""
     nb = nbformat.read(str(notebook), as_version=4)
     for cell in nb.cells:
         for output in cell.get("outputs", []):
-            text = output.get("data", {}).get("text/plain", "")
-            if "territoire" in text and "période" in text:
-                return text.splitlines()[:7]
+            table = output.get("data", {}).get("text/html", "")
+            if "territoire" in table and "période" in table and "<table" in table:
+                frame = pd.read_html(io.StringIO(table), flavor="lxml")[0]
+                frame.columns = [column[-1] if isinstance(column, tuple) else column for column in frame.columns]
+                values = frame.iloc[:, :3].astype(str).to_numpy()
+                return [f"{name} ({period}) : {value}" for name, period, value in values[:5]]
     return []
 
 

@@ -108,6 +108,17 @@ def territories_check(file: Path | None, data_dir: Path | None) -> None:
         click.echo(f"\nNote : {note}")
 
 
+def _prepared(data_dir: Path | None, territories_file: Path | None):
+    """The prepared data of a folder (default: the demo) and its territories, in the same COG year."""
+    from ctg_analysis.indicators import prepare
+    from ctg_analysis.sources.folder import scan_folder
+    from ctg_analysis.territories import load_territories
+
+    prepared = prepare(scan_folder(data_dir or config.settings.demo_dir))
+    path = territories_file or config.settings.territories_file
+    return prepared, load_territories(path, prepared.reference, prepared.movements)
+
+
 @main.command("indicators")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut data/demo).")
 @click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut data/territories.yaml).")
@@ -117,14 +128,10 @@ def territories_check(file: Path | None, data_dir: Path | None) -> None:
 def indicators(data_dir: Path | None, territories_file: Path | None, territory_ids: tuple[str, ...], out: Path | None) -> None:
     """Calcule les indicateurs des territoires à tous les niveaux de comparaison."""
     from ctg_analysis.exports import write_table
-    from ctg_analysis.indicators import compute_indicators, prepare
+    from ctg_analysis.indicators import compute_indicators
     from ctg_analysis.indicators.display import key_figures
-    from ctg_analysis.sources.folder import scan_folder
-    from ctg_analysis.territories import load_territories
 
-    folder = scan_folder(data_dir or config.settings.demo_dir)
-    prepared = prepare(folder)
-    loaded = load_territories(territories_file or config.settings.territories_file, prepared.reference, prepared.movements)
+    prepared, loaded = _prepared(data_dir, territories_file)
     ids = list(territory_ids) or None
     table = compute_indicators(prepared, loaded, territory_ids=ids)
     if out is not None:
@@ -160,17 +167,13 @@ def export(data_dir, territories_file, territory_id, formats, out, size, templat
     from ctg_analysis.charts import export_charts
     from ctg_analysis.exports import write_deck, write_workbook
     from ctg_analysis.files import slugify
-    from ctg_analysis.indicators import compute_indicators, prepare
-    from ctg_analysis.sources.folder import scan_folder
-    from ctg_analysis.territories import load_territories
+    from ctg_analysis.indicators import compute_indicators
 
     wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
     unknown = [f for f in wanted if f not in _EXPORT_FORMATS]
     if unknown or not wanted:
         raise CtgError(f"format(s) inconnu(s) : {', '.join(unknown) or formats!r} (attendu {', '.join(_EXPORT_FORMATS)})")
-    folder = scan_folder(data_dir or config.settings.demo_dir)
-    prepared = prepare(folder)
-    loaded = load_territories(territories_file or config.settings.territories_file, prepared.reference, prepared.movements)
+    prepared, loaded = _prepared(data_dir, territories_file)
     loaded.get(territory_id)
     table = compute_indicators(prepared, loaded, territory_ids=[territory_id])
     target = out or config.settings.project_dir / "reports" / slugify(territory_id)

@@ -5,7 +5,6 @@ under test."""
 from __future__ import annotations
 
 import csv
-import io
 import math
 
 import pandas as pd

@@ -282,22 +282,16 @@ def census_history(demo: Demo, rng: np.random.Generator) -> pd.DataFrame:
         columns[name] = earlier.round() if name.startswith("D") else earlier
     columns["SUPERF"] = rng.uniform(1.5, 25.0, n).round(2)
     b, d = demo.births, demo.deaths
-    columns["NAIS1319"] = b[list(range(2013, 2019))].sum(axis=1).to_numpy() if 2013 in b else b[list(range(2014, 2019))].sum(axis=1).to_numpy()
+    columns["NAIS1319"] = b[list(range(2013, 2019))].sum(axis=1).to_numpy()
     columns["NAIS0813"] = b[list(range(2008, 2013))].sum(axis=1).to_numpy()
     columns["DECE1319"] = d[list(range(2013, 2019))].sum(axis=1).to_numpy()
     columns["DECE0813"] = d[list(range(2008, 2013))].sum(axis=1).to_numpy()
     return _round(pd.DataFrame(columns))
 
 
-def _published_communes(demo: Demo) -> pd.DataFrame:
-    """Communes as in a file published after the 2022 merge (the absorbed commune gone, its figures added)."""
-    absorbed, absorbing, _ = MERGE
-    return demo.communes.loc[demo.communes["code"] != absorbed], absorbed, absorbing
-
-
 def births_table(demo: Demo) -> pd.DataFrame:
     """``base_naissances_2021`` sheet ``COM``: domiciled births and deaths 2014–2021, geography 2022."""
-    _, absorbed, absorbing = _published_communes(demo)
+    absorbed, absorbing, _ = MERGE  # the file is in the geography of 2022: after the merge
     years = [y for y in BIRTH_YEARS if y >= 2014]
     births, deaths = demo.births[years].copy(), demo.deaths[years].copy()
     for table in (births, deaths):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pandas as pd
 
 from ctg_analysis.codes import fold_arrondissements
 from ctg_analysis.errors import CtgError

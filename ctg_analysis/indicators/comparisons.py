@@ -10,9 +10,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ctg_analysis.formatting import format_value
+from ctg_analysis.indicators.catalogue import get_indicator
 
 __all__ = ["Position", "compare", "position"]
 
@@ -41,6 +43,15 @@ class Position:
     text: str
 
 
+def _close(gap, ratio, rate, evolution, tolerance_points: float, tolerance_relative: float):
+    """Whether values are "comparable" (scalars or Series): an evolution within the points; a rate or
+    share within the points *and* the relative tolerance (3,7 % against 4,8 % is not close, though
+    within a point); a count or amount within the relative tolerance."""
+    within_points = abs(gap) <= tolerance_points
+    within_ratio = abs(ratio - 1) <= tolerance_relative  # False when the ratio is NaN
+    return (rate & evolution & within_points) | (rate & ~evolution & within_points & within_ratio) | (~rate & within_ratio)
+
+
 def position(
     value: float,
     reference: float,
@@ -61,11 +72,12 @@ def position(
     unit, decimals
         How to print them.
     tolerance_points
-        For rates and shares (%, ‰): a gap within this many points is "comparable".
+        For rates, shares and evolutions (%, ‰): a gap within this many points may be "comparable".
     tolerance_relative
-        For counts and amounts: a ratio within ``1 ± tolerance_relative`` is "comparable".
+        A ratio within ``1 ± tolerance_relative`` may be "comparable": enough for counts and amounts,
+        required as well for rates and shares (not for evolutions, whose ratio means little).
     signed
-        Print the values with their sign (evolutions).
+        The values are evolutions: print their sign, compare them in points only.
     where
         The comparison level in the sentence (``dans le département``, ``en France``…).
 
@@ -81,10 +93,7 @@ def position(
         return Position("indéterminé", math.nan, math.nan, "")
     gap = value - reference
     ratio = value / reference if reference else math.nan
-    if unit in _RATE_UNITS:
-        close = abs(gap) <= tolerance_points
-    else:
-        close = not math.isnan(ratio) and abs(ratio - 1) <= tolerance_relative
+    close = bool(_close(gap, ratio, np.bool_(unit in _RATE_UNITS), np.bool_(signed), tolerance_points, tolerance_relative))
     direction = "comparable" if close else ("supérieur" if gap > 0 else "inférieur")
     text = f"{format_value(value, unit, decimals, sign=signed)} contre {format_value(reference, unit, decimals, sign=signed)} {where}"
     return Position(direction, gap, ratio, text)
@@ -138,7 +147,8 @@ def compare(
     gap = pairs["value"] - pairs["comparison_value"]
     ratio = pairs["value"] / pairs["comparison_value"].where(pairs["comparison_value"] != 0)
     rate = pairs["unit"].isin(_RATE_UNITS)
-    close = (rate & gap.abs().le(tolerance_points)) | (~rate & (ratio - 1).abs().le(tolerance_relative))
+    evolution = pairs["indicator"].map(lambda i: get_indicator(i).kind in ("evolution", "annual_rate")).astype(bool)
+    close = _close(gap, ratio, rate, evolution, tolerance_points, tolerance_relative)
     direction = pd.Series("inférieur", index=pairs.index).mask(gap > 0, "supérieur").mask(close, "comparable")
     direction = direction.mask(gap.isna(), "indéterminé")
     columns = [

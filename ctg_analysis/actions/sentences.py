@@ -1,0 +1,355 @@
+"""French sentences for the "Diagnostic initial" box of a fiche action, written from the long table.
+
+The wording lives in ``phrases.yaml`` (templates, subjects and their gender, the counted nouns, the
+caveats, the default indicators of each CTG thématique), which a non-developer can edit; this module
+only chooses the template and fills its fields: numbers in French, singular or plural, agreement,
+elision and contraction.
+
+>>> diagnostic_text(table, "ezanville", indicators=["naissances", "evol_0_2"])  # doctest: +SKIP
+"128 naissances domiciliées en 2019 sur la commune d'Ézanville. Le nombre d'enfants de 0 à 2 ans progresse
+de 25,7 % entre 2013 et 2019, contre +6,0 % dans le département. Données fictives de démonstration."
+"""
+
+from __future__ import annotations
+
+import functools
+import string
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from ctg_analysis.actions.grammar import agree, capitalise, de, is_plural, with_article
+from ctg_analysis.codes import departement_of
+from ctg_analysis.errors import CtgError, did_you_mean
+from ctg_analysis.formatting import format_value
+from ctg_analysis.geography.reference import departements
+from ctg_analysis.indicators.catalogue import all_indicators, get_indicator
+from ctg_analysis.indicators.comparisons import position
+from ctg_analysis.indicators.display import territory_rows
+
+__all__ = ["Phrases", "Sentence", "describe", "diagnostic_text", "load_phrases", "normalise_theme"]
+
+_KNOWN_FIELDS = {
+    "valeur", "année", "début", "fin", "évolution", "référence", "comparaisons", "lieu", "de_lieu", "de_niveau",
+    "dans_niveau", "Sujet", "sujet", "nom", "Aucun", "supérieur", "inférieur", "comparable", "celui", "de_nom",
+}
+_TEMPLATE_KEYS = {
+    "effectif": ("zéro", "nombre"),
+    "effectif_période": ("zéro", "nombre"),
+    "évolution": ("hausse", "baisse", "stable", "comparaison"),
+    "position": ("supérieur", "inférieur", "comparable", "plusieurs", "seul"),
+}
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """The editable wording of ``phrases.yaml`` (see that file for the meaning of each part)."""
+
+    templates: dict
+    places: dict
+    levels: dict
+    tolerance_points: float
+    tolerance_relative: float
+    warnings: dict[str, str]
+    themes: dict[str, list[str]]
+    subjects: dict[str, dict]
+    source: str
+
+    def subject(self, indicator_id: str) -> dict:
+        """Subject, gender and counted noun of an indicator; an evolution takes those of what it measures."""
+        indicator = get_indicator(indicator_id)
+        return self.subjects[indicator.of if indicator.kind in ("evolution", "annual_rate") else indicator_id]
+
+    def theme_indicators(self, theme: str) -> list[str]:
+        """The default indicators of a CTG thématique, whatever its case and accents."""
+        wanted = normalise_theme(theme)
+        for name, indicators in self.themes.items():
+            if normalise_theme(name) == wanted:
+                return list(indicators)
+        raise CtgError(f"thématique {theme!r} inconnue{did_you_mean(theme, list(self.themes))} ; thématiques connues : {', '.join(self.themes)}")
+
+
+def normalise_theme(theme: str) -> str:
+    """A thématique compared without case, accents, hyphens or extra spaces (``PARENTALITÉ`` = ``parentalite``)."""
+    plain = "".join(c for c in unicodedata.normalize("NFD", str(theme)) if not unicodedata.combining(c))
+    return " ".join(plain.casefold().replace("-", " ").replace("’", "'").split())
+
+
+def _check_template(text: object, where: str, source: str) -> None:
+    if not isinstance(text, str):
+        raise CtgError(f"{source} : {where} doit être un texte entre guillemets")
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError as exc:
+        raise CtgError(f"{source} : {where} : accolades mal fermées ({exc})") from None
+    unknown = names - _KNOWN_FIELDS
+    if unknown:
+        field = sorted(unknown)[0]
+        raise CtgError(f"{source} : {where} : champ {{{field}}} inconnu{did_you_mean(field, _KNOWN_FIELDS)}")
+
+
+def _require(mapping: object, key: str, where: str, source: str):
+    if not isinstance(mapping, dict) or key not in mapping:
+        raise CtgError(f"{source} : {where} : clé {key!r} manquante")
+    return mapping[key]
+
+
+@functools.cache
+def load_phrases(path: str | Path | None = None) -> Phrases:
+    """Read and check the wording file (default: the ``phrases.yaml`` shipped with the package).
+
+    Every template is checked for unknown fields, every indicator of the catalogue must have a subject,
+    every thématique must list known indicators; a problem is a :class:`CtgError` naming the key.
+    """
+    if path is None:
+        text, source = resources.files("ctg_analysis.actions").joinpath("phrases.yaml").read_text(encoding="utf-8"), "phrases.yaml"
+    else:
+        text, source = Path(path).read_text(encoding="utf-8"), str(path)
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise CtgError(f"{source} : YAML illisible ({exc})") from None
+    templates = _require(raw, "modèles", "racine", source)
+    for group, keys in _TEMPLATE_KEYS.items():
+        for key in keys:
+            _check_template(_require(_require(templates, group, "modèles", source), key, f"modèles.{group}", source), f"modèles.{group}.{key}", source)
+    for key in ("manquant", "liste", "et"):
+        _check_template(_require(templates, key, "modèles", source), f"modèles.{key}", source)
+    places, levels = _require(raw, "lieux", "racine", source), _require(raw, "niveaux", "racine", source)
+    for group, mapping, keys in (("lieux", places, ("territoire", "commune")), ("niveaux", levels, ("un_département", "département"))):
+        for key in keys:
+            for part in ("de",) + (("sur",) if group == "lieux" else ("dans",)):
+                _check_template(_require(_require(mapping, key, group, source), part, f"{group}.{key}", source), f"{group}.{key}.{part}", source)
+    subjects = _require(raw, "indicateurs", "racine", source)
+    for indicator in all_indicators():
+        if indicator.kind in ("evolution", "annual_rate"):
+            continue
+        entry = _require(subjects, indicator.id, "indicateurs", source)
+        for key in ("sujet", "genre") + (("singulier", "pluriel", "genre_nom") if indicator.kind in ("count", "rolling_sum") else ()):
+            _require(entry, key, f"indicateurs.{indicator.id}", source)
+        for key in ("genre", "genre_nom"):
+            if key in entry and entry[key] not in ("m", "f"):
+                raise CtgError(f"{source} : indicateurs.{indicator.id}.{key} vaut {entry[key]!r} (attendu m ou f)")
+    themes = _require(raw, "thématiques", "racine", source)
+    for theme, ids in themes.items():
+        for indicator_id in ids or []:
+            try:
+                get_indicator(indicator_id)
+            except CtgError as exc:
+                raise CtgError(f"{source} : thématiques.{theme} : {exc}") from None
+    tolerance = _require(raw, "tolérance", "racine", source)
+    warnings = _require(raw, "avertissements", "racine", source)
+    return Phrases(
+        templates=templates,
+        places=places,
+        levels=levels,
+        tolerance_points=float(_require(tolerance, "points", "tolérance", source)),
+        tolerance_relative=float(_require(tolerance, "relative", "tolérance", source)),
+        warnings={str(k): str(v) for k, v in warnings.items()},
+        themes={str(k): list(v or []) for k, v in themes.items()},
+        subjects=subjects,
+        source=source,
+    )
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One generated sentence and the caveats of its value.
+
+    Attributes
+    ----------
+    indicator, period
+        What it describes.
+    text
+        The sentence.
+    caveats
+        Warnings about the value (small numbers, partial, not comparable…), without the demo warning.
+    demo
+        Whether the value comes from the demo data.
+    """
+
+    indicator: str
+    period: str
+    text: str
+    caveats: tuple[str, ...]
+    demo: bool
+
+    def __str__(self) -> str:
+        return " ".join((self.text, *self.caveats))
+
+
+def _departement_phrases(codes: list[str]) -> dict[str, str]:
+    """Each département's name with its article after "de": ``du Val-d'Oise``, ``des Yvelines``."""
+    names = departements().set_index("departement")
+    return {
+        code: de(with_article(names.at[code, "departement_label"], names.at[code, "tncc"])) if code in names.index else f"{code}"
+        for code in codes
+    }
+
+
+def _latest(rows: pd.DataFrame) -> pd.DataFrame:
+    rows = rows.loc[rows["year_end"] == rows["year_end"].max()]
+    return rows.loc[rows["year_start"] == rows["year_start"].min()]
+
+
+def describe(table: pd.DataFrame, territory: str, indicator_id: str, *, commune: str | None = None, phrases: Phrases | None = None) -> Sentence | None:
+    """The sentence of one indicator for a territory (or one of its communes), at its latest period.
+
+    Parameters
+    ----------
+    table
+        The long table of :func:`~ctg_analysis.indicators.compute_indicators`.
+    territory
+        A territory id of the table.
+    indicator_id
+        A catalogue id.
+    commune
+        A commune code of the territory: describe it instead of the whole territory (compared with its
+        own département).
+    phrases
+        The wording (default: :func:`load_phrases`).
+
+    Returns
+    -------
+    Sentence or None
+        ``None`` when the data hold no value of this indicator (its source is not in the data folder).
+    """
+    phrases = phrases or load_phrases()
+    indicator = get_indicator(indicator_id)
+    rows = territory_rows(table, territory)
+    rows = rows.loc[rows["indicator"] == indicator_id]
+    if commune is not None:
+        subject_rows = rows.loc[(rows["level"] == "commune") & (rows["geo"] == commune)]
+        if subject_rows.empty and not rows.empty and commune not in set(rows.loc[rows["level"] == "commune", "geo"].astype(str)):
+            raise CtgError(f"commune {commune!r} absente du territoire {territory!r}")
+    else:
+        subject_rows = rows.loc[rows["level"] == "territoire"]
+    if subject_rows.empty:
+        return None
+    row = _latest(subject_rows).iloc[0]
+    references = rows.loc[(rows["level"] == "departement") & (rows["period"] == row["period"])]
+    if commune is not None:
+        own = departement_of(pd.Series([commune])).iloc[0]
+        references = references.loc[references["geo"].astype(str) == own]
+    references = references.loc[references["value"].notna()].sort_values("geo")
+    flags = [f for f in str(row["flags"]).split(";") if f]
+    fields = _common_fields(phrases, indicator_id, row, rows, commune)
+    text = _sentence(phrases, indicator, row, references, fields)
+    caveats = tuple(phrases.warnings[f] for f in phrases.warnings if f in flags and f != "demo")
+    return Sentence(indicator_id, str(row["period"]), text, caveats, "demo" in flags)
+
+
+def _common_fields(phrases: Phrases, indicator_id: str, row: pd.Series, rows: pd.DataFrame, commune: str | None) -> dict[str, str]:
+    subject = phrases.subject(indicator_id)
+    gender = subject["genre"]
+    names = rows.loc[rows["level"] == "commune", "geo_label"].astype(str).unique()
+    if commune is None and len(names) == 1:
+        commune_name = names[0]  # a one-commune territory is named as the commune it is
+    elif commune is not None:
+        commune_name = str(row["geo_label"])
+    else:
+        commune_name = None
+    if commune_name is None:
+        place = phrases.places["territoire"]
+        lieu, de_lieu = place["sur"], place["de"]
+    else:
+        place = phrases.places["commune"]
+        lieu, de_lieu = (place[k].format(de_nom=de(commune_name)) for k in ("sur", "de"))
+    return {
+        "année": str(row["period"]),
+        "début": str(int(row["year_start"])),
+        "fin": str(int(row["year_end"])),
+        "lieu": lieu,
+        "de_lieu": de_lieu,
+        "sujet": subject["sujet"],
+        "Sujet": capitalise(subject["sujet"]),
+        **{word: agree(word, gender) for word in ("supérieur", "inférieur", "comparable", "celui")},
+    }
+
+
+def _comparison_list(phrases: Phrases, references: pd.DataFrame, unit: str, decimals: int, signed: bool) -> str:
+    names = _departement_phrases(references["geo"].astype(str).tolist())
+    single = len(references) == 1
+    items = [
+        phrases.templates["liste"].format(
+            référence=format_value(value, unit, decimals, sign=signed),
+            dans_niveau=phrases.levels["un_département"]["dans"] if single else phrases.levels["département"]["dans"].format(de_nom=names[code]),
+        )
+        for code, value in zip(references["geo"].astype(str), references["value"], strict=True)
+    ]
+    return phrases.templates["et"].join(items) if len(items) < 3 else ", ".join(items[:-1]) + phrases.templates["et"] + items[-1]
+
+
+def _sentence(phrases: Phrases, indicator, row: pd.Series, references: pd.DataFrame, fields: dict[str, str]) -> str:
+    templates, unit, decimals, value = phrases.templates, indicator.unit, indicator.decimals, row["value"]
+    if pd.isna(value):
+        return capitalise(templates["manquant"].format(**fields))
+    if indicator.kind in ("count", "rolling_sum"):
+        subject = phrases.subject(indicator.id)
+        shown = round(float(value), decimals)
+        group = templates["effectif" if indicator.kind == "count" else "effectif_période"]
+        noun = subject["pluriel"] if is_plural(shown) else subject["singulier"]
+        filled = {**fields, "valeur": format_value(value, unit, decimals), "nom": noun, "Aucun": capitalise(agree("aucun", subject["genre_nom"]))}
+        return capitalise(group["zéro" if shown == 0 else "nombre"].format(**filled))
+    if indicator.kind in ("evolution", "annual_rate"):
+        shown = round(float(value), decimals)
+        group = templates["évolution"]
+        trend = "stable" if shown == 0 else ("hausse" if shown > 0 else "baisse")
+        text = group[trend].format(**fields, évolution=format_value(abs(value), unit, decimals))
+        if not references.empty:
+            text += group["comparaison"].format(comparaisons=_comparison_list(phrases, references, unit, decimals, signed=True))
+        return capitalise(text) + "."
+    group = templates["position"]
+    filled = {**fields, "valeur": format_value(value, unit, decimals)}
+    if references.empty:
+        return capitalise(group["seul"].format(**filled))
+    if len(references) > 1:
+        return capitalise(group["plusieurs"].format(**filled, comparaisons=_comparison_list(phrases, references, unit, decimals, signed=False)))
+    reference = float(references["value"].iloc[0])
+    where = position(
+        float(value), reference, unit=unit, decimals=decimals,
+        tolerance_points=phrases.tolerance_points, tolerance_relative=phrases.tolerance_relative,
+    )
+    level = phrases.levels["un_département"]
+    return capitalise(group[where.direction].format(**filled, référence=format_value(reference, unit, decimals), de_niveau=level["de"]))
+
+
+def diagnostic_text(
+    table: pd.DataFrame,
+    territory: str,
+    *,
+    indicators: list[str] | None = None,
+    theme: str | None = None,
+    commune: str | None = None,
+    phrases: Phrases | None = None,
+) -> str:
+    """The "Diagnostic initial" text: one sentence per indicator, caveats, and the demo warning once.
+
+    Parameters
+    ----------
+    table, territory, commune, phrases
+        See :func:`describe`.
+    indicators
+        Catalogue ids, in order.
+    theme
+        A CTG thématique (``"parentalité"``, ``"Petite enfance"``…): its default indicators of
+        ``phrases.yaml``, used when ``indicators`` is not given.
+
+    Examples
+    --------
+    >>> diagnostic_text(table, "ctg-ecouen", theme="petite enfance")  # doctest: +SKIP
+    """
+    phrases = phrases or load_phrases()
+    if indicators is None:
+        if theme is None:
+            raise CtgError("indiquez des indicateurs ou une thématique")
+        indicators = phrases.theme_indicators(theme)
+    sentences = [s for s in (describe(table, territory, i, commune=commune, phrases=phrases) for i in indicators) if s is not None]
+    parts = [str(s) for s in sentences]
+    if any(s.demo for s in sentences):
+        parts.append(phrases.warnings["demo"])
+    return " ".join(parts)

@@ -169,10 +169,7 @@ def export(data_dir, territories_file, territory_id, formats, out, size, templat
     from ctg_analysis.files import slugify
     from ctg_analysis.indicators import compute_indicators
 
-    wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
-    unknown = [f for f in wanted if f not in _EXPORT_FORMATS]
-    if unknown or not wanted:
-        raise CtgError(f"format(s) inconnu(s) : {', '.join(unknown) or formats!r} (attendu {', '.join(_EXPORT_FORMATS)})")
+    wanted = _formats(formats, _EXPORT_FORMATS)
     prepared, loaded = _prepared(data_dir, territories_file)
     loaded.get(territory_id)
     table = compute_indicators(prepared, loaded, territory_ids=[territory_id])
@@ -183,7 +180,7 @@ def export(data_dir, territories_file, territory_id, formats, out, size, templat
     charts = export_charts(table, territory_id, target / "graphiques", formats=images, size=size) if images else []
     written = [path for chart in charts for path in chart.files]
     if "xlsx" in wanted:
-        written.append(write_workbook(table, territory_id, target / "diagnostic.xlsx"))
+        written.append(write_workbook(table, territory_id, target / "diagnostic.xlsx", cog_year=prepared.cog_year))
     if "pptx" in wanted:
         written.append(write_deck(table, territory_id, charts, target / "diagnostic.pptx", template=template))
     click.echo(f"{len(written)} fichier(s) écrit(s) dans {target}")
@@ -224,3 +221,118 @@ def report(territory_ids, all_territories, data_dir, territories_file, out, temp
     click.echo(f"Index : {target / 'index.html'}")
     if any(r.status == "échec" for r in results):
         sys.exit(1)
+
+
+_FICHE_FORMATS = ("xlsx", "docx")
+
+
+@main.command("fiches")
+@click.option("--territory", "territory_id", help="Identifiant du territoire (par défaut celui du plan).")
+@click.option("--plan", "plan_file", type=click.Path(path_type=Path), help="Plan d'actions (.yaml ou .xlsx) ; sans plan, une fiche par thématique.")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut data/demo).")
+@click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut data/territories.yaml).")
+@click.option("--formats", default="xlsx,docx", show_default=True, help="Formats séparés par des virgules : xlsx, docx.")
+@click.option("--out", type=click.Path(path_type=Path), help="Dossier de sortie (par défaut reports/<territoire>).")
+@_friendly_errors
+def fiches(territory_id, plan_file, data_dir, territories_file, formats, out) -> None:
+    """Produit les fiches actions pré-remplies (diagnostic initial, indicateurs d'évaluation) d'un territoire."""
+    from ctg_analysis.actions.fiches import build_fiches, write_fiches_docx, write_fiches_xlsx
+    from ctg_analysis.actions.plan import load_plan
+    from ctg_analysis.files import slugify
+    from ctg_analysis.indicators import compute_indicators
+
+    wanted = _formats(formats, _FICHE_FORMATS)
+    plan = load_plan(plan_file) if plan_file else None
+    territory_id = _plan_territory(territory_id, plan)
+    prepared, loaded = _prepared(data_dir, territories_file)
+    loaded.get(territory_id)
+    table = compute_indicators(prepared, loaded, territory_ids=[territory_id])
+    built = build_fiches(table, territory_id, plan)
+    target = out or config.settings.project_dir / "reports" / slugify(territory_id)
+    written = []
+    if "xlsx" in wanted:
+        written.append(write_fiches_xlsx(built, target / "fiches-actions.xlsx"))
+    if "docx" in wanted:
+        written.append(write_fiches_docx(built, target / "fiches-actions.docx"))
+    click.echo(f"{len(built)} fiche(s) action pour {loaded.get(territory_id).label} :")
+    for path in written:
+        click.echo(f"  {path}")
+
+
+@main.command("suivi")
+@click.option("--territory", "territory_id", help="Identifiant du territoire (par défaut celui du classeur de référence).")
+@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path), required=True, help="Classeur de référence (diagnostic.xlsx de « ctg export »).")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier des nouvelles données (par défaut data/demo).")
+@click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut data/territories.yaml).")
+@click.option("--plan", "plan_file", type=click.Path(path_type=Path), help="Plan d'actions : indicateurs d'évaluation et cibles (par défaut tous les indicateurs de la référence).")
+@click.option("--out", type=click.Path(path_type=Path), help="Dossier de sortie (par défaut reports/<territoire>/suivi).")
+@_friendly_errors
+def suivi(territory_id, baseline_file, data_dir, territories_file, plan_file, out) -> None:
+    """Suivi annuel des indicateurs d'évaluation : référence, valeur actuelle, cible, validité de la comparaison."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ctg_analysis.actions.followup import follow_up, follow_up_chart, read_baseline, same_geography, write_follow_up_deck, write_follow_up_xlsx
+    from ctg_analysis.actions.plan import load_plan
+    from ctg_analysis.charts.export import save_figure
+    from ctg_analysis.files import slugify
+    from ctg_analysis.formatting import format_value
+    from ctg_analysis.indicators import compute_indicators, get_indicator
+
+    baseline = read_baseline(baseline_file)
+    plan = load_plan(plan_file) if plan_file else None
+    territory_id = territory_id or baseline.territory or _plan_territory(None, plan)
+    if baseline.territory and baseline.territory != territory_id:
+        raise CtgError(f"{baseline_file} : classeur de référence du territoire {baseline.territory!r}, pas de {territory_id!r}")
+    prepared, loaded = _prepared(data_dir, territories_file)
+    territory = loaded.get(territory_id)
+    table = compute_indicators(prepared, loaded, territory_ids=[territory_id])
+    geography = same_geography(baseline, frozenset(territory.communes), prepared.cog_year, prepared.movements)
+    follow = follow_up(baseline, table, territory_id, geography=geography, plan=plan)
+    target = out or config.settings.project_dir / "reports" / slugify(territory_id) / "suivi"
+    options = {"baseline": baseline, "label": territory.label, "geography": geography, "demo": prepared.demo}
+    pictures = []
+    for _, row in follow.iterrows():
+        figure = follow_up_chart(row, territory.label, demo=prepared.demo)
+        pictures += save_figure(figure, target / "graphiques" / row["Identifiant"], formats=("png",))
+        plt.close(figure)
+    written = [write_follow_up_xlsx(follow, target / "suivi.xlsx", **options), write_follow_up_deck(follow, pictures, target / "suivi.pptx", **options)]
+    decimals = [get_indicator(i).decimals for i in follow["Identifiant"]]
+
+    def shown(values: str, years: str) -> list[str]:
+        return [f"{format_value(v, u, d)} ({y})" for v, u, d, y in zip(follow[values], follow["Unité"], decimals, follow[years].fillna("–"), strict=True)]
+
+    lines = pd.DataFrame(
+        {
+            "indicateur": follow["Indicateur"],
+            "référence": shown("Valeur de référence", "Année de référence"),
+            "actuel": shown("Valeur actuelle", "Année actuelle"),
+            "valide": follow["Comparaison valide"],
+            "motif": follow["Motif"],
+        }
+    )
+    click.echo(f"Suivi annuel — {territory.label}\n")
+    click.echo(_show(lines))
+    if prepared.demo:
+        click.echo("\nDonnées fictives de démonstration.")
+    click.echo(f"\n{len(written) + len(pictures)} fichier(s) écrit(s) dans {target}")
+
+
+def _formats(formats: str, allowed: tuple[str, ...]) -> list[str]:
+    wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in allowed]
+    if unknown or not wanted:
+        raise CtgError(f"format(s) inconnu(s) : {', '.join(unknown) or formats!r} (attendu {', '.join(allowed)})")
+    return wanted
+
+
+def _plan_territory(territory_id: str | None, plan) -> str:
+    """The territory asked for, or the plan's; the two must agree."""
+    if plan is not None and plan.territory and territory_id and plan.territory != territory_id:
+        raise CtgError(f"{plan.source} : plan d'actions du territoire {plan.territory!r}, pas de {territory_id!r}")
+    chosen = territory_id or (plan.territory if plan is not None else None)
+    if not chosen:
+        raise CtgError("indiquez --territory ID (ou « territoire: » dans le plan d'actions)")
+    return chosen

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from conftest import DEMO
-from ctg_analysis.demo import write_demo
+from ctg_analysis.demo import write_demo, write_earlier_demo
 from ctg_analysis.sources.iris import iris_to_communes
 from ctg_analysis.sources.registry import read_file
 
@@ -25,16 +25,17 @@ def _cells(path):
     return {name: [tuple(row) for row in book[name].iter_rows(values_only=True)] for name in book.sheetnames}
 
 
-def test_generator_writes_the_committed_files(tmp_path):
-    written = write_demo(tmp_path)
-    committed = sorted(p.relative_to(DEMO) for p in DEMO.rglob("*") if p.is_file())
+@pytest.mark.parametrize(("writer", "folder"), [(write_demo, DEMO), (write_earlier_demo, DEMO.with_name("demo-2019"))], ids=["demo", "demo-2019"])
+def test_generator_writes_the_committed_files(tmp_path, writer, folder):
+    written = writer(tmp_path)
+    committed = sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
     assert sorted(p.relative_to(tmp_path) for p in written) == committed
     for relative in committed:
         if relative.suffix == ".xlsx":
             # openpyxl writes the same cells with lxml or without, but not the same XML bytes.
-            assert _cells(tmp_path / relative) == _cells(DEMO / relative), f"{relative} : régénérez data/demo"
+            assert _cells(tmp_path / relative) == _cells(folder / relative), f"{relative} : régénérez {folder.name}"
         else:
-            assert _digest(tmp_path / relative) == _digest(DEMO / relative), f"{relative} : régénérez data/demo"
+            assert _digest(tmp_path / relative) == _digest(folder / relative), f"{relative} : régénérez {folder.name}"
 
 
 def test_generator_is_deterministic(tmp_path):

@@ -28,11 +28,13 @@ from ctg_analysis.files import write_bytes
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DEMO_LABEL", "SEED", "build_demo", "write_demo"]
+__all__ = ["DEMO_LABEL", "EARLIER_EDITION", "SEED", "build_demo", "write_demo", "write_earlier_demo"]
 
 SEED = 20201005  # the day of the seed's CTG presentation
 DEMO_LABEL = "Données fictives de démonstration"
 CENSUS_YEARS = (2013, 2019)
+#: The year of the earlier edition: the files a CTG signed then would have had (RP2016, births to 2018).
+EARLIER_EDITION = 2019
 BIRTH_YEARS = tuple(range(2008, 2022))
 AGES = np.arange(101)
 CAF_BANDS = {"0002": (0, 2), "0305": (3, 5), "0610": (6, 10), "1117": (11, 17), "1824": (18, 24), "2539": (25, 39), "4054": (40, 54), "5564": (55, 64), "6579": (65, 79), "80P": (80, 100)}
@@ -531,13 +533,52 @@ def write_demo(folder: str | Path, seed: int = SEED) -> list[Path]:
             )
         }
     )
-    files["ctg-demo.json"] = (
-        json.dumps({"demo": True, "label": DEMO_LABEL, "generator": "python -m ctg_analysis.demo", "seed": seed}, ensure_ascii=False, indent=2) + "\n"
-    ).encode("utf-8")
+    return _write(folder, files, seed, "python -m ctg_analysis.demo")
 
+
+def _write(folder: Path, files: dict[str, bytes], seed: int, generator: str) -> list[Path]:
+    """Write the files and the demo marker, each through a temporary file."""
+    files["ctg-demo.json"] = (
+        json.dumps({"demo": True, "label": DEMO_LABEL, "generator": generator, "seed": seed}, ensure_ascii=False, indent=2) + "\n"
+    ).encode("utf-8")
     written = []
     for name, content in files.items():
         write_bytes(folder / name, content)
         written.append(folder / name)
     log.info("%d fichiers de démonstration écrits dans %s", len(written), folder)
     return written
+
+
+def write_earlier_demo(folder: str | Path, seed: int = SEED) -> list[Path]:
+    """Write the earlier edition of the demo: what a CTG signed in 2019 had, the baseline of a follow-up.
+
+    The same synthetic world as :func:`write_demo`, published three years earlier: the 2016 census
+    (ages interpolated between 2013 and 2019, so a follow-up against the 2019 census breaks the
+    five-year rule), births 2014–2018 in the geography of 2019 (before the 2022 merge), CAF 2016 and
+    the COG 2021 files.
+
+    Examples
+    --------
+    >>> write_earlier_demo("data/demo-2019")  # doctest: +SKIP
+    """
+    folder = Path(folder)
+    demo = build_demo(seed)
+    files: dict[str, bytes] = {}
+    ages = np.sqrt(demo.ages[2013] * demo.ages[2019])  # geometric midpoint of the 2013 and 2019 vintages
+    name = "base-cc-evol-struct-pop-2016"
+    census = _round(pd.DataFrame({"CODGEO": demo.communes["code"].to_numpy()} | _population_columns(ages, 2016)))
+    dictionary = pd.DataFrame({"COD_VAR": ["CODGEO"], "LIB_VAR": ["Code géographique"], "LIB_VAR_LONG": ["Code du département suivi du numéro de commune"]})
+    files[f"recensement/{name}_csv.zip"] = zip_bytes({f"{name}.CSV": csv_bytes(census), f"meta_{name}.CSV": csv_bytes(dictionary)})
+    years = [y for y in BIRTH_YEARS if 2014 <= y <= 2018]
+    labels = demo.communes.set_index("code")["label"]
+    births = pd.DataFrame({"CODGEO": demo.births.index, "LIBGEO": labels.reindex(demo.births.index).to_numpy()})
+    births = births.assign(**{f"NAISD{_yy(y)}": demo.births[y].to_numpy() for y in years})
+    headers = ["Code géographique", "Libellé géographique"] + [f"Naissances domiciliées en {y}" for y in years]
+    files["etat-civil/base_naissances_2018.xlsx"] = workbook_bytes(
+        {"COM": (_insee_titles("Naissances domiciliées par commune de 2014 à 2018", "Géographie au 01/01/2019", "Source : Insee, état civil"), births, headers)}
+    )
+    files["caf/data_CAF_2016_IRIS.csv"] = csv_bytes(caf(demo, np.random.default_rng(seed + 2), 2016), bom=True, crlf=True, thousands="\u202f")
+    cog = cog_tables(demo)
+    for table, stem in (("communes", "commune"), ("departements", "departement"), ("regions", "region")):
+        files[f"cog/{stem}_2021.csv"] = csv_bytes(cog[table], sep=",", crlf=True)
+    return _write(folder, files, seed, "python -m ctg_analysis.demo --earlier")

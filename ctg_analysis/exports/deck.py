@@ -13,21 +13,22 @@ from ctg_analysis.files import atomic_path
 from ctg_analysis.indicators.compute import FLAGS
 from ctg_analysis.indicators.display import key_figures, territory_rows
 
-__all__ = ["write_deck"]
+__all__ = ["WIDE", "layout", "slide_text", "slide_title", "write_deck"]
 
-_WIDE = (12_192_000, 6_858_000)  # 13.333 × 7.5 in, in EMU
+WIDE = (12_192_000, 6_858_000)  # 13.333 × 7.5 in, in EMU
 
 
-def _layout(presentation, *names: str, fallback: int):
+def layout(presentation, *names: str, fallback: int):
     """A slide layout by name (a user template may order them differently), else by position."""
-    for layout in presentation.slide_layouts:
-        if layout.name in names:
-            return layout
+    for candidate in presentation.slide_layouts:
+        if candidate.name in names:
+            return candidate
     layouts = presentation.slide_layouts
     return layouts[min(fallback, len(layouts) - 1)]
 
 
-def _title(slide, text: str) -> None:
+def slide_title(slide, text: str) -> None:
+    """Set a slide's title (a text box when its layout has no title placeholder)."""
     if slide.shapes.title is not None:
         slide.shapes.title.text = text
     else:
@@ -38,7 +39,8 @@ def _title(slide, text: str) -> None:
         box.text_frame.paragraphs[0].runs[0].font.size = Pt(28)
 
 
-def _text(slide, text: str, *, left: float, top: float, width: float, height: float, size: int = 12) -> None:
+def slide_text(slide, text: str, *, left: float, top: float, width: float, height: float, size: int = 12) -> None:
+    """A wrapped text box (position and size in inches), one paragraph per line of ``text``."""
     from pptx.util import Inches, Pt
 
     box = slide.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height))
@@ -87,38 +89,38 @@ def write_deck(
         raise CtgError(f"{template} : modèle PowerPoint introuvable")
     presentation = pptx.Presentation(str(template)) if template else pptx.Presentation()
     if template is None:
-        presentation.slide_width, presentation.slide_height = _WIDE
+        presentation.slide_width, presentation.slide_height = WIDE
     label = str(rows.loc[rows["level"] == "territoire", "geo_label"].iloc[0])
     demo = rows["flags"].astype(str).str.contains("demo").any()
 
-    slide = presentation.slides.add_slide(_layout(presentation, "Title Slide", "Diapositive de titre", fallback=0))
-    _title(slide, f"Diagnostic partagé — {label}")
+    slide = presentation.slides.add_slide(layout(presentation, "Title Slide", "Diapositive de titre", fallback=0))
+    slide_title(slide, f"Diagnostic partagé — {label}")
     if len(slide.placeholders) > 1:
         slide.placeholders[1].text = "Convention Territoriale Globale" + ("\nDonnées fictives de démonstration" if demo else "")
 
-    slide = presentation.slides.add_slide(_layout(presentation, "Title Only", "Titre seul", fallback=5))
-    _title(slide, "Chiffres clés")
+    slide = presentation.slides.add_slide(layout(presentation, "Title Only", "Titre seul", fallback=5))
+    slide_title(slide, "Chiffres clés")
     figures = key_figures(table, territory)
     shape = slide.shapes.add_table(len(figures) + 1, len(figures.columns), Inches(0.5), Inches(1.4), Inches(12.3), Inches(0.4) * (len(figures) + 1))
     for c, column in enumerate(figures.columns):
         shape.table.cell(0, c).text = str(column)
         for r, value in enumerate(figures[column], start=1):
             shape.table.cell(r, c).text = str(value)
-    _text(slide, "* valeur fragile (petits effectifs, partielle ou non disponible pour un regroupement de communes)", left=0.5, top=6.9, width=12, height=0.4, size=10)
+    slide_text(slide, "* valeur fragile (petits effectifs, partielle ou non disponible pour un regroupement de communes)", left=0.5, top=6.9, width=12, height=0.4, size=10)
 
     width = presentation.slide_width
     for chart in charts:
         picture = next((p for p in chart.files if p.suffix == ".png"), None)
         if picture is None:
             continue
-        slide = presentation.slides.add_slide(_layout(presentation, "Title Only", "Titre seul", fallback=5))
-        _title(slide, chart.spec.title)
+        slide = presentation.slides.add_slide(layout(presentation, "Title Only", "Titre seul", fallback=5))
+        slide_title(slide, chart.spec.title)
         # The chart carries its own source footnote; it fills the slide under the title.
         height = Inches(5.9)
         slide.shapes.add_picture(str(picture), int((width - height * 16 / 9) / 2), Inches(1.35), height=height)
 
-    slide = presentation.slides.add_slide(_layout(presentation, "Title Only", "Titre seul", fallback=5))
-    _title(slide, "Sources et méthodes")
+    slide = presentation.slides.add_slide(layout(presentation, "Title Only", "Titre seul", fallback=5))
+    slide_title(slide, "Sources et méthodes")
     sources = " ; ".join(dict.fromkeys(str(s) for s in rows["source"].dropna().unique() if str(s)))
     methods = (
         f"Sources : {sources}.\n"
@@ -128,7 +130,7 @@ def write_deck(
         + "\n".join(f"{code} : {meaning}" for code, meaning in FLAGS.items() if code != "demo")
         + ("\nDonnées fictives de démonstration : aucun chiffre ne décrit un territoire réel." if demo else "")
     )
-    _text(slide, methods, left=0.6, top=1.4, width=12, height=5.5, size=13)
+    slide_text(slide, methods, left=0.6, top=1.4, width=12, height=5.5, size=13)
     with atomic_path(path) as temporary:
         presentation.save(str(temporary))
     return Path(path)

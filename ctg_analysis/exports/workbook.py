@@ -21,7 +21,7 @@ from ctg_analysis.indicators.catalogue import THEMES, get_indicator
 from ctg_analysis.indicators.compute import FLAGS
 from ctg_analysis.indicators.display import is_fragile, territory_rows
 
-__all__ = ["NUMBER_FORMATS", "write_workbook"]
+__all__ = ["COG_LINE", "IDENTIFIER_LINE", "NUMBER_FORMATS", "write_workbook"]
 
 #: Excel number format of a value, by unit (French display comes from Excel's own locale).
 NUMBER_FORMATS = {
@@ -31,6 +31,9 @@ NUMBER_FORMATS = {
     "€": '#,##0" €"',
     "% par an": '0.00" %"',
 }
+#: Lines of the "Sources et méthodes" sheet the follow-up reads back.
+IDENTIFIER_LINE = "Identifiant du territoire"
+COG_LINE = "Géographie communale (COG au 1er janvier)"
 _LEVELS = {"territoire": "Territoire", "commune": "Commune", "epci": "EPCI", "departement": "Département", "region": "Région", "france": "France"}
 _HEADER = ["Indicateur", "Identifiant", "Période", "Niveau", "Code", "Libellé", "Valeur", "Numérateur", "Dénominateur", "Unité", "Qualité", "Source"]
 _WIDTHS = [46, 28, 11, 13, 11, 40, 14, 14, 14, 10, 48, 46]
@@ -85,7 +88,7 @@ def _dress(sheet, widths: list[int] | None = None) -> None:
     sheet.auto_filter.ref = sheet.dimensions
 
 
-def write_workbook(table: pd.DataFrame, territory: str, path: str | Path) -> Path:
+def write_workbook(table: pd.DataFrame, territory: str, path: str | Path, *, cog_year: int | None = None) -> Path:
     """Write the baseline workbook of a territory (through a temporary file).
 
     Parameters
@@ -96,6 +99,8 @@ def write_workbook(table: pd.DataFrame, territory: str, path: str | Path) -> Pat
         A territory id of the table.
     path
         The ``.xlsx`` file.
+    cog_year
+        The COG year of the table's communes, recorded for the yearly follow-up (same geography).
 
     Examples
     --------
@@ -112,18 +117,21 @@ def write_workbook(table: pd.DataFrame, territory: str, path: str | Path) -> Pat
         if not part.empty:
             _write_rows(book.create_sheet(_SHEET_NAMES[theme]), part)
     _write_rows(book.create_sheet("Détail communal"), rows.loc[rows["level"] == "commune"])
-    _methods(book.create_sheet("Sources et méthodes"), rows)
+    _methods(book.create_sheet("Sources et méthodes"), rows, territory, cog_year)
     with atomic_path(path) as temporary:
         book.save(temporary)
     return Path(path)
 
 
-def _methods(sheet, rows: pd.DataFrame) -> None:
+def _methods(sheet, rows: pd.DataFrame, territory: str, cog_year: int | None) -> None:
     demo = rows["flags"].str.contains("demo").any()
     lines = [
         ["Sources et méthodes", ""],
         ["Territoire", rows.loc[rows["level"] == "territoire", "geo_label"].iloc[0] if (rows["level"] == "territoire").any() else ""],
+        [IDENTIFIER_LINE, territory],
     ]
+    if cog_year is not None:
+        lines.append([COG_LINE, cog_year])
     if demo:
         lines.append(["Avertissement", "Données fictives de démonstration : aucun chiffre de ce classeur ne décrit un territoire réel."])
     lines += [

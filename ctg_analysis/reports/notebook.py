@@ -220,7 +220,7 @@ class Report:
         charts = export_charts(self.table, self.territory_id, folder / "graphiques", formats=images) if images else []
         written = [path for chart in charts for path in chart.files]
         if "xlsx" in formats:
-            written.append(write_workbook(self.table, self.territory_id, folder / "diagnostic.xlsx"))
+            written.append(write_workbook(self.table, self.territory_id, folder / "diagnostic.xlsx", cog_year=self.prepared.cog_year))
         if "pptx" in formats:
             written.append(write_deck(self.table, self.territory_id, charts, folder / "diagnostic.pptx"))
         return written

@@ -1,0 +1,297 @@
+"""Pre-filled fiches actions: the seed's fields, the generated "Diagnostic initial", and the evaluation
+indicators with their baseline value, year, source and comparison; written as an editable workbook
+(the seed's two-column layout, one sheet per fiche, plus the plan's summary) and a Word document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+from ctg_analysis.actions.plan import FIELDS, Action, EvaluationIndicator, Plan
+from ctg_analysis.actions.sentences import diagnostic_text, load_phrases
+from ctg_analysis.exports.workbook import NUMBER_FORMATS
+from ctg_analysis.files import atomic_path
+from ctg_analysis.formatting import MISSING, format_value
+from ctg_analysis.indicators.catalogue import get_indicator
+from ctg_analysis.indicators.compute import FLAGS
+from ctg_analysis.indicators.display import territory_rows
+
+__all__ = ["EVALUATION_COLUMNS", "Fiche", "build_fiches", "default_plan", "write_fiches_docx", "write_fiches_xlsx"]
+
+#: Columns of a fiche's evaluation table (and of the follow-up's baseline).
+EVALUATION_COLUMNS = ["Indicateur", "Identifiant", "Année", "Valeur de référence", "Unité", "Département", "Position", "Cible", "Source", "Qualité"]
+# The seed's boxes, two per row; None is the blank half of a row.
+_PAIRS = [
+    ("diagnostic", "public_cible"),
+    ("objectifs", "modalités"),
+    (None, "échéances"),
+    ("référents", "résultats"),
+    ("partenaires", "indicateurs"),
+    ("financements", None),
+]
+_HEAD = PatternFill("solid", fgColor="1F4E79")
+_LABEL = PatternFill("solid", fgColor="DDEBF7")
+_THIN = Side(style="thin", color="8EA9C1")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+@dataclass(frozen=True)
+class Fiche:
+    """One fiche action, ready to write.
+
+    Attributes
+    ----------
+    action
+        The partners' action (number, thématique, texts).
+    boxes
+        French label → text of every box of the seed's fiche, pre-filled where the data can.
+    evaluation
+        One row per evaluation indicator: :data:`EVALUATION_COLUMNS`, values as numbers.
+    demo
+        Whether the figures are the demo's.
+    """
+
+    action: Action
+    boxes: dict[str, str]
+    evaluation: pd.DataFrame
+    demo: bool
+
+    @property
+    def title(self) -> str:
+        """``Fiche action n° 1``."""
+        return f"Fiche action n° {self.action.number}"
+
+
+def default_plan(territory: str | None = None) -> Plan:
+    """A plan with one empty action per CTG thématique of ``phrases.yaml``: the fiches partners start from."""
+    themes = load_phrases().themes
+    return Plan(tuple(Action(n, theme, "") for n, theme in enumerate(themes, start=1)), territory=territory, source="")
+
+
+def _evaluation(table: pd.DataFrame, territory: str, chosen: list[EvaluationIndicator]) -> pd.DataFrame:
+    """Baseline value, year, département value(s), position and target of each evaluation indicator."""
+    rows = territory_rows(table, territory)
+    lines = []
+    for item in chosen:
+        indicator = get_indicator(item.id)
+        own = rows.loc[(rows["indicator"] == item.id) & (rows["level"] == "territoire")]
+        if own.empty:
+            lines.append([indicator.label, item.id, None, None, indicator.unit, "", "donnée absente du dossier", item.target, "", ""])
+            continue
+        latest = own.loc[own["year_end"] == own["year_end"].max()].sort_values("year_start").iloc[0]
+        deps = rows.loc[(rows["indicator"] == item.id) & (rows["level"] == "departement") & (rows["period"] == latest["period"])]
+        signed = indicator.kind in ("evolution", "annual_rate")
+        dep_text = " ; ".join(
+            f"{label} : {format_value(v, indicator.unit, indicator.decimals, sign=signed)}" for label, v in zip(deps["geo_label"], deps["value"], strict=True)
+        )
+        lines.append(
+            [
+                indicator.label, item.id, str(latest["period"]),
+                None if pd.isna(latest["value"]) else float(latest["value"]), indicator.unit, dep_text,
+                _position(latest["value"], deps, indicator), item.target, str(latest["source"]),
+                " ; ".join(FLAGS[f] for f in str(latest["flags"]).split(";") if f in FLAGS and f != "demo"),
+            ]
+        )
+    return pd.DataFrame(lines, columns=EVALUATION_COLUMNS)
+
+
+def _position(value, deps: pd.DataFrame, indicator) -> str:
+    from ctg_analysis.indicators.comparisons import position
+
+    if pd.isna(value) or len(deps) != 1 or indicator.kind in ("count", "rolling_sum"):
+        return ""
+    phrases = load_phrases()
+    where = position(
+        float(value), float(deps["value"].iloc[0]), unit=indicator.unit, decimals=indicator.decimals,
+        tolerance_points=phrases.tolerance_points, tolerance_relative=phrases.tolerance_relative,
+        signed=indicator.kind in ("evolution", "annual_rate"),
+    )
+    return {"supérieur": "supérieur au département", "inférieur": "inférieur au département", "comparable": "comparable au département"}.get(where.direction, "")
+
+
+def _evaluation_text(evaluation: pd.DataFrame, others: tuple[str, ...]) -> str:
+    lines = []
+    for row in evaluation.itertuples(index=False):
+        unit, decimals = row[4], get_indicator(row[1]).decimals
+        signed = get_indicator(row[1]).kind in ("evolution", "annual_rate")
+        value = format_value(row[3], unit, decimals, sign=signed) if row[3] is not None else MISSING
+        line = f"{row[0]} : {value}" + (f" en {row[2]}" if row[2] else "")
+        if row[5]:
+            line += f" ({row[5]})"
+        if row[7] is not None and not pd.isna(row[7]):
+            line += f" ; cible : {format_value(row[7], unit, decimals, sign=signed)}"
+        if row[8]:
+            line += f" — {row[8]}"
+        lines.append(line)
+    return "\n".join([*lines, *others])
+
+
+def build_fiches(table: pd.DataFrame, territory: str, plan: Plan | None = None) -> list[Fiche]:
+    """One pre-filled fiche per action of the plan (default: one per CTG thématique).
+
+    The "Diagnostic initial" is the generated text of the action's indicators (or its thématique's
+    default ones), followed by the partners' own diagnostic; the "Indicateurs d'évaluation" list each
+    indicator's baseline value, year, département value and source, then the partners' other
+    indicators. The other boxes hold the plan's text, or stay empty for the partners.
+
+    Examples
+    --------
+    >>> fiches = build_fiches(table, "ezanville", load_plan("data/plan-actions-demo.yaml"))  # doctest: +SKIP
+    """
+    plan = plan or default_plan(territory)
+    phrases = load_phrases()
+    demo = "demo" in set(";".join(territory_rows(table, territory)["flags"].dropna().astype(str)).split(";"))
+    fiches = []
+    for action in plan.actions:
+        chosen = list(action.indicators) or [EvaluationIndicator(i) for i in phrases.theme_indicators(action.theme)]
+        evaluation = _evaluation(table, territory, chosen)
+        generated = diagnostic_text(table, territory, indicators=[i.id for i in chosen], phrases=phrases)
+        boxes = {label: action.text(key) for key, label in FIELDS.items() if key not in ("numéro", "thématique", "action", "autres_indicateurs")}
+        boxes[FIELDS["diagnostic"]] = "\n".join(t for t in (generated, action.text("diagnostic")) if t)
+        boxes[FIELDS["indicateurs"]] = _evaluation_text(evaluation, action.other_indicators)
+        fiches.append(Fiche(action, boxes, evaluation, demo))
+    return fiches
+
+
+def _merged(sheet, row: int, text: str, *, bold: bool = False, size: int = 11, fill=None) -> None:
+    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+    cell = sheet.cell(row, 1, text)
+    cell.font = Font(bold=bold, size=size, color="FFFFFF" if fill is _HEAD else None)
+    cell.alignment = _WRAP
+    if fill is not None:
+        cell.fill = fill
+
+
+def _height(*texts: str) -> float:
+    """Row height (points) for wrapped texts in a 60-character column."""
+    lines = max((sum(len(part) // 60 + 1 for part in t.split("\n")) for t in texts if t), default=1)
+    return max(30.0, 15.0 * lines)
+
+
+def _fiche_sheet(sheet, fiche: Fiche) -> None:
+    sheet.column_dimensions["A"].width = sheet.column_dimensions["B"].width = 62
+    _merged(sheet, 1, fiche.title, bold=True, size=14, fill=_HEAD)
+    _merged(sheet, 2, f"Thématique : {fiche.action.theme.upper()}", bold=True)
+    _merged(sheet, 3, f"Action : {fiche.action.title}", bold=True)
+    row = 4
+    for left, right in _PAIRS:
+        for column, key in ((1, left), (2, right)):
+            label = sheet.cell(row, column, FIELDS[key] if key else None)
+            label.font, label.fill, label.border = Font(bold=True), _LABEL, _BOX
+            text = sheet.cell(row + 1, column, fiche.boxes.get(FIELDS[key], "") if key else None)
+            text.alignment, text.border = _WRAP, _BOX
+        sheet.row_dimensions[row + 1].height = _height(*(fiche.boxes.get(FIELDS[k], "") for k in (left, right) if k))
+        row += 2
+    row += 1
+    sheet.cell(row, 1, "Indicateurs d'évaluation : valeurs de référence").font = Font(bold=True, size=12)
+    row += 1
+    for column, name in enumerate(EVALUATION_COLUMNS, start=1):
+        cell = sheet.cell(row, column, name)
+        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), _HEAD
+    for line in fiche.evaluation.itertuples(index=False):
+        row += 1
+        for column, value in enumerate(line, start=1):
+            sheet.cell(row, column, None if value is None or (isinstance(value, float) and pd.isna(value)) else value)
+        for column in (4, 8):
+            sheet.cell(row, column).number_format = NUMBER_FORMATS.get(line[4], "0.0")
+    if fiche.demo:
+        sheet.cell(row + 2, 1, "Données fictives de démonstration : aucun chiffre de cette fiche ne décrit un territoire réel.").font = Font(italic=True, color="C00000")
+    for column, width in zip("CDEFGHIJ", (10, 18, 10, 36, 26, 12, 34, 40), strict=True):
+        sheet.column_dimensions[column].width = width
+
+
+def plan_summary(fiches: list[Fiche]) -> pd.DataFrame:
+    """The plan d'actions at a glance: one row per fiche."""
+    return pd.DataFrame(
+        {
+            "N°": [f.action.number for f in fiches],
+            "Thématique": [f.action.theme for f in fiches],
+            "Action": [f.action.title for f in fiches],
+            "Public cible": [f.action.text("public_cible") for f in fiches],
+            "Référents": [f.action.text("référents") for f in fiches],
+            "Échéances": [f.action.text("échéances") for f in fiches],
+            "Indicateurs d'évaluation": [", ".join(f.evaluation["Indicateur"]) for f in fiches],
+            "Cibles": [
+                ", ".join(f"{i}: {format_value(t, u, get_indicator(i).decimals)}" for i, t, u in zip(f.evaluation["Identifiant"], f.evaluation["Cible"], f.evaluation["Unité"], strict=True) if pd.notna(t))
+                for f in fiches
+            ],
+        }
+    )
+
+
+def write_fiches_xlsx(fiches: list[Fiche], path: str | Path) -> Path:
+    """The fiches as one workbook: a "Plan d'actions" summary sheet, then one sheet per fiche (the
+    seed's two-column layout, editable), written through a temporary file."""
+    book = Workbook()
+    summary = book.active
+    summary.title = "Plan d'actions"
+    table = plan_summary(fiches)
+    summary.append(list(table.columns))
+    for line in table.itertuples(index=False):
+        summary.append(list(line))
+    for cell in summary[1]:
+        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), _HEAD
+    for column, width in zip("ABCDEFGH", (6, 24, 60, 36, 30, 30, 60, 30), strict=True):
+        summary.column_dimensions[column].width = width
+    for row in summary.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = _WRAP
+    summary.freeze_panes = "A2"
+    for fiche in fiches:
+        _fiche_sheet(book.create_sheet(f"Fiche {fiche.action.number}"), fiche)
+    with atomic_path(path) as temporary:
+        book.save(temporary)
+    return Path(path)
+
+
+def write_fiches_docx(fiches: list[Fiche], path: str | Path) -> Path:
+    """The fiches as one Word document (python-docx), a fiche per page in the seed's two-column table,
+    written through a temporary file."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Cm, Pt
+
+    document = Document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.left_margin = section.right_margin = Cm(1.8)
+    document.styles["Normal"].font.size = Pt(10)
+    for n, fiche in enumerate(fiches):
+        if n:
+            document.add_page_break()
+        document.add_heading(fiche.title, level=1)
+        document.add_paragraph().add_run(f"Thématique : {fiche.action.theme.upper()}").bold = True
+        document.add_paragraph().add_run(f"Action : {fiche.action.title}").bold = True
+        grid = document.add_table(rows=2 * len(_PAIRS), cols=2)
+        grid.style = "Table Grid"
+        for r, (left, right) in enumerate(_PAIRS):
+            for c, key in enumerate((left, right)):
+                if key:
+                    grid.cell(2 * r, c).paragraphs[0].add_run(FIELDS[key]).bold = True
+                    grid.cell(2 * r + 1, c).text = fiche.boxes.get(FIELDS[key], "")
+        document.add_heading("Indicateurs d'évaluation : valeurs de référence", level=2)
+        columns = ["Indicateur", "Année", "Valeur de référence", "Département", "Cible", "Source"]
+        values = document.add_table(rows=1 + len(fiche.evaluation), cols=len(columns))
+        values.style = "Table Grid"
+        for c, name in enumerate(columns):
+            values.cell(0, c).paragraphs[0].add_run(name).bold = True
+        for r, row in enumerate(fiche.evaluation.itertuples(index=False), start=1):
+            indicator = get_indicator(row[1])
+            signed = indicator.kind in ("evolution", "annual_rate")
+            texts = [
+                row[0], row[2] or MISSING, format_value(row[3], row[4], indicator.decimals, sign=signed) if row[3] is not None else MISSING,
+                row[5] or MISSING, format_value(row[7], row[4], indicator.decimals, sign=signed) if pd.notna(row[7]) else "", row[8],
+            ]
+            for c, text in enumerate(texts):
+                values.cell(r, c).text = str(text)
+        if fiche.demo:
+            document.add_paragraph().add_run("Données fictives de démonstration : aucun chiffre de cette fiche ne décrit un territoire réel.").italic = True
+    with atomic_path(path) as temporary:
+        document.save(temporary)
+    return Path(path)

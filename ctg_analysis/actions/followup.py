@@ -1,0 +1,396 @@
+"""The yearly follow-up of the evaluation indicators: the baseline workbook of the diagnostic against a
+newer data folder, for the steering committee.
+
+For each indicator: the baseline value and year (read back from the workbook written by
+:func:`~ctg_analysis.exports.write_workbook`), the current value and year, the change, the target of the
+plan, and whether the comparison is valid: a newer vintage, census vintages at least five years apart,
+and the same communes (the baseline's, brought to the current COG with INSEE's movements).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from ctg_analysis.actions.plan import Plan
+from ctg_analysis.charts.style import FRAGILE_HATCH, LEVEL_COLOURS, french_axis, styled, titled_figure
+from ctg_analysis.errors import CtgError
+from ctg_analysis.exports.workbook import COG_LINE, IDENTIFIER_LINE, NUMBER_FORMATS
+from ctg_analysis.files import atomic_path
+from ctg_analysis.formatting import MISSING, format_value
+from ctg_analysis.geography.conversion import commune_passage
+from ctg_analysis.indicators.catalogue import get_indicator
+from ctg_analysis.indicators.display import territory_rows
+
+__all__ = [
+    "FOLLOW_UP_COLUMNS", "Baseline", "follow_up", "follow_up_chart", "read_baseline", "same_geography",
+    "write_follow_up_deck", "write_follow_up_xlsx",
+]
+
+#: Columns of the follow-up table.
+FOLLOW_UP_COLUMNS = [
+    "Indicateur", "Identifiant", "Unité", "Année de référence", "Valeur de référence", "Année actuelle", "Valeur actuelle",
+    "Évolution", "Évolution relative (%)", "Cible", "Écart à la cible", "Comparaison valide", "Motif", "Source",
+]
+_RATE_UNITS = {"%", "‰", "% par an"}
+_HEADER = ["Indicateur", "Identifiant", "Période", "Niveau", "Code", "Libellé", "Valeur"]
+_CENSUS = ("census_population", "census_families", "census_employment", "census_history", "legal_population")
+_FIVE_YEARS = 5
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What the follow-up needs from a baseline workbook.
+
+    Attributes
+    ----------
+    path
+        The workbook.
+    territory, label
+        The territory id (when the workbook records it) and its label.
+    cog_year
+        The COG year of its communes (when recorded).
+    communes
+        The commune codes of the territory at the baseline.
+    values
+        Territory-level rows: ``indicator``, ``period``, ``year_start``, ``year_end``, ``value``, ``source``.
+    demo
+        Whether the baseline figures are demo data.
+    """
+
+    path: Path
+    territory: str | None
+    label: str
+    cog_year: int | None
+    communes: frozenset[str]
+    values: pd.DataFrame
+    demo: bool
+
+
+def _years(period: pd.Series) -> tuple[pd.Series, pd.Series]:
+    parts = period.astype(str).str.extract(r"^(\d{4})(?:-(\d{4}))?$")
+    return pd.to_numeric(parts[0]), pd.to_numeric(parts[1].fillna(parts[0]))
+
+
+def read_baseline(path: str | Path) -> Baseline:
+    """Read a territory's baseline workbook (``diagnostic.xlsx`` of ``ctg export`` or ``ctg report``).
+
+    Raises
+    ------
+    CtgError
+        The file is missing, unreadable, or not a baseline workbook (no theme sheet with the expected
+        columns, no "Détail communal" sheet).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CtgError(f"{path} : classeur de référence introuvable")
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="calamine")
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the user's file problem
+        raise CtgError(f"{path} : classeur illisible ({exc})") from None
+    if "Détail communal" not in sheets or "Sources et méthodes" not in sheets:
+        raise CtgError(
+            f"{path} : ce n'est pas un classeur de référence (feuilles « Détail communal » et « Sources et méthodes » attendues, "
+            f"trouvé {', '.join(sheets)}) ; produisez-le avec « ctg export --formats xlsx »"
+        )
+    themes = [frame for name, frame in sheets.items() if name not in ("Détail communal", "Sources et méthodes")]
+    for name, frame in [*((n, f) for n, f in sheets.items() if n != "Sources et méthodes")]:
+        missing = [c for c in _HEADER if c not in frame.columns]
+        if missing:
+            raise CtgError(f"{path}, feuille {name!r} : colonne(s) {', '.join(missing)} manquante(s)")
+    rows = pd.concat(themes, ignore_index=True) if themes else pd.DataFrame(columns=_HEADER)
+    rows = rows.loc[rows["Niveau"] == "Territoire"]
+    start, end = _years(rows["Période"])
+    values = pd.DataFrame(
+        {
+            "indicator": rows["Identifiant"].astype(str).to_numpy(),
+            "period": rows["Période"].astype(str).to_numpy(),
+            "year_start": start.to_numpy(),
+            "year_end": end.to_numpy(),
+            "value": pd.to_numeric(rows["Valeur"], errors="coerce").to_numpy(),
+            "source": rows.get("Source", pd.Series("", index=rows.index)).astype(str).to_numpy(),
+        }
+    )
+    methods = sheets["Sources et méthodes"]
+    notes = dict(zip(methods.iloc[:, 0].astype(str), methods.iloc[:, 1], strict=True))
+    cog = notes.get(COG_LINE)
+    communes = frozenset(sheets["Détail communal"]["Code"].dropna().astype(str))
+    demo = any("fictives" in str(v) for v in notes.values())
+    label = str(rows["Libellé"].iloc[0]) if len(rows) else ""
+    territory = notes.get(IDENTIFIER_LINE)
+    return Baseline(path, None if territory is None else str(territory), label, None if cog is None or pd.isna(cog) else int(cog), communes, values, demo)
+
+
+def same_geography(baseline: Baseline, communes: frozenset[str], cog_year: int, movements: pd.DataFrame | None) -> tuple[bool, str]:
+    """Whether the territory covers the same communes as at the baseline, once brought to the same COG.
+
+    The baseline's communes are followed through INSEE's movements to ``cog_year``; the geography is the
+    same when they become exactly the current communes and no current commune absorbed a commune that
+    was outside the territory at the baseline.
+
+    Returns
+    -------
+    tuple
+        ``(same, French explanation)``.
+    """
+    old = set(baseline.communes)
+    if baseline.cog_year is None or baseline.cog_year == cog_year or movements is None:
+        if old == set(communes):
+            return True, ""
+        note = "" if baseline.cog_year is not None else " (année du COG de la référence inconnue)"
+        return False, f"communes différentes de la référence{note} : {_difference(old, set(communes))}"
+    passage = commune_passage(movements, baseline.cog_year, cog_year)
+    moved = passage.loc[passage["source"].isin(old)]
+    forward = (old - set(moved["source"])) | set(moved["target"])
+    feeding = set(passage.loc[passage["target"].isin(communes), "source"])
+    if forward == set(communes) and feeding <= old:
+        return True, f"communes du COG {baseline.cog_year} converties au COG {cog_year}" if len(moved) else ""
+    outside = sorted(feeding - old)
+    detail = f"communes absorbées depuis la référence : {', '.join(outside)}" if outside else _difference(forward, set(communes))
+    return False, f"géographie différente de la référence (COG {baseline.cog_year} → {cog_year}) : {detail}"
+
+
+def _difference(old: set[str], new: set[str]) -> str:
+    parts = []
+    if new - old:
+        parts.append("en plus " + ", ".join(sorted(new - old)))
+    if old - new:
+        parts.append("en moins " + ", ".join(sorted(old - new)))
+    return " ; ".join(parts)
+
+
+def _census_based(indicator_id: str) -> bool:
+    indicator = get_indicator(indicator_id)
+    if indicator.of:
+        return _census_based(indicator.of)
+    return indicator.dataset in _CENSUS or indicator.denominator_dataset in _CENSUS
+
+
+def _latest(rows: pd.DataFrame) -> pd.DataFrame:
+    rows = rows.sort_values(["indicator", "year_end", "year_start"], ascending=[True, False, True])
+    return rows.drop_duplicates("indicator").set_index("indicator")
+
+
+def follow_up(
+    baseline: Baseline,
+    table: pd.DataFrame,
+    territory: str,
+    *,
+    geography: tuple[bool, str] = (True, ""),
+    plan: Plan | None = None,
+) -> pd.DataFrame:
+    """The follow-up table of a territory: one row per evaluation indicator (:data:`FOLLOW_UP_COLUMNS`).
+
+    Parameters
+    ----------
+    baseline
+        From :func:`read_baseline`.
+    table
+        The long table computed on the newer data.
+    territory
+        The territory id.
+    geography
+        From :func:`same_geography`: a different geography makes every comparison invalid.
+    plan
+        The plan d'actions: its evaluation indicators and targets (default: every indicator of the
+        baseline, without target).
+
+    Examples
+    --------
+    >>> baseline = read_baseline("reports/ezanville-2019/diagnostic.xlsx")  # doctest: +SKIP
+    >>> follow_up(baseline, table, "ezanville", plan=load_plan("data/plan-actions-demo.yaml"))  # doctest: +SKIP
+    """
+    rows = territory_rows(table, territory)
+    current = rows.loc[rows["level"] == "territoire", ["indicator", "period", "year_start", "year_end", "value", "source"]]
+    current = _latest(current.astype({"indicator": str, "period": str, "source": str}))
+    before = _latest(baseline.values)
+    if plan is not None:
+        ids = list(dict.fromkeys(i.id for a in plan.actions for i in a.indicators))
+        targets = plan.targets()
+    else:
+        ids = [i for i in dict.fromkeys(baseline.values["indicator"])]
+        targets = {}
+    same, why = geography
+    lines = []
+    for indicator_id in ids:
+        indicator = get_indicator(indicator_id)
+        old = before.loc[indicator_id] if indicator_id in before.index else None
+        new = current.loc[indicator_id] if indicator_id in current.index else None
+        old_value = math.nan if old is None else float(old["value"])
+        new_value = math.nan if new is None else float(new["value"])
+        change = new_value - old_value
+        relative = (new_value / old_value - 1) * 100 if old_value else math.nan
+        target = targets.get(indicator_id, math.nan)
+        valid, motive = True, why
+        if math.isnan(old_value):
+            valid, motive = False, "valeur de référence absente du classeur"
+        elif math.isnan(new_value):
+            valid, motive = False, "valeur absente des nouvelles données"
+        elif int(new["year_end"]) <= int(old["year_end"]):
+            valid, motive = False, "pas de millésime plus récent que la référence"
+        elif _census_based(indicator_id) and int(new["year_end"]) - int(old["year_end"]) < _FIVE_YEARS:
+            valid, motive = False, (
+                f"recensements {int(old['year_end'])} et {int(new['year_end'])} distants de moins de cinq ans (règle des cinq ans)"
+            )
+        elif not same:
+            valid = False
+        lines.append(
+            [
+                indicator.label, indicator_id, indicator.unit,
+                None if old is None else old["period"], old_value,
+                None if new is None else new["period"], new_value,
+                change, relative if indicator.unit not in _RATE_UNITS else math.nan,
+                target, new_value - target, "oui" if valid else "non", motive,
+                " ; ".join(dict.fromkeys(str(s) for s in (None if old is None else old["source"], None if new is None else new["source"]) if s)),
+            ]
+        )
+    return pd.DataFrame(lines, columns=FOLLOW_UP_COLUMNS)
+
+
+def _method_lines(baseline: Baseline, label: str, geography: tuple[bool, str], demo: bool) -> list[str]:
+    lines = [
+        f"Territoire : {label}",
+        f"Référence : {baseline.path.name}" + (f" (COG {baseline.cog_year})" if baseline.cog_year else ""),
+        "Une comparaison est valide quand la valeur actuelle est d'un millésime plus récent que la référence, quand deux "
+        "recensements sont distants d'au moins cinq ans (chaque millésime rassemble cinq enquêtes annuelles) et quand le "
+        "territoire couvre les mêmes communes, ramenées au même COG.",
+        "Évolution : en points pour les taux et les parts, dans l'unité de l'indicateur sinon ; évolution relative pour les effectifs et montants.",
+    ]
+    if geography[1]:
+        lines.append(f"Géographie : {geography[1]}")
+    if demo:
+        lines.append("Données fictives de démonstration : aucun chiffre ne décrit un territoire réel.")
+    return lines
+
+
+def write_follow_up_xlsx(follow: pd.DataFrame, path: str | Path, *, baseline: Baseline, label: str, geography: tuple[bool, str] = (True, ""), demo: bool = False) -> Path:
+    """The follow-up table as a workbook ("Suivi annuel" and "Méthode" sheets), through a temporary file."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Suivi annuel"
+    sheet.append(FOLLOW_UP_COLUMNS)
+    for line in follow.itertuples(index=False):
+        sheet.append([None if isinstance(v, float) and math.isnan(v) else v for v in line])
+        row, unit = sheet.max_row, line[2]
+        for column in (5, 7, 10):
+            sheet.cell(row, column).number_format = NUMBER_FORMATS.get(unit, "0.0")
+        for column in (8, 11):
+            sheet.cell(row, column).number_format = "+0.0;-0.0;0.0" if unit in _RATE_UNITS else "+#,##0;-#,##0;0"
+        sheet.cell(row, 9).number_format = "+0.0;-0.0;0.0"
+        if line[11] == "non":
+            for column in (8, 12, 13):
+                sheet.cell(row, column).fill = PatternFill("solid", fgColor="FCE4D6")
+    for cell in sheet[1]:
+        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for column, width in zip("ABCDEFGHIJKLMN", (44, 26, 9, 12, 14, 12, 14, 12, 12, 10, 12, 11, 60, 50), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "B2"
+    sheet.auto_filter.ref = sheet.dimensions
+    method = book.create_sheet("Méthode")
+    for text in _method_lines(baseline, label, geography, demo):
+        method.append([text])
+    method.column_dimensions["A"].width = 140
+    with atomic_path(path) as temporary:
+        book.save(temporary)
+    return Path(path)
+
+
+@styled
+def follow_up_chart(row: pd.Series, label: str, *, demo: bool = False):
+    """Baseline against current value (and the target) of one indicator; an invalid comparison is hatched.
+
+    Parameters
+    ----------
+    row
+        One row of :func:`follow_up`.
+    label
+        The territory's name.
+    """
+    indicator = get_indicator(row["Identifiant"])
+    signed = indicator.kind in ("evolution", "annual_rate")
+    valid = row["Comparaison valide"] == "oui"
+    subtitle = f"{label} : référence {row['Année de référence'] or MISSING}, valeur actuelle {row['Année actuelle'] or MISSING}"
+    if not valid and row["Motif"]:
+        subtitle += f"\nComparaison non valide : {row['Motif']}"
+    footnote = f"Source : {row['Source']}." + (" Données fictives de démonstration." if demo else "")
+    figure, axis = titled_figure(indicator.label, subtitle, footnote)
+    values = [row["Valeur de référence"], row["Valeur actuelle"]]
+    names = [f"Référence\n{row['Année de référence'] or MISSING}", f"Actuel\n{row['Année actuelle'] or MISSING}"]
+    bars = axis.bar(names, [0 if pd.isna(v) else v for v in values], color=[LEVEL_COLOURS["region"], LEVEL_COLOURS["territoire"]], width=0.5)
+    if not valid:
+        bars[1].set_hatch(FRAGILE_HATCH)
+        bars[1].set_edgecolor("white")
+    for bar, value in zip(bars, values, strict=True):
+        axis.annotate(
+            format_value(value, indicator.unit, indicator.decimals, sign=signed), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center", va="bottom", fontsize=16, xytext=(0, 4), textcoords="offset points",
+        )
+    if not pd.isna(row["Cible"]):
+        axis.axhline(row["Cible"], color=LEVEL_COLOURS["epci"], linestyle="--", linewidth=2)
+        axis.annotate(f"Cible : {format_value(row['Cible'], indicator.unit, indicator.decimals, sign=signed)}", (1.3, row["Cible"]), color=LEVEL_COLOURS["epci"], va="bottom", fontsize=14)
+    axis.set_xlim(-0.6, 1.9)
+    highest = max((v for v in (*values, row["Cible"]) if not pd.isna(v)), default=0)
+    if highest > 0:
+        axis.set_ylim(0, highest * 1.15)  # room for the value labels and the target's
+    figure.subplots_adjust(top=0.76)  # a two-line subtitle
+    french_axis(axis.yaxis, 0 if indicator.unit in ("nombre", "€") else 1)
+    axis.set_ylabel(indicator.unit if indicator.unit != "nombre" else "")
+    return figure
+
+
+def write_follow_up_deck(follow: pd.DataFrame, pictures: list[Path], path: str | Path, *, baseline: Baseline, label: str,
+                         geography: tuple[bool, str] = (True, ""), demo: bool = False) -> Path:
+    """The steering committee's slides: title, the follow-up table (10 indicators a slide), one chart per
+    indicator, and the method; through a temporary file."""
+    import pptx
+    from pptx.util import Inches, Pt
+
+    from ctg_analysis.exports.deck import WIDE, layout, slide_text, slide_title
+
+    presentation = pptx.Presentation()
+    presentation.slide_width, presentation.slide_height = WIDE
+    slide = presentation.slides.add_slide(layout(presentation, "Title Slide", fallback=0))
+    slide_title(slide, f"Suivi annuel — {label}")
+    slide.placeholders[1].text = "Comité de pilotage de la Convention Territoriale Globale" + ("\nDonnées fictives de démonstration" if demo else "")
+    columns = ["Indicateur", "Référence", "Actuel", "Évolution", "Cible", "Valide"]
+    for start in range(0, len(follow), 10):
+        part = follow.iloc[start : start + 10]
+        slide = presentation.slides.add_slide(layout(presentation, "Title Only", fallback=5))
+        slide_title(slide, "Indicateurs d'évaluation : suivi")
+        shape = slide.shapes.add_table(len(part) + 1, len(columns), Inches(0.4), Inches(1.4), Inches(12.5), Inches(0.45) * (len(part) + 1))
+        for c, name in enumerate(columns):
+            shape.table.cell(0, c).text = name
+        for r, row in enumerate(part.itertuples(index=False), start=1):
+            indicator = get_indicator(row[1])
+            signed = indicator.kind in ("evolution", "annual_rate")
+            unit, decimals = row[2], indicator.decimals
+            change = format_value(row[7], "points" if unit in _RATE_UNITS else unit, decimals, sign=True)
+            texts = [
+                row[0],
+                f"{format_value(row[4], unit, decimals, sign=signed)} ({row[3] or MISSING})",
+                f"{format_value(row[6], unit, decimals, sign=signed)} ({row[5] or MISSING})",
+                change,
+                "" if pd.isna(row[9]) else format_value(row[9], unit, decimals, sign=signed),
+                row[11] + (f" : {row[12]}" if row[12] and row[11] == "non" else ""),
+            ]
+            for c, text in enumerate(texts):
+                cell = shape.table.cell(r, c)
+                cell.text = text
+                for run in cell.text_frame.paragraphs[0].runs:
+                    run.font.size = Pt(11)
+    for picture in pictures:
+        slide = presentation.slides.add_slide(layout(presentation, "Blank", fallback=6))
+        height = Inches(7.0)
+        slide.shapes.add_picture(str(picture), int((presentation.slide_width - height * 16 / 9) / 2), Inches(0.25), height=height)
+    slide = presentation.slides.add_slide(layout(presentation, "Title Only", fallback=5))
+    slide_title(slide, "Méthode")
+    slide_text(slide, "\n".join(_method_lines(baseline, label, geography, demo)), left=0.6, top=1.4, width=12, height=5.5, size=14)
+    with atomic_path(path) as temporary:
+        presentation.save(str(temporary))
+    return Path(path)

@@ -147,7 +147,12 @@ def same_geography(baseline: Baseline, communes: frozenset[str], cog_year: int, 
     passage = commune_passage(movements, baseline.cog_year, cog_year)
     moved = passage.loc[passage["source"].isin(old)]
     forward = (old - set(moved["source"])) | set(moved["target"])
-    feeding = set(passage.loc[passage["target"].isin(communes), "source"])
+    # What each current commune was made of: the codes moved into it, and itself unless it is a new code
+    # (a commune that absorbed another keeps its code and is listed before the event in the movements).
+    window = movements["date_eff"].gt(pd.Timestamp(baseline.cog_year, 1, 1)) & movements["date_eff"].le(pd.Timestamp(cog_year, 1, 1))
+    existed = set(movements.loc[window, "com_av"].dropna())
+    created = set(passage["target"]) - existed
+    feeding = set(passage.loc[passage["target"].isin(communes), "source"]) | (set(communes) - created)
     if forward == set(communes) and feeding <= old:
         return True, f"communes du COG {baseline.cog_year} converties au COG {cog_year}" if len(moved) else ""
     outside = sorted(feeding - old)

@@ -454,7 +454,7 @@ def cog_tables(demo: Demo) -> dict[str, pd.DataFrame]:
     movements = pd.DataFrame(
         [
             [31, date, "COM", code, "0", names[code].upper(), names[code], names[code], "COM", absorbing, "0", names[absorbing].upper(), names[absorbing], names[absorbing]]
-            for code in (absorbed,)
+            for code in (absorbed, absorbing)  # as INSEE does, the absorbing commune is listed too
         ],
         columns=["MOD", "DATE_EFF", "TYPECOM_AV", "COM_AV", "TNCC_AV", "NCC_AV", "NCCENR_AV", "LIBELLE_AV", "TYPECOM_AP", "COM_AP", "TNCC_AP", "NCC_AP", "NCCENR_AP", "LIBELLE_AP"],
     )

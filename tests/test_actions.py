@@ -1,0 +1,273 @@
+"""Plan d'actions, pre-filled fiches actions and the yearly follow-up, on the two demo editions."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+matplotlib.use("Agg")
+
+from conftest import DEMO, ROOT  # noqa: E402
+from ctg_analysis.actions.fiches import build_fiches, write_fiches_docx, write_fiches_xlsx  # noqa: E402
+from ctg_analysis.actions.followup import follow_up, read_baseline, same_geography  # noqa: E402
+from ctg_analysis.actions.plan import load_plan  # noqa: E402
+from ctg_analysis.cli import main  # noqa: E402
+from ctg_analysis.errors import CtgError  # noqa: E402
+from ctg_analysis.exports import write_workbook  # noqa: E402
+from ctg_analysis.indicators import compute_indicators, prepare  # noqa: E402
+from ctg_analysis.sources.folder import scan_folder  # noqa: E402
+from ctg_analysis.territories import load_territories  # noqa: E402
+
+PLAN = ROOT / "data" / "plan-actions-demo.yaml"
+EARLIER = ROOT / "data" / "demo-2019"
+NBSP = "\u00a0"
+# The merged communes of the demo: 60912 joined 60911 on 1 January 2022.
+TERRITORIES = """
+territories:
+  - {id: ezanville, label: Ézanville, communes: ["95229"]}
+  - {id: fusion-entiere, label: Les deux communes fusionnées, cog_year: 2021, communes: ["60911", "60912"]}
+  - {id: fusion-partielle, label: La commune absorbée seule, cog_year: 2021, communes: ["60912"]}
+"""
+
+
+@pytest.fixture(scope="module")
+def current(tmp_path_factory):
+    """The demo's current edition: prepared data and the demo territories."""
+    folder = scan_folder(DEMO, cache_dir=tmp_path_factory.mktemp("cache"), progress=False)
+    prepared = prepare(folder)
+    path = tmp_path_factory.mktemp("territories") / "territories.yaml"
+    path.write_text(TERRITORIES, encoding="utf-8")
+    return prepared, load_territories(path, prepared.reference, prepared.movements)
+
+
+@pytest.fixture(scope="module")
+def baselines(tmp_path_factory):
+    """Baseline workbooks written from the earlier edition (RP2016, births to 2018, CAF 2016, COG 2019)."""
+    folder = scan_folder(EARLIER, cache_dir=tmp_path_factory.mktemp("cache"), progress=False)
+    prepared = prepare(folder)
+    path = tmp_path_factory.mktemp("territories") / "territories.yaml"
+    path.write_text(TERRITORIES, encoding="utf-8")
+    territories = load_territories(path, prepared.reference, prepared.movements)
+    table = compute_indicators(prepared, territories)
+    out = tmp_path_factory.mktemp("baselines")
+    return {t: write_workbook(table, t, out / f"{t}.xlsx", cog_year=prepared.cog_year) for t in ("ezanville", "fusion-entiere", "fusion-partielle")}
+
+
+def _raw_births(year: int) -> float:
+    """Ézanville's births of a year, read straight from the demo workbook."""
+    frame = pd.read_excel(DEMO / "etat-civil" / "base_naissances_2021.xlsx", sheet_name="COM", header=None, dtype=str, engine="openpyxl")
+    header = frame.index[frame.iloc[:, 0] == "CODGEO"][0]
+    frame.columns = frame.iloc[header]
+    return float(frame.loc[frame["CODGEO"] == "95229", f"NAISD{year % 100:02d}"].iloc[0])
+
+
+# --- plan d'actions -----------------------------------------------------------------------------------
+
+
+def test_the_demo_plan_loads():
+    plan = load_plan(PLAN)
+    assert plan.territory == "ezanville"
+    assert [a.number for a in plan.actions] == [1, 2, 3]
+    first = plan.actions[0]
+    assert first.theme == "Parentalité" and first.title.startswith("Maintenir l'information")
+    assert [i.id for i in first.indicators] == ["naissances", "evol_0_2", "taux_activite_femmes"]
+    assert plan.targets() == {"taux_activite_femmes": 75.0, "part_0_2": 4.0, "part_monoparents_caf": 20.0}
+    assert first.other_indicators == ("Nombre de familles rencontrées en individuel", "Nombre de réunions organisées", "Satisfaction des familles")
+
+
+def test_a_bad_plan_lists_every_problem(tmp_path):
+    path = tmp_path / "plan.yaml"
+    path.write_text(
+        """
+actions:
+  - thématique: Parentalitée
+    action: Informer les parents
+    indicateurs: [naissance, {id: taux_activite_femmes, cible: beaucoup}]
+    publc_cible: Parents
+  - numéro: 1
+    thématique: Jeunesse
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(CtgError) as error:
+        load_plan(path)
+    message = str(error.value)
+    assert f"{path} : plan d'actions invalide" in message
+    assert "action 1 : thématique 'Parentalitée' inconnue (vouliez-vous dire : 'parentalité'" in message
+    assert "action 1 : indicateur 'naissance' inconnu (vouliez-vous dire : 'naissances'" in message
+    assert "action 1, indicateur taux_activite_femmes : cible 'beaucoup' n'est pas un nombre" in message
+    assert "action 1 : champ 'publc_cible' inconnu (vouliez-vous dire : 'public_cible'" in message
+    assert "action 2 : champ 'action' manquant" in message
+    assert "numéro de fiche 1 en double" in message
+
+
+def test_a_plan_in_a_workbook(tmp_path):
+    path = tmp_path / "plan.xlsx"
+    pd.DataFrame(
+        {
+            "Thématique": ["Petite enfance", "Jeunesse"],
+            "Action": ["Développer l'accueil du jeune enfant", "Ouvrir un point information jeunesse"],
+            "Public cible": ["Familles", "Jeunes de 11 à 17 ans"],
+            "Indicateurs d'évaluation": ["naissances; part_0_2: 4,5", "pop_11_17\npart_11_17"],
+        }
+    ).to_excel(path, index=False)
+    plan = load_plan(path)
+    assert [a.title for a in plan.actions] == ["Développer l'accueil du jeune enfant", "Ouvrir un point information jeunesse"]
+    assert [(i.id, i.target) for i in plan.actions[0].indicators] == [("naissances", None), ("part_0_2", 4.5)]
+    assert plan.actions[1].text("public_cible") == "Jeunes de 11 à 17 ans"
+    pd.DataFrame({"Thématique": ["Jeunesse"], "Actoin": ["x"]}).to_excel(path, index=False)
+    with pytest.raises(CtgError, match=r"colonne 'Actoin' inconnue \(vouliez-vous dire : 'Action'"):
+        load_plan(path)
+
+
+# --- fiches actions -----------------------------------------------------------------------------------
+
+
+def test_fiches_reopen_with_their_prefilled_values(current, tmp_path):
+    prepared, territories = current
+    table = compute_indicators(prepared, territories, territory_ids=["ezanville"])
+    fiches = build_fiches(table, "ezanville", load_plan(PLAN))
+    xlsx = write_fiches_xlsx(fiches, tmp_path / "fiches.xlsx")
+    docx_path = write_fiches_docx(fiches, tmp_path / "fiches.docx")
+    births = _raw_births(2021)
+
+    book = openpyxl.load_workbook(xlsx)
+    assert book.sheetnames == ["Plan d'actions", "Fiche 1", "Fiche 2", "Fiche 3"]
+    summary = list(book["Plan d'actions"].iter_rows(values_only=True))
+    assert summary[1][:3] == (1, "Parentalité", "Maintenir l'information, l'orientation et faciliter les démarches des parents et futurs parents")
+    sheet = book["Fiche 1"]
+    assert sheet["A1"].value == "Fiche action n° 1"
+    assert sheet["A2"].value == "Thématique : PARENTALITÉ"
+    # The seed's two columns: labels above their boxes.
+    assert (sheet["A4"].value, sheet["B4"].value) == ("Diagnostic initial", "Public cible")
+    assert sheet["A5"].value.startswith(f"{births:.0f} naissances domiciliées en 2021 sur la commune d'Ézanville. ")
+    assert f"progresse de 25,7{NBSP}% entre 2013 et 2019" in sheet["A5"].value
+    assert sheet["A5"].value.endswith("Sollicitation des parents pour la recherche d'un mode d'accueil, une information sur la PAJE (Caf).")
+    assert sheet["B5"].value == "Parents et futurs parents d'enfants de moins de 3 ans"
+    assert (sheet["A12"].value, sheet["B12"].value) == ("Services mobilisés / Partenaires sollicités", "Indicateurs d'évaluation")
+    assert "Nombre de réunions organisées" in sheet["B13"].value
+    # The evaluation table holds numbers, not text: births as read from the raw file, the target of the plan.
+    rows = {r[1]: r for r in sheet.iter_rows(min_row=18, values_only=True) if r[1]}
+    assert rows["naissances"][2:5] == ("2021", births, "nombre")
+    assert rows["taux_activite_femmes"][7] == 75
+    assert rows["evol_0_2"][3] == pytest.approx(25.7, abs=0.05)
+
+    import docx
+
+    document = docx.Document(str(docx_path))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading 1")]
+    assert headings == ["Fiche action n° 1", "Fiche action n° 2", "Fiche action n° 3"]
+    grid = document.tables[0]
+    assert grid.cell(0, 0).text == "Diagnostic initial" and grid.cell(1, 0).text == sheet["A5"].value
+    values = document.tables[1]
+    assert [c.text for c in values.rows[1].cells][:3] == ["Naissances domiciliées", "2021", f"{births:.0f}"]
+    assert values.rows[3].cells[4].text == f"75,0{NBSP}%"
+
+
+def test_without_a_plan_one_fiche_per_thematique(current):
+    prepared, territories = current
+    table = compute_indicators(prepared, territories, territory_ids=["ezanville"])
+    fiches = build_fiches(table, "ezanville")
+    themes = [f.action.theme for f in fiches]
+    assert themes[:4] == ["petite enfance", "parentalité", "enfance", "jeunesse"]
+    assert all(f.boxes["Public cible"] == "" for f in fiches)  # left for the partners
+    assert fiches[0].boxes["Diagnostic initial"].endswith("Données fictives de démonstration.")
+
+
+# --- suivi annuel ---------------------------------------------------------------------------------------
+
+
+def test_follow_up_on_two_demo_editions(current, baselines):
+    prepared, territories = current
+    baseline = read_baseline(baselines["ezanville"])
+    assert (baseline.territory, baseline.cog_year, baseline.communes, baseline.demo) == ("ezanville", 2019, frozenset({"95229"}), True)
+    table = compute_indicators(prepared, territories, territory_ids=["ezanville"])
+    geography = same_geography(baseline, frozenset(territories.get("ezanville").communes), prepared.cog_year, prepared.movements)
+    assert geography == (True, "")
+    follow = follow_up(baseline, table, "ezanville", geography=geography, plan=load_plan(PLAN)).set_index("Identifiant")
+
+    births = follow.loc["naissances"]
+    assert (births["Année de référence"], births["Année actuelle"], births["Comparaison valide"]) == ("2018", "2021", "oui")
+    assert births["Valeur de référence"] == _raw_births(2018) and births["Valeur actuelle"] == _raw_births(2021)
+    assert births["Évolution"] == _raw_births(2021) - _raw_births(2018)
+    # RP2016 against RP2019: three years apart, refused by the five-year rule.
+    share = follow.loc["part_0_2"]
+    assert (share["Année de référence"], share["Année actuelle"], share["Comparaison valide"]) == ("2016", "2019", "non")
+    assert share["Motif"] == "recensements 2016 et 2019 distants de moins de cinq ans (règle des cinq ans)"
+    assert share["Cible"] == 4.0 and share["Écart à la cible"] == pytest.approx(share["Valeur actuelle"] - 4.0)
+    # CAF 2016 against 2020: valid; the evolution 2013-2019 has no baseline (one census in 2019's files).
+    assert follow.loc["part_monoparents_caf", "Comparaison valide"] == "oui"
+    assert follow.loc["evol_0_2", "Motif"] == "valeur de référence absente du classeur"
+
+
+def test_follow_up_checks_the_geography(current, baselines):
+    prepared, territories = current
+    whole = read_baseline(baselines["fusion-entiere"])
+    assert whole.communes == frozenset({"60911", "60912"})
+    same, why = same_geography(whole, frozenset(territories.get("fusion-entiere").communes), prepared.cog_year, prepared.movements)
+    assert (same, why) == (True, "communes du COG 2019 converties au COG 2022")
+
+    part = read_baseline(baselines["fusion-partielle"])
+    communes = frozenset(territories.get("fusion-partielle").communes)
+    assert communes == frozenset({"60911"})  # 60912 is followed into the commune that absorbed it
+    geography = same_geography(part, communes, prepared.cog_year, prepared.movements)
+    assert geography == (False, "géographie différente de la référence (COG 2019 → 2022) : communes absorbées depuis la référence : 60911")
+    table = compute_indicators(prepared, territories, territory_ids=["fusion-partielle"])
+    follow = follow_up(part, table, "fusion-partielle", geography=geography)
+    births = follow.set_index("Identifiant").loc["naissances"]
+    assert births["Comparaison valide"] == "non" and births["Motif"].startswith("géographie différente")
+
+
+def test_a_file_that_is_not_a_baseline_is_refused(tmp_path):
+    path = tmp_path / "autre.xlsx"
+    pd.DataFrame({"a": [1]}).to_excel(path, index=False)
+    with pytest.raises(CtgError, match="ce n'est pas un classeur de référence"):
+        read_baseline(path)
+    with pytest.raises(CtgError, match="classeur de référence introuvable"):
+        read_baseline(tmp_path / "absent.xlsx")
+
+
+# --- command line ------------------------------------------------------------------------------------------
+
+
+def test_cli_fiches_and_suivi(baselines, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["fiches", "--plan", str(PLAN), "--out", str(tmp_path / "fiches")])
+    assert result.exit_code == 0, result.output
+    assert "3 fiche(s) action pour Ézanville" in result.output
+    assert openpyxl.load_workbook(tmp_path / "fiches" / "fiches-actions.xlsx").sheetnames[1:] == ["Fiche 1", "Fiche 2", "Fiche 3"]
+    assert (tmp_path / "fiches" / "fiches-actions.docx").stat().st_size > 0
+
+    result = runner.invoke(main, ["suivi", "--baseline", str(baselines["ezanville"]), "--plan", str(PLAN), "--out", str(tmp_path / "suivi")])
+    assert result.exit_code == 0, result.output
+    assert "règle des cinq ans" in result.output
+    book = openpyxl.load_workbook(tmp_path / "suivi" / "suivi.xlsx")
+    rows = {r[1]: r for r in book["Suivi annuel"].iter_rows(min_row=2, values_only=True)}
+    assert rows["naissances"][3:7] == ("2018", _raw_births(2018), "2021", _raw_births(2021))
+    assert rows["part_0_2"][11] == "non"
+    assert math.isclose(rows["taux_activite_femmes"][9], 75)
+
+    from pptx import Presentation
+
+    deck = Presentation(str(tmp_path / "suivi" / "suivi.pptx"))
+    table = next(s for s in deck.slides[1].shapes if s.has_table).table
+    assert table.cell(1, 0).text == "Naissances domiciliées"
+    assert table.cell(1, 1).text == f"{_raw_births(2018):.0f} (2018)"
+    pictures = sorted(p.name for p in (tmp_path / "suivi" / "graphiques").glob("*.png"))
+    assert len(pictures) == len(rows) and len(deck.slides) == 1 + 1 + len(rows) + 1
+
+
+def test_cli_errors_exit_2_without_traceback(baselines, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["fiches", "--territory", "ctg-ecouen", "--plan", str(PLAN)])
+    assert result.exit_code == 2 and "plan d'actions du territoire 'ezanville', pas de 'ctg-ecouen'" in result.output
+    assert "Traceback" not in result.output
+    result = runner.invoke(main, ["suivi", "--territory", "ctg-ecouen", "--baseline", str(baselines["ezanville"])])
+    assert result.exit_code == 2 and "classeur de référence du territoire 'ezanville'" in result.output
+    result = runner.invoke(main, ["fiches", "--territory", "ezanville", "--formats", "pdf"])
+    assert result.exit_code == 2 and "format(s) inconnu(s) : 'pdf' (attendu xlsx, docx)" in result.output

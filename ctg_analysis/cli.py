@@ -232,22 +232,25 @@ _FICHE_FORMATS = ("xlsx", "docx")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut data/demo).")
 @click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut data/territories.yaml).")
 @click.option("--formats", default="xlsx,docx", show_default=True, help="Formats séparés par des virgules : xlsx, docx.")
+@click.option("--phrases", "phrases_file", type=click.Path(path_type=Path), help="Votre copie modifiée de phrases.yaml (formulation du diagnostic initial).")
 @click.option("--out", type=click.Path(path_type=Path), help="Dossier de sortie (par défaut reports/<territoire>).")
 @_friendly_errors
-def fiches(territory_id, plan_file, data_dir, territories_file, formats, out) -> None:
+def fiches(territory_id, plan_file, data_dir, territories_file, formats, phrases_file, out) -> None:
     """Produit les fiches actions pré-remplies (diagnostic initial, indicateurs d'évaluation) d'un territoire."""
     from ctg_analysis.actions.fiches import build_fiches, write_fiches_docx, write_fiches_xlsx
     from ctg_analysis.actions.plan import load_plan
+    from ctg_analysis.actions.sentences import load_phrases
     from ctg_analysis.files import slugify
     from ctg_analysis.indicators import compute_indicators
 
     wanted = _formats(formats, _FICHE_FORMATS)
+    phrases = load_phrases(phrases_file) if phrases_file else None
     plan = load_plan(plan_file) if plan_file else None
     territory_id = _plan_territory(territory_id, plan)
     prepared, loaded = _prepared(data_dir, territories_file)
     loaded.get(territory_id)
     table = compute_indicators(prepared, loaded, territory_ids=[territory_id])
-    built = build_fiches(table, territory_id, plan)
+    built = build_fiches(table, territory_id, plan, phrases=phrases)
     target = out or config.settings.project_dir / "reports" / slugify(territory_id)
     written = []
     if "xlsx" in wanted:

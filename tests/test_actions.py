@@ -242,6 +242,18 @@ def test_cli_fiches_and_suivi(baselines, tmp_path):
     assert "3 fiche(s) action pour Ézanville" in result.output
     assert openpyxl.load_workbook(tmp_path / "fiches" / "fiches-actions.xlsx").sheetnames[1:] == ["Fiche 1", "Fiche 2", "Fiche 3"]
     assert (tmp_path / "fiches" / "fiches-actions.docx").stat().st_size > 0
+    # A partner's own wording.
+    from importlib import resources
+
+    text = resources.files("ctg_analysis.actions").joinpath("phrases.yaml").read_text(encoding="utf-8")
+    mine = tmp_path / "mes-phrases.yaml"
+    mine.write_text(text.replace('"{valeur} {nom} en {année} {lieu}."', '"En {année}, {lieu} : {valeur} {nom}."'), encoding="utf-8")
+    result = runner.invoke(main, ["fiches", "--plan", str(PLAN), "--formats", "xlsx", "--phrases", str(mine), "--out", str(tmp_path / "mine")])
+    assert result.exit_code == 0, result.output
+    box = openpyxl.load_workbook(tmp_path / "mine" / "fiches-actions.xlsx")["Fiche 1"]["A5"].value
+    assert box.startswith(f"En 2021, sur la commune d'Ézanville : {_raw_births(2021):.0f} naissances domiciliées.")
+    evaluation = openpyxl.load_workbook(tmp_path / "fiches" / "fiches-actions.xlsx")["Fiche 1"]["B13"].value
+    assert f"Évolution des enfants de 0 à 2 ans : +25,7{NBSP}% entre 2013 et 2019" in evaluation
 
     result = runner.invoke(main, ["suivi", "--baseline", str(baselines["ezanville"]), "--plan", str(PLAN), "--out", str(tmp_path / "suivi")])
     assert result.exit_code == 0, result.output

@@ -13,15 +13,16 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from ctg_analysis.actions.plan import FIELDS, Action, EvaluationIndicator, Plan
-from ctg_analysis.actions.sentences import diagnostic_text, load_phrases
+from ctg_analysis.actions.sentences import Phrases, diagnostic_text, load_phrases
 from ctg_analysis.exports.workbook import NUMBER_FORMATS
 from ctg_analysis.files import atomic_path
 from ctg_analysis.formatting import MISSING, format_value
 from ctg_analysis.indicators.catalogue import get_indicator
+from ctg_analysis.indicators.comparisons import position
 from ctg_analysis.indicators.compute import FLAGS
 from ctg_analysis.indicators.display import territory_rows
 
-__all__ = ["EVALUATION_COLUMNS", "Fiche", "build_fiches", "default_plan", "write_fiches_docx", "write_fiches_xlsx"]
+__all__ = ["EVALUATION_COLUMNS", "Fiche", "build_fiches", "default_plan", "plan_summary", "write_fiches_docx", "write_fiches_xlsx"]
 
 #: Columns of a fiche's evaluation table (and of the follow-up's baseline).
 EVALUATION_COLUMNS = ["Indicateur", "Identifiant", "Année", "Valeur de référence", "Unité", "Département", "Position", "Cible", "Source", "Qualité"]
@@ -68,13 +69,13 @@ class Fiche:
         return f"Fiche action n° {self.action.number}"
 
 
-def default_plan(territory: str | None = None) -> Plan:
+def default_plan(territory: str | None = None, phrases: Phrases | None = None) -> Plan:
     """A plan with one empty action per CTG thématique of ``phrases.yaml``: the fiches partners start from."""
-    themes = load_phrases().themes
+    themes = (phrases or load_phrases()).themes
     return Plan(tuple(Action(n, theme, "") for n, theme in enumerate(themes, start=1)), territory=territory, source="")
 
 
-def _evaluation(table: pd.DataFrame, territory: str, chosen: list[EvaluationIndicator]) -> pd.DataFrame:
+def _evaluation(table: pd.DataFrame, territory: str, chosen: list[EvaluationIndicator], phrases: Phrases) -> pd.DataFrame:
     """Baseline value, year, département value(s), position and target of each evaluation indicator."""
     rows = territory_rows(table, territory)
     lines = []
@@ -94,19 +95,16 @@ def _evaluation(table: pd.DataFrame, territory: str, chosen: list[EvaluationIndi
             [
                 indicator.label, item.id, str(latest["period"]),
                 None if pd.isna(latest["value"]) else float(latest["value"]), indicator.unit, dep_text,
-                _position(latest["value"], deps, indicator), item.target, str(latest["source"]),
+                _position(latest["value"], deps, indicator, phrases), item.target, str(latest["source"]),
                 " ; ".join(FLAGS[f] for f in str(latest["flags"]).split(";") if f in FLAGS and f != "demo"),
             ]
         )
     return pd.DataFrame(lines, columns=EVALUATION_COLUMNS)
 
 
-def _position(value, deps: pd.DataFrame, indicator) -> str:
-    from ctg_analysis.indicators.comparisons import position
-
+def _position(value, deps: pd.DataFrame, indicator, phrases: Phrases) -> str:
     if pd.isna(value) or len(deps) != 1 or indicator.kind in ("count", "rolling_sum"):
         return ""
-    phrases = load_phrases()
     where = position(
         float(value), float(deps["value"].iloc[0]), unit=indicator.unit, decimals=indicator.decimals,
         tolerance_points=phrases.tolerance_points, tolerance_relative=phrases.tolerance_relative,
@@ -115,13 +113,21 @@ def _position(value, deps: pd.DataFrame, indicator) -> str:
     return {"supérieur": "supérieur au département", "inférieur": "inférieur au département", "comparable": "comparable au département"}.get(where.direction, "")
 
 
+def _when(period: str | None) -> str:
+    """``en 2019``, ``entre 2013 et 2019``, or nothing."""
+    if not period:
+        return ""
+    start, _, end = str(period).partition("-")
+    return f"entre {start} et {end}" if end else f"en {start}"
+
+
 def _evaluation_text(evaluation: pd.DataFrame, others: tuple[str, ...]) -> str:
     lines = []
     for row in evaluation.itertuples(index=False):
         unit, decimals = row[4], get_indicator(row[1]).decimals
         signed = get_indicator(row[1]).kind in ("evolution", "annual_rate")
         value = format_value(row[3], unit, decimals, sign=signed) if row[3] is not None else MISSING
-        line = f"{row[0]} : {value}" + (f" en {row[2]}" if row[2] else "")
+        line = f"{row[0]} : {value} {_when(row[2])}".rstrip()
         if row[5]:
             line += f" ({row[5]})"
         if row[7] is not None and not pd.isna(row[7]):
@@ -132,25 +138,26 @@ def _evaluation_text(evaluation: pd.DataFrame, others: tuple[str, ...]) -> str:
     return "\n".join([*lines, *others])
 
 
-def build_fiches(table: pd.DataFrame, territory: str, plan: Plan | None = None) -> list[Fiche]:
+def build_fiches(table: pd.DataFrame, territory: str, plan: Plan | None = None, *, phrases: Phrases | None = None) -> list[Fiche]:
     """One pre-filled fiche per action of the plan (default: one per CTG thématique).
 
     The "Diagnostic initial" is the generated text of the action's indicators (or its thématique's
     default ones), followed by the partners' own diagnostic; the "Indicateurs d'évaluation" list each
     indicator's baseline value, year, département value and source, then the partners' other
-    indicators. The other boxes hold the plan's text, or stay empty for the partners.
+    indicators. The other boxes hold the plan's text, or stay empty for the partners. ``phrases`` is
+    the wording (default: the shipped ``phrases.yaml``; see :func:`load_phrases`).
 
     Examples
     --------
     >>> fiches = build_fiches(table, "ezanville", load_plan("data/plan-actions-demo.yaml"))  # doctest: +SKIP
     """
-    plan = plan or default_plan(territory)
-    phrases = load_phrases()
+    phrases = phrases or load_phrases()
+    plan = plan or default_plan(territory, phrases)
     demo = "demo" in set(";".join(territory_rows(table, territory)["flags"].dropna().astype(str)).split(";"))
     fiches = []
     for action in plan.actions:
         chosen = list(action.indicators) or [EvaluationIndicator(i) for i in phrases.theme_indicators(action.theme)]
-        evaluation = _evaluation(table, territory, chosen)
+        evaluation = _evaluation(table, territory, chosen, phrases)
         generated = diagnostic_text(table, territory, indicators=[i.id for i in chosen], phrases=phrases)
         boxes = {label: action.text(key) for key, label in FIELDS.items() if key not in ("numéro", "thématique", "action", "autres_indicateurs")}
         boxes[FIELDS["diagnostic"]] = "\n".join(t for t in (generated, action.text("diagnostic")) if t)

@@ -98,17 +98,28 @@ def _require(mapping: object, key: str, where: str, source: str):
     return mapping[key]
 
 
-@functools.cache
 def load_phrases(path: str | Path | None = None) -> Phrases:
     """Read and check the wording file (default: the ``phrases.yaml`` shipped with the package).
 
     Every template is checked for unknown fields, every indicator of the catalogue must have a subject,
-    every thématique must list known indicators; a problem is a :class:`CtgError` naming the key.
+    every thématique must list known indicators; a problem is a :class:`CtgError` naming the key. Your
+    own copy is read again at each call, so edits show at once in JupyterLab.
     """
     if path is None:
-        text, source = resources.files("ctg_analysis.actions").joinpath("phrases.yaml").read_text(encoding="utf-8"), "phrases.yaml"
-    else:
-        text, source = Path(path).read_text(encoding="utf-8"), str(path)
+        return _shipped_phrases()
+    path = Path(path)
+    if not path.is_file():
+        raise CtgError(f"{path} : fichier de phrases introuvable")
+    return _parse_phrases(path.read_text(encoding="utf-8"), str(path))
+
+
+@functools.cache
+def _shipped_phrases() -> Phrases:
+    text = resources.files("ctg_analysis.actions").joinpath("phrases.yaml").read_text(encoding="utf-8")
+    return _parse_phrases(text, "phrases.yaml")
+
+
+def _parse_phrases(text: str, source: str) -> Phrases:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:

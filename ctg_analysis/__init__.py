@@ -2,7 +2,7 @@
 
 The package follows the data flow: ``sources`` (published files → canonical tables) → ``geography``
 (commune reference, COG conversion) and ``territories`` (groupings of communes) → indicators → charts
-and exports → reports → ``cli``.
+and exports → reports and ``actions`` (fiches actions, yearly follow-up) → ``cli``.
 
 Examples
 --------
@@ -13,10 +13,15 @@ Examples
 >>> prepared = ctg.prepare(folder)  # doctest: +SKIP
 >>> table = ctg.compute_indicators(prepared, territories)  # doctest: +SKIP
 >>> ctg.wide_view(table, "ezanville", theme="petite enfance")  # doctest: +SKIP
+>>> ctg.diagnostic_text(table, "ezanville", theme="parentalité")  # doctest: +SKIP
+>>> ctg.build_fiches(table, "ezanville", ctg.load_plan("data/plan-actions-demo.yaml"))  # doctest: +SKIP
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ctg_analysis.actions.fiches import build_fiches
+from ctg_analysis.actions.plan import load_plan
+from ctg_analysis.actions.sentences import diagnostic_text, load_phrases
 from ctg_analysis.errors import CtgError
 from ctg_analysis.geography import commune_reference, convert_table
 from ctg_analysis.indicators import catalogue, compute_indicators, indicators_of_theme, prepare
@@ -35,13 +40,17 @@ __all__ = [
     "DataFolder",
     "SourceTable",
     "Territories",
+    "build_fiches",
     "catalogue",
     "commune_reference",
     "compare",
     "compute_indicators",
     "convert_table",
+    "diagnostic_text",
     "indicators_of_theme",
     "key_figures",
+    "load_phrases",
+    "load_plan",
     "load_territories",
     "position",
     "prepare",

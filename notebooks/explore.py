@@ -81,3 +81,17 @@ evolution_chart(table, territory_id, "evol_0_2");
 
 # %%
 births_chart(table, territory_id);
+
+# %% [markdown]
+# ## Vers le plan d'actions
+#
+# Le texte du « Diagnostic initial » d'une fiche action, par thématique ou pour des indicateurs choisis
+# (formulation modifiable dans `ctg_analysis/actions/phrases.yaml`), puis les fiches actions : sans plan,
+# une par thématique ; avec le plan des partenaires, `ctg.build_fiches(table, territory_id, ctg.load_plan("plan.yaml"))`.
+
+# %%
+ctg.diagnostic_text(table, territory_id, theme="parentalité")
+
+# %%
+fiches = ctg.build_fiches(table, territory_id)
+fiches[1].evaluation

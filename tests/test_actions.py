@@ -12,16 +12,17 @@ from click.testing import CliRunner
 
 matplotlib.use("Agg")
 
-from conftest import DEMO, ROOT  # noqa: E402
-from ctg_analysis.actions.fiches import build_fiches, write_fiches_docx, write_fiches_xlsx  # noqa: E402
-from ctg_analysis.actions.followup import follow_up, read_baseline, same_geography  # noqa: E402
-from ctg_analysis.actions.plan import load_plan  # noqa: E402
-from ctg_analysis.cli import main  # noqa: E402
-from ctg_analysis.errors import CtgError  # noqa: E402
-from ctg_analysis.exports import write_workbook  # noqa: E402
-from ctg_analysis.indicators import compute_indicators, prepare  # noqa: E402
-from ctg_analysis.sources.folder import scan_folder  # noqa: E402
-from ctg_analysis.territories import load_territories  # noqa: E402
+from conftest import DEMO, ROOT
+
+from ctg_analysis.actions.fiches import build_fiches, write_fiches_docx, write_fiches_xlsx
+from ctg_analysis.actions.followup import follow_up, read_baseline, same_geography
+from ctg_analysis.actions.plan import load_plan
+from ctg_analysis.cli import main
+from ctg_analysis.errors import CtgError
+from ctg_analysis.exports import write_workbook
+from ctg_analysis.indicators import compute_indicators, prepare
+from ctg_analysis.sources.folder import scan_folder
+from ctg_analysis.territories import load_territories
 
 PLAN = ROOT / "data" / "plan-actions-demo.yaml"
 EARLIER = ROOT / "data" / "demo-2019"

@@ -99,7 +99,7 @@ def read_baseline(path: str | Path) -> Baseline:
             f"trouvé {', '.join(sheets)}) ; produisez-le avec « ctg export --formats xlsx »"
         )
     themes = [frame for name, frame in sheets.items() if name not in ("Détail communal", "Sources et méthodes")]
-    for name, frame in [*((n, f) for n, f in sheets.items() if n != "Sources et méthodes")]:
+    for name, frame in ((n, f) for n, f in sheets.items() if n != "Sources et méthodes"):
         missing = [c for c in _HEADER if c not in frame.columns]
         if missing:
             raise CtgError(f"{path}, feuille {name!r} : colonne(s) {', '.join(missing)} manquante(s)")
@@ -218,7 +218,7 @@ def follow_up(
         ids = list(dict.fromkeys(i.id for a in plan.actions for i in a.indicators))
         targets = plan.targets()
     else:
-        ids = [i for i in dict.fromkeys(baseline.values["indicator"])]
+        ids = list(dict.fromkeys(baseline.values["indicator"]))
         targets = {}
     same, why = geography
     lines = []

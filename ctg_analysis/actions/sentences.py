@@ -88,7 +88,7 @@ def _check_template(text: object, where: str, source: str) -> None:
         raise CtgError(f"{source} : {where} : accolades mal fermées ({exc})") from None
     unknown = names - _KNOWN_FIELDS
     if unknown:
-        field = sorted(unknown)[0]
+        field = min(unknown)
         raise CtgError(f"{source} : {where} : champ {{{field}}} inconnu{did_you_mean(field, _KNOWN_FIELDS)}")
 
 

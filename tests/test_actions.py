@@ -36,24 +36,24 @@ territories:
 """
 
 
-@pytest.fixture(scope="module")
-def current(tmp_path_factory):
-    """The demo's current edition: prepared data and the demo territories."""
-    folder = scan_folder(DEMO, cache_dir=tmp_path_factory.mktemp("cache"), progress=False)
-    prepared = prepare(folder)
+def _edition(folder, tmp_path_factory):
+    """A demo edition prepared, with the territories above."""
+    prepared = prepare(scan_folder(folder, cache_dir=tmp_path_factory.mktemp("cache"), progress=False))
     path = tmp_path_factory.mktemp("territories") / "territories.yaml"
     path.write_text(TERRITORIES, encoding="utf-8")
     return prepared, load_territories(path, prepared.reference, prepared.movements)
 
 
 @pytest.fixture(scope="module")
+def current(tmp_path_factory):
+    """The demo's current edition: prepared data and the territories."""
+    return _edition(DEMO, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
 def baselines(tmp_path_factory):
     """Baseline workbooks written from the earlier edition (RP2016, births to 2018, CAF 2016, COG 2019)."""
-    folder = scan_folder(EARLIER, cache_dir=tmp_path_factory.mktemp("cache"), progress=False)
-    prepared = prepare(folder)
-    path = tmp_path_factory.mktemp("territories") / "territories.yaml"
-    path.write_text(TERRITORIES, encoding="utf-8")
-    territories = load_territories(path, prepared.reference, prepared.movements)
+    prepared, territories = _edition(EARLIER, tmp_path_factory)
     table = compute_indicators(prepared, territories)
     out = tmp_path_factory.mktemp("baselines")
     return {t: write_workbook(table, t, out / f"{t}.xlsx", cog_year=prepared.cog_year) for t in ("ezanville", "fusion-entiere", "fusion-partielle")}

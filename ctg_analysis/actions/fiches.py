@@ -20,7 +20,7 @@ from ctg_analysis.formatting import MISSING, format_value
 from ctg_analysis.indicators.catalogue import get_indicator
 from ctg_analysis.indicators.comparisons import position
 from ctg_analysis.indicators.compute import FLAGS
-from ctg_analysis.indicators.display import territory_rows
+from ctg_analysis.indicators.display import latest_period, territory_rows
 
 __all__ = ["EVALUATION_COLUMNS", "Fiche", "build_fiches", "default_plan", "plan_summary", "write_fiches_docx", "write_fiches_xlsx"]
 
@@ -85,9 +85,9 @@ def _evaluation(table: pd.DataFrame, territory: str, chosen: list[EvaluationIndi
         if own.empty:
             lines.append([indicator.label, item.id, None, None, indicator.unit, "", "donnée absente du dossier", item.target, "", ""])
             continue
-        latest = own.loc[own["year_end"] == own["year_end"].max()].sort_values("year_start").iloc[0]
+        latest = latest_period(own).iloc[0]
         deps = rows.loc[(rows["indicator"] == item.id) & (rows["level"] == "departement") & (rows["period"] == latest["period"])]
-        signed = indicator.kind in ("evolution", "annual_rate")
+        signed = indicator.is_change
         dep_text = " ; ".join(
             f"{label} : {format_value(v, indicator.unit, indicator.decimals, sign=signed)}" for label, v in zip(deps["geo_label"], deps["value"], strict=True)
         )
@@ -108,7 +108,7 @@ def _position(value, deps: pd.DataFrame, indicator, phrases: Phrases) -> str:
     where = position(
         float(value), float(deps["value"].iloc[0]), unit=indicator.unit, decimals=indicator.decimals,
         tolerance_points=phrases.tolerance_points, tolerance_relative=phrases.tolerance_relative,
-        signed=indicator.kind in ("evolution", "annual_rate"),
+        signed=indicator.is_change,
     )
     return {"supérieur": "supérieur au département", "inférieur": "inférieur au département", "comparable": "comparable au département"}.get(where.direction, "")
 
@@ -125,7 +125,7 @@ def _evaluation_text(evaluation: pd.DataFrame, others: tuple[str, ...]) -> str:
     lines = []
     for row in evaluation.itertuples(index=False):
         unit, decimals = row[4], get_indicator(row[1]).decimals
-        signed = get_indicator(row[1]).kind in ("evolution", "annual_rate")
+        signed = get_indicator(row[1]).is_change
         value = format_value(row[3], unit, decimals, sign=signed) if row[3] is not None else MISSING
         line = f"{row[0]} : {value} {_when(row[2])}".rstrip()
         if row[5]:
@@ -153,6 +153,7 @@ def build_fiches(table: pd.DataFrame, territory: str, plan: Plan | None = None, 
     """
     phrases = phrases or load_phrases()
     plan = plan or default_plan(territory, phrases)
+    table = territory_rows(table, territory)  # filtered once for every fiche
     demo = "demo" in set(";".join(territory_rows(table, territory)["flags"].dropna().astype(str)).split(";"))
     fiches = []
     for action in plan.actions:
@@ -290,7 +291,7 @@ def write_fiches_docx(fiches: list[Fiche], path: str | Path) -> Path:
             values.cell(0, c).paragraphs[0].add_run(name).bold = True
         for r, row in enumerate(fiche.evaluation.itertuples(index=False), start=1):
             indicator = get_indicator(row[1])
-            signed = indicator.kind in ("evolution", "annual_rate")
+            signed = indicator.is_change
             texts = [
                 row[0], row[2] or MISSING, format_value(row[3], row[4], indicator.decimals, sign=signed) if row[3] is not None else MISSING,
                 row[5] or MISSING, format_value(row[7], row[4], indicator.decimals, sign=signed) if pd.notna(row[7]) else "", row[8],

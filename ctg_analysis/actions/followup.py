@@ -25,7 +25,8 @@ from ctg_analysis.files import atomic_path
 from ctg_analysis.formatting import MISSING, format_value
 from ctg_analysis.geography.conversion import commune_passage
 from ctg_analysis.indicators.catalogue import get_indicator
-from ctg_analysis.indicators.display import territory_rows
+from ctg_analysis.indicators.comparisons import RATE_UNITS
+from ctg_analysis.indicators.display import latest_period, territory_rows
 
 __all__ = [
     "FOLLOW_UP_COLUMNS", "Baseline", "follow_up", "follow_up_chart", "read_baseline", "same_geography",
@@ -37,7 +38,6 @@ FOLLOW_UP_COLUMNS = [
     "Indicateur", "Identifiant", "Unité", "Année de référence", "Valeur de référence", "Année actuelle", "Valeur actuelle",
     "Évolution", "Évolution relative (%)", "Cible", "Écart à la cible", "Comparaison valide", "Motif", "Source",
 ]
-_RATE_UNITS = {"%", "‰", "% par an"}
 _HEADER = ["Indicateur", "Identifiant", "Période", "Niveau", "Code", "Libellé", "Valeur"]
 _CENSUS = ("census_population", "census_families", "census_employment", "census_history", "legal_population")
 _FIVE_YEARS = 5
@@ -176,11 +176,6 @@ def _census_based(indicator_id: str) -> bool:
     return indicator.dataset in _CENSUS or indicator.denominator_dataset in _CENSUS
 
 
-def _latest(rows: pd.DataFrame) -> pd.DataFrame:
-    rows = rows.sort_values(["indicator", "year_end", "year_start"], ascending=[True, False, True])
-    return rows.drop_duplicates("indicator").set_index("indicator")
-
-
 def follow_up(
     baseline: Baseline,
     table: pd.DataFrame,
@@ -212,8 +207,8 @@ def follow_up(
     """
     rows = territory_rows(table, territory)
     current = rows.loc[rows["level"] == "territoire", ["indicator", "period", "year_start", "year_end", "value", "source"]]
-    current = _latest(current.astype({"indicator": str, "period": str, "source": str}))
-    before = _latest(baseline.values)
+    current = latest_period(current.astype({"indicator": str, "period": str, "source": str})).set_index("indicator")
+    before = latest_period(baseline.values).set_index("indicator")
     if plan is not None:
         ids = list(dict.fromkeys(i.id for a in plan.actions for i in a.indicators))
         targets = plan.targets()
@@ -249,7 +244,7 @@ def follow_up(
                 indicator.label, indicator_id, indicator.unit,
                 None if old is None else old["period"], old_value,
                 None if new is None else new["period"], new_value,
-                change, relative if indicator.unit not in _RATE_UNITS else math.nan,
+                change, relative if indicator.unit not in RATE_UNITS else math.nan,
                 target, new_value - target, "oui" if valid else "non", motive,
                 " ; ".join(dict.fromkeys(str(s) for s in (None if old is None else old["source"], None if new is None else new["source"]) if s)),
             ]
@@ -285,7 +280,7 @@ def write_follow_up_xlsx(follow: pd.DataFrame, path: str | Path, *, baseline: Ba
         for column in (5, 7, 10):
             sheet.cell(row, column).number_format = NUMBER_FORMATS.get(unit, "0.0")
         for column in (8, 11):
-            sheet.cell(row, column).number_format = "+0.0;-0.0;0.0" if unit in _RATE_UNITS else "+#,##0;-#,##0;0"
+            sheet.cell(row, column).number_format = "+0.0;-0.0;0.0" if unit in RATE_UNITS else "+#,##0;-#,##0;0"
         sheet.cell(row, 9).number_format = "+0.0;-0.0;0.0"
         if line[11] == "non":
             for column in (8, 12, 13):
@@ -318,7 +313,7 @@ def follow_up_chart(row: pd.Series, label: str, *, demo: bool = False):
         The territory's name.
     """
     indicator = get_indicator(row["Identifiant"])
-    signed = indicator.kind in ("evolution", "annual_rate")
+    signed = indicator.is_change
     valid = row["Comparaison valide"] == "oui"
     subtitle = f"{label} : référence {row['Année de référence'] or MISSING}, valeur actuelle {row['Année actuelle'] or MISSING}"
     if not valid and row["Motif"]:
@@ -373,9 +368,9 @@ def write_follow_up_deck(follow: pd.DataFrame, pictures: list[Path], path: str |
             shape.table.cell(0, c).text = name
         for r, row in enumerate(part.itertuples(index=False), start=1):
             indicator = get_indicator(row[1])
-            signed = indicator.kind in ("evolution", "annual_rate")
+            signed = indicator.is_change
             unit, decimals = row[2], indicator.decimals
-            change = format_value(row[7], "points" if unit in _RATE_UNITS else unit, decimals, sign=True)
+            change = format_value(row[7], "points" if unit in RATE_UNITS else unit, decimals, sign=True)
             texts = [
                 row[0],
                 f"{format_value(row[4], unit, decimals, sign=signed)} ({row[3] or MISSING})",

@@ -29,7 +29,7 @@ from ctg_analysis.formatting import format_value
 from ctg_analysis.geography.reference import departements
 from ctg_analysis.indicators.catalogue import all_indicators, get_indicator
 from ctg_analysis.indicators.comparisons import position
-from ctg_analysis.indicators.display import territory_rows
+from ctg_analysis.indicators.display import latest_period, territory_rows
 
 __all__ = ["Phrases", "Sentence", "describe", "diagnostic_text", "load_phrases", "normalise_theme"]
 
@@ -62,7 +62,7 @@ class Phrases:
     def subject(self, indicator_id: str) -> dict:
         """Subject, gender and counted noun of an indicator; an evolution takes those of what it measures."""
         indicator = get_indicator(indicator_id)
-        return self.subjects[indicator.of if indicator.kind in ("evolution", "annual_rate") else indicator_id]
+        return self.subjects[indicator.of if indicator.is_change else indicator_id]
 
     def theme_indicators(self, theme: str) -> list[str]:
         """The default indicators of a CTG thématique, whatever its case and accents."""
@@ -137,7 +137,7 @@ def _parse_phrases(text: str, source: str) -> Phrases:
                 _check_template(_require(_require(mapping, key, group, source), part, f"{group}.{key}", source), f"{group}.{key}.{part}", source)
     subjects = _require(raw, "indicateurs", "racine", source)
     for indicator in all_indicators():
-        if indicator.kind in ("evolution", "annual_rate"):
+        if indicator.is_change:
             continue
         entry = _require(subjects, indicator.id, "indicateurs", source)
         for key in ("sujet", "genre") + (("singulier", "pluriel", "genre_nom") if indicator.kind in ("count", "rolling_sum") else ()):
@@ -193,18 +193,14 @@ class Sentence:
         return " ".join((self.text, *self.caveats))
 
 
-def _departement_phrases(codes: list[str]) -> dict[str, str]:
+@functools.cache
+def _departement_phrases() -> dict[str, str]:
     """Each département's name with its article after "de": ``du Val-d'Oise``, ``des Yvelines``."""
-    names = departements().set_index("departement")
+    names = departements()
     return {
-        code: de(with_article(names.at[code, "departement_label"], names.at[code, "tncc"])) if code in names.index else f"{code}"
-        for code in codes
+        code: de(with_article(label, tncc))
+        for code, label, tncc in zip(names["departement"], names["departement_label"], names["tncc"], strict=True)
     }
-
-
-def _latest(rows: pd.DataFrame) -> pd.DataFrame:
-    rows = rows.loc[rows["year_end"] == rows["year_end"].max()]
-    return rows.loc[rows["year_start"] == rows["year_start"].min()]
 
 
 def describe(table: pd.DataFrame, territory: str, indicator_id: str, *, commune: str | None = None, phrases: Phrases | None = None) -> Sentence | None:
@@ -241,7 +237,7 @@ def describe(table: pd.DataFrame, territory: str, indicator_id: str, *, commune:
         subject_rows = rows.loc[rows["level"] == "territoire"]
     if subject_rows.empty:
         return None
-    row = _latest(subject_rows).iloc[0]
+    row = latest_period(subject_rows).iloc[0]
     references = rows.loc[(rows["level"] == "departement") & (rows["period"] == row["period"])]
     if commune is not None:
         own = departement_of(pd.Series([commune])).iloc[0]
@@ -283,12 +279,12 @@ def _common_fields(phrases: Phrases, indicator_id: str, row: pd.Series, rows: pd
 
 
 def _comparison_list(phrases: Phrases, references: pd.DataFrame, unit: str, decimals: int, signed: bool) -> str:
-    names = _departement_phrases(references["geo"].astype(str).tolist())
+    names = _departement_phrases()
     single = len(references) == 1
     items = [
         phrases.templates["liste"].format(
             référence=format_value(value, unit, decimals, sign=signed),
-            dans_niveau=phrases.levels["un_département"]["dans"] if single else phrases.levels["département"]["dans"].format(de_nom=names[code]),
+            dans_niveau=phrases.levels["un_département"]["dans"] if single else phrases.levels["département"]["dans"].format(de_nom=names.get(code, code)),
         )
         for code, value in zip(references["geo"].astype(str), references["value"], strict=True)
     ]
@@ -306,7 +302,7 @@ def _sentence(phrases: Phrases, indicator, row: pd.Series, references: pd.DataFr
         noun = subject["pluriel"] if is_plural(shown) else subject["singulier"]
         filled = {**fields, "valeur": format_value(value, unit, decimals), "nom": noun, "Aucun": capitalise(agree("aucun", subject["genre_nom"]))}
         return capitalise(group["zéro" if shown == 0 else "nombre"].format(**filled))
-    if indicator.kind in ("evolution", "annual_rate"):
+    if indicator.is_change:
         shown = round(float(value), decimals)
         group = templates["évolution"]
         trend = "stable" if shown == 0 else ("hausse" if shown > 0 else "baisse")
@@ -359,6 +355,7 @@ def diagnostic_text(
         if theme is None:
             raise CtgError("indiquez des indicateurs ou une thématique")
         indicators = phrases.theme_indicators(theme)
+    table = territory_rows(table, territory)  # filtered once for every sentence
     sentences = [s for s in (describe(table, territory, i, commune=commune, phrases=phrases) for i in indicators) if s is not None]
     parts = [str(s) for s in sentences]
     if any(s.demo for s in sentences):

@@ -106,7 +106,7 @@ def _ordered(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _signed(indicator: str) -> bool:
-    return get_indicator(indicator).kind in ("evolution", "annual_rate")
+    return get_indicator(indicator).is_change
 
 
 def _bars(ax, positions, values, levels, fragile, *, horizontal: bool, **kwargs) -> None:
@@ -164,7 +164,7 @@ def evolution_chart(table: pd.DataFrame, territory: str, indicator: str = "evol_
     >>> evolution_chart(table, "ezanville", "evol_0_2")  # doctest: +SKIP
     """
     spec = get_indicator(indicator)
-    if spec.kind not in ("evolution", "annual_rate"):
+    if not spec.is_change:
         raise CtgError(f"indicateur {indicator!r} : attendu une évolution (par exemple evol_0_2)")
     rows = _ordered(_rows(table, territory, indicator))
     rows = rows.loc[rows["level"] != "commune"]

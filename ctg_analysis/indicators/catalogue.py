@@ -52,6 +52,12 @@ class Indicator:
     min_gap: int | None = None
 
     @property
+    def is_change(self) -> bool:
+        """Whether the indicator is a change between two vintages (evolution, annual rate): shown with
+        its sign, compared with other levels in points."""
+        return self.kind in ("evolution", "annual_rate")
+
+    @property
     def additive(self) -> bool:
         """Whether the indicator is built from sums over communes (every kind but ``published``)."""
         return self.kind != "published"

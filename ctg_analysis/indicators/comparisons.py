@@ -16,9 +16,10 @@ import pandas as pd
 from ctg_analysis.formatting import format_value
 from ctg_analysis.indicators.catalogue import get_indicator
 
-__all__ = ["Position", "compare", "position"]
+__all__ = ["RATE_UNITS", "Position", "compare", "position"]
 
-_RATE_UNITS = {"%", "‰", "% par an"}
+#: Units of rates and shares: gaps between them are in points.
+RATE_UNITS = {"%", "‰", "% par an"}
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def position(
         return Position("indéterminé", math.nan, math.nan, "")
     gap = value - reference
     ratio = value / reference if reference else math.nan
-    close = bool(_close(gap, ratio, np.bool_(unit in _RATE_UNITS), np.bool_(signed), tolerance_points, tolerance_relative))
+    close = bool(_close(gap, ratio, np.bool_(unit in RATE_UNITS), np.bool_(signed), tolerance_points, tolerance_relative))
     direction = "comparable" if close else ("supérieur" if gap > 0 else "inférieur")
     text = f"{format_value(value, unit, decimals, sign=signed)} contre {format_value(reference, unit, decimals, sign=signed)} {where}"
     return Position(direction, gap, ratio, text)
@@ -146,8 +147,8 @@ def compare(
     pairs = pairs.loc[own]
     gap = pairs["value"] - pairs["comparison_value"]
     ratio = pairs["value"] / pairs["comparison_value"].where(pairs["comparison_value"] != 0)
-    rate = pairs["unit"].isin(_RATE_UNITS)
-    evolution = pairs["indicator"].map(lambda i: get_indicator(i).kind in ("evolution", "annual_rate")).astype(bool)
+    rate = pairs["unit"].isin(RATE_UNITS)
+    evolution = pairs["indicator"].map(lambda i: get_indicator(i).is_change).astype(bool)
     close = _close(gap, ratio, rate, evolution, tolerance_points, tolerance_relative)
     direction = pd.Series("inférieur", index=pairs.index).mask(gap > 0, "supérieur").mask(close, "comparable")
     direction = direction.mask(gap.isna(), "indéterminé")

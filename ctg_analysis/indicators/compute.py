@@ -270,7 +270,7 @@ def prepare(folder: DataFolder, *, indicators: list[str] | None = None, cog_year
 
     computable = [
         i for i in wanted
-        if i.kind not in ("evolution", "annual_rate")
+        if not i.is_change
         and i.dataset in harmonised
         and (i.denominator_dataset is None or i.denominator_dataset in harmonised)
     ]
@@ -635,7 +635,7 @@ def _join(links: pd.DataFrame, sums: dict[str, np.ndarray]) -> dict[str, np.ndar
 def _evolutions(sums: dict[str, np.ndarray], indicators: tuple[Indicator, ...]) -> pd.DataFrame:
     """Evolutions between the latest vintage and the latest one at least ``min_gap`` years before."""
     position = {i.id: n for n, i in enumerate(indicators)}
-    changes = [i for i in indicators if i.kind in ("evolution", "annual_rate")]
+    changes = [i for i in indicators if i.is_change]
     rows = np.isin(sums["indicator"], [position[i.of] for i in changes])
     bases = pd.DataFrame({column: sums[column][rows] for column in ("level", "geo", "indicator", "year_end", *_SUM_COLUMNS)})
     frames = []

@@ -19,7 +19,7 @@ from ctg_analysis.formatting import format_value
 from ctg_analysis.indicators.catalogue import get_indicator, indicators_of_theme
 from ctg_analysis.indicators.compute import FLAGS
 
-__all__ = ["KEY_FIGURES", "QUALITY_FLAGS", "WideView", "is_fragile", "key_figures", "territory_rows", "wide_view"]
+__all__ = ["KEY_FIGURES", "QUALITY_FLAGS", "WideView", "is_fragile", "key_figures", "latest_period", "territory_rows", "wide_view"]
 
 #: The indicators of a territory's "chiffres clés", in order.
 KEY_FIGURES = (
@@ -58,7 +58,8 @@ def _select(table: pd.DataFrame, territory: str, theme: str | None, indicators: 
     return rows
 
 
-def _latest(rows: pd.DataFrame) -> pd.DataFrame:
+def latest_period(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows of each indicator's latest period (the longest one when several end the same year)."""
     latest = rows.groupby("indicator")["year_end"].transform("max")
     rows = rows.loc[rows["year_end"] == latest]
     longest = rows.groupby("indicator")["year_start"].transform("min")
@@ -99,7 +100,7 @@ class WideView:
         out = self.values.copy().astype(object)
         fragile = self.flags.apply(is_fragile)
         for row in self.values.index:
-            signed = get_indicator(row[1]).kind in ("evolution", "annual_rate")
+            signed = get_indicator(row[1]).is_change
             texts = [format_value(v, self.units[row], int(self.decimals[row]), sign=signed) for v in self.values.loc[row]]
             out.loc[row] = [t + ("*" if f else "") for t, f in zip(texts, fragile.loc[row], strict=True)]
         out.index = out.index.set_levels([out.index.levels[1].map(lambda i: get_indicator(i).label)], level=[1])
@@ -147,7 +148,7 @@ def wide_view(
     --------
     >>> wide_view(table, "ezanville", theme="petite enfance")  # doctest: +SKIP
     """
-    rows = _latest(_select(table, territory, theme, indicators))
+    rows = latest_period(_select(table, territory, theme, indicators))
     rows = rows.loc[rows["level"] != "commune"]
     if rows.empty:
         raise CtgError(f"territoire {territory!r} : aucun indicateur à afficher")
@@ -180,11 +181,11 @@ def key_figures(table: pd.DataFrame, territory: str) -> pd.DataFrame:
     DataFrame
         Columns ``indicateur``, ``période``, ``territoire``, one column per département, ``France``.
     """
-    rows = _latest(_select(table, territory, None, list(KEY_FIGURES)))
+    rows = latest_period(_select(table, territory, None, list(KEY_FIGURES)))
     rows = rows.loc[rows["level"].isin(["territoire", "departement", "france"])]
     rows = rows.assign(
         text=[
-            format_value(v, get_indicator(i).unit, get_indicator(i).decimals, sign=get_indicator(i).kind in ("evolution", "annual_rate"))
+            format_value(v, get_indicator(i).unit, get_indicator(i).decimals, sign=get_indicator(i).is_change)
             + ("*" if fragile else "")
             for v, i, fragile in zip(rows["value"], rows["indicator"], is_fragile(rows["flags"]), strict=True)
         ],

@@ -18,9 +18,11 @@ __all__ = [
     "IRIS_WIDTH",
     "FRANCE_METRO",
     "FRANCE",
+    "OVERSEAS_COLLECTIVITIES",
     "arrondissement_parent",
     "departement_of",
     "fold_arrondissements",
+    "in_france",
 ]
 
 COMMUNE_WIDTH = 5
@@ -28,6 +30,10 @@ IRIS_WIDTH = 9
 #: Codes used for the France level.
 FRANCE_METRO = "FRM"
 FRANCE = "FR"
+
+#: Overseas collectivities (COM) and New Caledonia: outside the France of the toolkit, which is
+#: metropolitan France and the DROM (Mayotte included where a source covers it).
+OVERSEAS_COLLECTIVITIES = ("975", "977", "978", "984", "986", "987", "988", "989")
 
 _ARM_RANGES = (("75101", "75120", "75056"), ("69381", "69389", "69123"), ("13201", "13216", "13055"))
 
@@ -57,6 +63,17 @@ def departement_of(codes: pd.Series) -> pd.Series:
     """
     codes = codes.astype("string")
     return codes.str[:2].mask(codes.str.startswith("97"), codes.str[:3])
+
+
+def in_france(codes: pd.Series) -> pd.Series:
+    """Whether commune codes are in France as the toolkit counts it (not an overseas collectivity).
+
+    Examples
+    --------
+    >>> in_france(pd.Series(["95205", "97101", "97502", "98818"])).tolist()
+    [True, True, False, False]
+    """
+    return ~departement_of(codes).isin(OVERSEAS_COLLECTIVITIES).fillna(False).astype(bool)
 
 
 def fold_arrondissements(frame: pd.DataFrame, variables: list[str], *, additive: bool) -> pd.DataFrame:

@@ -275,11 +275,16 @@ def test_guard_same_geography_before_evolutions(demo_folder, computed):
 def test_guard_geography_not_harmonised_is_flagged(tmp_path):
     folder = tmp_path / "data"
     folder.mkdir()
-    # Two censuses of different COG years and no movement file to reconcile them.
+    # Births in the geography of 2022 cannot be brought back to the older geography asked for.
     (folder / "base-cc-evol-struct-pop-2019.csv").write_text("CODGEO;P19_POP;P19_POP0002\n95205;1000.5;40.2\n", encoding="utf-8")
     (folder / "base_naissances_2021.csv").write_text("CODGEO;NAISD20;NAISD21\n95205;12;13\n", encoding="utf-8")
-    prepared = prepare(scan_folder(folder, cache_dir=False, progress=False), indicators=["population", "naissances"])
-    assert prepared.cog_year == 2022 and "population" in prepared.cog_mismatch
+    prepared = prepare(scan_folder(folder, cache_dir=False, progress=False), indicators=["population", "naissances"], cog_year=2021)
+    assert prepared.cog_year == 2021 and "naissances" in prepared.cog_mismatch and "population" not in prepared.cog_mismatch
+    territories_file = tmp_path / "t.yaml"
+    territories_file.write_text("territories:\n  - id: t\n    communes: ['95205']\n", encoding="utf-8")
+    territories = load_territories(territories_file, prepared.reference)
+    flags = compute_indicators(prepared, territories).query("level == 'territoire'").set_index("indicator")["flags"]
+    assert flags["naissances"].str.contains("cog_mismatch").all() and not flags["population"].str.contains("cog_mismatch").any()
 
 
 def test_comparisons_each_commune_with_its_own_departement(computed):

@@ -113,5 +113,13 @@ def test_caf_iris_figures_summed_to_communes(real, tmp_path):
     assert table.loc[("commune", "95585", "allocataires"), "value"] == sums.loc["95585", "A"]
     share = table.loc[("territoire", "grand-ensemble", "part_monoparents_caf"), "value"]
     assert share == pytest.approx(sums.loc[communes, "AM"].sum() / sums.loc[communes, "A"].sum() * 100)
-    in95 = sums.loc[sums.index.str.startswith("95"), "A"].sum()
-    assert table.loc[("departement", "95", "allocataires"), "value"] == in95
+    # The CNAF IRIS files cover only the communes cut into IRIS: the département's sum is partial, and
+    # says how much of the département it covers (communes and population of the populations légales).
+    in95 = sums.loc[sums.index.str.startswith("95"), "A"]
+    legal = pd.read_excel(real / "populations-legales/ensemble_RP2019_en_vigueur_2022.xlsx", sheet_name="Communes", skiprows=7, dtype=str, engine="openpyxl")
+    legal = legal.loc[legal["Code département"] == "95"]
+    people = pd.Series(legal["Population municipale"].astype(float).to_numpy(), index="95" + legal["Code commune"].str.zfill(3))
+    row = table.loc[("departement", "95", "allocataires")]
+    assert row["coverage_communes"] == pytest.approx(len(in95) / len(people))
+    assert row["coverage_population"] == pytest.approx(people[in95.index].sum() / people.sum())
+    assert row["value"] == in95.sum() and "partial" in row["flags"]

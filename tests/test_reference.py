@@ -1,4 +1,4 @@
-"""The commune reference: from the COG files when present, from the data otherwise."""
+"""The commune reference: from the COG files when present, from the geography shipped with the package otherwise."""
 
 from __future__ import annotations
 
@@ -22,23 +22,15 @@ def test_reference_from_the_demo_cog(demo_folder):
     assert reference.loc["2A901", "departement_label"] == "Corse-du-Sud"
 
 
-def test_reference_from_the_data_without_cog(tmp_path):
+def test_reference_without_cog_files_is_the_shipped_geography(tmp_path):
     folder = tmp_path / "data"
-    shutil.copytree(DEMO / "recensement", folder / "recensement")
     shutil.copytree(DEMO / "populations-legales", folder / "populations-legales")
-    reference = commune_reference(scan_folder(folder, cache_dir=False, progress=False))
-    assert reference.attrs["cog_year"] == 2021 and "données" in reference.attrs["built_from"]
+    reference = commune_reference(scan_folder(folder, cache_dir=False, progress=False), 2021)
+    assert reference.attrs["cog_year"] == 2021 and "livrée avec ctg-analysis" in reference.attrs["built_from"]
     row = reference.set_index("code").loc["95229"]
     assert (row["label"], row["departement_label"], row["region_label"]) == ("Ézanville", "Val-d'Oise", "Île-de-France")
-    assert reference["epci"].isna().all()
-
-
-def test_reference_from_census_only_uses_the_shipped_names(tmp_path):
-    folder = tmp_path / "data"
-    shutil.copytree(DEMO / "recensement", folder)
-    reference = commune_reference(scan_folder(folder, cache_dir=False, progress=False)).set_index("code")
-    assert reference.loc["01901", "departement"] == "01"
-    assert reference.loc["01901", "region_label"] == "Auvergne-Rhône-Alpes"
+    assert row["epci"] == "200056380"  # CA Plaine Vallée, from the composition shipped for 2021
+    assert reference.attrs["epci_year"] == 2021
 
 
 @pytest.mark.real

@@ -524,15 +524,18 @@ def write_demo(folder: str | Path, seed: int = SEED) -> list[Path]:
     files["cog/departement_2021.csv"] = csv_bytes(cog["departements"], sep=",", crlf=True)
     files["cog/region_2021.csv"] = csv_bytes(cog["regions"], sep=",", crlf=True)
     files["cog/mvtcommune_2022.csv"] = csv_bytes(cog["movements"], sep=",", crlf=True)
-    files["cog/Intercommunalite-Metropole_au_01-01-2021.xlsx"] = workbook_bytes(
-        {
-            "Composition_communale": (
-                _insee_titles("Intercommunalité et Métropole", "France - Composition communale", "Mise en ligne le 01/03/2021 - Géographie au 01/01/2021", "Source(s) : Insee, Code officiel géographique"),
-                cog["epci"],
-                ["Code géographique", "Libellé géographique", "EPCI - Métropole", "Libellé de l'EPCI / Métropole", "Département", "Région"],
-            )
-        }
-    )
+    # Two compositions, as INSEE publishes one a year: Filosofi 2019 is in the geography of 2020, and a
+    # median is shown for an EPCI only when its composition then is the one of today.
+    for year in (2020, 2021):
+        files[f"cog/Intercommunalite-Metropole_au_01-01-{year}.xlsx"] = workbook_bytes(
+            {
+                "Composition_communale": (
+                    _insee_titles("Intercommunalité et Métropole", "France - Composition communale", f"Mise en ligne le 01/03/{year} - Géographie au 01/01/{year}", "Source(s) : Insee, Code officiel géographique"),
+                    cog["epci"],
+                    ["Code géographique", "Libellé géographique", "EPCI - Métropole", "Libellé de l'EPCI / Métropole", "Département", "Région"],
+                )
+            }
+        )
     return _write(folder, files, seed, "python -m ctg_analysis.demo")
 
 

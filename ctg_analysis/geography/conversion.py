@@ -14,6 +14,7 @@ from dataclasses import replace
 import pandas as pd
 
 from ctg_analysis.errors import GeographyError
+from ctg_analysis.geography.embedded import movement_steps
 from ctg_analysis.sources.tables import SourceTable
 
 log = logging.getLogger(__name__)
@@ -65,8 +66,9 @@ def commune_passage(
         & movements["com_av"].notna()
     ]
     passage = pd.DataFrame({"source": pd.Series(dtype="string"), "current": pd.Series(dtype="string"), "share": pd.Series(dtype="float64")})
-    # One step per effective date (a few per year), never one per commune.
-    for _, step in window.sort_values("date_eff").groupby("date_eff", sort=True):
+    # One step per effective date (a few per year), never one per commune; within a date, code changes
+    # come first, so that a commune renumbered and merged on the same day is followed to the end.
+    for _, step in movement_steps(window, pd.Timestamp(from_year, 1, 1), pd.Timestamp(to_year, 1, 1)):
         step = step[["com_av", "com_ap"]].drop_duplicates().rename(columns={"com_av": "current", "com_ap": "next"})
         step["share"] = _split_shares(step, weights)
         # A code not yet moved is still where it started: it enters the passage as its own source.
@@ -101,12 +103,15 @@ def convert_cog(
     non_additive: list[str] | tuple[str, ...] = (),
     weights: pd.Series | None = None,
     passage: pd.DataFrame | None = None,
+    flags: list[str] | tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Express a commune-level frame in the geography of another COG year.
 
     Merged communes get the sum of their parts; a split commune is shared by population (``weights``);
     a code change follows the commune. A value missing in one part leaves the merged commune missing
-    (a sum of known parts would understate it).
+    (a sum of known parts would understate it). Boolean ``flags`` columns (such as the ``<VAR>_partial``
+    of an IRIS aggregation) follow their commune: a merged commune is flagged if any part is. Values shared
+    out of a split commune are estimates: an ``estimated`` column marks them.
 
     Parameters
     ----------
@@ -125,12 +130,14 @@ def convert_cog(
     passage
         The passage table between the two years, when the caller has it already
         (:func:`commune_passage`).
+    flags
+        Boolean columns carried along (any part flagged flags the whole).
 
     Returns
     -------
     DataFrame
-        ``geo``, ``period`` (when present) and ``variables``; attribute columns are dropped since names
-        change with the geography.
+        ``geo``, ``period`` (when present), ``variables`` and ``flags`` (plus ``estimated`` when a split
+        commune was shared); attribute columns are dropped since names change with the geography.
 
     Raises
     ------
@@ -148,7 +155,8 @@ def convert_cog(
     if passage is None:
         passage = commune_passage(movements, from_year, to_year, weights)
     keys = ["period"] if "period" in frame.columns else []
-    data = frame[["geo", *keys, *variables]]
+    flags = [f for f in flags if f in frame.columns]
+    data = frame[["geo", *keys, *variables, *flags]]
     if not data["geo"].isin(passage["source"]).any():
         return data.reset_index(drop=True)  # no commune of the table changed between the two years
     moved = data.merge(passage, left_on="geo", right_on="source", how="left")
@@ -174,7 +182,13 @@ def convert_cog(
     grouped = values.assign(geo=moved["target"], **{k: moved[k] for k in keys}).groupby(["geo", *keys], sort=True)
     converted = grouped[variables].sum(min_count=1)
     any_missing = values.isna().assign(geo=moved["target"], **{k: moved[k] for k in keys}).groupby(["geo", *keys])[variables].any()
-    converted = converted.mask(any_missing).reset_index()
+    converted = converted.mask(any_missing)
+    marks = moved[flags].fillna(False).astype(bool) if flags else pd.DataFrame(index=moved.index)
+    if moved["share"].ne(1.0).any():
+        marks = marks.assign(estimated=moved["share"].ne(1.0))
+    if len(marks.columns):
+        converted = converted.join(marks.assign(geo=moved["target"], **{k: moved[k] for k in keys}).groupby(["geo", *keys]).any())
+    converted = converted.reset_index()
     if changed.any():
         log.info("COG %s → %s : %d communes concernées", from_year, to_year, int(changed.sum()))
     return converted
@@ -197,8 +211,9 @@ def convert_table(
     variables = table.variables
     additive = ADDITIVE_ONLY.get(table.dataset)
     non_additive = [v for v in variables if v not in additive] if additive is not None else []
+    flags = [c for c in table.data.columns if c.endswith("_partial") or c == "estimated"]
     data = convert_cog(
         table.data, variables, from_year=table.cog_year, to_year=to_year, movements=movements,
-        non_additive=non_additive, weights=weights, passage=passage,
+        non_additive=non_additive, weights=weights, passage=passage, flags=flags,
     )
     return replace(table, cog_year=to_year, cog_year_from="conversion", data=data)

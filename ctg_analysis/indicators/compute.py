@@ -23,14 +23,16 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from ctg_analysis.codes import FRANCE, FRANCE_METRO, departement_of
+from ctg_analysis.codes import FRANCE, FRANCE_METRO, departement_of, fold_arrondissements, in_france
 from ctg_analysis.errors import CtgError, GeographyError
 from ctg_analysis.geography import commune_passage, commune_reference, convert_table
-from ctg_analysis.geography.reference import departements
+from ctg_analysis.geography.conversion import ADDITIVE_ONLY
+from ctg_analysis.geography.embedded import embedded_epci
+from ctg_analysis.geography.reference import departements, folder_movements
 from ctg_analysis.indicators.catalogue import Indicator, all_indicators, get_indicator
 from ctg_analysis.sources.folder import DataFolder
 from ctg_analysis.sources.iris import iris_to_communes
-from ctg_analysis.sources.tables import SourceTable
+from ctg_analysis.sources.tables import PUBLISHED_DATASETS, SourceTable, dataset_hint
 from ctg_analysis.territories import Territories
 
 log = logging.getLogger(__name__)
@@ -42,22 +44,29 @@ LEVELS = ("commune", "territoire", "epci", "departement", "region", "france")
 #: Flag codes of the long table and their French meaning, in the order they are listed.
 FLAGS = {
     "small": "petits effectifs : valeur fragile",
-    "partial": "valeur partielle : communes manquantes ou secrètes",
+    "partial": "valeur partielle : des communes manquent dans la source ou sont secrètes (voir la couverture)",
     "missing": "donnée manquante ou secrète",
     "not_comparable": "millésimes distants de moins de 5 ans : évolution non comparable",
     "unavailable": "non disponible : indicateur non additif, non publié pour ce regroupement",
+    "perimeter": "non disponible : périmètre modifié depuis la publication (communes fusionnées ou scindées, composition de l'EPCI)",
+    "estimated": "estimation : valeur d'une commune scindée répartie au prorata de la population",
     "cog_mismatch": "géographies non harmonisées (COG différent)",
     "demo": "données fictives de démonstration",
 }
 #: Columns of the long table, in order.
 LONG_COLUMNS = [
     "territory", "level", "geo", "geo_label", "indicator", "label", "theme", "period", "year_start", "year_end",
-    "value", "numerator", "denominator", "unit", "flags", "n_communes", "source",
+    "value", "numerator", "denominator", "unit", "flags", "n_communes", "source", "coverage_communes", "coverage_population",
 ]
+#: Below this share of its population (or, where populations are unknown, of its communes) covered by
+#: the source, a value above the commune is withheld (missing); above it but below 1 it is ``partial``.
+MIN_COVERAGE = 0.5
 _COMMUNE, _TERRITOIRE, _EPCI, _DEPARTEMENT, _REGION, _FRANCE = range(len(LEVELS))
-_SUM_COLUMNS = ["numerator", "denominator", "n_communes", "n_missing", "n_partial"]
-# Years are packed on 8 bits from this one in the aggregation keys.
+_SUM_COLUMNS = ["numerator", "denominator", "n_communes", "n_missing", "n_partial", "n_estimated", "n_covered", "w_covered"]
+# Years are packed on 8 bits from this one in the aggregation keys; an indicator without any data has
+# this year (shown « – »).
 _YEAR0 = 1900
+_NO_YEAR = _YEAR0
 
 
 @dataclass
@@ -115,10 +124,11 @@ class PreparedData:
         Additive indicators per commune: ``indicator`` (position in ``indicators``), ``commune``
         (position in ``geography.communes``), ``year_start``, ``year_end``, ``numerator``,
         ``denominator``, ``missing`` (a secret or missing term), ``partial`` (summed over IRIS of which
-        some are secret).
+        some are secret), ``estimated`` (shared out of a split commune).
     published
         Non-additive indicators as published: ``level`` (position in :data:`LEVELS`), ``geo`` (position
-        in ``geography.codes[level]``), ``indicator``, ``year``, ``value``.
+        in ``geography.codes[level]``), ``indicator``, ``year``, ``value``, ``perimeter`` (the unit's
+        perimeter changed since the publication: no value).
     reference
         The commune reference in the common COG year.
     geography
@@ -126,15 +136,19 @@ class PreparedData:
     cog_year
         The common COG year every table was brought to.
     indicators
-        The catalogue entries computed, in catalogue order.
+        The catalogue entries asked for, in catalogue order (those without data included: they get
+        missing rows).
     sources
-        Indicator id → French source line.
+        Indicator id → French source line (empty when no file of the folder carries it).
     cog_mismatch
         Indicator ids whose table could not be brought to the common COG year.
     demo
         Whether the data are the demo set.
     movements
-        INSEE's commune movements, when the folder has them.
+        INSEE's commune movements (the package's, completed by the folder's).
+    population
+        Population of each commune (position in ``geography.communes``), NaN where unknown: the weight
+        of the population coverage.
     """
 
     values: pd.DataFrame
@@ -148,9 +162,14 @@ class PreparedData:
     demo: bool = False
     movements: pd.DataFrame | None = None
     slots: pd.DataFrame = field(default_factory=pd.DataFrame)
+    population: np.ndarray = field(default_factory=lambda: np.array([]))
     # Sums of every EPCI, département, région and France, computed on first use: a batch that renders
     # territory after territory aggregates them once.
     level_sums: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
+
+    def missing_sources(self) -> dict[str, str]:
+        """Indicator id → the French sentence naming the official file that would give it."""
+        return {i.id: dataset_hint(i.dataset) for i in self.indicators if not self.sources.get(i.id) and i.dataset}
 
 
 def _expression(frame: pd.DataFrame, variables: list[str], where: str) -> np.ndarray:
@@ -163,10 +182,27 @@ def _expression(frame: pd.DataFrame, variables: list[str], where: str) -> np.nda
     return frame[variables].to_numpy(dtype="float64").sum(axis=1)  # NaN in any term gives NaN
 
 
+def _flag_column(data: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Rows where any of the boolean columns present is true."""
+    flags = [data[c].fillna(False).to_numpy(dtype=bool) for c in columns if c in data.columns]
+    return np.logical_or.reduce(flags) if flags else np.zeros(len(data), dtype=bool)
+
+
 def _partial(data: pd.DataFrame, variables: list[str]) -> np.ndarray:
     """Communes whose value sums IRIS of which some are secret (see ``iris_to_communes``)."""
-    flags = [data[f"{v}_partial"].fillna(False).to_numpy(dtype=bool) for v in variables if f"{v}_partial" in data.columns]
-    return np.logical_or.reduce(flags) if flags else np.zeros(len(data), dtype=bool)
+    return _flag_column(data, [f"{v}_partial" for v in variables])
+
+
+def _in_scope(table: SourceTable) -> SourceTable:
+    """A commune-level table within the France of the toolkit, each of Paris, Lyon and Marseille once.
+
+    Overseas collectivities (COM) are left out; arrondissements are summed into their commune when it
+    is absent (the populations légales list only the arrondissements) and dropped when it is present.
+    """
+    data = table.data.loc[in_france(table.data["geo"]).to_numpy()]
+    additive = table.dataset not in ADDITIVE_ONLY
+    data = fold_arrondissements(data, table.variables, additive=additive)
+    return replace(table, data=data.reset_index(drop=True))
 
 
 def _commune_tables(folder: DataFolder, dataset: str) -> list[SourceTable]:
@@ -174,16 +210,16 @@ def _commune_tables(folder: DataFolder, dataset: str) -> list[SourceTable]:
     tables = folder.find(dataset, "commune")
     covered = {t.vintage for t in tables}
     tables += [iris_to_communes(t) for t in folder.find(dataset, "iris") if t.vintage not in covered]
-    return sorted(tables, key=lambda t: t.vintage or 0, reverse=True)
+    return sorted((_in_scope(t) for t in tables), key=lambda t: t.vintage or 0, reverse=True)
 
 
 def _bring_to(
-    table: SourceTable, cog_year: int, movements: pd.DataFrame | None, weights: pd.Series | None, passages: dict[int, pd.DataFrame]
+    table: SourceTable, cog_year: int, movements: pd.DataFrame, weights: pd.Series | None, passages: dict[int, pd.DataFrame]
 ) -> tuple[SourceTable, bool]:
     """The table in the common COG year, and whether that worked."""
     if table.cog_year == cog_year:
         return table, True
-    if movements is None or table.cog_year is None or table.cog_year > cog_year:
+    if table.cog_year is None or table.cog_year > cog_year:
         log.warning("%s : COG %s, différent du COG commun %s, non converti", table.path, table.cog_year, cog_year)
         return table, False
     if table.cog_year not in passages:
@@ -202,13 +238,32 @@ def _stack(tables: list[SourceTable]) -> SourceTable:
     return replace(tables[0], data=data.reset_index(drop=True), source=source)
 
 
+#: Population of each commune, by preference (the last one found wins): the weight of the coverage.
+_POPULATION_VARIABLES = (("census_population", "P_POP"), ("legal_population", "PMUN"))
+_POPULATION_DATASETS = frozenset(dataset for dataset, _ in _POPULATION_VARIABLES)
+
+
+def _population(harmonised: dict[str, SourceTable], geography: Geography) -> np.ndarray:
+    """Population of each commune (legal population, else the census), NaN where unknown."""
+    population = np.full(len(geography.communes), np.nan)
+    for dataset, variable in _POPULATION_VARIABLES:
+        if dataset not in harmonised or variable not in harmonised[dataset].data.columns:
+            continue
+        data = harmonised[dataset].data
+        latest = data.loc[data["period"] == data["period"].max()]
+        positions = geography.communes.get_indexer(latest["geo"].to_numpy(dtype=object))
+        known = positions >= 0
+        population[positions[known]] = latest[variable].to_numpy(dtype="float64")[known]
+    return population
+
+
 def prepare(folder: DataFolder, *, indicators: list[str] | None = None, cog_year: int | None = None) -> PreparedData:
     """Read, harmonise and compute per commune everything the indicators need.
 
     Parameters
     ----------
     folder
-        A scanned data folder.
+        A scanned data folder (any subset of the official files: what is absent gives missing rows).
     indicators
         Indicator ids (default: the whole catalogue); evolutions bring their base count along.
     cog_year
@@ -234,22 +289,20 @@ def prepare(folder: DataFolder, *, indicators: list[str] | None = None, cog_year
         if indicator.of and get_indicator(indicator.of) not in wanted:
             wanted.append(get_indicator(indicator.of))
     datasets = {d for i in wanted for d in (i.dataset, i.denominator_dataset) if d}
-    vintages = {dataset: _commune_tables(folder, dataset) for dataset in sorted(datasets)}
+    # The populations weigh the coverage of every source, whatever indicators are asked for.
+    vintages = {dataset: _commune_tables(folder, dataset) for dataset in sorted((datasets | _POPULATION_DATASETS) - PUBLISHED_DATASETS)}
     vintages = {dataset: tables for dataset, tables in vintages.items() if tables}
-    if not vintages:
+    published_tables = [t for d in sorted(datasets & PUBLISHED_DATASETS) for t in folder.find(d) if t.level != "iris"]
+    if not vintages and not published_tables:
         raise CtgError(f"{folder.root} : aucune des données nécessaires aux indicateurs (recensement, naissances, CAF…)")
-    target = cog_year or max(t.cog_year for tables in vintages.values() for t in tables if t.cog_year)
-    movements_table = next(iter(folder.find("cog_movements")), None)
-    movements = movements_table.data if movements_table is not None else None
-    legal = next((t for t in folder.find("legal_population", "commune") if t.cog_year == target), None)
+    target = cog_year or max(t.cog_year for t in [*published_tables, *(t for ts in vintages.values() for t in ts)] if t.cog_year)
+    movements = folder_movements(folder)
+    legal = next((t for t in _commune_tables(folder, "legal_population") if t.cog_year == target), None)
     weights = legal.data.set_index("geo")["PMUN"] if legal is not None else None
     harmonised: dict[str, SourceTable] = {}
     mismatched: set[str] = set()
     passages: dict[int, pd.DataFrame] = {}  # one passage table per source COG year
     for dataset, tables in vintages.items():
-        if dataset == "filosofi":
-            harmonised[dataset] = tables[0]  # published values keep their codes; conversion would refuse them
-            continue
         brought = [_bring_to(table, target, movements, weights, passages) for table in tables]
         if not all(ok for _, ok in brought):
             mismatched.add(dataset)
@@ -259,7 +312,7 @@ def prepare(folder: DataFolder, *, indicators: list[str] | None = None, cog_year
     codes = {dataset: table.data["geo"].to_numpy(dtype=object) for dataset, table in harmonised.items()}
     geography = Geography.build(reference, np.array([], dtype=object))
     positions = {dataset: geography.communes.get_indexer(c) for dataset, c in codes.items()}
-    extra = [c[p < 0] for dataset, c in codes.items() for p in [positions[dataset]] if dataset != "filosofi"]
+    extra = [c[positions[dataset] < 0] for dataset, c in codes.items()]
     if sum(len(e) for e in extra):
         # Communes of the data missing from the reference still count in their département and France.
         geography = Geography.build(reference, pd.unique(np.concatenate(extra)))
@@ -268,51 +321,49 @@ def prepare(folder: DataFolder, *, indicators: list[str] | None = None, cog_year
         # From here on a commune is its position in the geography.
         harmonised[dataset] = replace(table, data=table.data.assign(commune_id=positions[dataset]))
 
-    computable = [
-        i for i in wanted
-        if not i.is_change
-        and i.dataset in harmonised
-        and (i.denominator_dataset is None or i.denominator_dataset in harmonised)
-    ]
-    computable += [i for i in wanted if i.of and i.of in {c.id for c in computable}]
     order = {i.id: n for n, i in enumerate(all_indicators())}
-    available = tuple(sorted(computable, key=lambda i: order[i.id]))
+    available = tuple(sorted(wanted, key=lambda i: order[i.id]))
     position = {i.id: n for n, i in enumerate(available)}
+    computable = {
+        i.id for i in available
+        if not i.is_change and i.kind != "published" and i.dataset in harmonised
+        and (i.denominator_dataset is None or i.denominator_dataset in harmonised)
+    }
     sources, mismatch = {}, set()
     frames = []
     for indicator in available:
         if indicator.of:
-            sources[indicator.id] = sources[indicator.of]
-            if indicator.of in mismatch:
-                mismatch.add(indicator.id)
             continue
-        sources[indicator.id] = " ; ".join(
-            dict.fromkeys(harmonised[d].source for d in (indicator.dataset, indicator.denominator_dataset) if d)
-        )
-        if {indicator.dataset, indicator.denominator_dataset} & mismatched:
-            mismatch.add(indicator.id)
-        if indicator.kind != "published":
+        if indicator.id in computable:
+            sources[indicator.id] = " ; ".join(
+                dict.fromkeys(harmonised[d].source for d in (indicator.dataset, indicator.denominator_dataset) if d)
+            )
+            if {indicator.dataset, indicator.denominator_dataset} & mismatched:
+                mismatch.add(indicator.id)
             computed = _commune_values(indicator, harmonised)
             computed["indicator"] = np.full(len(computed["commune"]), position[indicator.id], dtype="int16")
             frames.append(computed)
-    columns = ["indicator", "commune", "year_start", "year_end", "numerator", "denominator", "missing", "partial"]
+    for indicator in available:
+        if indicator.of:
+            sources[indicator.id] = sources.get(indicator.of, "")
+            if indicator.of in mismatch:
+                mismatch.add(indicator.id)
+    columns = ["indicator", "commune", "year_start", "year_end", "numerator", "denominator", "missing", "partial", "estimated"]
     values = pd.DataFrame({c: np.concatenate([f[c] for f in frames]) if frames else np.array([]) for c in columns})
-    # A slot is one (indicator, period): the dense key of every aggregation.
-    packed = (values["indicator"].to_numpy(dtype="int64") << 16) | ((values["year_end"].to_numpy(dtype="int64") - _YEAR0) << 8) | (values["year_start"].to_numpy(dtype="int64") - _YEAR0)
-    slot, slot_keys = pd.factorize(packed, sort=True)
-    values["slot"] = slot.astype("int32")
-    slots = pd.DataFrame(
-        {
-            "indicator": (slot_keys >> 16).astype("int16"),
-            "year_end": ((slot_keys >> 8) % 256 + _YEAR0).astype("int16"),
-            "year_start": (slot_keys % 256 + _YEAR0).astype("int16"),
-        }
+    values = values.astype({"indicator": "int16", "commune": "int32", "year_start": "int16", "year_end": "int16", "missing": bool, "partial": bool, "estimated": bool})
+    published = _published(
+        published_tables, [i for i in available if i.kind == "published"], position, geography, reference, movements, target, folder
     )
-    published = _published(folder, [i for i in available if i.kind == "published"], position, geography)
     for indicator in available:
         if indicator.kind == "published":
-            found = folder.find(indicator.dataset)
-            sources[indicator.id] = found[0].source if found else ""
+            used = published.loc[published["indicator"] == position[indicator.id], "year"].unique()
+            lines = [t.source for t in published_tables if t.dataset == indicator.dataset and t.vintage in set(used.tolist())]
+            sources[indicator.id] = " ; ".join(dict.fromkeys(lines))
+    # A slot is one (indicator, period): the dense key of every aggregation.
+    packed = _pack(values["indicator"].to_numpy(dtype="int64"), values["year_start"].to_numpy(dtype="int64"), values["year_end"].to_numpy(dtype="int64"))
+    slot, slot_keys = pd.factorize(packed, sort=True)
+    values["slot"] = slot.astype("int32")
+    slots = _unpack(slot_keys)
     return PreparedData(
         values=values,
         published=published,
@@ -325,6 +376,23 @@ def prepare(folder: DataFolder, *, indicators: list[str] | None = None, cog_year
         demo=folder.demo,
         movements=movements,
         slots=slots,
+        population=_population(harmonised, geography),
+    )
+
+
+def _pack(indicator: np.ndarray, year_start: np.ndarray, year_end: np.ndarray) -> np.ndarray:
+    """(indicator, period) packed in one integer: the sort key of slots and of the long table."""
+    return (indicator.astype("int64") << 16) | ((year_end.astype("int64") - _YEAR0) << 8) | (year_start.astype("int64") - _YEAR0)
+
+
+def _unpack(keys: np.ndarray) -> pd.DataFrame:
+    keys = np.asarray(keys, dtype="int64")
+    return pd.DataFrame(
+        {
+            "indicator": (keys >> 16).astype("int16"),
+            "year_end": ((keys >> 8) % 256 + _YEAR0).astype("int16"),
+            "year_start": (keys % 256 + _YEAR0).astype("int16"),
+        }
     )
 
 
@@ -336,6 +404,7 @@ def _commune_values(indicator: Indicator, tables: dict[str, SourceTable]) -> dic
     year = data["period"].to_numpy(dtype="int64")
     numerator = _expression(data, indicator.numerator_variables, where)
     partial = _partial(data, indicator.numerator_variables)
+    estimated = _flag_column(data, ["estimated"])
     start = year
     if indicator.kind == "rolling_sum":
         # Consecutive years only: a missing year (or a secret value) leaves its windows missing.
@@ -344,10 +413,12 @@ def _commune_values(indicator: Indicator, tables: dict[str, SourceTable]) -> dic
         wide = wide.reindex(columns=range(first, int(wide.columns.max()) + 1))
         windows = np.lib.stride_tricks.sliding_window_view(wide.to_numpy(), indicator.window, axis=1).sum(axis=-1)
         ends = np.arange(first + indicator.window - 1, first + wide.shape[1])
+        flagged = pd.DataFrame({"commune": commune, "flag": estimated}).groupby("commune")["flag"].any().reindex(wide.index, fill_value=False)
         commune = np.repeat(wide.index.to_numpy(), len(ends))
         year = np.tile(ends, len(wide))
         numerator = windows.ravel()
         partial = np.zeros(len(numerator), dtype=bool)
+        estimated = np.repeat(flagged.to_numpy(dtype=bool), len(ends))
         start = year - indicator.window + 1
     if not indicator.denominator:
         denominator = np.full(len(numerator), np.nan)
@@ -364,13 +435,15 @@ def _commune_values(indicator: Indicator, tables: dict[str, SourceTable]) -> dic
                 "year": source["period"].to_numpy(dtype="int64"),
                 "denominator": _expression(source, indicator.denominator_variables, where),
                 "partial_denominator": _partial(source, indicator.denominator_variables),
+                "estimated_denominator": _flag_column(source, ["estimated"]),
             }
         )
-        frame = pd.DataFrame({"commune": commune, "year": year, "start": start, "numerator": numerator, "partial": partial})
+        frame = pd.DataFrame({"commune": commune, "year": year, "start": start, "numerator": numerator, "partial": partial, "estimated": estimated})
         frame = frame.merge(other, on=["commune", "year"], how="inner")
         commune, year, start = frame["commune"].to_numpy(), frame["year"].to_numpy(), frame["start"].to_numpy()
         numerator, denominator = frame["numerator"].to_numpy(), frame["denominator"].to_numpy()
         partial = frame["partial"].to_numpy() | frame["partial_denominator"].to_numpy()
+        estimated = frame["estimated"].to_numpy() | frame["estimated_denominator"].to_numpy()
         missing = np.isnan(numerator) | np.isnan(denominator)
     # A commune missing either term leaves both sums: Σ numerators / Σ denominators over the same communes.
     return {
@@ -381,33 +454,125 @@ def _commune_values(indicator: Indicator, tables: dict[str, SourceTable]) -> dic
         "denominator": np.where(missing, np.nan, denominator),
         "missing": missing,
         "partial": partial.astype(bool),
+        "estimated": np.asarray(estimated, dtype=bool),
     }
 
 
-def _published(folder: DataFolder, indicators: list[Indicator], position: dict[str, int], geography: Geography) -> pd.DataFrame:
+def _published(
+    tables: list[SourceTable],
+    indicators: list[Indicator],
+    position: dict[str, int],
+    geography: Geography,
+    reference: pd.DataFrame,
+    movements: pd.DataFrame,
+    cog_year: int,
+    folder: DataFolder,
+) -> pd.DataFrame:
+    """Every vintage of the non-additive values, where their perimeter is still the one shown.
+
+    A commune merged or split since the file's geography, or an EPCI whose composition changed (or is
+    unknown for that year), keeps its row with no value and ``perimeter`` set: a median belongs to the
+    perimeter it was published for.
+    """
     frames = []
+    perimeters = _Perimeters(geography, reference, movements, cog_year, folder)
     for indicator in indicators:
-        for level in ("commune", "epci", "departement", "region", "france"):
-            found = folder.find(indicator.dataset, level)
-            if not found or indicator.numerator not in found[0].data.columns:
+        for table in tables:
+            if table.dataset != indicator.dataset or indicator.numerator not in table.data.columns:
                 continue
-            table = found[0]
-            geo = geography.codes[level].get_indexer(table.data["geo"].astype(str))
+            data = table.data.loc[in_france(table.data["geo"]).to_numpy()] if table.level == "commune" else table.data
+            if table.level == "commune":
+                data = fold_arrondissements(data, table.variables, additive=False)
+            geo, value, changed = perimeters.bring(table.level, table.cog_year, data["geo"], data[indicator.numerator].to_numpy(dtype="float64"))
             known = geo >= 0
             frames.append(
                 pd.DataFrame(
                     {
-                        "level": np.int8(LEVELS.index(level)),
+                        "level": np.int8(LEVELS.index(table.level)),
                         "geo": geo[known].astype("int32"),
                         "indicator": np.int16(position[indicator.id]),
                         "year": np.int16(table.vintage),
-                        "value": table.data[indicator.numerator].to_numpy(dtype="float64")[known],
+                        "value": np.where(changed, np.nan, value)[known],
+                        "perimeter": changed[known],
                     }
                 )
             )
+    empty = pd.DataFrame(
+        {
+            "level": pd.Series(dtype="int8"), "geo": pd.Series(dtype="int32"), "indicator": pd.Series(dtype="int16"),
+            "year": pd.Series(dtype="int16"), "value": pd.Series(dtype="float64"), "perimeter": pd.Series(dtype=bool),
+        }
+    )
     if not frames:
-        return pd.DataFrame({"level": pd.Series(dtype="int8"), "geo": pd.Series(dtype="int32"), "indicator": pd.Series(dtype="int16"), "year": pd.Series(dtype="int16"), "value": pd.Series(dtype="float64")})
-    return pd.concat(frames, ignore_index=True)
+        return empty
+    # A unit published twice for the same year (two files of one vintage): the first is kept.
+    return pd.concat(frames, ignore_index=True).drop_duplicates(["level", "geo", "indicator", "year"], ignore_index=True)
+
+
+class _Perimeters:
+    """Whether a unit published in the geography of one COG year still has the same perimeter."""
+
+    def __init__(self, geography: Geography, reference: pd.DataFrame, movements: pd.DataFrame, cog_year: int, folder: DataFolder):
+        self.geography, self.reference, self.movements, self.cog_year, self.folder = geography, reference, movements, cog_year, folder
+        self._passages: dict[int, pd.DataFrame] = {}
+
+    def passage(self, year: int) -> pd.DataFrame:
+        if year not in self._passages:
+            self._passages[year] = commune_passage(self.movements, year, self.cog_year) if year < self.cog_year else pd.DataFrame(columns=["source", "target", "share"])
+        return self._passages[year]
+
+    def bring(self, level: str, year: int | None, codes: pd.Series, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Positions of the units in the common geography, their values, and whether the perimeter changed."""
+        codes = codes.astype(str).reset_index(drop=True)
+        if level == "commune" and year and year != self.cog_year:
+            return self._communes(year, codes, values)
+        changed = np.zeros(len(codes), dtype=bool)
+        if level == "epci" and year and year != self.cog_year:
+            changed = self._epci_changed(year, codes)
+        return self.geography.codes[level].get_indexer(codes.to_numpy(dtype=object)), values, changed
+
+    def _communes(self, year: int, codes: pd.Series, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        passage = self.passage(year)
+        if year > self.cog_year:
+            # Published in a more recent geography than the data: only unchanged codes are comparable.
+            later = commune_passage(self.movements, self.cog_year, year)
+            touched = set(later["source"]) | set(later["target"])
+            changed = codes.isin(touched).to_numpy()
+            return self.geography.communes.get_indexer(codes.to_numpy(dtype=object)), values, changed
+        sources_per_target = passage.groupby("target")["source"].nunique()
+        targets_per_source = passage.groupby("source")["target"].nunique()
+        # A plain code change (one source, one target, nothing else merged in) keeps the perimeter.
+        renamed = passage.loc[
+            passage["source"].map(targets_per_source).eq(1)
+            & passage["target"].map(sources_per_target).eq(1)
+            & ~passage["target"].isin(codes)
+        ].set_index("source")["target"]
+        absorbing = set(passage["target"])
+        moved = codes.map(renamed)
+        target = moved.fillna(codes)
+        changed = (codes.isin(passage["source"]) & moved.isna()) | (codes.isin(absorbing) & moved.isna())
+        # Communes that exist only since (merged or re-established) get a row without value too.
+        new = sorted(absorbing - set(target))
+        target = pd.concat([target, pd.Series(new, dtype=object)], ignore_index=True)
+        values = np.concatenate([values, np.full(len(new), np.nan)])
+        changed = np.concatenate([changed.to_numpy(dtype=bool), np.ones(len(new), dtype=bool)])
+        return self.geography.communes.get_indexer(target.to_numpy(dtype=object)), values, changed
+
+    def _epci_changed(self, year: int, codes: pd.Series) -> np.ndarray:
+        """EPCIs whose communes at ``year`` (brought to the common geography) are not their communes now."""
+        found = [t for t in self.folder.find("epci_composition") if t.cog_year == year]
+        then = found[0].data if found else embedded_epci(year)
+        if not found and int(then["year"].iloc[0]) != year:
+            return np.ones(len(codes), dtype=bool)  # composition of that year unknown: perimeter not proved
+        members = then[["geo", "epci"]].dropna()
+        passage = self.passage(year) if year < self.cog_year else pd.DataFrame(columns=["source", "target"])
+        moved = members.merge(passage[["source", "target"]], left_on="geo", right_on="source", how="left")
+        moved["geo"] = moved["target"].fillna(moved["geo"])
+        before = moved.groupby("epci")["geo"].agg(frozenset)
+        now = self.reference.dropna(subset=["epci"]).loc[lambda r: r["type"].eq("COM")].groupby("epci")["code"].agg(frozenset)
+        same = before.index.intersection(now.index)
+        stable = set(same[[before[e] == now[e] for e in same]])
+        return ~codes.isin(stable).to_numpy()
 
 
 def _membership(prepared: PreparedData, territories: Territories, ids: list[str] | None) -> tuple[pd.DataFrame, list[str]]:
@@ -447,7 +612,9 @@ def _links(prepared: PreparedData, territories: Territories, membership: pd.Data
         parts.append((territory[known], code, parent[known]))
     # France is the sum of the communes of the data; a value published for France métropolitaine only
     # (Filosofi) stands beside it under its own code when the data go beyond it.
-    for france in range(len(geography.codes["france"])):
+    published = prepared.published
+    french = published.loc[published["level"] == _FRANCE, "geo"].unique() if len(published) else []
+    for france in sorted({0, *french}):
         parts.append((distinct, _FRANCE, np.full(len(distinct), france)))
     positions = {territory_id: n for n, territory_id in enumerate(order)}
     extra = [
@@ -462,7 +629,7 @@ def _links(prepared: PreparedData, territories: Territories, membership: pd.Data
 
 
 def _aggregate(arrays: dict[str, np.ndarray], geo: np.ndarray, level: int, n_geo: int, slots: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Σ numerators and Σ denominators by (geo, slot), counting missing and partial communes.
+    """Σ numerators and Σ denominators by (geo, slot), counting missing, partial and covered communes.
 
     A slot is one (indicator, period) of the prepared data; ``geo × slot`` is a dense integer key summed
     with ``np.bincount``: no sort and no hash over the millions of commune values.
@@ -483,13 +650,14 @@ def _aggregate(arrays: dict[str, np.ndarray], geo: np.ndarray, level: int, n_geo
         "indicator": slots["indicator"].to_numpy()[slot],
         "year_start": slots["year_start"].to_numpy()[slot],
         "year_end": slots["year_end"].to_numpy()[slot],
-        "numerator": total("numerator"),
-        "denominator": total("denominator"),
+        **{name: total(name) for name in ("numerator", "denominator")},
         "n_communes": n_communes[filled].astype("float64"),
         "n_missing": total("missing"),
-        "n_partial": total("partial"),
+        **{name: total(name[2:]) for name in ("n_partial", "n_estimated", "n_covered")},
+        "w_covered": total("w_covered"),
         "published": np.zeros(len(filled), dtype=bool),
         "unavailable": np.zeros(len(filled), dtype=bool),
+        "perimeter": np.zeros(len(filled), dtype=bool),
     }
 
 
@@ -507,8 +675,12 @@ def _communes_as_sums(arrays: dict[str, np.ndarray], commune: np.ndarray, slots:
         "n_communes": np.ones(len(slot)),
         "n_missing": arrays["missing"],
         "n_partial": arrays["partial"],
+        "n_estimated": arrays["estimated"],
+        "n_covered": arrays["covered"],
+        "w_covered": arrays["w_covered"],
         "published": np.zeros(len(slot), dtype=bool),
         "unavailable": np.zeros(len(slot), dtype=bool),
+        "perimeter": np.zeros(len(slot), dtype=bool),
     }
 
 
@@ -523,6 +695,49 @@ def _subset(arrays: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.nda
     return {name: array[mask] for name, array in arrays.items()}
 
 
+def _expected(prepared: PreparedData, membership: pd.DataFrame, n_territories: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """For each level, the number of communes of each unit and their population: what full coverage is."""
+    geography = prepared.geography
+    n_all = len(geography.communes)
+    population = np.nan_to_num(prepared.population)
+    commune = membership["commune"].to_numpy()
+    counts = [np.ones(n_all), np.bincount(membership["territory"].to_numpy(), minlength=n_territories).astype("float64")]
+    people = [population, np.bincount(membership["territory"].to_numpy(), weights=population[commune], minlength=n_territories)]
+    for level in ("epci", "departement", "region"):
+        parent = geography.parents[level]
+        known = parent >= 0
+        size = len(geography.codes[level])
+        counts.append(np.bincount(parent[known], minlength=size).astype("float64"))
+        people.append(np.bincount(parent[known], weights=population[known], minlength=size))
+    counts.append(np.full(len(geography.codes["france"]), float(n_all)))
+    people.append(np.full(len(geography.codes["france"]), population.sum()))
+    # A unit with a commune of unknown population has no population coverage (NaN): its commune
+    # coverage is used instead.
+    unknown = np.isnan(prepared.population).astype("float64")
+    unknown_counts = [unknown, np.bincount(membership["territory"].to_numpy(), weights=unknown[commune], minlength=n_territories)]
+    for level in ("epci", "departement", "region"):
+        parent = geography.parents[level]
+        known = parent >= 0
+        unknown_counts.append(np.bincount(parent[known], weights=unknown[known], minlength=len(geography.codes[level])))
+    unknown_counts.append(np.full(len(geography.codes["france"]), unknown.sum()))
+    people = [np.where(u > 0, np.nan, p) for p, u in zip(people, unknown_counts, strict=True)]
+    return counts, people
+
+
+def _mayotte(prepared: PreparedData) -> np.ndarray:
+    return departement_of(pd.Series(prepared.geography.communes, dtype="string")).eq("976").to_numpy(dtype=bool)
+
+
+def _mayotte_less(prepared: PreparedData) -> tuple[np.ndarray, float, float]:
+    """Slots of a source that does not cover Mayotte, and Mayotte's communes and population (France's
+    scope then leaves Mayotte out rather than flagging France partial)."""
+    mayotte = _mayotte(prepared)
+    values = prepared.values
+    rows = mayotte[values["commune"].to_numpy()] if len(values) else np.zeros(0, dtype=bool)
+    covers = np.bincount(values["slot"].to_numpy()[rows], minlength=len(prepared.slots)) > 0 if len(values) else np.zeros(len(prepared.slots), dtype=bool)
+    return ~covers, float(mayotte.sum()), float(np.nan_to_num(prepared.population[mayotte]).sum())
+
+
 def compute_indicators(
     prepared: PreparedData,
     territories: Territories,
@@ -530,6 +745,12 @@ def compute_indicators(
     territory_ids: list[str] | None = None,
 ) -> pd.DataFrame:
     """The long table of every indicator for the territories, at every level of the ladder.
+
+    Every indicator asked for has a row for every unit of each territory's ladder: its value, or a
+    missing value with the flag that says why (no commune of the unit in the source, secret values,
+    perimeter changed, not published for a grouping…). Units that a source covers in part are flagged
+    ``partial``; ``coverage_communes`` and ``coverage_population`` say how much is covered, and below
+    :data:`MIN_COVERAGE` the value is withheld.
 
     Parameters
     ----------
@@ -572,12 +793,17 @@ def compute_indicators(
 
     slots = prepared.slots
     # Missing terms were masked in prepare: their sums count zero and their communes count as missing.
+    missing = values["missing"].to_numpy(dtype="float64")
+    population = np.nan_to_num(prepared.population)
     arrays = {
         "slot": values["slot"].to_numpy(dtype="int64"),
         "numerator": np.nan_to_num(values["numerator"].to_numpy(dtype="float64")),
         "denominator": np.nan_to_num(values["denominator"].to_numpy(dtype="float64")),
-        "missing": values["missing"].to_numpy(dtype="float64"),
+        "missing": missing,
         "partial": values["partial"].to_numpy(dtype="float64"),
+        "estimated": values["estimated"].to_numpy(dtype="float64"),
+        "covered": 1.0 - missing,
+        "w_covered": population[commune] * (1.0 - missing) if len(commune) else np.zeros(0),
     }
     pieces = []
     selected = wanted(_COMMUNE, len(geography.communes))[commune]
@@ -604,8 +830,82 @@ def compute_indicators(
         keep = wanted(code, len(geography.codes.get(level, [0])))[sums["geo"]]
         pieces.append(_subset(sums, keep))
     sums = _stack_sums(pieces)
+    sums = _with_expected(sums, prepared, membership, len(order))
     sums = _stack_sums([sums, _evolutions(sums, prepared.indicators), _published_rows(prepared, membership)])
-    return _frame(_join(links, _derive(sums, prepared)), prepared, territories, order)
+    joined = _join(links, _derive(sums, prepared))
+    return _frame(_complete(joined, links, prepared), prepared, territories, order)
+
+
+def _with_expected(sums: dict[str, np.ndarray], prepared: PreparedData, membership: pd.DataFrame, n_territories: int) -> dict[str, np.ndarray]:
+    """Add the communes and population each summed unit would have with a complete source."""
+    counts, people = _expected(prepared, membership, n_territories)
+    level, geo = sums["level"].astype("int64"), sums["geo"].astype("int64")
+    n_expected = np.zeros(len(level))
+    w_expected = np.zeros(len(level))
+    for code in range(len(LEVELS)):
+        rows = level == code
+        n_expected[rows] = counts[code][geo[rows]]
+        w_expected[rows] = people[code][geo[rows]]
+    # France's scope leaves Mayotte out for a source that does not cover it.
+    no_mayotte, mayotte_communes, mayotte_people = _mayotte_less(prepared)
+    slot_of = pd.Index(_pack(prepared.slots["indicator"].to_numpy(), prepared.slots["year_start"].to_numpy(), prepared.slots["year_end"].to_numpy()))
+    slot = slot_of.get_indexer(_pack(sums["indicator"], sums["year_start"], sums["year_end"]))
+    france = (level == _FRANCE) & (slot >= 0)
+    without = np.zeros(len(level), dtype=bool)
+    without[france] = no_mayotte[slot[france]]
+    n_expected[without] -= mayotte_communes
+    w_expected[without] -= mayotte_people
+    if without.any() and np.isnan(w_expected[without]).any():
+        # Mayotte's own unknown populations do not count against a France that leaves it out.
+        mayotte_unknown = np.isnan(prepared.population[_mayotte(prepared)])
+        others_unknown = np.isnan(prepared.population).sum() - mayotte_unknown.sum()
+        if others_unknown == 0:
+            w_expected[without] = np.nansum(prepared.population) - mayotte_people
+    return {**sums, "n_expected": n_expected, "w_expected": w_expected}
+
+
+def _complete(table: dict[str, np.ndarray], links: pd.DataFrame, prepared: PreparedData) -> dict[str, np.ndarray]:
+    """Add a missing row for every (link, indicator) without any row: never a silent absence.
+
+    The missing row takes the indicator's latest period in the data, or « – » when no file has it.
+    """
+    n_indicators = len(prepared.indicators)
+    links = links.sort_values(["territory", "level", "geo"], ignore_index=True)
+    link_key = (links["territory"].to_numpy(dtype="int64") << 40) | (links["level"].to_numpy(dtype="int64") << 32) | links["geo"].to_numpy(dtype="int64")
+    row_key = (table["territory"].astype("int64") << 40) | (table["level"].astype("int64") << 32) | table["geo"].astype("int64")
+    present = np.unique(np.searchsorted(link_key, row_key) * n_indicators + table["indicator"].astype("int64"))
+    absent = np.setdiff1d(np.arange(len(links) * n_indicators), present)
+    if not len(absent):
+        return table
+    link, indicator = absent // n_indicators, absent % n_indicators
+    slots = prepared.slots
+    latest = slots.sort_values(["year_end", "year_start"]).drop_duplicates("indicator", keep="last").set_index("indicator")
+    evolutions = pd.DataFrame({"indicator": table["indicator"], "year_start": table["year_start"], "year_end": table["year_end"]})
+    latest = pd.concat([latest.reset_index(), evolutions.loc[~evolutions["indicator"].isin(latest.index)]])
+    latest = latest.sort_values(["year_end", "year_start"]).drop_duplicates("indicator", keep="last").set_index("indicator")
+    start = latest["year_start"].reindex(indicator).fillna(_NO_YEAR).to_numpy(dtype="int16")
+    end = latest["year_end"].reindex(indicator).fillna(_NO_YEAR).to_numpy(dtype="int16")
+    flags = np.int16(1 << list(FLAGS).index("missing")) | (np.int16(prepared.demo) << list(FLAGS).index("demo"))
+    count = len(absent)
+    extra = {
+        "territory": links["territory"].to_numpy()[link],
+        "level": links["level"].to_numpy()[link],
+        "geo": links["geo"].to_numpy()[link],
+        "indicator": indicator.astype(table["indicator"].dtype),
+        "year_start": start,
+        "year_end": end,
+        "value": np.full(count, np.nan),
+        "numerator": np.full(count, np.nan),
+        "denominator": np.full(count, np.nan),
+        "flags": np.full(count, flags, dtype="int16"),
+        "n_communes": np.zeros(count, dtype="int32"),
+        "published": np.zeros(count, dtype=bool),
+        "coverage_communes": np.zeros(count),
+        "coverage_population": np.zeros(count),
+    }
+    merged = {column: np.concatenate([table[column], extra[column]]) for column in table}
+    order = np.lexsort((merged["year_start"], merged["year_end"], merged["indicator"], merged["geo"], merged["level"], merged["territory"]))
+    return {column: array[order] for column, array in merged.items()}
 
 
 def _join(links: pd.DataFrame, sums: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -637,7 +937,7 @@ def _evolutions(sums: dict[str, np.ndarray], indicators: tuple[Indicator, ...]) 
     position = {i.id: n for n, i in enumerate(indicators)}
     changes = [i for i in indicators if i.is_change]
     rows = np.isin(sums["indicator"], [position[i.of] for i in changes])
-    bases = pd.DataFrame({column: sums[column][rows] for column in ("level", "geo", "indicator", "year_end", *_SUM_COLUMNS)})
+    bases = pd.DataFrame({column: sums[column][rows] for column in ("level", "geo", "indicator", "year_end", *_SUM_COLUMNS, "n_expected", "w_expected")})
     frames = []
     for indicator in changes:
         base = bases.loc[bases["indicator"] == position[indicator.of]]
@@ -648,8 +948,8 @@ def _evolutions(sums: dict[str, np.ndarray], indicators: tuple[Indicator, ...]) 
         eligible = [y for y in years if y <= last - indicator.min_gap]
         first = eligible[-1] if eligible else years[-2]  # flagged not comparable in _finish
         keys = ["level", "geo"]
-        end = base.loc[base["year_end"] == last, [*keys, *_SUM_COLUMNS]]
-        start = base.loc[base["year_end"] == first, [*keys, "numerator", "n_missing", "n_partial"]]
+        end = base.loc[base["year_end"] == last, [*keys, *_SUM_COLUMNS, "n_expected", "w_expected"]]
+        start = base.loc[base["year_end"] == first, [*keys, "numerator", "n_missing", "n_partial", "n_estimated", "n_covered", "w_covered"]]
         joined = end.merge(start, on=keys, suffixes=("", "_start"))
         frames.append(
             pd.DataFrame(
@@ -664,8 +964,15 @@ def _evolutions(sums: dict[str, np.ndarray], indicators: tuple[Indicator, ...]) 
                     "n_communes": joined["n_communes"],
                     "n_missing": joined["n_missing"] + joined["n_missing_start"],
                     "n_partial": joined["n_partial"] + joined["n_partial_start"],
+                    "n_estimated": joined["n_estimated"] + joined["n_estimated_start"],
+                    # An evolution covers what both of its vintages cover.
+                    "n_covered": np.minimum(joined["n_covered"], joined["n_covered_start"]),
+                    "w_covered": np.minimum(joined["w_covered"], joined["w_covered_start"]),
                     "published": False,
                     "unavailable": False,
+                    "perimeter": False,
+                    "n_expected": joined["n_expected"],
+                    "w_expected": joined["w_expected"],
                 }
             )
         )
@@ -697,10 +1004,10 @@ def _published_rows(prepared: PreparedData, membership: pd.DataFrame) -> pd.Data
     covered = covered.assign(level=np.int8(_TERRITOIRE), geo=covered["territory"]).drop(columns="territory")
     territories_ = pd.DataFrame({"geo": np.unique(membership["territory"])})
     unavailable = territories_.loc[~territories_["geo"].isin(covered["geo"])].merge(kinds, how="cross")
-    unavailable = unavailable.assign(level=np.int8(_TERRITOIRE), value=np.nan, unavailable=True)
+    unavailable = unavailable.assign(level=np.int8(_TERRITOIRE), value=np.nan, unavailable=True, perimeter=False)
     members = pd.DataFrame({"geo": np.unique(membership["commune"])}).merge(kinds, how="cross")
     absent = members.merge(commune_values[["geo", "indicator", "year"]], how="left", indicator=True)
-    absent = absent.loc[absent["_merge"] == "left_only"].drop(columns="_merge").assign(level=np.int8(_COMMUNE), value=np.nan)
+    absent = absent.loc[absent["_merge"] == "left_only"].drop(columns="_merge").assign(level=np.int8(_COMMUNE), value=np.nan, perimeter=False)
     rows = pd.concat([published, covered, unavailable, absent], ignore_index=True)
     return pd.DataFrame(
         {
@@ -714,16 +1021,16 @@ def _published_rows(prepared: PreparedData, membership: pd.DataFrame) -> pd.Data
             "n_communes": np.nan,
             "n_missing": rows["value"].isna().astype("int64"),
             "n_partial": 0,
+            "n_estimated": 0,
+            "n_covered": np.nan,
+            "w_covered": np.nan,
             "published": True,
             "unavailable": rows["unavailable"].fillna(False).astype(bool),
+            "perimeter": rows["perimeter"].fillna(False).astype(bool),
+            "n_expected": np.nan,
+            "w_expected": np.nan,
         }
     )
-
-
-def _categorical(codes: np.ndarray, labels: np.ndarray) -> pd.Categorical:
-    """Row codes into ``labels`` as a categorical (labels may repeat: they are made unique first)."""
-    categories, inverse = np.unique(np.asarray(labels, dtype=object).astype(str), return_inverse=True)
-    return pd.Categorical.from_codes(inverse[codes], categories=pd.Index(categories, dtype="object"))
 
 
 def _derive(sums: dict[str, np.ndarray], prepared: PreparedData) -> dict[str, np.ndarray]:
@@ -751,18 +1058,30 @@ def _derive(sums: dict[str, np.ndarray], prepared: PreparedData) -> dict[str, np
         value[annual] = ((numerator[annual] / denominator[annual]) ** (1 / np.maximum(years[annual], 1)) - 1) * 100
     published = sums["published"].astype(bool)
     unavailable = sums["unavailable"].astype(bool)
+    perimeter = sums["perimeter"].astype(bool)
     n_missing = np.nan_to_num(sums["n_missing"])
     n_communes = np.nan_to_num(sums["n_communes"])
-    all_missing = (published & np.isnan(numerator)) | (~published & (n_missing >= n_communes) & (n_missing > 0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coverage_communes = np.where(published, np.nan, sums["n_covered"] / sums["n_expected"])
+        coverage_population = np.where(published | (sums["w_expected"] <= 0), np.nan, sums["w_covered"] / sums["w_expected"])
+    coverage_communes = np.minimum(coverage_communes, 1.0)
+    coverage_population = np.minimum(coverage_population, 1.0)
+    coverage = np.where(np.isnan(coverage_population), coverage_communes, coverage_population)
+    incomplete = ~published & (coverage < 1 - 1e-9)
+    withheld = incomplete & (coverage < MIN_COVERAGE) & (sums["level"] != _COMMUNE)
+    all_missing = (published & np.isnan(numerator)) | (~published & (n_missing >= n_communes) & (n_missing > 0)) | withheld
     value[all_missing] = np.nan
     size = np.where(counts, numerator, denominator)
     with np.errstate(invalid="ignore"):
         flags = {
             "small": ~published & (size < per_indicator([i.min_denominator for i in indicators])) & ~np.isnan(value),
-            "partial": ~published & ((n_missing > 0) | (np.nan_to_num(sums["n_partial"]) > 0)) & ~all_missing,
-            "missing": all_missing & ~unavailable,
+            "partial": ~published & ((n_missing > 0) | (np.nan_to_num(sums["n_partial"]) > 0) | incomplete) & (~all_missing | withheld),
+            "missing": all_missing & ~unavailable & ~perimeter,
             "not_comparable": changes & (years < per_indicator([i.min_gap or 0 for i in indicators])),
             "unavailable": unavailable,
+            "perimeter": perimeter,
+            # The parts of a split commune stay in their département: its sums (and above) are exact.
+            "estimated": (np.nan_to_num(sums["n_estimated"]) > 0) & (sums["level"] < _DEPARTEMENT),
             "cog_mismatch": per_indicator([i.id in prepared.cog_mismatch for i in indicators]),
             "demo": np.full(len(which), prepared.demo),
         }
@@ -781,6 +1100,8 @@ def _derive(sums: dict[str, np.ndarray], prepared: PreparedData) -> dict[str, np
         "flags": bits,
         "n_communes": n_communes.astype("int32"),
         "published": published,
+        "coverage_communes": coverage_communes,
+        "coverage_population": coverage_population,
     }
 
 
@@ -803,7 +1124,9 @@ def _frame(table: dict[str, np.ndarray], prepared: PreparedData, territories: Te
     end = table["year_end"].astype("int64")
     period_keys = (end - _YEAR0) << 8 | (start - _YEAR0)
     pairs = np.unique(period_keys)
-    period_text = np.array([str((p >> 8) + _YEAR0) if p >> 8 == p % 256 else f"{p % 256 + _YEAR0}-{(p >> 8) + _YEAR0}" for p in pairs], dtype=object)
+    period_text = np.array(
+        ["–" if p == 0 else str((p >> 8) + _YEAR0) if p >> 8 == p % 256 else f"{p % 256 + _YEAR0}-{(p >> 8) + _YEAR0}" for p in pairs], dtype=object
+    )
     # Every combination of flags is a category: the bitmask is the categorical code itself.
     flag_text = np.array([";".join(name for n, name in enumerate(FLAGS) if b >> n & 1) for b in range(1 << len(FLAGS))], dtype=object)
     which = table["indicator"]
@@ -826,6 +1149,8 @@ def _frame(table: dict[str, np.ndarray], prepared: PreparedData, territories: Te
             "flags": pd.Categorical.from_codes(table["flags"], categories=pd.Index(flag_text, dtype="object")),
             "n_communes": pd.arrays.IntegerArray(table["n_communes"], table["published"].copy()),
             "source": _categorical(which, np.array([prepared.sources.get(i.id, "") for i in indicators], dtype=object)),
+            "coverage_communes": table["coverage_communes"],
+            "coverage_population": table["coverage_population"],
         },
         copy=False,
     )

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["DATASETS", "LEVELS", "SourceTable", "ATTRIBUTE_COLUMNS"]
+__all__ = ["ATTRIBUTE_COLUMNS", "DATASETS", "DATASET_FILES", "LEVELS", "PUBLISHED_DATASETS", "SourceTable", "dataset_hint"]
 
 #: Dataset id → French label.
 DATASETS: dict[str, str] = {
@@ -37,6 +37,40 @@ DATASETS: dict[str, str] = {
     "cog_movements": "COG – mouvements des communes",
     "epci_composition": "Intercommunalités – composition communale",
 }
+
+#: Datasets published at every level with non-additive values (medians, rates): each value is read
+#: where it is published, never summed.
+PUBLISHED_DATASETS = frozenset({"filosofi"})
+
+#: Dataset id → the official file an analyst downloads for it: name, publisher and where (French).
+DATASET_FILES: dict[str, str] = {
+    "census_population": "la base « Évolution et structure de la population » du recensement (Insee, "
+    "base-cc-evol-struct-pop-AAAA ou base-ic-evol-struct-pop-AAAA, insee.fr, rubrique Statistiques › Bases de données)",
+    "census_families": "la base « Couples, familles, ménages » du recensement (Insee, base-cc-coupl-fam-men-AAAA, insee.fr)",
+    "census_employment": "la base « Emploi – population active » du recensement (Insee, base-cc-emploi-pop-active-AAAA, insee.fr)",
+    "census_history": "la base « Séries historiques » du recensement (Insee, base-cc-serie-historique-AAAA, insee.fr)",
+    "births": "le fichier des naissances domiciliées par commune (Insee, état civil, base_naissances_AAAA, insee.fr)",
+    "legal_population": "les populations légales (Insee, ensemble.xlsx, insee.fr, rubrique Populations légales)",
+    "filosofi": "les revenus disponibles Filosofi (Insee, FILOAAAA_DISP_COM, _EPCI, _DEP, _REG, insee.fr)",
+    "caf": "les données allocataires de la CNAF (data_CAF_AAAA_IRIS.csv, data.caf.fr)",
+    "cog_communes": "le Code officiel géographique (Insee, commune_AAAA.csv, insee.fr)",
+    "cog_departements": "le Code officiel géographique (Insee, departement_AAAA.csv, insee.fr)",
+    "cog_regions": "le Code officiel géographique (Insee, region_AAAA.csv, insee.fr)",
+    "cog_movements": "les mouvements des communes du Code officiel géographique (Insee, mvtcommune_AAAA.csv, insee.fr)",
+    "epci_composition": "la composition communale des intercommunalités (Insee, Intercommunalite-Metropole_au_01-01-AAAA.xlsx, insee.fr)",
+}
+
+
+def dataset_hint(dataset: str) -> str:
+    """The French sentence saying which official file gives a dataset.
+
+    Examples
+    --------
+    >>> dataset_hint("births")[:40]
+    'Ajoutez aux données le fichier des naiss'
+    """
+    return f"Ajoutez aux données {DATASET_FILES[dataset]}."
+
 
 #: Geographic levels, from the finest to the broadest.
 LEVELS = ("iris", "commune", "epci", "departement", "region", "france")
@@ -105,8 +139,9 @@ class SourceTable:
 
     @property
     def variables(self) -> list[str]:
-        """The numeric variable columns (not the ``<VAR>_partial`` flags of an IRIS aggregation)."""
-        skipped = {"geo", "period", "flow_start", *ATTRIBUTE_COLUMNS}
+        """The numeric variable columns (not the ``<VAR>_partial`` flags of an IRIS aggregation, nor the
+        ``estimated`` flag of a commune shared out of a split one)."""
+        skipped = {"geo", "period", "flow_start", "estimated", *ATTRIBUTE_COLUMNS}
         return [c for c in self.data.columns if c not in skipped and not c.endswith("_partial")]
 
     def metadata(self) -> dict[str, object]:

@@ -48,6 +48,8 @@ def _show(frame: pd.DataFrame) -> str:
 @click.version_option(package_name="ctg-analysis")
 def main(verbose: bool) -> None:
     """ctg-analysis : diagnostics partagés de Convention Territoriale Globale."""
+    for level, name in ((logging.INFO, "info"), (logging.WARNING, "attention"), (logging.ERROR, "erreur")):
+        logging.addLevelName(level, name)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s : %(message)s")
 
 
@@ -56,11 +58,25 @@ def data() -> None:
     """Fichiers de données officiels (INSEE, CNAF)."""
 
 
+def _skip_bad_files(command):
+    """The ``--skip-bad-files`` option of every command that reads a data folder."""
+    return click.option(
+        "--skip-bad-files",
+        is_flag=True,
+        help="Continuer sans les fichiers officiels illisibles ou vides du dossier (les rapports les citent).",
+    )(command)
+
+
+def _data_dir(data_dir: Path | None) -> Path:
+    return data_dir or config.settings.demo_dir
+
+
 @data.command("check")
 @click.argument("folder", type=click.Path(path_type=Path), required=False)
 @click.option("--cache/--no-cache", default=True, show_default=True, help="Utiliser le cache parquet (data/processed).")
+@_skip_bad_files
 @_friendly_errors
-def data_check(folder: Path | None, cache: bool) -> None:
+def data_check(folder: Path | None, cache: bool, skip_bad_files: bool) -> None:
     """Liste les jeux de données reconnus dans FOLDER (par défaut data/raw) et les fichiers non utilisés."""
     from ctg_analysis.sources.folder import scan_folder
 
@@ -74,7 +90,9 @@ def data_check(folder: Path | None, cache: bool) -> None:
         click.echo("\nAucune table reconnue.")
     if found.problems:
         click.echo(f"\n{len(found.problems)} fichier(s) non utilisé(s) :\n")
-        click.echo(_show(pd.DataFrame([(p.path, p.reason) for p in found.problems], columns=["fichier", "motif"])))
+        rows = [(p.path, "oui" if p.blocking else "non", p.reason) for p in found.problems]
+        click.echo(_show(pd.DataFrame(rows, columns=["fichier", "bloquant", "motif"])))
+    found.require_readable(skip_bad_files=skip_bad_files)
     if not found.tables:
         sys.exit(2)
 
@@ -87,16 +105,21 @@ def territories() -> None:
 @territories.command("check")
 @click.argument("file", type=click.Path(path_type=Path), required=False)
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut data/demo).")
+@_skip_bad_files
 @_friendly_errors
-def territories_check(file: Path | None, data_dir: Path | None) -> None:
-    """Valide FILE (par défaut data/territories.yaml) contre le référentiel des communes des données."""
+def territories_check(file: Path | None, data_dir: Path | None, skip_bad_files: bool) -> None:
+    """Valide FILE (par défaut les territoires du dossier de données, sinon data/territories.yaml) contre
+    le référentiel complet des communes, dans la géographie des données."""
     from ctg_analysis.geography import commune_reference
+    from ctg_analysis.geography.reference import folder_movements
+    from ctg_analysis.indicators import common_cog_year
     from ctg_analysis.sources.folder import scan_folder
     from ctg_analysis.territories import load_territories
 
-    folder = scan_folder(data_dir or config.settings.demo_dir)
-    reference = commune_reference(folder)
-    loaded = load_territories(file or config.settings.territories_file, reference)
+    folder = scan_folder(_data_dir(data_dir))
+    folder.require_readable(skip_bad_files=skip_bad_files)
+    reference = commune_reference(folder, common_cog_year(folder))
+    loaded = load_territories(config.territories_file(folder.root, file), reference, folder_movements(folder))
     names = reference.set_index("code")["label"]
     rows = [
         (t.id, t.label, len(t.communes), ", ".join(t.departements), ", ".join(names.reindex(list(t.communes)).fillna("?")))
@@ -108,30 +131,36 @@ def territories_check(file: Path | None, data_dir: Path | None) -> None:
         click.echo(f"\nNote : {note}")
 
 
-def _prepared(data_dir: Path | None, territories_file: Path | None):
-    """The prepared data of a folder (default: the demo) and its territories, in the same COG year."""
+def _prepared(data_dir: Path | None, territories_file: Path | None, skip_bad_files: bool = False):
+    """The prepared data of a folder (default: the demo) and its territories, in the same COG year.
+
+    Only the territories a command asks for must be valid: the others are left out with a warning
+    (``Territories.get`` names the problems of one that is asked for).
+    """
     from ctg_analysis.indicators import prepare
     from ctg_analysis.sources.folder import scan_folder
     from ctg_analysis.territories import load_territories
 
-    prepared = prepare(scan_folder(data_dir or config.settings.demo_dir))
-    path = territories_file or config.settings.territories_file
-    return prepared, load_territories(path, prepared.reference, prepared.movements)
+    folder = scan_folder(_data_dir(data_dir))
+    prepared = prepare(folder, skip_bad_files=skip_bad_files)
+    path = config.territories_file(folder.root, territories_file)
+    return prepared, load_territories(path, prepared.reference, prepared.movements, strict=False)
 
 
 @main.command("indicators")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut data/demo).")
-@click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut data/territories.yaml).")
+@click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut celui du dossier de données, sinon data/territories.yaml).")
 @click.option("--territory", "territory_ids", multiple=True, help="Identifiant d'un territoire (répétable ; par défaut tous).")
 @click.option("--out", type=click.Path(path_type=Path), help="Fichier de sortie .csv, .xlsx ou .parquet (table longue).")
+@_skip_bad_files
 @_friendly_errors
-def indicators(data_dir: Path | None, territories_file: Path | None, territory_ids: tuple[str, ...], out: Path | None) -> None:
+def indicators(data_dir: Path | None, territories_file: Path | None, territory_ids: tuple[str, ...], out: Path | None, skip_bad_files: bool) -> None:
     """Calcule les indicateurs des territoires à tous les niveaux de comparaison."""
     from ctg_analysis.exports import write_table
     from ctg_analysis.indicators import compute_indicators
     from ctg_analysis.indicators.display import key_figures
 
-    prepared, loaded = _prepared(data_dir, territories_file)
+    prepared, loaded = _prepared(data_dir, territories_file, skip_bad_files)
     ids = list(territory_ids) or None
     table = compute_indicators(prepared, loaded, territory_ids=ids)
     if out is not None:
@@ -152,14 +181,15 @@ _EXPORT_FORMATS = ("png", "svg", "pptx", "xlsx")
 
 @main.command("export")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut data/demo).")
-@click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut data/territories.yaml).")
+@click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut celui du dossier de données, sinon data/territories.yaml).")
 @click.option("--territory", "territory_id", required=True, help="Identifiant du territoire.")
 @click.option("--formats", default="png,svg,pptx,xlsx", show_default=True, help="Formats séparés par des virgules : png, svg, pptx, xlsx.")
 @click.option("--out", type=click.Path(path_type=Path), help="Dossier de sortie (par défaut reports/<territoire>).")
 @click.option("--size", type=click.Choice(["slide", "half"]), default="slide", show_default=True, help="Taille des images : diapositive entière ou demi-diapositive.")
 @click.option("--template", type=click.Path(path_type=Path), help="Modèle PowerPoint (.pptx) de votre structure.")
+@_skip_bad_files
 @_friendly_errors
-def export(data_dir, territories_file, territory_id, formats, out, size, template) -> None:
+def export(data_dir, territories_file, territory_id, formats, out, size, template, skip_bad_files) -> None:
     """Exporte les graphiques (PNG, SVG), le classeur Excel de référence et le diaporama d'un territoire."""
     import matplotlib
 
@@ -170,7 +200,7 @@ def export(data_dir, territories_file, territory_id, formats, out, size, templat
     from ctg_analysis.indicators import compute_indicators
 
     wanted = _formats(formats, _EXPORT_FORMATS)
-    prepared, loaded = _prepared(data_dir, territories_file)
+    prepared, loaded = _prepared(data_dir, territories_file, skip_bad_files)
     loaded.get(territory_id)
     table = compute_indicators(prepared, loaded, territory_ids=[territory_id])
     target = out or config.settings.project_dir / "reports" / slugify(territory_id)
@@ -190,14 +220,15 @@ def export(data_dir, territories_file, territory_id, formats, out, size, templat
 @click.option("--territory", "territory_ids", multiple=True, help="Identifiant d'un territoire (répétable).")
 @click.option("--all", "all_territories", is_flag=True, help="Tous les territoires du fichier.")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut data/demo).")
-@click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut data/territories.yaml).")
+@click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut celui du dossier de données, sinon data/territories.yaml).")
 @click.option("--out", type=click.Path(path_type=Path), help="Dossier des rapports (par défaut reports/).")
 @click.option("--template", type=click.Path(path_type=Path), help="Modèle de rapport (par défaut notebooks/diagnostic.py).")
 @click.option("--workers", type=int, help="Processus en parallèle (par défaut : nombre de cœurs).")
 @click.option("--resume", is_flag=True, help="Ne refait pas les rapports à jour (mêmes données, territoire et modèle).")
 @click.option("--scheduler", help="Adresse d'un ordonnanceur Dask (tcp://hôte:port) ; extra [dist].")
+@_skip_bad_files
 @_friendly_errors
-def report(territory_ids, all_territories, data_dir, territories_file, out, template, workers, resume, scheduler) -> None:
+def report(territory_ids, all_territories, data_dir, territories_file, out, template, workers, resume, scheduler, skip_bad_files) -> None:
     """Produit le diagnostic de chaque territoire (carnet exécuté, HTML, graphiques, classeur, diaporama)."""
     from ctg_analysis.reports import render_reports
 
@@ -213,6 +244,7 @@ def report(territory_ids, all_territories, data_dir, territories_file, out, temp
         resume=resume,
         scheduler=scheduler,
         progress=None,
+        skip_bad_files=skip_bad_files,
     )
     for result in results:
         line = f"{result.status:8} {result.territory_id} ({result.seconds:.1f} s)"
@@ -230,12 +262,13 @@ _FICHE_FORMATS = ("xlsx", "docx")
 @click.option("--territory", "territory_id", help="Identifiant du territoire (par défaut celui du plan).")
 @click.option("--plan", "plan_file", type=click.Path(path_type=Path), help="Plan d'actions (.yaml ou .xlsx) ; sans plan, une fiche par thématique.")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut data/demo).")
-@click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut data/territories.yaml).")
+@click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut celui du dossier de données, sinon data/territories.yaml).")
 @click.option("--formats", default="xlsx,docx", show_default=True, help="Formats séparés par des virgules : xlsx, docx.")
 @click.option("--phrases", "phrases_file", type=click.Path(path_type=Path), help="Votre copie modifiée de phrases.yaml (formulation du diagnostic initial).")
 @click.option("--out", type=click.Path(path_type=Path), help="Dossier de sortie (par défaut reports/<territoire>).")
+@_skip_bad_files
 @_friendly_errors
-def fiches(territory_id, plan_file, data_dir, territories_file, formats, phrases_file, out) -> None:
+def fiches(territory_id, plan_file, data_dir, territories_file, formats, phrases_file, out, skip_bad_files) -> None:
     """Produit les fiches actions pré-remplies (diagnostic initial, indicateurs d'évaluation) d'un territoire."""
     from ctg_analysis.actions.fiches import build_fiches, write_fiches_docx, write_fiches_xlsx
     from ctg_analysis.actions.plan import load_plan
@@ -247,7 +280,7 @@ def fiches(territory_id, plan_file, data_dir, territories_file, formats, phrases
     phrases = load_phrases(phrases_file) if phrases_file else None
     plan = load_plan(plan_file) if plan_file else None
     territory_id = _plan_territory(territory_id, plan)
-    prepared, loaded = _prepared(data_dir, territories_file)
+    prepared, loaded = _prepared(data_dir, territories_file, skip_bad_files)
     loaded.get(territory_id)
     table = compute_indicators(prepared, loaded, territory_ids=[territory_id])
     built = build_fiches(table, territory_id, plan, phrases=phrases)
@@ -266,11 +299,12 @@ def fiches(territory_id, plan_file, data_dir, territories_file, formats, phrases
 @click.option("--territory", "territory_id", help="Identifiant du territoire (par défaut celui du classeur de référence).")
 @click.option("--baseline", "baseline_file", type=click.Path(path_type=Path), required=True, help="Classeur de référence (diagnostic.xlsx de « ctg export »).")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier des nouvelles données (par défaut data/demo).")
-@click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut data/territories.yaml).")
+@click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut celui du dossier de données, sinon data/territories.yaml).")
 @click.option("--plan", "plan_file", type=click.Path(path_type=Path), help="Plan d'actions : indicateurs d'évaluation et cibles (par défaut tous les indicateurs de la référence).")
 @click.option("--out", type=click.Path(path_type=Path), help="Dossier de sortie (par défaut reports/<territoire>/suivi).")
+@_skip_bad_files
 @_friendly_errors
-def suivi(territory_id, baseline_file, data_dir, territories_file, plan_file, out) -> None:
+def suivi(territory_id, baseline_file, data_dir, territories_file, plan_file, out, skip_bad_files) -> None:
     """Suivi annuel des indicateurs d'évaluation : référence, valeur actuelle, cible, validité de la comparaison."""
     import matplotlib
 
@@ -289,7 +323,7 @@ def suivi(territory_id, baseline_file, data_dir, territories_file, plan_file, ou
     territory_id = territory_id or baseline.territory or _plan_territory(None, plan)
     if baseline.territory and baseline.territory != territory_id:
         raise CtgError(f"{baseline_file} : classeur de référence du territoire {baseline.territory!r}, pas de {territory_id!r}")
-    prepared, loaded = _prepared(data_dir, territories_file)
+    prepared, loaded = _prepared(data_dir, territories_file, skip_bad_files)
     territory = loaded.get(territory_id)
     table = compute_indicators(prepared, loaded, territory_ids=[territory_id])
     geography = same_geography(baseline, frozenset(territory.communes), prepared.cog_year, prepared.movements)

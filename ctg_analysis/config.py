@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Settings", "settings"]
+__all__ = ["Settings", "settings", "territories_file"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -38,7 +38,7 @@ class Settings:
     demo_dir
         The embedded demo dataset.
     territories_file
-        Default territories file (``data/territories.yaml``).
+        The project's territories file (``data/territories.yaml``), for its real data.
     """
 
     project_dir: Path
@@ -60,3 +60,20 @@ class Settings:
 
 
 settings = Settings.from_environment()
+
+
+def territories_file(data_dir: str | Path | None = None, given: str | Path | None = None) -> Path:
+    """The territories file that goes with a data folder.
+
+    The file given, else the ``territories.yaml`` of the data folder (the demo keeps its territories
+    beside its data), else the project's ``data/territories.yaml``.
+
+    Examples
+    --------
+    >>> territories_file(settings.demo_dir).relative_to(settings.demo_dir).as_posix()
+    'territories.yaml'
+    """
+    if given:
+        return Path(given)
+    beside = Path(data_dir or settings.demo_dir) / "territories.yaml"
+    return beside if beside.is_file() else settings.territories_file

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 __all__ = [
     "CtgError",
     "SourceFileError",
+    "UnreadableFileError",
     "UnrecognisedFileError",
     "WrongDatasetError",
     "MissingColumnError",
@@ -33,6 +34,10 @@ class SourceFileError(CtgError):
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{self.path} : {problem}")
+
+
+class UnreadableFileError(SourceFileError):
+    """The file cannot be opened as data: empty, truncated archive, unknown encoding, corrupt workbook."""
 
 
 class UnrecognisedFileError(SourceFileError):

@@ -16,13 +16,14 @@
 
 # %% tags=["parameters"]
 territory_id: str = "ezanville"  # identifiant du territoire dans le fichier des territoires
-territories_file: str = ""  # fichier des territoires, chemin absolu (vide : data/territories.yaml)
+territories_file: str = ""  # fichier des territoires, chemin absolu (vide : celui des données, sinon data/territories.yaml)
 data_dir: str = ""  # dossier des données officielles, chemin absolu (vide : data/demo)
 output_dir: str = ""  # dossier où écrire graphiques, classeur et diaporama, chemin absolu (vide : aucun export)
 comparison_levels: list = ["epci", "departement", "region", "france"]  # niveaux de comparaison affichés
 census_vintage: int = 0  # dernier millésime retenu (0 : le plus récent des données)
 themes: list = ["démographie", "petite enfance", "enfance-jeunesse", "parentalité-familles", "accès aux droits-précarité", "logement"]  # thèmes traités, dans l'ordre
 exports: list = ["png", "xlsx", "pptx"]  # fichiers écrits dans output_dir (png, svg, xlsx, pptx)
+skip_bad_files: bool = False  # continuer sans les fichiers officiels illisibles du dossier (cités dans les sources)
 
 # %%
 import matplotlib.pyplot as plt
@@ -39,6 +40,7 @@ report = notebook.open_report(
     territories_file=territories_file,
     comparison_levels=comparison_levels,
     census_vintage=census_vintage,
+    skip_bad_files=skip_bad_files,
 )
 display(Markdown(report.introduction()))
 

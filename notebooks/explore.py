@@ -17,7 +17,7 @@
 
 # %% tags=["parameters"]
 data_dir: str = ""  # dossier des fichiers officiels, chemin absolu (vide : données de démonstration)
-territories_file: str = ""  # fichier des territoires, chemin absolu (vide : data/territories.yaml)
+territories_file: str = ""  # fichier des territoires, chemin absolu (vide : celui des données, sinon data/territories.yaml)
 territory_id: str = "ezanville"  # territoire examiné
 
 # %%
@@ -42,7 +42,7 @@ census.data.head()
 
 # %%
 prepared = ctg.prepare(folder)
-territories = ctg.load_territories(territories_file or config.settings.territories_file, prepared.reference, prepared.movements)
+territories = ctg.load_territories(config.territories_file(data_dir or None, territories_file or None), prepared.reference, prepared.movements)
 table = ctg.compute_indicators(prepared, territories)
 table.query("territory == @territory_id and level == 'territoire'").head(10)
 

@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from conftest import ROOT  # noqa: E402
+from conftest import DEMO  # noqa: E402
 from ctg_analysis.charts import (  # noqa: E402
     CHART_PLAN,
     age_structure,
@@ -31,7 +31,7 @@ from ctg_analysis.territories import load_territories  # noqa: E402
 @pytest.fixture(scope="module")
 def table(demo_folder):
     prepared = prepare(demo_folder)
-    territories = load_territories(ROOT / "data" / "territories.yaml", prepared.reference, prepared.movements)
+    territories = load_territories(DEMO / "territories.yaml", prepared.reference, prepared.movements)
     return compute_indicators(prepared, territories)
 
 

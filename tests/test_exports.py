@@ -11,7 +11,7 @@ import pptx  # noqa: E402
 import pytest  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
 
-from conftest import DEMO, ROOT  # noqa: E402
+from conftest import DEMO  # noqa: E402
 from ctg_analysis.charts import export_charts  # noqa: E402
 from ctg_analysis.cli import main  # noqa: E402
 from ctg_analysis.exports import write_deck, write_workbook  # noqa: E402
@@ -22,7 +22,7 @@ from ctg_analysis.territories import load_territories  # noqa: E402
 @pytest.fixture(scope="module")
 def table(demo_folder):
     prepared = prepare(demo_folder)
-    territories = load_territories(ROOT / "data" / "territories.yaml", prepared.reference, prepared.movements)
+    territories = load_territories(DEMO / "territories.yaml", prepared.reference, prepared.movements)
     return compute_indicators(prepared, territories, territory_ids=["ctg-ecouen", "ezanville"])
 
 
@@ -83,7 +83,7 @@ def test_deck_on_the_users_template(table, charts, tmp_path):
 
 def test_cli_export(tmp_path):
     out = tmp_path / "sortie"
-    args = ["export", "--data", str(DEMO), "--territories", str(ROOT / "data" / "territories.yaml"), "--territory", "ezanville", "--out", str(out)]
+    args = ["export", "--data", str(DEMO), "--territories", str(DEMO / "territories.yaml"), "--territory", "ezanville", "--out", str(out)]
     result = CliRunner().invoke(main, [*args, "--formats", "xlsx,pptx"])
     assert result.exit_code == 0, result.output
     assert (out / "diagnostic.xlsx").is_file() and (out / "diagnostic.pptx").is_file()

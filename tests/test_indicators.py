@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import DEMO, ROOT
+from conftest import DEMO
 from ctg_analysis.geography import commune_reference
 from ctg_analysis.indicators import compute_indicators, prepare
 from ctg_analysis.indicators.comparisons import compare, position
@@ -99,7 +99,7 @@ EVOLUTIONS = {"evol_population": "P{yy}_POP", "evol_0_2": "P{yy}_POP0002", "evol
 @pytest.fixture(scope="module")
 def computed(demo_folder):
     prepared = prepare(demo_folder)
-    territories = load_territories(ROOT / "data" / "territories.yaml", commune_reference(demo_folder))
+    territories = load_territories(DEMO / "territories.yaml", commune_reference(demo_folder))
     return prepared, territories, compute_indicators(prepared, territories)
 
 
@@ -284,7 +284,7 @@ def test_guard_geography_not_harmonised_is_flagged(tmp_path):
     territories_file.write_text("territories:\n  - id: t\n    communes: ['95205']\n", encoding="utf-8")
     territories = load_territories(territories_file, prepared.reference)
     flags = compute_indicators(prepared, territories).query("level == 'territoire'").set_index("indicator")["flags"]
-    assert flags["naissances"].str.contains("cog_mismatch").all() and not flags["population"].str.contains("cog_mismatch").any()
+    assert flags.loc[["naissances"]].str.contains("cog_mismatch").all() and not flags.loc[["population"]].str.contains("cog_mismatch").any()
 
 
 def test_comparisons_each_commune_with_its_own_departement(computed):

@@ -6,13 +6,13 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from conftest import DEMO, ROOT
+from conftest import DEMO
 from ctg_analysis.cli import main
 from ctg_analysis.errors import CtgError
 from ctg_analysis.exports import write_table
 from ctg_analysis.indicators import catalogue, get_indicator, indicators_of_theme
 
-ARGS = ["indicators", "--data", str(DEMO), "--territories", str(ROOT / "data" / "territories.yaml")]
+ARGS = ["indicators", "--data", str(DEMO), "--territories", str(DEMO / "territories.yaml")]
 
 
 def test_summary_in_french():

@@ -135,7 +135,7 @@ def test_the_seed_fiche_on_the_demo_data(demo_folder):
     from ctg_analysis.territories import load_territories
 
     prepared = prepare(demo_folder)
-    territories = load_territories(config.settings.territories_file, prepared.reference, prepared.movements)
+    territories = load_territories(config.territories_file(), prepared.reference, prepared.movements)
     table = compute_indicators(prepared, territories, territory_ids=["ezanville"])
     table = table.loc[(table["indicator"] != "naissances") | (table["period"] == "2019")]  # the seed's year
     text = diagnostic_text(table, "ezanville", indicators=["naissances", "evol_0_2"])

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
+from conftest import DEMO, ROOT
 from ctg_analysis.cli import main
 from ctg_analysis.errors import TerritoryError
 from ctg_analysis.geography import commune_reference
@@ -38,7 +38,7 @@ def _problems(tmp_path, text):
 
 
 def test_demo_territories_file(demo_folder):
-    territories = load_territories(ROOT / "data" / "territories.yaml", commune_reference(demo_folder))
+    territories = load_territories(DEMO / "territories.yaml", commune_reference(demo_folder))
     assert [t.id for t in territories] == ["ctg-ecouen", "ezanville", "ctg-val-fictif"]
     seed = territories.get("ctg-ecouen")
     assert seed.communes == ("95205", "95395", "95509", "95094", "95492")
@@ -94,7 +94,7 @@ def test_duplicates_arrondissements_and_empty_territories(tmp_path):
         """,
     )
     assert "territoire 'a' : commune 95205 (Écouen) listée deux fois" in message
-    assert "identifiant 'a' déclaré plusieurs fois" in message
+    assert "territoire 'a' : identifiant déclaré plusieurs fois" in message
     assert "territoire 'paris' : arrondissement 75101 listé avec sa commune 75056 (compté deux fois)" in message
     assert "territoire 'vide' : aucune commune" in message
 
@@ -119,7 +119,7 @@ def test_unknown_territory_id_suggests(tmp_path):
 
 
 def test_cli_territories_check(tmp_path):
-    result = CliRunner().invoke(main, ["territories", "check", str(ROOT / "data" / "territories.yaml"), "--data", str(ROOT / "data" / "demo")])
+    result = CliRunner().invoke(main, ["territories", "check", str(DEMO / "territories.yaml"), "--data", str(ROOT / "data" / "demo")])
     assert result.exit_code == 0, result.output
     assert "3 territoire(s) valides" in result.output and "à cheval sur 2 départements" in result.output
     bad = tmp_path / "t.yaml"

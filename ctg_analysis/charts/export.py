@@ -17,6 +17,8 @@ from ctg_analysis.charts import figures
 from ctg_analysis.charts.style import HALF_SLIDE, SLIDE, house_style
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import atomic_path
+from ctg_analysis.indicators.catalogue import get_indicator
+from ctg_analysis.sources.tables import dataset_hint
 
 log = logging.getLogger(__name__)
 
@@ -28,43 +30,62 @@ SIZES = {"slide": SLIDE, "half": HALF_SLIDE}
 
 @dataclass(frozen=True)
 class ChartSpec:
-    """One chart of the diagnostic: its theme, file name, French title and how to draw it."""
+    """One chart of the diagnostic: its theme, file name, French title, how to draw it, and the
+    indicators it needs (it is drawn only when each of them has a value for the territory itself)."""
 
     theme: str
     name: str
     title: str
     draw: Callable[[pd.DataFrame, str], Figure]
+    needs: tuple[str, ...] = ()
+
+    def missing_data(self, table: pd.DataFrame, territory: str) -> str | None:
+        """Why the chart cannot be drawn for the territory (French: the files to add), or ``None``.
+
+        Examples
+        --------
+        >>> spec = next(s for s in CHART_PLAN if s.name == "naissances")
+        >>> empty = pd.DataFrame({"territory": [], "level": [], "indicator": [], "value": []})
+        >>> spec.missing_data(empty, "t")[:60]
+        'graphique non disponible. Ajoutez aux données le fichier des'
+        """
+        rows = table.loc[(table["territory"] == territory) & (table["level"] == "territoire") & table["value"].notna()]
+        absent = [i for i in self.needs if not (rows["indicator"] == i).any()]
+        if not absent:
+            return None
+        datasets = dict.fromkeys(d for i in absent for d in get_indicator(i).datasets)
+        return "graphique non disponible. " + " ".join(dataset_hint(d) for d in datasets)
 
 
-def _bars(indicator: str) -> Callable[[pd.DataFrame, str], Figure]:
-    return partial(figures.comparison_bars, indicator=indicator)
+def _bars(theme: str, indicator: str, title: str) -> ChartSpec:
+    return ChartSpec(theme, indicator, title, partial(figures.comparison_bars, indicator=indicator), (indicator,))
 
 
-def _evolution(indicator: str) -> Callable[[pd.DataFrame, str], Figure]:
-    return partial(figures.evolution_chart, indicator=indicator)
+def _evolution(theme: str, indicator: str, title: str) -> ChartSpec:
+    return ChartSpec(theme, indicator, title, partial(figures.evolution_chart, indicator=indicator), (indicator,))
 
 
 #: The charts of a diagnostic, theme by theme, in the order of the report and the deck.
 CHART_PLAN: tuple[ChartSpec, ...] = (
     ChartSpec("synthese", "chiffres-cles", "Chiffres clés", figures.key_figures_card),
-    ChartSpec("demographie", "structure-par-age", "Structure de la population par tranche d'âge", figures.age_structure),
-    ChartSpec("demographie", "evol_population", "Évolution de la population", _evolution("evol_population")),
-    ChartSpec("demographie", "communes-structure-par-age", "Structure par âge de chaque commune", figures.communes_small_multiples),
-    ChartSpec("petite-enfance", "naissances", "Naissances domiciliées par an", figures.births_chart),
-    ChartSpec("petite-enfance", "evol_0_2", "Évolution des enfants de 0 à 2 ans", _evolution("evol_0_2")),
-    ChartSpec("petite-enfance", "part_0_2", "Part des enfants de 0 à 2 ans", _bars("part_0_2")),
-    ChartSpec("petite-enfance", "taux_natalite", "Taux de natalité", _bars("taux_natalite")),
-    ChartSpec("enfance-jeunesse", "part_6_10", "Part des enfants de 6 à 10 ans", _bars("part_6_10")),
-    ChartSpec("enfance-jeunesse", "part_11_17", "Part des jeunes de 11 à 17 ans", _bars("part_11_17")),
-    ChartSpec("enfance-jeunesse", "part_18_24", "Part des jeunes de 18 à 24 ans", _bars("part_18_24")),
-    ChartSpec("parentalite-familles", "composition-des-familles", "Composition des familles", figures.family_composition),
-    ChartSpec("parentalite-familles", "part_familles_monoparentales", "Part des familles monoparentales", _bars("part_familles_monoparentales")),
-    ChartSpec("parentalite-familles", "part_familles_nombreuses", "Part des familles de 3 enfants ou plus", _bars("part_familles_nombreuses")),
-    ChartSpec("parentalite-familles", "taux_activite_femmes", "Taux d'activité des femmes de 15 à 64 ans", _bars("taux_activite_femmes")),
-    ChartSpec("acces-aux-droits-precarite", "part_allocataires_rsa", "Part des allocataires du RSA", _bars("part_allocataires_rsa")),
-    ChartSpec("acces-aux-droits-precarite", "revenu_median", "Revenu disponible médian par unité de consommation", _bars("revenu_median")),
-    ChartSpec("acces-aux-droits-precarite", "taux_pauvrete", "Taux de pauvreté", _bars("taux_pauvrete")),
-    ChartSpec("logement", "part_allocataires_aide_logement", "Part des allocataires d'une aide au logement", _bars("part_allocataires_aide_logement")),
+    ChartSpec("demographie", "structure-par-age", "Structure de la population par tranche d'âge", figures.age_structure, (*figures.AGE_BANDS, "population")),
+    _evolution("demographie", "evol_population", "Évolution de la population"),
+    ChartSpec("demographie", "communes-structure-par-age", "Structure par âge de chaque commune", figures.communes_small_multiples, (*figures.AGE_BANDS, "population")),
+    ChartSpec("petite-enfance", "naissances", "Naissances domiciliées par an", figures.births_chart, ("naissances", "naissances_3ans")),
+    _evolution("petite-enfance", "evol_0_2", "Évolution des enfants de 0 à 2 ans"),
+    _bars("petite-enfance", "part_0_2", "Part des enfants de 0 à 2 ans"),
+    _bars("petite-enfance", "taux_natalite", "Taux de natalité"),
+    _bars("enfance-jeunesse", "part_6_10", "Part des enfants de 6 à 10 ans"),
+    _bars("enfance-jeunesse", "part_11_17", "Part des jeunes de 11 à 17 ans"),
+    _bars("enfance-jeunesse", "part_18_24", "Part des jeunes de 18 à 24 ans"),
+    ChartSpec("parentalite-familles", "composition-des-familles", "Composition des familles", figures.family_composition, tuple(figures.FAMILIES)),
+    _bars("parentalite-familles", "part_familles_monoparentales", "Part des familles monoparentales"),
+    _bars("parentalite-familles", "part_familles_nombreuses", "Part des familles de 3 enfants ou plus"),
+    _bars("parentalite-familles", "taux_activite_femmes", "Taux d'activité des femmes de 15 à 64 ans"),
+    _bars("acces-aux-droits-precarite", "part_allocataires_rsa", "Part des allocataires du RSA"),
+    _bars("acces-aux-droits-precarite", "revenu_median", "Revenu disponible médian par unité de consommation"),
+    _bars("acces-aux-droits-precarite", "taux_pauvrete", "Taux de pauvreté"),
+    _bars("logement", "part_allocataires_aide_logement", "Part des allocataires d'une aide au logement"),
 )
 
 
@@ -128,6 +149,9 @@ def export_charts(
     folder = Path(folder)
     exported = []
     for spec in plan:
+        if (reason := spec.missing_data(table, territory)) is not None:
+            log.info("%s : « %s » : %s", territory, spec.title, reason)
+            continue
         try:
             figure = spec.draw(table, territory)
         except CtgError as exc:

@@ -308,7 +308,7 @@ def births_chart(table: pd.DataFrame, territory: str) -> Figure:
     return figure
 
 
-_FAMILIES = {
+FAMILIES = {
     "part_couples_avec_enfants": ("Couples avec enfant(s)", "#08306B"),
     "part_couples_sans_enfant": ("Couples sans enfant", "#6BAED6"),
     "part_familles_monoparentales": ("Familles monoparentales", "#D95F02"),
@@ -325,18 +325,18 @@ def family_composition(table: pd.DataFrame, territory: str, *, period: str | Non
     >>> family_composition(table, "ctg-ecouen")  # doctest: +SKIP
     """
     rows = territory_rows(table, territory)
-    rows = rows.loc[rows["indicator"].isin(_FAMILIES) & rows["level"].isin(["territoire", "departement", "region", "france"])]
+    rows = rows.loc[rows["indicator"].isin(FAMILIES) & rows["level"].isin(["territoire", "departement", "region", "france"])]
     if rows.empty:
         raise CtgError("familles absentes : le recensement (couples, familles, ménages) est nécessaire")
     period = period or str(rows.loc[rows["year_end"] == rows["year_end"].max(), "period"].iloc[0])
     rows = _ordered(rows.loc[rows["period"] == period])
     wide = rows.pivot_table(index=["level", "geo", "geo_label"], columns="indicator", values="value", observed=True, aggfunc="first", sort=False)
-    wide = wide.reindex(columns=list(_FAMILIES))
+    wide = wide.reindex(columns=list(FAMILIES))
     subtitle = f"{_territory_label(rows)} — répartition des familles, {period}"
     figure, ax = titled_figure("Composition des familles", subtitle, _footnote(rows))
     positions = np.arange(len(wide))[::-1]
     left = np.zeros(len(wide))
-    for indicator, (label, colour) in _FAMILIES.items():
+    for indicator, (label, colour) in FAMILIES.items():
         values = np.nan_to_num(wide[indicator].to_numpy(dtype=float))
         ax.barh(positions, values, left=left, color=colour, edgecolor="white", height=0.6, label=label)
         for position, start, value in zip(positions, left, values, strict=True):

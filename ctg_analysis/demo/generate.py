@@ -16,6 +16,7 @@ Run ``python -m ctg_analysis.demo [FOLDER]`` to write it (default ``data/demo``)
 from __future__ import annotations
 
 import json
+from importlib import resources
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -540,7 +541,9 @@ def write_demo(folder: str | Path, seed: int = SEED) -> list[Path]:
 
 
 def _write(folder: Path, files: dict[str, bytes], seed: int, generator: str) -> list[Path]:
-    """Write the files and the demo marker, each through a temporary file."""
+    """Write the files, the demo territories and the demo marker, each through a temporary file."""
+    # The demo territories live with the demo data: a user's own territories file is for real data.
+    files["territories.yaml"] = resources.files("ctg_analysis.demo").joinpath("territories.yaml").read_bytes()
     files["ctg-demo.json"] = (
         json.dumps({"demo": True, "label": DEMO_LABEL, "generator": generator, "seed": seed}, ensure_ascii=False, indent=2) + "\n"
     ).encode("utf-8")

@@ -88,7 +88,7 @@ def _split_shares(step: pd.DataFrame, weights: pd.Series | None) -> pd.Series:
     shares = pd.Series(1.0, index=step.index)
     if not split.any():
         return shares
-    w = step.loc[split, "next"].map(weights) if weights is not None else pd.Series(float("nan"), index=step.index[split])
+    w = step.loc[split, "next"].map(weights).astype("float64") if weights is not None else pd.Series(float("nan"), index=step.index[split])
     shares[split] = w / w.groupby(step.loc[split, "current"]).transform("sum")
     return shares
 

@@ -24,6 +24,7 @@ from ctg_analysis.codes import arrondissement_parent, departement_of
 __all__ = [
     "MOVEMENT_COLUMNS",
     "communes_at",
+    "communes_created_after",
     "embedded_communes",
     "embedded_epci",
     "embedded_movements",
@@ -226,3 +227,20 @@ def _departement_regions() -> pd.Series:
     from ctg_analysis.geography.reference import departements
 
     return departements().set_index("departement")["region"]
+
+
+@cache
+def communes_created_after(year: int) -> pd.Series:
+    """Communes of the latest geography shipped that did not exist yet on 1 January ``year``: code → name.
+
+    Examples
+    --------
+    >>> communes_created_after(2023).loc[["60694", "85165"]].tolist()  # re-established on 2024-01-01
+    ['Les Hauts-Talican', "L'Oie"]
+    """
+    latest = _communes()
+    if year >= latest.attrs["cog_year"]:
+        return pd.Series(dtype=object)
+    then = communes_at(latest, _movements(), year)
+    current = latest.loc[latest["type"].eq("COM") & ~latest["code"].isin(then.loc[then["type"].eq("COM"), "code"])]
+    return pd.Series(current["label"].to_numpy(dtype=object), index=current["code"].to_numpy(dtype=object))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from importlib import resources
-from pathlib import Path
 
 import pandas as pd
 

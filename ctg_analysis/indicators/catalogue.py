@@ -63,6 +63,21 @@ class Indicator:
         return self.kind != "published"
 
     @property
+    def datasets(self) -> tuple[str, ...]:
+        """The datasets the indicator is computed from (an evolution's are those of its base count).
+
+        Examples
+        --------
+        >>> get_indicator("taux_natalite").datasets
+        ('births', 'census_population')
+        >>> get_indicator("evol_0_2").datasets
+        ('census_population',)
+        """
+        if self.of:
+            return get_indicator(self.of).datasets
+        return tuple(d for d in (self.dataset, self.denominator_dataset) if d)
+
+    @property
     def numerator_variables(self) -> list[str]:
         return _variables(self.numerator)
 

@@ -27,17 +27,17 @@ from ctg_analysis.codes import FRANCE, FRANCE_METRO, departement_of, fold_arrond
 from ctg_analysis.errors import CtgError, GeographyError
 from ctg_analysis.geography import commune_passage, commune_reference, convert_table
 from ctg_analysis.geography.conversion import ADDITIVE_ONLY
-from ctg_analysis.geography.embedded import embedded_epci
+from ctg_analysis.geography.embedded import embedded_communes, embedded_epci
 from ctg_analysis.geography.reference import departements, folder_movements
 from ctg_analysis.indicators.catalogue import Indicator, all_indicators, get_indicator
-from ctg_analysis.sources.folder import DataFolder
+from ctg_analysis.sources.folder import DataFolder, Problem
 from ctg_analysis.sources.iris import iris_to_communes
 from ctg_analysis.sources.tables import PUBLISHED_DATASETS, SourceTable, dataset_hint
 from ctg_analysis.territories import Territories
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FLAGS", "LEVELS", "LONG_COLUMNS", "PreparedData", "compute_indicators", "prepare"]
+__all__ = ["FLAGS", "LEVELS", "LONG_COLUMNS", "MIN_COVERAGE", "PreparedData", "common_cog_year", "compute_indicators", "prepare"]
 
 #: The comparison ladder, from the finest level.
 LEVELS = ("commune", "territoire", "epci", "departement", "region", "france")
@@ -149,6 +149,8 @@ class PreparedData:
     population
         Population of each commune (position in ``geography.communes``), NaN where unknown: the weight
         of the population coverage.
+    left_out
+        Official files of the folder that could not be read and were left out (``skip_bad_files``).
     """
 
     values: pd.DataFrame
@@ -163,6 +165,7 @@ class PreparedData:
     movements: pd.DataFrame | None = None
     slots: pd.DataFrame = field(default_factory=pd.DataFrame)
     population: np.ndarray = field(default_factory=lambda: np.array([]))
+    left_out: tuple[Problem, ...] = ()
     # Sums of every EPCI, département, région and France, computed on first use: a batch that renders
     # territory after territory aggregates them once.
     level_sums: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
@@ -210,7 +213,9 @@ def _commune_tables(folder: DataFolder, dataset: str) -> list[SourceTable]:
     tables = folder.find(dataset, "commune")
     covered = {t.vintage for t in tables}
     tables += [iris_to_communes(t) for t in folder.find(dataset, "iris") if t.vintage not in covered]
-    return sorted((_in_scope(t) for t in tables), key=lambda t: t.vintage or 0, reverse=True)
+    in_scope = [_in_scope(t) for t in tables]
+    # A file of overseas collectivities only (outside France's scope) adds nothing.
+    return sorted((t for t in in_scope if len(t.data)), key=lambda t: t.vintage or 0, reverse=True)
 
 
 def _bring_to(
@@ -257,7 +262,9 @@ def _population(harmonised: dict[str, SourceTable], geography: Geography) -> np.
     return population
 
 
-def prepare(folder: DataFolder, *, indicators: list[str] | None = None, cog_year: int | None = None) -> PreparedData:
+def prepare(
+    folder: DataFolder, *, indicators: list[str] | None = None, cog_year: int | None = None, skip_bad_files: bool = False
+) -> PreparedData:
     """Read, harmonise and compute per commune everything the indicators need.
 
     Parameters
@@ -268,6 +275,9 @@ def prepare(folder: DataFolder, *, indicators: list[str] | None = None, cog_year
         Indicator ids (default: the whole catalogue); evolutions bring their base count along.
     cog_year
         The common COG year; default the most recent COG year of the tables used.
+    skip_bad_files
+        Go on without the official files of the folder that could not be read (they are listed in
+        ``left_out``); by default they stop the preparation.
 
     Returns
     -------
@@ -276,7 +286,8 @@ def prepare(folder: DataFolder, *, indicators: list[str] | None = None, cog_year
     Raises
     ------
     CtgError
-        The folder holds none of the data the indicators need.
+        An official file of the folder could not be read (and ``skip_bad_files`` is false), or the folder
+        holds none of the data the indicators need.
 
     Examples
     --------
@@ -284,6 +295,7 @@ def prepare(folder: DataFolder, *, indicators: list[str] | None = None, cog_year
     >>> prepared.cog_year  # doctest: +SKIP
     2022
     """
+    left_out = tuple(folder.require_readable(skip_bad_files=skip_bad_files))
     wanted = [get_indicator(i) for i in indicators] if indicators else list(all_indicators())
     for indicator in list(wanted):
         if indicator.of and get_indicator(indicator.of) not in wanted:
@@ -295,7 +307,7 @@ def prepare(folder: DataFolder, *, indicators: list[str] | None = None, cog_year
     published_tables = [t for d in sorted(datasets & PUBLISHED_DATASETS) for t in folder.find(d) if t.level != "iris"]
     if not vintages and not published_tables:
         raise CtgError(f"{folder.root} : aucune des données nécessaires aux indicateurs (recensement, naissances, CAF…)")
-    target = cog_year or max(t.cog_year for t in [*published_tables, *(t for ts in vintages.values() for t in ts)] if t.cog_year)
+    target = cog_year or _latest_cog_year([*published_tables, *(t for ts in vintages.values() for t in ts)])
     movements = folder_movements(folder)
     legal = next((t for t in _commune_tables(folder, "legal_population") if t.cog_year == target), None)
     weights = legal.data.set_index("geo")["PMUN"] if legal is not None else None
@@ -377,7 +389,26 @@ def prepare(folder: DataFolder, *, indicators: list[str] | None = None, cog_year
         movements=movements,
         slots=slots,
         population=_population(harmonised, geography),
+        left_out=left_out,
     )
+
+
+def _latest_cog_year(tables: list[SourceTable]) -> int:
+    return max(t.cog_year for t in tables if t.cog_year)
+
+
+def common_cog_year(folder: DataFolder) -> int:
+    """The COG year :func:`prepare` brings a folder's tables to (for the whole catalogue): the most recent
+    COG year of its tables; the year of the geography shipped with the package when it has none.
+
+    Examples
+    --------
+    >>> common_cog_year(scan_folder("data/demo", progress=False))
+    2022
+    """
+    datasets = {d for i in all_indicators() for d in (i.dataset, i.denominator_dataset) if d}
+    tables = [t for t in folder.tables if t.dataset in datasets]
+    return _latest_cog_year(tables) if any(t.cog_year for t in tables) else embedded_communes().attrs["cog_year"]
 
 
 def _pack(indicator: np.ndarray, year_start: np.ndarray, year_end: np.ndarray) -> np.ndarray:

@@ -16,6 +16,8 @@ from tqdm import tqdm
 
 from ctg_analysis import config
 from ctg_analysis.geography import commune_reference
+from ctg_analysis.geography.reference import folder_movements
+from ctg_analysis.indicators import common_cog_year
 from ctg_analysis.reports.index import write_index
 from ctg_analysis.reports.render import MANIFEST, RenderJob, RenderResult, render, territory_slug
 from ctg_analysis.reports.templates import Template, default_template
@@ -57,15 +59,18 @@ def render_reports(
     scheduler: str | None = None,
     reuse_kernels: bool = True,
     progress: bool | None = None,
+    skip_bad_files: bool = False,
 ) -> list[RenderResult]:
     """Render the diagnostic of each territory into ``<reports>/<slug>/`` and write ``index.html``.
 
     Parameters
     ----------
     territory_ids
-        Territories to render (default: all those of the file).
+        Territories to render (default: all the valid ones of the file; the invalid ones are failed
+        results, marked in the index).
     data_dir, territories_file, reports_dir, template
-        Default: the demo data, ``data/territories.yaml``, ``reports/``, ``notebooks/diagnostic.py``.
+        Default: the demo data, the territories of the data folder (else ``data/territories.yaml``),
+        ``reports/``, ``notebooks/diagnostic.py``.
     parameters
         Further template parameters (checked against the template: an unknown one is an error).
     workers
@@ -79,6 +84,8 @@ def render_reports(
         Keep one kernel per worker (default); ``False`` starts a fresh kernel for every territory.
     progress
         Show a progress bar (default: when the output is a terminal).
+    skip_bad_files
+        Go on without the official files of the data folder that cannot be read (the reports list them).
 
     Returns
     -------
@@ -92,18 +99,22 @@ def render_reports(
     ['ok', 'ok', 'ok']
     """
     data = Path(data_dir or config.settings.demo_dir).resolve()
-    territories_path = Path(territories_file or config.settings.territories_file).resolve()
+    territories_path = config.territories_file(data, territories_file).resolve()
     reports = Path(reports_dir or config.settings.project_dir / "reports").resolve()
     folder = scan_folder(data, progress=False)
-    reference = commune_reference(folder)
-    movements = next(iter(folder.find("cog_movements")), None)
-    territories = load_territories(territories_path, reference, movements.data if movements is not None else None)
+    folder.require_readable(skip_bad_files=skip_bad_files)
+    reference = commune_reference(folder, common_cog_year(folder))
+    # Only the territories asked for must be valid; with all of them, the invalid ones fail alone.
+    territories = load_territories(territories_path, reference, folder_movements(folder), strict=False)
     ids = territory_ids or [t.id for t in territories]
     for territory_id in ids:
-        territories.get(territory_id)  # an unknown id fails before any kernel starts
+        territories.get(territory_id)  # an unknown or invalid id fails before any kernel starts
+    invalid = {} if territory_ids else territories.invalid
     workdir = Path(tempfile.mkdtemp(prefix="ctg-templates-"))
     model = Template(template or default_template(), workdir)
     values = {"data_dir": str(data), "territories_file": str(territories_path), **(parameters or {})}
+    if skip_bad_files:
+        values["skip_bad_files"] = True
     model.check({**values, "territory_id": "", "output_dir": ""})
     data_hash = hashlib.sha256("".join(sorted(t.sha256 for t in folder.tables)).encode()).hexdigest()
     jobs = []
@@ -127,8 +138,14 @@ def render_reports(
             bar.update()
     finally:
         bar.close()
-    write_index(reports, [(t.id, t.label, territory_slug(t.id)) for t in territories if t.id in set(ids) or (reports / territory_slug(t.id)).exists()], demo=folder.demo)
-    return [results[job.territory_id] for job in jobs]
+    failures = {
+        tid: RenderResult(tid, tid, territory_slug(tid), "échec", error="territoire invalide : " + " ; ".join(problems))
+        for tid, problems in invalid.items()
+    }
+    listed = [(t.id, t.label, territory_slug(t.id)) for t in territories if t.id in set(ids) or (reports / territory_slug(t.id)).exists()]
+    listed += [(tid, tid, territory_slug(tid)) for tid in failures]
+    write_index(reports, listed, demo=folder.demo, failures={tid: r.error for tid, r in failures.items()})
+    return [results[job.territory_id] for job in jobs] + list(failures.values())
 
 
 def _execute(jobs: list[RenderJob], workers: int, scheduler, reuse_kernels: bool):

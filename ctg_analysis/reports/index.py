@@ -22,7 +22,9 @@ th { background: #08306B; color: white; }
 """
 
 
-def write_index(reports_dir: str | Path, territories: list[tuple[str, str, str]], *, demo: bool = False) -> Path:
+def write_index(
+    reports_dir: str | Path, territories: list[tuple[str, str, str]], *, demo: bool = False, failures: dict[str, str] | None = None
+) -> Path:
     """Write the index of the reports folder.
 
     Parameters
@@ -33,12 +35,17 @@ def write_index(reports_dir: str | Path, territories: list[tuple[str, str, str]]
         (territory id, label, slug) of every territory to list, in order.
     demo
         Say that the reports use the demo data.
+    failures
+        Territories that could not be rendered at all (an invalid definition): id → French reason.
     """
+    failures = failures or {}
     reports = Path(reports_dir)
     rows = []
     for territory_id, label, slug in territories:
         manifest = reports / slug / MANIFEST
         info = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else {"status": "non produit"}
+        if territory_id in failures:
+            info = {"status": "échec", "key_figures": [failures[territory_id]]}
         status = info.get("status", "non produit")
         links = []
         for name, title in (("diagnostic.html", "rapport"), ("diagnostic.xlsx", "classeur"), ("diagnostic.pptx", "diaporama"), ("echec.ipynb", "carnet en échec")):

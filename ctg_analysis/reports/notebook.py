@@ -28,6 +28,7 @@ from ctg_analysis.indicators.comparisons import position
 from ctg_analysis.indicators.compute import FLAGS, PreparedData
 from ctg_analysis.indicators.display import key_figures, wide_view
 from ctg_analysis.sources.folder import scan_folder
+from ctg_analysis.sources.tables import dataset_hint
 from ctg_analysis.territories import Territories, load_territories
 
 log = logging.getLogger(__name__)
@@ -60,12 +61,12 @@ REPORT_CHARTS = {
 _LEVEL_WORDS = {"epci": "dans l'EPCI", "departement": "dans le département", "region": "dans la région", "france": "en France"}
 
 
-def _prepared(data_dir: Path) -> PreparedData:
+def _prepared(data_dir: Path, skip_bad_files: bool = False) -> PreparedData:
     folder = scan_folder(data_dir, progress=False)
-    key = (str(folder.root), tuple(sorted(t.sha256 for t in folder.tables)))
+    key = (str(folder.root), tuple(sorted(t.sha256 for t in folder.tables)), skip_bad_files)
     if key not in _PREPARED:
         _PREPARED.clear()  # one data set at a time
-        _PREPARED[key] = prepare(folder)
+        _PREPARED[key] = prepare(folder, skip_bad_files=skip_bad_files)
     return _PREPARED[key]
 
 
@@ -74,7 +75,8 @@ def _territories(path: Path, prepared: PreparedData) -> Territories:
     key = (str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "", id(prepared))
     if key not in _TERRITORIES:
         _TERRITORIES.clear()
-        _TERRITORIES[key] = load_territories(path, prepared.reference, prepared.movements)
+        # Only the territory of the report must be valid (``get`` names the problems of an invalid one).
+        _TERRITORIES[key] = load_territories(path, prepared.reference, prepared.movements, strict=False)
     return _TERRITORIES[key]
 
 
@@ -85,6 +87,7 @@ def open_report(
     territories_file: str | Path = "",
     comparison_levels: list[str] | tuple[str, ...] = ("epci", "departement", "region", "france"),
     census_vintage: int = 0,
+    skip_bad_files: bool = False,
 ) -> Report:
     """The data of one territory's report.
 
@@ -98,9 +101,12 @@ def open_report(
         Levels shown beside the territory.
     census_vintage
         Keep only periods up to this year (0: all).
+    skip_bad_files
+        Go on without the official files of the data folder that cannot be read.
     """
-    prepared = _prepared(Path(data_dir) if data_dir else config.settings.demo_dir)
-    territories = _territories(Path(territories_file) if territories_file else config.settings.territories_file, prepared)
+    data = Path(data_dir) if data_dir else config.settings.demo_dir
+    prepared = _prepared(data, skip_bad_files)
+    territories = _territories(config.territories_file(data, territories_file or None), prepared)
     territory = territories.get(territory_id)
     unknown = set(comparison_levels) - set(_LEVEL_WORDS)
     if unknown:
@@ -148,7 +154,25 @@ class Report:
         return _THEME_TITLES[theme]
 
     def theme_table(self, theme: str):
-        return wide_view(self.table, self.territory_id, theme=theme)
+        """The theme's indicators that have a value somewhere in the ladder (the others are said in
+        :meth:`missing_data`)."""
+        themed = {i.id for i in indicators_of_theme(theme)}
+        rows = self.table.loc[self.table["indicator"].isin(themed)]
+        shown = rows.loc[rows["value"].notna(), "indicator"].unique()
+        if not len(shown):
+            return Markdown("")
+        return wide_view(self.table.loc[self.table["indicator"].isin(shown)], self.territory_id, theme=theme)
+
+    def missing_data(self, theme: str) -> str:
+        """A French sentence naming the official files that would give the theme's missing indicators."""
+        rows = self.table.loc[(self.table["territory"] == self.territory_id) & (self.table["level"] == "territoire")]
+        known = set(rows.loc[rows["value"].notna() | rows["flags"].astype(str).str.contains("unavailable|perimeter"), "indicator"])
+        absent = [i for i in indicators_of_theme(theme) if i.id not in known]
+        datasets = dict.fromkeys(d for i in absent for d in i.datasets)
+        if not datasets:
+            return ""
+        labels = ", ".join(i.label[0].lower() + i.label[1:] for i in absent[:6]) + (" …" if len(absent) > 6 else "")
+        return f"*Non disponible dans les données pour ce territoire : {html.escape(labels)}. " + " ".join(dataset_hint(d) for d in datasets) + "*"
 
     def charts(self, theme: str) -> list[str]:
         """The charts the report shows for a theme (the exports hold every chart of the plan)."""
@@ -159,6 +183,9 @@ class Report:
         spec = next((s for s in CHART_PLAN if s.name == chart), None)
         if spec is None:
             raise CtgError(f"graphique {chart!r} inconnu")
+        if (reason := spec.missing_data(self.table, self.territory_id)) is not None:
+            display(Markdown(f"*{spec.title} : {reason}*"))
+            return
         try:
             figure = spec.draw(self.table, self.territory_id)
         except CtgError as exc:
@@ -190,7 +217,10 @@ class Report:
             where = f"dans le département ({html.escape(str(reference['geo_label'].iloc[0]))})"
             compared = position(value, reference["value"].iloc[0], unit=indicator.unit, decimals=indicator.decimals, signed=signed, where=where)
             sentences.append(f"- {indicator.label} ({own['period'].iloc[0]}) : {compared.text} — niveau {compared.direction}.")
-        return "\n".join(sentences) if sentences else "*Pas d'indicateur de taux disponible pour ce thème dans les données.*"
+        missing = self.missing_data(theme)
+        if not sentences:
+            return missing or "*Pas d'indicateur de taux disponible pour ce thème dans les données.*"
+        return "\n".join(sentences) + (f"\n\n{missing}" if missing else "")
 
     def methods(self) -> str:
         rows = self.table
@@ -202,6 +232,11 @@ class Report:
             f"même géographie (COG {self.prepared.cog_year}) ; médianes et taux de pauvreté sont ceux publiés par l'Insee.",
             "**Indicateurs qualité** : " + " ; ".join(f"`{code}` : {meaning}" for code, meaning in FLAGS.items()) + ".",
         ]
+        if self.prepared.left_out:
+            lines.append(
+                "**Fichiers écartés** (illisibles ou vides, non utilisés) : "
+                + " ; ".join(f"{html.escape(p.path)} ({html.escape(p.reason)})" for p in self.prepared.left_out) + "."
+            )
         if self.demo:
             lines.append("**Données fictives de démonstration.**")
         return "\n\n".join(lines)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ctg_analysis.errors import SourceFileError
+from ctg_analysis.errors import SourceFileError, UnreadableFileError
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +84,9 @@ def read_sheets(path: Path) -> list[RawSheet]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise SourceFileError(path, f"lecture impossible ({exc.strerror or exc})") from exc
+        raise UnreadableFileError(path, f"lecture impossible ({exc.strerror or exc})") from exc
     if not raw.strip():
-        raise SourceFileError(path, "le fichier est vide")
+        raise UnreadableFileError(path, "le fichier est vide")
     suffix = path.suffix.lower()
     if suffix == ".zip":
         return _read_zip(path, raw)
@@ -99,16 +99,16 @@ def _read_zip(path: Path, raw: bytes) -> list[RawSheet]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
     except zipfile.BadZipFile as exc:
-        raise SourceFileError(path, "archive zip illisible ou tronquée") from exc
+        raise UnreadableFileError(path, "archive zip illisible ou tronquée") from exc
     sheets: list[RawSheet] = []
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir() and Path(m.filename).suffix.lower() in DATA_SUFFIXES - {".zip"}]
         if not members:
-            raise SourceFileError(path, "l'archive zip ne contient aucun fichier CSV, XLS ou XLSX")
+            raise UnreadableFileError(path, "l'archive zip ne contient aucun fichier CSV, XLS ou XLSX")
         for member in members:
             content = archive.read(member)
             if not content.strip():
-                raise SourceFileError(path, f"le fichier {member.filename} de l'archive est vide")
+                raise UnreadableFileError(path, f"le fichier {member.filename} de l'archive est vide")
             if Path(member.filename).suffix.lower() in {".xls", ".xlsx", ".xlsm"}:
                 sheets += _read_workbook(path, content, part_prefix=member.filename)
             else:
@@ -118,7 +118,7 @@ def _read_zip(path: Path, raw: bytes) -> list[RawSheet]:
 
 def _decode(path: Path, raw: bytes) -> tuple[str, str]:
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:4096]:
-        raise SourceFileError(path, "encodage non pris en charge (UTF-16 ou fichier binaire) : attendu UTF-8 ou Windows-1252")
+        raise UnreadableFileError(path, "encodage non pris en charge (UTF-16 ou fichier binaire) : attendu UTF-8 ou Windows-1252")
     try:
         return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -126,7 +126,7 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
     # Excel's "CSV (séparateur : point-virgule)" export on French Windows writes cp1252.
     text = raw.decode("cp1252", errors="strict") if _is_cp1252(raw) else None
     if text is None:
-        raise SourceFileError(path, "encodage non reconnu : attendu UTF-8 ou Windows-1252")
+        raise UnreadableFileError(path, "encodage non reconnu : attendu UTF-8 ou Windows-1252")
     log.warning("%s : encodage Windows-1252 (et non UTF-8), lu comme tel", path)
     return text, "cp1252"
 
@@ -145,7 +145,7 @@ def _read_text(path: Path, raw: bytes, part: str | None) -> RawSheet:
     sep = max(_SEPARATORS, key=first_line.count)
     if first_line.count(sep) == 0:
         where = f"{path}" + (f" [{part}]" if part else "")
-        raise SourceFileError(
+        raise UnreadableFileError(
             where,
             "une seule colonne dans l'en-tête : séparateur non reconnu (attendu « ; », « , » ou tabulation)",
         )
@@ -154,7 +154,7 @@ def _read_text(path: Path, raw: bytes, part: str | None) -> RawSheet:
             io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False, quotechar='"'
         )
     except (pd.errors.ParserError, ValueError) as exc:
-        raise SourceFileError(path, f"CSV mal formé : {exc}") from exc
+        raise UnreadableFileError(path, f"CSV mal formé : {exc}") from exc
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     # Trailing separators (Excel exports) produce unnamed empty columns.
     empty = [c for c in frame.columns if c.startswith("Unnamed:") or c == ""]
@@ -168,7 +168,7 @@ def _read_workbook(path: Path, raw: bytes, part_prefix: str | None) -> list[RawS
         # that make openpyxl's read-only mode see a single row in INSEE workbooks.
         book = pd.read_excel(io.BytesIO(raw), sheet_name=None, header=None, engine="calamine", dtype=object)
     except Exception as exc:  # calamine raises its own types for corrupt workbooks
-        raise SourceFileError(path, f"classeur Excel illisible ({type(exc).__name__}: {exc})") from exc
+        raise UnreadableFileError(path, f"classeur Excel illisible ({type(exc).__name__}: {exc})") from exc
     sheets = []
     for name, grid in book.items():
         part = f"{part_prefix}:{name}" if part_prefix else str(name)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from ctg_analysis import config
-from ctg_analysis.errors import CtgError, SourceFileError
+from ctg_analysis.errors import CtgError, SourceFileError, UnreadableFileError, UnrecognisedFileError
 from ctg_analysis.sources._io import DATA_SUFFIXES
 from ctg_analysis.sources.cache import TableCache
 from ctg_analysis.sources.iris import iris_to_communes
@@ -32,12 +33,33 @@ DEMO_MARKER = "ctg-demo.json"
 _QUIET_SUFFIXES = {".md", ".pdf", ".json", ".yaml", ".yml", ".html", ".gitkeep", ".py", ".parquet"}
 
 
+# Names of the official files: a file named so that cannot be read is a broken official file, not a
+# stranger to ignore.
+_OFFICIAL_NAME = re.compile(
+    r"base[-_](cc|ic)[-_]|base[-_]naissances|^ensemble|filo\d{4}|base_td_filo|data_caf_|^(v_)?commune_?\d{4}"
+    r"|mvtcommune|^(v_)?departement_?\d{4}|^(v_)?region_?\d{4}|intercommunalite|^epci_",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class Problem:
-    """A file of the folder that could not be used, and why (in French)."""
+    """A file of the folder that could not be used, and why (in French).
+
+    Attributes
+    ----------
+    path
+        The file, relative to the scanned folder.
+    reason
+        Why it was not used.
+    blocking
+        The file is (by its name or its content) an official dataset that could not be read or holds
+        no row: every command stops on it unless told to go on without it.
+    """
 
     path: str
     reason: str
+    blocking: bool = False
 
 
 @dataclass
@@ -62,6 +84,42 @@ class DataFolder:
     def demo(self) -> bool:
         """True when the tables are the synthetic demo data."""
         return bool(self.tables) and all(t.demo for t in self.tables)
+
+    @property
+    def blocking(self) -> list[Problem]:
+        """The official files of the folder that could not be read (or hold no row)."""
+        return [p for p in self.problems if p.blocking]
+
+    def require_readable(self, *, skip_bad_files: bool = False) -> list[Problem]:
+        """Stop on the official files that could not be read, or go on without them.
+
+        Parameters
+        ----------
+        skip_bad_files
+            Go on without those files (they are returned, for the report's list of sources left out).
+
+        Returns
+        -------
+        list of Problem
+            The files left out.
+
+        Raises
+        ------
+        CtgError
+            Some official file could not be read and ``skip_bad_files`` is false; the message names
+            each file and the reason, and the option that goes on without them.
+        """
+        blocking = self.blocking
+        if blocking and not skip_bad_files:
+            lines = "\n".join(f"  - {p.path} : {p.reason}" for p in blocking)
+            raise CtgError(
+                f"{self.root} : {len(blocking)} fichier(s) de données officiel(s) illisible(s) ou vide(s)\n{lines}\n"
+                "Remplacez-les par le fichier tel que publié, retirez-les du dossier, ou relancez avec "
+                "--skip-bad-files pour continuer sans eux (les rapports le diront)."
+            )
+        for problem in blocking:
+            log.warning("%s : fichier écarté (%s)", problem.path, problem.reason)
+        return blocking
 
     def find(self, dataset: str, level: str | None = None, vintage: int | None = None) -> list[SourceTable]:
         """Tables of a dataset (optionally of one level and vintage), latest vintage first."""
@@ -175,11 +233,28 @@ def scan_folder(
         try:
             found = _read_cached(path, root, relative, demo, cache)
         except CtgError as exc:
-            problems.append(Problem(relative, exc.problem if isinstance(exc, SourceFileError) else str(exc)))
+            problems.append(_problem(relative, exc))
             continue
-        tables += found
+        empty = [t for t in found if t.data.empty]
+        if empty:
+            where = ", ".join(dict.fromkeys(t.part or path.name for t in empty))
+            problems.append(Problem(relative, f"aucune ligne de données ({where}) : fichier tronqué ou réduit à son en-tête ?", blocking=True))
+        tables += [t for t in found if not t.data.empty]
     log.info("%s : %d tables lues, %d fichiers non utilisés", root, len(tables), len(problems))
     return DataFolder(root, tables, problems)
+
+
+def _problem(relative: str, exc: CtgError) -> Problem:
+    """The problem of a file that failed, blocking when it is an official file gone wrong."""
+    reason = exc.problem if isinstance(exc, SourceFileError) else str(exc)
+    official_name = bool(_OFFICIAL_NAME.search(Path(relative).name))
+    if isinstance(exc, UnreadableFileError):
+        return Problem(relative, reason, blocking=official_name)
+    if isinstance(exc, UnrecognisedFileError):
+        # Documentation and known files that are not used are said, never blocking.
+        stranger = "mise en page inconnue" in reason or "aucune feuille" in reason
+        return Problem(relative, reason, blocking=stranger and official_name)
+    return Problem(relative, reason, blocking=True)  # recognised by its content, but broken
 
 
 def _read_cached(path: Path, root: Path, relative: str, demo: bool, cache: TableCache) -> list[SourceTable]:

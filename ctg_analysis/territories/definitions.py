@@ -19,7 +19,9 @@ mean" suggestion when one is close.
 
 from __future__ import annotations
 
+import ast
 import logging
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain
@@ -80,11 +82,14 @@ class Territories:
     notes
         What is allowed but worth saying (a territory across two départements, a code followed through
         the commune movements…), in French.
+    invalid
+        Territories of the file left out because of their problems (``strict=False``): id → problems.
     """
 
     path: Path
     items: tuple[Territory, ...]
     notes: tuple[str, ...] = field(default=())
+    invalid: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __iter__(self):
         return iter(self.items)
@@ -101,7 +106,10 @@ class Territories:
         try:
             return self._by_id[territory_id]
         except KeyError:
-            suggestion = did_you_mean(territory_id, list(self._by_id))
+            if territory_id in self.invalid:
+                problems = "\n".join(f"  - {p}" for p in self.invalid[territory_id])
+                raise TerritoryError(f"{self.path} : territoire {territory_id!r} invalide\n{problems}") from None
+            suggestion = did_you_mean(territory_id, [*self._by_id, *self.invalid])
             raise TerritoryError(f"{self.path} : territoire {territory_id!r} inconnu{suggestion}") from None
 
     @cached_property
@@ -127,7 +135,9 @@ class Territories:
         return self._membership.copy()
 
 
-def load_territories(path: str | Path, reference: pd.DataFrame, movements: pd.DataFrame | None = None) -> Territories:
+def load_territories(
+    path: str | Path, reference: pd.DataFrame, movements: pd.DataFrame | None = None, *, strict: bool = True
+) -> Territories:
     """Read and validate a territories file against a commune reference.
 
     Parameters
@@ -139,6 +149,10 @@ def load_territories(path: str | Path, reference: pd.DataFrame, movements: pd.Da
     movements
         INSEE's commune movements: a territory declared in an older COG year (``cog_year``) has its
         codes followed to the reference's year (a merged commune becomes the new one), and says so.
+    strict
+        Refuse the whole file when any territory has a problem (default). With ``False``, the
+        territories with problems are left out and listed in ``invalid`` (each with its problems), so
+        that the others can still be used.
 
     Returns
     -------
@@ -147,9 +161,9 @@ def load_territories(path: str | Path, reference: pd.DataFrame, movements: pd.Da
     Raises
     ------
     TerritoryError
-        The file is missing or malformed, or declares an unknown code or name, a duplicated id, a commune
-        listed twice, an arrondissement beside its commune, or an empty territory. All problems are
-        listed in one message.
+        The file is missing or malformed, or (``strict``) declares an unknown code or name, a duplicated
+        id, a commune listed twice, an arrondissement beside its commune, or an empty territory. All
+        problems are listed in one message.
 
     Examples
     --------
@@ -173,9 +187,15 @@ def load_territories(path: str | Path, reference: pd.DataFrame, movements: pd.Da
     heads, items = _flatten(entries, problems)
     resolved = _resolve(items, heads, reference, movements, problems)
     duplicated_ids = heads["id"][heads["id"].duplicated()].unique()
-    problems += [f"identifiant {tid!r} déclaré plusieurs fois" for tid in duplicated_ids]
-    if problems:
+    problems += [f"territoire {tid!r} : identifiant déclaré plusieurs fois" for tid in duplicated_ids]
+    if problems and (strict or any(_owner(p) is None for p in problems)):
         raise TerritoryError(f"{path} : {len(problems)} problème(s)\n" + "\n".join(f"  - {p}" for p in problems))
+    invalid: dict[str, tuple[str, ...]] = {}
+    for problem in problems:
+        invalid[_owner(problem)] = (*invalid.get(_owner(problem), ()), problem)
+    for tid, found in invalid.items():
+        log.warning("%s : territoire %r écarté (%d problème(s)) : %s", path, tid, len(found), " ; ".join(found))
+    heads = heads.loc[~heads["id"].isin(invalid)]
     communes = resolved.groupby("territory", sort=False)["code"].agg(tuple)
     spans = resolved[["territory", "departement"]].dropna().drop_duplicates().sort_values(["territory", "departement"])
     deps = spans.groupby("territory", sort=False)["departement"].agg(tuple)
@@ -200,7 +220,13 @@ def load_territories(path: str | Path, reference: pd.DataFrame, movements: pd.Da
     notes += tuple(f"code suivi dans les mouvements des communes : {g} → {c} (géographie {year})" for g, c in followed.itertuples(index=False))
     for note in notes:
         log.info(note)
-    return Territories(path, territories, notes)
+    return Territories(path, territories, notes, invalid)
+
+
+def _owner(problem: str) -> str | None:
+    """The territory id a problem message names (every message about one territory starts with it)."""
+    found = re.match(r"territoire ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")", problem)
+    return ast.literal_eval(found.group(1)) if found else None
 
 
 def _flatten(entries: list, problems: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -283,8 +309,13 @@ def _resolve(items: pd.DataFrame, heads: pd.DataFrame, reference: pd.DataFrame, 
             items.loc[rows, "code"] = items.loc[rows, "given"].map(passage.set_index("source")["target"])
             items.loc[rows, "followed"] = True
         unknown = unknown & ~items["followed"]
+    later = _later_communes(reference)
     problems += [
-        f"{w} : code commune {g!r} inconnu{did_you_mean(g, communes['code'])}"
+        f"{w} : code commune {g!r} ({later[g]}) postérieur à la géographie des données (1er janvier "
+        f"{reference.attrs.get('cog_year')}) : ajoutez des données plus récentes (populations légales) ou déclarez "
+        "les communes d'origine"
+        if g in later
+        else f"{w} : code commune {g!r} inconnu{did_you_mean(g, communes['code'])}"
         for w, g in zip(where[unknown], items.loc[unknown, "given"], strict=True)
     ]
     resolved = items.loc[items["code"].notna() & ~short & ~unknown & (by_code | items["code"].isin(known.index))]
@@ -307,6 +338,14 @@ def _resolve(items: pd.DataFrame, heads: pd.DataFrame, reference: pd.DataFrame, 
         else:
             problems.append(f"{where[index]} : {row['code']} est un arrondissement municipal ; les données sont communales, utilisez {row['parent']}")
     return kinds[["territory", "code", "given", "followed", "departement"]]
+
+
+def _later_communes(reference: pd.DataFrame) -> pd.Series:
+    """Communes created (or re-established) after the reference's year: code → name."""
+    from ctg_analysis.geography.embedded import communes_created_after
+
+    year = reference.attrs.get("cog_year")
+    return communes_created_after(year) if year is not None else pd.Series(dtype=object)
 
 
 def _comparisons(raw: object, where: str, problems: list[str]) -> tuple[tuple[str, str], ...]:

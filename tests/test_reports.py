@@ -170,3 +170,35 @@ def test_explore_notebook_runs(tmp_path):
     assert set(papermill.inspect_notebook(str(notebook))) == {"data_dir", "territories_file", "territory_id"}
     papermill.execute_notebook(str(notebook), str(tmp_path / "out.ipynb"), parameters={"data_dir": str(DEMO)}, kernel_name="python3", progress_bar=False)
     assert _errors(tmp_path / "out.ipynb") == []
+
+
+def test_all_renders_the_valid_territories_and_fails_the_invalid_ones(tmp_path):
+    territories = tmp_path / "territories.yaml"
+    territories.write_text(
+        "territories:\n  - id: ezanville\n    communes: ['95229']\n  - id: casse\n    communes: ['95229', '99999']\n", encoding="utf-8"
+    )
+    out = tmp_path / "r"
+    args = ["report", "--all", "--territories", str(territories), "--out", str(out), "--workers", "1", "--template", str(TEMPLATE)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert "ok       ezanville" in result.output and "échec    casse" in result.output and "99999" in result.output
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'class="echec">échec' in index and "99999" in index and (out / "ezanville" / "diagnostic.html").is_file()
+
+
+@pytest.mark.real
+def test_seed_report_without_census_bases(real, tmp_path):
+    """What many analysts start with: populations légales, Filosofi, CNAF, no census base, no COG file."""
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    for file in ["populations-legales/ensemble_RP2022_en_vigueur_2025.xlsx", "caf-iris-2016-2020/data_CAF_2020_IRIS.csv",
+                 "filosofi-2014-2019/revenu_commune/FILO2019_DISP_COM.csv", "filosofi-2014-2019/revenu_dpt/FILO2019_DISP_DEP.csv"]:
+        (folder / file.replace("/", "__")).symlink_to(real / file)
+    results = render_reports(["ctg-ecouen"], data_dir=folder, territories_file=ROOT / "data" / "territories.yaml", reports_dir=tmp_path / "r", workers=1, progress=False)
+    assert [r.status for r in results] == ["ok"], results[0].error
+    report = tmp_path / "r" / "ctg-ecouen"
+    assert not _errors(report / "diagnostic.ipynb")
+    page = (report / "diagnostic.html").read_text(encoding="utf-8")
+    for word in ("Traceback", "Exception", "Warning", "ctg-ecouen"):
+        assert word not in page.split("<body", 1)[1].replace('id="ctg-ecouen', ""), word
+    assert "CTG Écouen, Le Mesnil-Aubry" in page and "Ajoutez aux données la base « Évolution et structure de la population »" in page

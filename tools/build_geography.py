@@ -42,7 +42,7 @@ def _one(path: Path, dataset: str):
     return tables[0]
 
 
-def build(real: Path) -> None:
+def build(real: Path, target: Path = TARGET) -> None:
     movements = _one(real / SOURCES["movements"], "cog_movements").data
     cog = _one(real / SOURCES["communes"], "cog_communes")
     communes = cog.data.rename(columns={"geo": "code"})[["type", "code", "label", "parent"]]
@@ -53,11 +53,11 @@ def build(real: Path) -> None:
     for name in SOURCES["epci"]:
         table = _one(real / name, "epci_composition")
         epci.append(table.data[["geo", "epci", "epci_label"]].assign(year=table.cog_year))
-    TARGET.mkdir(parents=True, exist_ok=True)
-    current.assign(cog_year=latest).to_parquet(TARGET / "communes.parquet", index=False, compression="zstd")
-    movements.to_parquet(TARGET / "movements.parquet", index=False, compression="zstd")
+    target.mkdir(parents=True, exist_ok=True)
+    current.assign(cog_year=latest).to_parquet(target / "communes.parquet", index=False, compression="zstd")
+    movements.to_parquet(target / "movements.parquet", index=False, compression="zstd")
     epci_frame = pd.concat(epci, ignore_index=True)[["year", "geo", "epci", "epci_label"]].astype({"year": "int64"})
-    epci_frame.to_parquet(TARGET / "epci.parquet", index=False, compression="zstd")
+    epci_frame.to_parquet(target / "epci.parquet", index=False, compression="zstd")
     counts = current["type"].value_counts().to_dict()
     print(f"COG {latest} : {counts} ; {len(movements)} mouvements ; EPCI {sorted(epci_frame['year'].unique().tolist())}")
 
@@ -65,4 +65,6 @@ def build(real: Path) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("real", type=Path, help="dossier des fichiers officiels (../shared/data/real)")
-    build(parser.parse_args().real)
+    parser.add_argument("--out", type=Path, default=TARGET, help="dossier de sortie (par défaut les données du paquet)")
+    arguments = parser.parse_args()
+    build(arguments.real, arguments.out)

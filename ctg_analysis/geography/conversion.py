@@ -65,20 +65,27 @@ def commune_passage(
         & movements["typecom_ap"].eq("COM")
         & movements["com_av"].notna()
     ]
-    passage = pd.DataFrame({"source": pd.Series(dtype="string"), "current": pd.Series(dtype="string"), "share": pd.Series(dtype="float64")})
+    # Object columns in the loop: membership tests on pandas' string dtype take a slow path.
+    window = window.astype({"com_av": object, "com_ap": object})
+    passage = pd.DataFrame({"source": pd.Series(dtype=object), "current": pd.Series(dtype=object), "share": pd.Series(dtype="float64")})
+    sources: set = set()
     # One step per effective date (a few per year), never one per commune; within a date, code changes
     # come first, so that a commune renumbered and merged on the same day is followed to the end.
     for _, step in movement_steps(window, pd.Timestamp(from_year, 1, 1), pd.Timestamp(to_year, 1, 1)):
         step = step[["com_av", "com_ap"]].drop_duplicates().rename(columns={"com_av": "current", "com_ap": "next"})
         step["share"] = _split_shares(step, weights)
         # A code not yet moved is still where it started: it enters the passage as its own source.
-        fresh = step.loc[~step["current"].isin(set(passage["source"])), ["current"]].drop_duplicates()
+        fresh = step.loc[~step["current"].isin(sources), ["current"]].drop_duplicates()
+        sources.update(fresh["current"])
         passage = pd.concat([passage, fresh.assign(source=fresh["current"], share=1.0)], ignore_index=True)
-        passage = passage.merge(step.rename(columns={"share": "step_share"}), on="current", how="left")
-        passage["current"] = passage["next"].fillna(passage["current"])
-        passage["share"] = passage["share"] * passage["step_share"].where(passage["next"].notna(), 1.0)
-        passage = passage.drop(columns=["next", "step_share"]).groupby(["source", "current"], as_index=False)["share"].sum(skipna=False)
-    passage = passage.rename(columns={"current": "target"})
+        # Only the rows where the step's communes now stand move (a few, not the whole passage).
+        moving = passage["current"].isin(set(step["current"]))
+        moved = passage.loc[moving].merge(step.rename(columns={"share": "step_share"}), on="current", how="left")
+        moved["current"] = moved["next"]
+        moved["share"] = moved["share"] * moved["step_share"]
+        moved = moved.drop(columns=["next", "step_share"]).groupby(["source", "current"], as_index=False)["share"].sum(skipna=False)
+        passage = pd.concat([passage.loc[~moving], moved], ignore_index=True)
+    passage = passage.rename(columns={"current": "target"}).astype({"source": "string", "target": "string"})
     return passage.loc[(passage["source"] != passage["target"]) | (passage["share"] != 1.0)].reset_index(drop=True)
 
 

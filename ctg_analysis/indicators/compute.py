@@ -306,7 +306,12 @@ def prepare(
     vintages = {dataset: tables for dataset, tables in vintages.items() if tables}
     published_tables = [t for d in sorted(datasets & PUBLISHED_DATASETS) for t in folder.find(d) if t.level != "iris"]
     if not vintages and not published_tables:
-        raise CtgError(f"{folder.root} : aucune des données nécessaires aux indicateurs (recensement, naissances, CAF…)")
+        outside = any(t.dataset in datasets and t.level in ("commune", "iris") for t in folder.tables)
+        detail = (
+            " : ses fichiers ne couvrent que des collectivités d'outre-mer (975, 977, 978, 98x), hors du champ "
+            "France (métropole et DROM) de ctg-analysis" if outside else " (recensement, naissances, CAF…)"
+        )
+        raise CtgError(f"{folder.root} : aucune des données nécessaires aux indicateurs{detail}")
     target = cog_year or _latest_cog_year([*published_tables, *(t for ts in vintages.values() for t in ts)])
     movements = folder_movements(folder)
     legal = next((t for t in _commune_tables(folder, "legal_population") if t.cog_year == target), None)

@@ -30,6 +30,7 @@ from ctg_analysis.geography.reference import departements
 from ctg_analysis.indicators.catalogue import all_indicators, get_indicator
 from ctg_analysis.indicators.comparisons import position
 from ctg_analysis.indicators.display import latest_period, territory_rows
+from ctg_analysis.indicators.compute import NO_YEAR
 
 __all__ = ["Phrases", "Sentence", "describe", "diagnostic_text", "load_phrases", "normalise_theme"]
 
@@ -294,7 +295,9 @@ def _comparison_list(phrases: Phrases, references: pd.DataFrame, unit: str, deci
 def _sentence(phrases: Phrases, indicator, row: pd.Series, references: pd.DataFrame, fields: dict[str, str]) -> str:
     templates, unit, decimals, value = phrases.templates, indicator.unit, indicator.decimals, row["value"]
     if pd.isna(value):
-        return capitalise(templates["manquant"].format(**fields))
+        # No file of the data gives the indicator at all (its period is « – »).
+        missing = templates.get("absent", templates["manquant"]) if row["year_end"] == NO_YEAR else templates["manquant"]
+        return capitalise(missing.format(**fields))
     if indicator.kind in ("count", "rolling_sum"):
         subject = phrases.subject(indicator.id)
         shown = round(float(value), decimals)

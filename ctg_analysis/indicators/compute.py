@@ -25,7 +25,7 @@ import pandas as pd
 
 from ctg_analysis.codes import FRANCE, FRANCE_METRO, departement_of, fold_arrondissements, in_france
 from ctg_analysis.errors import CtgError, GeographyError
-from ctg_analysis.geography import commune_passage, commune_reference, convert_table
+from ctg_analysis.geography import commune_passage, commune_reference, convert_cog, convert_table
 from ctg_analysis.geography.conversion import ADDITIVE_ONLY
 from ctg_analysis.geography.embedded import embedded_communes, embedded_epci
 from ctg_analysis.geography.reference import departements, folder_movements
@@ -66,7 +66,7 @@ _SUM_COLUMNS = ["numerator", "denominator", "n_communes", "n_missing", "n_partia
 # Years are packed on 8 bits from this one in the aggregation keys; an indicator without any data has
 # this year (shown « – »).
 _YEAR0 = 1900
-_NO_YEAR = _YEAR0
+NO_YEAR = _YEAR0
 
 
 @dataclass
@@ -218,22 +218,49 @@ def _commune_tables(folder: DataFolder, dataset: str) -> list[SourceTable]:
     return sorted((t for t in in_scope if len(t.data)), key=lambda t: t.vintage or 0, reverse=True)
 
 
+# How many years before its stated COG year a file may still use codes from (a CNAF file of 2016 has
+# communes merged on 1 January 2016): such stale codes are followed through these years' merges.
+_STALE_YEARS = 5
+
+
 def _bring_to(
-    table: SourceTable, cog_year: int, movements: pd.DataFrame, weights: pd.Series | None, passages: dict[int, pd.DataFrame]
+    table: SourceTable, cog_year: int, movements: pd.DataFrame, weights: pd.Series | None, passages: dict, communes: set[str]
 ) -> tuple[SourceTable, bool]:
-    """The table in the common COG year, and whether that worked."""
-    if table.cog_year == cog_year:
-        return table, True
+    """The table in the common COG year (whose communes are ``communes``), and whether that worked."""
     if table.cog_year is None or table.cog_year > cog_year:
         log.warning("%s : COG %s, différent du COG commun %s, non converti", table.path, table.cog_year, cog_year)
         return table, False
-    if table.cog_year not in passages:
-        passages[table.cog_year] = commune_passage(movements, table.cog_year, cog_year, weights)
+    origin = table.cog_year
     try:
-        return convert_table(table, cog_year, movements, weights=weights, passage=passages[table.cog_year]), True
+        if origin != cog_year:
+            if origin not in passages:
+                passages[origin] = commune_passage(movements, origin, cog_year, weights)
+            table = convert_table(table, cog_year, movements, weights=weights, passage=passages[origin])
+        return _follow_stale_codes(table, origin, movements, passages, communes), True
     except GeographyError as exc:
         log.warning("%s : %s", table.path, exc)
         return table, False
+
+
+def _follow_stale_codes(
+    table: SourceTable, origin: int, movements: pd.DataFrame, passages: dict, communes: set[str]
+) -> SourceTable:
+    """Codes older than the file's stated geography (``origin``), followed through the merges of the
+    years before it to the table's geography."""
+    stale = sorted(set(table.data["geo"]) - communes)
+    if not stale:
+        return table
+    since = origin - _STALE_YEARS
+    if ("stale", since) not in passages:
+        passages[("stale", since)] = commune_passage(movements, since, table.cog_year)
+    merges = passages[("stale", since)]
+    merges = merges.loc[merges["source"].isin(stale) & merges["share"].eq(1.0) & merges["target"].isin(communes)]
+    if merges.empty:
+        return table
+    log.info("%s : %d code(s) antérieur(s) à la géographie %s suivis dans les fusions", table.path, len(merges), origin)
+    flags = [c for c in table.data.columns if c.endswith("_partial") or c == "estimated"]
+    data = convert_cog(table.data, table.variables, from_year=since, to_year=table.cog_year, movements=movements, passage=merges, flags=flags)
+    return replace(table, data=data)
 
 
 def _stack(tables: list[SourceTable]) -> SourceTable:
@@ -316,16 +343,17 @@ def prepare(
     movements = folder_movements(folder)
     legal = next((t for t in _commune_tables(folder, "legal_population") if t.cog_year == target), None)
     weights = legal.data.set_index("geo")["PMUN"] if legal is not None else None
+    reference = commune_reference(folder, target)
+    communes = set(reference.loc[reference["type"].eq("COM"), "code"])
     harmonised: dict[str, SourceTable] = {}
     mismatched: set[str] = set()
-    passages: dict[int, pd.DataFrame] = {}  # one passage table per source COG year
+    passages: dict = {}  # one passage table per source COG year
     for dataset, tables in vintages.items():
-        brought = [_bring_to(table, target, movements, weights, passages) for table in tables]
+        brought = [_bring_to(table, target, movements, weights, passages, communes) for table in tables]
         if not all(ok for _, ok in brought):
             mismatched.add(dataset)
         harmonised[dataset] = _stack([table for table, _ in brought])
 
-    reference = commune_reference(folder, target)
     codes = {dataset: table.data["geo"].to_numpy(dtype=object) for dataset, table in harmonised.items()}
     geography = Geography.build(reference, np.array([], dtype=object))
     positions = {dataset: geography.communes.get_indexer(c) for dataset, c in codes.items()}
@@ -911,16 +939,20 @@ def _complete(table: dict[str, np.ndarray], links: pd.DataFrame, prepared: Prepa
     row_key = (table["territory"].astype("int64") << 40) | (table["level"].astype("int64") << 32) | table["geo"].astype("int64")
     present = np.unique(np.searchsorted(link_key, row_key) * n_indicators + table["indicator"].astype("int64"))
     absent = np.setdiff1d(np.arange(len(links) * n_indicators), present)
+    link, indicator = absent // n_indicators, absent % n_indicators
+    # France métropolitaine stands beside France only for the values published for it.
+    published = np.array([i.kind == "published" for i in prepared.indicators])
+    keep = ~((links["level"].to_numpy()[link] == _FRANCE) & (links["geo"].to_numpy()[link] > 0) & ~published[indicator])
+    absent, link, indicator = absent[keep], link[keep], indicator[keep]
     if not len(absent):
         return table
-    link, indicator = absent // n_indicators, absent % n_indicators
     slots = prepared.slots
     latest = slots.sort_values(["year_end", "year_start"]).drop_duplicates("indicator", keep="last").set_index("indicator")
     evolutions = pd.DataFrame({"indicator": table["indicator"], "year_start": table["year_start"], "year_end": table["year_end"]})
     latest = pd.concat([latest.reset_index(), evolutions.loc[~evolutions["indicator"].isin(latest.index)]])
     latest = latest.sort_values(["year_end", "year_start"]).drop_duplicates("indicator", keep="last").set_index("indicator")
-    start = latest["year_start"].reindex(indicator).fillna(_NO_YEAR).to_numpy(dtype="int16")
-    end = latest["year_end"].reindex(indicator).fillna(_NO_YEAR).to_numpy(dtype="int16")
+    start = latest["year_start"].reindex(indicator).fillna(NO_YEAR).to_numpy(dtype="int16")
+    end = latest["year_end"].reindex(indicator).fillna(NO_YEAR).to_numpy(dtype="int16")
     flags = np.int16(1 << list(FLAGS).index("missing")) | (np.int16(prepared.demo) << list(FLAGS).index("demo"))
     count = len(absent)
     extra = {

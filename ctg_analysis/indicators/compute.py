@@ -632,10 +632,12 @@ class _Perimeters:
         passage = self.passage(year) if year < self.cog_year else pd.DataFrame(columns=["source", "target"])
         moved = members.merge(passage[["source", "target"]], left_on="geo", right_on="source", how="left")
         moved["geo"] = moved["target"].fillna(moved["geo"])
-        before = moved.groupby("epci")["geo"].agg(frozenset)
-        now = self.reference.dropna(subset=["epci"]).loc[lambda r: r["type"].eq("COM")].groupby("epci")["code"].agg(frozenset)
-        same = before.index.intersection(now.index)
-        stable = set(same[[before[e] == now[e] for e in same]])
+        before = moved[["epci", "geo"]].drop_duplicates()
+        now = self.reference.loc[self.reference["type"].eq("COM") & self.reference["epci"].notna(), ["epci", "code"]]
+        pairs = before.merge(now.rename(columns={"code": "geo"}), on=["epci", "geo"], how="outer", indicator=True)
+        # Stable: every commune then is there now, and every commune now was there then.
+        changed = set(pairs.loc[pairs["_merge"] != "both", "epci"])
+        stable = set(before["epci"]) & set(now["epci"]) - changed
         return ~codes.isin(stable).to_numpy()
 
 

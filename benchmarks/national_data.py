@@ -19,6 +19,7 @@ import pandas as pd
 
 from ctg_analysis.demo.layouts import csv_bytes, workbook_bytes, zip_bytes
 from ctg_analysis.files import write_bytes
+from ctg_analysis.sources.folder import DEMO_MARKER
 
 SEED = 35_000
 N_COMMUNES = 35_000
@@ -149,6 +150,8 @@ def write_national(folder: Path = DEFAULT_FOLDER) -> Path:
     )
     movements.loc[1] = [10, "2022-01-01", "COM", "01002", "0", "C", "C", "C", "COM", "01002", "0", "C", "C", "C"]
     files["mvtcommune_2022.csv"] = csv_bytes(movements, sep=",", crlf=True)
+    # A synthetic world: its own geography files are the whole truth (not the real COG shipped).
+    files[DEMO_MARKER] = b'{"demo": true, "label": "Jeu national fictif (benchmark)"}\n'
 
     sizes = _territory_sizes(rng)
     bounds = np.concatenate([[0], np.cumsum(sizes)])

@@ -178,7 +178,8 @@ def communes_at(communes: pd.DataFrame, movements: pd.DataFrame, year: int) -> p
         gone_side, new_side = ("av", "ap") if forward else ("ap", "av")
         parents = items["parent"] if "parent" in items.columns else pd.Series(pd.NA, index=items.index)
         # (type, code) → (label, parent): each step touches a few movement rows, never the whole list.
-        state = dict(zip(zip(items["type"], items["code"]), zip(items["label"], parents), strict=True))
+        columns = [column.to_numpy(dtype=object, na_value=None) for column in (items["type"], items["code"], items["label"], parents)]
+        state = dict(zip(zip(columns[0], columns[1]), zip(columns[2], columns[3]), strict=True))
         for _, rows in steps if forward else reversed(steps):
             gone_rows = rows
             if not forward:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from importlib import resources
+from pathlib import Path
 
 import pandas as pd
 
@@ -18,7 +19,7 @@ from ctg_analysis.sources.tables import SourceTable
 
 log = logging.getLogger(__name__)
 
-__all__ = ["REFERENCE_COLUMNS", "commune_reference", "departements", "folder_movements"]
+__all__ = ["REFERENCE_COLUMNS", "commune_reference", "departements", "epci_composition", "folder_movements", "own_world"]
 
 REFERENCE_COLUMNS = [
     "code",
@@ -86,7 +87,8 @@ def commune_reference(folder: DataFolder, cog_year: int | None = None) -> pd.Dat
         cog_year = max(known) if known else shipped.attrs["cog_year"]
     movements = folder_movements(folder)
     candidates = [(abs(t.cog_year - cog_year), 0, t) for t in cogs if t.cog_year]
-    candidates.append((abs(shipped.attrs["cog_year"] - cog_year), 1, None))
+    if not (own_world(folder) and candidates):
+        candidates.append((abs(shipped.attrs["cog_year"] - cog_year), 1, None))
     _, _, cog = min(candidates, key=lambda c: (c[0], c[1]))
     if cog is None:
         base, origin = shipped, f"géographie officielle livrée avec ctg-analysis (COG {shipped.attrs['cog_year']})"
@@ -105,8 +107,12 @@ def commune_reference(folder: DataFolder, cog_year: int | None = None) -> pd.Dat
             reference[name] = reference["code"].map(stated[name]).fillna(reference[name]).astype("string")
     reference.attrs.update(cog_year=cog_year, built_from=origin)
     reference = _with_names(folder, reference)
-    epci = _nearest(folder.find("epci_composition"), cog_year)
-    members = epci.data if epci is not None else embedded_epci(cog_year)
+    # The composition of the year (the folder's, else the one shipped), else the nearest one.
+    epci = epci_composition(folder, cog_year)
+    shipped_epci = embedded_epci(cog_year)
+    if epci is None and (own_world(folder) or int(shipped_epci["year"].iloc[0]) != cog_year):
+        epci = epci_composition(folder, cog_year, exact=False)
+    members = epci.data if epci is not None else shipped_epci
     epci_year = epci.cog_year if epci is not None else int(members["year"].iloc[0])
     if epci_year != cog_year:
         log.info("composition des EPCI de %s utilisée pour la géographie %s", epci_year, cog_year)
@@ -117,9 +123,28 @@ def commune_reference(folder: DataFolder, cog_year: int | None = None) -> pd.Dat
     return reference[REFERENCE_COLUMNS].sort_values("code", ignore_index=True)
 
 
+def own_world(folder: DataFolder) -> bool:
+    """Whether a folder describes a world of its own (synthetic demo data, marked so): its geography
+    files are then the whole truth, and the real geography shipped with the package does not apply."""
+    return folder.demo
+
+
 def folder_movements(folder: DataFolder) -> pd.DataFrame:
-    """INSEE's commune movements: the package's, completed by those of the folder's COG files."""
-    return merge_movements(embedded_movements(), *(t.data for t in folder.find("cog_movements")))
+    """INSEE's commune movements: the package's, completed by those of the folder's COG files (only the
+    folder's for a world of its own)."""
+    own = [t.data for t in folder.find("cog_movements")]
+    if own_world(folder) and own:
+        return merge_movements(*own)
+    return merge_movements(embedded_movements(), *own)
+
+
+def epci_composition(folder: DataFolder, cog_year: int, *, exact: bool = True) -> SourceTable | None:
+    """The folder's EPCI composition of a geography year (``exact``), or the nearest one; in a world of
+    its own, the nearest one always (its compositions are all there is)."""
+    tables = folder.find("epci_composition")
+    if exact and not own_world(folder):
+        return next((t for t in tables if t.cog_year == cog_year), None)
+    return _nearest(tables, cog_year)
 
 
 def _with_names(folder: DataFolder, reference: pd.DataFrame) -> pd.DataFrame:

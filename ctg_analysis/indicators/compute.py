@@ -28,7 +28,7 @@ from ctg_analysis.errors import CtgError, GeographyError
 from ctg_analysis.geography import commune_passage, commune_reference, convert_cog, convert_table
 from ctg_analysis.geography.conversion import ADDITIVE_ONLY
 from ctg_analysis.geography.embedded import embedded_communes, embedded_epci
-from ctg_analysis.geography.reference import departements, folder_movements
+from ctg_analysis.geography.reference import departements, epci_composition, folder_movements
 from ctg_analysis.indicators.catalogue import Indicator, all_indicators, get_indicator
 from ctg_analysis.sources.folder import DataFolder, Problem
 from ctg_analysis.sources.iris import iris_to_communes
@@ -224,7 +224,7 @@ _STALE_YEARS = 5
 
 
 def _bring_to(
-    table: SourceTable, cog_year: int, movements: pd.DataFrame, weights: pd.Series | None, passages: dict, communes: set[str]
+    table: SourceTable, cog_year: int, movements: pd.DataFrame, weights: pd.Series | None, passages: dict, communes: pd.Index
 ) -> tuple[SourceTable, bool]:
     """The table in the common COG year (whose communes are ``communes``), and whether that worked."""
     if table.cog_year is None or table.cog_year > cog_year:
@@ -243,18 +243,19 @@ def _bring_to(
 
 
 def _follow_stale_codes(
-    table: SourceTable, origin: int, movements: pd.DataFrame, passages: dict, communes: set[str]
+    table: SourceTable, origin: int, movements: pd.DataFrame, passages: dict, communes: pd.Index
 ) -> SourceTable:
     """Codes older than the file's stated geography (``origin``), followed through the merges of the
     years before it to the table's geography."""
-    stale = sorted(set(table.data["geo"]) - communes)
-    if not stale:
+    codes = table.data["geo"].to_numpy(dtype=object)
+    stale = pd.unique(codes[communes.get_indexer(codes) < 0])
+    if not len(stale):
         return table
     since = origin - _STALE_YEARS
     if ("stale", since) not in passages:
         passages[("stale", since)] = commune_passage(movements, since, table.cog_year)
     merges = passages[("stale", since)]
-    merges = merges.loc[merges["source"].isin(stale) & merges["share"].eq(1.0) & merges["target"].isin(communes)]
+    merges = merges.loc[merges["source"].isin(stale) & merges["share"].eq(1.0) & (communes.get_indexer(merges["target"].to_numpy(dtype=object)) >= 0)]
     if merges.empty:
         return table
     log.info("%s : %d code(s) antérieur(s) à la géographie %s suivis dans les fusions", table.path, len(merges), origin)
@@ -344,7 +345,7 @@ def prepare(
     legal = next((t for t in _commune_tables(folder, "legal_population") if t.cog_year == target), None)
     weights = legal.data.set_index("geo")["PMUN"] if legal is not None else None
     reference = commune_reference(folder, target)
-    communes = set(reference.loc[reference["type"].eq("COM"), "code"])
+    communes = pd.Index(reference.loc[reference["type"].eq("COM"), "code"].to_numpy(dtype=object))
     harmonised: dict[str, SourceTable] = {}
     mismatched: set[str] = set()
     passages: dict = {}  # one passage table per source COG year
@@ -582,12 +583,13 @@ class _Perimeters:
 
     def passage(self, year: int) -> pd.DataFrame:
         if year not in self._passages:
-            self._passages[year] = commune_passage(self.movements, year, self.cog_year) if year < self.cog_year else pd.DataFrame(columns=["source", "target", "share"])
+            found = commune_passage(self.movements, year, self.cog_year) if year < self.cog_year else pd.DataFrame(columns=["source", "target", "share"])
+            self._passages[year] = found.astype({"source": object, "target": object})  # object: fast lookups
         return self._passages[year]
 
     def bring(self, level: str, year: int | None, codes: pd.Series, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positions of the units in the common geography, their values, and whether the perimeter changed."""
-        codes = codes.astype(str).reset_index(drop=True)
+        codes = pd.Series(codes.astype(str).to_numpy(dtype=object))  # object: fast lookups
         if level == "commune" and year and year != self.cog_year:
             return self._communes(year, codes, values)
         changed = np.zeros(len(codes), dtype=bool)
@@ -624,9 +626,9 @@ class _Perimeters:
 
     def _epci_changed(self, year: int, codes: pd.Series) -> np.ndarray:
         """EPCIs whose communes at ``year`` (brought to the common geography) are not their communes now."""
-        found = [t for t in self.folder.find("epci_composition") if t.cog_year == year]
-        then = found[0].data if found else embedded_epci(year)
-        if not found and int(then["year"].iloc[0]) != year:
+        found = epci_composition(self.folder, year)
+        then = found.data if found is not None else embedded_epci(year)
+        if found is None and int(then["year"].iloc[0]) != year:
             return np.ones(len(codes), dtype=bool)  # composition of that year unknown: perimeter not proved
         members = then[["geo", "epci"]].dropna()
         passage = self.passage(year) if year < self.cog_year else pd.DataFrame(columns=["source", "target"])
@@ -718,8 +720,10 @@ def _aggregate(arrays: dict[str, np.ndarray], geo: np.ndarray, level: int, n_geo
         "year_end": slots["year_end"].to_numpy()[slot],
         **{name: total(name) for name in ("numerator", "denominator")},
         "n_communes": n_communes[filled].astype("float64"),
-        "n_missing": total("missing"),
-        **{name: total(name[2:]) for name in ("n_partial", "n_estimated", "n_covered")},
+        "n_missing": (n_missing := total("missing")),
+        "n_partial": total("partial"),
+        "n_estimated": total("estimated"),
+        "n_covered": n_communes[filled] - n_missing,
         "w_covered": total("w_covered"),
         "published": np.zeros(len(filled), dtype=bool),
         "unavailable": np.zeros(len(filled), dtype=bool),
@@ -742,7 +746,7 @@ def _communes_as_sums(arrays: dict[str, np.ndarray], commune: np.ndarray, slots:
         "n_missing": arrays["missing"],
         "n_partial": arrays["partial"],
         "n_estimated": arrays["estimated"],
-        "n_covered": arrays["covered"],
+        "n_covered": 1.0 - arrays["missing"],
         "w_covered": arrays["w_covered"],
         "published": np.zeros(len(slot), dtype=bool),
         "unavailable": np.zeros(len(slot), dtype=bool),
@@ -868,7 +872,6 @@ def compute_indicators(
         "missing": missing,
         "partial": values["partial"].to_numpy(dtype="float64"),
         "estimated": values["estimated"].to_numpy(dtype="float64"),
-        "covered": 1.0 - missing,
         "w_covered": population[commune] * (1.0 - missing) if len(commune) else np.zeros(0),
     }
     pieces = []
@@ -939,8 +942,10 @@ def _complete(table: dict[str, np.ndarray], links: pd.DataFrame, prepared: Prepa
     links = links.sort_values(["territory", "level", "geo"], ignore_index=True)
     link_key = (links["territory"].to_numpy(dtype="int64") << 40) | (links["level"].to_numpy(dtype="int64") << 32) | links["geo"].to_numpy(dtype="int64")
     row_key = (table["territory"].astype("int64") << 40) | (table["level"].astype("int64") << 32) | table["geo"].astype("int64")
-    present = np.unique(np.searchsorted(link_key, row_key) * n_indicators + table["indicator"].astype("int64"))
-    absent = np.setdiff1d(np.arange(len(links) * n_indicators), present)
+    row_link = np.searchsorted(link_key, row_key)
+    present = np.zeros(len(links) * n_indicators, dtype=bool)
+    present[row_link * n_indicators + table["indicator"].astype("int64")] = True
+    absent = np.flatnonzero(~present)
     link, indicator = absent // n_indicators, absent % n_indicators
     # France métropolitaine stands beside France only for the values published for it.
     published = np.array([i.kind == "published" for i in prepared.indicators])
@@ -973,9 +978,15 @@ def _complete(table: dict[str, np.ndarray], links: pd.DataFrame, prepared: Prepa
         "coverage_communes": np.zeros(count),
         "coverage_population": np.zeros(count),
     }
-    merged = {column: np.concatenate([table[column], extra[column]]) for column in table}
-    order = np.lexsort((merged["year_start"], merged["year_end"], merged["indicator"], merged["geo"], merged["level"], merged["territory"]))
-    return {column: array[order] for column, array in merged.items()}
+    # The table is ordered by (territory, level, geo, indicator, period): the new rows are inserted at
+    # their place (a search in the packed keys), not sorted in with the millions of others.
+    def key(link_position: np.ndarray, columns: dict[str, np.ndarray]) -> np.ndarray:
+        return (link_position.astype("int64") << 24) | _pack(columns["indicator"], columns["year_start"], columns["year_end"])
+
+    extra_key = key(link, extra)
+    order = np.argsort(extra_key, kind="stable")
+    at = np.searchsorted(key(row_link, table), extra_key[order])
+    return {column: np.insert(table[column], at, extra[column][order]) for column in table}
 
 
 def _join(links: pd.DataFrame, sums: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

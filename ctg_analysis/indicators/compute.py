@@ -614,8 +614,8 @@ class _Perimeters:
             & ~passage["target"].isin(codes)
         ].set_index("source")["target"]
         absorbing = set(passage["target"])
-        moved = codes.map(renamed)
-        target = moved.fillna(codes)
+        moved = codes.map(renamed).astype(object)
+        target = moved.where(moved.notna(), codes)
         changed = (codes.isin(passage["source"]) & moved.isna()) | (codes.isin(absorbing) & moved.isna())
         # Communes that exist only since (merged or re-established) get a row without value too.
         new = sorted(absorbing - set(target))

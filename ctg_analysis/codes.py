@@ -73,7 +73,8 @@ def in_france(codes: pd.Series) -> pd.Series:
     >>> in_france(pd.Series(["95205", "97101", "97502", "98818"])).tolist()
     [True, True, False, False]
     """
-    return ~departement_of(codes).isin(OVERSEAS_COLLECTIVITIES).fillna(False).astype(bool)
+    # departement_of gives 3 characters for 97x only: the collectivities' codes are read on 3 here.
+    return ~codes.astype("string").str[:3].isin(OVERSEAS_COLLECTIVITIES).fillna(False).astype(bool)
 
 
 def fold_arrondissements(frame: pd.DataFrame, variables: list[str], *, additive: bool) -> pd.DataFrame:

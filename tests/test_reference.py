@@ -52,3 +52,20 @@ def test_arrondissements_are_never_counted_twice():
     folded = fold_arrondissements(only, ["POP"], additive=True).set_index("geo")["POP"]
     assert folded.to_dict() == {"95205": 7.0, "75056": 100.0}
     assert fold_arrondissements(only, ["POP"], additive=False)["geo"].tolist() == ["95205"]
+
+
+def test_france_leaves_out_the_overseas_collectivities():
+    import pandas as pd
+
+    from ctg_analysis.codes import in_france
+
+    codes = pd.Series(["95205", "2A004", "97101", "97611", "97502", "97701", "98818", "98735"])
+    assert in_france(codes).tolist() == [True, True, True, True, False, False, False, False]
+
+
+def test_any_year_s_commune_list_comes_from_the_shipped_one():
+    from ctg_analysis.geography.embedded import communes_at, communes_created_after, embedded_communes, embedded_movements
+
+    c2023 = communes_at(embedded_communes(), embedded_movements(), 2023).set_index("code")
+    assert {"95169", "95282"} <= set(c2023.index) and "95282" not in set(embedded_communes()["code"])
+    assert communes_created_after(2023).loc["60694"] == "Les Hauts-Talican"

@@ -32,7 +32,7 @@ from ctg_analysis.charts.style import (
 from ctg_analysis.errors import CtgError
 from ctg_analysis.formatting import format_number, format_value
 from ctg_analysis.indicators.catalogue import get_indicator
-from ctg_analysis.indicators.display import KEY_FIGURES, is_fragile, territory_rows
+from ctg_analysis.indicators.display import is_fragile, key_figure_ids, territory_rows
 
 __all__ = [
     "AGE_BANDS",
@@ -363,7 +363,7 @@ def key_figures_card(table: pd.DataFrame, territory: str) -> Figure:
     """
     rows = territory_rows(table, territory)
     cards = []
-    for indicator in KEY_FIGURES:
+    for indicator in key_figure_ids(table, territory):
         found = rows.loc[rows["indicator"] == indicator]
         if found.empty:
             continue
@@ -374,7 +374,7 @@ def key_figures_card(table: pd.DataFrame, territory: str) -> Figure:
         if own.empty:
             continue
         cards.append((indicator, own.iloc[0], departement.iloc[0] if len(departement) else None))
-    figure, _ = titled_figure("Chiffres clés", f"{_territory_label(rows)}", _footnote(rows.loc[rows["indicator"].isin(KEY_FIGURES) & (rows["level"] == "territoire")]))
+    figure, _ = titled_figure("Chiffres clés", f"{_territory_label(rows)}", _footnote(rows.loc[rows["indicator"].isin([c[0] for c in cards]) & (rows["level"] == "territoire")]))
     # An axis switched off rather than removed: notebooks do not show figures without any axes.
     figure.axes[0].set_axis_off()
     columns = 5

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from importlib import resources
-from pathlib import Path
 
 import pandas as pd
 
@@ -74,7 +73,7 @@ def commune_reference(folder: DataFolder, cog_year: int | None = None) -> pd.Dat
     Examples
     --------
     >>> from ctg_analysis.sources.folder import DataFolder
-    >>> ref = commune_reference(DataFolder(Path("."), [], []), 2024)  # no file at all: the shipped geography
+    >>> ref = commune_reference(DataFolder(".", [], []), 2024)  # no file at all: the shipped geography
     >>> ref.set_index("code").loc["95169", ["label", "departement", "epci"]].tolist()
     ['Commeny', '95', '200035970']
     >>> "95282" in set(ref["code"])  # Gouzangrez, merged into Commeny on 2024-01-01

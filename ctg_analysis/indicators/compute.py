@@ -437,6 +437,7 @@ def common_cog_year(folder: DataFolder) -> int:
 
     Examples
     --------
+    >>> from ctg_analysis.sources.folder import scan_folder
     >>> common_cog_year(scan_folder("data/demo", progress=False))
     2022
     """

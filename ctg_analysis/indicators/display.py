@@ -19,7 +19,7 @@ from ctg_analysis.formatting import format_value
 from ctg_analysis.indicators.catalogue import get_indicator, indicators_of_theme
 from ctg_analysis.indicators.compute import FLAGS
 
-__all__ = ["KEY_FIGURES", "QUALITY_FLAGS", "WideView", "is_fragile", "key_figures", "latest_period", "territory_rows", "wide_view"]
+__all__ = ["KEY_FIGURES", "QUALITY_FLAGS", "key_figure_ids", "WideView", "is_fragile", "key_figures", "latest_period", "territory_rows", "wide_view"]
 
 #: The indicators of a territory's "chiffres clés", in order.
 KEY_FIGURES = (
@@ -34,8 +34,26 @@ KEY_FIGURES = (
     "revenu_median",
     "taux_pauvrete",
 )
+# A key figure that no file of the data gives makes way for one that says the same from another source.
+_KEY_FALLBACKS = {"population": "population_legale", "evol_population": "evol_population_legale"}
+
+
+def key_figure_ids(table: pd.DataFrame, territory: str) -> list[str]:
+    """The key figures the data give (a value at some level of the territory's ladder), in order.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"territory": "t", "indicator": ["population_legale", "naissances"], "value": [1.0, None]})
+    >>> key_figure_ids(table, "t")
+    ['population_legale']
+    """
+    given = set(table.loc[(table["territory"] == territory) & table["value"].notna(), "indicator"])
+    chosen = [i if i in given else _KEY_FALLBACKS.get(i) for i in KEY_FIGURES]
+    return [i for i in chosen if i in given]
+
+
 #: Flags that make a value fragile: greyed out in views.
-QUALITY_FLAGS = ("small", "partial", "missing", "not_comparable", "unavailable", "cog_mismatch")
+QUALITY_FLAGS = ("small", "partial", "missing", "not_comparable", "unavailable", "perimeter", "estimated", "cog_mismatch")
 _LEVEL_NAMES = {"territoire": "Territoire", "epci": "EPCI", "departement": "Département", "region": "Région", "france": "France"}
 
 
@@ -181,7 +199,8 @@ def key_figures(table: pd.DataFrame, territory: str) -> pd.DataFrame:
     DataFrame
         Columns ``indicateur``, ``période``, ``territoire``, one column per département, ``France``.
     """
-    rows = latest_period(_select(table, territory, None, list(KEY_FIGURES)))
+    wanted = key_figure_ids(table, territory)
+    rows = latest_period(_select(table, territory, None, wanted))
     rows = rows.loc[rows["level"].isin(["territoire", "departement", "france"])]
     rows = rows.assign(
         text=[
@@ -192,7 +211,7 @@ def key_figures(table: pd.DataFrame, territory: str) -> pd.DataFrame:
         column=rows["level"].map({"territoire": "territoire", "france": "France"}).fillna("dép. " + rows["geo_label"].astype(str)),
     )
     wide = rows.pivot_table(index=["indicator", "period"], columns="column", values="text", aggfunc="first", sort=False)
-    wide = wide.reindex([k for k in KEY_FIGURES if k in wide.index.get_level_values(0)], level=0)
+    wide = wide.reindex([k for k in wanted if k in wide.index.get_level_values(0)], level=0)
     columns = ["territoire", *sorted(c for c in wide.columns if c.startswith("dép.")), "France"]
     wide = wide.reindex(columns=[c for c in columns if c in wide.columns]).reset_index()
     wide["indicator"] = wide["indicator"].map(lambda i: get_indicator(i).label)

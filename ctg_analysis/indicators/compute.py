@@ -32,7 +32,7 @@ from ctg_analysis.geography.reference import departements, epci_composition, fol
 from ctg_analysis.indicators.catalogue import Indicator, all_indicators, get_indicator
 from ctg_analysis.sources.folder import DataFolder, Problem
 from ctg_analysis.sources.iris import iris_to_communes
-from ctg_analysis.sources.tables import PUBLISHED_DATASETS, SourceTable, dataset_hint
+from ctg_analysis.sources.tables import PUBLISHED_DATASETS, SourceTable
 from ctg_analysis.territories import Territories
 
 log = logging.getLogger(__name__)
@@ -169,10 +169,6 @@ class PreparedData:
     # Sums of every EPCI, département, région and France, computed on first use: a batch that renders
     # territory after territory aggregates them once.
     level_sums: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
-
-    def missing_sources(self) -> dict[str, str]:
-        """Indicator id → the French sentence naming the official file that would give it."""
-        return {i.id: dataset_hint(i.dataset) for i in self.indicators if not self.sources.get(i.id) and i.dataset}
 
 
 def _expression(frame: pd.DataFrame, variables: list[str], where: str) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Safe file writing: nothing good is ever replaced by something half-written."""
+"""Safe file writing: nothing good is ever replaced by something half-written, and what is written can
+be read by whoever the user's umask lets read it (colleagues on a shared drive)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,27 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "slugify", "write_bytes"]
+__all__ = ["atomic_path", "slugify", "staging_folder", "write_bytes"]
+
+
+def _umask() -> int:
+    # Reading the umask means setting it: set it back at once.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def staging_folder(parent: str | Path, prefix: str) -> Path:
+    """A hidden folder beside its final place, to fill and then rename into place, with the modes of an
+    ordinary folder (``tempfile.mkdtemp`` makes it private to the user).
+
+    Examples
+    --------
+    >>> folder = staging_folder(tmp, ".rapport.")  # doctest: +SKIP
+    """
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    folder.chmod(0o777 & ~_umask())
+    return folder
 
 
 @contextmanager
@@ -29,6 +50,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     temporary = Path(name)
     try:
         yield temporary
+        temporary.chmod(0o666 & ~_umask())  # mkstemp makes it private to the user
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

@@ -8,7 +8,6 @@ import io
 import json
 import logging
 import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -19,7 +18,7 @@ import pandas as pd
 import papermill
 from nbconvert import HTMLExporter
 
-from ctg_analysis.files import slugify, write_bytes
+from ctg_analysis.files import slugify, staging_folder, write_bytes
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +110,7 @@ def render(job: RenderJob, kernel=None) -> RenderResult:
     slug = territory_slug(job.territory_id)
     final = reports / slug
     reports.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{slug}.", dir=reports))
+    staging = staging_folder(reports, f".{slug}.")
     started = time.perf_counter()
     parameters = {**job.parameters, "territory_id": job.territory_id, "output_dir": str(staging)}
     executed = staging / "diagnostic.ipynb"

@@ -14,11 +14,11 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from ctg_analysis.files import staging_folder
 from ctg_analysis.sources.tables import SourceTable
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class TableCache:
             return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=self.folder))
+            staging = staging_folder(self.folder, f".{entry.name}.")
         except OSError as exc:
             log.warning("cache non inscriptible (%s) : %s", self.folder, exc.strerror or exc)
             return

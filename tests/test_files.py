@@ -1,0 +1,40 @@
+"""Generated files follow the user's umask (colleagues on a shared drive can read them), still written
+through a temporary file or a staging folder renamed into place."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from conftest import DEMO
+from ctg_analysis.files import staging_folder, write_bytes
+from ctg_analysis.sources.folder import scan_folder
+
+
+@pytest.fixture
+def umask_022():
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def _mode(path):
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_written_files_and_staging_folders_follow_the_umask(tmp_path, umask_022):
+    target = tmp_path / "sortie" / "rapport.html"
+    write_bytes(target, b"<p>ok</p>")
+    assert _mode(target) == 0o644 and target.read_bytes() == b"<p>ok</p>"
+    assert [p.name for p in target.parent.iterdir()] == ["rapport.html"]  # no temporary file left
+    assert _mode(staging_folder(tmp_path, ".x.")) == 0o755
+
+
+def test_cache_entries_follow_the_umask(tmp_path, umask_022):
+    cache = tmp_path / "cache"
+    scan_folder(DEMO / "filosofi", cache_dir=cache, progress=False)
+    entries = [p for p in cache.iterdir() if not p.name.startswith(".")]
+    assert entries and all(_mode(p) == 0o755 for p in entries)
+    assert all(_mode(f) == 0o644 for p in entries for f in p.iterdir())

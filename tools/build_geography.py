@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ctg_analysis.errors import CtgError
 from ctg_analysis.geography.embedded import communes_at
 from ctg_analysis.sources.registry import read_file
 
@@ -67,4 +68,8 @@ if __name__ == "__main__":
     parser.add_argument("real", type=Path, help="dossier des fichiers officiels (../shared/data/real)")
     parser.add_argument("--out", type=Path, default=TARGET, help="dossier de sortie (par défaut les données du paquet)")
     arguments = parser.parse_args()
-    build(arguments.real, arguments.out)
+    try:
+        build(arguments.real, arguments.out)
+    except CtgError as exc:  # a missing or broken official file: one French line, nothing written
+        print(f"erreur : {exc}", file=sys.stderr)
+        sys.exit(2)

@@ -338,7 +338,7 @@ def prepare(
         raise CtgError(f"{folder.root} : aucune des données nécessaires aux indicateurs{detail}")
     target = cog_year or _latest_cog_year([*published_tables, *(t for ts in vintages.values() for t in ts)])
     movements = folder_movements(folder)
-    legal = next((t for t in _commune_tables(folder, "legal_population") if t.cog_year == target), None)
+    legal = next((t for t in vintages.get("legal_population", []) if t.cog_year == target), None)
     weights = legal.data.set_index("geo")["PMUN"] if legal is not None else None
     reference = commune_reference(folder, target)
     communes = pd.Index(reference.loc[reference["type"].eq("COM"), "code"].to_numpy(dtype=object))

@@ -19,7 +19,7 @@ from ctg_analysis.files import atomic_path
 from ctg_analysis.formatting import MISSING, format_value
 from ctg_analysis.indicators.catalogue import get_indicator
 from ctg_analysis.indicators.comparisons import position
-from ctg_analysis.indicators.compute import FLAGS
+from ctg_analysis.indicators.compute import FLAGS, NO_YEAR
 from ctg_analysis.indicators.display import latest_period, territory_rows
 
 __all__ = ["EVALUATION_COLUMNS", "Fiche", "build_fiches", "default_plan", "plan_summary", "write_fiches_docx", "write_fiches_xlsx"]
@@ -81,7 +81,8 @@ def _evaluation(table: pd.DataFrame, territory: str, chosen: list[EvaluationIndi
     lines = []
     for item in chosen:
         indicator = get_indicator(item.id)
-        own = rows.loc[(rows["indicator"] == item.id) & (rows["level"] == "territoire")]
+        # A row of period « – » says that no file of the data gives the indicator: it is absent.
+        own = rows.loc[(rows["indicator"] == item.id) & (rows["level"] == "territoire") & (rows["year_end"] != NO_YEAR)]
         if own.empty:
             lines.append([indicator.label, item.id, None, None, indicator.unit, "", "donnée absente du dossier", item.target, "", ""])
             continue
@@ -115,7 +116,7 @@ def _position(value, deps: pd.DataFrame, indicator, phrases: Phrases) -> str:
 
 def _when(period: str | None) -> str:
     """``en 2019``, ``entre 2013 et 2019``, or nothing."""
-    if not period:
+    if period is None or pd.isna(period) or not period:
         return ""
     start, _, end = str(period).partition("-")
     return f"entre {start} et {end}" if end else f"en {start}"

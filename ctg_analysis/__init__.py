@@ -7,14 +7,14 @@ and exports → reports and ``actions`` (fiches actions, yearly follow-up) → `
 Examples
 --------
 >>> import ctg_analysis as ctg
->>> folder = ctg.scan_folder("data/demo")  # doctest: +SKIP
+>>> folder = ctg.scan_folder(ctg.current_project().data_dir)  # doctest: +SKIP
 >>> reference = ctg.commune_reference(folder)  # doctest: +SKIP
 >>> territories = ctg.load_territories("data/territories.yaml", reference)  # doctest: +SKIP
 >>> prepared = ctg.prepare(folder)  # doctest: +SKIP
 >>> table = ctg.compute_indicators(prepared, territories)  # doctest: +SKIP
 >>> ctg.wide_view(table, "ezanville", theme="petite enfance")  # doctest: +SKIP
 >>> ctg.diagnostic_text(table, "ezanville", theme="parentalité")  # doctest: +SKIP
->>> ctg.build_fiches(table, "ezanville", ctg.load_plan("data/plan-actions-demo.yaml"))  # doctest: +SKIP
+>>> ctg.build_fiches(table, "ezanville", ctg.load_plan("data/plan-actions.yaml"))  # doctest: +SKIP
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -26,7 +26,8 @@ from ctg_analysis.errors import CtgError
 from ctg_analysis.geography import commune_reference, convert_table
 from ctg_analysis.indicators import catalogue, compute_indicators, indicators_of_theme, prepare
 from ctg_analysis.indicators.comparisons import compare, position
-from ctg_analysis.indicators.display import key_figures, wide_view
+from ctg_analysis.config import current_project
+from ctg_analysis.indicators.display import communes_view, comparison_view, key_figures, side_by_side, wide_view
 from ctg_analysis.sources import DataFolder, SourceTable, read_file, scan_folder
 from ctg_analysis.territories import Territories, load_territories
 
@@ -43,9 +44,12 @@ __all__ = [
     "build_fiches",
     "catalogue",
     "commune_reference",
+    "communes_view",
     "compare",
+    "comparison_view",
     "compute_indicators",
     "convert_table",
+    "current_project",
     "diagnostic_text",
     "indicators_of_theme",
     "key_figures",
@@ -56,5 +60,6 @@ __all__ = [
     "prepare",
     "read_file",
     "scan_folder",
+    "side_by_side",
     "wide_view",
 ]

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 from pathlib import Path
 
 import click
 import pandas as pd
-from tqdm.contrib.logging import logging_redirect_tqdm
 
 from ctg_analysis import config
 from ctg_analysis.errors import CtgError
+from ctg_analysis.feedback import QUIET_ENV, ConsoleHandler
 
 __all__ = ["main"]
 
@@ -24,13 +25,12 @@ log = logging.getLogger("ctg_analysis")
 
 
 def _friendly_errors(command):
-    """Turn a :class:`CtgError` into a message and exit code 2; keep log lines from breaking progress bars."""
+    """Turn a :class:`CtgError` into a message and exit code 2."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
-            with logging_redirect_tqdm():
-                return command(*args, **kwargs)
+            return command(*args, **kwargs)
         except CtgError as exc:
             click.echo(f"erreur : {exc}", err=True)
             sys.exit(2)
@@ -45,12 +45,46 @@ def _show(frame: pd.DataFrame) -> str:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Affiche le détail des opérations.")
+@click.option("-q", "--quiet", is_flag=True, help="Sans barre de progression.")
+@click.option("--project", type=click.Path(path_type=Path), help="Dossier du projet (par défaut : celui du dossier courant ou d'un parent qui contient ctg.toml).")
 @click.version_option(package_name="ctg-analysis")
-def main(verbose: bool) -> None:
-    """ctg-analysis : diagnostics partagés de Convention Territoriale Globale."""
+@_friendly_errors
+def main(verbose: bool, quiet: bool, project: Path | None) -> None:
+    """ctg-analysis : diagnostics partagés de Convention Territoriale Globale.
+
+    Les commandes travaillent dans le projet du dossier courant (ctg.toml, créé par « ctg init »).
+    """
     for level, name in ((logging.INFO, "info"), (logging.WARNING, "attention"), (logging.ERROR, "erreur")):
         logging.addLevelName(level, name)
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s : %(message)s")
+    root = logging.getLogger()
+    root.handlers[:] = [h for h in root.handlers if not isinstance(h, ConsoleHandler)] + [ConsoleHandler()]
+    # Our warnings always; the libraries' (Jupyter, nbconvert) only their errors, unless --verbose.
+    root.setLevel(logging.INFO if verbose else logging.ERROR)
+    log.setLevel(logging.INFO if verbose else logging.WARNING)
+    # Environment variables, so that worker processes and report kernels see the same project and mode.
+    if project is not None:
+        os.environ[config.PROJECT_ENV] = str(config.Project.load(project).root)
+    if quiet:
+        os.environ[QUIET_ENV] = "1"
+
+
+@main.command("init")
+@click.argument("folder", type=click.Path(path_type=Path), default=".")
+@click.option("--demo", is_flag=True, help="Avec le jeu de démonstration (données fictives) dans data/raw.")
+@_friendly_errors
+def init(folder: Path, demo: bool) -> None:
+    """Crée un projet dans FOLDER (par défaut le dossier courant) : ctg.toml, data/raw, territoires,
+    plan d'actions, reports/ et les carnets modifiables."""
+    from ctg_analysis.scaffold import init_project
+
+    written = init_project(folder, demo=demo)
+    root = written[-1].parent
+    click.echo(f"Projet créé dans {root} ({len(written)} fichiers).")
+    if demo:
+        click.echo(f"Données de démonstration dans data/raw. Essayez : cd {root} && ctg report --all")
+    else:
+        click.echo("Ensuite : déposez vos fichiers officiels dans data/raw (voir data/raw/README.md), vérifiez-les avec "
+                   "« ctg data check », déclarez vos territoires dans data/territories.yaml, puis « ctg report --all ».")
 
 
 @main.group()
@@ -68,7 +102,12 @@ def _skip_bad_files(command):
 
 
 def _data_dir(data_dir: Path | None) -> Path:
-    return data_dir or config.settings.demo_dir
+    return data_dir or config.current_project().data_dir
+
+
+def _reports_dir(out: Path | None, *parts: str) -> Path:
+    """``--out``, else the project's reports folder (and ``parts`` below it)."""
+    return out or config.current_project().reports_dir.joinpath(*parts)
 
 
 @data.command("check")
@@ -80,7 +119,7 @@ def data_check(folder: Path | None, cache: bool, skip_bad_files: bool) -> None:
     """Liste les jeux de données reconnus dans FOLDER (par défaut data/raw) et les fichiers non utilisés."""
     from ctg_analysis.sources.folder import scan_folder
 
-    folder = folder or config.settings.project_dir / "data" / "raw"
+    folder = folder or config.current_project().data_dir
     found = scan_folder(folder, cache_dir=None if cache else False)
     click.echo(f"Dossier : {found.root}" + (" — données fictives de démonstration" if found.demo else ""))
     if found.tables:
@@ -104,7 +143,7 @@ def territories() -> None:
 
 @territories.command("check")
 @click.argument("file", type=click.Path(path_type=Path), required=False)
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut data/demo).")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut celui du projet, ctg.toml).")
 @_skip_bad_files
 @_friendly_errors
 def territories_check(file: Path | None, data_dir: Path | None, skip_bad_files: bool) -> None:
@@ -148,7 +187,7 @@ def _prepared(data_dir: Path | None, territories_file: Path | None, skip_bad_fil
 
 
 @main.command("indicators")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut data/demo).")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut celui du projet, ctg.toml).")
 @click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut celui du dossier de données, sinon data/territories.yaml).")
 @click.option("--territory", "territory_ids", multiple=True, help="Identifiant d'un territoire (répétable ; par défaut tous).")
 @click.option("--out", type=click.Path(path_type=Path), help="Fichier de sortie .csv, .xlsx ou .parquet (table longue).")
@@ -180,7 +219,7 @@ _EXPORT_FORMATS = ("png", "svg", "pptx", "xlsx")
 
 
 @main.command("export")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut data/demo).")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut celui du projet, ctg.toml).")
 @click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut celui du dossier de données, sinon data/territories.yaml).")
 @click.option("--territory", "territory_id", required=True, help="Identifiant du territoire.")
 @click.option("--formats", default="png,svg,pptx,xlsx", show_default=True, help="Formats séparés par des virgules : png, svg, pptx, xlsx.")
@@ -191,9 +230,6 @@ _EXPORT_FORMATS = ("png", "svg", "pptx", "xlsx")
 @_friendly_errors
 def export(data_dir, territories_file, territory_id, formats, out, size, template, skip_bad_files) -> None:
     """Exporte les graphiques (PNG, SVG), le classeur Excel de référence et le diaporama d'un territoire."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     from ctg_analysis.charts import export_charts
     from ctg_analysis.exports import write_deck, write_workbook
     from ctg_analysis.files import slugify
@@ -203,7 +239,7 @@ def export(data_dir, territories_file, territory_id, formats, out, size, templat
     prepared, loaded = _prepared(data_dir, territories_file, skip_bad_files)
     loaded.get(territory_id)
     table = compute_indicators(prepared, loaded, territory_ids=[territory_id])
-    target = out or config.settings.project_dir / "reports" / slugify(territory_id)
+    target = _reports_dir(out, slugify(territory_id))
     images = tuple(f for f in wanted if f in ("png", "svg"))
     if "pptx" in wanted and "png" not in images:
         images = (*images, "png")  # the deck shows the PNG charts
@@ -219,10 +255,10 @@ def export(data_dir, territories_file, territory_id, formats, out, size, templat
 @main.command("report")
 @click.option("--territory", "territory_ids", multiple=True, help="Identifiant d'un territoire (répétable).")
 @click.option("--all", "all_territories", is_flag=True, help="Tous les territoires du fichier.")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut data/demo).")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut celui du projet, ctg.toml).")
 @click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut celui du dossier de données, sinon data/territories.yaml).")
-@click.option("--out", type=click.Path(path_type=Path), help="Dossier des rapports (par défaut reports/).")
-@click.option("--template", type=click.Path(path_type=Path), help="Modèle de rapport (par défaut notebooks/diagnostic.py).")
+@click.option("--out", type=click.Path(path_type=Path), help="Dossier des rapports (par défaut celui du projet, reports/).")
+@click.option("--template", type=click.Path(path_type=Path), help="Modèle de rapport (par défaut notebooks/diagnostic du projet, sinon celui du paquet).")
 @click.option("--workers", type=int, help="Processus en parallèle (par défaut : nombre de cœurs).")
 @click.option("--resume", is_flag=True, help="Ne refait pas les rapports à jour (mêmes données, territoire et modèle).")
 @click.option("--scheduler", help="Adresse d'un ordonnanceur Dask (tcp://hôte:port) ; extra [dist].")
@@ -249,7 +285,7 @@ def report(territory_ids, all_territories, data_dir, territories_file, out, temp
     for result in results:
         line = f"{result.status:8} {result.territory_id} ({result.seconds:.1f} s)"
         click.echo(line + (f" : {result.error}" if result.error else ""))
-    target = (out or config.settings.project_dir / "reports").resolve()
+    target = _reports_dir(out).resolve()
     click.echo(f"Index : {target / 'index.html'}")
     if any(r.status == "échec" for r in results):
         sys.exit(1)
@@ -261,7 +297,7 @@ _FICHE_FORMATS = ("xlsx", "docx")
 @main.command("fiches")
 @click.option("--territory", "territory_id", help="Identifiant du territoire (par défaut celui du plan).")
 @click.option("--plan", "plan_file", type=click.Path(path_type=Path), help="Plan d'actions (.yaml ou .xlsx) ; sans plan, une fiche par thématique.")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut data/demo).")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut celui du projet, ctg.toml).")
 @click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut celui du dossier de données, sinon data/territories.yaml).")
 @click.option("--formats", default="xlsx,docx", show_default=True, help="Formats séparés par des virgules : xlsx, docx.")
 @click.option("--phrases", "phrases_file", type=click.Path(path_type=Path), help="Votre copie modifiée de phrases.yaml (formulation du diagnostic initial).")
@@ -284,7 +320,7 @@ def fiches(territory_id, plan_file, data_dir, territories_file, formats, phrases
     loaded.get(territory_id)
     table = compute_indicators(prepared, loaded, territory_ids=[territory_id])
     built = build_fiches(table, territory_id, plan, phrases=phrases)
-    target = out or config.settings.project_dir / "reports" / slugify(territory_id)
+    target = _reports_dir(out, slugify(territory_id))
     written = []
     if "xlsx" in wanted:
         written.append(write_fiches_xlsx(built, target / "fiches-actions.xlsx"))
@@ -298,7 +334,7 @@ def fiches(territory_id, plan_file, data_dir, territories_file, formats, phrases
 @main.command("suivi")
 @click.option("--territory", "territory_id", help="Identifiant du territoire (par défaut celui du classeur de référence).")
 @click.option("--baseline", "baseline_file", type=click.Path(path_type=Path), required=True, help="Classeur de référence (diagnostic.xlsx de « ctg export »).")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier des nouvelles données (par défaut data/demo).")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier des nouvelles données (par défaut celui du projet, ctg.toml).")
 @click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut celui du dossier de données, sinon data/territories.yaml).")
 @click.option("--plan", "plan_file", type=click.Path(path_type=Path), help="Plan d'actions : indicateurs d'évaluation et cibles (par défaut tous les indicateurs de la référence).")
 @click.option("--out", type=click.Path(path_type=Path), help="Dossier de sortie (par défaut reports/<territoire>/suivi).")
@@ -306,11 +342,6 @@ def fiches(territory_id, plan_file, data_dir, territories_file, formats, phrases
 @_friendly_errors
 def suivi(territory_id, baseline_file, data_dir, territories_file, plan_file, out, skip_bad_files) -> None:
     """Suivi annuel des indicateurs d'évaluation : référence, valeur actuelle, cible, validité de la comparaison."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from ctg_analysis.actions.followup import follow_up, follow_up_chart, read_baseline, same_geography, write_follow_up_deck, write_follow_up_xlsx
     from ctg_analysis.actions.plan import load_plan
     from ctg_analysis.charts.export import save_figure
@@ -328,13 +359,12 @@ def suivi(territory_id, baseline_file, data_dir, territories_file, plan_file, ou
     table = compute_indicators(prepared, loaded, territory_ids=[territory_id])
     geography = same_geography(baseline, frozenset(territory.communes), prepared.cog_year, prepared.movements)
     follow = follow_up(baseline, table, territory_id, geography=geography, plan=plan)
-    target = out or config.settings.project_dir / "reports" / slugify(territory_id) / "suivi"
+    target = _reports_dir(out, slugify(territory_id), "suivi")
     options = {"baseline": baseline, "label": territory.label, "geography": geography, "demo": prepared.demo}
     pictures = []
     for _, row in follow.iterrows():
         figure = follow_up_chart(row, territory.label, demo=prepared.demo)
         pictures += save_figure(figure, target / "graphiques" / row["Identifiant"], formats=("png",))
-        plt.close(figure)
     written = [write_follow_up_xlsx(follow, target / "suivi.xlsx", **options), write_follow_up_deck(follow, pictures, target / "suivi.pptx", **options)]
     decimals = [get_indicator(i).decimals for i in follow["Identifiant"]]
 

@@ -1,79 +1,215 @@
-"""Where ctg-analysis reads and writes: one settings object, never the current directory.
+"""Where ctg-analysis reads and writes: the analyst's project, found from the current folder.
 
-Resolution order for every path: an explicit argument, then an environment variable, then the project
-folder. The project folder is ``CTG_PROJECT_DIR`` when set, otherwise the source checkout the package runs
-from (an editable install, as the README sets up), otherwise ``~/.cache/ctg-analysis``.
+A project is a folder holding a ``ctg.toml`` settings file (``ctg init`` creates one), found the way git
+finds its repository: in the current folder or one of its parents. ``CTG_PROJECT_DIR`` (``ctg
+--project DIR``) names it instead. Every default path comes from the project; an explicit argument
+always wins, and a command that needs a default outside any project says so in one French line.
+
+The parquet cache goes to ``CTG_CACHE_DIR`` when set, else to the project's ``data/processed``, else
+(outside a project, every path given) to ``~/.cache/ctg-analysis``.
 """
 
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Settings", "settings", "territories_file"]
+from ctg_analysis.errors import CtgError, did_you_mean
+from ctg_analysis.resources import TEMPLATES_DIR
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+__all__ = [
+    "COMPARISON_LEVELS",
+    "DEFAULT_TITLE",
+    "PROJECT_FILE",
+    "NoProjectError",
+    "Project",
+    "cache_dir",
+    "current_project",
+    "find_project",
+    "template_file",
+    "territories_file",
+]
+
+PROJECT_FILE = "ctg.toml"
+PROJECT_ENV = "CTG_PROJECT_DIR"
+CACHE_ENV = "CTG_CACHE_DIR"
+#: The levels a territory can be compared with, in the order reports show them.
+COMPARISON_LEVELS = ("epci", "departement", "region", "france")
+#: The reports' title when the project gives none.
+DEFAULT_TITLE = "Diagnostic partagé de Convention Territoriale Globale"
+
+#: ``ctg.toml``: section → key → (type, default). Paths are relative to the project folder.
+_SCHEMA: dict[str, dict[str, tuple[type, object]]] = {
+    "project": {"title": (str, DEFAULT_TITLE), "caf": (str, ""), "author": (str, "")},
+    "data": {"folder": (str, "data/raw"), "territories": (str, "data/territories.yaml"), "indicators": (str, ""), "census_vintage": (int, 0)},
+    "reports": {"folder": (str, "reports"), "comparison_levels": (list, list(COMPARISON_LEVELS))},
+}
 
 
-def _project_dir() -> Path:
-    if env := os.environ.get("CTG_PROJECT_DIR"):
-        return Path(env).expanduser().resolve()
-    checkout = _PACKAGE_DIR.parent
-    if (checkout / "pyproject.toml").is_file() and (checkout / "data").is_dir():
-        return checkout
-    return Path.home() / ".cache" / "ctg-analysis"
+class NoProjectError(CtgError):
+    """A command needs a default path and no project was found."""
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Paths used by default by every function that reads or writes.
+class Project:
+    """An analyst's project: its folder and the settings of its ``ctg.toml``.
 
     Attributes
     ----------
-    project_dir
-        Root of the analyst's project (``data/``, ``reports/``).
-    cache_dir
-        Parquet cache of canonical tables (``CTG_CACHE_DIR``, default ``data/processed``).
-    demo_dir
-        The embedded demo dataset.
+    root
+        The project folder.
+    title, caf, author
+        Shown on the reports (title, CAF, author).
+    data_dir
+        The official files (default ``data/raw``).
     territories_file
-        The project's territories file (``data/territories.yaml``), for its real data.
+        The territories (default ``data/territories.yaml``).
+    indicators_file
+        The project's own indicators, same schema as the catalogue (optional).
+    census_vintage
+        The last census vintage the reports use (0: the latest of the data).
+    reports_dir
+        Where reports go (default ``reports``).
+    comparison_levels
+        The levels shown beside each territory.
     """
 
-    project_dir: Path
-    cache_dir: Path
-    demo_dir: Path
+    root: Path
+    title: str
+    caf: str
+    author: str
+    data_dir: Path
     territories_file: Path
+    indicators_file: Path | None
+    census_vintage: int
+    reports_dir: Path
+    comparison_levels: tuple[str, ...]
 
     @classmethod
-    def from_environment(cls) -> Settings:
-        """Build the settings from the environment variables and the project folder."""
-        project = _project_dir()
-        cache = os.environ.get("CTG_CACHE_DIR")
+    def load(cls, root: str | Path) -> Project:
+        """Read ``root/ctg.toml``; every problem is one French message naming the file and the key.
+
+        Examples
+        --------
+        >>> project = Project.load(tmp)  # doctest: +SKIP
+        >>> project.data_dir.name  # doctest: +SKIP
+        'raw'
+        """
+        root = Path(root).expanduser().resolve()
+        path = root / PROJECT_FILE
+        if not path.is_file():
+            raise NoProjectError(f"{root} : pas de projet ctg-analysis (fichier {PROJECT_FILE} absent) ; créez-le avec « ctg init {root} »")
+        try:
+            content = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise CtgError(f"{path} : fichier TOML illisible ({exc})") from exc
+        values = _validated(content, path)
+        levels = tuple(values["reports"]["comparison_levels"])
+        if unknown := [level for level in levels if level not in COMPARISON_LEVELS]:
+            raise CtgError(f"{path} : [reports] comparison_levels : niveau(x) inconnu(s) {', '.join(map(repr, unknown))} (attendu {', '.join(COMPARISON_LEVELS)})")
+        data = values["data"]
         return cls(
-            project_dir=project,
-            cache_dir=Path(cache).expanduser().resolve() if cache else project / "data" / "processed",
-            demo_dir=project / "data" / "demo",
-            territories_file=project / "data" / "territories.yaml",
+            root=root,
+            **values["project"],
+            data_dir=root / data["folder"],
+            territories_file=root / data["territories"],
+            indicators_file=root / data["indicators"] if data["indicators"] else None,
+            census_vintage=data["census_vintage"],
+            reports_dir=root / values["reports"]["folder"],
+            comparison_levels=levels,
         )
 
+    def template(self, name: str = "diagnostic") -> Path:
+        """The project's copy of a template (``notebooks/<name>.ipynb`` or ``.py``), else the package's."""
+        for candidate in (self.root / "notebooks" / f"{name}.ipynb", self.root / "notebooks" / f"{name}.py"):
+            if candidate.is_file():
+                return candidate
+        return TEMPLATES_DIR / f"{name}.py"
 
-settings = Settings.from_environment()
+
+def _validated(content: dict, path: Path) -> dict[str, dict[str, object]]:
+    values: dict[str, dict[str, object]] = {}
+    for section, given in content.items():
+        if section not in _SCHEMA:
+            raise CtgError(f"{path} : section [{section}] inconnue{did_you_mean(section, _SCHEMA)} (attendu {', '.join(_SCHEMA)})")
+        if not isinstance(given, dict):
+            raise CtgError(f"{path} : {section} doit être une section [{section}]")
+    for section, keys in _SCHEMA.items():
+        given = content.get(section, {})
+        for key in given:
+            if key not in keys:
+                raise CtgError(f"{path} : [{section}] clé {key!r} inconnue{did_you_mean(key, keys)} (attendu {', '.join(keys)})")
+        values[section] = {}
+        for key, (kind, default) in keys.items():
+            value = given.get(key, default)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                expected = {str: "un texte entre guillemets", int: "un nombre entier", list: "une liste [...]"}[kind]
+                raise CtgError(f"{path} : [{section}] {key} = {value!r} : attendu {expected}")
+            values[section][key] = value
+    return values
+
+
+def find_project(start: str | Path | None = None) -> Project | None:
+    """The project of ``CTG_PROJECT_DIR``, else the nearest folder holding a ``ctg.toml`` from ``start``
+    (default: the current folder) up to the root; ``None`` outside any project.
+
+    Examples
+    --------
+    >>> find_project("/") is None  # doctest: +SKIP
+    True
+    """
+    if env := os.environ.get(PROJECT_ENV):
+        return Project.load(env)
+    folder = Path(start or Path.cwd()).resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / PROJECT_FILE).is_file():
+            return Project.load(candidate)
+    return None
+
+
+def current_project() -> Project:
+    """The current project; outside any, a :class:`NoProjectError` saying how to start one."""
+    project = find_project()
+    if project is None:
+        raise NoProjectError(
+            f"aucun projet ctg-analysis dans {Path.cwd()} ni dans ses dossiers parents : créez-en un avec "
+            "« ctg init DOSSIER » (ou essayez la démonstration : « ctg init --demo DOSSIER »), ou indiquez --project DOSSIER"
+        )
+    return project
+
+
+def cache_dir() -> Path:
+    """Where the canonical tables are cached: ``CTG_CACHE_DIR``, else the project's ``data/processed``,
+    else ``~/.cache/ctg-analysis``."""
+    if env := os.environ.get(CACHE_ENV):
+        return Path(env).expanduser().resolve()
+    project = find_project()
+    return project.root / "data" / "processed" if project else Path.home() / ".cache" / "ctg-analysis"
+
+
+def template_file(given: str | Path | None = None) -> Path:
+    """The report template: the one given, else the project's ``notebooks/diagnostic``, else the package's."""
+    if given:
+        return Path(given)
+    project = find_project()
+    return project.template() if project else TEMPLATES_DIR / "diagnostic.py"
 
 
 def territories_file(data_dir: str | Path | None = None, given: str | Path | None = None) -> Path:
     """The territories file that goes with a data folder.
 
     The file given, else the ``territories.yaml`` of the data folder (the demo keeps its territories
-    beside its data), else the project's ``data/territories.yaml``.
+    beside its data), else the project's (``data/territories.yaml``).
 
     Examples
     --------
-    >>> territories_file(settings.demo_dir).relative_to(settings.demo_dir).as_posix()
+    >>> from ctg_analysis.resources import DEMO_DIR
+    >>> territories_file(DEMO_DIR).relative_to(DEMO_DIR).as_posix()
     'territories.yaml'
     """
     if given:
         return Path(given)
-    beside = Path(data_dir or settings.demo_dir) / "territories.yaml"
-    return beside if beside.is_file() else settings.territories_file
+    beside = Path(data_dir or current_project().data_dir) / "territories.yaml"
+    return beside if beside.is_file() else current_project().territories_file

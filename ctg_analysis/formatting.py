@@ -61,3 +61,18 @@ def format_value(value: float | None, unit: str, decimals: int = 1, *, sign: boo
     if text == MISSING or unit == "nombre":
         return text
     return f"{text}\u00a0{unit}" if unit in _SPACE_BEFORE else f"{text} {unit}"
+
+
+class FrenchText(str):
+    """A French sentence that JupyterLab shows as text: real spaces, no quotes, not a ``repr`` full of
+    ``\\xa0`` and ``\\u202f``. It is a ``str`` in every other respect.
+
+    Examples
+    --------
+    >>> text = FrenchText(format_value(25.7, "%", 1))
+    >>> text == "25,7\\u00a0%", isinstance(text, str)
+    (True, True)
+    """
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(str(self))

@@ -2,20 +2,17 @@
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from ctg_analysis.charts import figures, save_figure  # noqa: E402
-from ctg_analysis.config import settings, territories_file  # noqa: E402
-from ctg_analysis.indicators import compute_indicators, prepare  # noqa: E402
-from ctg_analysis.sources.folder import scan_folder  # noqa: E402
-from ctg_analysis.territories import load_territories  # noqa: E402
+from ctg_analysis.charts import figures, save_figure
+from ctg_analysis.config import territories_file
+from ctg_analysis.indicators import compute_indicators, prepare
+from ctg_analysis.resources import DEMO_DIR
+from ctg_analysis.sources.folder import scan_folder
+from ctg_analysis.territories import load_territories
 
 GALLERY = Path(__file__).resolve().parent / "gallery"
 
-prepared = prepare(scan_folder(settings.demo_dir, progress=False))
-territories = load_territories(territories_file(settings.demo_dir), prepared.reference, prepared.movements)
+prepared = prepare(scan_folder(DEMO_DIR, progress=False))
+territories = load_territories(territories_file(DEMO_DIR), prepared.reference, prepared.movements)
 table = compute_indicators(prepared, territories)
 for name, figure in {
     "chiffres-cles": figures.key_figures_card(table, "ctg-ecouen"),

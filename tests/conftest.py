@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from ctg_analysis.resources import DEMO_DIR
 from ctg_analysis.sources.folder import scan_folder
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "data" / "demo"
+DEMO = DEMO_DIR
 REAL = Path(os.environ.get("CTG_REAL_DATA", ROOT.parent / "shared" / "data" / "real"))
 
 
@@ -29,8 +30,10 @@ def demo_folder(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _no_project_cache(monkeypatch, tmp_path):
-    """No test writes into the project's data/processed: the default cache goes to a temporary folder."""
-    from ctg_analysis import config
-
-    monkeypatch.setattr(config, "settings", config.Settings(ROOT, tmp_path / "processed", DEMO, ROOT / "data" / "territories.yaml"))
+def _repository_project(monkeypatch, tmp_path):
+    """Every test runs in the repository's own project (the demo), whatever the current folder, and no
+    test writes into its data/processed: the default cache goes to a temporary folder. The environment
+    is restored after each test (``ctg --project`` and ``--quiet`` set it)."""
+    monkeypatch.setenv("CTG_PROJECT_DIR", str(ROOT))
+    monkeypatch.setenv("CTG_CACHE_DIR", str(tmp_path / "processed"))
+    monkeypatch.delenv("CTG_QUIET", raising=False)

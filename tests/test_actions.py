@@ -12,9 +12,10 @@ from click.testing import CliRunner
 
 matplotlib.use("Agg")
 
-from conftest import DEMO, ROOT
+from conftest import DEMO
 
 from ctg_analysis.actions.fiches import build_fiches, write_fiches_docx, write_fiches_xlsx
+from ctg_analysis.resources import EARLIER_DEMO_DIR
 from ctg_analysis.actions.followup import follow_up, read_baseline, same_geography
 from ctg_analysis.actions.plan import load_plan
 from ctg_analysis.cli import main
@@ -24,8 +25,8 @@ from ctg_analysis.indicators import compute_indicators, prepare
 from ctg_analysis.sources.folder import scan_folder
 from ctg_analysis.territories import load_territories
 
-PLAN = ROOT / "data" / "plan-actions-demo.yaml"
-EARLIER = ROOT / "data" / "demo-2019"
+PLAN = DEMO / "plan-actions.yaml"
+EARLIER = EARLIER_DEMO_DIR
 NBSP = "\u00a0"
 # The merged communes of the demo: 60912 joined 60911 on 1 January 2022.
 TERRITORIES = """

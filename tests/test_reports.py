@@ -18,9 +18,10 @@ from ctg_analysis.errors import CtgError
 from ctg_analysis.reports import render_reports
 from ctg_analysis.reports import render as render_module
 from ctg_analysis.reports.render import MANIFEST, territory_slug
+from ctg_analysis.resources import TEMPLATES_DIR
 
 pytestmark = pytest.mark.reports
-TEMPLATE = ROOT / "notebooks" / "diagnostic.py"
+TEMPLATE = TEMPLATES_DIR / "diagnostic.py"
 LIGHT = {"exports": [], "themes": ["petite enfance"]}  # a short report, for the tests that need many runs
 
 
@@ -166,7 +167,7 @@ def test_explore_notebook_runs(tmp_path):
     import papermill
 
     notebook = tmp_path / "explore.ipynb"
-    nbformat.write(jupytext.read(ROOT / "notebooks" / "explore.py"), str(notebook))
+    nbformat.write(jupytext.read(TEMPLATES_DIR / "explore.py"), str(notebook))
     assert set(papermill.inspect_notebook(str(notebook))) == {"data_dir", "territories_file", "territory_id"}
     papermill.execute_notebook(str(notebook), str(tmp_path / "out.ipynb"), parameters={"data_dir": str(DEMO)}, kernel_name="python3", progress_bar=False)
     assert _errors(tmp_path / "out.ipynb") == []

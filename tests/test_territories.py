@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from conftest import DEMO, ROOT
+from conftest import DEMO
 from ctg_analysis.cli import main
 from ctg_analysis.errors import TerritoryError
 from ctg_analysis.geography import commune_reference
@@ -119,12 +119,12 @@ def test_unknown_territory_id_suggests(tmp_path):
 
 
 def test_cli_territories_check(tmp_path):
-    result = CliRunner().invoke(main, ["territories", "check", str(DEMO / "territories.yaml"), "--data", str(ROOT / "data" / "demo")])
+    result = CliRunner().invoke(main, ["territories", "check", str(DEMO / "territories.yaml"), "--data", str(DEMO)])
     assert result.exit_code == 0, result.output
     assert "3 territoire(s) valides" in result.output and "à cheval sur 2 départements" in result.output
     bad = tmp_path / "t.yaml"
     bad.write_text("territories:\n  - id: t\n    communes: ['95250']\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["territories", "check", str(bad), "--data", str(ROOT / "data" / "demo")])
+    result = CliRunner().invoke(main, ["territories", "check", str(bad), "--data", str(DEMO)])
     assert result.exit_code == 2 and "inconnu" in result.output and "Traceback" not in result.output
 
 

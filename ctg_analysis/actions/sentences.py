@@ -13,6 +13,7 @@ de 25,7 % entre 2013 et 2019, contre +6,0 % dans le département. Données ficti
 from __future__ import annotations
 
 import functools
+import logging
 import string
 import unicodedata
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ import yaml
 from ctg_analysis.actions.grammar import agree, capitalise, de, is_plural, with_article
 from ctg_analysis.codes import departement_of
 from ctg_analysis.errors import CtgError, did_you_mean
-from ctg_analysis.formatting import format_value
+from ctg_analysis.formatting import FrenchText, format_value
 from ctg_analysis.geography.reference import departements
 from ctg_analysis.indicators.catalogue import all_indicators, get_indicator
 from ctg_analysis.indicators.comparisons import position
@@ -33,6 +34,8 @@ from ctg_analysis.indicators.display import latest_period, territory_rows
 from ctg_analysis.indicators.compute import NO_YEAR
 
 __all__ = ["Phrases", "Sentence", "describe", "diagnostic_text", "load_phrases", "normalise_theme"]
+
+log = logging.getLogger(__name__)
 
 _KNOWN_FIELDS = {
     "valeur", "année", "début", "fin", "évolution", "référence", "comparaisons", "lieu", "de_lieu", "de_niveau",
@@ -63,7 +66,13 @@ class Phrases:
     def subject(self, indicator_id: str) -> dict:
         """Subject, gender and counted noun of an indicator; an evolution takes those of what it measures."""
         indicator = get_indicator(indicator_id)
-        return self.subjects[indicator.of if indicator.is_change else indicator_id]
+        measured = get_indicator(indicator.of) if indicator.is_change else indicator
+        if measured.id in self.subjects:
+            return self.subjects[measured.id]
+        # No wording (a project's own indicator, an older copy of phrases.yaml): the catalogue label.
+        log.warning("%s : pas de formulation pour l'indicateur %r ; le libellé du catalogue est utilisé", self.source, measured.id)
+        label = measured.label[0].lower() + measured.label[1:]
+        return {"sujet": f"l'indicateur « {measured.label} »", "genre": "m", "singulier": label, "pluriel": label, "genre_nom": "m"}
 
     def theme_indicators(self, theme: str) -> list[str]:
         """The default indicators of a CTG thématique, whatever its case and accents."""
@@ -138,9 +147,9 @@ def _parse_phrases(text: str, source: str) -> Phrases:
                 _check_template(_require(_require(mapping, key, group, source), part, f"{group}.{key}", source), f"{group}.{key}.{part}", source)
     subjects = _require(raw, "indicateurs", "racine", source)
     for indicator in all_indicators():
-        if indicator.is_change:
-            continue
-        entry = _require(subjects, indicator.id, "indicateurs", source)
+        if indicator.is_change or indicator.id not in subjects:
+            continue  # an indicator without wording falls back to its label (Phrases.subject)
+        entry = subjects[indicator.id]
         for key in ("sujet", "genre") + (("singulier", "pluriel", "genre_nom") if indicator.kind in ("count", "rolling_sum") else ()):
             _require(entry, key, f"indicateurs.{indicator.id}", source)
         for key in ("genre", "genre_nom"):
@@ -363,4 +372,4 @@ def diagnostic_text(
     parts = [str(s) for s in sentences]
     if any(s.demo for s in sentences):
         parts.append(phrases.warnings["demo"])
-    return " ".join(parts)
+    return FrenchText(" ".join(parts))

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -157,9 +156,6 @@ def export_charts(
         except CtgError as exc:
             log.info("%s : graphique « %s » non produit (%s)", territory, spec.title, exc)
             continue
-        try:
-            files = save_figure(figure, folder / spec.theme / spec.name, formats=formats, size=size)
-        finally:
-            plt.close(figure)
+        files = save_figure(figure, folder / spec.theme / spec.name, formats=formats, size=size)
         exported.append(ExportedChart(spec, files))
     return exported

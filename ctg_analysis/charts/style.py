@@ -10,11 +10,12 @@ footnote.
 
 from __future__ import annotations
 
+import io
 from contextlib import contextmanager
 from functools import wraps
 from importlib import resources
 
-import matplotlib.pyplot as plt
+import matplotlib.style
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -53,7 +54,7 @@ HALF_SLIDE = (6.667, 7.5)
 def house_style():
     """Apply the shipped matplotlib style inside a ``with`` block."""
     with resources.as_file(resources.files("ctg_analysis.resources").joinpath("ctg.mplstyle")) as path:
-        with plt.style.context(str(path)):
+        with matplotlib.style.context(str(path)):
             yield
 
 
@@ -75,13 +76,24 @@ def french_axis(axis, decimals: int = 0, suffix: str = "") -> None:
     axis.set_major_formatter(FuncFormatter(lambda value, _: format_number(value, decimals) + suffix))
 
 
+class ChartFigure(Figure):
+    """A chart's figure. Not registered with pyplot, it shows once in JupyterLab, as the value a chart
+    function returns (at screen resolution, its own 16:9 size), and needs no closing."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=72)
+        return buffer.getvalue()
+
+
 def titled_figure(title: str, subtitle: str, footnote: str, *, size: tuple[float, float] = SLIDE, **subplots) -> tuple[Figure, object]:
     """A figure with its French title, subtitle and footnote (source, vintage, demo); call it inside
     :func:`house_style` (chart functions are decorated with :func:`styled`).
 
-    Returns the figure and its axes (as ``plt.subplots`` does).
+    Returns the figure (a :class:`ChartFigure`) and its axes, as ``plt.subplots`` does.
     """
-    figure, axes = plt.subplots(figsize=size, **subplots)
+    figure = ChartFigure(figsize=size)
+    axes = figure.subplots(**subplots)
     figure.subplots_adjust(left=0.08, right=0.97, top=0.84, bottom=0.16)
     figure.text(0.01, 0.965, title, fontsize=24, fontweight="bold", va="top", ha="left")
     figure.text(0.01, 0.905, subtitle, fontsize=16, color="#444444", va="top", ha="left")

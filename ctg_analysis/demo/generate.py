@@ -10,7 +10,7 @@ Populations are built by single year of age and sex, so that every published ban
 bands, 15–64) is a sum of the same ages and the files agree with each other. Ézanville reproduces the
 seed's fiche action: 128 births in 2019 and 0–2 year olds up 25.7 % between 2013 and 2019.
 
-Run ``python -m ctg_analysis.demo [FOLDER]`` to write it (default ``data/demo``).
+Run ``python -m ctg_analysis.demo [FOLDER]`` to write it (default: the package's ``resources/demo``).
 """
 
 from __future__ import annotations
@@ -537,6 +537,8 @@ def write_demo(folder: str | Path, seed: int = SEED) -> list[Path]:
                 )
             }
         )
+    # The worked example of a plan d'actions goes with the demo it is written for.
+    files["plan-actions.yaml"] = resources.files("ctg_analysis.demo").joinpath("plan-actions.yaml").read_bytes()
     return _write(folder, files, seed, "python -m ctg_analysis.demo")
 
 
@@ -565,7 +567,7 @@ def write_earlier_demo(folder: str | Path, seed: int = SEED) -> list[Path]:
 
     Examples
     --------
-    >>> write_earlier_demo("data/demo-2019")  # doctest: +SKIP
+    >>> write_earlier_demo(tmp / "demo-2019")  # doctest: +SKIP
     """
     folder = Path(folder)
     demo = build_demo(seed)

@@ -1,4 +1,5 @@
-"""The indicator catalogue, declared in ``catalogue.yaml`` beside this module.
+"""The indicator catalogue, declared in ``catalogue.yaml`` beside this module, and a project's own
+indicators (the file named by ``[data] indicators`` in its ``ctg.toml``, same schema, appended).
 
 Every indicator states its French label, CTG theme, how it is computed (numerator and denominator
 variables, or "published per level" for non-additive ones), unit, source dataset, field, minimum
@@ -7,13 +8,16 @@ denominator for a reliable value, and, for evolutions, the minimum gap between v
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, fields
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 import pandas as pd
 import yaml
 
+from ctg_analysis.config import PROJECT_ENV, find_project
 from ctg_analysis.errors import CtgError, did_you_mean
 from ctg_analysis.sources.tables import DATASETS
 
@@ -90,8 +94,8 @@ def _variables(expression: str | None) -> list[str]:
     return [v.strip() for v in expression.split("+")] if expression else []
 
 
-def _check(indicator: Indicator, known: set[str]) -> None:
-    where = f"catalogue, indicateur {indicator.id!r}"
+def _check(indicator: Indicator, known: set[str], source: str) -> None:
+    where = f"{source}, indicateur {indicator.id!r}"
     if indicator.theme not in THEMES:
         raise CtgError(f"{where} : thème {indicator.theme!r} inconnu{did_you_mean(indicator.theme, THEMES)}")
     if indicator.kind not in KINDS:
@@ -111,23 +115,56 @@ def _check(indicator: Indicator, known: set[str]) -> None:
         raise CtgError(f"{where} : une somme glissante demande « window »")
 
 
-@cache
-def _load() -> tuple[Indicator, ...]:
-    text = resources.files("ctg_analysis.indicators").joinpath("catalogue.yaml").read_text(encoding="utf-8")
+def _entries(text: str, source: str) -> list[Indicator]:
     allowed = {f.name for f in fields(Indicator)}
-    entries = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    try:
+        entries = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        raise CtgError(f"{source} : YAML illisible ({exc})") from None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise CtgError(f"{source} : attendu une liste d'indicateurs (- id: …, label: …), comme le catalogue")
     indicators = []
     for entry in entries:
         unknown = set(entry) - allowed
         if unknown:
-            raise CtgError(f"catalogue, indicateur {entry.get('id')!r} : champ(s) inconnu(s) {', '.join(sorted(unknown))}")
-        indicators.append(Indicator(**entry))
-    ids = [i.id for i in indicators]
-    if len(set(ids)) != len(ids):
-        raise CtgError("catalogue : identifiant d'indicateur en double")
-    for indicator in indicators:
-        _check(indicator, set(ids))
-    return tuple(indicators)
+            field = min(unknown)
+            raise CtgError(f"{source}, indicateur {entry.get('id')!r} : champ {field!r} inconnu{did_you_mean(field, allowed)}")
+        try:
+            indicators.append(Indicator(**entry))
+        except TypeError:
+            raise CtgError(f"{source}, indicateur {entry.get('id')!r} : « id », « label », « theme », « kind » et « unit » sont obligatoires") from None
+    return indicators
+
+
+@cache
+def _project_indicators_file(project_env: str | None, folder: str) -> Path | None:
+    """The project's own indicators file (``[data] indicators`` of ``ctg.toml``), looked up once per
+    project and current folder."""
+    project = find_project(folder)
+    return project.indicators_file if project else None
+
+
+@cache
+def _catalogue(extra: Path | None, stamp: int | None) -> tuple[Indicator, ...]:
+    text = resources.files("ctg_analysis.indicators").joinpath("catalogue.yaml").read_text(encoding="utf-8")
+    sources = [(indicator, "catalogue") for indicator in _entries(text, "catalogue")]
+    if extra is not None:
+        if stamp is None:
+            raise CtgError(f"{extra} : fichier des indicateurs du projet introuvable (ctg.toml, [data] indicators)")
+        sources += [(indicator, str(extra)) for indicator in _entries(extra.read_text(encoding="utf-8"), str(extra))]
+    ids = [i.id for i, _ in sources]
+    for n, (indicator, source) in enumerate(sources):
+        if indicator.id in ids[:n]:
+            raise CtgError(f"{source} : identifiant d'indicateur {indicator.id!r} en double (déjà dans le catalogue ?)")
+        _check(indicator, set(ids), source)
+    return tuple(i for i, _ in sources)
+
+
+def _load() -> tuple[Indicator, ...]:
+    """The shipped catalogue, then the current project's own indicators (validated the same way)."""
+    extra = _project_indicators_file(os.environ.get(PROJECT_ENV), os.getcwd())
+    stamp = extra.stat().st_mtime_ns if extra is not None and extra.is_file() else None
+    return _catalogue(extra, stamp)
 
 
 def get_indicator(indicator_id: str) -> Indicator:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ctg_analysis.formatting import format_value
+from ctg_analysis.formatting import FrenchText, format_value
 from ctg_analysis.indicators.catalogue import get_indicator
 
 __all__ = ["RATE_UNITS", "Position", "compare", "position"]
@@ -91,13 +91,13 @@ def position(
     '+25,7\u00a0% contre +3,1\u00a0% dans le département'
     """
     if value is None or reference is None or math.isnan(value) or math.isnan(reference):
-        return Position("indéterminé", math.nan, math.nan, "")
+        return Position("indéterminé", math.nan, math.nan, FrenchText(""))
     gap = value - reference
     ratio = value / reference if reference else math.nan
     close = bool(_close(gap, ratio, np.bool_(unit in RATE_UNITS), np.bool_(signed), tolerance_points, tolerance_relative))
     direction = "comparable" if close else ("supérieur" if gap > 0 else "inférieur")
     text = f"{format_value(value, unit, decimals, sign=signed)} contre {format_value(reference, unit, decimals, sign=signed)} {where}"
-    return Position(direction, gap, ratio, text)
+    return Position(direction, gap, ratio, FrenchText(text))
 
 
 def compare(

@@ -25,6 +25,7 @@ import pandas as pd
 
 from ctg_analysis.codes import FRANCE, FRANCE_METRO, departement_of, fold_arrondissements, in_france
 from ctg_analysis.errors import CtgError, GeographyError
+from ctg_analysis.feedback import progress_bar
 from ctg_analysis.geography import commune_passage, commune_reference, convert_cog, convert_table
 from ctg_analysis.geography.conversion import ADDITIVE_ONLY
 from ctg_analysis.geography.embedded import embedded_communes, embedded_epci
@@ -287,7 +288,12 @@ def _population(harmonised: dict[str, SourceTable], geography: Geography) -> np.
 
 
 def prepare(
-    folder: DataFolder, *, indicators: list[str] | None = None, cog_year: int | None = None, skip_bad_files: bool = False
+    folder: DataFolder,
+    *,
+    indicators: list[str] | None = None,
+    cog_year: int | None = None,
+    skip_bad_files: bool = False,
+    progress: bool | None = None,
 ) -> PreparedData:
     """Read, harmonise and compute per commune everything the indicators need.
 
@@ -302,6 +308,8 @@ def prepare(
     skip_bad_files
         Go on without the official files of the folder that could not be read (they are listed in
         ``left_out``); by default they stop the preparation.
+    progress
+        Show a progress bar (default: when the output is a terminal).
 
     Returns
     -------
@@ -345,7 +353,7 @@ def prepare(
     harmonised: dict[str, SourceTable] = {}
     mismatched: set[str] = set()
     passages: dict = {}  # one passage table per source COG year
-    for dataset, tables in vintages.items():
+    for dataset, tables in progress_bar(vintages.items(), desc="Préparation", unit="jeu de données", total=len(vintages), show=progress):
         brought = [_bring_to(table, target, movements, weights, passages, communes) for table in tables]
         if not all(ok for _, ok in brought):
             mismatched.add(dataset)

@@ -9,17 +9,32 @@ from __future__ import annotations
 
 import hashlib
 import html
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ctg_analysis.errors import CtgError, did_you_mean
-from ctg_analysis.formatting import format_value
+from ctg_analysis.formatting import MISSING, format_number, format_value
 from ctg_analysis.indicators.catalogue import get_indicator, indicators_of_theme
+from ctg_analysis.indicators.comparisons import RATE_UNITS
 from ctg_analysis.indicators.compute import FLAGS
 
-__all__ = ["KEY_FIGURES", "QUALITY_FLAGS", "key_figure_ids", "WideView", "is_fragile", "key_figures", "latest_period", "territory_rows", "wide_view"]
+__all__ = [
+    "KEY_FIGURES",
+    "QUALITY_FLAGS",
+    "WideView",
+    "communes_view",
+    "comparison_view",
+    "is_fragile",
+    "key_figure_ids",
+    "key_figures",
+    "latest_period",
+    "side_by_side",
+    "territory_rows",
+    "wide_view",
+]
 
 #: The indicators of a territory's "chiffres clés", in order.
 KEY_FIGURES = (
@@ -170,25 +185,84 @@ def wide_view(
     rows = rows.loc[rows["level"] != "commune"]
     if rows.empty:
         raise CtgError(f"territoire {territory!r} : aucun indicateur à afficher")
-    level_rank = {level: i for i, level in enumerate(_LEVEL_NAMES)}
-    columns = rows[["level", "geo", "geo_label"]].drop_duplicates().assign(rank=lambda f: f["level"].map(level_rank))
-    columns = columns.sort_values(["rank", "geo"])
-    names = columns["level"].map(_LEVEL_NAMES) + " — " + columns["geo_label"].astype(str)
-    rename = dict(zip(zip(columns["level"], columns["geo"], strict=True), names, strict=True))
-    rows = rows.assign(column=[rename[(level, geo)] for level, geo in zip(rows["level"], rows["geo"], strict=True)])
+    column = _level_column(rows)
+    return _pivot(rows, column, _ladder_order(rows, column))
+
+
+def side_by_side(
+    table: pd.DataFrame,
+    territories: list[str],
+    *,
+    theme: str | None = None,
+    indicators: list[str] | None = None,
+    levels: tuple[str, ...] = ("departement", "france"),
+) -> WideView:
+    """Several territories side by side (one column each, in the order given), then their comparison
+    levels (``levels``), latest period of each indicator.
+
+    Examples
+    --------
+    >>> side_by_side(table, ["ezanville", "ctg-ecouen"], theme="petite enfance")  # doctest: +SKIP
+    """
+    rows = latest_period(pd.concat([_select(table, territory, theme, indicators) for territory in territories]))
+    own = rows.loc[rows["level"] == "territoire"]
+    others = rows.loc[rows["level"].isin(levels)].drop_duplicates(["indicator", "period", "level", "geo"])
+    if own.empty:
+        raise CtgError("aucun indicateur à afficher pour ces territoires")
+    labels = own["geo_label"].astype(str)
+    names = [labels.loc[own["territory"] == t].iloc[0] for t in territories if (own["territory"] == t).any()]
+    column = _level_column(others)
+    return _pivot(pd.concat([own, others]), pd.concat([labels, column]), names + _ladder_order(others, column))
+
+
+def communes_view(table: pd.DataFrame, territory: str, *, theme: str | None = None, indicators: list[str] | None = None) -> WideView:
+    """A territory's communes side by side (one column each, by name), then the territory as a whole.
+
+    Examples
+    --------
+    >>> communes_view(table, "ctg-ecouen", theme="démographie")  # doctest: +SKIP
+    """
+    rows = latest_period(_select(table, territory, theme, indicators))
+    rows = rows.loc[rows["level"].isin(["commune", "territoire"])]
+    if rows.empty:
+        raise CtgError(f"territoire {territory!r} : aucun indicateur à afficher")
+    whole = "Ensemble du territoire"
+    column = (rows["geo_label"].astype(str) + " (" + rows["geo"].astype(str) + ")").where(rows["level"] == "commune", whole)
+    return _pivot(rows, column, [*sorted(set(column) - {whole}, key=_collation_key), whole])
+
+
+def _collation_key(name: str) -> str:
+    """Sort French names as a reader expects (Écouen among the E)."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+
+
+def _level_column(rows: pd.DataFrame) -> pd.Series:
+    """Each row's column name: « Département — Val-d'Oise »."""
+    return rows["level"].map(_LEVEL_NAMES).fillna(rows["level"]) + " — " + rows["geo_label"].astype(str)
+
+
+def _ladder_order(rows: pd.DataFrame, column: pd.Series) -> list[str]:
+    """The column names in the ladder's order (territoire, EPCI, département, région, France), then by code."""
+    rank = rows["level"].map({level: i for i, level in enumerate(_LEVEL_NAMES)})
+    return list(dict.fromkeys(column.loc[rows.assign(rank=rank).sort_values(["rank", "geo"]).index]))
+
+
+def _pivot(rows: pd.DataFrame, column: pd.Series, names: list[str]) -> WideView:
+    """Indicators (catalogue order) × the named columns, in the order of ``names``."""
     index = ["theme", "indicator", "period"]
-    rows = rows.drop_duplicates([*index, "column"])
+    rows = rows.assign(column=column).drop_duplicates([*index, "column"])
     values = rows.set_index([*index, "column"])["value"].unstack("column")
     flags = rows.set_index([*index, "column"])["flags"].unstack("column")
     catalogue_order = {i: n for n, i in enumerate(rows["indicator"].drop_duplicates())}
     ordered = sorted(values.index, key=lambda key: catalogue_order[key[1]])
-    values = values.reindex(index=ordered, columns=list(names)).rename_axis(columns=None)
-    flags = flags.reindex(index=ordered, columns=list(names)).rename_axis(columns=None)
+    values = values.reindex(index=ordered, columns=names).rename_axis(columns=None)
+    flags = flags.reindex(index=ordered, columns=names).rename_axis(columns=None)
     units = pd.Series({row: get_indicator(row[1]).unit for row in values.index})
     decimals = pd.Series({row: get_indicator(row[1]).decimals for row in values.index})
     values.index.names = ["thème", "indicateur", "période"]
     flags.index.names = values.index.names
-    return WideView(values, flags, units.set_axis(values.index), decimals.set_axis(values.index), "demo" in set(";".join(rows["flags"].dropna()).split(";")))
+    demo = "demo" in set(";".join(rows["flags"].dropna()).split(";"))
+    return WideView(values, flags, units.set_axis(values.index), decimals.set_axis(values.index), demo)
 
 
 def key_figures(table: pd.DataFrame, territory: str) -> pd.DataFrame:
@@ -216,6 +290,42 @@ def key_figures(table: pd.DataFrame, territory: str) -> pd.DataFrame:
     wide = wide.reindex(columns=[c for c in columns if c in wide.columns]).reset_index()
     wide["indicator"] = wide["indicator"].map(lambda i: get_indicator(i).label)
     return wide.rename(columns={"indicator": "indicateur", "period": "période"}).fillna("–")
+
+
+def comparison_view(pairs: pd.DataFrame):
+    """The rows of :func:`~ctg_analysis.indicators.comparisons.compare` in French, for JupyterLab: each
+    value with its unit, the gap (in points for rates and shares), the ratio and the position.
+
+    Examples
+    --------
+    >>> comparison_view(compare(table, prepared.reference).query("territory == 'ezanville'"))  # doctest: +SKIP
+    """
+    indicators = [get_indicator(i) for i in pairs["indicator"]]
+    rate = pairs["unit"].isin(RATE_UNITS).to_numpy()
+    text = pd.DataFrame(
+        {
+            "Indicateur": pairs["label"].astype(str).to_numpy(),
+            "Période": pairs["period"].astype(str).to_numpy(),
+            "Unité comparée": pairs["geo_label"].astype(str).to_numpy(),
+            "Valeur": [format_value(v, i.unit, i.decimals, sign=i.is_change) for v, i in zip(pairs["value"], indicators, strict=True)],
+            "Comparée à": pairs["comparison_label"].astype(str).to_numpy(),
+            "Valeur de comparaison": [
+                format_value(v, i.unit, i.decimals, sign=i.is_change) for v, i in zip(pairs["comparison_value"], indicators, strict=True)
+            ],
+            "Écart": [_gap(g, i, r) for g, i, r in zip(pairs["gap"], indicators, rate, strict=True)],
+            "Rapport": [format_number(r, 2) for r in pairs["ratio"]],
+            "Position": pairs["direction"].astype(str).to_numpy(),
+        }
+    )
+    return text.style.format(escape="html").hide(axis="index")
+
+
+def _gap(gap: float, indicator, rate: bool) -> str:
+    """A gap in French: in points between rates and shares (``+2,6 pt``), else in the unit."""
+    text = format_number(gap, indicator.decimals, sign=True)
+    if text == MISSING or indicator.unit == "nombre":
+        return text
+    return f"{text}\u00a0{'pt' if rate else indicator.unit}"
 
 
 def flag_legend() -> pd.DataFrame:

@@ -12,15 +12,14 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from tqdm import tqdm
-
 from ctg_analysis import config
+from ctg_analysis.feedback import progress_bar
 from ctg_analysis.geography import commune_reference
 from ctg_analysis.geography.reference import folder_movements
 from ctg_analysis.indicators import common_cog_year
 from ctg_analysis.reports.index import write_index
 from ctg_analysis.reports.render import MANIFEST, RenderJob, RenderResult, render, territory_slug
-from ctg_analysis.reports.templates import Template, default_template
+from ctg_analysis.reports.templates import Template, project_parameters
 from ctg_analysis.sources.folder import scan_folder
 from ctg_analysis.territories import load_territories
 
@@ -69,10 +68,12 @@ def render_reports(
         Territories to render (default: all the valid ones of the file; the invalid ones are failed
         results, marked in the index).
     data_dir, territories_file, reports_dir, template
-        Default: the demo data, the territories of the data folder (else ``data/territories.yaml``),
-        ``reports/``, ``notebooks/diagnostic.py``.
+        Default: the project's data folder, the territories of the data folder (else the project's),
+        the project's reports folder, the project's ``notebooks/diagnostic`` (else the package's).
     parameters
-        Further template parameters (checked against the template: an unknown one is an error).
+        Further template parameters (checked against the template: an unknown one is an error). The
+        project's title, CAF, author, comparison levels and census vintage are passed to the templates
+        that declare them.
     workers
         Parallel worker processes (default: the number of cores).
     resume
@@ -98,9 +99,10 @@ def render_reports(
     >>> [r.status for r in results]  # doctest: +SKIP
     ['ok', 'ok', 'ok']
     """
-    data = Path(data_dir or config.settings.demo_dir).resolve()
+    project = config.find_project()
+    data = Path(data_dir or config.current_project().data_dir).resolve()
     territories_path = config.territories_file(data, territories_file).resolve()
-    reports = Path(reports_dir or config.settings.project_dir / "reports").resolve()
+    reports = Path(reports_dir or config.current_project().reports_dir).resolve()
     folder = scan_folder(data, progress=False)
     folder.require_readable(skip_bad_files=skip_bad_files)
     reference = commune_reference(folder, common_cog_year(folder))
@@ -111,12 +113,18 @@ def render_reports(
         territories.get(territory_id)  # an unknown or invalid id fails before any kernel starts
     invalid = {} if territory_ids else territories.invalid
     workdir = Path(tempfile.mkdtemp(prefix="ctg-templates-"))
-    model = Template(template or default_template(), workdir)
+    model = Template(config.template_file(template), workdir)
     values = {"data_dir": str(data), "territories_file": str(territories_path), **(parameters or {})}
     if skip_bad_files:
         values["skip_bad_files"] = True
     model.check({**values, "territory_id": "", "output_dir": ""})
-    data_hash = hashlib.sha256("".join(sorted(t.sha256 for t in folder.tables)).encode()).hexdigest()
+    # The project's settings, for the templates that declare them (an older copy may not).
+    settings = project_parameters(project) if project else {}
+    values = {**{k: v for k, v in settings.items() if k in model.parameters}, **values}
+    # The project's own indicators are computed with the data: a change to them renders again.
+    own = project.indicators_file if project and project.indicators_file and project.indicators_file.is_file() else None
+    digests = sorted(t.sha256 for t in folder.tables) + ([hashlib.sha256(own.read_bytes()).hexdigest()] if own else [])
+    data_hash = hashlib.sha256("".join(digests).encode()).hexdigest()
     jobs = []
     for territory_id in ids:
         territory = territories.get(territory_id)
@@ -131,7 +139,7 @@ def render_reports(
             results[job.territory_id] = fresh
         else:
             pending.append(job)
-    bar = tqdm(total=len(pending), desc="Rapports", unit="territoire", disable=(not progress) if progress is not None else None)
+    bar = progress_bar(total=len(pending), desc="Rapports", unit="territoire", show=progress)
     try:
         for result in _execute(pending, workers or os.cpu_count() or 1, scheduler, reuse_kernels):
             results[result.territory_id] = result

@@ -14,11 +14,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
 from ctg_analysis import config
+from ctg_analysis.config import COMPARISON_LEVELS, DEFAULT_TITLE
 from ctg_analysis.charts import CHART_PLAN, export_charts
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import slugify
@@ -58,7 +58,6 @@ REPORT_CHARTS = {
     "part_allocataires_rsa",
     "part_allocataires_aide_logement",
 }
-_LEVEL_WORDS = {"epci": "dans l'EPCI", "departement": "dans le département", "region": "dans la région", "france": "en France"}
 
 
 def _prepared(data_dir: Path, skip_bad_files: bool = False) -> PreparedData:
@@ -85,9 +84,12 @@ def open_report(
     *,
     data_dir: str | Path = "",
     territories_file: str | Path = "",
-    comparison_levels: list[str] | tuple[str, ...] = ("epci", "departement", "region", "france"),
+    comparison_levels: list[str] | tuple[str, ...] = COMPARISON_LEVELS,
     census_vintage: int = 0,
     skip_bad_files: bool = False,
+    title: str = "",
+    caf: str = "",
+    author: str = "",
 ) -> Report:
     """The data of one territory's report.
 
@@ -96,26 +98,31 @@ def open_report(
     territory_id
         A territory of the territories file.
     data_dir, territories_file
-        Absolute paths (empty: the demo data and ``data/territories.yaml``).
+        Absolute paths (empty: the project's data folder and territories).
     comparison_levels
         Levels shown beside the territory.
     census_vintage
         Keep only periods up to this year (0: all).
     skip_bad_files
         Go on without the official files of the data folder that cannot be read.
+    title, caf, author
+        The report's title, the CAF and the author shown under it (the project's ``ctg.toml``).
     """
-    data = Path(data_dir) if data_dir else config.settings.demo_dir
+    data = Path(data_dir) if data_dir else config.current_project().data_dir
     prepared = _prepared(data, skip_bad_files)
     territories = _territories(config.territories_file(data, territories_file or None), prepared)
     territory = territories.get(territory_id)
-    unknown = set(comparison_levels) - set(_LEVEL_WORDS)
+    unknown = set(comparison_levels) - set(COMPARISON_LEVELS)
     if unknown:
-        raise CtgError(f"niveau(x) de comparaison inconnu(s) : {', '.join(sorted(unknown))} (attendu {', '.join(_LEVEL_WORDS)})")
+        raise CtgError(f"niveau(x) de comparaison inconnu(s) : {', '.join(sorted(unknown))} (attendu {', '.join(COMPARISON_LEVELS)})")
     table = compute_indicators(prepared, territories, territory_ids=[territory_id])
     table = table.loc[table["level"].isin(["commune", "territoire", *comparison_levels])]
     if census_vintage:
         table = table.loc[table["year_end"] <= census_vintage]
-    return Report(territory_id, territory.label, table.reset_index(drop=True), prepared, territories, tuple(comparison_levels))
+    byline = " — ".join(part for part in (caf, author) if part)
+    return Report(
+        territory_id, territory.label, table.reset_index(drop=True), prepared, territories, tuple(comparison_levels), title or DEFAULT_TITLE, byline
+    )
 
 
 @dataclass
@@ -128,15 +135,20 @@ class Report:
     prepared: PreparedData
     territories: Territories
     comparison_levels: tuple[str, ...]
+    title: str = ""
+    byline: str = ""
 
     @property
     def demo(self) -> bool:
         return self.prepared.demo
 
     def introduction(self) -> str:
+        """The report's heading (title, territory, CAF and author) and its perimeter, in Markdown."""
         territory = self.territories.get(self.territory_id)
         names = self.prepared.reference.set_index("code")["label"].reindex(list(territory.communes)).fillna("?")
         lines = [
+            f"# {html.escape(self.title)} — {html.escape(self.label)}",
+            *([f"*{html.escape(self.byline)}*"] if self.byline else []),
             f"**{html.escape(self.label)}** : {len(territory.communes)} commune(s) — {html.escape(', '.join(names))}.",
             f"Géographie communale au 1er janvier {self.prepared.cog_year} (COG).",
         ]
@@ -192,7 +204,6 @@ class Report:
             display(Markdown(f"*{spec.title} : graphique non disponible ({exc}).*"))
             return
         display(figure)
-        plt.close(figure)
 
     def commentary(self, theme: str) -> str:
         """Short French sentences: each rate, share or evolution of the theme against the département."""

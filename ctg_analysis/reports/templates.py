@@ -1,5 +1,5 @@
-"""Report templates: jupytext percent files in ``notebooks/``, turned into notebooks for papermill, and
-their declared parameters."""
+"""Report templates: jupytext percent files (the package's) or notebooks (a project's copy), turned into
+notebooks for papermill, and their declared parameters."""
 
 from __future__ import annotations
 
@@ -10,16 +10,23 @@ import jupytext
 import nbformat
 import papermill
 
-from ctg_analysis import config
+from ctg_analysis.config import Project
 from ctg_analysis.errors import CtgError, did_you_mean
 from ctg_analysis.files import write_bytes
 
-__all__ = ["Template", "default_template"]
+__all__ = ["Template", "project_parameters"]
 
 
-def default_template() -> Path:
-    """``notebooks/diagnostic.py`` of the project."""
-    return config.settings.project_dir / "notebooks" / "diagnostic.py"
+def project_parameters(project: Project) -> dict[str, object]:
+    """The template parameters a project's ``ctg.toml`` sets (title, CAF, author, comparison levels,
+    census vintage)."""
+    return {
+        "title": project.title,
+        "caf": project.caf,
+        "author": project.author,
+        "comparison_levels": list(project.comparison_levels),
+        "census_vintage": project.census_vintage,
+    }
 
 
 class Template:

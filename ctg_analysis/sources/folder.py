@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from tqdm import tqdm
 
 from ctg_analysis import config
 from ctg_analysis.errors import CtgError, SourceFileError, UnreadableFileError, UnrecognisedFileError
+from ctg_analysis.feedback import progress_bar
 from ctg_analysis.sources._io import DATA_SUFFIXES
 from ctg_analysis.sources.cache import TableCache
 from ctg_analysis.sources.iris import iris_to_communes
@@ -194,7 +194,7 @@ def scan_folder(
     folder
         A folder of files exactly as downloaded from INSEE and the CNAF (for example ``data/raw``).
     cache_dir
-        Where to cache the canonical tables; default ``config.settings.cache_dir`` (``data/processed``);
+        Where to cache the canonical tables; default :func:`ctg_analysis.config.cache_dir` (the project's ``data/processed``);
         ``False`` disables the cache.
     progress
         Show a progress bar (default: when the output is a terminal).
@@ -217,11 +217,11 @@ def scan_folder(
     root = Path(folder).expanduser().resolve()
     if not root.is_dir():
         raise CtgError(f"{folder} : dossier introuvable")
-    cache = TableCache(None if cache_dir is False else Path(cache_dir or config.settings.cache_dir))
+    cache = TableCache(None if cache_dir is False else Path(cache_dir or config.cache_dir()))
     files = sorted(p for p in root.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
     tables: list[SourceTable] = []
     problems: list[Problem] = []
-    for path in tqdm(files, desc="Lecture des fichiers", unit="fichier", disable=(not progress) if progress is not None else None):
+    for path in progress_bar(files, desc="Lecture des fichiers", unit="fichier", show=progress):
         relative = str(path.relative_to(root))
         suffix = path.suffix.lower()
         if suffix in _QUIET_SUFFIXES or path.name == DEMO_MARKER:

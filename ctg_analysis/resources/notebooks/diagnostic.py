@@ -8,16 +8,16 @@
 #     name: python3
 # ---
 
-# %% [markdown]
-# # Diagnostic partagé de Convention Territoriale Globale
-#
-# Ce carnet est produit par `ctg report` : chaque section reprend un thème de la CTG avec ses tableaux,
-# ses graphiques et un commentaire généré à partir des chiffres.
-
 # %% tags=["parameters"]
+# Modèle du diagnostic partagé, exécuté par « ctg report » pour chaque territoire (le code est masqué dans
+# le rapport) : chaque section reprend un thème de la CTG avec ses tableaux, ses graphiques et un
+# commentaire généré à partir des chiffres. Ouvert dans JupyterLab, il montre le territoire ci-dessous.
 territory_id: str = "ezanville"  # identifiant du territoire dans le fichier des territoires
-territories_file: str = ""  # fichier des territoires, chemin absolu (vide : celui des données, sinon data/territories.yaml)
-data_dir: str = ""  # dossier des données officielles, chemin absolu (vide : data/demo)
+territories_file: str = ""  # fichier des territoires, chemin absolu (vide : celui des données, sinon celui du projet)
+data_dir: str = ""  # dossier des données officielles, chemin absolu (vide : celui du projet, ctg.toml)
+title: str = ""  # titre du rapport (vide : « Diagnostic partagé de Convention Territoriale Globale »)
+caf: str = ""  # CAF, affichée sous le titre
+author: str = ""  # auteur, affiché sous le titre
 output_dir: str = ""  # dossier où écrire graphiques, classeur et diaporama, chemin absolu (vide : aucun export)
 comparison_levels: list = ["epci", "departement", "region", "france"]  # niveaux de comparaison affichés
 census_vintage: int = 0  # dernier millésime retenu (0 : le plus récent des données)
@@ -26,13 +26,13 @@ exports: list = ["png", "xlsx", "pptx"]  # fichiers écrits dans output_dir (png
 skip_bad_files: bool = False  # continuer sans les fichiers officiels illisibles du dossier (cités dans les sources)
 
 # %%
-import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
-
-# Figures are drawn once, at their own 16:9 size, at screen resolution (the exports are at 200 dpi).
-%config InlineBackend.print_figure_kwargs = {"bbox_inches": None, "dpi": 72}
+from matplotlib_inline.backend_inline import set_matplotlib_formats
 
 from ctg_analysis.reports import notebook
+
+# Figures are shown at their own 16:9 size, at screen resolution (the exports are at 200 dpi).
+set_matplotlib_formats("png", bbox_inches=None, dpi=72)
 
 report = notebook.open_report(
     territory_id,
@@ -41,6 +41,9 @@ report = notebook.open_report(
     comparison_levels=comparison_levels,
     census_vintage=census_vintage,
     skip_bad_files=skip_bad_files,
+    title=title,
+    caf=caf,
+    author=author,
 )
 display(Markdown(report.introduction()))
 
@@ -67,4 +70,3 @@ display(Markdown(report.methods()))
 
 # %%
 written = report.export(output_dir, exports)
-plt.close("all")

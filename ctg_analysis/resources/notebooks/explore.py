@@ -11,20 +11,21 @@
 # %% [markdown]
 # # Explorer les données d'un diagnostic CTG
 #
-# Ce carnet parcourt la bibliothèque `ctg_analysis` sur les données fictives de démonstration :
+# Ce carnet parcourt la bibliothèque `ctg_analysis` sur les données du projet (le dossier indiqué par
+# `ctg.toml`, `data/raw` par défaut ; les données fictives de démonstration avec `ctg init --demo`) :
 # lire un dossier de fichiers officiels, préparer les indicateurs, les calculer pour des territoires,
-# les comparer, les tracer. Remplacez `data_dir` par votre dossier `data/raw` pour vos propres fichiers.
+# les comparer, les tracer.
 
 # %% tags=["parameters"]
-data_dir: str = ""  # dossier des fichiers officiels, chemin absolu (vide : données de démonstration)
-territories_file: str = ""  # fichier des territoires, chemin absolu (vide : celui des données, sinon data/territories.yaml)
+data_dir: str = ""  # dossier des fichiers officiels, chemin absolu (vide : celui du projet, ctg.toml)
+territories_file: str = ""  # fichier des territoires, chemin absolu (vide : celui des données, sinon celui du projet)
 territory_id: str = "ezanville"  # territoire examiné
 
 # %%
 import ctg_analysis as ctg
 from ctg_analysis import config
 
-folder = ctg.scan_folder(data_dir or config.settings.demo_dir)
+folder = ctg.scan_folder(data_dir or ctg.current_project().data_dir)
 folder.summary()
 
 # %% [markdown]
@@ -42,7 +43,7 @@ census.data.head()
 
 # %%
 prepared = ctg.prepare(folder)
-territories = ctg.load_territories(config.territories_file(data_dir or None, territories_file or None), prepared.reference, prepared.movements)
+territories = ctg.load_territories(config.territories_file(folder.root, territories_file or None), prepared.reference, prepared.movements)
 table = ctg.compute_indicators(prepared, territories)
 table.query("territory == @territory_id and level == 'territoire'").head(10)
 
@@ -54,6 +55,15 @@ table.query("territory == @territory_id and level == 'territoire'").head(10)
 # %%
 ctg.wide_view(table, territory_id, theme="petite enfance")
 
+# %% [markdown]
+# Plusieurs territoires côte à côte, puis les communes d'un territoire :
+
+# %%
+ctg.side_by_side(table, [t.id for t in territories][:3], theme="petite enfance")
+
+# %%
+ctg.communes_view(table, territory_id, theme="démographie")
+
 # %%
 ctg.catalogue()[["id", "label", "theme", "unit"]].head(12)
 
@@ -62,7 +72,7 @@ ctg.catalogue()[["id", "label", "theme", "unit"]].head(12)
 
 # %%
 pairs = ctg.compare(table, prepared.reference)
-pairs.query("territory == @territory_id and level == 'territoire' and comparison_level == 'departement'")[["label", "period", "value", "comparison_value", "gap", "direction"]].head(10)
+ctg.comparison_view(pairs.query("territory == @territory_id and level == 'territoire' and comparison_level == 'departement'").head(10))
 
 # %%
 row = table.query("territory == @territory_id and level == 'territoire' and indicator == 'evol_0_2'").iloc[0]
@@ -72,21 +82,22 @@ ctg.position(row["value"], departement["value"], signed=True).text
 # %% [markdown]
 # ## Graphiques
 #
-# Chaque fonction rend une figure matplotlib à retoucher avant de l'exporter (`save_figure`).
+# Chaque fonction rend une figure matplotlib, affichée une fois, à retoucher avant de l'exporter
+# (`save_figure`).
 
 # %%
 from ctg_analysis.charts import births_chart, evolution_chart
 
-evolution_chart(table, territory_id, "evol_0_2");
+evolution_chart(table, territory_id, "evol_0_2")
 
 # %%
-births_chart(table, territory_id);
+births_chart(table, territory_id)
 
 # %% [markdown]
 # ## Vers le plan d'actions
 #
 # Le texte du « Diagnostic initial » d'une fiche action, par thématique ou pour des indicateurs choisis
-# (formulation modifiable dans `ctg_analysis/actions/phrases.yaml`), puis les fiches actions : sans plan,
+# (formulation modifiable : une copie de `ctg_analysis/actions/phrases.yaml`, `ctg fiches --phrases`), puis les fiches actions : sans plan,
 # une par thématique ; avec le plan des partenaires, `ctg.build_fiches(table, territory_id, ctg.load_plan("plan.yaml"))`.
 
 # %%

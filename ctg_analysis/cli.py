@@ -101,6 +101,19 @@ def _skip_bad_files(command):
     )(command)
 
 
+def _data_option(what: str = "Dossier de données"):
+    """The ``--data`` option of every command that reads a data folder."""
+    return click.option("--data", "data_dir", type=click.Path(path_type=Path), help=f"{what} (par défaut celui du projet, ctg.toml).")
+
+
+_territories_option = click.option(
+    "--territories",
+    "territories_file",
+    type=click.Path(path_type=Path),
+    help="Fichier des territoires (par défaut celui du dossier de données, sinon celui du projet, data/territories.yaml).",
+)
+
+
 def _data_dir(data_dir: Path | None) -> Path:
     return data_dir or config.current_project().data_dir
 
@@ -116,7 +129,7 @@ def _reports_dir(out: Path | None, *parts: str) -> Path:
 @_skip_bad_files
 @_friendly_errors
 def data_check(folder: Path | None, cache: bool, skip_bad_files: bool) -> None:
-    """Liste les jeux de données reconnus dans FOLDER (par défaut data/raw) et les fichiers non utilisés."""
+    """Liste les jeux de données reconnus dans FOLDER (par défaut le dossier de données du projet) et les fichiers non utilisés."""
     from ctg_analysis.sources.folder import scan_folder
 
     folder = folder or config.current_project().data_dir
@@ -138,16 +151,16 @@ def data_check(folder: Path | None, cache: bool, skip_bad_files: bool) -> None:
 
 @main.group()
 def territories() -> None:
-    """Territoires (regroupements de communes) déclarés dans data/territories.yaml."""
+    """Territoires (regroupements de communes) déclarés dans data/territories.yaml du projet."""
 
 
 @territories.command("check")
 @click.argument("file", type=click.Path(path_type=Path), required=False)
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut celui du projet, ctg.toml).")
+@_data_option()
 @_skip_bad_files
 @_friendly_errors
 def territories_check(file: Path | None, data_dir: Path | None, skip_bad_files: bool) -> None:
-    """Valide FILE (par défaut les territoires du dossier de données, sinon data/territories.yaml) contre
+    """Valide FILE (par défaut les territoires du dossier de données, sinon ceux du projet) contre
     le référentiel complet des communes, dans la géographie des données."""
     from ctg_analysis.geography import commune_reference
     from ctg_analysis.geography.reference import folder_movements
@@ -187,8 +200,8 @@ def _prepared(data_dir: Path | None, territories_file: Path | None, skip_bad_fil
 
 
 @main.command("indicators")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut celui du projet, ctg.toml).")
-@click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut celui du dossier de données, sinon data/territories.yaml).")
+@_data_option()
+@_territories_option
 @click.option("--territory", "territory_ids", multiple=True, help="Identifiant d'un territoire (répétable ; par défaut tous).")
 @click.option("--out", type=click.Path(path_type=Path), help="Fichier de sortie .csv, .xlsx ou .parquet (table longue).")
 @_skip_bad_files
@@ -219,8 +232,8 @@ _EXPORT_FORMATS = ("png", "svg", "pptx", "xlsx")
 
 
 @main.command("export")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut celui du projet, ctg.toml).")
-@click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut celui du dossier de données, sinon data/territories.yaml).")
+@_data_option()
+@_territories_option
 @click.option("--territory", "territory_id", required=True, help="Identifiant du territoire.")
 @click.option("--formats", default="png,svg,pptx,xlsx", show_default=True, help="Formats séparés par des virgules : png, svg, pptx, xlsx.")
 @click.option("--out", type=click.Path(path_type=Path), help="Dossier de sortie (par défaut reports/<territoire>).")
@@ -255,8 +268,8 @@ def export(data_dir, territories_file, territory_id, formats, out, size, templat
 @main.command("report")
 @click.option("--territory", "territory_ids", multiple=True, help="Identifiant d'un territoire (répétable).")
 @click.option("--all", "all_territories", is_flag=True, help="Tous les territoires du fichier.")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut celui du projet, ctg.toml).")
-@click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut celui du dossier de données, sinon data/territories.yaml).")
+@_data_option()
+@_territories_option
 @click.option("--out", type=click.Path(path_type=Path), help="Dossier des rapports (par défaut celui du projet, reports/).")
 @click.option("--template", type=click.Path(path_type=Path), help="Modèle de rapport (par défaut notebooks/diagnostic du projet, sinon celui du paquet).")
 @click.option("--workers", type=int, help="Processus en parallèle (par défaut : nombre de cœurs).")
@@ -297,8 +310,8 @@ _FICHE_FORMATS = ("xlsx", "docx")
 @main.command("fiches")
 @click.option("--territory", "territory_id", help="Identifiant du territoire (par défaut celui du plan).")
 @click.option("--plan", "plan_file", type=click.Path(path_type=Path), help="Plan d'actions (.yaml ou .xlsx) ; sans plan, une fiche par thématique.")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier de données (par défaut celui du projet, ctg.toml).")
-@click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut celui du dossier de données, sinon data/territories.yaml).")
+@_data_option()
+@_territories_option
 @click.option("--formats", default="xlsx,docx", show_default=True, help="Formats séparés par des virgules : xlsx, docx.")
 @click.option("--phrases", "phrases_file", type=click.Path(path_type=Path), help="Votre copie modifiée de phrases.yaml (formulation du diagnostic initial).")
 @click.option("--out", type=click.Path(path_type=Path), help="Dossier de sortie (par défaut reports/<territoire>).")
@@ -334,8 +347,8 @@ def fiches(territory_id, plan_file, data_dir, territories_file, formats, phrases
 @main.command("suivi")
 @click.option("--territory", "territory_id", help="Identifiant du territoire (par défaut celui du classeur de référence).")
 @click.option("--baseline", "baseline_file", type=click.Path(path_type=Path), required=True, help="Classeur de référence (diagnostic.xlsx de « ctg export »).")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Dossier des nouvelles données (par défaut celui du projet, ctg.toml).")
-@click.option("--territories", "territories_file", type=click.Path(path_type=Path), help="Fichier des territoires (par défaut celui du dossier de données, sinon data/territories.yaml).")
+@_data_option("Dossier des nouvelles données")
+@_territories_option
 @click.option("--plan", "plan_file", type=click.Path(path_type=Path), help="Plan d'actions : indicateurs d'évaluation et cibles (par défaut tous les indicateurs de la référence).")
 @click.option("--out", type=click.Path(path_type=Path), help="Dossier de sortie (par défaut reports/<territoire>/suivi).")
 @_skip_bad_files

@@ -84,10 +84,21 @@ def test_init_writes_a_project_with_every_part(outside):
         init_project(root)
 
 
+def test_init_keeps_what_the_folder_already_holds(outside):
+    mine = "territories:\n  - id: mon-territoire\n    communes: ['95229']\n"
+    (outside / "data").mkdir()
+    (outside / "data" / "territories.yaml").write_text(mine, encoding="utf-8")
+    written = init_project(outside, demo=True)
+    assert (outside / "data" / "territories.yaml").read_text(encoding="utf-8") == mine
+    assert outside / "data" / "territories.yaml" not in written
+    assert (outside / "data" / "raw" / "ctg-demo.json").is_file() and (outside / "data" / "plan-actions.yaml").is_file()
+
+
 def test_the_commented_templates_say_what_is_missing(outside):
     init_project(outside)
     result = CliRunner().invoke(main, ["territories", "check", "--data", str(DEMO / "filosofi")])
-    assert result.exit_code == 2 and "territories.yaml" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.strip() == f"erreur : {outside / 'data' / 'territories.yaml'} : aucun territoire déclaré ; ajoutez les vôtres sous « territories: » (l'exemple commenté du fichier montre comment)"
 
 
 def test_outside_any_project_one_french_line_says_how_to_start(outside):

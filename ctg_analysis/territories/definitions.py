@@ -181,6 +181,8 @@ def load_territories(
     except yaml.YAMLError as exc:
         raise TerritoryError(f"{path} : YAML invalide ({exc})") from exc
     entries = content.get("territories") if isinstance(content, dict) else None
+    if isinstance(content, dict) and "territories" in content and not entries:
+        raise TerritoryError(f"{path} : aucun territoire déclaré ; ajoutez les vôtres sous « territories: » (l'exemple commenté du fichier montre comment)")
     if not isinstance(entries, list) or not entries:
         raise TerritoryError(f"{path} : attendu une clé « territories » contenant une liste de territoires")
     problems: list[str] = []

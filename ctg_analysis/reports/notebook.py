@@ -96,7 +96,7 @@ def open_report(
     Parameters
     ----------
     territory_id
-        A territory of the territories file.
+        A territory of the territories file (empty: its first valid territory).
     data_dir, territories_file
         Absolute paths (empty: the project's data folder and territories).
     comparison_levels
@@ -111,6 +111,8 @@ def open_report(
     data = Path(data_dir) if data_dir else config.current_project().data_dir
     prepared = _prepared(data, skip_bad_files)
     territories = _territories(config.territories_file(data, territories_file or None), prepared)
+    if not territory_id and len(territories):
+        territory_id = next(iter(territories)).id  # a template opened in JupyterLab: the file's first territory
     territory = territories.get(territory_id)
     unknown = set(comparison_levels) - set(COMPARISON_LEVELS)
     if unknown:

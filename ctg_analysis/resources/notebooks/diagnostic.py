@@ -12,7 +12,7 @@
 # Modèle du diagnostic partagé, exécuté par « ctg report » pour chaque territoire (le code est masqué dans
 # le rapport) : chaque section reprend un thème de la CTG avec ses tableaux, ses graphiques et un
 # commentaire généré à partir des chiffres. Ouvert dans JupyterLab, il montre le territoire ci-dessous.
-territory_id: str = "ezanville"  # identifiant du territoire dans le fichier des territoires
+territory_id: str = ""  # identifiant du territoire dans le fichier des territoires (vide : le premier)
 territories_file: str = ""  # fichier des territoires, chemin absolu (vide : celui des données, sinon celui du projet)
 data_dir: str = ""  # dossier des données officielles, chemin absolu (vide : celui du projet, ctg.toml)
 title: str = ""  # titre du rapport (vide : « Diagnostic partagé de Convention Territoriale Globale »)

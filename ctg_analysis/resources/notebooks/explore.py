@@ -19,7 +19,7 @@
 # %% tags=["parameters"]
 data_dir: str = ""  # dossier des fichiers officiels, chemin absolu (vide : celui du projet, ctg.toml)
 territories_file: str = ""  # fichier des territoires, chemin absolu (vide : celui des données, sinon celui du projet)
-territory_id: str = "ezanville"  # territoire examiné
+territory_id: str = ""  # territoire examiné (vide : le premier du fichier des territoires)
 
 # %%
 import ctg_analysis as ctg
@@ -44,6 +44,7 @@ census.data.head()
 # %%
 prepared = ctg.prepare(folder)
 territories = ctg.load_territories(config.territories_file(folder.root, territories_file or None), prepared.reference, prepared.movements)
+territory_id = territory_id or next(iter(territories)).id
 table = ctg.compute_indicators(prepared, territories)
 table.query("territory == @territory_id and level == 'territoire'").head(10)
 

@@ -26,10 +26,11 @@ import papermill
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from national_data import DEFAULT_FOLDER, write_national  # noqa: E402
 
+from ctg_analysis.config import current_project, template_file  # noqa: E402
 from ctg_analysis.formatting import format_number  # noqa: E402
 from ctg_analysis.reports import render_reports  # noqa: E402
 from ctg_analysis.reports.render import territory_slug  # noqa: E402
-from ctg_analysis.reports.templates import Template, default_template  # noqa: E402
+from ctg_analysis.reports.templates import Template, project_parameters  # noqa: E402
 from ctg_analysis.sources.folder import scan_folder  # noqa: E402
 
 PARAMETERS = {"exports": []}
@@ -63,11 +64,14 @@ def main() -> None:
     batch = time.perf_counter() - start
     failed = [r.territory_id for r in results if r.status != "ok"]
 
-    template = Template(default_template(), work)
+    template = Template(template_file(), work)
     (work / "naive").mkdir()
     start = time.perf_counter()
     for territory_id in ids:
-        parameters = {"territory_id": territory_id, "data_dir": str(data), "territories_file": str(territories_file), "output_dir": "", **PARAMETERS}
+        parameters = {
+            **project_parameters(current_project()),  # what the batch passes from the project's ctg.toml
+            "territory_id": territory_id, "data_dir": str(data), "territories_file": str(territories_file), "output_dir": "", **PARAMETERS,
+        }
         papermill.execute_notebook(str(template.notebook), str(work / "naive" / f"{territory_id}.ipynb"), parameters=parameters, kernel_name="python3", progress_bar=False)
     naive = time.perf_counter() - start
 

@@ -84,6 +84,17 @@ def test_init_writes_a_project_with_every_part(outside):
         init_project(root)
 
 
+def test_a_new_project_follows_the_umask(outside):
+    previous = os.umask(0o022)
+    try:
+        written = init_project(outside / "partage", demo=True)
+    finally:
+        os.umask(previous)
+    modes = {oct(path.stat().st_mode & 0o777) for path in written}
+    folders = {oct(path.stat().st_mode & 0o777) for path in (outside / "partage").rglob("*") if path.is_dir()}
+    assert modes == {"0o644"} and folders == {"0o755"}
+
+
 def test_init_keeps_what_the_folder_already_holds(outside):
     mine = "territories:\n  - id: mon-territoire\n    communes: ['95229']\n"
     (outside / "data").mkdir()

@@ -37,7 +37,7 @@ class Template:
     source
         A jupytext ``.py`` (percent format) or an ``.ipynb`` file.
     workdir
-        Where to write the notebook form of a ``.py`` template.
+        Where to write the notebook papermill runs.
     """
 
     def __init__(self, source: str | Path, workdir: str | Path) -> None:
@@ -46,12 +46,16 @@ class Template:
             raise CtgError(f"{source} : modèle de rapport introuvable")
         content = self.source.read_bytes()
         self.digest = hashlib.sha256(content).hexdigest()
-        if self.source.suffix == ".ipynb":
-            self.notebook = self.source
-        else:
-            self.notebook = Path(workdir).resolve() / f"{self.source.stem}-{self.digest[:12]}.ipynb"
-            if not self.notebook.is_file():
-                write_bytes(self.notebook, nbformat.writes(jupytext.reads(content.decode("utf-8"), fmt="py:percent")).encode("utf-8"))
+        try:
+            text = content.decode("utf-8")
+            notebook = nbformat.reads(text, as_version=4) if self.source.suffix == ".ipynb" else jupytext.reads(text, fmt="py:percent")
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise CtgError(f"{source} : modèle illisible ({exc})") from None
+        # A template written by hand may lack the kernel papermill needs: the Python kernel.
+        notebook.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"})
+        self.notebook = Path(workdir).resolve() / f"{self.source.stem}-{self.digest[:12]}.ipynb"
+        if not self.notebook.is_file():
+            write_bytes(self.notebook, nbformat.writes(notebook).encode("utf-8"))
         self.parameters = papermill.inspect_notebook(str(self.notebook))
         if not self.parameters:
             raise CtgError(f"{source} : aucune cellule « parameters » dans le modèle")

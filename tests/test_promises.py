@@ -1,0 +1,192 @@
+"""The README's promises, each with a test that fails when the promise is broken: the cache key, the
+follow-up's refusals (no newer vintage, the five-year boundary, a value missing in the new data)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import DEMO
+
+import ctg_analysis.sources.cache as cache_module
+import ctg_analysis.sources.registry as registry
+from ctg_analysis.actions.followup import Baseline, follow_up
+from ctg_analysis.sources.folder import scan_folder
+
+# --- the cache key includes the reading code -------------------------------------------------------
+
+
+def test_the_readers_version_changes_with_the_reading_code(tmp_path, monkeypatch):
+    package = Path(cache_module.__file__).resolve().parents[1]
+    copy = tmp_path / "ctg_analysis"
+    shutil.copytree(package / "sources", copy / "sources")
+    shutil.copy(package / "codes.py", copy / "codes.py")
+    monkeypatch.setattr(cache_module, "_PACKAGE", copy)
+    before = cache_module._readers_version()
+    assert before == cache_module.READERS_VERSION  # the same code gives the same key
+    reader = copy / "sources" / "filosofi.py"
+    reader.write_text(reader.read_text(encoding="utf-8") + "\n# a change in a reader\n", encoding="utf-8")
+    assert cache_module._readers_version() != before
+    (copy / "codes.py").write_text((copy / "codes.py").read_text(encoding="utf-8") + "\n# a change in the codes\n", encoding="utf-8")
+    changed = cache_module._readers_version()
+    reader.write_text(reader.read_text(encoding="utf-8").replace("\n# a change in a reader\n", ""), encoding="utf-8")
+    assert cache_module._readers_version() not in (before, changed)
+
+
+def test_a_cache_written_by_other_reading_code_is_not_used(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    scan_folder(DEMO / "filosofi", cache_dir=cache, progress=False)
+    read = []
+    original = registry.read_sheets
+    monkeypatch.setattr(registry, "read_sheets", lambda path, *a, **k: read.append(Path(path).name) or original(path, *a, **k))
+    scan_folder(DEMO / "filosofi", cache_dir=cache, progress=False)
+    assert read == []  # same code: served from the cache
+    monkeypatch.setattr(cache_module, "READERS_VERSION", "lecteurs-modifies")
+    scan_folder(DEMO / "filosofi", cache_dir=cache, progress=False)
+    assert sorted(read) == sorted(p.name for p in (DEMO / "filosofi").iterdir())  # new code: every file read again
+    assert len([p for p in cache.iterdir() if not p.name.startswith(".")]) == 2 * len(read)
+
+
+# --- the follow-up's refusals ----------------------------------------------------------------------
+
+
+def _baseline(indicator: str, period: str, value: float) -> Baseline:
+    start, _, end = period.partition("-")
+    values = pd.DataFrame(
+        {"indicator": [indicator], "period": [period], "year_start": [int(start)], "year_end": [int(end or start)], "value": [value], "source": ["Insee"]}
+    )
+    return Baseline(Path("diagnostic.xlsx"), "t", "T", 2021, frozenset({"95229"}), values, demo=False)
+
+
+def _current(indicator: str, period: str | None, value: float) -> pd.DataFrame:
+    start, _, end = (period or "1900").partition("-")
+    return pd.DataFrame(
+        {
+            "territory": ["t"], "level": ["territoire"], "geo": ["t"], "indicator": [indicator], "period": [period or "–"],
+            "year_start": [int(start)], "year_end": [int(end or start)], "value": [value], "source": ["Insee"],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("indicator", "old", "new", "valid", "motive"),
+    [
+        # Census-based: the five-year rule, at its boundary.
+        ("part_0_2", "2015", "2019", "non", "recensements 2015 et 2019 distants de moins de cinq ans (règle des cinq ans)"),
+        ("part_0_2", "2014", "2019", "oui", ""),
+        ("part_0_2", "2013", "2019", "oui", ""),
+        # Births are not a census: one more year is a newer vintage.
+        ("naissances", "2020", "2021", "oui", ""),
+        # No newer vintage, whatever the source.
+        ("naissances", "2021", "2021", "non", "pas de millésime plus récent que la référence"),
+        ("part_0_2", "2019", "2019", "non", "pas de millésime plus récent que la référence"),
+        ("naissances", "2021", "2020", "non", "pas de millésime plus récent que la référence"),
+    ],
+)
+def test_follow_up_refusals(indicator, old, new, valid, motive):
+    row = follow_up(_baseline(indicator, old, 10.0), _current(indicator, new, 12.0), "t").iloc[0]
+    assert (row["Comparaison valide"], row["Motif"]) == (valid, motive)
+    assert row["Évolution"] == pytest.approx(2.0)
+
+
+def test_follow_up_says_when_the_value_is_missing_in_the_new_data():
+    row = follow_up(_baseline("naissances", "2018", 100.0), _current("naissances", "2021", float("nan")), "t").iloc[0]
+    assert (row["Comparaison valide"], row["Motif"]) == ("non", "valeur absente des nouvelles données")
+    row = follow_up(_baseline("naissances", "2018", float("nan")), _current("naissances", "2021", 104.0), "t").iloc[0]
+    assert (row["Comparaison valide"], row["Motif"]) == ("non", "valeur de référence absente du classeur")
+
+
+def test_every_census_dataset_keeps_the_five_year_rule():
+    """An indicator of any census dataset (or with a census denominator) is held to the rule."""
+    from ctg_analysis.indicators import catalogue
+
+    table = catalogue()
+    census = table.loc[
+        table["dataset"].fillna("").str.startswith("census") | table["denominator_dataset"].fillna("").str.startswith("census")
+        | table["dataset"].eq("legal_population")
+    ]
+    assert len(census) >= 20
+    for indicator in census.loc[~census["kind"].isin(["evolution", "annual_rate"]), "id"]:
+        row = follow_up(_baseline(indicator, "2016", 10.0), _current(indicator, "2019", 12.0), "t").iloc[0]
+        assert row["Comparaison valide"] == "non" and "cinq ans" in row["Motif"], indicator
+
+
+# --- the five-year rule of the census evolutions ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("older", "period", "flagged"),
+    [((15,), "2015-2019", True), ((14,), "2014-2019", False), ((13,), "2013-2019", False), ((15, 14), "2014-2019", False), ((15, 13), "2013-2019", False)],
+    ids=["4-ans", "5-ans", "6-ans", "4-et-5-ans", "4-et-6-ans"],
+)
+def test_census_evolutions_follow_the_five_year_rule(tmp_path, older, period, flagged):
+    from ctg_analysis.indicators import compute_indicators, prepare
+    from ctg_analysis.territories import load_territories
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    vintages = [19, *older]
+    header = ";".join(["CODGEO", *(f"P{v}_{name}" for v in vintages for name in ("POP", "POP0002"))])
+    values = ";".join(["95205", *(f"{1000 + v}.5;{40 + v}.25" for v in vintages)])
+    (folder / "base-cc-evol-struct-pop-2019.csv").write_text(f"{header}\n{values}\n", encoding="utf-8")
+    prepared = prepare(scan_folder(folder, cache_dir=False, progress=False), indicators=["evol_0_2"])
+    (tmp_path / "t.yaml").write_text("territories:\n  - id: t\n    communes: ['95205']\n", encoding="utf-8")
+    table = compute_indicators(prepared, load_territories(tmp_path / "t.yaml", prepared.reference))
+    row = table.query("level == 'territoire' and indicator == 'evol_0_2'").iloc[0]
+    first = int(period[2:4])
+    assert row["period"] == period
+    assert row["value"] == pytest.approx(100 * ((40 + 19.25) / (40 + first + 0.25) - 1))
+    assert ("not_comparable" in str(row["flags"]).split(";")) is flagged
+
+
+# --- --resume re-renders what changed, through the CLI ---------------------------------------------
+
+_TINY_TEMPLATE = '''# %% tags=["parameters"]
+territory_id: str = ""
+data_dir: str = ""
+territories_file: str = ""
+output_dir: str = ""
+
+# %%
+print(territory_id)
+'''
+
+
+@pytest.mark.reports
+def test_resume_renders_again_what_changed_data_territory_or_template(tmp_path):
+    from click.testing import CliRunner
+
+    from ctg_analysis.cli import main
+
+    data = tmp_path / "data"
+    shutil.copytree(DEMO / "filosofi", data / "filosofi")
+    shutil.copytree(DEMO / "populations-legales", data / "populations-legales")
+    territories = tmp_path / "territories.yaml"
+    territories.write_text("territories:\n  - id: ezanville\n    label: Ézanville\n    communes: ['95229']\n"
+                           "  - id: ecouen\n    label: Écouen\n    communes: ['95205']\n", encoding="utf-8")
+    template = tmp_path / "modele.py"
+    template.write_text(_TINY_TEMPLATE, encoding="utf-8")
+    arguments = ["report", "--all", "--resume", "--data", str(data), "--territories", str(territories), "--template", str(template),
+                 "--out", str(tmp_path / "r"), "--workers", "1"]
+
+    def statuses():
+        result = CliRunner().invoke(main, arguments)
+        assert result.exit_code == 0, result.output
+        lines = [line for line in result.output.splitlines() if line[:8].strip() in ("ok", "à jour", "échec")]
+        return {line[9:].split()[0]: line[:8].strip() for line in lines}
+
+    assert statuses() == {"ezanville": "ok", "ecouen": "ok"}
+    assert statuses() == {"ezanville": "à jour", "ecouen": "à jour"}  # « à jour »: nothing changed
+    # A changed data file renders every territory again.
+    path = data / "filosofi" / "FILO2019_DISP_DEP.csv"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n") if b"\r\n" not in path.read_bytes() else path.read_bytes().replace(b"\r\n", b"\n"))
+    assert statuses() == {"ezanville": "ok", "ecouen": "ok"}
+    # A changed territory renders that territory again, only.
+    territories.write_text(territories.read_text(encoding="utf-8").replace("label: Écouen", "label: Écouen (commune)"), encoding="utf-8")
+    assert statuses() == {"ezanville": "à jour", "ecouen": "ok"}
+    # A changed template renders every territory again.
+    template.write_text(_TINY_TEMPLATE + "\n# %%\nprint('modifié')\n", encoding="utf-8")
+    assert statuses() == {"ezanville": "ok", "ecouen": "ok"}
+    assert "modifié" in (tmp_path / "r" / "ecouen" / "diagnostic.html").read_text(encoding="utf-8")

@@ -35,6 +35,12 @@ FRANCE = "FR"
 #: metropolitan France and the DROM (Mayotte included where a source covers it).
 OVERSEAS_COLLECTIVITIES = ("975", "977", "978", "984", "986", "987", "988", "989")
 
+#: Every région code INSEE has used: the 27 régions before 2016 and the 18 since (DROM included).
+#: A list of 2-character codes holding another one is a list of départements.
+REGION_CODES = frozenset(
+    ("01", "02", "03", "04", "06", "11", "21", "22", "23", "24", "25", "26", "27", "28", "31", "32", "41", "42", "43",
+     "44", "52", "53", "54", "72", "73", "74", "75", "76", "82", "83", "84", "91", "93", "94")
+)
 _ARM_RANGES = (("75101", "75120", "75056"), ("69381", "69389", "69123"), ("13201", "13216", "13055"))
 
 

@@ -190,3 +190,71 @@ def test_resume_renders_again_what_changed_data_territory_or_template(tmp_path):
     template.write_text(_TINY_TEMPLATE + "\n# %%\nprint('modifié')\n", encoding="utf-8")
     assert statuses() == {"ezanville": "ok", "ecouen": "ok"}
     assert "modifié" in (tmp_path / "r" / "ecouen" / "diagnostic.html").read_text(encoding="utf-8")
+
+
+# --- the cache options, recognition by content -----------------------------------------------------
+
+
+def test_ctg_cache_dir_moves_the_cache_and_no_cache_bypasses_it(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from ctg_analysis.cli import main
+
+    moved = tmp_path / "ailleurs"
+    monkeypatch.setenv("CTG_CACHE_DIR", str(moved))
+    result = CliRunner().invoke(main, ["data", "check", str(DEMO / "filosofi")])
+    assert result.exit_code == 0, result.output
+    entries = [p for p in moved.iterdir() if not p.name.startswith(".")]
+    assert len(entries) == 5 and all((p / "manifest.json").is_file() for p in entries)  # one per file
+    shutil.rmtree(moved)
+    read = []
+    original = registry.read_sheets
+    monkeypatch.setattr(registry, "read_sheets", lambda path, *a, **k: read.append(path) or original(path, *a, **k))
+    result = CliRunner().invoke(main, ["data", "check", str(DEMO / "filosofi"), "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert not moved.exists() and len(read) == 5  # every file read, nothing written
+
+
+def test_a_file_is_recognised_by_its_content_under_a_misleading_name(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    # Filosofi's départements under the name of a CAF file, the births workbook under a census name.
+    shutil.copy(DEMO / "filosofi" / "FILO2019_DISP_DEP.csv", folder / "data_CAF_2020_IRIS.csv")
+    shutil.copy(DEMO / "etat-civil" / "base_naissances_2021.xlsx", folder / "base-cc-evol-struct-pop-2019.xlsx")
+    found = scan_folder(folder, cache_dir=False, progress=False)
+    assert found.problems == []
+    assert sorted((t.dataset, t.level) for t in found.tables) == [("births", "commune"), ("filosofi", "departement")]
+    medians = found.table("filosofi", level="departement").data.set_index("geo")["Q2"]
+    expected = pd.read_csv(DEMO / "filosofi" / "FILO2019_DISP_DEP.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype={"CODGEO": str})
+    assert medians.to_dict() == expected.set_index("CODGEO")["Q219"].to_dict()
+
+
+# --- export: --size half and a PowerPoint --template ------------------------------------------------
+
+
+def test_export_half_size_and_a_powerpoint_template(tmp_path):
+    import pptx
+    from click.testing import CliRunner
+    from PIL import Image
+    from pptx.util import Inches
+
+    from ctg_analysis.cli import main
+
+    template = pptx.Presentation()
+    template.slide_width, template.slide_height = Inches(13.333), Inches(7.5)
+    cover = template.slides.add_slide(template.slide_layouts[6])
+    cover.shapes.add_textbox(Inches(1), Inches(1), Inches(6), Inches(1)).text_frame.text = "Charte de la CAF"
+    template.save(tmp_path / "ma-caf.pptx")
+    out = tmp_path / "export"
+    arguments = ["export", "--territory", "ezanville", "--formats", "png,pptx", "--size", "half", "--template", str(tmp_path / "ma-caf.pptx"), "--out", str(out)]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 0, result.output
+    pictures = sorted(out.glob("graphiques/*/*.png"))
+    assert pictures
+    for picture in pictures:
+        with Image.open(picture) as image:
+            assert image.size == (1333, 1500), picture  # 6.667 × 7.5 in at 200 dpi
+    deck = pptx.Presentation(out / "diagnostic.pptx")
+    texts = [shape.text_frame.text for slide in deck.slides for shape in slide.shapes if shape.has_text_frame]
+    assert texts[0] == "Charte de la CAF"  # the template's own slide first
+    assert sum(1 for slide in deck.slides for shape in slide.shapes if shape.shape_type == 13) == len(pictures)

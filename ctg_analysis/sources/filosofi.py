@@ -12,7 +12,7 @@ from collections import Counter
 
 import pandas as pd
 
-from ctg_analysis.codes import COMMUNE_WIDTH, FRANCE_METRO, IRIS_WIDTH, fold_arrondissements
+from ctg_analysis.codes import COMMUNE_WIDTH, FRANCE_METRO, IRIS_WIDTH, REGION_CODES, fold_arrondissements
 from ctg_analysis.errors import SourceFileError
 from ctg_analysis.sources._io import RawSheet
 from ctg_analysis.sources._layout import (
@@ -60,8 +60,9 @@ def _level(sheet: RawSheet, codes_: pd.Series) -> str:
         return "epci"
     if len(codes_) == 1:
         return "france"
-    # Départements and régions both have 2-character codes; France has 18 régions and ~100 départements.
-    return "departement" if len(codes_) > 20 else "region"
+    # Départements and régions both have 2-character codes: a code no région ever had (95, 2A, 971) or more
+    # codes than France has régions says départements.
+    return "departement" if len(codes_) > 20 or not set(codes_).issubset(REGION_CODES) else "region"
 
 
 def _read(sheet: RawSheet) -> list[Parsed]:

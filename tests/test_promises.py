@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pytest
 from conftest import DEMO
@@ -258,3 +259,86 @@ def test_export_half_size_and_a_powerpoint_template(tmp_path):
     texts = [shape.text_frame.text for slide in deck.slides for shape in slide.shapes if shape.has_text_frame]
     assert texts[0] == "Charte de la CAF"  # the template's own slide first
     assert sum(1 for slide in deck.slides for shape in slide.shapes if shape.shape_type == 13) == len(pictures)
+
+
+# --- a Dask cluster by its address ------------------------------------------------------------------
+
+
+@pytest.mark.reports
+def test_report_on_a_dask_scheduler_given_by_its_tcp_address(tmp_path):
+    from click.testing import CliRunner
+
+    from ctg_analysis.cli import main
+
+    distributed = pytest.importorskip("distributed")
+    template = tmp_path / "modele.py"
+    template.write_text(_TINY_TEMPLATE, encoding="utf-8")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, protocol="tcp", host="127.0.0.1", dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        arguments = ["report", "--all", "--scheduler", cluster.scheduler_address, "--template", str(template), "--out", str(tmp_path / "r")]
+        result = CliRunner().invoke(main, arguments)
+        workers = {w["id"] for w in cluster.scheduler_info["workers"].values()}
+    assert result.exit_code == 0, result.output
+    for territory in ("ctg-ecouen", "ezanville", "ctg-val-fictif"):
+        assert f"ok       {territory}" in result.output
+        executed = nbformat.read(tmp_path / "r" / territory / "diagnostic.ipynb", as_version=4)
+        assert territory in "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    assert len(workers) == 2
+
+
+# --- --out: the long table read back, against INSEE's workbook read independently --------------------
+
+
+_LEGAL = "populations-legales/ensemble_RP2022_en_vigueur_2025.xlsx"
+
+
+@pytest.fixture(scope="module")
+def legal_populations(real):
+    """INSEE's « Communes » sheet read cell by cell with openpyxl: code → (département, région, population)."""
+    import warnings
+
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Workbook contains no default style", UserWarning)
+        sheet = openpyxl.load_workbook(real / _LEGAL, read_only=True)["Communes"]
+    sheet.reset_dimensions()  # INSEE's workbook states no dimensions
+    rows = [r for r in sheet.iter_rows(min_row=9, values_only=True) if r[0] is not None]
+    return {f"{r[2]}{r[5]}": (str(r[2]), str(r[0]), r[7]) for r in rows}  # 95 + 205, 971 + 01
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+def test_indicators_out_read_back_against_the_legal_populations(real, legal_populations, tmp_path, suffix):
+    from click.testing import CliRunner
+
+    from ctg_analysis.cli import main
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / Path(_LEGAL).name).symlink_to(real / _LEGAL)
+    territories = tmp_path / "t.yaml"
+    territories.write_text("territories:\n  - id: ain\n    label: Trois communes de l'Ain\n    communes: ['01001', '01002', '01004']\n", encoding="utf-8")
+    out = tmp_path / f"indicateurs{suffix}"
+    result = CliRunner().invoke(main, ["indicators", "--data", str(folder), "--territories", str(territories), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    communes = legal_populations
+    expected = {code: communes[code][2] for code in ("01001", "01002", "01004")}
+    expected["ain"] = sum(expected.values())
+    expected["01"] = sum(p for d, _, p in communes.values() if d == "01")
+    expected["84"] = sum(p for _, region, p in communes.values() if region == "84")
+    if suffix == ".csv":
+        table = pd.read_csv(out, dtype=str, keep_default_na=False)
+    elif suffix == ".xlsx":
+        table = pd.read_excel(out, dtype=str, engine="openpyxl", keep_default_na=False)
+    else:
+        table = pd.read_parquet(out).astype(str)
+    shown = table.loc[(table["indicator"] == "population_legale") & (table["period"] == "2022")]
+    values = dict(zip(shown["geo"], shown["value"].astype(float), strict=True))
+    for geo, population in expected.items():
+        assert values[geo] == pytest.approx(population, abs=1e-6), geo
+    flags = dict(zip(shown["geo"], shown["flags"], strict=True))
+    assert flags["01001"] in ("", "nan", "None") and flags["01"] in ("", "nan", "None")
+    # The evolution needs two vintages: one workbook gives a missing row that says so.
+    missing = table.loc[(table["indicator"] == "evol_population_legale") & (table["level"] == "territoire")]
+    assert len(missing) == 1 and "missing" in missing["flags"].iloc[0]

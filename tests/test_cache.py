@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import pandas as pd
 import pytest
 
 import ctg_analysis.sources.registry as registry
@@ -38,7 +39,10 @@ def test_changed_file_is_read_again(tmp_path):
     after = scan_folder(folder, cache_dir=cache, progress=False).table("filosofi", level="departement")
     assert after.data.set_index("geo").loc["95", "Q2"] == 99990
     assert after.sha256 != before.sha256
-    assert len(list(cache.iterdir())) == len({*(p.name for p in cache.iterdir())})
+    # One entry per content read: the five files, then the changed one beside its old entry.
+    entries = sorted(p.name for p in cache.iterdir())
+    assert len(entries) == 6 and not any(name.startswith(".") for name in entries)
+    assert {name.split("-")[0] for name in entries} >= {before.sha256, after.sha256}
 
 
 def test_unwritable_cache_is_skipped_with_a_warning(tmp_path, caplog):
@@ -46,7 +50,53 @@ def test_unwritable_cache_is_skipped_with_a_warning(tmp_path, caplog):
     blocker.write_text("not a folder")
     found = scan_folder(DEMO / "filosofi", cache_dir=blocker, progress=False)
     assert len(found.tables) == 5
-    assert "cache non inscriptible" in caplog.text
+    assert f"cache non inscriptible ({blocker}) : " in caplog.text
+
+
+def test_a_new_cache_folder_is_created_with_its_parents(tmp_path):
+    cache = tmp_path / "a" / "b" / "cache"
+    scan_folder(DEMO / "filosofi", cache_dir=cache, progress=False)
+    assert len([p for p in cache.iterdir() if (p / "manifest.json").is_file()]) == 5
+
+
+def test_a_corrupt_entry_is_read_again_with_a_warning(tmp_path, caplog, monkeypatch):
+    cache = tmp_path / "cache"
+    first = scan_folder(DEMO / "filosofi", cache_dir=cache, progress=False)
+    entry = next(p for p in cache.iterdir() if p.name.startswith(first.table("filosofi", level="departement").sha256))
+    (entry / "table-0.parquet").write_bytes(b"not parquet")
+    read = []
+    original = registry.read_sheets
+    monkeypatch.setattr(registry, "read_sheets", lambda path, *a, **k: read.append(path.name) or original(path, *a, **k))
+    again = scan_folder(DEMO / "filosofi", cache_dir=cache, progress=False)
+    assert read == ["FILO2019_DISP_DEP.csv"]
+    assert again.table("filosofi", level="departement").data.equals(first.table("filosofi", level="departement").data)
+    assert f"cache illisible pour {entry.name} (" in caplog.text and ") : le fichier source sera relu" in caplog.text
+
+
+def test_an_interrupted_write_leaves_no_entry_and_warns(tmp_path, caplog, monkeypatch):
+    import ctg_analysis.sources.cache as cache_module
+
+    staged = []
+    original = cache_module.staging_folder
+    monkeypatch.setattr(cache_module, "staging_folder", lambda parent, prefix: staged.append(parent) or original(parent, prefix))
+
+    def full_disk(self, path, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full_disk)
+    cache = tmp_path / "cache"
+    found = scan_folder(DEMO / "filosofi", cache_dir=cache, progress=False)
+    assert len(found.tables) == 5
+    assert list(cache.iterdir()) == []  # no entry, no staging folder left
+    assert staged == [cache] * 5  # staged beside the entries: the rename stays on one file system
+    assert "écriture du cache impossible (" in caplog.text and ") : No space left on device" in caplog.text
+
+
+def test_the_manifest_keeps_french_text_readable(tmp_path):
+    cache = tmp_path / "cache"
+    scan_folder(DEMO / "etat-civil", cache_dir=cache, progress=False)
+    (entry,) = cache.iterdir()
+    assert "Insee, état civil" in (entry / "manifest.json").read_text(encoding="utf-8")
 
 
 def test_missing_table_error_lists_what_there_is(demo_folder):

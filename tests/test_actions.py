@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import zipfile
 
 import matplotlib
 import openpyxl
@@ -58,6 +59,12 @@ def baselines(tmp_path_factory):
     table = compute_indicators(prepared, territories)
     out = tmp_path_factory.mktemp("baselines")
     return {t: write_workbook(table, t, out / f"{t}.xlsx", cog_year=prepared.cog_year) for t in ("ezanville", "fusion-entiere", "fusion-partielle")}
+
+
+def _raw_census(name: str) -> pd.DataFrame:
+    """A census base of the demo, read plainly from its zip."""
+    with zipfile.ZipFile(DEMO / "recensement" / f"{name}_csv.zip") as archive, archive.open(f"{name}.CSV") as handle:
+        return pd.read_csv(handle, sep=";", dtype={"CODGEO": str}).set_index("CODGEO")
 
 
 def _raw_births(year: int) -> float:
@@ -201,7 +208,10 @@ def test_follow_up_on_two_demo_editions(current, baselines):
     share = follow.loc["part_0_2"]
     assert (share["Année de référence"], share["Année actuelle"], share["Comparaison valide"]) == ("2016", "2019", "non")
     assert share["Motif"] == "recensements 2016 et 2019 distants de moins de cinq ans (règle des cinq ans)"
-    assert share["Cible"] == 4.0 and share["Écart à la cible"] == pytest.approx(share["Valeur actuelle"] - 4.0)
+    census = _raw_census("base-cc-evol-struct-pop-2019").loc["95229"]
+    expected = 100 * census["P19_POP0002"] / census["P19_POP"]  # from INSEE's columns, not from the tool
+    assert share["Valeur actuelle"] == pytest.approx(expected)
+    assert share["Cible"] == 4.0 and share["Écart à la cible"] == pytest.approx(expected - 4.0)
     # CAF 2016 against 2020: valid; the evolution 2013-2019 has no baseline (one census in 2019's files).
     assert follow.loc["part_monoparents_caf", "Comparaison valide"] == "oui"
     assert follow.loc["evol_0_2", "Motif"] == "valeur de référence absente du classeur"

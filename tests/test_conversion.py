@@ -120,3 +120,34 @@ def test_filosofi_medians_are_not_converted_across_merges(real, real_movements):
     (filo,) = read_file(real / "filosofi-2014-2019" / "revenu_commune" / "FILO2019_DISP_COM.csv")
     with pytest.raises(GeographyError, match=r"impossible pour Q1, Q2, Q3.*valeurs non additives"):
         convert_table(filo, 2025, real_movements)
+
+
+@pytest.mark.real
+@pytest.mark.parametrize(
+    ("path", "start", "end", "mayotte"),
+    [("cog-2019/mvtcommune2019.csv", 2010, 2019, 0), ("cog-2023/v_mvtcommune_2023.csv", 2019, 2023, 0), ("cog-2023/v_mvtcommune_2023.csv", 1999, 2023, 17)],
+    ids=["2019-2010-2019", "2023-2019-2023", "2023-1999-2023"],
+)
+def test_insee_s_own_movement_files_give_the_cogiter_copy_s_passage(real, real_movements, path, start, end, mayotte):
+    """INSEE's movement files as published (2019 and 2023 editions) and the COGiter copy move every code alike."""
+    (insee,) = read_file(real / path)
+    assert insee.dataset == "cog_movements"
+
+    def passage(movements):
+        return commune_passage(movements, start, end).sort_values(["source", "target"]).reset_index(drop=True)
+
+    ours, cogiter = passage(insee.data), passage(real_movements)
+    assert len(ours) > 20
+    # Mayotte's codes 985xx became 976xx on 2011-03-31: in INSEE's 2023 file, not in the COGiter copy.
+    renamed = ours["source"].str.startswith("985")
+    assert (ours.loc[renamed, "target"] == "976" + ours.loc[renamed, "source"].str[3:]).all()
+    assert renamed.sum() == mayotte
+    pd.testing.assert_frame_equal(ours.loc[~renamed].reset_index(drop=True), cogiter)
+
+
+@pytest.mark.real
+def test_val_doise_2018_merge_and_pont_farcy_with_insee_s_2019_file(real):
+    (insee,) = read_file(real / "cog-2019" / "mvtcommune2019.csv")
+    passage = commune_passage(insee.data, 2017, 2019).set_index("source")
+    assert passage.loc["95259", "target"] == "95040"  # Gadancourt into Avernes, 1 January 2018
+    assert passage.loc["14513", "target"] == "50592"  # Pont-Farcy, through 50649, the same day

@@ -287,16 +287,24 @@ def test_guard_geography_not_harmonised_is_flagged(tmp_path):
     assert flags.loc[["naissances"]].str.contains("cog_mismatch").all() and not flags.loc[["population"]].str.contains("cog_mismatch").any()
 
 
-def test_comparisons_each_commune_with_its_own_departement(computed):
-    prepared, _, table = computed
+def test_comparisons_each_commune_with_its_own_departement(computed, raw):
+    prepared, territories, table = computed
     pairs = compare(table, prepared.reference)
     commune = pairs.query("territory == 'ctg-val-fictif' and level == 'commune' and geo == '78901' and indicator == 'part_0_2' and period == '2019' and comparison_level == 'departement'")
     assert commune["comparison_geo"].tolist() == ["78"]
     territory = pairs.query("territory == 'ctg-val-fictif' and level == 'territoire' and indicator == 'part_0_2' and comparison_level == 'departement' and period == '2019'")
     assert sorted(territory["comparison_geo"]) == ["78", "95"]  # a territory across two départements shows both
-    row = territory.iloc[0]
-    assert row["gap"] == pytest.approx(row["value"] - row["comparison_value"])
-    assert row["ratio"] == pytest.approx(row["value"] / row["comparison_value"])
+    # Gap and ratio against the shares computed here from the census base and the COG file.
+    census, cog = raw["census"], raw["cog"]
+    communes = list(territories.get("ctg-val-fictif").communes)
+    share = 100 * census.loc[communes, "P19_POP0002"].sum() / census.loc[communes, "P19_POP"].sum()
+    for departement, row in territory.set_index("comparison_geo").iterrows():
+        members = cog.index[cog["DEP"] == departement]
+        reference = 100 * census.loc[members, "P19_POP0002"].sum() / census.loc[members, "P19_POP"].sum()
+        assert (row["value"], row["comparison_value"]) == (pytest.approx(share), pytest.approx(reference))
+        assert row["gap"] == pytest.approx(share - reference) and row["ratio"] == pytest.approx(share / reference)
+        assert row["direction"] == ("comparable" if abs(share - reference) <= 1 and abs(share / reference - 1) <= 0.05 else
+                                    "supérieur" if share > reference else "inférieur")
 
 
 def test_position_helper_tolerances():

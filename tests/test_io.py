@@ -57,12 +57,34 @@ def test_windows_1252_is_read_with_a_warning(tmp_path, caplog):
     assert "Windows-1252" in caplog.text
 
 
-def test_insee_workbook_header_is_the_row_of_codes(tmp_path):
-    from ctg_analysis.demo.layouts import workbook_bytes
+def _insee_workbook(path, sheets) -> None:
+    """An XLSX in INSEE's layout, written cell by cell with openpyxl (not with the demo's writer): title
+    lines, a blank line, the French labels when given, the row of variable codes, then the data."""
+    import openpyxl
 
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, (titles, frame, labels) in sheets.items():
+        sheet = book.create_sheet(name)
+        for row, title in enumerate(titles, start=1):
+            sheet.cell(row=row, column=1, value=title)
+        row = len(titles) + 2
+        if labels is not None:
+            for column, label in enumerate(labels, start=1):
+                sheet.cell(row=row, column=column, value=label)
+            row += 1
+        for column, code in enumerate(frame.columns, start=1):
+            sheet.cell(row=row, column=column, value=code)
+        for offset, values in enumerate(frame.itertuples(index=False, name=None), start=1):
+            for column, value in enumerate(values, start=1):
+                sheet.cell(row=row + offset, column=column, value=value.item() if hasattr(value, "item") else value)
+    book.save(path)
+
+
+def test_insee_workbook_header_is_the_row_of_codes(tmp_path):
     frame = pd.DataFrame({"CODGEO": ["95205"], "NAISD19": [97]})
     path = tmp_path / "base_naissances_2019.xlsx"
-    path.write_bytes(workbook_bytes({"COM": (["Titre", "Sous-titre", "Source", "Note"], frame, ["Code", "Naissances 2019"])}))
+    _insee_workbook(path, {"COM": (["Titre", "Sous-titre", "Source", "Note"], frame, ["Code", "Naissances 2019"])})
     (sheet,) = read_sheets(path)
     assert sheet.columns == ["CODGEO", "NAISD19"]
     assert sheet.titles[0] == "Titre"
@@ -71,26 +93,25 @@ def test_insee_workbook_header_is_the_row_of_codes(tmp_path):
 
 def test_workbook_sheets_that_must_not_be_read(tmp_path):
     """Arrondissement sheets (counted twice otherwise), births by département, Filosofi breakdowns."""
-    from ctg_analysis.demo.layouts import workbook_bytes
     from ctg_analysis.sources.registry import read_file
 
     census = pd.DataFrame({"CODGEO": ["75056", "95205"], "P16_POP": [2190327.0, 7300.5], "P16_POP0014": [300000.0, 1400.2]})
     arm = pd.DataFrame({"CODGEO": ["75101", "75102"], "P16_POP": [16000.0, 20000.0], "P16_POP0014": [1500.0, 2100.0]})
     path = tmp_path / "base-cc-evol-struct-pop-2016.xlsx"
-    path.write_bytes(workbook_bytes({"COM": (["t"] * 4, census, None), "ARM": (["t"] * 4, arm, None)}))
+    _insee_workbook(path, {"COM": (["t"] * 4, census, None), "ARM": (["t"] * 4, arm, None)})
     (table,) = read_file(path)
     assert table.data.set_index("geo").loc["75056", "P_POP"] == 2190327.0 and len(table.data) == 2
 
     births = pd.DataFrame({"CODGEO": ["95205"], "NAISD19": [97]})
     departements = pd.DataFrame({"CODGEO": ["95"], "NAISD19": [17000]})
     path = tmp_path / "base_naissances_2019.xlsx"
-    path.write_bytes(workbook_bytes({"COM": (["t"] * 5, births, None), "DEP": (["t"] * 5, departements, None)}))
+    _insee_workbook(path, {"COM": (["t"] * 5, births, None), "DEP": (["t"] * 5, departements, None)})
     (table,) = read_file(path)
     assert table.data["geo"].tolist() == ["95205"]
 
     ensemble = pd.DataFrame({"CODGEO": ["95205"], "LIBGEO": ["Écouen"], "NBMEN19": [3000], "Q219": [25830]})
     household = pd.DataFrame({"CODGEO": ["95205"], "LIBGEO": ["Écouen"], "TYM1Q219": [21000]})
     path = tmp_path / "FILO2019_DISP_COM.xlsx"
-    path.write_bytes(workbook_bytes({"ENSEMBLE": (["t"] * 5, ensemble, None), "TYPMENR": (["t"] * 5, household, None)}))
+    _insee_workbook(path, {"ENSEMBLE": (["t"] * 5, ensemble, None), "TYPMENR": (["t"] * 5, household, None)})
     (table,) = read_file(path)
     assert table.dataset == "filosofi" and table.data["Q2"].tolist() == [25830]

@@ -131,11 +131,16 @@ def merge_movements(*tables: pd.DataFrame | None) -> pd.DataFrame:
 def movement_steps(movements: pd.DataFrame, after: pd.Timestamp, until: pd.Timestamp):
     """The movements effective in ``(after, until]``, as steps in the order they apply.
 
-    A step is one effective date and one group of modifications: code changes first, then the others.
+    A step is one effective date and one group of modifications: first the code changes and every
+    movement into a code that moves again the same day (Pont-Farcy, 14513 → 50649 → 50592 on 2018-01-01,
+    a code change in INSEE's 2019 file, a fusion change in its 2023 file), then the others.
     Yields ``(date, rows)``.
     """
     window = movements.loc[movements["date_eff"].gt(after) & movements["date_eff"].le(until)]
-    rank = window["mod"].map(lambda m: 0 if m in _FIRST_MODS else 1)
+    moving = window["com_av"].ne(window["com_ap"])
+    leaving = pd.MultiIndex.from_arrays([window.loc[moving, "date_eff"], window.loc[moving, "com_av"]])
+    feeds = moving & pd.MultiIndex.from_arrays([window["date_eff"], window["com_ap"]]).isin(leaving)
+    rank = (~(window["mod"].isin(_FIRST_MODS) | feeds)).astype(int)
     for (date, _), rows in window.assign(_rank=rank).groupby(["date_eff", "_rank"], sort=True):
         yield date, rows.drop(columns="_rank")
 

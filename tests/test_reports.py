@@ -8,6 +8,7 @@ import shutil
 
 import nbformat
 import openpyxl
+import pandas as pd
 import pptx
 import pytest
 from click.testing import CliRunner
@@ -61,10 +62,39 @@ def test_every_demo_territory_end_to_end(rendered):
         assert (folder / "graphiques" / "petite-enfance" / "evol_0_2.png").is_file()
     ezanville = (reports / "ezanville" / "diagnostic.html").read_text(encoding="utf-8")
     assert "+25,7" in ezanville  # the seed's 0-2 growth, in the key figures and the commentary
+    _workbook_and_deck_read_back(reports / "ezanville")
     index = (reports / "index.html").read_text(encoding="utf-8")
     assert index.count('class="ok"') == 3 and 'href="ezanville/diagnostic.html"' in index
     assert "Évolution des enfants de 0 à 2 ans (2013-2019) : +25,7\u00a0%" in index
     assert not [p for p in reports.iterdir() if p.name.startswith(".")]  # no staging folder left
+
+
+def _workbook_and_deck_read_back(folder):
+    """The report's workbook against the demo's raw files read plainly; its deck, theme by theme."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(DEMO / "recensement" / "base-cc-evol-struct-pop-2019_csv.zip") as archive:
+        census = pd.read_csv(io.BytesIO(archive.read("base-cc-evol-struct-pop-2019.CSV")), sep=";", dtype={"CODGEO": str}).set_index("CODGEO")
+    births = pd.read_excel(DEMO / "etat-civil" / "base_naissances_2021.xlsx", sheet_name="COM", skiprows=5, dtype={"CODGEO": str}, engine="openpyxl")
+    sheets = pd.read_excel(folder / "diagnostic.xlsx", sheet_name=None, dtype={"Code": str, "Période": str}, engine="openpyxl")
+    rows = pd.concat([f for name, f in sheets.items() if "Identifiant" in f.columns and name != "Détail communal"])
+    own = rows.loc[rows["Niveau"] == "Territoire"].set_index(["Identifiant", "Période"])["Valeur"]
+    assert own[("pop_0_2", "2019")] == pytest.approx(census.loc["95229", "P19_POP0002"])
+    assert own[("part_0_2", "2019")] == pytest.approx(100 * census.loc["95229", "P19_POP0002"] / census.loc["95229", "P19_POP"])
+    assert own[("evol_0_2", "2013-2019")] == pytest.approx(100 * (census.loc["95229", "P19_POP0002"] / census.loc["95229", "P13_POP0002"] - 1))
+    assert own[("naissances", "2021")] == births.set_index("CODGEO").loc["95229", "NAISD21"]
+    deck = pptx.Presentation(str(folder / "diagnostic.pptx"))
+    titles = [slide.shapes.title.text for slide in deck.slides]
+    pictures = {title: sum(shape.shape_type == 13 for shape in slide.shapes) for title, slide in zip(titles, deck.slides, strict=True)}
+    from ctg_analysis.charts import CHART_PLAN
+
+    exported = {p.stem for p in (folder / "graphiques").rglob("*.png")}
+    for spec in CHART_PLAN:
+        if spec.name in exported:  # every exported chart of every theme has its slide, with its picture
+            assert pictures.get(spec.title) == 1, spec.title
+    assert titles[1] == "Chiffres clés" and titles[-1] == "Sources et méthodes"
+    assert sum(pictures.values()) == len(exported)
 
 
 def test_unknown_parameter_is_an_error(tmp_path):

@@ -342,3 +342,39 @@ def test_indicators_out_read_back_against_the_legal_populations(real, legal_popu
     # The evolution needs two vintages: one workbook gives a missing row that says so.
     missing = table.loc[(table["indicator"] == "evol_population_legale") & (table["level"] == "territoire")]
     assert len(missing) == 1 and "missing" in missing["flags"].iloc[0]
+
+
+def test_the_follow_up_workbook_reads_back_cell_by_cell(tmp_path):
+    import openpyxl
+
+    from ctg_analysis.actions.followup import FOLLOW_UP_COLUMNS, write_follow_up_xlsx
+
+    baseline = _baseline("part_0_2", "2015", 3.5)
+    baseline = Baseline(baseline.path, "t", "T", 2019, baseline.communes, pd.concat([baseline.values, _baseline("naissances", "2018", 100.0).values]), False)
+    current = pd.concat([_current("part_0_2", "2019", 4.25), _current("naissances", "2021", 104.0)])
+    follow = follow_up(baseline, current, "t")
+    path = write_follow_up_xlsx(follow, tmp_path / "suivi.xlsx", baseline=baseline, label="Ézanville", geography=(True, "communes du COG 2019 converties au COG 2022"), demo=True)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Suivi annuel", "Méthode"]
+    sheet = book["Suivi annuel"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == FOLLOW_UP_COLUMNS
+    share, births = rows[1], rows[2]
+    assert share[:7] == ("Part des enfants de 0 à 2 ans", "part_0_2", "%", "2015", 3.5, "2019", 4.25)
+    assert share[7] == pytest.approx(0.75) and share[8] is None  # a rate changes in points, no relative change
+    assert share[11:13] == ("non", "recensements 2015 et 2019 distants de moins de cinq ans (règle des cinq ans)")
+    assert births[:7] == ("Naissances domiciliées", "naissances", "nombre", "2018", 100, "2021", 104)
+    assert births[7] == 4 and births[8] == pytest.approx(4.0) and births[11:13] == ("oui", None)
+    # Number formats: points for the rate, signed integers for the count; refused rows shaded.
+    assert sheet["H2"].number_format == "+0.0;-0.0;0.0" and sheet["H3"].number_format == "+#,##0;-#,##0;0"
+    assert sheet["I3"].number_format == "+0.0;-0.0;0.0"
+    assert {sheet[f"{c}2"].fill.fgColor.rgb for c in "HLM"} == {"00FCE4D6"} and sheet["H3"].fill.fill_type is None
+    header = sheet["A1"]
+    assert header.font.bold and header.font.color.rgb == "00FFFFFF" and header.fill.fgColor.rgb == "001F4E79" and header.alignment.wrap_text
+    assert (sheet.column_dimensions["A"].width, sheet.column_dimensions["M"].width, sheet.column_dimensions["N"].width) == (44, 60, 50)
+    assert sheet.freeze_panes == "B2" and sheet.auto_filter.ref == "A1:N3"
+    method = [row[0] for row in book["Méthode"].iter_rows(values_only=True)]
+    assert method[:2] == ["Territoire : Ézanville", "Référence : diagnostic.xlsx (COG 2019)"]
+    assert "au moins cinq ans" in method[2] and method[3].startswith("Évolution : en points pour les taux")
+    assert method[4:] == ["Géographie : communes du COG 2019 converties au COG 2022", "Données fictives de démonstration : aucun chiffre ne décrit un territoire réel."]
+    assert book["Méthode"].column_dimensions["A"].width == 140

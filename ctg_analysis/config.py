@@ -211,5 +211,6 @@ def territories_file(data_dir: str | Path | None = None, given: str | Path | Non
     """
     if given:
         return Path(given)
-    beside = Path(data_dir or current_project().data_dir) / "territories.yaml"
-    return beside if beside.is_file() else current_project().territories_file
+    project = None if data_dir else current_project()
+    beside = Path(data_dir or project.data_dir) / "territories.yaml"
+    return beside if beside.is_file() else (project or current_project()).territories_file

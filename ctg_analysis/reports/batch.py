@@ -99,10 +99,11 @@ def render_reports(
     >>> [r.status for r in results]  # doctest: +SKIP
     ['ok', 'ok', 'ok']
     """
-    project = config.find_project()
-    data = Path(data_dir or config.current_project().data_dir).resolve()
+    # The project is needed for a default path; its settings go to the template when there is one.
+    project = config.find_project() if data_dir and reports_dir else config.current_project()
+    data = Path(data_dir or project.data_dir).resolve()
     territories_path = config.territories_file(data, territories_file).resolve()
-    reports = Path(reports_dir or config.current_project().reports_dir).resolve()
+    reports = Path(reports_dir or project.reports_dir).resolve()
     folder = scan_folder(data, progress=False)
     folder.require_readable(skip_bad_files=skip_bad_files)
     reference = commune_reference(folder, common_cog_year(folder))

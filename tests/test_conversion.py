@@ -76,6 +76,135 @@ def test_conversion_backwards_is_refused():
         commune_passage(SYNTHETIC, 2022, 2019)
 
 
+def test_the_passage_within_one_year_is_empty_and_typed():
+    passage = commune_passage(SYNTHETIC, 2020, 2020)
+    assert passage.empty and list(passage.columns) == ["source", "target", "share"]
+    assert passage.dtypes.astype(str).tolist() == ["string", "string", "float64"]
+    changed = commune_passage(SYNTHETIC, 2018, 2023)
+    assert isinstance(changed.index, pd.RangeIndex) and list(changed.columns) == ["source", "target", "share"]
+
+
+def test_the_movements_applied_are_those_after_the_first_of_january_up_to_the_next():
+    movements = _movements(
+        [
+            (41, "2020-01-02", "COM", "01001", "COM", "01101"),  # the day after the source geography
+            (41, "2020-06-30", "COM", "01002", "COM", "01102"),
+            (41, "2021-01-01", "COM", "01003", "COM", "01103"),  # the target geography's own day
+            (41, "2021-01-02", "COM", "01004", "COM", "01104"),  # too late
+        ]
+    )
+    passage = commune_passage(movements, 2020, 2021)
+    assert sorted(zip(passage["source"], passage["target"], strict=True)) == [("01001", "01101"), ("01002", "01102"), ("01003", "01103")]
+
+
+def test_movements_older_than_the_target_year_are_said(caplog):
+    with caplog.at_level("WARNING", logger="ctg_analysis.geography.conversion"):
+        commune_passage(SYNTHETIC, 2023, 2023)
+        commune_passage(SYNTHETIC, 2022, 2023)  # the file knows 1 January 2023: complete
+        assert caplog.messages == []
+        commune_passage(SYNTHETIC, 2022, 2024)
+    assert caplog.messages == ["mouvements des communes connus jusqu'au 2023-01-01 seulement (conversion vers 2024)"]
+
+
+def test_a_split_commune_merged_again_keeps_an_unknown_share():
+    movements = _movements(
+        [
+            (21, "2020-01-01", "COM", "01004", "COM", "01004"),
+            (21, "2020-01-01", "COM", "01004", "COM", "01005"),
+            (32, "2021-01-01", "COM", "01004", "COM", "01004"),
+            (32, "2021-01-01", "COM", "01005", "COM", "01004"),
+        ]
+    )
+    passage = commune_passage(movements, 2019, 2021).set_index("source")
+    assert passage.loc["01004", "target"] == "01004" and pd.isna(passage.loc["01004", "share"])  # unknown, not 0
+    weighted = commune_passage(movements, 2019, 2021, weights=pd.Series({"01004": 3.0, "01005": 1.0})).set_index("source")
+    assert "01004" not in weighted.index  # shared and gathered again: unchanged
+
+
+def test_each_period_converted_apart_in_geo_order_with_its_flags():
+    table = pd.DataFrame(
+        {
+            "geo": ["01009", "01002", "01001", "01009", "01002", "01001", "01004"],
+            "period": [2013, 2013, 2013, 2018, 2018, 2018, 2018],
+            "POP": [1.0, 2.0, 3.0, 10.0, 20.0, 30.0, 40.0],
+            "POP_partial": [False, True, False, False, False, pd.NA, True],
+        }
+    )
+    weights = pd.Series({"01004": 3.0, "01005": 1.0})
+    converted = convert_cog(table, ["POP"], from_year=2018, to_year=2022, movements=SYNTHETIC, weights=weights, flags=["POP_partial", "absent"])
+    expected = pd.DataFrame(
+        {
+            "geo": ["01003", "01003", "01004", "01005", "01009", "01009"],
+            "period": [2013, 2018, 2018, 2018, 2013, 2018],
+            "POP": [5.0, 50.0, 30.0, 10.0, 1.0, 10.0],
+            "POP_partial": [True, False, True, True, False, False],
+            "estimated": [False, False, True, True, False, False],
+        }
+    )
+    pd.testing.assert_frame_equal(converted, expected, check_dtype=False)
+
+
+def test_a_table_without_change_comes_back_as_it_was():
+    table = pd.DataFrame({"geo": ["01009", "01008"], "period": 2018, "POP": [1.0, 2.0], "other": "x"}, index=[5, 7])
+    converted = convert_cog(table, ["POP"], from_year=2018, to_year=2022, movements=SYNTHETIC)
+    pd.testing.assert_frame_equal(converted, table[["geo", "period", "POP"]].reset_index(drop=True))
+
+
+def test_the_conversion_is_logged_and_its_refusals_name_ten_communes(caplog):
+    table = pd.DataFrame({"geo": ["01001", "01002", "01009"], "POP": [1.0, 2.0, 3.0]})
+    with caplog.at_level("INFO", logger="ctg_analysis.geography.conversion"):
+        convert_cog(table, ["POP"], from_year=2018, to_year=2019, movements=SYNTHETIC)
+    assert caplog.messages == ["COG 2018 → 2019 : 2 communes concernées"]
+    codes = [f"01{n:03d}" for n in range(100, 112)]
+    merges = _movements([(32, "2019-01-01", "COM", code, "COM", "01100") for code in codes])
+    many = pd.DataFrame({"geo": codes, "MED": 1.0, "RATE": 2.0})
+    with pytest.raises(GeographyError) as refused:
+        convert_cog(many, ["MED", "RATE"], from_year=2018, to_year=2019, movements=merges, non_additive=["MED", "RATE"])
+    assert str(refused.value) == (
+        f"conversion du COG 2018 vers 2019 impossible pour MED, RATE : valeurs non additives (médianes, taux) sur des "
+        f"communes fusionnées ou scindées ({', '.join(codes[:10])})"
+    )
+    splits = _movements([(21, "2019-01-01", "COM", code, "COM", to) for code in codes for to in (code, "01200")])
+    with pytest.raises(GeographyError) as unshared:
+        convert_cog(many, ["MED"], from_year=2018, to_year=2019, movements=splits)
+    assert str(unshared.value) == (
+        f"conversion du COG 2018 vers 2019 : commune(s) scindée(s) ({', '.join(codes[:10])}) ; la répartition demande la "
+        "population des communes issues de la scission (paramètre weights, par exemple les populations légales en "
+        "géographie 2019)"
+    )
+
+
+def _source_table(dataset, data, *, level="commune", cog_year=2018):
+    from ctg_analysis.sources.tables import SourceTable
+
+    return SourceTable(dataset, level, 2018, cog_year, "file", "f.csv", None, "0" * 64, "Insee", False, data)
+
+
+def test_convert_table_sums_counts_carries_flags_and_refuses_medians():
+    census = _source_table(
+        "census_population",
+        pd.DataFrame({"geo": ["01001", "01002"], "period": 2018, "P_POP": [1.5, 2.5], "P_POP_partial": [False, True]}),
+    )
+    converted = convert_table(census, 2019, SYNTHETIC)
+    assert (converted.cog_year, converted.cog_year_from, converted.dataset, converted.vintage) == (2019, "conversion", "census_population", 2018)
+    assert converted.data.to_dict("records") == [{"geo": "01001", "period": 2018, "P_POP": 4.0, "P_POP_partial": True}]
+    counts = pd.DataFrame({"geo": ["01001", "01002"], "NBMEN": [10.0, 20.0], "MED": [20000.0, 21000.0]})
+    with pytest.raises(GeographyError, match=r"impossible pour MED :"):
+        convert_table(_source_table("filosofi", counts), 2019, SYNTHETIC)
+    households = convert_table(_source_table("filosofi", counts[["geo", "NBMEN"]]), 2019, SYNTHETIC)
+    assert households.data.to_dict("records") == [{"geo": "01001", "NBMEN": 30.0}]
+    births = convert_table(_source_table("births", counts.rename(columns={"MED": "NAIS"})), 2019, SYNTHETIC)
+    assert births.data.to_dict("records") == [{"geo": "01001", "NBMEN": 30.0, "NAIS": 41000.0}]
+
+
+def test_convert_table_needs_a_commune_table_of_a_known_cog():
+    data = pd.DataFrame({"geo": ["01001"], "P_POP": [1.0]})
+    with pytest.raises(GeographyError, match=r"^f\.csv : seule une table communale se convertit d'un COG à l'autre \(niveau departement\)$"):
+        convert_table(_source_table("census_population", data, level="departement"), 2019, SYNTHETIC)
+    with pytest.raises(GeographyError, match=r"^f\.csv : année du COG inconnue, conversion impossible$"):
+        convert_table(_source_table("census_population", data, cog_year=None), 2019, SYNTHETIC)
+
+
 @pytest.fixture(scope="module")
 def real_movements(real):
     (table,) = read_file(real / "cogiter-mvt-passage" / "mvtcommunes.csv")

@@ -58,13 +58,8 @@ def commune_passage(
     latest = movements["date_eff"].max()
     if latest < pd.Timestamp(to_year, 1, 1) and to_year > from_year:
         log.warning("mouvements des communes connus jusqu'au %s seulement (conversion vers %s)", latest.date(), to_year)
-    window = movements.loc[
-        movements["date_eff"].gt(pd.Timestamp(from_year, 1, 1))
-        & movements["date_eff"].le(pd.Timestamp(to_year, 1, 1))
-        & movements["typecom_av"].eq("COM")
-        & movements["typecom_ap"].eq("COM")
-        & movements["com_av"].notna()
-    ]
+    # The dates are chosen by movement_steps; here only the movements between communes.
+    window = movements.loc[movements["typecom_av"].eq("COM") & movements["typecom_ap"].eq("COM") & movements["com_av"].notna()]
     # Object columns in the loop: membership tests on pandas' string dtype take a slow path.
     window = window.astype({"com_av": object, "com_ap": object})
     passage = pd.DataFrame({"source": pd.Series(dtype=object), "current": pd.Series(dtype=object), "share": pd.Series(dtype="float64")})

@@ -355,8 +355,9 @@ def fiches(territory_id, plan_file, data_dir, territories_file, formats, phrases
 @_friendly_errors
 def suivi(territory_id, baseline_file, data_dir, territories_file, plan_file, out, skip_bad_files) -> None:
     """Suivi annuel des indicateurs d'évaluation : référence, valeur actuelle, cible, validité de la comparaison."""
-    from ctg_analysis.actions.followup import follow_up, follow_up_chart, read_baseline, same_geography, write_follow_up_deck, write_follow_up_xlsx
+    from ctg_analysis.actions.followup import follow_up, read_baseline, same_geography
     from ctg_analysis.actions.plan import load_plan
+    from ctg_analysis.actions.steering import follow_up_chart, write_follow_up_deck, write_follow_up_xlsx
     from ctg_analysis.charts.export import save_figure
     from ctg_analysis.files import slugify
     from ctg_analysis.formatting import format_value

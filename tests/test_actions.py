@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import zipfile
+from pathlib import Path
 
 import matplotlib
 import openpyxl
@@ -17,7 +18,7 @@ from conftest import DEMO
 
 from ctg_analysis.actions.fiches import build_fiches, write_fiches_docx, write_fiches_xlsx
 from ctg_analysis.resources import EARLIER_DEMO_DIR
-from ctg_analysis.actions.followup import follow_up, read_baseline, same_geography
+from ctg_analysis.actions.followup import Baseline, follow_up, read_baseline, same_geography
 from ctg_analysis.actions.plan import load_plan
 from ctg_analysis.cli import main
 from ctg_analysis.errors import CtgError
@@ -233,6 +234,79 @@ def test_follow_up_checks_the_geography(current, baselines):
     follow = follow_up(part, table, "fusion-partielle", geography=geography)
     births = follow.set_index("Identifiant").loc["naissances"]
     assert births["Comparaison valide"] == "non" and births["Motif"].startswith("géographie différente")
+
+
+def _moves(*rows):
+    frame = pd.DataFrame(rows, columns=["mod", "date_eff", "typecom_av", "com_av", "typecom_ap", "com_ap"])
+    return frame.assign(date_eff=pd.to_datetime(frame["date_eff"]))
+
+
+def _communes_at(cog_year, *codes):
+    return Baseline(Path("diagnostic.xlsx"), "t", "T", cog_year, frozenset(codes), pd.DataFrame(), demo=False)
+
+
+def test_same_geography_said_in_words():
+    moves = _moves(
+        (41, "2023-01-01", "COM", "01006", "COM", "02006"),  # code change
+        (32, "2023-01-01", "COM", "01007", "COM", "01008"),  # 01008 absorbs 01007
+        (32, "2023-01-01", "COM", "01008", "COM", "01008"),
+    )
+    assert same_geography(_communes_at(2023, "01001", "01002"), frozenset({"01001", "01002"}), 2023, moves) == (True, "")
+    assert same_geography(_communes_at(2023, "01001", "01002"), frozenset({"01001", "01003"}), 2023, moves) == (
+        False, "communes différentes de la référence : en plus 01003 ; en moins 01002",
+    )
+    assert same_geography(_communes_at(None, "01001"), frozenset({"01001"}), 2023, moves) == (True, "")
+    assert same_geography(_communes_at(None, "01001", "01002"), frozenset({"01002", "01004"}), 2023, moves) == (
+        False, "communes différentes de la référence (année du COG de la référence inconnue) : en plus 01004 ; en moins 01001",
+    )
+    # Without movements the baseline's codes are compared as they are.
+    assert same_geography(_communes_at(2022, "01006"), frozenset({"02006"}), 2023, None) == (
+        False, "communes différentes de la référence : en plus 02006 ; en moins 01006",
+    )
+    assert same_geography(_communes_at(2022, "01006", "01009"), frozenset({"02006", "01009"}), 2023, moves) == (
+        True, "communes du COG 2022 converties au COG 2023",
+    )
+    assert same_geography(_communes_at(2022, "01009"), frozenset({"01009"}), 2023, moves) == (True, "")
+    assert same_geography(_communes_at(2022, "01007", "01008"), frozenset({"01008"}), 2023, moves) == (
+        True, "communes du COG 2022 converties au COG 2023",
+    )
+    assert same_geography(_communes_at(2022, "01008"), frozenset({"01008"}), 2023, moves) == (
+        False, "géographie différente de la référence (COG 2022 → 2023) : communes absorbées depuis la référence : 01007",
+    )
+    assert same_geography(_communes_at(2022, "01006", "01009"), frozenset({"02006"}), 2023, moves) == (
+        False, "géographie différente de la référence (COG 2022 → 2023) : en moins 01009",
+    )
+
+
+def test_follow_up_row_changes_sources_and_geography():
+    def baseline(indicator, value, source):
+        values = pd.DataFrame({"indicator": [indicator], "period": ["2018"], "year_start": [2018], "year_end": [2018], "value": [value], "source": [source]})
+        return Baseline(Path("diagnostic.xlsx"), "t", "T", 2023, frozenset({"01001"}), values, demo=False)
+
+    def current(indicator, value, source):
+        return pd.DataFrame(
+            {
+                "territory": ["t", "t"], "level": ["territoire", "departement"], "geo": ["t", "01"], "indicator": [indicator] * 2,
+                "period": ["2021", "2021"], "year_start": [2021, 2021], "year_end": [2021, 2021], "value": [value, 1.0], "source": [source] * 2,
+            }
+        )
+
+    births = follow_up(baseline("naissances", 80.0, "Insee, état civil 2018"), current("naissances", 100.0, "Insee, état civil 2021"), "t").iloc[0]
+    assert births[["Indicateur", "Identifiant", "Unité", "Année de référence", "Valeur de référence", "Année actuelle", "Valeur actuelle"]].tolist() == [
+        "Naissances domiciliées", "naissances", "nombre", "2018", 80.0, "2021", 100.0,
+    ]
+    assert (births["Évolution"], births["Évolution relative (%)"], births["Comparaison valide"], births["Motif"]) == (20.0, 25.0, "oui", "")
+    assert births["Source"] == "Insee, état civil 2018 ; Insee, état civil 2021" and math.isnan(births["Cible"])
+    same_source = follow_up(baseline("naissances", 80.0, "Insee"), current("naissances", 100.0, "Insee"), "t").iloc[0]
+    assert same_source["Source"] == "Insee"
+    rate = follow_up(baseline("taux_natalite", 10.0, "Insee"), current("taux_natalite", 12.5, "Insee"), "t").iloc[0]
+    assert rate["Évolution"] == pytest.approx(2.5) and math.isnan(rate["Évolution relative (%)"])
+    moved = follow_up(baseline("naissances", 80.0, "Insee"), current("naissances", 100.0, "Insee"), "t", geography=(False, "autre géographie")).iloc[0]
+    assert (moved["Comparaison valide"], moved["Motif"]) == ("non", "autre géographie")
+    converted = follow_up(baseline("naissances", 80.0, "Insee"), current("naissances", 100.0, "Insee"), "t", geography=(True, "converties")).iloc[0]
+    assert (converted["Comparaison valide"], converted["Motif"]) == ("oui", "converties")
+    zero = follow_up(baseline("naissances", 0.0, "Insee"), current("naissances", 3.0, "Insee"), "t").iloc[0]
+    assert zero["Évolution"] == 3.0 and math.isnan(zero["Évolution relative (%)"])
 
 
 def test_a_file_that_is_not_a_baseline_is_refused(tmp_path):

@@ -347,7 +347,8 @@ def test_indicators_out_read_back_against_the_legal_populations(real, legal_popu
 def test_the_follow_up_workbook_reads_back_cell_by_cell(tmp_path):
     import openpyxl
 
-    from ctg_analysis.actions.followup import FOLLOW_UP_COLUMNS, write_follow_up_xlsx
+    from ctg_analysis.actions.followup import FOLLOW_UP_COLUMNS
+    from ctg_analysis.actions.steering import write_follow_up_xlsx
 
     baseline = _baseline("part_0_2", "2015", 3.5)
     baseline = Baseline(baseline.path, "t", "T", 2019, baseline.communes, pd.concat([baseline.values, _baseline("naissances", "2018", 100.0).values]), False)

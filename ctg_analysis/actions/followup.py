@@ -1,5 +1,5 @@
 """The yearly follow-up of the evaluation indicators: the baseline workbook of the diagnostic against a
-newer data folder, for the steering committee.
+newer data folder, for the steering committee (its documents: :mod:`ctg_analysis.actions.steering`).
 
 For each indicator: the baseline value and year (read back from the workbook written by
 :func:`~ctg_analysis.exports.write_workbook`), the current value and year, the change, the target of the
@@ -14,24 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 
 from ctg_analysis.actions.plan import Plan
-from ctg_analysis.charts.style import FRAGILE_HATCH, LEVEL_COLOURS, french_axis, styled, titled_figure
 from ctg_analysis.errors import CtgError
-from ctg_analysis.exports.workbook import COG_LINE, IDENTIFIER_LINE, NUMBER_FORMATS
-from ctg_analysis.files import atomic_path
-from ctg_analysis.formatting import MISSING, format_value
+from ctg_analysis.exports.workbook import COG_LINE, IDENTIFIER_LINE
 from ctg_analysis.geography.conversion import commune_passage
 from ctg_analysis.indicators.catalogue import get_indicator
 from ctg_analysis.indicators.comparisons import RATE_UNITS
 from ctg_analysis.indicators.display import latest_period, territory_rows
 
-__all__ = [
-    "FOLLOW_UP_COLUMNS", "Baseline", "follow_up", "follow_up_chart", "read_baseline", "same_geography",
-    "write_follow_up_deck", "write_follow_up_xlsx",
-]
+__all__ = ["FOLLOW_UP_COLUMNS", "Baseline", "follow_up", "read_baseline", "same_geography"]
 
 #: Columns of the follow-up table.
 FOLLOW_UP_COLUMNS = [
@@ -250,147 +242,3 @@ def follow_up(
             ]
         )
     return pd.DataFrame(lines, columns=FOLLOW_UP_COLUMNS)
-
-
-def _method_lines(baseline: Baseline, label: str, geography: tuple[bool, str], demo: bool) -> list[str]:
-    lines = [
-        f"Territoire : {label}",
-        f"Référence : {baseline.path.name}" + (f" (COG {baseline.cog_year})" if baseline.cog_year else ""),
-        "Une comparaison est valide quand la valeur actuelle est d'un millésime plus récent que la référence, quand deux "
-        "recensements sont distants d'au moins cinq ans (chaque millésime rassemble cinq enquêtes annuelles) et quand le "
-        "territoire couvre les mêmes communes, ramenées au même COG.",
-        "Évolution : en points pour les taux et les parts, dans l'unité de l'indicateur sinon ; évolution relative pour les effectifs et montants.",
-    ]
-    if geography[1]:
-        lines.append(f"Géographie : {geography[1]}")
-    if demo:
-        lines.append("Données fictives de démonstration : aucun chiffre ne décrit un territoire réel.")
-    return lines
-
-
-def write_follow_up_xlsx(follow: pd.DataFrame, path: str | Path, *, baseline: Baseline, label: str, geography: tuple[bool, str] = (True, ""), demo: bool = False) -> Path:
-    """The follow-up table as a workbook ("Suivi annuel" and "Méthode" sheets), through a temporary file."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Suivi annuel"
-    sheet.append(FOLLOW_UP_COLUMNS)
-    for line in follow.itertuples(index=False):
-        sheet.append([None if isinstance(v, float) and math.isnan(v) else v for v in line])
-        row, unit = sheet.max_row, line[2]
-        for column in (5, 7, 10):
-            sheet.cell(row, column).number_format = NUMBER_FORMATS.get(unit, "0.0")
-        for column in (8, 11):
-            sheet.cell(row, column).number_format = "+0.0;-0.0;0.0" if unit in RATE_UNITS else "+#,##0;-#,##0;0"
-        sheet.cell(row, 9).number_format = "+0.0;-0.0;0.0"
-        if line[11] == "non":
-            for column in (8, 12, 13):
-                sheet.cell(row, column).fill = PatternFill("solid", fgColor="FCE4D6")
-    for cell in sheet[1]:
-        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for column, width in zip("ABCDEFGHIJKLMN", (44, 26, 9, 12, 14, 12, 14, 12, 12, 10, 12, 11, 60, 50), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "B2"
-    sheet.auto_filter.ref = sheet.dimensions
-    method = book.create_sheet("Méthode")
-    for text in _method_lines(baseline, label, geography, demo):
-        method.append([text])
-    method.column_dimensions["A"].width = 140
-    with atomic_path(path) as temporary:
-        book.save(temporary)
-    return Path(path)
-
-
-@styled
-def follow_up_chart(row: pd.Series, label: str, *, demo: bool = False):
-    """Baseline against current value (and the target) of one indicator; an invalid comparison is hatched.
-
-    Parameters
-    ----------
-    row
-        One row of :func:`follow_up`.
-    label
-        The territory's name.
-    """
-    indicator = get_indicator(row["Identifiant"])
-    signed = indicator.is_change
-    valid = row["Comparaison valide"] == "oui"
-    subtitle = f"{label} : référence {row['Année de référence'] or MISSING}, valeur actuelle {row['Année actuelle'] or MISSING}"
-    if not valid and row["Motif"]:
-        subtitle += f"\nComparaison non valide : {row['Motif']}"
-    footnote = f"Source : {row['Source']}." + (" Données fictives de démonstration." if demo else "")
-    figure, axis = titled_figure(indicator.label, subtitle, footnote)
-    values = [row["Valeur de référence"], row["Valeur actuelle"]]
-    names = [f"Référence\n{row['Année de référence'] or MISSING}", f"Actuel\n{row['Année actuelle'] or MISSING}"]
-    bars = axis.bar(names, [0 if pd.isna(v) else v for v in values], color=[LEVEL_COLOURS["region"], LEVEL_COLOURS["territoire"]], width=0.5)
-    if not valid:
-        bars[1].set_hatch(FRAGILE_HATCH)
-        bars[1].set_edgecolor("white")
-    for bar, value in zip(bars, values, strict=True):
-        axis.annotate(
-            format_value(value, indicator.unit, indicator.decimals, sign=signed), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-            ha="center", va="bottom", fontsize=16, xytext=(0, 4), textcoords="offset points",
-        )
-    if not pd.isna(row["Cible"]):
-        axis.axhline(row["Cible"], color=LEVEL_COLOURS["epci"], linestyle="--", linewidth=2)
-        axis.annotate(f"Cible : {format_value(row['Cible'], indicator.unit, indicator.decimals, sign=signed)}", (1.3, row["Cible"]), color=LEVEL_COLOURS["epci"], va="bottom", fontsize=14)
-    axis.set_xlim(-0.6, 1.9)
-    highest = max((v for v in (*values, row["Cible"]) if not pd.isna(v)), default=0)
-    if highest > 0:
-        axis.set_ylim(0, highest * 1.15)  # room for the value labels and the target's
-    figure.subplots_adjust(top=0.76)  # a two-line subtitle
-    french_axis(axis.yaxis, 0 if indicator.unit in ("nombre", "€") else 1)
-    axis.set_ylabel(indicator.unit if indicator.unit != "nombre" else "")
-    return figure
-
-
-def write_follow_up_deck(follow: pd.DataFrame, pictures: list[Path], path: str | Path, *, baseline: Baseline, label: str,
-                         geography: tuple[bool, str] = (True, ""), demo: bool = False) -> Path:
-    """The steering committee's slides: title, the follow-up table (10 indicators a slide), one chart per
-    indicator, and the method; through a temporary file."""
-    import pptx
-    from pptx.util import Inches, Pt
-
-    from ctg_analysis.exports.deck import WIDE, layout, slide_text, slide_title
-
-    presentation = pptx.Presentation()
-    presentation.slide_width, presentation.slide_height = WIDE
-    slide = presentation.slides.add_slide(layout(presentation, "Title Slide", fallback=0))
-    slide_title(slide, f"Suivi annuel — {label}")
-    slide.placeholders[1].text = "Comité de pilotage de la Convention Territoriale Globale" + ("\nDonnées fictives de démonstration" if demo else "")
-    columns = ["Indicateur", "Référence", "Actuel", "Évolution", "Cible", "Valide"]
-    for start in range(0, len(follow), 10):
-        part = follow.iloc[start : start + 10]
-        slide = presentation.slides.add_slide(layout(presentation, "Title Only", fallback=5))
-        slide_title(slide, "Indicateurs d'évaluation : suivi")
-        shape = slide.shapes.add_table(len(part) + 1, len(columns), Inches(0.4), Inches(1.4), Inches(12.5), Inches(0.45) * (len(part) + 1))
-        for c, name in enumerate(columns):
-            shape.table.cell(0, c).text = name
-        for r, row in enumerate(part.itertuples(index=False), start=1):
-            indicator = get_indicator(row[1])
-            signed = indicator.is_change
-            unit, decimals = row[2], indicator.decimals
-            change = format_value(row[7], "points" if unit in RATE_UNITS else unit, decimals, sign=True)
-            texts = [
-                row[0],
-                f"{format_value(row[4], unit, decimals, sign=signed)} ({row[3] or MISSING})",
-                f"{format_value(row[6], unit, decimals, sign=signed)} ({row[5] or MISSING})",
-                change,
-                "" if pd.isna(row[9]) else format_value(row[9], unit, decimals, sign=signed),
-                row[11] + (f" : {row[12]}" if row[12] and row[11] == "non" else ""),
-            ]
-            for c, text in enumerate(texts):
-                cell = shape.table.cell(r, c)
-                cell.text = text
-                for run in cell.text_frame.paragraphs[0].runs:
-                    run.font.size = Pt(11)
-    for picture in pictures:
-        slide = presentation.slides.add_slide(layout(presentation, "Blank", fallback=6))
-        height = Inches(7.0)
-        slide.shapes.add_picture(str(picture), int((presentation.slide_width - height * 16 / 9) / 2), Inches(0.25), height=height)
-    slide = presentation.slides.add_slide(layout(presentation, "Title Only", fallback=5))
-    slide_title(slide, "Méthode")
-    slide_text(slide, "\n".join(_method_lines(baseline, label, geography, demo)), left=0.6, top=1.4, width=12, height=5.5, size=14)
-    with atomic_path(path) as temporary:
-        presentation.save(str(temporary))
-    return Path(path)

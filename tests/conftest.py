@@ -13,6 +13,24 @@ from ctg_analysis.sources.folder import scan_folder
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = DEMO_DIR
 REAL = Path(os.environ.get("CTG_REAL_DATA", ROOT.parent / "shared" / "data" / "real"))
+#: A report template reduced to its parameters and one printed line, for the tests of the batch's
+#: mechanics (resume, failures, workers), where the diagnostic's content plays no part.
+TINY_TEMPLATE = '''# %% tags=["parameters"]
+territory_id: str = ""
+data_dir: str = ""
+territories_file: str = ""
+output_dir: str = ""
+
+# %%
+print(territory_id)
+'''
+
+
+def tiny_template(folder: Path, more: str = "") -> Path:
+    """:data:`TINY_TEMPLATE` with ``more`` as a further cell, written as ``folder/diagnostic.py``."""
+    path = folder / "diagnostic.py"
+    path.write_text(TINY_TEMPLATE + (f"\n# %%\n{more}\n" if more else ""), encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="session")

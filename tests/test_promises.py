@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from conftest import DEMO
+from conftest import DEMO, TINY_TEMPLATE
 
 import ctg_analysis.sources.cache as cache_module
 import ctg_analysis.sources.registry as registry
@@ -144,17 +144,6 @@ def test_census_evolutions_follow_the_five_year_rule(tmp_path, older, period, fl
 
 # --- --resume re-renders what changed, through the CLI ---------------------------------------------
 
-_TINY_TEMPLATE = '''# %% tags=["parameters"]
-territory_id: str = ""
-data_dir: str = ""
-territories_file: str = ""
-output_dir: str = ""
-
-# %%
-print(territory_id)
-'''
-
-
 @pytest.mark.reports
 def test_resume_renders_again_what_changed_data_territory_or_template(tmp_path):
     from click.testing import CliRunner
@@ -168,7 +157,7 @@ def test_resume_renders_again_what_changed_data_territory_or_template(tmp_path):
     territories.write_text("territories:\n  - id: ezanville\n    label: Ézanville\n    communes: ['95229']\n"
                            "  - id: ecouen\n    label: Écouen\n    communes: ['95205']\n", encoding="utf-8")
     template = tmp_path / "modele.py"
-    template.write_text(_TINY_TEMPLATE, encoding="utf-8")
+    template.write_text(TINY_TEMPLATE, encoding="utf-8")
     arguments = ["report", "--all", "--resume", "--data", str(data), "--territories", str(territories), "--template", str(template),
                  "--out", str(tmp_path / "r"), "--workers", "1"]
 
@@ -188,7 +177,7 @@ def test_resume_renders_again_what_changed_data_territory_or_template(tmp_path):
     territories.write_text(territories.read_text(encoding="utf-8").replace("label: Écouen", "label: Écouen (commune)"), encoding="utf-8")
     assert statuses() == {"ezanville": "à jour", "ecouen": "ok"}
     # A changed template renders every territory again.
-    template.write_text(_TINY_TEMPLATE + "\n# %%\nprint('modifié')\n", encoding="utf-8")
+    template.write_text(TINY_TEMPLATE + "\n# %%\nprint('modifié')\n", encoding="utf-8")
     assert statuses() == {"ezanville": "ok", "ecouen": "ok"}
     assert "modifié" in (tmp_path / "r" / "ecouen" / "diagnostic.html").read_text(encoding="utf-8")
 
@@ -272,7 +261,7 @@ def test_report_on_a_dask_scheduler_given_by_its_tcp_address(tmp_path):
 
     distributed = pytest.importorskip("distributed")
     template = tmp_path / "modele.py"
-    template.write_text(_TINY_TEMPLATE, encoding="utf-8")
+    template.write_text(TINY_TEMPLATE, encoding="utf-8")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, protocol="tcp", host="127.0.0.1", dashboard_address=None) as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         arguments = ["report", "--all", "--scheduler", cluster.scheduler_address, "--template", str(template), "--out", str(tmp_path / "r")]

@@ -4,7 +4,6 @@ without leaking state, interrupted runs and --resume, a Dask LocalCluster."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import nbformat
 import openpyxl
@@ -13,7 +12,7 @@ import pptx
 import pytest
 from click.testing import CliRunner
 
-from conftest import DEMO, ROOT
+from conftest import DEMO, ROOT, tiny_template
 from ctg_analysis.cli import main
 from ctg_analysis.errors import CtgError
 from ctg_analysis.reports import render_reports
@@ -22,7 +21,6 @@ from ctg_analysis.reports.render import MANIFEST, territory_slug
 from ctg_analysis.resources import TEMPLATES_DIR
 
 pytestmark = pytest.mark.reports
-TEMPLATE = TEMPLATES_DIR / "diagnostic.py"
 LIGHT = {"exports": [], "themes": ["petite enfance"]}  # a short report, for the tests that need many runs
 
 
@@ -104,24 +102,21 @@ def test_unknown_parameter_is_an_error(tmp_path):
 
 
 def test_a_failing_territory_does_not_stop_the_others(tmp_path):
-    template = tmp_path / "diagnostic.py"
-    template.write_text(
-        TEMPLATE.read_text(encoding="utf-8") + '\n# %%\nif territory_id == "ezanville":\n    raise RuntimeError("panne simulée")\n',
-        encoding="utf-8",
-    )
+    template = tiny_template(tmp_path, 'if territory_id == "ezanville":\n    raise RuntimeError("panne simulée")')
     reports = tmp_path / "reports"
-    results = render_reports(reports_dir=reports, template=template, workers=1, parameters=LIGHT, progress=False)
+    results = render_reports(reports_dir=reports, template=template, workers=1, progress=False)
     assert {r.territory_id: r.status for r in results} == {"ctg-ecouen": "ok", "ezanville": "échec", "ctg-val-fictif": "ok"}
     failed = reports / "ezanville"
     assert _errors(failed / "echec.ipynb")[0]["evalue"] == "panne simulée"
     assert json.loads((failed / MANIFEST).read_text(encoding="utf-8"))["status"] == "échec"
+    # The kernel works again after the failure: the next territory is rendered in it.
+    assert "ctg-val-fictif" in (reports / "ctg-val-fictif" / "diagnostic.html").read_text(encoding="utf-8")
     index = (reports / "index.html").read_text(encoding="utf-8")
     assert 'class="echec">échec' in index and 'href="ezanville/echec.ipynb"' in index
 
 
 def test_cli_exit_code_when_a_territory_fails(tmp_path):
-    template = tmp_path / "diagnostic.py"
-    template.write_text(TEMPLATE.read_text(encoding="utf-8") + "\n# %%\nraise RuntimeError('panne simulée')\n", encoding="utf-8")
+    template = tiny_template(tmp_path, "raise RuntimeError('panne simulée')")
     result = CliRunner().invoke(main, ["report", "--territory", "ezanville", "--template", str(template), "--out", str(tmp_path / "r"), "--workers", "1"])
     assert result.exit_code == 1, result.output
     assert "échec" in result.output and "panne simulée" in result.output and "Traceback" not in result.output
@@ -152,8 +147,8 @@ def test_hostile_ids_and_labels(tmp_path):
 
 
 def test_interrupted_run_keeps_previous_reports_and_resume_completes(tmp_path, monkeypatch):
-    reports = tmp_path / "reports"
-    (first,) = render_reports(["ezanville"], reports_dir=reports, workers=1, parameters=LIGHT, progress=False)
+    reports, template = tmp_path / "reports", tiny_template(tmp_path)
+    (first,) = render_reports(["ezanville"], reports_dir=reports, template=template, workers=1, progress=False)
     good = (reports / "ezanville" / "diagnostic.html").read_bytes()
     swap = render_module._swap
 
@@ -164,32 +159,29 @@ def test_interrupted_run_keeps_previous_reports_and_resume_completes(tmp_path, m
 
     monkeypatch.setattr(render_module, "_swap", killed)
     with pytest.raises(KeyboardInterrupt):
-        render_reports(reports_dir=reports, workers=1, parameters=LIGHT, progress=False)
+        render_reports(reports_dir=reports, template=template, workers=1, progress=False)
     assert (reports / "ezanville" / "diagnostic.html").read_bytes() == good  # the previous report is intact
     assert (reports / "ctg-ecouen" / "diagnostic.html").is_file()
     assert not (reports / "ctg-val-fictif").exists()
     monkeypatch.setattr(render_module, "_swap", swap)
-    results = render_reports(reports_dir=reports, workers=1, parameters=LIGHT, resume=True, progress=False)
+    results = render_reports(reports_dir=reports, template=template, workers=1, resume=True, progress=False)
     assert {r.territory_id: r.status for r in results} == {"ctg-ecouen": "à jour", "ezanville": "à jour", "ctg-val-fictif": "ok"}
     assert first.status == "ok"
 
 
-def test_a_reused_kernel_gives_the_same_outputs_as_fresh_kernels(tmp_path):
-    reused = render_reports(["ezanville", "ctg-ecouen"], reports_dir=tmp_path / "reused", workers=1, parameters=LIGHT, progress=False)
-    fresh = render_reports(["ezanville", "ctg-ecouen"], reports_dir=tmp_path / "fresh", workers=1, parameters=LIGHT, reuse_kernels=False, progress=False)
-    assert [r.status for r in reused + fresh] == ["ok"] * 4
-    for territory in ("ezanville", "ctg-ecouen"):
-        assert _outputs(tmp_path / "reused" / territory / "diagnostic.ipynb") == _outputs(tmp_path / "fresh" / territory / "diagnostic.ipynb")
-
-
-def test_dask_local_cluster_gives_the_same_outputs(tmp_path):
+def test_a_reused_kernel_a_fresh_kernel_and_a_dask_cluster_give_the_same_outputs(tmp_path):
+    """The second territory of a reused kernel must show what a fresh kernel shows (no state leaks), and
+    so must a Dask worker."""
     distributed = pytest.importorskip("distributed")
+    reused = render_reports(["ezanville", "ctg-ecouen"], reports_dir=tmp_path / "reused", workers=1, parameters=LIGHT, progress=False)
+    fresh = render_reports(["ctg-ecouen"], reports_dir=tmp_path / "fresh", workers=1, parameters=LIGHT, reuse_kernels=False, progress=False)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-        on_dask = render_reports(["ezanville"], reports_dir=tmp_path / "dask", scheduler=client, parameters=LIGHT, progress=False)
-    local = render_reports(["ezanville"], reports_dir=tmp_path / "local", workers=1, parameters=LIGHT, progress=False)
-    assert [r.status for r in on_dask + local] == ["ok", "ok"]
-    assert _outputs(tmp_path / "dask" / "ezanville" / "diagnostic.ipynb") == _outputs(tmp_path / "local" / "ezanville" / "diagnostic.ipynb")
-    shutil.rmtree(tmp_path / "dask")
+        on_dask = render_reports(["ctg-ecouen"], reports_dir=tmp_path / "dask", scheduler=client, parameters=LIGHT, progress=False)
+    assert [r.status for r in reused + fresh + on_dask] == ["ok"] * 4
+    shown = _outputs(tmp_path / "reused" / "ctg-ecouen" / "diagnostic.ipynb")
+    assert any("image/png" in output for output in shown)
+    assert _outputs(tmp_path / "fresh" / "ctg-ecouen" / "diagnostic.ipynb") == shown
+    assert _outputs(tmp_path / "dask" / "ctg-ecouen" / "diagnostic.ipynb") == shown
 
 
 def test_explore_notebook_runs(tmp_path):
@@ -209,7 +201,7 @@ def test_all_renders_the_valid_territories_and_fails_the_invalid_ones(tmp_path):
         "territories:\n  - id: ezanville\n    communes: ['95229']\n  - id: casse\n    communes: ['95229', '99999']\n", encoding="utf-8"
     )
     out = tmp_path / "r"
-    args = ["report", "--all", "--territories", str(territories), "--out", str(out), "--workers", "1", "--template", str(TEMPLATE)]
+    args = ["report", "--all", "--territories", str(territories), "--out", str(out), "--workers", "1", "--template", str(tiny_template(tmp_path))]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1, result.output
     assert "ok       ezanville" in result.output and "échec    casse" in result.output and "99999" in result.output

@@ -4,6 +4,8 @@ into Commeny)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
@@ -100,6 +102,7 @@ def test_the_movements_applied_are_those_after_the_first_of_january_up_to_the_ne
 def test_movements_older_than_the_target_year_are_said(caplog):
     with caplog.at_level("WARNING", logger="ctg_analysis.geography.conversion"):
         commune_passage(SYNTHETIC, 2023, 2023)
+        commune_passage(SYNTHETIC, 2024, 2024)  # nothing to convert: nothing missing
         commune_passage(SYNTHETIC, 2022, 2023)  # the file knows 1 January 2023: complete
         assert caplog.messages == []
         commune_passage(SYNTHETIC, 2022, 2024)
@@ -127,7 +130,7 @@ def test_each_period_converted_apart_in_geo_order_with_its_flags():
             "geo": ["01009", "01002", "01001", "01009", "01002", "01001", "01004"],
             "period": [2013, 2013, 2013, 2018, 2018, 2018, 2018],
             "POP": [1.0, 2.0, 3.0, 10.0, 20.0, 30.0, 40.0],
-            "POP_partial": [False, True, False, False, False, pd.NA, True],
+            "POP_partial": pd.array([False, True, False, False, False, pd.NA, True], dtype="boolean"),
         }
     )
     weights = pd.Series({"01004": 3.0, "01005": 1.0})
@@ -142,6 +145,7 @@ def test_each_period_converted_apart_in_geo_order_with_its_flags():
         }
     )
     pd.testing.assert_frame_equal(converted, expected, check_dtype=False)
+    assert converted["POP_partial"].dtype == bool and converted["estimated"].dtype == bool
 
 
 def test_a_table_without_change_comes_back_as_it_was():
@@ -195,6 +199,23 @@ def test_convert_table_sums_counts_carries_flags_and_refuses_medians():
     assert households.data.to_dict("records") == [{"geo": "01001", "NBMEN": 30.0}]
     births = convert_table(_source_table("births", counts.rename(columns={"MED": "NAIS"})), 2019, SYNTHETIC)
     assert births.data.to_dict("records") == [{"geo": "01001", "NBMEN": 30.0, "NAIS": 41000.0}]
+
+
+def test_convert_table_shares_splits_with_the_weights_keeps_estimates_and_uses_the_passage_given():
+    split = _source_table("births", pd.DataFrame({"geo": ["01004"], "NAIS": [100.0]}), cog_year=2021)
+    weights = pd.Series({"01004": 300.0, "01005": 100.0})
+    shared = convert_table(split, 2022, SYNTHETIC, weights=weights)
+    assert shared.data.to_dict("records") == [
+        {"geo": "01004", "NAIS": 75.0, "estimated": True}, {"geo": "01005", "NAIS": 25.0, "estimated": True},
+    ]
+    # Shared once, merged later: the estimate stays marked.
+    later = _movements([(32, "2023-01-01", "COM", "01005", "COM", "01004"), (32, "2023-01-01", "COM", "01009", "COM", "01004")])
+    estimated = replace(shared, data=pd.concat([shared.data, pd.DataFrame({"geo": ["01009"], "NAIS": [1.0], "estimated": [False]})]))
+    merged = convert_table(estimated, 2023, later)
+    assert merged.data.to_dict("records") == [{"geo": "01004", "NAIS": 101.0, "estimated": True}]
+    # A passage given by the caller is the one used (prepare computes it once for every table).
+    own = pd.DataFrame({"source": pd.array(["01004"], dtype="string"), "target": pd.array(["01099"], dtype="string"), "share": [1.0]})
+    assert convert_table(split, 2022, SYNTHETIC, passage=own).data["geo"].tolist() == ["01099"]
 
 
 def test_convert_table_needs_a_commune_table_of_a_known_cog():

@@ -18,7 +18,7 @@ from ctg_analysis.geography import commune_reference
 from ctg_analysis.geography.reference import folder_movements
 from ctg_analysis.indicators import common_cog_year
 from ctg_analysis.reports.index import write_index
-from ctg_analysis.reports.render import MANIFEST, RenderJob, RenderResult, render, territory_slug
+from ctg_analysis.reports.render import RenderJob, RenderResult, render, territory_slug, up_to_date
 from ctg_analysis.reports.templates import Template, project_parameters
 from ctg_analysis.sources.folder import scan_folder
 from ctg_analysis.territories import load_territories
@@ -33,16 +33,6 @@ def _render_in_worker(job: RenderJob) -> RenderResult:
     from ctg_analysis.reports.kernels import worker_kernel
 
     return render(job, kernel=worker_kernel())
-
-
-def _up_to_date(reports: Path, job: RenderJob) -> RenderResult | None:
-    manifest = reports / territory_slug(job.territory_id) / MANIFEST
-    if not manifest.is_file():
-        return None
-    info = json.loads(manifest.read_text(encoding="utf-8"))
-    if info.get("status") != "ok" or info.get("inputs_hash") != job.inputs_hash:
-        return None
-    return RenderResult(job.territory_id, job.label, territory_slug(job.territory_id), "à jour", key_figures=info.get("key_figures", []))
 
 
 def render_reports(
@@ -135,7 +125,7 @@ def render_reports(
     results: dict[str, RenderResult] = {}
     pending = []
     for job in jobs:
-        fresh = _up_to_date(reports, job) if resume else None
+        fresh = up_to_date(reports, job) if resume else None
         if fresh is not None:
             results[job.territory_id] = fresh
         else:

@@ -22,7 +22,7 @@ from ctg_analysis.files import slugify, staging_folder, write_bytes
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MANIFEST", "RenderJob", "RenderResult", "render", "territory_slug"]
+__all__ = ["MANIFEST", "RenderJob", "RenderResult", "render", "territory_slug", "up_to_date"]
 
 #: The file recording, in each territory folder, what was rendered from which inputs.
 MANIFEST = ".ctg-report.json"
@@ -88,7 +88,8 @@ def _key_figures(notebook: Path) -> list[str]:
         for output in cell.get("outputs", []):
             table = output.get("data", {}).get("text/html", "")
             if "territoire" in table and "période" in table and "<table" in table:
-                frame = pd.read_html(io.StringIO(table), flavor="lxml")[0]
+                # As shown: no thousands separator to parse (« 0,5 » is not 5).
+                frame = pd.read_html(io.StringIO(table), flavor="lxml", thousands=None)[0]
                 frame.columns = [column[-1] if isinstance(column, tuple) else column for column in frame.columns]
                 values = frame.iloc[:, :3].astype(str).to_numpy()
                 return [f"{name} ({period}) : {value}" for name, period, value in values[:5]]
@@ -144,6 +145,18 @@ def render(job: RenderJob, kernel=None) -> RenderResult:
 def _manifest(folder: Path, job: RenderJob, result: RenderResult) -> None:
     content = {"inputs_hash": job.inputs_hash, **asdict(result)}
     write_bytes(folder / MANIFEST, json.dumps(content, ensure_ascii=False, indent=1).encode("utf-8"))
+
+
+def up_to_date(reports: Path, job: RenderJob) -> RenderResult | None:
+    """The territory's report when its manifest says it was rendered without failure from the same inputs
+    (for ``resume``), else None."""
+    manifest = reports / territory_slug(job.territory_id) / MANIFEST
+    if not manifest.is_file():
+        return None
+    info = json.loads(manifest.read_text(encoding="utf-8"))
+    if info.get("status") != "ok" or info.get("inputs_hash") != job.inputs_hash:
+        return None
+    return RenderResult(job.territory_id, job.label, territory_slug(job.territory_id), "à jour", key_figures=info.get("key_figures", []))
 
 
 def _swap(staging: Path, final: Path) -> None:

@@ -1,0 +1,157 @@
+"""The batch's pieces one by one: folder names, the manifest read by --resume, the swap into place, a
+failure kept beside the previous report, the key figures of the index; then one territory rendered on a
+tiny template, in a fresh kernel and in a reused one."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import nbformat
+import pandas as pd
+import pytest
+from conftest import DEMO, tiny_template
+
+from ctg_analysis.reports import render_reports
+from ctg_analysis.reports.render import (
+    MANIFEST,
+    RenderJob,
+    RenderResult,
+    _failed,
+    _key_figures,
+    _swap,
+    render,
+    territory_slug,
+    up_to_date,
+)
+from ctg_analysis.reports.templates import Template
+
+
+def _job(reports, template="", territory="ezanville", inputs="h1", **parameters):
+    notebook = Template(template, template.parent / "travail").notebook if template else ""
+    return RenderJob(territory, territory.title(), str(notebook), str(reports), inputs, parameters)
+
+
+def test_a_territory_s_folder_is_its_id_or_a_safe_name_told_apart_by_a_hash():
+    assert territory_slug("ctg-ecouen") == "ctg-ecouen"
+    for hostile, safe in (("A b", "a-b"), ("../../x", "x"), ("Écouen", "ecouen"), ("a-b", "a-b")):
+        expected = safe if hostile == safe else f"{safe}-{hashlib.sha1(hostile.encode()).hexdigest()[:6]}"
+        assert territory_slug(hostile) == expected
+    assert territory_slug("A b") != territory_slug("a b") != territory_slug("a-b")
+
+
+def test_resume_trusts_only_a_complete_manifest_of_the_same_inputs(tmp_path):
+    job = _job(tmp_path, inputs="abc")
+    assert up_to_date(tmp_path, job) is None  # never rendered
+    folder = tmp_path / "ezanville"
+    folder.mkdir()
+    manifest = folder / MANIFEST
+    manifest.write_text(json.dumps({"inputs_hash": "abc", "status": "ok", "key_figures": ["Naissances (2021) : 12"]}), encoding="utf-8")
+    assert up_to_date(tmp_path, job) == RenderResult("ezanville", "Ezanville", "ezanville", "à jour", key_figures=["Naissances (2021) : 12"])
+    assert up_to_date(tmp_path, _job(tmp_path, inputs="abd")) is None  # other data, definition or template
+    manifest.write_text(json.dumps({"inputs_hash": "abc", "status": "échec"}), encoding="utf-8")
+    assert up_to_date(tmp_path, job) is None  # a failure is rendered again
+    manifest.write_text(json.dumps({"inputs_hash": "abc", "status": "ok"}), encoding="utf-8")
+    assert up_to_date(tmp_path, job).key_figures == []
+
+
+def test_the_swap_replaces_the_previous_report_whole(tmp_path):
+    final, staging = tmp_path / "ezanville", tmp_path / ".ezanville.x1"
+    staging.mkdir()
+    (staging / "diagnostic.html").write_text("nouveau", encoding="utf-8")
+    _swap(staging, final)
+    assert [p.name for p in tmp_path.iterdir()] == ["ezanville"] and (final / "diagnostic.html").read_text(encoding="utf-8") == "nouveau"
+    staging.mkdir()
+    (staging / "diagnostic.html").write_text("plus récent", encoding="utf-8")
+    (final / "ancien.png").write_bytes(b"x")
+    (tmp_path / ".ezanville.previous").mkdir()  # left by an earlier interrupted swap
+    _swap(staging, final)
+    assert [p.name for p in tmp_path.iterdir()] == ["ezanville"]
+    assert sorted(p.name for p in final.iterdir()) == ["diagnostic.html"] and (final / "diagnostic.html").read_text(encoding="utf-8") == "plus récent"
+
+
+def test_a_failure_is_kept_beside_the_previous_report(tmp_path):
+    final, staging = tmp_path / "ezanville", tmp_path / ".ezanville.x2"
+    final.mkdir()
+    (final / "diagnostic.html").write_text("rapport précédent", encoding="utf-8")
+    staging.mkdir()
+    (staging / "diagnostic.ipynb").write_text('{"cells": []}', encoding="utf-8")
+    result = _failed(_job(tmp_path, inputs="h9"), "ezanville", staging, final, staging / "diagnostic.ipynb", "RuntimeError: panne", 0.0)
+    assert (result.status, result.error, result.slug) == ("échec", "RuntimeError: panne", "ezanville") and result.seconds > 0
+    assert not staging.exists() and (final / "diagnostic.html").read_text(encoding="utf-8") == "rapport précédent"
+    assert (final / "echec.ipynb").read_text(encoding="utf-8") == '{"cells": []}'
+    manifest = json.loads((final / MANIFEST).read_text(encoding="utf-8"))
+    assert (manifest["inputs_hash"], manifest["status"], manifest["error"], manifest["territory_id"]) == ("h9", "échec", "RuntimeError: panne", "ezanville")
+    # A kernel that died before writing anything: the failure is still recorded, in a new folder.
+    other = tmp_path / "autre"
+    _failed(_job(tmp_path, territory="autre"), "autre", tmp_path / ".autre.x3", other, tmp_path / ".autre.x3" / "diagnostic.ipynb", "DeadKernelError: mort", 0.0)
+    assert sorted(p.name for p in other.iterdir()) == [MANIFEST]
+
+
+def test_the_index_s_key_figures_are_the_first_five_rows_of_the_territory_s_table(tmp_path):
+    figures = pd.DataFrame(
+        {"indicateur": [f"Indicateur {n}" for n in range(7)], "période": ["2021"] * 7, "territoire": [f"{n},5" for n in range(7)], "département": "1"}
+    )
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", data={"text/html": "<p>territoire et période</p>"})]),
+        nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", data={"text/html": figures.to_html(index=False)})]),
+    ]
+    path = tmp_path / "diagnostic.ipynb"
+    nbformat.write(notebook, str(path))
+    assert _key_figures(path) == [f"Indicateur {n} (2021) : {n},5" for n in range(5)]
+    notebook.cells = notebook.cells[:1]
+    nbformat.write(notebook, str(path))
+    assert _key_figures(path) == []
+
+
+@pytest.mark.reports
+def test_one_territory_rendered_in_a_fresh_then_a_reused_kernel(tmp_path):
+    from ctg_analysis.reports.kernels import ReusableKernel
+
+    reports = tmp_path / "reports"
+    template = tiny_template(tmp_path, "import os\nprint(sorted(os.listdir(output_dir)), data_dir)")
+    result = render(_job(reports, template, data_dir="/d"))
+    assert (result.territory_id, result.label, result.slug, result.status, result.error) == ("ezanville", "Ezanville", "ezanville", "ok", "")
+    assert [p.name for p in reports.iterdir()] == ["ezanville"]  # no staging folder left
+    folder = reports / "ezanville"
+    assert sorted(p.name for p in folder.iterdir()) == [MANIFEST, "diagnostic.html", "diagnostic.ipynb"]
+    html = (folder / "diagnostic.html").read_text(encoding="utf-8")
+    assert "<title>Ezanville</title>" in html and "['diagnostic.ipynb'] /d" in html and "print(" not in html
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    assert (manifest["inputs_hash"], manifest["status"], manifest["slug"]) == ("h1", "ok", "ezanville") and manifest["seconds"] > 0
+    kernel = ReusableKernel()
+    try:
+        failing = tiny_template(tmp_path, "raise ValueError('valeur simulée')")
+        failed = render(_job(reports, failing), kernel=kernel)
+        assert (failed.status, failed.error) == ("échec", "ValueError: valeur simulée")
+        assert (folder / "diagnostic.html").read_text(encoding="utf-8") == html  # the previous report stays
+        template = tiny_template(tmp_path, "x = globals().get('x', 0) + 1\nprint('x =', x)")
+        for _ in range(2):  # the kernel is reset between territories: x starts again from 0
+            assert render(_job(reports, template), kernel=kernel).status == "ok"
+            assert "x = 1" in (folder / "diagnostic.html").read_text(encoding="utf-8")
+    finally:
+        kernel.shutdown()
+
+
+@pytest.mark.reports
+def test_the_batch_passes_its_parameters_and_lists_what_it_rendered(tmp_path):
+    territories = tmp_path / "territories.yaml"
+    territories.write_text(
+        "territories:\n  - id: ezanville\n    communes: ['95229']\n  - id: autre\n    label: Autre\n    communes: ['95229']\n"
+        "  - id: casse\n    communes: ['99999']\n",
+        encoding="utf-8",
+    )
+    template = tiny_template(tmp_path, "print('données', data_dir, 'territoires', territories_file)")
+    reports = tmp_path / "r"
+    results = render_reports(data_dir=DEMO, territories_file=territories, reports_dir=reports, template=template, workers=2, progress=False)
+    assert [(r.territory_id, r.status) for r in results] == [("ezanville", "ok"), ("autre", "ok"), ("casse", "échec")]
+    assert results[2].error.startswith("territoire invalide : ") and "99999" in results[2].error
+    html = (reports / "autre" / "diagnostic.html").read_text(encoding="utf-8")
+    assert f"données {DEMO.resolve()} territoires {territories.resolve()}" in html
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert index.index('href="ezanville/') < index.index('href="autre/') and "casse" in index
+    # Asked for by id, an invalid territory stops the batch before any kernel starts.
+    with pytest.raises(Exception, match="casse"):
+        render_reports(["casse"], data_dir=DEMO, territories_file=territories, reports_dir=tmp_path / "r2", template=template, workers=1, progress=False)
+    assert not (tmp_path / "r2").exists()

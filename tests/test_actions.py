@@ -22,6 +22,7 @@ from ctg_analysis.actions.followup import Baseline, follow_up, read_baseline, sa
 from ctg_analysis.actions.plan import load_plan
 from ctg_analysis.cli import main
 from ctg_analysis.errors import CtgError
+from ctg_analysis.exports.workbook import COG_LINE
 from ctg_analysis.exports import write_workbook
 from ctg_analysis.indicators import compute_indicators, prepare
 from ctg_analysis.sources.folder import scan_folder
@@ -307,6 +308,74 @@ def test_follow_up_row_changes_sources_and_geography():
     assert (converted["Comparaison valide"], converted["Motif"]) == ("oui", "converties")
     zero = follow_up(baseline("naissances", 0.0, "Insee"), current("naissances", 3.0, "Insee"), "t").iloc[0]
     assert zero["Évolution"] == 3.0 and math.isnan(zero["Évolution relative (%)"])
+
+
+def _hand_made_baseline(path, sheets):
+    """A workbook written cell by cell with openpyxl: {sheet name: rows}."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+HEADER = ["Indicateur", "Identifiant", "Période", "Niveau", "Code", "Libellé", "Valeur"]
+
+
+def test_a_baseline_read_from_a_hand_made_workbook(tmp_path):
+    path = _hand_made_baseline(
+        tmp_path / "reference.xlsx",
+        {
+            "Petite enfance": [HEADER, ["Naissances", "naissances", "2018", "Territoire", "t", "Mon territoire", 80],
+                               ["Naissances", "naissances", "2018", "Département", "95", "Val-d'Oise", 15000],
+                               ["Évolution", "evol_0_2", "2011-2016", "Territoire", "t", "Mon territoire", -2.5]],
+            "Détail communal": [HEADER, ["Naissances", "naissances", "2018", "Commune", "95229", "Ézanville", 80]],
+            "Sources et méthodes": [["Rubrique", "Valeur"], [COG_LINE, None], ["Sources", "Insee"]],
+        },
+    )
+    baseline = read_baseline(path)
+    assert (baseline.territory, baseline.label, baseline.cog_year, baseline.communes, baseline.demo) == (None, "Mon territoire", None, frozenset({"95229"}), False)
+    assert baseline.values.to_dict("list") == {
+        "indicator": ["naissances", "evol_0_2"], "period": ["2018", "2011-2016"], "year_start": [2018, 2011], "year_end": [2018, 2016],
+        "value": [80.0, -2.5], "source": ["", ""],
+    }
+
+
+def test_a_workbook_that_is_not_a_baseline_says_what_it_lacks(tmp_path):
+    only_one = _hand_made_baseline(tmp_path / "a.xlsx", {"Détail communal": [HEADER], "Feuil1": [["x"]]})
+    with pytest.raises(CtgError) as refused:
+        read_baseline(only_one)
+    assert str(refused.value) == (
+        f"{only_one} : ce n'est pas un classeur de référence (feuilles « Détail communal » et « Sources et méthodes » attendues, "
+        "trouvé Détail communal, Feuil1) ; produisez-le avec « ctg export --formats xlsx »"
+    )
+    lacking = _hand_made_baseline(
+        tmp_path / "b.xlsx", {"Thème": [HEADER[:2] + HEADER[3:6]], "Détail communal": [HEADER], "Sources et méthodes": [["a", "b"]]}
+    )
+    with pytest.raises(CtgError) as refused:
+        read_baseline(lacking)
+    assert str(refused.value) == f"{lacking}, feuille 'Thème' : colonne(s) Période, Valeur manquante(s)"
+    broken = tmp_path / "c.xlsx"
+    broken.write_bytes(b"PK pas un classeur")
+    with pytest.raises(CtgError, match=r"c\.xlsx : classeur illisible \("):
+        read_baseline(broken)
+
+
+def test_an_indicator_absent_from_the_new_data_is_said():
+    values = pd.DataFrame({"indicator": ["naissances"], "period": ["2018"], "year_start": [2018], "year_end": [2018], "value": [80.0], "source": ["Insee"]})
+    baseline = Baseline(Path("diagnostic.xlsx"), "t", "T", 2023, frozenset({"01001"}), values, demo=False)
+    table = pd.DataFrame(
+        {"territory": ["t"], "level": ["territoire"], "geo": ["t"], "indicator": ["population"], "period": ["2021"], "year_start": [2021],
+         "year_end": [2021], "value": [1000.0], "source": ["Insee, RP2021"]}
+    )
+    row = follow_up(baseline, table, "t").iloc[0]
+    assert (row["Identifiant"], row["Année actuelle"], row["Comparaison valide"], row["Motif"], row["Source"]) == (
+        "naissances", None, "non", "valeur absente des nouvelles données", "Insee",
+    )
+    assert math.isnan(row["Valeur actuelle"]) and math.isnan(row["Évolution"])
 
 
 def test_a_file_that_is_not_a_baseline_is_refused(tmp_path):

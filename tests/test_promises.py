@@ -78,6 +78,8 @@ def _current(indicator: str, period: str | None, value: float) -> pd.DataFrame:
         ("part_0_2", "2015", "2019", "non", "recensements 2015 et 2019 distants de moins de cinq ans (règle des cinq ans)"),
         ("part_0_2", "2014", "2019", "oui", ""),
         ("part_0_2", "2013", "2019", "oui", ""),
+        # An evolution follows the indicator it is computed from (a census count).
+        ("evol_0_2", "2011-2016", "2014-2019", "non", "recensements 2016 et 2019 distants de moins de cinq ans (règle des cinq ans)"),
         # Births are not a census: one more year is a newer vintage.
         ("naissances", "2020", "2021", "oui", ""),
         # No newer vintage, whatever the source.

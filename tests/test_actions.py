@@ -277,6 +277,13 @@ def test_same_geography_said_in_words():
     assert same_geography(_communes_at(2022, "01006", "01009"), frozenset({"02006"}), 2023, moves) == (
         False, "géographie différente de la référence (COG 2022 → 2023) : en moins 01009",
     )
+    assert same_geography(_communes_at(2023, "01001", "01002", "01003"), frozenset({"01001", "01004", "01005"}), 2023, moves) == (
+        False, "communes différentes de la référence : en plus 01004, 01005 ; en moins 01002, 01003",
+    )
+    twice = pd.concat([moves, _moves((32, "2023-01-01", "COM", "01010", "COM", "01008"))], ignore_index=True)
+    assert same_geography(_communes_at(2022, "01008"), frozenset({"01008"}), 2023, twice) == (
+        False, "géographie différente de la référence (COG 2022 → 2023) : communes absorbées depuis la référence : 01007, 01010",
+    )
 
 
 def test_follow_up_row_changes_sources_and_geography():

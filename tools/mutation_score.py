@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Module → the tests that exercise it (the batch's: those on a tiny template, not the full reports).
 MODULES = {
     "geography/conversion.py": ["tests/test_conversion.py", "tests/test_reference.py", "tests/test_geography_real.py"],
-    "indicators/compute.py": ["tests/test_indicators.py", "tests/test_promises.py", "tests/test_scope_real.py", "tests/test_indicators_real.py"],
+    "indicators/compute.py": ["tests/test_indicators.py", "tests/test_preparation.py", "tests/test_promises.py", "tests/test_scope_real.py", "tests/test_indicators_real.py"],
     "sources/cache.py": ["tests/test_cache.py", "tests/test_promises.py", "tests/test_files.py"],
     "actions/followup.py": ["tests/test_actions.py", "tests/test_promises.py"],
     "reports/batch.py": ["tests/test_batch.py", "tests/test_promises.py"],

@@ -1,0 +1,104 @@
+"""The preparation on census files written by hand in INSEE's layout: tables brought to the common COG
+(a merge followed, a split that needs populations refused and flagged, codes older than the file's
+geography followed), communes of the data missing from the geography, and the refusals of an empty folder."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctg_analysis.codes import FRANCE, FRANCE_METRO
+from ctg_analysis.errors import CtgError
+from ctg_analysis.indicators import compute_indicators, prepare
+from ctg_analysis.indicators.compute import Geography
+from ctg_analysis.sources.folder import scan_folder
+from ctg_analysis.territories import load_territories
+
+
+def _census(folder, vintage: int, rows: dict[str, tuple[float, float]]):
+    """A census base « Évolution et structure de la population » with P<yy>_POP and P<yy>_POP0002."""
+    folder.mkdir(exist_ok=True)
+    yy = f"{vintage % 100:02d}"
+    lines = [f"CODGEO;P{yy}_POP;P{yy}_POP0002", *(f"{code};{pop};{young}" for code, (pop, young) in rows.items())]
+    (folder / f"base-cc-evol-struct-pop-{vintage}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return scan_folder(folder, cache_dir=False, progress=False)
+
+
+def _population(tmp_path, prepared, communes, indicator="population"):
+    (tmp_path / "t.yaml").write_text(f"territories:\n  - id: t\n    communes: {communes!r}\n", encoding="utf-8")
+    table = compute_indicators(prepared, load_territories(tmp_path / "t.yaml", prepared.reference, prepared.movements))
+    rows = table.query("level == 'territoire' and indicator == @indicator")
+    assert len(rows) == 1, rows
+    return rows.iloc[0]
+
+
+def test_a_code_older_than_the_file_s_geography_is_followed_into_its_merge(tmp_path, caplog):
+    # RP2019 is published in the COG 2021; Gadancourt (95259) was merged into Avernes (95040) in 2018.
+    folder = _census(tmp_path / "data", 2019, {"95040": (800.5, 30.25), "95259": (100.25, 4.0), "95169": (300.0, 10.0)})
+    with caplog.at_level("INFO", logger="ctg_analysis.indicators.compute"):
+        prepared = prepare(folder, indicators=["population", "pop_0_2"])
+    assert prepared.cog_year == 2021 and prepared.cog_mismatch == set()
+    assert any(m.endswith("base-cc-evol-struct-pop-2019.csv : 1 code(s) antérieur(s) à la géographie 2021 suivis dans les fusions") for m in caplog.messages)
+    assert _population(tmp_path, prepared, ["95040"])["value"] == pytest.approx(900.75)
+    assert _population(tmp_path, prepared, ["95040", "95169"], "pop_0_2")["value"] == pytest.approx(44.25)
+
+
+def test_a_split_without_populations_to_share_it_is_refused_and_flagged(tmp_path, caplog):
+    # RP2017 (COG 2019): Saline (14712) was split on 31 December 2019 into Sannerville (14666) and Troarn
+    # (14712): without the legal populations of the parts it cannot be shared.
+    folder = _census(tmp_path / "data", 2017, {"14712": (5000.0, 150.0), "14666": (1800.0, 60.0)})
+    with caplog.at_level("WARNING", logger="ctg_analysis.indicators.compute"):
+        prepared = prepare(folder, indicators=["population"], cog_year=2021)
+    assert prepared.cog_mismatch == {"population"}
+    (warning,) = [m for m in caplog.messages if "scindée" in m]
+    assert warning.startswith("base-cc-evol-struct-pop-2017.csv : conversion du COG 2019 vers 2021 : commune(s) scindée(s) (14712)")
+    assert "cog_mismatch" in _population(tmp_path, prepared, ["14666"])["flags"].split(";")
+    # In its own COG year the same file is not converted: nothing to flag.
+    assert prepare(folder, indicators=["population"], cog_year=2019).cog_mismatch == set()
+
+
+def test_a_file_of_a_more_recent_geography_than_the_common_one_is_said_and_flagged(tmp_path, caplog):
+    folder = _census(tmp_path / "data", 2019, {"95040": (800.0, 30.0)})
+    with caplog.at_level("WARNING", logger="ctg_analysis.indicators.compute"):
+        prepared = prepare(folder, indicators=["population"], cog_year=2020)
+    assert prepared.cog_mismatch == {"population"}
+    assert "base-cc-evol-struct-pop-2019.csv : COG 2021, différent du COG commun 2020, non converti" in caplog.messages
+
+
+def test_communes_missing_from_the_geography_count_in_their_departement_and_france():
+    reference = pd.DataFrame(
+        {
+            "type": ["COM", "COM", "ARM"], "code": ["95040", "95169", "75101"], "label": ["Avernes", "Commeny", "Paris 1er"],
+            "epci": ["200035970", "200035970", None], "epci_label": ["CC Vexin", "CC Vexin", None],
+            "departement": ["95", "95", "75"], "departement_label": ["Val-d'Oise", "Val-d'Oise", "Paris"],
+            "region": ["11", "11", "11"], "region_label": ["Île-de-France", "Île-de-France", "Île-de-France"],
+        }
+    )
+    alone = Geography.build(reference, np.array([], dtype=object))
+    assert list(alone.communes) == ["95040", "95169"] and list(alone.codes["france"]) == [FRANCE_METRO]
+    assert alone.labels["france"].tolist() == ["France métropolitaine"]
+    grown = Geography.build(reference, np.array(["97101", "95999", "95040"], dtype=object))
+    assert list(grown.communes) == ["95040", "95169", "95999", "97101"]
+    assert grown.labels["commune"].tolist() == ["Avernes", "Commeny", "95999", "97101"]
+    assert list(grown.codes["departement"]) == ["95", "971"] and grown.labels["departement"].tolist() == ["Val-d'Oise", "971"]
+    assert grown.parents["departement"].tolist() == [0, 0, 0, 1]
+    assert list(grown.codes["region"]) == ["11", "01"] and grown.parents["region"].tolist() == [0, 0, 0, 1]
+    assert grown.parents["epci"].tolist() == [0, 0, -1, -1]
+    assert list(grown.codes["france"]) == [FRANCE, FRANCE_METRO] and grown.labels["france"].tolist() == ["France entière", "France métropolitaine"]
+
+
+def test_a_folder_without_the_data_needed_says_so(tmp_path):
+    empty = tmp_path / "vide"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("rien", encoding="utf-8")
+    with pytest.raises(CtgError) as refused:
+        prepare(scan_folder(empty, cache_dir=False, progress=False), indicators=["population"])
+    assert str(refused.value) == f"{empty} : aucune des données nécessaires aux indicateurs (recensement, naissances, CAF…)"
+    overseas = _census(tmp_path / "spm", 2019, {"97501": (5000.0, 150.0)})
+    with pytest.raises(CtgError) as refused:
+        prepare(overseas, indicators=["population"])
+    assert str(refused.value) == (
+        f"{tmp_path / 'spm'} : aucune des données nécessaires aux indicateurs : ses fichiers ne couvrent que des collectivités "
+        "d'outre-mer (975, 977, 978, 98x), hors du champ France (métropole et DROM) de ctg-analysis"
+    )

@@ -20,6 +20,7 @@ re-running a minute of tests) would take most of a day on two cores.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import re
@@ -30,6 +31,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+REAL = Path(os.environ.get("CTG_REAL_DATA", ROOT.parent / "shared" / "data" / "real")).resolve()
 #: Module → the tests that exercise it (the batch's: those on a tiny template, not the full reports).
 MODULES = {
     "geography/conversion.py": ["tests/test_conversion.py", "tests/test_reference.py", "tests/test_geography_real.py"],
@@ -40,6 +42,8 @@ MODULES = {
     "reports/render.py": ["tests/test_batch.py", "tests/test_promises.py"],
 }
 _MARKERS = {"reports/batch.py": "not slow", "reports/render.py": "not slow"}
+#: The test modules whose module-scoped fixtures run the code under test (the demo or real files prepared once).
+_SHARED_FIXTURES = {"tests/test_indicators.py", "tests/test_scope_real.py", "tests/test_indicators_real.py", "tests/test_actions.py", "tests/test_conversion.py"}
 #: Mutant numbers end with these digits, in this order, in a sample (every function is spread over them).
 _SAMPLE_DIGITS = "7319502846"
 #: The statuses of a mutant that was tested (not the "not checked" ones left out of a sample).
@@ -47,7 +51,7 @@ _TESTED = {"killed", "survived", "no tests", "timeout", "suspicious", "segfault"
 
 
 def _copy_checkout(target: Path) -> None:
-    """The tracked files (links kept as links) and ../shared beside it, for the tests on real files."""
+    """The tracked files (links kept as links)."""
     files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
     for name in filter(None, files):
         source, destination = ROOT / name, target / name
@@ -56,9 +60,6 @@ def _copy_checkout(target: Path) -> None:
             destination.symlink_to(os.readlink(source))
         elif source.is_file():
             shutil.copy2(source, destination)
-    shared = ROOT.parent / "shared"
-    if shared.is_dir() and not (target.parent / "shared").exists():
-        (target.parent / "shared").symlink_to(shared)
 
 
 def _configure(checkout: Path, module: str) -> None:
@@ -78,10 +79,31 @@ def _configure(checkout: Path, module: str) -> None:
 
 def _mutmut(checkout: Path, *arguments: str) -> str:
     executable = Path(sys.executable).with_name("mutmut")
-    done = subprocess.run([str(executable), *arguments], cwd=checkout, capture_output=True, text=True)
+    # mutmut runs the tests from its mutants/ copy, one folder deeper: tell them where the real files are.
+    environment = {**os.environ, "CTG_REAL_DATA": str(REAL)}
+    done = subprocess.run([str(executable), *arguments], cwd=checkout, capture_output=True, text=True, env=environment)
     if done.returncode not in (0, 1):  # mutmut run exits 1 when mutants survive
         raise SystemExit(f"mutmut {' '.join(arguments)} : échec\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
     return done.stdout
+
+
+def _widen_to_modules(path: Path) -> None:
+    """Credit a function to every test of the test modules whose shared fixtures run it.
+
+    mutmut credits a function to the tests that call it, and a module-scoped fixture (the demo prepared
+    once for a whole test module) to the first test that uses it only: the other tests of the module,
+    which check the fixture's results, would never run against the mutants of the functions it called.
+    """
+    stats = json.loads(path.read_text(encoding="utf-8"))
+    by_module: dict[str, set[str]] = {}
+    for test in stats["duration_by_test"]:
+        if test.split("::")[0] in _SHARED_FIXTURES:
+            by_module.setdefault(test.split("::")[0], set()).add(test)
+    stats["tests_by_mangled_function_name"] = {
+        function: sorted({other for test in tests for other in by_module.get(test.split("::")[0], {test})})
+        for function, tests in stats["tests_by_mangled_function_name"].items()
+    }
+    path.write_text(json.dumps(stats), encoding="utf-8")
 
 
 def score(module: str, *, workers: int, diffs: bool, sample: int = 100) -> tuple[int, int, int, list[str]]:
@@ -90,7 +112,9 @@ def score(module: str, *, workers: int, diffs: bool, sample: int = 100) -> tuple
         checkout = Path(work) / "main"
         _copy_checkout(checkout)
         _configure(checkout, module)
-        chosen = [f"*__mutmut_*{digit}" for digit in _SAMPLE_DIGITS[: sample // 10]] if sample < 100 else []
+        chosen = [f"*__mutmut_*{digit}" for digit in _SAMPLE_DIGITS[: sample // 10]] if sample < 100 else ["*"]
+        _mutmut(checkout, "run", "--max-children", str(workers), "nothing-yet*")  # mutants and test statistics only
+        _widen_to_modules(checkout / "mutants" / "mutmut-stats.json")
         _mutmut(checkout, "run", "--max-children", str(workers), *chosen)
         results = _mutmut(checkout, "results", "--all", "true")
         generated = dict(re.findall(r"^\s*(\S+): (.+)$", results, flags=re.MULTILINE))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ctg_analysis.resources import DEMO_DIR
-from ctg_analysis.sources.folder import scan_folder
+from ctg_analysis.sources.folder import DataFolder, scan_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = DEMO_DIR
@@ -39,6 +39,27 @@ def real() -> Path:
     if not REAL.is_dir():
         pytest.skip(f"fichiers réels absents ({REAL}) : ../shared/data/real n'est pas à côté du dépôt")
     return REAL
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _real_files_cache(tmp_path_factory):
+    """One parquet cache for the real files of a test session: keyed by content and reading code, as for
+    users, so each big workbook is parsed once. ``CTG_TEST_CACHE`` keeps it between sessions (the
+    mutation script sets it: each mutant is a session of its own)."""
+    kept = os.environ.get("CTG_TEST_CACHE")
+    os.environ["CTG_TEST_CACHE"] = kept or str(tmp_path_factory.mktemp("real-cache"))
+    yield
+    if kept is None:
+        del os.environ["CTG_TEST_CACHE"]
+
+
+def real_folder(tmp_path: Path, real: Path, files: list[str], name: str = "data") -> DataFolder:
+    """A data folder of links to some of the real files (named after their path), scanned."""
+    folder = tmp_path / name
+    folder.mkdir()
+    for file in files:
+        (folder / file.replace("/", "__")).symlink_to(real / file)
+    return scan_folder(folder, cache_dir=Path(os.environ["CTG_TEST_CACHE"]), progress=False)
 
 
 @pytest.fixture(scope="session")

@@ -8,23 +8,15 @@ import math
 
 import pandas as pd
 import pytest
+from conftest import real_folder
 
 from ctg_analysis.indicators import compute_indicators, prepare
-from ctg_analysis.sources.folder import scan_folder
 from ctg_analysis.territories import load_territories
 
 pytestmark = pytest.mark.real
 
 # A custom territory of the Val-d'Oise: the seed's communes, plus Commeny and Gouzangrez (merged in 2024).
 TERRITORY = ["95205", "95395", "95509", "95094", "95492", "95169", "95282"]
-
-
-def _folder(tmp_path, real, files):
-    folder = tmp_path / "data"
-    folder.mkdir()
-    for file in files:
-        (folder / file.replace("/", "__")).symlink_to(real / file)
-    return scan_folder(folder, cache_dir=tmp_path / "cache", progress=False)
 
 
 def _territories(tmp_path, reference, communes, territory_id="custom", movements=None):
@@ -43,7 +35,7 @@ def _legal(real, file):
 @pytest.fixture(scope="module")
 def legal(real, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("legal")
-    folder = _folder(
+    folder = real_folder(
         tmp,
         real,
         ["populations-legales/ensemble_RP2019_en_vigueur_2022.xlsx", "populations-legales/ensemble_RP2022_en_vigueur_2025.xlsx", "cogiter-mvt-passage/mvtcommunes.csv"],
@@ -75,7 +67,7 @@ def test_custom_territory_legal_population_and_evolution(real, legal):
 
 
 def test_filosofi_published_levels_and_unavailable_custom_territory(real, tmp_path):
-    folder = _folder(
+    folder = real_folder(
         tmp_path,
         real,
         [
@@ -100,7 +92,7 @@ def test_filosofi_published_levels_and_unavailable_custom_territory(real, tmp_pa
 
 
 def test_caf_iris_figures_summed_to_communes(real, tmp_path):
-    folder = _folder(tmp_path, real, ["caf-iris-2016-2020/data_CAF_2020_IRIS.csv", "populations-legales/ensemble_RP2019_en_vigueur_2022.xlsx"])
+    folder = real_folder(tmp_path, real, ["caf-iris-2016-2020/data_CAF_2020_IRIS.csv", "populations-legales/ensemble_RP2019_en_vigueur_2022.xlsx"])
     prepared = prepare(folder, indicators=["allocataires", "part_monoparents_caf"], cog_year=2021)
     # Sarcelles, Garges-lès-Gonesse and Villiers-le-Bel: communes of 10 000 inhabitants or more.
     communes = ["95585", "95268", "95680"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import real_folder
 
 from ctg_analysis.cli import main
 from ctg_analysis.errors import CtgError
@@ -20,14 +21,6 @@ pytestmark = pytest.mark.real
 LEGAL_2019 = "populations-legales/ensemble_RP2019_en_vigueur_2022.xlsx"
 LEGAL_2022 = "populations-legales/ensemble_RP2022_en_vigueur_2025.xlsx"
 COLLECTIVITIES = ("975", "977", "978", "984", "986", "987", "988", "989")
-
-
-def _folder(tmp_path, real, files, name="data"):
-    folder = tmp_path / name
-    folder.mkdir()
-    for file in files:
-        (folder / file.replace("/", "__")).symlink_to(real / file)
-    return scan_folder(folder, cache_dir=tmp_path / "cache", progress=False)
 
 
 def _table(tmp_path, prepared, territories: dict[str, list[str]]):
@@ -54,7 +47,7 @@ def _value(table, territory, level, geo, indicator, period):
 @pytest.fixture(scope="module")
 def legal(real, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("legal")
-    prepared = prepare(_folder(tmp_path, real, [LEGAL_2019, LEGAL_2022]), indicators=["population_legale", "evol_population_legale"])
+    prepared = prepare(real_folder(tmp_path, real, [LEGAL_2019, LEGAL_2022]), indicators=["population_legale", "evol_population_legale"])
     territories = {
         "paris": ["75056"], "lyon": ["69123"], "marseille": ["13055"], "commeny": ["95169"],
         "mayotte": ["97611", "95585"], "retablies": ["60694", "85165", "85212"],
@@ -98,11 +91,11 @@ def test_one_france_for_both_vintages(real, legal):
 
 
 def test_overseas_collectivities_alone_make_no_france(real, tmp_path):
-    folder = _folder(tmp_path, real, ["insee-rp2016-iris-com-format-samples/base-ic-evol-struct-pop-2016-com.xls"])
+    folder = real_folder(tmp_path, real, ["insee-rp2016-iris-com-format-samples/base-ic-evol-struct-pop-2016-com.xls"])
     with pytest.raises(CtgError, match=r"collectivités d'outre-mer.*hors du champ"):
         prepare(folder, indicators=["population"])
     # Beside a file in France's scope, they add nothing to France.
-    folder = _folder(tmp_path, real, ["insee-rp2016-iris-com-format-samples/base-ic-evol-struct-pop-2016-com.xls", LEGAL_2022], "both")
+    folder = real_folder(tmp_path, real, ["insee-rp2016-iris-com-format-samples/base-ic-evol-struct-pop-2016-com.xls", LEGAL_2022], "both")
     prepared = prepare(folder, indicators=["population", "population_legale"])
     france = _table(tmp_path, prepared, {"ecouen": ["95205"]}).query("level == 'france' and indicator == 'population'")
     assert france["value"].isna().all() and france["flags"].str.contains("missing").all()
@@ -140,7 +133,7 @@ def test_re_established_communes_are_declared_and_their_past_estimated(real, leg
 
 
 def test_partial_survives_the_cog_conversion(real, tmp_path):
-    folder = _folder(tmp_path, real, ["caf-iris-2016-2020/data_CAF_2017_IRIS.csv", LEGAL_2022])
+    folder = real_folder(tmp_path, real, ["caf-iris-2016-2020/data_CAF_2017_IRIS.csv", LEGAL_2022])
     prepared = prepare(folder, indicators=["allocataires"])
     assert prepared.cog_year == 2024  # CNAF 2017 (COG 2017) brought to the geography of 2024
     raw = pd.read_csv(real / "caf-iris-2016-2020/data_CAF_2017_IRIS.csv", sep=";", dtype=str, encoding="utf-8-sig")
@@ -160,7 +153,7 @@ def test_partial_survives_the_cog_conversion(real, tmp_path):
 def filosofi(real, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("filosofi")
     files = [f"filosofi-2014-2019/revenu_{level}/FILO{year}_DISP_{suffix}.csv" for year in (2018, 2019) for level, suffix in (("commune", "COM"), ("epci", "EPCI"))]
-    prepared = prepare(_folder(tmp_path, real, [*files, LEGAL_2022]), indicators=["revenu_median"])
+    prepared = prepare(real_folder(tmp_path, real, [*files, LEGAL_2022]), indicators=["revenu_median"])
     territories = {"commeny": ["95169"], "ecouen": ["95205"], "vexin": ["95040"], "changed": ["18159"], "pair": ["95205", "95395"]}
     return prepared, _table(tmp_path, prepared, territories)
 
@@ -204,12 +197,12 @@ def test_every_indicator_has_a_row_everywhere(filosofi):
 
 
 def test_folders_with_one_source(real, tmp_path):
-    only_caf = _folder(tmp_path, real, ["caf-iris-2016-2020/data_CAF_2020_IRIS.csv"], "caf")
+    only_caf = real_folder(tmp_path, real, ["caf-iris-2016-2020/data_CAF_2020_IRIS.csv"], "caf")
     prepared = prepare(only_caf, indicators=["allocataires"])
     table = _table(tmp_path, prepared, {"seed": ["95205", "95395", "95509", "95094", "95492"]})
     seed = _value(table, "seed", "territoire", "seed", "allocataires", "2020")  # none of its communes has IRIS
     assert pd.isna(seed["value"]) and "missing" in seed["flags"] and seed["coverage_communes"] == 0
-    only_filosofi = _folder(tmp_path, real, ["filosofi-2014-2019/revenu_commune/FILO2019_DISP_COM.csv"], "filosofi")
+    only_filosofi = real_folder(tmp_path, real, ["filosofi-2014-2019/revenu_commune/FILO2019_DISP_COM.csv"], "filosofi")
     prepared = prepare(only_filosofi, indicators=["revenu_median"])
     path = tmp_path / "by-name.yaml"
     path.write_text("territories:\n  - id: p\n    communes: [{name: Le Plessis-Gassot, departement: '95'}]\n", encoding="utf-8")

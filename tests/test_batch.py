@@ -126,10 +126,14 @@ def test_one_territory_rendered_in_a_fresh_then_a_reused_kernel(tmp_path):
         failed = render(_job(reports, failing), kernel=kernel)
         assert (failed.status, failed.error) == ("échec", "ValueError: valeur simulée")
         assert (folder / "diagnostic.html").read_text(encoding="utf-8") == html  # the previous report stays
-        template = tiny_template(tmp_path, "x = globals().get('x', 0) + 1\nprint('x =', x)")
-        for _ in range(2):  # the kernel is reset between territories: x starts again from 0
+        template = tiny_template(tmp_path, "import os\nx = globals().get('x', 0) + 1\nprint('x =', x, 'pid', os.getpid())")
+        processes = set()
+        for _ in range(2):  # the same kernel, reset between territories: x starts again from 0
             assert render(_job(reports, template), kernel=kernel).status == "ok"
-            assert "x = 1" in (folder / "diagnostic.html").read_text(encoding="utf-8")
+            shown = (folder / "diagnostic.html").read_text(encoding="utf-8")
+            assert "x = 1" in shown
+            processes.add(shown.split(" pid ", 1)[1].split()[0])
+        assert len(processes) == 1
     finally:
         kernel.shutdown()
 

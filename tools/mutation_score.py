@@ -72,8 +72,6 @@ def _configure(checkout: Path, module: str) -> None:
         'also_copy = ["tests", "ctg.toml", "data"]\n'
         f"pytest_add_cli_args_test_selection = {tests + ['-m', marker]!r}\n".replace("'", '"')
         + 'pytest_add_cli_args = ["-p", "no:cacheprovider", "-W", "ignore"]\n'
-        # A mutant that hangs (a kernel never answering) is a kill; three times the tests' time is enough to say so.
-        + "timeout_multiplier = 3.0\n"
     )
     with open(checkout / "pyproject.toml", "a", encoding="utf-8") as handle:
         handle.write(settings)
@@ -110,8 +108,8 @@ def _widen_to_modules(path: Path) -> None:
     path.write_text(json.dumps(stats), encoding="utf-8")
 
 
-def score(module: str, *, workers: int, diffs: bool, sample: int = 100) -> tuple[int, int, int, list[str]]:
-    """Run mutmut on one module; return (killed, tested, generated, survivor descriptions)."""
+def score(module: str, *, workers: int, diffs: bool, sample: int = 100) -> tuple[int, int, int, int, list[str]]:
+    """Run mutmut on one module; return (killed, of which timed out, tested, generated, survivor descriptions)."""
     with tempfile.TemporaryDirectory(prefix="ctg-mutation-") as work:
         checkout = Path(work) / "main"
         _copy_checkout(checkout)
@@ -125,7 +123,8 @@ def score(module: str, *, workers: int, diffs: bool, sample: int = 100) -> tuple
         results = _mutmut(checkout, "results", "--all", "true")
         generated = dict(re.findall(r"^\s*(\S+): (.+)$", results, flags=re.MULTILINE))
         statuses = {name: status for name, status in generated.items() if status in _TESTED}
-        killed = sum(status in ("killed", "timeout") for status in statuses.values())
+        killed = sum(status in ("killed", "timeout") for status in statuses.values())  # mutmut's rule: a timeout kills
+        timed_out = sum(status == "timeout" for status in statuses.values())
         survivors = []
         for name, status in statuses.items():
             if status in ("killed", "timeout"):
@@ -135,7 +134,7 @@ def score(module: str, *, workers: int, diffs: bool, sample: int = 100) -> tuple
                 shown = _mutmut(checkout, "show", name)
                 line += "\n" + "\n".join(f"            {d}" for d in shown.splitlines() if d[:2] in ("- ", "+ "))
             survivors.append(line)
-        return killed, len(statuses), len(generated), survivors
+        return killed, timed_out, len(statuses), len(generated), survivors
 
 
 def wilson(killed: int, tested: int, z: float = 1.96) -> tuple[float, float]:
@@ -164,9 +163,11 @@ def main() -> None:
         parser.error(f"module(s) inconnu(s) : {', '.join(unknown)} (attendu {', '.join(MODULES)})")
     lines = []
     for module in args.modules:
-        killed, tested, generated, survivors = score(module, workers=args.workers, diffs=not args.no_diffs, sample=args.sample)
+        killed, timed_out, tested, generated, survivors = score(module, workers=args.workers, diffs=not args.no_diffs, sample=args.sample)
         share = killed / tested if tested else 1.0
         line = f"{module:28} {killed:5} / {tested:5} tués  {share:6.1%}  {'ok' if share >= 0.8 else 'sous 80 %'}"
+        if timed_out:
+            line += f"  (dont {timed_out} par dépassement du temps)"
         if tested < generated:
             low, high = wilson(killed, tested)
             line += f"  (échantillon de {tested} sur {generated} mutants ; intervalle à 95 % : {low:.1%} – {high:.1%})"

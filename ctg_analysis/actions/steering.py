@@ -11,12 +11,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from ctg_analysis.actions.followup import FOLLOW_UP_COLUMNS, Baseline
-from ctg_analysis.charts.style import FRAGILE_HATCH, LEVEL_COLOURS, french_axis, styled, titled_figure
+from ctg_analysis.charts.style import FRAGILE_HATCH, french_axis, styled, titled_figure
 from ctg_analysis.exports.workbook import NUMBER_FORMATS
 from ctg_analysis.files import atomic_path
 from ctg_analysis.formatting import MISSING, format_value
 from ctg_analysis.indicators.catalogue import get_indicator
 from ctg_analysis.indicators.comparisons import RATE_UNITS
+from ctg_analysis.levels import LEVEL_COLOURS
 
 __all__ = ["follow_up_chart", "write_follow_up_deck", "write_follow_up_xlsx"]
 

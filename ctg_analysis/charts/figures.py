@@ -20,19 +20,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Patch
 
-from ctg_analysis.charts.style import (
-    FRAGILE_HATCH,
-    LEVEL_COLOURS,
-    LEVEL_HATCHES,
-    LEVEL_NAMES,
-    french_axis,
-    styled,
-    titled_figure,
-)
+from ctg_analysis.charts.style import FRAGILE_HATCH, LEVEL_HATCHES, french_axis, styled, titled_figure
 from ctg_analysis.errors import CtgError
 from ctg_analysis.formatting import format_number, format_value
 from ctg_analysis.indicators.catalogue import get_indicator
 from ctg_analysis.indicators.display import is_fragile, key_figure_ids, territory_rows
+from ctg_analysis.levels import LEVEL_COLOURS, LEVEL_NAMES
 
 __all__ = [
     "AGE_BANDS",

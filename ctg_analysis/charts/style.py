@@ -1,11 +1,8 @@
-"""The house style of ctg-analysis figures: palette, French number formats, titles and footnotes.
+"""The house style of ctg-analysis figures: French number formats, titles, footnotes and hatches (the
+levels' colours are declared with the levels, :mod:`ctg_analysis.levels`).
 
-The palette tells the territory from its comparison levels at a glance: the territory in a deep blue,
-its communes in a light blue, the EPCI in orange, then département, région and France in greys of
-decreasing darkness. The luminances differ (0.17, 0.64, 0.45, 0.32, 0.59, 0.85), so the levels stay
-apart in greyscale and for colour-blind viewers; communes are also hatched. Fragile values (small
-numbers, partial, not comparable) are cross-hatched, marked with an asterisk and explained in the
-footnote.
+Communes are hatched besides their colour. Fragile values (small numbers, partial, not comparable) are
+cross-hatched, marked with an asterisk and explained in the footnote.
 """
 
 from __future__ import annotations
@@ -24,9 +21,7 @@ from ctg_analysis.formatting import format_number
 __all__ = [
     "styled",
     "FRAGILE_HATCH",
-    "LEVEL_COLOURS",
     "LEVEL_HATCHES",
-    "LEVEL_NAMES",
     "SLIDE",
     "HALF_SLIDE",
     "french_axis",
@@ -34,16 +29,7 @@ __all__ = [
     "titled_figure",
 ]
 
-LEVEL_COLOURS = {
-    "territoire": "#08306B",
-    "commune": "#6BAED6",
-    "epci": "#D95F02",
-    "departement": "#525252",
-    "region": "#969696",
-    "france": "#D9D9D9",
-}
 LEVEL_HATCHES = {"commune": "//"}
-LEVEL_NAMES = {"territoire": "Territoire", "commune": "Commune", "epci": "EPCI", "departement": "Département", "region": "Région", "france": "France"}
 FRAGILE_HATCH = "xx"
 #: Figure sizes in inches: a full 16:9 slide and a half slide (side by side with text).
 SLIDE = (13.333, 7.5)

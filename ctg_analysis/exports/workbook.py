@@ -20,6 +20,7 @@ from ctg_analysis.files import atomic_path
 from ctg_analysis.indicators.catalogue import THEMES, get_indicator
 from ctg_analysis.indicators.compute import FLAGS
 from ctg_analysis.indicators.display import is_fragile, territory_rows
+from ctg_analysis.levels import LEVEL_NAMES
 
 __all__ = ["COG_LINE", "IDENTIFIER_LINE", "NUMBER_FORMATS", "write_workbook"]
 
@@ -34,7 +35,6 @@ NUMBER_FORMATS = {
 #: Lines of the "Sources et méthodes" sheet the follow-up reads back.
 IDENTIFIER_LINE = "Identifiant du territoire"
 COG_LINE = "Géographie communale (COG au 1er janvier)"
-_LEVELS = {"territoire": "Territoire", "commune": "Commune", "epci": "EPCI", "departement": "Département", "region": "Région", "france": "France"}
 _HEADER = ["Indicateur", "Identifiant", "Période", "Niveau", "Code", "Libellé", "Valeur", "Numérateur", "Dénominateur", "Unité", "Qualité", "Source"]
 _WIDTHS = [46, 28, 11, 13, 11, 40, 14, 14, 14, 10, 48, 46]
 _FRAGILE = PatternFill("solid", fgColor="FCE4D6")
@@ -59,7 +59,7 @@ def _write_rows(sheet, rows: pd.DataFrame) -> None:
     for (_, row), weak in zip(rows.iterrows(), fragile, strict=True):
         sheet.append(
             [
-                row["label"], row["indicator"], row["period"], _LEVELS[row["level"]], row["geo"], row["geo_label"],
+                row["label"], row["indicator"], row["period"], LEVEL_NAMES[row["level"]], row["geo"], row["geo_label"],
                 None if pd.isna(row["value"]) else float(row["value"]),
                 None if pd.isna(row["numerator"]) else float(row["numerator"]),
                 None if pd.isna(row["denominator"]) else float(row["denominator"]),

@@ -20,6 +20,7 @@ from ctg_analysis.formatting import MISSING, format_number, format_value
 from ctg_analysis.indicators.catalogue import get_indicator, indicators_of_theme
 from ctg_analysis.indicators.comparisons import RATE_UNITS
 from ctg_analysis.indicators.compute import FLAGS
+from ctg_analysis.levels import LADDER, LEVEL_NAMES
 
 __all__ = [
     "KEY_FIGURES",
@@ -69,7 +70,6 @@ def key_figure_ids(table: pd.DataFrame, territory: str) -> list[str]:
 
 #: Flags that make a value fragile: greyed out in views.
 QUALITY_FLAGS = ("small", "partial", "missing", "not_comparable", "unavailable", "perimeter", "estimated", "cog_mismatch")
-_LEVEL_NAMES = {"territoire": "Territoire", "epci": "EPCI", "departement": "Département", "region": "Région", "france": "France"}
 
 
 def territory_rows(table: pd.DataFrame, territory: str) -> pd.DataFrame:
@@ -238,12 +238,12 @@ def _collation_key(name: str) -> str:
 
 def _level_column(rows: pd.DataFrame) -> pd.Series:
     """Each row's column name: « Département — Val-d'Oise »."""
-    return rows["level"].map(_LEVEL_NAMES).fillna(rows["level"]) + " — " + rows["geo_label"].astype(str)
+    return rows["level"].astype(str).map(LEVEL_NAMES) + " — " + rows["geo_label"].astype(str)
 
 
 def _ladder_order(rows: pd.DataFrame, column: pd.Series) -> list[str]:
     """The column names in the ladder's order (territoire, EPCI, département, région, France), then by code."""
-    rank = rows["level"].map({level: i for i, level in enumerate(_LEVEL_NAMES)})
+    rank = rows["level"].map({level: i for i, level in enumerate(LADDER)})
     return list(dict.fromkeys(column.loc[rows.assign(rank=rank).sort_values(["rank", "geo"]).index]))
 
 

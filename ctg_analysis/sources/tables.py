@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ctg_analysis.levels import SOURCE_LEVELS
+
 __all__ = ["ATTRIBUTE_COLUMNS", "DATASETS", "DATASET_FILES", "LEVELS", "PUBLISHED_DATASETS", "SourceTable", "dataset_hint"]
 
 #: Dataset id → French label.
@@ -73,7 +75,7 @@ def dataset_hint(dataset: str) -> str:
 
 
 #: Geographic levels, from the finest to the broadest.
-LEVELS = ("iris", "commune", "epci", "departement", "region", "france")
+LEVELS = SOURCE_LEVELS  # the levels a source table can be at
 
 #: Non-numeric columns a canonical table may carry besides ``geo`` and ``period``.
 ATTRIBUTE_COLUMNS = (

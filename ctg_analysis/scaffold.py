@@ -21,7 +21,7 @@ from ctg_analysis.config import PROJECT_FILE, Project
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import write_bytes
 from ctg_analysis.resources import DEMO_DIR, RESOURCES, TEMPLATES_DIR
-from ctg_analysis.sources.tables import DATASET_FILES, DATASETS
+from ctg_analysis.sources.datasets import DATASETS
 
 __all__ = ["init_project", "template_notebook"]
 
@@ -57,7 +57,7 @@ def _raw_readme() -> str:
         "| jeu de données | fichier à télécharger (éditeur, où) |",
         "|---|---|",
     ]
-    lines += [f"| {DATASETS[dataset]} | {where[0].upper()}{where[1:]} |" for dataset, where in DATASET_FILES.items()]
+    lines += [f"| {d.label} | {d.download[0].upper()}{d.download[1:]} |" for d in DATASETS.values()]
     lines += ["", "La géographie (communes du COG, mouvements, intercommunalités) est fournie avec ctg-analysis ;",
               "des fichiers du COG plus récents déposés ici la complètent.", ""]
     return "\n".join(lines)

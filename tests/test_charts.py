@@ -13,7 +13,7 @@ from PIL import Image  # noqa: E402
 
 from conftest import DEMO  # noqa: E402
 from ctg_analysis.charts import (  # noqa: E402
-    CHART_PLAN,
+    chart_plan,
     age_structure,
     births_chart,
     comparison_bars,
@@ -117,7 +117,7 @@ def test_key_figures_card(table):
 
 def test_every_chart_renders_for_every_demo_territory(table):
     for territory in ("ctg-ecouen", "ezanville", "ctg-val-fictif"):
-        for spec in CHART_PLAN:
+        for spec in chart_plan():
             try:
                 figure = spec.draw(table, territory)
             except CtgError as exc:
@@ -143,5 +143,5 @@ def test_export_names_are_stable(table, tmp_path):
     exported = export_charts(table, "ezanville", tmp_path, formats=("png",))
     names = sorted(str(path.relative_to(tmp_path)) for chart in exported for path in chart.files)
     assert "petite-enfance/evol_0_2.png" in names and "synthese/chiffres-cles.png" in names
-    assert len(names) == len(CHART_PLAN) - 1  # no commune panels for a one-commune territory
+    assert len(names) == len(chart_plan()) - 1  # no commune panels for a one-commune territory
     assert not list(tmp_path.rglob("*.tmp"))

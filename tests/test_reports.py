@@ -85,10 +85,10 @@ def _workbook_and_deck_read_back(folder):
     deck = pptx.Presentation(str(folder / "diagnostic.pptx"))
     titles = [slide.shapes.title.text for slide in deck.slides]
     pictures = {title: sum(shape.shape_type == 13 for shape in slide.shapes) for title, slide in zip(titles, deck.slides, strict=True)}
-    from ctg_analysis.charts import CHART_PLAN
+    from ctg_analysis.charts import chart_plan
 
     exported = {p.stem for p in (folder / "graphiques").rglob("*.png")}
-    for spec in CHART_PLAN:
+    for spec in chart_plan():
         if spec.name in exported:  # every exported chart of every theme has its slide, with its picture
             assert pictures.get(spec.title) == 1, spec.title
     assert titles[1] == "Chiffres clés" and titles[-1] == "Sources et méthodes"

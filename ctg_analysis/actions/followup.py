@@ -22,6 +22,7 @@ from ctg_analysis.geography.conversion import commune_passage
 from ctg_analysis.indicators.catalogue import get_indicator
 from ctg_analysis.indicators.comparisons import RATE_UNITS
 from ctg_analysis.indicators.display import latest_period, territory_rows
+from ctg_analysis.sources.datasets import DATASETS
 
 __all__ = ["FOLLOW_UP_COLUMNS", "Baseline", "follow_up", "read_baseline", "same_geography"]
 
@@ -31,7 +32,6 @@ FOLLOW_UP_COLUMNS = [
     "Évolution", "Évolution relative (%)", "Cible", "Écart à la cible", "Comparaison valide", "Motif", "Source",
 ]
 _HEADER = ["Indicateur", "Identifiant", "Période", "Niveau", "Code", "Libellé", "Valeur"]
-_CENSUS = ("census_population", "census_families", "census_employment", "census_history", "legal_population")
 _FIVE_YEARS = 5
 
 
@@ -162,10 +162,7 @@ def _difference(old: set[str], new: set[str]) -> str:
 
 
 def _census_based(indicator_id: str) -> bool:
-    indicator = get_indicator(indicator_id)
-    if indicator.of:
-        return _census_based(indicator.of)
-    return indicator.dataset in _CENSUS or indicator.denominator_dataset in _CENSUS
+    return any(DATASETS[d].census_rule for d in get_indicator(indicator_id).datasets)
 
 
 def follow_up(

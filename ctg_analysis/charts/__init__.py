@@ -1,6 +1,6 @@
 """Charts: slide-ready figures of the long indicator table, in the house style, and their export."""
 
-from ctg_analysis.charts.export import CHART_PLAN, export_charts, save_figure
+from ctg_analysis.charts.export import chart_plan, export_charts, save_figure
 from ctg_analysis.charts.figures import (
     age_structure,
     births_chart,
@@ -12,9 +12,9 @@ from ctg_analysis.charts.figures import (
 )
 
 __all__ = [
-    "CHART_PLAN",
     "age_structure",
     "births_chart",
+    "chart_plan",
     "communes_small_multiples",
     "comparison_bars",
     "evolution_chart",

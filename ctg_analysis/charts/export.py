@@ -16,12 +16,13 @@ from ctg_analysis.charts import figures
 from ctg_analysis.charts.style import HALF_SLIDE, SLIDE, house_style
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import atomic_path
-from ctg_analysis.indicators.catalogue import get_indicator
-from ctg_analysis.sources.tables import dataset_hint
+from ctg_analysis.indicators.catalogue import all_indicators, get_indicator
+from ctg_analysis.sources.datasets import dataset_hint
+from ctg_analysis.themes import SYNTHESIS_FOLDER, THEME_IDS, get_theme
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CHART_PLAN", "ChartSpec", "ExportedChart", "export_charts", "save_figure"]
+__all__ = ["ChartSpec", "ExportedChart", "chart_plan", "export_charts", "save_figure"]
 
 IMAGE_FORMATS = ("png", "svg")
 SIZES = {"slide": SLIDE, "half": HALF_SLIDE}
@@ -29,21 +30,28 @@ SIZES = {"slide": SLIDE, "half": HALF_SLIDE}
 
 @dataclass(frozen=True)
 class ChartSpec:
-    """One chart of the diagnostic: its theme, file name, French title, how to draw it, and the
-    indicators it needs (it is drawn only when each of them has a value for the territory itself)."""
+    """One chart of the diagnostic: its theme (``None`` for the synthesis), file name, French title, how
+    to draw it, the indicators it needs (it is drawn only when each of them has a value for the territory
+    itself), and whether the report shows it (every chart goes to the exports and the deck)."""
 
-    theme: str
+    theme: str | None
     name: str
     title: str
     draw: Callable[[pd.DataFrame, str], Figure]
     needs: tuple[str, ...] = ()
+    in_report: bool = False
+
+    @property
+    def folder(self) -> str:
+        """The folder of its exports: its theme's, or the synthesis's."""
+        return get_theme(self.theme).folder if self.theme else SYNTHESIS_FOLDER
 
     def missing_data(self, table: pd.DataFrame, territory: str) -> str | None:
         """Why the chart cannot be drawn for the territory (French: the files to add), or ``None``.
 
         Examples
         --------
-        >>> spec = next(s for s in CHART_PLAN if s.name == "naissances")
+        >>> spec = next(s for s in chart_plan() if s.name == "naissances")
         >>> empty = pd.DataFrame({"territory": [], "level": [], "indicator": [], "value": []})
         >>> spec.missing_data(empty, "t")[:60]
         'graphique non disponible. Ajoutez aux données le fichier des'
@@ -56,36 +64,38 @@ class ChartSpec:
         return "graphique non disponible. " + " ".join(dataset_hint(d) for d in datasets)
 
 
-def _bars(theme: str, indicator: str, title: str) -> ChartSpec:
-    return ChartSpec(theme, indicator, title, partial(figures.comparison_bars, indicator=indicator), (indicator,))
 
-
-def _evolution(theme: str, indicator: str, title: str) -> ChartSpec:
-    return ChartSpec(theme, indicator, title, partial(figures.evolution_chart, indicator=indicator), (indicator,))
-
-
-#: The charts of a diagnostic, theme by theme, in the order of the report and the deck.
-CHART_PLAN: tuple[ChartSpec, ...] = (
-    ChartSpec("synthese", "chiffres-cles", "Chiffres clés", figures.key_figures_card),
-    ChartSpec("demographie", "structure-par-age", "Structure de la population par tranche d'âge", figures.age_structure, (*figures.AGE_BANDS, "population")),
-    _evolution("demographie", "evol_population", "Évolution de la population"),
-    ChartSpec("demographie", "communes-structure-par-age", "Structure par âge de chaque commune", figures.communes_small_multiples, (*figures.AGE_BANDS, "population")),
-    ChartSpec("petite-enfance", "naissances", "Naissances domiciliées par an", figures.births_chart, ("naissances", "naissances_3ans")),
-    _evolution("petite-enfance", "evol_0_2", "Évolution des enfants de 0 à 2 ans"),
-    _bars("petite-enfance", "part_0_2", "Part des enfants de 0 à 2 ans"),
-    _bars("petite-enfance", "taux_natalite", "Taux de natalité"),
-    _bars("enfance-jeunesse", "part_6_10", "Part des enfants de 6 à 10 ans"),
-    _bars("enfance-jeunesse", "part_11_17", "Part des jeunes de 11 à 17 ans"),
-    _bars("enfance-jeunesse", "part_18_24", "Part des jeunes de 18 à 24 ans"),
-    ChartSpec("parentalite-familles", "composition-des-familles", "Composition des familles", figures.family_composition, tuple(figures.FAMILIES)),
-    _bars("parentalite-familles", "part_familles_monoparentales", "Part des familles monoparentales"),
-    _bars("parentalite-familles", "part_familles_nombreuses", "Part des familles de 3 enfants ou plus"),
-    _bars("parentalite-familles", "taux_activite_femmes", "Taux d'activité des femmes de 15 à 64 ans"),
-    _bars("acces-aux-droits-precarite", "part_allocataires_rsa", "Part des allocataires du RSA"),
-    _bars("acces-aux-droits-precarite", "revenu_median", "Revenu disponible médian par unité de consommation"),
-    _bars("acces-aux-droits-precarite", "taux_pauvrete", "Taux de pauvreté"),
-    _bars("logement", "part_allocataires_aide_logement", "Part des allocataires d'une aide au logement"),
+#: The charts drawn from several indicators at once, each in its theme; the catalogue's ``chart`` field
+#: adds one chart per indicator.
+_DRAWINGS = (
+    ChartSpec(None, "chiffres-cles", "Chiffres clés", figures.key_figures_card, in_report=True),
+    ChartSpec("démographie", "structure-par-age", "Structure de la population par tranche d'âge", figures.age_structure, (*figures.AGE_BANDS, "population"), True),
+    ChartSpec("démographie", "communes-structure-par-age", "Structure par âge de chaque commune", figures.communes_small_multiples, (*figures.AGE_BANDS, "population"), True),
+    ChartSpec("petite enfance", "naissances", "Naissances domiciliées par an", figures.births_chart, ("naissances", "naissances_3ans"), True),
+    ChartSpec("parentalité-familles", "composition-des-familles", "Composition des familles", figures.family_composition, tuple(figures.FAMILIES), True),
 )
+_INDICATOR_CHARTS = {"bars": figures.comparison_bars, "evolution": figures.evolution_chart}
+
+
+def chart_plan() -> tuple[ChartSpec, ...]:
+    """The charts of a diagnostic, in the order of the report and the deck: the synthesis, then theme by
+    theme the drawings and the charts the catalogue asks for (its ``chart`` field, a project's own
+    indicators included).
+
+    Examples
+    --------
+    >>> [spec.name for spec in chart_plan() if spec.theme == "petite enfance"]
+    ['naissances', 'part_0_2', 'evol_0_2', 'taux_natalite']
+    """
+    charted = [
+        ChartSpec(i.theme, i.id, i.label, partial(_INDICATOR_CHARTS[i.chart], indicator=i.id), (i.id,), i.in_report)
+        for i in all_indicators()
+        if i.chart
+    ]
+    plan = [spec for spec in _DRAWINGS if spec.theme is None]
+    for theme in THEME_IDS:
+        plan += [spec for spec in (*_DRAWINGS, *charted) if spec.theme == theme]
+    return tuple(plan)
 
 
 @dataclass(frozen=True)
@@ -134,7 +144,7 @@ def export_charts(
     *,
     formats: tuple[str, ...] = IMAGE_FORMATS,
     size: str = "slide",
-    plan: tuple[ChartSpec, ...] = CHART_PLAN,
+    plan: tuple[ChartSpec, ...] | None = None,
 ) -> list[ExportedChart]:
     """Draw and save every chart of the plan for a territory, under ``<folder>/<theme>/<chart>.<format>``.
 
@@ -147,7 +157,7 @@ def export_charts(
     """
     folder = Path(folder)
     exported = []
-    for spec in plan:
+    for spec in plan or chart_plan():
         if (reason := spec.missing_data(table, territory)) is not None:
             log.info("%s : « %s » : %s", territory, spec.title, reason)
             continue
@@ -156,6 +166,6 @@ def export_charts(
         except CtgError as exc:
             log.info("%s : graphique « %s » non produit (%s)", territory, spec.title, exc)
             continue
-        files = save_figure(figure, folder / spec.theme / spec.name, formats=formats, size=size)
+        files = save_figure(figure, folder / spec.folder / spec.name, formats=formats, size=size)
         exported.append(ExportedChart(spec, files))
     return exported

@@ -17,10 +17,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ctg_analysis.files import atomic_path
-from ctg_analysis.indicators.catalogue import THEMES, get_indicator
+from ctg_analysis.indicators.catalogue import get_indicator
 from ctg_analysis.indicators.compute import FLAGS
 from ctg_analysis.indicators.display import is_fragile, territory_rows
 from ctg_analysis.levels import LEVEL_NAMES
+from ctg_analysis.themes import THEMES
 
 __all__ = ["COG_LINE", "IDENTIFIER_LINE", "NUMBER_FORMATS", "write_workbook"]
 
@@ -39,14 +40,6 @@ _HEADER = ["Indicateur", "Identifiant", "Période", "Niveau", "Code", "Libellé"
 _WIDTHS = [46, 28, 11, 13, 11, 40, 14, 14, 14, 10, 48, 46]
 _FRAGILE = PatternFill("solid", fgColor="FCE4D6")
 _HEAD = PatternFill("solid", fgColor="1F4E79")
-_SHEET_NAMES = {
-    "démographie": "Démographie",
-    "petite enfance": "Petite enfance",
-    "enfance-jeunesse": "Enfance-jeunesse",
-    "parentalité-familles": "Parentalité-familles",
-    "accès aux droits-précarité": "Accès aux droits-précarité",
-    "logement": "Logement",
-}
 
 
 def _quality(flags: str) -> str:
@@ -113,9 +106,9 @@ def write_workbook(table: pd.DataFrame, territory: str, path: str | Path, *, cog
     book.remove(book.active)
     summary = rows.loc[rows["level"] != "commune"]
     for theme in THEMES:
-        part = summary.loc[summary["theme"] == theme]
+        part = summary.loc[summary["theme"] == theme.id]
         if not part.empty:
-            _write_rows(book.create_sheet(_SHEET_NAMES[theme]), part)
+            _write_rows(book.create_sheet(theme.sheet), part)
     _write_rows(book.create_sheet("Détail communal"), rows.loc[rows["level"] == "commune"])
     _methods(book.create_sheet("Sources et méthodes"), rows, territory, cog_year)
     with atomic_path(path) as temporary:

@@ -19,11 +19,7 @@ from ctg_analysis.sources.tables import SourceTable
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ADDITIVE_ONLY", "commune_passage", "convert_cog", "convert_table"]
-
-#: Datasets whose variables are not additive, except the counts listed (every variable of the other
-#: commune-level datasets is a count). Filosofi's medians, deciles and shares cannot be summed.
-ADDITIVE_ONLY: dict[str, set[str]] = {"filosofi": {"NBMEN", "NBPERS", "NBUC"}}
+__all__ = ["commune_passage", "convert_cog", "convert_table"]
 
 
 def commune_passage(
@@ -211,8 +207,7 @@ def convert_table(
     if table.cog_year is None:
         raise GeographyError(f"{table.path} : année du COG inconnue, conversion impossible")
     variables = table.variables
-    additive = ADDITIVE_ONLY.get(table.dataset)
-    non_additive = [v for v in variables if v not in additive] if additive is not None else []
+    non_additive = [v for v in variables if not table.definition.is_additive(v)]
     flags = [c for c in table.data.columns if c.endswith("_partial") or c == "estimated"]
     data = convert_cog(
         table.data, variables, from_year=table.cog_year, to_year=to_year, movements=movements,

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ctg_analysis.geography.embedded import communes_at, embedded_communes, embedded_epci, embedded_movements, merge_movements
 from ctg_analysis.sources.folder import DataFolder
+from ctg_analysis.sources.datasets import DATASETS
 from ctg_analysis.sources.tables import SourceTable
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,11 @@ def epci_composition(folder: DataFolder, cog_year: int, *, exact: bool = True) -
     return _nearest(tables, cog_year)
 
 
+def _naming(level: str) -> list[str]:
+    """The datasets giving the official names of a level, the most authoritative last."""
+    return [d.id for d in DATASETS.values() if level in d.names]
+
+
 def _with_names(folder: DataFolder, reference: pd.DataFrame) -> pd.DataFrame:
     """Fill région codes and département and région names: COG files, populations légales, then the package."""
     year = reference.attrs["cog_year"]
@@ -153,11 +159,11 @@ def _with_names(folder: DataFolder, reference: pd.DataFrame) -> pd.DataFrame:
     dep_names = shipped.set_index("departement")["departement_label"]
     reg_names = shipped.drop_duplicates("region").set_index("region")["region_label"]
     reg_of_dep = shipped.set_index("departement")["region"]
-    for dataset, level in (("legal_population", "departement"), ("cog_departements", "departement")):
-        if (table := _nearest(folder.find(dataset, level), year)) is not None:
+    for dataset in _naming("departement"):
+        if (table := _nearest(folder.find(dataset, "departement"), year)) is not None:
             dep_names = table.data.set_index("geo")["label"].combine_first(dep_names)
             reg_of_dep = table.data.set_index("geo")["region"].combine_first(reg_of_dep)
-    for dataset in ("legal_population", "cog_regions"):
+    for dataset in _naming("region"):
         if (table := _nearest(folder.find(dataset, "region"), year)) is not None:
             reg_names = table.data.set_index("geo")["label"].combine_first(reg_names)
     attrs = dict(reference.attrs)

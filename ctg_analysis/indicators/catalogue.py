@@ -19,19 +19,14 @@ import yaml
 
 from ctg_analysis.config import PROJECT_ENV, find_project
 from ctg_analysis.errors import CtgError, did_you_mean
-from ctg_analysis.sources.tables import DATASETS
+from ctg_analysis.sources.datasets import DATASETS
+from ctg_analysis.themes import THEME_IDS, get_theme
 
-__all__ = ["KINDS", "THEMES", "Indicator", "catalogue", "get_indicator", "indicators_of_theme"]
+__all__ = ["CHARTS", "KINDS", "Indicator", "catalogue", "get_indicator", "indicators_of_theme"]
 
-THEMES = (
-    "démographie",
-    "petite enfance",
-    "enfance-jeunesse",
-    "parentalité-familles",
-    "accès aux droits-précarité",
-    "logement",
-)
 KINDS = ("count", "share", "rate", "rolling_sum", "evolution", "annual_rate", "published")
+#: How an indicator may be charted on its own: bars comparing the levels, or its evolution over time.
+CHARTS = ("bars", "evolution")
 
 
 @dataclass(frozen=True)
@@ -54,6 +49,8 @@ class Indicator:
     field: str = ""
     min_denominator: float = 0.0
     min_gap: int | None = None
+    chart: str | None = None
+    in_report: bool = False
 
     @property
     def is_change(self) -> bool:
@@ -96,10 +93,12 @@ def _variables(expression: str | None) -> list[str]:
 
 def _check(indicator: Indicator, known: set[str], source: str) -> None:
     where = f"{source}, indicateur {indicator.id!r}"
-    if indicator.theme not in THEMES:
-        raise CtgError(f"{where} : thème {indicator.theme!r} inconnu{did_you_mean(indicator.theme, THEMES)}")
+    if indicator.theme not in THEME_IDS:
+        raise CtgError(f"{where} : thème {indicator.theme!r} inconnu{did_you_mean(indicator.theme, THEME_IDS)}")
     if indicator.kind not in KINDS:
         raise CtgError(f"{where} : type {indicator.kind!r} inconnu (attendu l'un de {', '.join(KINDS)})")
+    if indicator.chart is not None and indicator.chart not in CHARTS:
+        raise CtgError(f"{where} : graphique {indicator.chart!r} inconnu (attendu l'un de {', '.join(CHARTS)})")
     if indicator.kind in ("evolution", "annual_rate"):
         if indicator.of not in known or not indicator.min_gap:
             raise CtgError(f"{where} : une évolution demande « of » (un indicateur de comptage du catalogue) et « min_gap »")
@@ -189,8 +188,7 @@ def indicators_of_theme(theme: str) -> list[Indicator]:
     >>> [i.id for i in indicators_of_theme("logement")]
     ['part_allocataires_aide_logement']
     """
-    if theme not in THEMES:
-        raise CtgError(f"thème {theme!r} inconnu{did_you_mean(theme, THEMES)}")
+    get_theme(theme)  # a French error for an unknown theme
     return [i for i in _load() if i.theme == theme]
 
 

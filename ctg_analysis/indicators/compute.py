@@ -27,13 +27,13 @@ from ctg_analysis.codes import FRANCE, FRANCE_METRO, departement_of, fold_arrond
 from ctg_analysis.errors import CtgError, GeographyError
 from ctg_analysis.feedback import progress_bar
 from ctg_analysis.geography import commune_passage, commune_reference, convert_cog, convert_table
-from ctg_analysis.geography.conversion import ADDITIVE_ONLY
 from ctg_analysis.geography.embedded import embedded_communes, embedded_epci
 from ctg_analysis.geography.reference import departements, epci_composition, folder_movements
 from ctg_analysis.indicators.catalogue import Indicator, all_indicators, get_indicator
 from ctg_analysis.sources.folder import DataFolder, Problem
 from ctg_analysis.sources.iris import iris_to_communes
-from ctg_analysis.sources.tables import PUBLISHED_DATASETS, SourceTable
+from ctg_analysis.sources.datasets import DATASETS
+from ctg_analysis.sources.tables import SourceTable
 from ctg_analysis.territories import Territories
 
 log = logging.getLogger(__name__)
@@ -200,8 +200,7 @@ def _in_scope(table: SourceTable) -> SourceTable:
     is absent (the populations légales list only the arrondissements) and dropped when it is present.
     """
     data = table.data.loc[in_france(table.data["geo"]).to_numpy()]
-    additive = table.dataset not in ADDITIVE_ONLY
-    data = fold_arrondissements(data, table.variables, additive=additive)
+    data = fold_arrondissements(data, table.variables, additive=table.definition.additive is True)
     return replace(table, data=data.reset_index(drop=True))
 
 
@@ -268,15 +267,14 @@ def _stack(tables: list[SourceTable]) -> SourceTable:
     return replace(tables[0], data=data.reset_index(drop=True), source=source)
 
 
-#: Population of each commune, by preference (the last one found wins): the weight of the coverage.
-_POPULATION_VARIABLES = (("census_population", "P_POP"), ("legal_population", "PMUN"))
-_POPULATION_DATASETS = frozenset(dataset for dataset, _ in _POPULATION_VARIABLES)
+#: The datasets giving each commune's population, the weight of the coverage (the last one found wins).
+_POPULATION_DATASETS = {d.id: d.population for d in DATASETS.values() if d.population}
 
 
 def _population(harmonised: dict[str, SourceTable], geography: Geography) -> np.ndarray:
     """Population of each commune (legal population, else the census), NaN where unknown."""
     population = np.full(len(geography.communes), np.nan)
-    for dataset, variable in _POPULATION_VARIABLES:
+    for dataset, variable in _POPULATION_DATASETS.items():
         if dataset not in harmonised or variable not in harmonised[dataset].data.columns:
             continue
         data = harmonised[dataset].data
@@ -334,9 +332,10 @@ def prepare(
             wanted.append(get_indicator(indicator.of))
     datasets = {d for i in wanted for d in (i.dataset, i.denominator_dataset) if d}
     # The populations weigh the coverage of every source, whatever indicators are asked for.
-    vintages = {dataset: _commune_tables(folder, dataset) for dataset in sorted((datasets | _POPULATION_DATASETS) - PUBLISHED_DATASETS)}
+    published = {d for d in datasets if DATASETS[d].published}
+    vintages = {dataset: _commune_tables(folder, dataset) for dataset in sorted((datasets | set(_POPULATION_DATASETS)) - published)}
     vintages = {dataset: tables for dataset, tables in vintages.items() if tables}
-    published_tables = [t for d in sorted(datasets & PUBLISHED_DATASETS) for t in folder.find(d) if t.level != "iris"]
+    published_tables = [t for d in sorted(published) for t in folder.find(d) if t.level != "iris"]
     if not vintages and not published_tables:
         outside = any(t.dataset in datasets and t.level in ("commune", "iris") for t in folder.tables)
         detail = (

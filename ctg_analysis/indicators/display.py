@@ -173,7 +173,7 @@ def wide_view(
     territory
         A territory id of the table.
     theme
-        Only the indicators of this CTG theme (see :data:`~ctg_analysis.indicators.THEMES`).
+        Only the indicators of this CTG theme (see :data:`~ctg_analysis.themes.THEMES`).
     indicators
         Only these indicator ids.
 

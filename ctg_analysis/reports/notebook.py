@@ -19,45 +19,24 @@ from IPython.display import Markdown, display
 
 from ctg_analysis import config
 from ctg_analysis.config import COMPARISON_LEVELS, DEFAULT_TITLE
-from ctg_analysis.charts import CHART_PLAN, export_charts
+from ctg_analysis.charts import chart_plan, export_charts
 from ctg_analysis.errors import CtgError
-from ctg_analysis.files import slugify
 from ctg_analysis.formatting import format_value
 from ctg_analysis.indicators import compute_indicators, indicators_of_theme, prepare
 from ctg_analysis.indicators.comparisons import position
 from ctg_analysis.indicators.compute import FLAGS, PreparedData
 from ctg_analysis.indicators.display import key_figures, wide_view
 from ctg_analysis.sources.folder import scan_folder
-from ctg_analysis.sources.tables import dataset_hint
+from ctg_analysis.sources.datasets import dataset_hint
 from ctg_analysis.territories import Territories, load_territories
+from ctg_analysis.themes import THEME_IDS, get_theme
 
 log = logging.getLogger(__name__)
 
-__all__ = ["REPORT_CHARTS", "Report", "open_report"]
+__all__ = ["Report", "open_report"]
 
 _PREPARED: dict[tuple, PreparedData] = {}
 _TERRITORIES: dict[tuple, Territories] = {}
-_THEME_TITLES = {
-    "démographie": "Contexte démographique",
-    "petite enfance": "Petite enfance",
-    "enfance-jeunesse": "Enfance et jeunesse",
-    "parentalité-familles": "Parentalité et familles",
-    "accès aux droits-précarité": "Accès aux droits et précarité",
-    "logement": "Logement",
-}
-#: The charts shown in the report itself; every chart of ``CHART_PLAN`` goes to the exports and the deck.
-REPORT_CHARTS = {
-    "chiffres-cles",
-    "structure-par-age",
-    "communes-structure-par-age",
-    "naissances",
-    "evol_0_2",
-    "part_11_17",
-    "composition-des-familles",
-    "taux_activite_femmes",
-    "part_allocataires_rsa",
-    "part_allocataires_aide_logement",
-}
 
 
 def _prepared(data_dir: Path, skip_bad_files: bool = False) -> PreparedData:
@@ -162,10 +141,13 @@ class Report:
         figures = key_figures(self.table, self.territory_id)
         return figures.set_index(["indicateur", "période"]).rename_axis(columns=None)
 
+    @property
+    def themes(self) -> tuple[str, ...]:
+        """Every theme, in the report's order."""
+        return THEME_IDS
+
     def theme_title(self, theme: str) -> str:
-        if theme not in _THEME_TITLES:
-            raise CtgError(f"thème {theme!r} inconnu (attendu l'un de {', '.join(_THEME_TITLES)})")
-        return _THEME_TITLES[theme]
+        return get_theme(theme).title
 
     def theme_table(self, theme: str):
         """The theme's indicators that have a value somewhere in the ladder (the others are said in
@@ -190,11 +172,10 @@ class Report:
 
     def charts(self, theme: str) -> list[str]:
         """The charts the report shows for a theme (the exports hold every chart of the plan)."""
-        slug = slugify(theme)
-        return [spec.name for spec in CHART_PLAN if spec.theme == slug and spec.name in REPORT_CHARTS]
+        return [spec.name for spec in chart_plan() if spec.theme == theme and spec.in_report]
 
     def show(self, chart: str) -> None:
-        spec = next((s for s in CHART_PLAN if s.name == chart), None)
+        spec = next((s for s in chart_plan() if s.name == chart), None)
         if spec is None:
             raise CtgError(f"graphique {chart!r} inconnu")
         if (reason := spec.missing_data(self.table, self.territory_id)) is not None:

@@ -1,11 +1,11 @@
-"""Shared machinery of the dataset readers: the reader registry entry and the layout helpers."""
+"""Shared machinery of the dataset readers: what a reader returns and the layout helpers."""
 
 from __future__ import annotations
 
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,29 +18,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Parsed:
-    """What a reader makes of one sheet: a canonical frame and its metadata (no file identity yet)."""
+    """What a reader makes of one sheet: a canonical frame and what the sheet itself says of it (the
+    dataset's conventions and the file's identity are added by :func:`~ctg_analysis.sources.registry.read_file`)."""
 
-    dataset: str
     level: str
     vintage: int | None
-    cog_year: int | None
-    cog_year_from: str
     source: str
     data: pd.DataFrame
-
-    @classmethod
-    def dated(cls, dataset: str, level: str, vintage: int, data: pd.DataFrame, source: str, *, stated: int | None = None, lag: int = 0) -> Parsed:
-        """A table whose COG year is the one stated in the file, or else INSEE's usual ``vintage + lag``."""
-        return cls(dataset, level, vintage, stated or vintage + lag, "file" if stated else "convention", source, data)
-
-
-@dataclass(frozen=True)
-class Reader:
-    """A dataset reader: how to recognise a sheet of the dataset and how to read it."""
-
-    dataset: str
-    matches: Callable[[RawSheet], bool]
-    read: Callable[[RawSheet], list[Parsed]]
+    #: The COG year stated in the file (title rows, file name), if any.
+    cog_year: int | None = None
 
 
 def full_year(two_digits: str | int) -> int:

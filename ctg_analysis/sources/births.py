@@ -13,23 +13,19 @@ import pandas as pd
 
 from ctg_analysis.codes import COMMUNE_WIDTH, fold_arrondissements
 from ctg_analysis.sources._io import RawSheet
-from ctg_analysis.sources._layout import Parsed, Reader, any_column, by_period, check_unique, codes, full_year
+from ctg_analysis.sources._layout import Parsed, any_column, by_period, check_unique, codes, full_year
 
-__all__ = ["READERS"]
+__all__ = ["matches", "read"]
 
 _YEARLY = re.compile(r"^(NAISD|DECESD)(\d{2})$")
-# The births file of year N describes the geography of 1 January N+1.
-_COG_LAG = 1
-
-
-def _matches(sheet: RawSheet) -> bool:
+def matches(sheet: RawSheet) -> bool:
     # Workbooks also hold département and région sheets: the communes are in sheet COM.
     return any_column(sheet, r"NAISD\d\d") and sheet.sheet in (None, "COM")
 
 
-def _read(sheet: RawSheet) -> list[Parsed]:
+def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
     ids = pd.DataFrame(
-        {"geo": codes(sheet, "CODGEO", width=COMMUNE_WIDTH, dataset="naissances domiciliées", meaning="code commune")}
+        {"geo": codes(sheet, "CODGEO", width=COMMUNE_WIDTH, dataset=dataset, meaning="code commune")}
     )
     if "LIBGEO" in sheet.columns:
         ids["label"] = sheet.frame["LIBGEO"].astype("string")
@@ -42,7 +38,5 @@ def _read(sheet: RawSheet) -> list[Parsed]:
     frame = fold_arrondissements(frame, numeric, additive=True)
     vintage = int(frame["period"].max())
     source = f"Insee, état civil {int(frame['period'].min())}-{vintage}"
-    return [Parsed.dated("births", "commune", vintage, frame, source, lag=_COG_LAG)]
+    return [Parsed("commune", vintage, source, frame)]
 
-
-READERS = [Reader("births", _matches, _read)]

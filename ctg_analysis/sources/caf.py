@@ -12,19 +12,18 @@ import pandas as pd
 from ctg_analysis.codes import COMMUNE_WIDTH, IRIS_WIDTH, fold_arrondissements
 from ctg_analysis.errors import SourceFileError
 from ctg_analysis.sources._io import RawSheet
-from ctg_analysis.sources._layout import Parsed, Reader, check_unique, codes, has_columns, numbers, year_in_name
+from ctg_analysis.sources._layout import Parsed, check_unique, codes, has_columns, numbers, year_in_name
 
-__all__ = ["READERS"]
+__all__ = ["matches", "read"]
 
-_DATASET = "données CAF"
 _IDENTIFIERS = {"CODGEO", "LIBGEO", "DEPCOM", "LIBCOM", "EPCI", "UU", "REG", "DEP"}
 
 
-def _matches(sheet: RawSheet) -> bool:
+def matches(sheet: RawSheet) -> bool:
     return has_columns(sheet, ["CODGEO", "A", "PERCOU"])
 
 
-def _read(sheet: RawSheet) -> list[Parsed]:
+def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
     vintage = year_in_name(sheet)
     if vintage is None:
         raise SourceFileError(
@@ -32,7 +31,7 @@ def _read(sheet: RawSheet) -> list[Parsed]:
         )
     width = int(sheet.frame["CODGEO"].astype("string").str.strip().str.len().max())
     level = "iris" if width >= IRIS_WIDTH - 1 else "commune"
-    geo = codes(sheet, "CODGEO", width=IRIS_WIDTH if level == "iris" else COMMUNE_WIDTH, dataset=_DATASET, meaning="code géographique")
+    geo = codes(sheet, "CODGEO", width=IRIS_WIDTH if level == "iris" else COMMUNE_WIDTH, dataset=dataset, meaning="code géographique")
     frame = pd.DataFrame({"geo": geo, "period": vintage})
     if level == "iris":
         frame["commune"] = geo.str[:COMMUNE_WIDTH]
@@ -43,7 +42,5 @@ def _read(sheet: RawSheet) -> list[Parsed]:
     check_unique(frame, ["geo"], sheet.where)
     if level == "commune":
         frame = fold_arrondissements(frame, variables, additive=True)
-    return [Parsed.dated("caf", level, vintage, frame, f"CNAF, données allocataires au 31/12/{vintage}")]
+    return [Parsed(level, vintage, f"CNAF, données allocataires au 31/12/{vintage}", frame)]
 
-
-READERS = [Reader("caf", _matches, _read)]

@@ -15,7 +15,6 @@ from ctg_analysis.codes import COMMUNE_WIDTH, IRIS_WIDTH, fold_arrondissements
 from ctg_analysis.sources._io import RawSheet
 from ctg_analysis.sources._layout import (
     Parsed,
-    Reader,
     any_column,
     by_period,
     check_unique,
@@ -25,53 +24,51 @@ from ctg_analysis.sources._layout import (
     year_in_titles,
 )
 
-__all__ = ["READERS"]
+__all__ = ["is_employment", "is_families", "is_history", "is_population", "read"]
 
 _PREFIXED = re.compile(r"^([PCD])(\d{2})_(\w+)$")
 _FLOW = re.compile(r"^(NAIS|DECE)(\d{2})(\d{2})$")
 _GEOGRAPHY = (r"g[ée]ographie au (?:\d{2}/\d{2}/)?(\d{4})", r"en vigueur au 1er janvier (\d{4})")
-# RP vintage N is published in the geography of 1 January N+2 (e.g. RP2019 on COG 2021).
-_COG_LAG = 2
 _ATTRIBUTES = {"LIBGEO": "label", "LIBCOM": "label", "LIBIRIS": "label", "TYP_IRIS": "iris_type"}
 
 
-def _is_history(sheet: RawSheet) -> bool:
+def is_history(sheet: RawSheet) -> bool:
     return any_column(sheet, r"(NAIS|DECE)\d{4}") or any_column(sheet, r"D\d\d_POP")
 
 
-def _is_families(sheet: RawSheet) -> bool:
-    return any_column(sheet, r"C\d\d_(FAM|MEN|COUPAENF|FAMMONO)") and not _is_history(sheet)
+def is_families(sheet: RawSheet) -> bool:
+    return any_column(sheet, r"C\d\d_(FAM|MEN|COUPAENF|FAMMONO)") and not is_history(sheet)
 
 
-def _is_employment(sheet: RawSheet) -> bool:
+def is_employment(sheet: RawSheet) -> bool:
     return (
         any_column(sheet, r"P\d\d_[FH]?ACT(OCC)?1564|P\d\d_ACT15P|P\d\d_F1564")
-        and not _is_history(sheet)
-        and not _is_families(sheet)
+        and not is_history(sheet)
+        and not is_families(sheet)
     )
 
 
-def _is_population(sheet: RawSheet) -> bool:
+def is_population(sheet: RawSheet) -> bool:
     return (
         any_column(sheet, r"P\d\d_POP(\d{4}|\d\dP|H|F)")
-        and not _is_history(sheet)
-        and not _is_families(sheet)
-        and not _is_employment(sheet)
+        and not is_history(sheet)
+        and not is_families(sheet)
+        and not is_employment(sheet)
     )
 
 
-def _read(sheet: RawSheet, dataset: str, label: str) -> list[Parsed]:
+def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
     iris_level = has_columns(sheet, ["IRIS"])
     if iris_level:
         ids = pd.DataFrame(
             {
-                "geo": codes(sheet, "IRIS", width=IRIS_WIDTH, dataset=label, meaning="code IRIS"),
-                "commune": codes(sheet, "COM", width=COMMUNE_WIDTH, dataset=label, meaning="code commune"),
+                "geo": codes(sheet, "IRIS", width=IRIS_WIDTH, dataset=dataset, meaning="code IRIS"),
+                "commune": codes(sheet, "COM", width=COMMUNE_WIDTH, dataset=dataset, meaning="code commune"),
             }
         )
     else:
         ids = pd.DataFrame(
-            {"geo": codes(sheet, "CODGEO", width=COMMUNE_WIDTH, dataset=label, meaning="code commune")}
+            {"geo": codes(sheet, "CODGEO", width=COMMUNE_WIDTH, dataset=dataset, meaning="code commune")}
         )
     for original, name in _ATTRIBUTES.items():
         if original in sheet.columns and name not in ids.columns:
@@ -94,16 +91,5 @@ def _read(sheet: RawSheet, dataset: str, label: str) -> list[Parsed]:
         frame = fold_arrondissements(frame, numeric, additive=True)
     vintage = max(p for name, p, start in variables.values() if start is None and not name.startswith("D_"))
     stated = year_in_titles(sheet, _GEOGRAPHY)
-    return [Parsed.dated(dataset, level, vintage, frame, f"Insee, RP{vintage}", stated=stated, lag=_COG_LAG)]
+    return [Parsed(level, vintage, f"Insee, RP{vintage}", frame, cog_year=stated)]
 
-
-def _reader(dataset: str, label: str, matches) -> Reader:
-    return Reader(dataset, matches, lambda sheet: _read(sheet, dataset, label))
-
-
-READERS = [
-    _reader("census_history", "séries historiques du recensement", _is_history),
-    _reader("census_families", "couples-familles-ménages du recensement", _is_families),
-    _reader("census_employment", "emploi-population active du recensement", _is_employment),
-    _reader("census_population", "évolution et structure de la population", _is_population),
-]

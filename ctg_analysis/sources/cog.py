@@ -16,9 +16,9 @@ import pandas as pd
 from ctg_analysis.codes import COMMUNE_WIDTH
 from ctg_analysis.errors import SourceFileError
 from ctg_analysis.sources._io import RawSheet, normalise_codes
-from ctg_analysis.sources._layout import Parsed, Reader, check_unique, codes, column, has_columns, year_in_name, year_in_titles
+from ctg_analysis.sources._layout import Parsed, check_unique, codes, column, has_columns, year_in_name, year_in_titles
 
-__all__ = ["READERS"]
+__all__ = ["is_communes", "is_departements", "is_epci", "is_movements", "is_regions", "read_communes", "read_departements", "read_epci", "read_movements", "read_regions"]
 
 _MOVEMENT_COLUMNS = ["MOD", "DATE_EFF", "TYPECOM_AV", "COM_AV", "LIBELLE_AV", "TYPECOM_AP", "COM_AP", "LIBELLE_AP"]
 
@@ -27,31 +27,16 @@ def _text(sheet: RawSheet, name: str, dataset: str, meaning: str) -> pd.Series:
     return column(sheet, name, dataset=dataset, meaning=meaning).astype("string").str.strip().replace("", pd.NA)
 
 
-def _cog_year(sheet: RawSheet) -> tuple[int | None, str]:
-    year = year_in_name(sheet)
-    return year, ("file" if year else "unknown")
+def _parsed(level: str, frame: pd.DataFrame, year: int | None) -> list[Parsed]:
+    """A COG table: its vintage is its geography year, when the file states it."""
+    return [Parsed(level, year, f"Insee, COG {year}" if year else "Insee, COG", frame, cog_year=year)]
 
 
-def _parsed(dataset: str, level: str, sheet: RawSheet, frame: pd.DataFrame, year: int | None, found: str) -> list[Parsed]:
-    return [
-        Parsed(
-            dataset=dataset,
-            level=level,
-            vintage=year,
-            cog_year=year,
-            cog_year_from=found,
-            source=f"Insee, COG {year}" if year else "Insee, COG",
-            data=frame,
-        )
-    ]
-
-
-def _is_communes(sheet: RawSheet) -> bool:
+def is_communes(sheet: RawSheet) -> bool:
     return has_columns(sheet, ["TYPECOM", "COM", "DEP", "REG", "LIBELLE"])
 
 
-def _read_communes(sheet: RawSheet) -> list[Parsed]:
-    dataset = "COG communes"
+def read_communes(sheet: RawSheet, dataset: str) -> list[Parsed]:
     frame = pd.DataFrame(
         {
             "geo": codes(sheet, "COM", width=COMMUNE_WIDTH, dataset=dataset, meaning="code commune"),
@@ -65,17 +50,16 @@ def _read_communes(sheet: RawSheet) -> list[Parsed]:
         frame["parent"] = _text(sheet, "COMPARENT", dataset, "commune parente")
     # Associated/delegated communes share their code with their parent: only COM and ARM rows are unique.
     check_unique(frame.loc[frame["type"].isin(["COM", "ARM"])], ["geo"], sheet.where)
-    return _parsed("cog_communes", "commune", sheet, frame, *_cog_year(sheet))
+    return _parsed("commune", frame, year_in_name(sheet))
 
 
-def _is_departements(sheet: RawSheet) -> bool:
+def is_departements(sheet: RawSheet) -> bool:
     return has_columns(sheet, ["DEP", "REG", "CHEFLIEU", "LIBELLE"]) and not has_columns(sheet, ["COM"]) and not (
         has_columns(sheet, ["ARR"]) or has_columns(sheet, ["CAN"])
     )
 
 
-def _read_departements(sheet: RawSheet) -> list[Parsed]:
-    dataset = "COG départements"
+def read_departements(sheet: RawSheet, dataset: str) -> list[Parsed]:
     frame = pd.DataFrame(
         {
             "geo": _text(sheet, "DEP", dataset, "code département"),
@@ -84,15 +68,14 @@ def _read_departements(sheet: RawSheet) -> list[Parsed]:
         }
     )
     check_unique(frame, ["geo"], sheet.where)
-    return _parsed("cog_departements", "departement", sheet, frame, *_cog_year(sheet))
+    return _parsed("departement", frame, year_in_name(sheet))
 
 
-def _is_regions(sheet: RawSheet) -> bool:
+def is_regions(sheet: RawSheet) -> bool:
     return has_columns(sheet, ["REG", "CHEFLIEU", "LIBELLE"]) and not has_columns(sheet, ["DEP"])
 
 
-def _read_regions(sheet: RawSheet) -> list[Parsed]:
-    dataset = "COG régions"
+def read_regions(sheet: RawSheet, dataset: str) -> list[Parsed]:
     frame = pd.DataFrame(
         {
             "geo": _text(sheet, "REG", dataset, "code région"),
@@ -100,15 +83,14 @@ def _read_regions(sheet: RawSheet) -> list[Parsed]:
         }
     )
     check_unique(frame, ["geo"], sheet.where)
-    return _parsed("cog_regions", "region", sheet, frame, *_cog_year(sheet))
+    return _parsed("region", frame, year_in_name(sheet))
 
 
-def _is_movements(sheet: RawSheet) -> bool:
+def is_movements(sheet: RawSheet) -> bool:
     return has_columns(sheet, ["MOD", "DATE_EFF", "COM_AV", "COM_AP"])
 
 
-def _read_movements(sheet: RawSheet) -> list[Parsed]:
-    dataset = "COG mouvements des communes"
+def read_movements(sheet: RawSheet, dataset: str) -> list[Parsed]:
     frame = pd.DataFrame({name.lower(): _text(sheet, name, dataset, name) for name in _MOVEMENT_COLUMNS})
     for side in ("com_av", "com_ap"):
         # Creations ex nihilo (a new commune out of territory of no commune) have no "before" side.
@@ -125,15 +107,14 @@ def _read_movements(sheet: RawSheet) -> list[Parsed]:
     frame["date_eff"] = dates
     # The movement file of COG year Y lists the events up to 1 January Y.
     year = int(dates.max().year) if dates.max().month == 1 and dates.max().day == 1 else int(dates.max().year) + 1
-    return _parsed("cog_movements", "commune", sheet, frame, year, "file")
+    return _parsed("commune", frame, year)
 
 
-def _is_epci(sheet: RawSheet) -> bool:
+def is_epci(sheet: RawSheet) -> bool:
     return has_columns(sheet, ["CODGEO", "EPCI", "LIBEPCI"])
 
 
-def _read_epci(sheet: RawSheet) -> list[Parsed]:
-    dataset = "composition communale des EPCI"
+def read_epci(sheet: RawSheet, dataset: str) -> list[Parsed]:
     frame = pd.DataFrame(
         {
             "geo": codes(sheet, "CODGEO", width=COMMUNE_WIDTH, dataset=dataset, meaning="code commune"),
@@ -148,13 +129,5 @@ def _read_epci(sheet: RawSheet) -> list[Parsed]:
             frame[attribute] = _text(sheet, name, dataset, name)
     check_unique(frame, ["geo"], sheet.where)
     year = year_in_titles(sheet, [r"au (?:01[-/]01[-/]|1er janvier )(\d{4})"]) or year_in_name(sheet)
-    return _parsed("epci_composition", "commune", sheet, frame, year, "file" if year else "unknown")
+    return _parsed("commune", frame, year)
 
-
-READERS = [
-    Reader("cog_movements", _is_movements, _read_movements),
-    Reader("cog_communes", _is_communes, _read_communes),
-    Reader("cog_departements", _is_departements, _read_departements),
-    Reader("cog_regions", _is_regions, _read_regions),
-    Reader("epci_composition", _is_epci, _read_epci),
-]

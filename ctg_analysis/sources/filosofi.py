@@ -17,7 +17,6 @@ from ctg_analysis.errors import SourceFileError
 from ctg_analysis.sources._io import RawSheet
 from ctg_analysis.sources._layout import (
     Parsed,
-    Reader,
     any_column,
     check_unique,
     codes,
@@ -28,18 +27,15 @@ from ctg_analysis.sources._layout import (
     plain,
 )
 
-__all__ = ["READERS"]
+__all__ = ["matches", "read"]
 
-_DATASET = "Filosofi"
 _SUFFIXED = re.compile(r"^(?:DISP_)?([A-Z][A-Z0-9_]*?)(\d{2})$")
 _FILE_LEVEL = {"COM": "commune", "EPCI": "epci", "DEP": "departement", "REG": "region", "METROPOLE": "france"}
 # The IRIS base names the median MED where the other levels say Q2.
 _RENAMED = {"MED": "Q2"}
-# Filosofi year N is published in the geography of 1 January N+1.
-_COG_LAG = 1
 
 
-def _matches(sheet: RawSheet) -> bool:
+def matches(sheet: RawSheet) -> bool:
     # INSEE's workbooks carry one sheet per household breakdown; the whole population is ENSEMBLE.
     if sheet.sheet is not None and plain(sheet.sheet) != "ensemble":
         return False
@@ -65,13 +61,13 @@ def _level(sheet: RawSheet, codes_: pd.Series) -> str:
     return "departement" if len(codes_) > 20 or not set(codes_).issubset(REGION_CODES) else "region"
 
 
-def _read(sheet: RawSheet) -> list[Parsed]:
+def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
     key = "IRIS" if has_columns(sheet, ["IRIS"]) else "CODGEO"
-    raw = column(sheet, key, dataset=_DATASET, meaning="code géographique").astype("string").str.strip()
+    raw = column(sheet, key, dataset=dataset, meaning="code géographique").astype("string").str.strip()
     level = _level(sheet, raw)
     width = {"iris": IRIS_WIDTH, "commune": COMMUNE_WIDTH, "epci": 9}.get(level)
     if width:
-        geo = codes(sheet, key, width=width, dataset=_DATASET, meaning="code géographique")
+        geo = codes(sheet, key, width=width, dataset=dataset, meaning="code géographique")
     elif level == "france":
         geo = pd.Series(FRANCE_METRO, index=raw.index, dtype="string")
     else:
@@ -86,7 +82,7 @@ def _read(sheet: RawSheet) -> list[Parsed]:
     if label_column:
         frame["label"] = sheet.frame[label_column].astype("string")
     if level == "iris":
-        frame["commune"] = codes(sheet, "COM", width=COMMUNE_WIDTH, dataset=_DATASET, meaning="code commune")
+        frame["commune"] = codes(sheet, "COM", width=COMMUNE_WIDTH, dataset=dataset, meaning="code commune")
     values = {}
     for c in sheet.columns:
         m = _SUFFIXED.fullmatch(c)
@@ -98,7 +94,5 @@ def _read(sheet: RawSheet) -> list[Parsed]:
     check_unique(frame, ["geo"], sheet.where)
     if level == "commune":
         frame = fold_arrondissements(frame, list(values), additive=False)
-    return [Parsed.dated("filosofi", level, vintage, frame, f"Insee, Filosofi {vintage}", lag=_COG_LAG)]
+    return [Parsed(level, vintage, f"Insee, Filosofi {vintage}", frame)]
 
-
-READERS = [Reader("filosofi", _matches, _read)]

@@ -21,7 +21,9 @@ from ctg_analysis.sources._io import DATA_SUFFIXES
 from ctg_analysis.sources.cache import TableCache
 from ctg_analysis.sources.iris import iris_to_communes
 from ctg_analysis.sources.registry import file_hash, read_file
-from ctg_analysis.sources.tables import DATASETS, LEVELS, SourceTable
+from ctg_analysis.levels import SOURCE_LEVELS
+from ctg_analysis.sources.datasets import DATASETS, get_dataset
+from ctg_analysis.sources.tables import SourceTable
 
 log = logging.getLogger(__name__)
 
@@ -148,15 +150,14 @@ class DataFolder:
         >>> folder = scan_folder("data/demo")  # doctest: +SKIP
         >>> folder.table("legal_population").data.head(2)  # doctest: +SKIP
         """
-        if dataset not in DATASETS:
-            raise ValueError(f"jeu de données inconnu : {dataset!r} (attendu l'un de {', '.join(DATASETS)})")
+        label = get_dataset(dataset).label
         found = self.find(dataset, level, vintage)
         if found:
             return found[0]
         if from_iris and level == "commune" and (iris := self.find(dataset, "iris", vintage)):
             return iris_to_communes(iris[0])
         have = sorted({f"{t.level} {t.vintage}" for t in self.find(dataset)})
-        wanted = f"« {DATASETS[dataset]} » au niveau {level}" + (f", millésime {vintage}" if vintage else "")
+        wanted = f"« {label} » au niveau {level}" + (f", millésime {vintage}" if vintage else "")
         detail = f" ; disponible : {', '.join(have)}" if have else ""
         raise CtgError(f"{self.root} : aucune table {wanted}{detail}")
 
@@ -171,7 +172,7 @@ class DataFolder:
                 "lignes": len(t.data),
                 "fichier": t.path + (f" [{t.part}]" if t.part else ""),
             }
-            for t in sorted(self.tables, key=lambda t: (list(DATASETS).index(t.dataset), LEVELS.index(t.level), t.vintage or 0))
+            for t in sorted(self.tables, key=lambda t: (list(DATASETS).index(t.dataset), SOURCE_LEVELS.index(t.level), t.vintage or 0))
         ]
         columns = ["jeu de données", "niveau", "millésime", "COG", "lignes", "fichier"]
         return pd.DataFrame(rows, columns=columns).astype({"millésime": "Int64", "COG": "Int64"})

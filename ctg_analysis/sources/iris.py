@@ -17,8 +17,6 @@ from ctg_analysis.sources.tables import SourceTable
 
 __all__ = ["iris_to_communes"]
 
-_ADDITIVE = {"census_population", "census_families", "census_employment", "caf"}
-
 
 def iris_to_communes(table: SourceTable) -> SourceTable:
     """Sum an IRIS-level table to communes.
@@ -45,7 +43,7 @@ def iris_to_communes(table: SourceTable) -> SourceTable:
     """
     if table.level != "iris":
         raise CtgError(f"{table.path} : table de niveau {table.level}, attendu une table IRIS")
-    if table.dataset not in _ADDITIVE:
+    if table.definition.additive is not True:
         raise CtgError(f"{table.path} : « {table.label} » n'est pas additif, ses valeurs IRIS ne se somment pas")
     variables = table.variables
     data = table.data

@@ -13,42 +13,41 @@ import pandas as pd
 from ctg_analysis.codes import COMMUNE_WIDTH
 from ctg_analysis.errors import MissingColumnError, SourceFileError
 from ctg_analysis.sources._io import RawSheet, normalise_codes
-from ctg_analysis.sources._layout import Parsed, Reader, check_unique, column, numbers, plain, year_in_titles
+from ctg_analysis.sources._layout import Parsed, check_unique, column, numbers, plain, year_in_titles
 
-__all__ = ["READERS"]
+__all__ = ["matches", "read"]
 
 _LEVELS = {"communes": "commune", "departements": "departement", "regions": "region"}
 _VALUES = {"Population municipale": "PMUN", "Population comptée à part": "PCAP", "Population totale": "PTOT"}
-_DATASET = "populations légales"
 _NULL = {"null", ""}
 
 
-def _matches(sheet: RawSheet) -> bool:
+def matches(sheet: RawSheet) -> bool:
     return plain(sheet.sheet or "") in _LEVELS and "Code région" in sheet.columns
 
 
-def _text(sheet: RawSheet, name: str, meaning: str) -> pd.Series:
-    values = column(sheet, name, dataset=_DATASET, meaning=meaning).astype("string").str.strip()
+def _text(sheet: RawSheet, name: str, dataset: str, meaning: str) -> pd.Series:
+    values = column(sheet, name, dataset=dataset, meaning=meaning).astype("string").str.strip()
     return values.str.replace(r"\.0$", "", regex=True)
 
 
-def _read(sheet: RawSheet) -> list[Parsed]:
+def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
     level = _LEVELS[plain(sheet.sheet)]
-    region = _text(sheet, "Code région", "code région")
+    region = _text(sheet, "Code région", dataset, "code région")
     # Overseas collectivities appear with "null" codes in some editions: they are not communes of a
     # département and are left out.
     keep = (~region.str.lower().isin(_NULL)).fillna(False).to_numpy()
     sheet = replace(sheet, frame=sheet.frame.loc[keep].reset_index(drop=True))
     region = region[keep].reset_index(drop=True)
     if level == "region":
-        geo, label, attributes = region, _text(sheet, "Nom de la région", "nom de la région"), {}
+        geo, label, attributes = region, _text(sheet, "Nom de la région", dataset, "nom de la région"), {}
     else:
-        departement = _text(sheet, "Code département", "code département")
+        departement = _text(sheet, "Code département", dataset, "code département")
         if level == "departement":
             geo, attributes = departement, {"region": region}
-            label = _text(sheet, "Nom du département", "nom du département")
+            label = _text(sheet, "Nom du département", dataset, "nom du département")
         else:
-            commune = _text(sheet, "Code commune", "code commune dans le département")
+            commune = _text(sheet, "Code commune", dataset, "code commune dans le département")
             # Overseas, "Code commune" holds the département's third digit too (971 + 101 = 97101).
             geo, _ = normalise_codes(
                 departement.str[:2] + commune.str.zfill(3),
@@ -57,7 +56,7 @@ def _read(sheet: RawSheet) -> list[Parsed]:
                 column="Code département + Code commune",
             )
             attributes = {"departement": departement, "region": region}
-            label = _text(sheet, "Nom de la commune", "nom de la commune")
+            label = _text(sheet, "Nom de la commune", dataset, "nom de la commune")
     vintage = year_in_titles(
         sheet, [r"r[ée]f[ée]rence statistique\s*:\s*1er janvier (\d{4})", r"recensement de la population (\d{4})"]
     )
@@ -74,7 +73,5 @@ def _read(sheet: RawSheet) -> list[Parsed]:
     check_unique(frame, ["geo"], sheet.where)
     stated = year_in_titles(sheet, [r"limites territoriales en vigueur au 1er janvier (\d{4})"])
     source = f"Insee, populations légales RP{vintage}"
-    return [Parsed.dated("legal_population", level, vintage, frame, source, stated=stated, lag=2)]
+    return [Parsed(level, vintage, source, frame, cog_year=stated)]
 
-
-READERS = [Reader("legal_population", _matches, _read)]

@@ -12,23 +12,14 @@ import logging
 from pathlib import Path
 
 from ctg_analysis.errors import UnrecognisedFileError, WrongDatasetError
-from ctg_analysis.sources import births, caf, census, cog, filosofi, legal_population
 from ctg_analysis.sources._io import RawSheet, read_sheets
-from ctg_analysis.sources._layout import Parsed, Reader, has_columns, plain
-from ctg_analysis.sources.tables import DATASETS, SourceTable
+from ctg_analysis.sources._layout import Parsed, has_columns, plain
+from ctg_analysis.sources.datasets import DATASETS, Dataset, get_dataset
+from ctg_analysis.sources.tables import SourceTable
 
 log = logging.getLogger(__name__)
 
-__all__ = ["READERS", "read_file", "file_hash"]
-
-READERS: list[Reader] = [
-    *census.READERS,
-    *births.READERS,
-    *legal_population.READERS,
-    *filosofi.READERS,
-    *caf.READERS,
-    *cog.READERS,
-]
+__all__ = ["read_file", "file_hash"]
 
 # Official files that are recognised but carry nothing ctg-analysis uses: said so, not "unknown".
 _KNOWN_UNUSED = (
@@ -80,7 +71,7 @@ def read_file(
     path
         The file as downloaded (CSV, zip, XLS or XLSX).
     expected
-        A dataset id (key of :data:`~ctg_analysis.sources.tables.DATASETS`): refuse any other dataset.
+        A dataset id (key of :data:`~ctg_analysis.sources.datasets.DATASETS`): refuse any other dataset.
     root
         Folder the recorded path is made relative to.
     demo
@@ -109,8 +100,7 @@ def read_file(
     [('legal_population', 'region', 2019), ('legal_population', 'departement', 2019), ...]
     """
     path = Path(path)
-    if expected is not None and expected not in DATASETS:
-        raise ValueError(f"jeu de données inconnu : {expected!r} (attendu l'un de {', '.join(DATASETS)})")
+    wanted = get_dataset(expected) if expected is not None else None
     sheets = read_sheets(path)
     sha256 = sha256 or file_hash(path)
     relative = str(path.relative_to(root)) if root else str(path)
@@ -122,8 +112,8 @@ def read_file(
             # communes: reading both would count those cities twice.
             log.info("%s : feuille des arrondissements municipaux ignorée", sheet.where)
             continue
-        reader = next((r for r in READERS if r.matches(sheet)), None)
-        if reader is None:
+        dataset = next((d for d in DATASETS.values() if d.matches(sheet)), None)
+        if dataset is None:
             if (reason := _unused_reason(sheet)) is not None:
                 unused.append(reason)
             elif _is_documentation(sheet):
@@ -131,12 +121,9 @@ def read_file(
             else:
                 unused.append(f"mise en page inconnue ({_describe(sheet)})")
             continue
-        if expected is not None and reader.dataset != expected:
-            raise WrongDatasetError(
-                sheet.where,
-                f"ce fichier est « {DATASETS[reader.dataset]} », alors que « {DATASETS[expected]} » était attendu",
-            )
-        tables += [_table(parsed, relative, sheet.part, sha256, demo) for parsed in reader.read(sheet)]
+        if wanted is not None and dataset != wanted:
+            raise WrongDatasetError(sheet.where, f"ce fichier est « {dataset.label} », alors que « {wanted.label} » était attendu")
+        tables += [_table(dataset, parsed, relative, sheet.part, sha256, demo) for parsed in dataset.read(sheet, dataset.label)]
     if not tables:
         reason = "; ".join(dict.fromkeys(unused)) or "aucune feuille de données"
         raise UnrecognisedFileError(path, f"fichier non reconnu : {reason}")
@@ -147,13 +134,22 @@ def _is_documentation(sheet: RawSheet) -> bool:
     return sheet.sheet is not None and plain(sheet.sheet) in _DOCUMENTATION_SHEETS
 
 
-def _table(parsed: Parsed, path: str, part: str | None, sha256: str, demo: bool) -> SourceTable:
+def _table(dataset: Dataset, parsed: Parsed, path: str, part: str | None, sha256: str, demo: bool) -> SourceTable:
+    """A parsed sheet with its file identity, dated by the dataset's convention when the file is silent."""
+    if parsed.level not in dataset.levels:  # a reader out of step with its declaration
+        raise ValueError(f"{path} : niveau {parsed.level} lu, alors que « {dataset.label} » est publié aux niveaux {', '.join(dataset.levels)}")
+    if parsed.cog_year is not None:
+        cog_year, found = parsed.cog_year, "file"
+    elif dataset.cog_lag is not None and parsed.vintage is not None:
+        cog_year, found = parsed.vintage + dataset.cog_lag, "convention"
+    else:
+        cog_year, found = None, "unknown"
     return SourceTable(
-        dataset=parsed.dataset,
+        dataset=dataset.id,
         level=parsed.level,
         vintage=parsed.vintage,
-        cog_year=parsed.cog_year,
-        cog_year_from=parsed.cog_year_from,
+        cog_year=cog_year,
+        cog_year_from=found,
         path=path,
         part=part,
         sha256=sha256,

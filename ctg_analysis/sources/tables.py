@@ -19,63 +19,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ctg_analysis.levels import SOURCE_LEVELS
+from ctg_analysis.sources.datasets import DATASETS, Dataset
 
-__all__ = ["ATTRIBUTE_COLUMNS", "DATASETS", "DATASET_FILES", "LEVELS", "PUBLISHED_DATASETS", "SourceTable", "dataset_hint"]
-
-#: Dataset id → French label.
-DATASETS: dict[str, str] = {
-    "census_population": "Recensement – évolution et structure de la population",
-    "census_families": "Recensement – couples, familles, ménages",
-    "census_employment": "Recensement – emploi, population active",
-    "census_history": "Recensement – séries historiques",
-    "births": "État civil – naissances domiciliées",
-    "legal_population": "Populations légales",
-    "filosofi": "Filosofi – revenus disponibles",
-    "caf": "CNAF – données allocataires",
-    "cog_communes": "COG – communes",
-    "cog_departements": "COG – départements",
-    "cog_regions": "COG – régions",
-    "cog_movements": "COG – mouvements des communes",
-    "epci_composition": "Intercommunalités – composition communale",
-}
-
-#: Datasets published at every level with non-additive values (medians, rates): each value is read
-#: where it is published, never summed.
-PUBLISHED_DATASETS = frozenset({"filosofi"})
-
-#: Dataset id → the official file an analyst downloads for it: name, publisher and where (French).
-DATASET_FILES: dict[str, str] = {
-    "census_population": "la base « Évolution et structure de la population » du recensement (Insee, "
-    "base-cc-evol-struct-pop-AAAA ou base-ic-evol-struct-pop-AAAA, insee.fr, rubrique Statistiques › Bases de données)",
-    "census_families": "la base « Couples, familles, ménages » du recensement (Insee, base-cc-coupl-fam-men-AAAA, insee.fr)",
-    "census_employment": "la base « Emploi – population active » du recensement (Insee, base-cc-emploi-pop-active-AAAA, insee.fr)",
-    "census_history": "la base « Séries historiques » du recensement (Insee, base-cc-serie-historique-AAAA, insee.fr)",
-    "births": "le fichier des naissances domiciliées par commune (Insee, état civil, base_naissances_AAAA, insee.fr)",
-    "legal_population": "les populations légales (Insee, ensemble.xlsx, insee.fr, rubrique Populations légales)",
-    "filosofi": "les revenus disponibles Filosofi (Insee, FILOAAAA_DISP_COM, _EPCI, _DEP, _REG, insee.fr)",
-    "caf": "les données allocataires de la CNAF (data_CAF_AAAA_IRIS.csv, data.caf.fr)",
-    "cog_communes": "le Code officiel géographique (Insee, commune_AAAA.csv, insee.fr)",
-    "cog_departements": "le Code officiel géographique (Insee, departement_AAAA.csv, insee.fr)",
-    "cog_regions": "le Code officiel géographique (Insee, region_AAAA.csv, insee.fr)",
-    "cog_movements": "les mouvements des communes du Code officiel géographique (Insee, mvtcommune_AAAA.csv, insee.fr)",
-    "epci_composition": "la composition communale des intercommunalités (Insee, Intercommunalite-Metropole_au_01-01-AAAA.xlsx, insee.fr)",
-}
-
-
-def dataset_hint(dataset: str) -> str:
-    """The French sentence saying which official file gives a dataset.
-
-    Examples
-    --------
-    >>> dataset_hint("births")[:40]
-    'Ajoutez aux données le fichier des naiss'
-    """
-    return f"Ajoutez aux données {DATASET_FILES[dataset]}."
-
-
-#: Geographic levels, from the finest to the broadest.
-LEVELS = SOURCE_LEVELS  # the levels a source table can be at
+__all__ = ["ATTRIBUTE_COLUMNS", "SourceTable"]
 
 #: Non-numeric columns a canonical table may carry besides ``geo`` and ``period``.
 ATTRIBUTE_COLUMNS = (
@@ -98,9 +44,9 @@ class SourceTable:
     Attributes
     ----------
     dataset
-        Dataset id, a key of :data:`DATASETS`.
+        Dataset id, a key of :data:`~ctg_analysis.sources.datasets.DATASETS`.
     level
-        Geographic level, one of :data:`LEVELS`.
+        Geographic level, one of :data:`~ctg_analysis.levels.SOURCE_LEVELS`.
     vintage
         The latest period in the table (census vintage, last year of births, Filosofi year…).
     cog_year
@@ -135,9 +81,14 @@ class SourceTable:
     data: pd.DataFrame = field(repr=False, compare=False)
 
     @property
+    def definition(self) -> Dataset:
+        """The dataset's declaration (its rules)."""
+        return DATASETS[self.dataset]
+
+    @property
     def label(self) -> str:
         """The dataset's French label."""
-        return DATASETS[self.dataset]
+        return self.definition.label
 
     @property
     def variables(self) -> list[str]:

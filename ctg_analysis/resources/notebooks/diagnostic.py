@@ -21,7 +21,7 @@ author: str = ""  # auteur, affiché sous le titre
 output_dir: str = ""  # dossier où écrire graphiques, classeur et diaporama, chemin absolu (vide : aucun export)
 comparison_levels: list = ["epci", "departement", "region", "france"]  # niveaux de comparaison affichés
 census_vintage: int = 0  # dernier millésime retenu (0 : le plus récent des données)
-themes: list = ["démographie", "petite enfance", "enfance-jeunesse", "parentalité-familles", "accès aux droits-précarité", "logement"]  # thèmes traités, dans l'ordre
+themes: list = []  # thèmes traités, dans l'ordre (vide : tous : démographie, petite enfance, enfance-jeunesse…)
 exports: list = ["png", "xlsx", "pptx"]  # fichiers écrits dans output_dir (png, svg, xlsx, pptx)
 skip_bad_files: bool = False  # continuer sans les fichiers officiels illisibles du dossier (cités dans les sources)
 
@@ -55,7 +55,7 @@ display(report.key_figures())
 report.show("chiffres-cles")
 
 # %%
-for theme in themes:
+for theme in themes or report.themes:
     display(Markdown(f"## {report.theme_title(theme)}"))
     display(Markdown(report.commentary(theme)))
     display(report.theme_table(theme))

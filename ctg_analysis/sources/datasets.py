@@ -1,0 +1,244 @@
+"""The official datasets, each declared once: how it is recognised and read, what it publishes at which
+level, and the rules its values follow.
+
+Everything that depends on a dataset reads it here: the folder scan (recognition, reading, COG year by
+convention), the IRIS aggregation and the geography conversion (which variables add up), the preparation
+(values published per level, commune populations), the geography (official names of départements and
+régions), the follow-up (the census five-year rule) and the messages (the official file to download).
+Adding a dataset is adding one :class:`Dataset` to :data:`DATASETS` (see ``CONTRIBUTING.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ctg_analysis.sources import births, caf, census, cog, filosofi, legal_population
+from ctg_analysis.sources._io import RawSheet
+from ctg_analysis.sources._layout import Parsed
+
+__all__ = ["DATASETS", "Dataset", "dataset_hint", "get_dataset"]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One official dataset.
+
+    Attributes
+    ----------
+    id
+        Short English id, used in the catalogue (``dataset: births``) and the cache.
+    label
+        French name, used in every message about the dataset.
+    download
+        The official file an analyst downloads for it: name, publisher and where (French).
+    levels
+        The geographic levels it is published at (:data:`~ctg_analysis.levels.SOURCE_LEVELS`).
+    matches
+        Whether a sheet (CSV, zip member, workbook sheet) has the dataset's layout.
+    read
+        Reads a matching sheet, given the dataset's French label for its messages.
+    cog_lag
+        INSEE's usual publication rule when the file does not state its geography: vintage N is in the
+        COG of 1 January N + ``cog_lag``; ``None`` when the file always states it (COG files).
+    additive
+        ``True`` when every variable adds up over IRIS and communes; otherwise the variables that do
+        (counts beside non-additive medians), the others being read where published.
+    census_rule
+        Whether INSEE's rule applies that two census vintages less than five years apart are not compared.
+    published
+        Whether its non-additive values are read at every level where they are published, never summed.
+    population
+        The variable giving each commune's population, if the dataset has one (a later dataset's wins:
+        the populations légales over the census).
+    names
+        The levels whose official names the dataset gives (geography reference), in ascending authority.
+    """
+
+    id: str
+    label: str
+    download: str
+    levels: tuple[str, ...]
+    matches: Callable[[RawSheet], bool]
+    read: Callable[[RawSheet, str], list[Parsed]]
+    cog_lag: int | None = None
+    additive: bool | frozenset[str] = True
+    census_rule: bool = False
+    published: bool = False
+    population: str | None = None
+    names: tuple[str, ...] = ()
+
+    def is_additive(self, variable: str) -> bool:
+        """Whether ``variable`` adds up over IRIS and communes.
+
+        Examples
+        --------
+        >>> get_dataset("filosofi").is_additive("NBMEN"), get_dataset("filosofi").is_additive("Q2")
+        (True, False)
+        """
+        return self.additive is True or (self.additive is not False and variable in self.additive)
+
+
+_CENSUS = "(Insee, {file}, insee.fr, rubrique Statistiques › Bases de données)"
+
+#: The datasets, in the order of listings; a sheet is read by the first whose layout it matches.
+DATASETS: dict[str, Dataset] = {
+    d.id: d
+    for d in (
+        Dataset(
+            "census_population",
+            "Recensement – évolution et structure de la population",
+            "la base « Évolution et structure de la population » du recensement "
+            + _CENSUS.format(file="base-cc-evol-struct-pop-AAAA ou base-ic-evol-struct-pop-AAAA"),
+            ("iris", "commune"),
+            census.is_population,
+            census.read,
+            cog_lag=2,  # RP vintage N is published in the geography of 1 January N+2 (RP2019 on COG 2021)
+            census_rule=True,
+            population="P_POP",
+        ),
+        Dataset(
+            "census_families",
+            "Recensement – couples, familles, ménages",
+            "la base « Couples, familles, ménages » du recensement " + _CENSUS.format(file="base-cc-coupl-fam-men-AAAA"),
+            ("iris", "commune"),
+            census.is_families,
+            census.read,
+            cog_lag=2,
+            census_rule=True,
+        ),
+        Dataset(
+            "census_employment",
+            "Recensement – emploi, population active",
+            "la base « Emploi – population active » du recensement " + _CENSUS.format(file="base-cc-emploi-pop-active-AAAA"),
+            ("iris", "commune"),
+            census.is_employment,
+            census.read,
+            cog_lag=2,
+            census_rule=True,
+        ),
+        Dataset(
+            "census_history",
+            "Recensement – séries historiques",
+            "la base « Séries historiques » du recensement " + _CENSUS.format(file="base-cc-serie-historique-AAAA"),
+            ("commune",),
+            census.is_history,
+            census.read,
+            cog_lag=2,
+            census_rule=True,
+        ),
+        Dataset(
+            "births",
+            "État civil – naissances domiciliées",
+            "le fichier des naissances domiciliées par commune (Insee, état civil, base_naissances_AAAA, insee.fr)",
+            ("commune",),
+            births.matches,
+            births.read,
+            cog_lag=1,  # the births of year N are published in the geography of 1 January N+1
+        ),
+        Dataset(
+            "legal_population",
+            "Populations légales",
+            "les populations légales (Insee, ensemble.xlsx, insee.fr, rubrique Populations légales)",
+            ("commune", "departement", "region"),
+            legal_population.matches,
+            legal_population.read,
+            cog_lag=2,
+            census_rule=True,
+            population="PMUN",
+            names=("departement", "region"),
+        ),
+        Dataset(
+            "filosofi",
+            "Filosofi – revenus disponibles",
+            "les revenus disponibles Filosofi (Insee, FILOAAAA_DISP_COM, _EPCI, _DEP, _REG, insee.fr)",
+            ("iris", "commune", "epci", "departement", "region", "france"),
+            filosofi.matches,
+            filosofi.read,
+            cog_lag=1,  # Filosofi year N is published in the geography of 1 January N+1
+            additive=frozenset({"NBMEN", "NBPERS", "NBUC"}),
+            published=True,
+        ),
+        Dataset(
+            "caf",
+            "CNAF – données allocataires",
+            "les données allocataires de la CNAF (data_CAF_AAAA_IRIS.csv, data.caf.fr)",
+            ("iris", "commune"),
+            caf.matches,
+            caf.read,
+            cog_lag=0,
+        ),
+        Dataset(
+            "cog_communes",
+            "COG – communes",
+            "le Code officiel géographique (Insee, commune_AAAA.csv, insee.fr)",
+            ("commune",),
+            cog.is_communes,
+            cog.read_communes,
+            additive=False,
+        ),
+        Dataset(
+            "cog_departements",
+            "COG – départements",
+            "le Code officiel géographique (Insee, departement_AAAA.csv, insee.fr)",
+            ("departement",),
+            cog.is_departements,
+            cog.read_departements,
+            additive=False,
+            names=("departement",),
+        ),
+        Dataset(
+            "cog_regions",
+            "COG – régions",
+            "le Code officiel géographique (Insee, region_AAAA.csv, insee.fr)",
+            ("region",),
+            cog.is_regions,
+            cog.read_regions,
+            additive=False,
+            names=("region",),
+        ),
+        Dataset(
+            "cog_movements",
+            "COG – mouvements des communes",
+            "les mouvements des communes du Code officiel géographique (Insee, mvtcommune_AAAA.csv, insee.fr)",
+            ("commune",),
+            cog.is_movements,
+            cog.read_movements,
+            additive=False,
+        ),
+        Dataset(
+            "epci_composition",
+            "Intercommunalités – composition communale",
+            "la composition communale des intercommunalités (Insee, Intercommunalite-Metropole_au_01-01-AAAA.xlsx, insee.fr)",
+            ("commune",),
+            cog.is_epci,
+            cog.read_epci,
+            additive=False,
+        ),
+    )
+}
+
+
+def get_dataset(dataset: str) -> Dataset:
+    """The dataset of an id, or a French error listing the known ones.
+
+    Examples
+    --------
+    >>> get_dataset("births").label
+    'État civil – naissances domiciliées'
+    """
+    try:
+        return DATASETS[dataset]
+    except KeyError:
+        raise ValueError(f"jeu de données inconnu : {dataset!r} (attendu l'un de {', '.join(DATASETS)})") from None
+
+
+def dataset_hint(dataset: str) -> str:
+    """The French sentence saying which official file gives a dataset.
+
+    Examples
+    --------
+    >>> dataset_hint("births")[:40]
+    'Ajoutez aux données le fichier des naiss'
+    """
+    return f"Ajoutez aux données {get_dataset(dataset).download}."

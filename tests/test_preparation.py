@@ -11,7 +11,7 @@ import pytest
 from ctg_analysis.codes import FRANCE, FRANCE_METRO
 from ctg_analysis.errors import CtgError
 from ctg_analysis.indicators import compute_indicators, prepare
-from ctg_analysis.indicators.compute import Geography
+from ctg_analysis.indicators.encoding import Geography
 from ctg_analysis.sources.folder import scan_folder
 from ctg_analysis.territories import load_territories
 
@@ -36,7 +36,7 @@ def _population(tmp_path, prepared, communes, indicator="population"):
 def test_a_code_older_than_the_file_s_geography_is_followed_into_its_merge(tmp_path, caplog):
     # RP2019 is published in the COG 2021; Gadancourt (95259) was merged into Avernes (95040) in 2018.
     folder = _census(tmp_path / "data", 2019, {"95040": (800.5, 30.25), "95259": (100.25, 4.0), "95169": (300.0, 10.0)})
-    with caplog.at_level("INFO", logger="ctg_analysis.indicators.compute"):
+    with caplog.at_level("INFO", logger="ctg_analysis.indicators.harmonisation"):
         prepared = prepare(folder, indicators=["population", "pop_0_2"])
     assert prepared.cog_year == 2021 and prepared.cog_mismatch == set()
     assert any(m.endswith("base-cc-evol-struct-pop-2019.csv : 1 code(s) antérieur(s) à la géographie 2021 suivis dans les fusions") for m in caplog.messages)
@@ -48,7 +48,7 @@ def test_a_split_without_populations_to_share_it_is_refused_and_flagged(tmp_path
     # RP2017 (COG 2019): Saline (14712) was split on 31 December 2019 into Sannerville (14666) and Troarn
     # (14712): without the legal populations of the parts it cannot be shared.
     folder = _census(tmp_path / "data", 2017, {"14712": (5000.0, 150.0), "14666": (1800.0, 60.0)})
-    with caplog.at_level("WARNING", logger="ctg_analysis.indicators.compute"):
+    with caplog.at_level("WARNING", logger="ctg_analysis.indicators.harmonisation"):
         prepared = prepare(folder, indicators=["population"], cog_year=2021)
     assert prepared.cog_mismatch == {"population"}
     (warning,) = [m for m in caplog.messages if "scindée" in m]
@@ -60,7 +60,7 @@ def test_a_split_without_populations_to_share_it_is_refused_and_flagged(tmp_path
 
 def test_a_file_of_a_more_recent_geography_than_the_common_one_is_said_and_flagged(tmp_path, caplog):
     folder = _census(tmp_path / "data", 2019, {"95040": (800.0, 30.0)})
-    with caplog.at_level("WARNING", logger="ctg_analysis.indicators.compute"):
+    with caplog.at_level("WARNING", logger="ctg_analysis.indicators.harmonisation"):
         prepared = prepare(folder, indicators=["population"], cog_year=2020)
     assert prepared.cog_mismatch == {"population"}
     assert "base-cc-evol-struct-pop-2019.csv : COG 2021, différent du COG commun 2020, non converti" in caplog.messages

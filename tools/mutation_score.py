@@ -9,11 +9,11 @@ does not run in CI::
     python tools/mutation_score.py                      # every module
     python tools/mutation_score.py sources/cache.py     # one module
     python tools/mutation_score.py --no-diffs sources/cache.py actions/followup.py
-    python tools/mutation_score.py --sample 20 indicators/compute.py
+    python tools/mutation_score.py --sample 20 indicators/terms.py indicators/flags.py
 
 ``--sample P`` tests P % of the mutants (those whose number ends with the first P/10 digits of
 7, 3, 1, 9, 5…: a systematic sample spread over every function), and prints the share killed with its
-95 % Wilson interval: the whole of ``indicators/compute.py`` (about 2,500 mutants, each surviving one
+95 % Wilson interval: the whole of the indicator computation (about 4,000 mutants, each surviving one
 re-running a minute of tests) would take most of a day on two cores.
 """
 
@@ -32,10 +32,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = Path(os.environ.get("CTG_REAL_DATA", ROOT.parent / "shared" / "data" / "real")).resolve()
+_INDICATOR_TESTS = ["tests/test_indicators.py", "tests/test_preparation.py", "tests/test_promises.py", "tests/test_scope_real.py", "tests/test_indicators_real.py"]
 #: Module → the tests that exercise it (the batch's: those on a tiny template, not the full reports).
 MODULES = {
     "geography/conversion.py": ["tests/test_conversion.py", "tests/test_reference.py", "tests/test_geography_real.py"],
-    "indicators/compute.py": ["tests/test_indicators.py", "tests/test_preparation.py", "tests/test_promises.py", "tests/test_scope_real.py", "tests/test_indicators_real.py"],
+    **{
+        f"indicators/{name}.py": _INDICATOR_TESTS
+        for name in ("harmonisation", "terms", "preparation", "membership", "coverage", "aggregation", "flags", "long_table", "encoding")
+    },
     "sources/cache.py": ["tests/test_cache.py", "tests/test_promises.py", "tests/test_files.py"],
     "actions/followup.py": ["tests/test_actions.py", "tests/test_promises.py"],
     "reports/batch.py": ["tests/test_batch.py", "tests/test_promises.py"],

@@ -19,7 +19,7 @@ from ctg_analysis.errors import CtgError, did_you_mean
 from ctg_analysis.formatting import MISSING, format_number, format_value
 from ctg_analysis.indicators.catalogue import get_indicator, indicators_of_theme
 from ctg_analysis.indicators.comparisons import RATE_UNITS
-from ctg_analysis.indicators.compute import FLAGS
+from ctg_analysis.indicators.flags import FLAGS
 from ctg_analysis.levels import LADDER, LEVEL_NAMES
 
 __all__ = [

@@ -1,0 +1,84 @@
+"""What a complete source would cover: the communes and the population of every summed unit, against
+which a sum's coverage is measured (France leaving Mayotte out for a source that does not cover it)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ctg_analysis.codes import departement_of
+from ctg_analysis.indicators.encoding import AT_FRANCE, LEVELS, pack
+from ctg_analysis.indicators.preparation import PreparedData
+
+__all__ = ["with_expected"]
+
+
+def _expected(prepared: PreparedData, membership: pd.DataFrame, n_territories: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """For each level, the number of communes of each unit and their population: what full coverage is."""
+    geography = prepared.geography
+    n_all = len(geography.communes)
+    population = np.nan_to_num(prepared.population)
+    commune = membership["commune"].to_numpy()
+    counts = [np.ones(n_all), np.bincount(membership["territory"].to_numpy(), minlength=n_territories).astype("float64")]
+    people = [population, np.bincount(membership["territory"].to_numpy(), weights=population[commune], minlength=n_territories)]
+    for level in ("epci", "departement", "region"):
+        parent = geography.parents[level]
+        known = parent >= 0
+        size = len(geography.codes[level])
+        counts.append(np.bincount(parent[known], minlength=size).astype("float64"))
+        people.append(np.bincount(parent[known], weights=population[known], minlength=size))
+    counts.append(np.full(len(geography.codes["france"]), float(n_all)))
+    people.append(np.full(len(geography.codes["france"]), population.sum()))
+    # A unit with a commune of unknown population has no population coverage (NaN): its commune
+    # coverage is used instead.
+    unknown = np.isnan(prepared.population).astype("float64")
+    unknown_counts = [unknown, np.bincount(membership["territory"].to_numpy(), weights=unknown[commune], minlength=n_territories)]
+    for level in ("epci", "departement", "region"):
+        parent = geography.parents[level]
+        known = parent >= 0
+        unknown_counts.append(np.bincount(parent[known], weights=unknown[known], minlength=len(geography.codes[level])))
+    unknown_counts.append(np.full(len(geography.codes["france"]), unknown.sum()))
+    people = [np.where(u > 0, np.nan, p) for p, u in zip(people, unknown_counts, strict=True)]
+    return counts, people
+
+
+def _mayotte(prepared: PreparedData) -> np.ndarray:
+    return departement_of(pd.Series(prepared.geography.communes, dtype="string")).eq("976").to_numpy(dtype=bool)
+
+
+def _mayotte_less(prepared: PreparedData) -> tuple[np.ndarray, float, float]:
+    """Slots of a source that does not cover Mayotte, and Mayotte's communes and population (France's
+    scope then leaves Mayotte out rather than flagging France partial)."""
+    mayotte = _mayotte(prepared)
+    values = prepared.values
+    rows = mayotte[values["commune"].to_numpy()] if len(values) else np.zeros(0, dtype=bool)
+    covers = np.bincount(values["slot"].to_numpy()[rows], minlength=len(prepared.slots)) > 0 if len(values) else np.zeros(len(prepared.slots), dtype=bool)
+    return ~covers, float(mayotte.sum()), float(np.nan_to_num(prepared.population[mayotte]).sum())
+
+
+def with_expected(sums: dict[str, np.ndarray], prepared: PreparedData, membership: pd.DataFrame, n_territories: int) -> dict[str, np.ndarray]:
+    """Add the communes and population each summed unit would have with a complete source."""
+    counts, people = _expected(prepared, membership, n_territories)
+    level, geo = sums["level"].astype("int64"), sums["geo"].astype("int64")
+    n_expected = np.zeros(len(level))
+    w_expected = np.zeros(len(level))
+    for code in range(len(LEVELS)):
+        rows = level == code
+        n_expected[rows] = counts[code][geo[rows]]
+        w_expected[rows] = people[code][geo[rows]]
+    # France's scope leaves Mayotte out for a source that does not cover it.
+    no_mayotte, mayotte_communes, mayotte_people = _mayotte_less(prepared)
+    slot_of = pd.Index(pack(prepared.slots["indicator"].to_numpy(), prepared.slots["year_start"].to_numpy(), prepared.slots["year_end"].to_numpy()))
+    slot = slot_of.get_indexer(pack(sums["indicator"], sums["year_start"], sums["year_end"]))
+    france = (level == AT_FRANCE) & (slot >= 0)
+    without = np.zeros(len(level), dtype=bool)
+    without[france] = no_mayotte[slot[france]]
+    n_expected[without] -= mayotte_communes
+    w_expected[without] -= mayotte_people
+    if without.any() and np.isnan(w_expected[without]).any():
+        # Mayotte's own unknown populations do not count against a France that leaves it out.
+        mayotte_unknown = np.isnan(prepared.population[_mayotte(prepared)])
+        others_unknown = np.isnan(prepared.population).sum() - mayotte_unknown.sum()
+        if others_unknown == 0:
+            w_expected[without] = np.nansum(prepared.population) - mayotte_people
+    return {**sums, "n_expected": n_expected, "w_expected": w_expected}

@@ -1,0 +1,124 @@
+"""From sums to values and flags: each summed unit's value (count, ratio, evolution), its coverage,
+and the quality flags that say how far to trust it or why it is absent."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ctg_analysis.indicators.encoding import AT_COMMUNE, AT_DEPARTEMENT
+from ctg_analysis.indicators.preparation import PreparedData
+
+__all__ = ["FLAGS", "MIN_COVERAGE", "derive", "flag_bits", "flag_texts"]
+
+
+#: Flag codes of the long table and their French meaning, in the order they are listed.
+FLAGS = {
+    "small": "petits effectifs : valeur fragile",
+    "partial": "valeur partielle : des communes manquent dans la source ou sont secrètes (voir la couverture)",
+    "missing": "donnée manquante ou secrète",
+    "not_comparable": "millésimes distants de moins de 5 ans : évolution non comparable",
+    "unavailable": "non disponible : indicateur non additif, non publié pour ce regroupement",
+    "perimeter": "non disponible : périmètre modifié depuis la publication (communes fusionnées ou scindées, composition de l'EPCI)",
+    "estimated": "estimation : valeur d'une commune scindée répartie au prorata de la population",
+    "cog_mismatch": "géographies non harmonisées (COG différent)",
+    "demo": "données fictives de démonstration",
+}
+
+
+#: Below this share of its population (or, where populations are unknown, of its communes) covered by
+#: the source, a value above the commune is withheld (missing); above it but below 1 it is ``partial``.
+MIN_COVERAGE = 0.5
+
+
+def derive(sums: dict[str, np.ndarray], prepared: PreparedData) -> dict[str, np.ndarray]:
+    """Values and flags of every summed unit (before the join, which repeats a département, a région and
+    France for each territory that has them in its ladder)."""
+    indicators = prepared.indicators
+    which = sums["indicator"].astype("int64")
+
+    def per_indicator(values: list) -> np.ndarray:
+        return np.asarray(values)[which]
+
+    kinds = [i.kind for i in indicators]
+    counts = per_indicator([k in ("count", "rolling_sum", "published") for k in kinds])
+    ratios = per_indicator([k in ("share", "rate") for k in kinds])
+    evolution = per_indicator([k == "evolution" for k in kinds])
+    annual = per_indicator([k == "annual_rate" for k in kinds])
+    changes = evolution | annual
+    numerator = sums["numerator"].astype("float64")
+    denominator = sums["denominator"].astype("float64")
+    years = sums["year_end"].astype("int64") - sums["year_start"].astype("int64")
+    value = np.where(counts, numerator, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value[ratios] = (numerator[ratios] / denominator[ratios]) * per_indicator([i.scale for i in indicators])[ratios]
+        value[evolution] = (numerator[evolution] / denominator[evolution] - 1) * 100
+        value[annual] = ((numerator[annual] / denominator[annual]) ** (1 / np.maximum(years[annual], 1)) - 1) * 100
+    published = sums["published"].astype(bool)
+    unavailable = sums["unavailable"].astype(bool)
+    perimeter = sums["perimeter"].astype(bool)
+    n_missing = np.nan_to_num(sums["n_missing"])
+    n_communes = np.nan_to_num(sums["n_communes"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coverage_communes = np.where(published, np.nan, sums["n_covered"] / sums["n_expected"])
+        coverage_population = np.where(published | (sums["w_expected"] <= 0), np.nan, sums["w_covered"] / sums["w_expected"])
+    coverage_communes = np.minimum(coverage_communes, 1.0)
+    coverage_population = np.minimum(coverage_population, 1.0)
+    coverage = np.where(np.isnan(coverage_population), coverage_communes, coverage_population)
+    incomplete = ~published & (coverage < 1 - 1e-9)
+    withheld = incomplete & (coverage < MIN_COVERAGE) & (sums["level"] != AT_COMMUNE)
+    all_missing = (published & np.isnan(numerator)) | (~published & (n_missing >= n_communes) & (n_missing > 0)) | withheld
+    value[all_missing] = np.nan
+    size = np.where(counts, numerator, denominator)
+    with np.errstate(invalid="ignore"):
+        flags = {
+            "small": ~published & (size < per_indicator([i.min_denominator for i in indicators])) & ~np.isnan(value),
+            "partial": ~published & ((n_missing > 0) | (np.nan_to_num(sums["n_partial"]) > 0) | incomplete) & (~all_missing | withheld),
+            "missing": all_missing & ~unavailable & ~perimeter,
+            "not_comparable": changes & (years < per_indicator([i.min_gap or 0 for i in indicators])),
+            "unavailable": unavailable,
+            "perimeter": perimeter,
+            # The parts of a split commune stay in their département: its sums (and above) are exact.
+            "estimated": (np.nan_to_num(sums["n_estimated"]) > 0) & (sums["level"] < AT_DEPARTEMENT),
+            "cog_mismatch": per_indicator([i.id in prepared.cog_mismatch for i in indicators]),
+            "demo": np.full(len(which), prepared.demo),
+        }
+    bits = flag_bits(len(which), **flags)
+    return {
+        "level": sums["level"],
+        "geo": sums["geo"],
+        "indicator": sums["indicator"],
+        "year_start": sums["year_start"].astype("int16"),
+        "year_end": sums["year_end"].astype("int16"),
+        "value": value,
+        "numerator": numerator,
+        "denominator": np.where(ratios | changes, denominator, np.nan),
+        "flags": bits,
+        "n_communes": n_communes.astype("int32"),
+        "published": published,
+        "coverage_communes": coverage_communes,
+        "coverage_population": coverage_population,
+    }
+
+
+def flag_bits(size: int, **flags) -> np.ndarray:
+    """The flags of each row as one bitmask, bit *n* for the *n*-th code of :data:`FLAGS` (a flag not
+    given is false, a scalar holds for every row).
+
+    Examples
+    --------
+    >>> flag_bits(2, missing=True, demo=[False, True]).tolist(), flag_texts()[flag_bits(1, missing=True, demo=True)].tolist()
+    ([4, 260], ['missing;demo'])
+    """
+    unknown = set(flags) - set(FLAGS)
+    if unknown:
+        raise ValueError(f"drapeaux inconnus : {', '.join(sorted(unknown))}")
+    bits = np.zeros(size, dtype="int16")
+    for n, name in enumerate(FLAGS):
+        if name in flags:
+            bits |= np.asarray(flags[name], dtype=bool).astype("int16") << n
+    return bits
+
+
+def flag_texts() -> np.ndarray:
+    """The text of every bitmask (its codes joined by ``;``): the categories of the long table's flags."""
+    return np.array([";".join(name for n, name in enumerate(FLAGS) if bits >> n & 1) for bits in range(1 << len(FLAGS))], dtype=object)

@@ -1,0 +1,115 @@
+"""Bring the tables of a data folder to one geography: every vintage of a dataset at commune level,
+within the France of the toolkit, in the common COG year, as one table."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import pandas as pd
+
+from ctg_analysis.codes import fold_arrondissements, in_france
+from ctg_analysis.errors import GeographyError
+from ctg_analysis.geography import commune_passage, convert_cog, convert_table
+from ctg_analysis.geography.embedded import embedded_communes
+from ctg_analysis.indicators.catalogue import all_indicators
+from ctg_analysis.sources.folder import DataFolder
+from ctg_analysis.sources.iris import iris_to_communes
+from ctg_analysis.sources.tables import SourceTable
+
+log = logging.getLogger(__name__)
+
+__all__ = ["bring_to", "common_cog_year", "commune_tables", "latest_cog_year", "stack_vintages"]
+
+
+def _in_scope(table: SourceTable) -> SourceTable:
+    """A commune-level table within the France of the toolkit, each of Paris, Lyon and Marseille once.
+
+    Overseas collectivities (COM) are left out; arrondissements are summed into their commune when it
+    is absent (the populations légales list only the arrondissements) and dropped when it is present.
+    """
+    data = table.data.loc[in_france(table.data["geo"]).to_numpy()]
+    data = fold_arrondissements(data, table.variables, additive=table.definition.additive is True)
+    return replace(table, data=data.reset_index(drop=True))
+
+
+def commune_tables(folder: DataFolder, dataset: str) -> list[SourceTable]:
+    """Every vintage of a dataset at commune level (IRIS tables summed to communes), latest first."""
+    tables = folder.find(dataset, "commune")
+    covered = {t.vintage for t in tables}
+    tables += [iris_to_communes(t) for t in folder.find(dataset, "iris") if t.vintage not in covered]
+    in_scope = [_in_scope(t) for t in tables]
+    # A file of overseas collectivities only (outside France's scope) adds nothing.
+    return sorted((t for t in in_scope if len(t.data)), key=lambda t: t.vintage or 0, reverse=True)
+
+
+# How many years before its stated COG year a file may still use codes from (a CNAF file of 2016 has
+# communes merged on 1 January 2016): such stale codes are followed through these years' merges.
+_STALE_YEARS = 5
+
+
+def bring_to(
+    table: SourceTable, cog_year: int, movements: pd.DataFrame, weights: pd.Series | None, passages: dict, communes: pd.Index
+) -> tuple[SourceTable, bool]:
+    """The table in the common COG year (whose communes are ``communes``), and whether that worked."""
+    if table.cog_year is None or table.cog_year > cog_year:
+        log.warning("%s : COG %s, différent du COG commun %s, non converti", table.path, table.cog_year, cog_year)
+        return table, False
+    origin = table.cog_year
+    try:
+        if origin != cog_year:
+            if origin not in passages:
+                passages[origin] = commune_passage(movements, origin, cog_year, weights)
+            table = convert_table(table, cog_year, movements, weights=weights, passage=passages[origin])
+        return _follow_stale_codes(table, origin, movements, passages, communes), True
+    except GeographyError as exc:
+        log.warning("%s : %s", table.path, exc)
+        return table, False
+
+
+def _follow_stale_codes(
+    table: SourceTable, origin: int, movements: pd.DataFrame, passages: dict, communes: pd.Index
+) -> SourceTable:
+    """Codes older than the file's stated geography (``origin``), followed through the merges of the
+    years before it to the table's geography."""
+    codes = table.data["geo"].to_numpy(dtype=object)
+    stale = pd.unique(codes[communes.get_indexer(codes) < 0])
+    if not len(stale):
+        return table
+    since = origin - _STALE_YEARS
+    if ("stale", since) not in passages:
+        passages[("stale", since)] = commune_passage(movements, since, table.cog_year)
+    merges = passages[("stale", since)]
+    merges = merges.loc[merges["source"].isin(stale) & merges["share"].eq(1.0) & (communes.get_indexer(merges["target"].to_numpy(dtype=object)) >= 0)]
+    if merges.empty:
+        return table
+    log.info("%s : %d code(s) antérieur(s) à la géographie %s suivis dans les fusions", table.path, len(merges), origin)
+    flags = [c for c in table.data.columns if c.endswith("_partial") or c == "estimated"]
+    data = convert_cog(table.data, table.variables, from_year=since, to_year=table.cog_year, movements=movements, passage=merges, flags=flags)
+    return replace(table, data=data)
+
+
+def stack_vintages(tables: list[SourceTable]) -> SourceTable:
+    """The vintages of a dataset as one table; a period present in two files is taken from the latest."""
+    data = pd.concat([t.data for t in tables], ignore_index=True).drop_duplicates(["geo", "period"], keep="first")
+    source = " ; ".join(dict.fromkeys(t.source for t in tables))
+    return replace(tables[0], data=data.reset_index(drop=True), source=source)
+
+
+def latest_cog_year(tables: list[SourceTable]) -> int:
+    return max(t.cog_year for t in tables if t.cog_year)
+
+
+def common_cog_year(folder: DataFolder) -> int:
+    """The COG year :func:`prepare` brings a folder's tables to (for the whole catalogue): the most recent
+    COG year of its tables; the year of the geography shipped with the package when it has none.
+
+    Examples
+    --------
+    >>> from ctg_analysis.sources.folder import scan_folder
+    >>> common_cog_year(scan_folder("data/demo", progress=False))
+    2022
+    """
+    datasets = {d for i in all_indicators() for d in (i.dataset, i.denominator_dataset) if d}
+    tables = [t for t in folder.tables if t.dataset in datasets]
+    return latest_cog_year(tables) if any(t.cog_year for t in tables) else embedded_communes().attrs["cog_year"]

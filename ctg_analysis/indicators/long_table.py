@@ -1,0 +1,234 @@
+"""The long table: every indicator of every territory at every level of its comparison ladder, one row
+per (territory, level, unit, indicator, period), never a silent absence.
+
+:func:`compute_indicators` sums the prepared commune terms for the territories (the sums of the EPCI,
+département, région and France were made once by :func:`~ctg_analysis.indicators.preparation.prepare`),
+adds the evolutions and the published values, derives values and flags, joins them to each territory's
+ladder, completes what no source has with missing rows, and builds categorical text columns at the very
+end. No Python loop runs over communes or territories (only over the catalogue entries and the levels).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ctg_analysis.indicators.aggregation import aggregate, commune_arrays, communes_as_sums, evolutions, published_rows, stack_sums, subset
+from ctg_analysis.indicators.coverage import with_expected
+from ctg_analysis.indicators.encoding import (
+    AT_COMMUNE, AT_DEPARTEMENT, AT_EPCI, AT_FRANCE, AT_REGION, AT_TERRITOIRE, LEVELS, NO_YEAR, categorical, pack, pack_period, period_labels,
+)
+from ctg_analysis.indicators.flags import derive, flag_bits, flag_texts
+from ctg_analysis.indicators.membership import comparison_links, membership_of
+from ctg_analysis.indicators.preparation import PreparedData
+from ctg_analysis.territories import Territories
+
+__all__ = ["LONG_COLUMNS", "compute_indicators"]
+
+
+#: Columns of the long table, in order.
+LONG_COLUMNS = [
+    "territory", "level", "geo", "geo_label", "indicator", "label", "theme", "period", "year_start", "year_end",
+    "value", "numerator", "denominator", "unit", "flags", "n_communes", "source", "coverage_communes", "coverage_population",
+]
+
+
+def compute_indicators(
+    prepared: PreparedData,
+    territories: Territories,
+    *,
+    territory_ids: list[str] | None = None,
+) -> pd.DataFrame:
+    """The long table of every indicator for the territories, at every level of the ladder.
+
+    Every indicator asked for has a row for every unit of each territory's ladder: its value, or a
+    missing value with the flag that says why (no commune of the unit in the source, secret values,
+    perimeter changed, not published for a grouping…). Units that a source covers in part are flagged
+    ``partial``; ``coverage_communes`` and ``coverage_population`` say how much is covered, and below
+    :data:`MIN_COVERAGE` the value is withheld.
+
+    Parameters
+    ----------
+    prepared
+        The output of :func:`prepare`.
+    territories
+        Validated territories, in the COG year of the prepared data:
+        ``load_territories(file, prepared.reference, prepared.movements)``.
+    territory_ids
+        Only these territories (default: all).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`LONG_COLUMNS` (text columns are categorical), one row per (territory, level, geo,
+        indicator, period). ``flags`` holds ``;``-separated codes of :data:`~ctg_analysis.indicators.flags.FLAGS`.
+
+    Raises
+    ------
+    CtgError
+        An unknown territory id, or a territory commune absent from the prepared geography.
+
+    Examples
+    --------
+    >>> table = compute_indicators(prepare(folder), territories, territory_ids=["ezanville"])  # doctest: +SKIP
+    >>> table.query("level == 'territoire' and indicator == 'evol_0_2'")[["period", "value"]]  # doctest: +SKIP
+          period  value
+    0  2013-2019   25.7
+    """
+    membership, order = membership_of(prepared, territories, territory_ids)
+    links = comparison_links(prepared, territories, membership, order)
+    geography = prepared.geography
+    values = prepared.values
+    commune = values["commune"].to_numpy()
+
+    def wanted(level: int, size: int) -> np.ndarray:
+        mask = np.zeros(size + 1, dtype=bool)  # the last slot stands for "unknown parent" (−1)
+        mask[links.loc[links["level"] == level, "geo"].to_numpy()] = True
+        return mask
+
+    slots = prepared.slots
+    # Missing terms were masked in prepare: their sums count zero and their communes count as missing.
+    arrays = commune_arrays(values, prepared.population)
+    pieces = []
+    selected = wanted(AT_COMMUNE, len(geography.communes))[commune]
+    pieces.append(communes_as_sums(subset(arrays, selected), commune[selected], slots))
+    if not membership["commune"].duplicated().any():
+        # Territories that do not overlap (the usual case): each commune's territory is a lookup.
+        territory_of = np.full(len(geography.communes) + 1, -1, dtype="int64")
+        territory_of[membership["commune"].to_numpy()] = membership["territory"].to_numpy()
+        territory = territory_of[commune]
+        inside = territory >= 0
+        pieces.append(aggregate(subset(arrays, inside), territory[inside], AT_TERRITOIRE, len(order), slots))
+    else:
+        # A commune in several territories counts in each of them.
+        pairs = pd.DataFrame({"row": np.arange(len(values)), "commune": commune}).merge(membership, on="commune")
+        pieces.append(aggregate(subset(arrays, pairs["row"].to_numpy()), pairs["territory"].to_numpy(), AT_TERRITOIRE, len(order), slots))
+    for level, code in (("epci", AT_EPCI), ("departement", AT_DEPARTEMENT), ("region", AT_REGION), ("france", AT_FRANCE)):
+        sums = prepared.level_sums[level]
+        keep = wanted(code, len(geography.codes.get(level, [0])))[sums["geo"]]
+        pieces.append(subset(sums, keep))
+    sums = stack_sums(pieces)
+    sums = with_expected(sums, prepared, membership, len(order))
+    sums = stack_sums([sums, evolutions(sums, prepared.indicators), published_rows(prepared.published, membership, geography)])
+    joined = _join(links, derive(sums, prepared))
+    return _frame(_complete(joined, links, prepared), prepared, territories, order)
+
+
+def _complete(table: dict[str, np.ndarray], links: pd.DataFrame, prepared: PreparedData) -> dict[str, np.ndarray]:
+    """Add a missing row for every (link, indicator) without any row: never a silent absence.
+
+    The missing row takes the indicator's latest period in the data, or « – » when no file has it.
+    """
+    n_indicators = len(prepared.indicators)
+    links = links.sort_values(["territory", "level", "geo"], ignore_index=True)
+    link_key = (links["territory"].to_numpy(dtype="int64") << 40) | (links["level"].to_numpy(dtype="int64") << 32) | links["geo"].to_numpy(dtype="int64")
+    row_key = (table["territory"].astype("int64") << 40) | (table["level"].astype("int64") << 32) | table["geo"].astype("int64")
+    row_link = np.searchsorted(link_key, row_key)
+    present = np.zeros(len(links) * n_indicators, dtype=bool)
+    present[row_link * n_indicators + table["indicator"].astype("int64")] = True
+    absent = np.flatnonzero(~present)
+    link, indicator = absent // n_indicators, absent % n_indicators
+    # France métropolitaine stands beside France only for the values published for it.
+    published = np.array([i.kind == "published" for i in prepared.indicators])
+    keep = ~((links["level"].to_numpy()[link] == AT_FRANCE) & (links["geo"].to_numpy()[link] > 0) & ~published[indicator])
+    absent, link, indicator = absent[keep], link[keep], indicator[keep]
+    if not len(absent):
+        return table
+    slots = prepared.slots
+    latest = slots.sort_values(["year_end", "year_start"]).drop_duplicates("indicator", keep="last").set_index("indicator")
+    evolutions = pd.DataFrame({"indicator": table["indicator"], "year_start": table["year_start"], "year_end": table["year_end"]})
+    latest = pd.concat([latest.reset_index(), evolutions.loc[~evolutions["indicator"].isin(latest.index)]])
+    latest = latest.sort_values(["year_end", "year_start"]).drop_duplicates("indicator", keep="last").set_index("indicator")
+    start = latest["year_start"].reindex(indicator).fillna(NO_YEAR).to_numpy(dtype="int16")
+    end = latest["year_end"].reindex(indicator).fillna(NO_YEAR).to_numpy(dtype="int16")
+    count = len(absent)
+    extra = {
+        "territory": links["territory"].to_numpy()[link],
+        "level": links["level"].to_numpy()[link],
+        "geo": links["geo"].to_numpy()[link],
+        "indicator": indicator.astype(table["indicator"].dtype),
+        "year_start": start,
+        "year_end": end,
+        "value": np.full(count, np.nan),
+        "numerator": np.full(count, np.nan),
+        "denominator": np.full(count, np.nan),
+        "flags": flag_bits(count, missing=True, demo=prepared.demo),
+        "n_communes": np.zeros(count, dtype="int32"),
+        "published": np.zeros(count, dtype=bool),
+        "coverage_communes": np.zeros(count),
+        "coverage_population": np.zeros(count),
+    }
+    # The table is ordered by (territory, level, geo, indicator, period): the new rows are inserted at
+    # their place (a search in the packed keys), not sorted in with the millions of others.
+    def key(link_position: np.ndarray, columns: dict[str, np.ndarray]) -> np.ndarray:
+        return (link_position.astype("int64") << 24) | pack(columns["indicator"], columns["year_start"], columns["year_end"])
+
+    extra_key = key(link, extra)
+    order = np.argsort(extra_key, kind="stable")
+    at = np.searchsorted(key(row_link, table), extra_key[order])
+    return {column: np.insert(table[column], at, extra[column][order]) for column in table}
+
+
+def _join(links: pd.DataFrame, sums: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every sum row of each link's (level, geo), in the order territory, level, geo, indicator, period.
+
+    A sort-and-slice join: the sums are sorted once by a packed key; each link takes the slice of its
+    (level, geo), so the output comes out ordered without sorting its millions of rows.
+    """
+    links = links.sort_values(["territory", "level", "geo"], ignore_index=True)
+    level = sums["level"].astype("int64")
+    geo = sums["geo"].astype("int64")
+    place = level << 32 | geo
+    detail = pack(sums["indicator"], sums["year_start"], sums["year_end"])
+    order = np.argsort((level << 56) | (geo << 26) | detail, kind="stable")
+    sorted_place = place[order]
+    wanted = links["level"].to_numpy(dtype="int64") << 32 | links["geo"].to_numpy(dtype="int64")
+    first = np.searchsorted(sorted_place, wanted, side="left")
+    counts = np.searchsorted(sorted_place, wanted, side="right") - first
+    left = np.repeat(np.arange(len(links)), counts)
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    right = order[np.repeat(first, counts) + within]
+    joined = {column: array[right] for column, array in sums.items()}
+    joined["territory"] = links["territory"].to_numpy()[left]
+    return joined
+
+
+def _frame(table: dict[str, np.ndarray], prepared: PreparedData, territories: Territories, order: list[str]) -> pd.DataFrame:
+    """The long table, text columns as categoricals built from integer codes."""
+    indicators = prepared.indicators
+    geography = prepared.geography
+    labels_by_id = {t.id: t.label for t in territories}
+    level_codes = [geography.codes["commune"], pd.Index(order), geography.codes["epci"], geography.codes["departement"], geography.codes["region"], geography.codes["france"]]
+    level_labels = [geography.labels["commune"], np.array([labels_by_id[t] for t in order], dtype=object), geography.labels["epci"], geography.labels["departement"], geography.labels["region"], geography.labels["france"]]
+    offsets = np.cumsum([0, *[len(c) for c in level_codes]])[:-1]
+    place = offsets[table["level"]] + table["geo"]
+    start = table["year_start"].astype("int64")
+    end = table["year_end"].astype("int64")
+    period_keys = pack_period(start, end)
+    pairs = np.unique(period_keys)
+    # Every combination of flags is a category: the bitmask is the categorical code itself.
+    which = table["indicator"]
+    return pd.DataFrame(
+        {
+            "territory": pd.Categorical.from_codes(table["territory"], categories=pd.Index(order, dtype="object")),
+            "level": pd.Categorical.from_codes(table["level"], categories=pd.Index(LEVELS, dtype="object")),
+            "geo": categorical(place, np.concatenate([np.asarray(c, dtype=object) for c in level_codes])),
+            "geo_label": categorical(place, np.concatenate([np.asarray(c, dtype=object) for c in level_labels])),
+            "indicator": pd.Categorical.from_codes(which, categories=pd.Index([i.id for i in indicators], dtype="object")),
+            "label": categorical(which, np.array([i.label for i in indicators], dtype=object)),
+            "theme": categorical(which, np.array([i.theme for i in indicators], dtype=object)),
+            "period": pd.Categorical.from_codes(np.searchsorted(pairs, period_keys), categories=pd.Index(period_labels(pairs), dtype="object")),
+            "year_start": start,
+            "year_end": end,
+            "value": table["value"],
+            "numerator": table["numerator"],
+            "denominator": table["denominator"],
+            "unit": categorical(which, np.array([i.unit for i in indicators], dtype=object)),
+            "flags": pd.Categorical.from_codes(table["flags"], categories=pd.Index(flag_texts(), dtype="object")),
+            "n_communes": pd.arrays.IntegerArray(table["n_communes"], table["published"].copy()),
+            "source": categorical(which, np.array([prepared.sources.get(i.id, "") for i in indicators], dtype=object)),
+            "coverage_communes": table["coverage_communes"],
+            "coverage_population": table["coverage_population"],
+        },
+        copy=False,
+    )

@@ -1,0 +1,233 @@
+"""Prepare a data folder once for every territory: its tables read, brought to one COG year, and turned
+into each indicator's terms per commune (and the published values of the non-additive ones), with the
+sums of every EPCI, département, région and France."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from ctg_analysis.errors import CtgError
+from ctg_analysis.feedback import progress_bar
+from ctg_analysis.geography import commune_reference
+from ctg_analysis.geography.reference import folder_movements
+from ctg_analysis.indicators.aggregation import commune_arrays, level_sums
+from ctg_analysis.indicators.catalogue import Indicator, all_indicators, get_indicator
+from ctg_analysis.indicators.encoding import Geography, pack, unpack
+from ctg_analysis.indicators.harmonisation import bring_to, commune_tables, latest_cog_year, stack_vintages
+from ctg_analysis.indicators.terms import POPULATION_DATASETS, commune_population, commune_values, published_values
+from ctg_analysis.sources.datasets import DATASETS
+from ctg_analysis.sources.folder import DataFolder, Problem
+from ctg_analysis.sources.tables import SourceTable
+
+__all__ = ["PreparedData", "prepare"]
+
+
+@dataclass
+class PreparedData:
+    """Everything :func:`compute_indicators` needs, computed once per data folder.
+
+    Attributes
+    ----------
+    values
+        Additive indicators per commune: ``indicator`` (position in ``indicators``), ``commune``
+        (position in ``geography.communes``), ``year_start``, ``year_end``, ``numerator``,
+        ``denominator``, ``missing`` (a secret or missing term), ``partial`` (summed over IRIS of which
+        some are secret), ``estimated`` (shared out of a split commune).
+    published
+        Non-additive indicators as published: ``level`` (position in :data:`LEVELS`), ``geo`` (position
+        in ``geography.codes[level]``), ``indicator``, ``year``, ``value``, ``perimeter`` (the unit's
+        perimeter changed since the publication: no value).
+    reference
+        The commune reference in the common COG year.
+    geography
+        Integer codes of communes and their parents.
+    cog_year
+        The common COG year every table was brought to.
+    indicators
+        The catalogue entries asked for, in catalogue order (those without data included: they get
+        missing rows).
+    sources
+        Indicator id → French source line (empty when no file of the folder carries it).
+    cog_mismatch
+        Indicator ids whose table could not be brought to the common COG year.
+    demo
+        Whether the data are the demo set.
+    movements
+        INSEE's commune movements (the package's, completed by the folder's).
+    population
+        Population of each commune (position in ``geography.communes``), NaN where unknown: the weight
+        of the population coverage.
+    left_out
+        Official files of the folder that could not be read and were left out (``skip_bad_files``).
+    slots
+        The (indicator, period) pairs of ``values``: ``indicator``, ``year_start``, ``year_end``; a row
+        of ``values`` refers to its slot by position.
+    level_sums
+        The sums of every EPCI, département, région and France (:func:`~ctg_analysis.indicators.aggregation.level_sums`):
+        the same for every territory, so a batch computes them once.
+    """
+
+    values: pd.DataFrame
+    published: pd.DataFrame
+    reference: pd.DataFrame
+    geography: Geography
+    cog_year: int
+    indicators: tuple[Indicator, ...]
+    sources: dict[str, str]
+    cog_mismatch: set[str] = field(default_factory=set)
+    demo: bool = False
+    movements: pd.DataFrame | None = None
+    slots: pd.DataFrame = field(default_factory=pd.DataFrame)
+    population: np.ndarray = field(default_factory=lambda: np.array([]))
+    left_out: tuple[Problem, ...] = ()
+    level_sums: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
+
+
+def prepare(
+    folder: DataFolder,
+    *,
+    indicators: list[str] | None = None,
+    cog_year: int | None = None,
+    skip_bad_files: bool = False,
+    progress: bool | None = None,
+) -> PreparedData:
+    """Read, harmonise and compute per commune everything the indicators need.
+
+    Parameters
+    ----------
+    folder
+        A scanned data folder (any subset of the official files: what is absent gives missing rows).
+    indicators
+        Indicator ids (default: the whole catalogue); evolutions bring their base count along.
+    cog_year
+        The common COG year; default the most recent COG year of the tables used.
+    skip_bad_files
+        Go on without the official files of the folder that could not be read (they are listed in
+        ``left_out``); by default they stop the preparation.
+    progress
+        Show a progress bar (default: when the output is a terminal).
+
+    Returns
+    -------
+    PreparedData
+
+    Raises
+    ------
+    CtgError
+        An official file of the folder could not be read (and ``skip_bad_files`` is false), or the folder
+        holds none of the data the indicators need.
+
+    Examples
+    --------
+    >>> prepared = prepare(scan_folder("data/demo"))  # doctest: +SKIP
+    >>> prepared.cog_year  # doctest: +SKIP
+    2022
+    """
+    left_out = tuple(folder.require_readable(skip_bad_files=skip_bad_files))
+    wanted = [get_indicator(i) for i in indicators] if indicators else list(all_indicators())
+    for indicator in list(wanted):
+        if indicator.of and get_indicator(indicator.of) not in wanted:
+            wanted.append(get_indicator(indicator.of))
+    datasets = {d for i in wanted for d in (i.dataset, i.denominator_dataset) if d}
+    # The populations weigh the coverage of every source, whatever indicators are asked for.
+    published_datasets = {d for d in datasets if DATASETS[d].published}
+    vintages = {dataset: commune_tables(folder, dataset) for dataset in sorted((datasets | set(POPULATION_DATASETS)) - published_datasets)}
+    vintages = {dataset: tables for dataset, tables in vintages.items() if tables}
+    published_tables = [t for d in sorted(published_datasets) for t in folder.find(d) if t.level != "iris"]
+    if not vintages and not published_tables:
+        outside = any(t.dataset in datasets and t.level in ("commune", "iris") for t in folder.tables)
+        detail = (
+            " : ses fichiers ne couvrent que des collectivités d'outre-mer (975, 977, 978, 98x), hors du champ "
+            "France (métropole et DROM) de ctg-analysis" if outside else " (recensement, naissances, CAF…)"
+        )
+        raise CtgError(f"{folder.root} : aucune des données nécessaires aux indicateurs{detail}")
+    target = cog_year or latest_cog_year([*published_tables, *(t for ts in vintages.values() for t in ts)])
+    movements = folder_movements(folder)
+    legal = next((t for t in vintages.get("legal_population", []) if t.cog_year == target), None)
+    weights = legal.data.set_index("geo")["PMUN"] if legal is not None else None
+    reference = commune_reference(folder, target)
+    communes = pd.Index(reference.loc[reference["type"].eq("COM"), "code"].to_numpy(dtype=object))
+    harmonised: dict[str, SourceTable] = {}
+    mismatched: set[str] = set()
+    passages: dict = {}  # one passage table per source COG year
+    for dataset, tables in progress_bar(vintages.items(), desc="Préparation", unit="jeu de données", total=len(vintages), show=progress):
+        brought = [bring_to(table, target, movements, weights, passages, communes) for table in tables]
+        if not all(ok for _, ok in brought):
+            mismatched.add(dataset)
+        harmonised[dataset] = stack_vintages([table for table, _ in brought])
+
+    codes = {dataset: table.data["geo"].to_numpy(dtype=object) for dataset, table in harmonised.items()}
+    geography = Geography.build(reference, np.array([], dtype=object))
+    positions = {dataset: geography.communes.get_indexer(c) for dataset, c in codes.items()}
+    extra = [c[positions[dataset] < 0] for dataset, c in codes.items()]
+    if sum(len(e) for e in extra):
+        # Communes of the data missing from the reference still count in their département and France.
+        geography = Geography.build(reference, pd.unique(np.concatenate(extra)))
+        positions = {dataset: geography.communes.get_indexer(c) for dataset, c in codes.items()}
+    for dataset, table in harmonised.items():
+        # From here on a commune is its position in the geography.
+        harmonised[dataset] = replace(table, data=table.data.assign(commune_id=positions[dataset]))
+
+    order = {i.id: n for n, i in enumerate(all_indicators())}
+    available = tuple(sorted(wanted, key=lambda i: order[i.id]))
+    position = {i.id: n for n, i in enumerate(available)}
+    computable = {
+        i.id for i in available
+        if not i.is_change and i.kind != "published" and i.dataset in harmonised
+        and (i.denominator_dataset is None or i.denominator_dataset in harmonised)
+    }
+    sources, mismatch = {}, set()
+    frames = []
+    for indicator in available:
+        if indicator.of:
+            continue
+        if indicator.id in computable:
+            sources[indicator.id] = " ; ".join(
+                dict.fromkeys(harmonised[d].source for d in (indicator.dataset, indicator.denominator_dataset) if d)
+            )
+            if {indicator.dataset, indicator.denominator_dataset} & mismatched:
+                mismatch.add(indicator.id)
+            computed = commune_values(indicator, harmonised)
+            computed["indicator"] = np.full(len(computed["commune"]), position[indicator.id], dtype="int16")
+            frames.append(computed)
+    for indicator in available:
+        if indicator.of:
+            sources[indicator.id] = sources.get(indicator.of, "")
+            if indicator.of in mismatch:
+                mismatch.add(indicator.id)
+    columns = ["indicator", "commune", "year_start", "year_end", "numerator", "denominator", "missing", "partial", "estimated"]
+    values = pd.DataFrame({c: np.concatenate([f[c] for f in frames]) if frames else np.array([]) for c in columns})
+    values = values.astype({"indicator": "int16", "commune": "int32", "year_start": "int16", "year_end": "int16", "missing": bool, "partial": bool, "estimated": bool})
+    published = published_values(
+        published_tables, [i for i in available if i.kind == "published"], position, geography, reference, movements, target, folder
+    )
+    for indicator in available:
+        if indicator.kind == "published":
+            used = published.loc[published["indicator"] == position[indicator.id], "year"].unique()
+            lines = [t.source for t in published_tables if t.dataset == indicator.dataset and t.vintage in set(used.tolist())]
+            sources[indicator.id] = " ; ".join(dict.fromkeys(lines))
+    # A slot is one (indicator, period): the dense key of every aggregation.
+    packed = pack(values["indicator"].to_numpy(dtype="int64"), values["year_start"].to_numpy(dtype="int64"), values["year_end"].to_numpy(dtype="int64"))
+    slot, slot_keys = pd.factorize(packed, sort=True)
+    values["slot"] = slot.astype("int32")
+    slots = unpack(slot_keys)
+    population = commune_population(harmonised, geography)
+    return PreparedData(
+        values=values,
+        published=published,
+        reference=reference,
+        geography=geography,
+        cog_year=target,
+        indicators=available,
+        sources=sources,
+        cog_mismatch=mismatch,
+        demo=folder.demo,
+        movements=movements,
+        slots=slots,
+        population=population,
+        left_out=left_out,
+        level_sums=level_sums(commune_arrays(values, population), values["commune"].to_numpy(), geography, slots),
+    )

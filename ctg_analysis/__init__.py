@@ -1,17 +1,16 @@
 """ctg-analysis: the *diagnostic partagé* of a Convention Territoriale Globale, from the official files.
 
-The package follows the data flow: ``sources`` (published files → canonical tables) → ``geography``
-(commune reference, COG conversion) and ``territories`` (groupings of communes) → indicators → charts
-and exports → reports and ``actions`` (fiches actions, yearly follow-up) → ``cli``.
+The package follows the data flow: ``sources`` (published files → canonical tables, each dataset
+declared once in ``sources.datasets``) → ``geography`` (commune reference, COG conversion) and
+``territories`` (groupings of communes) → ``indicators`` → ``diagnostic`` (a data folder, its
+territories and figures, loaded once) → ``charts`` and ``exports`` → ``reports`` and ``actions``
+(fiches actions, yearly follow-up) → ``cli``. ``levels`` and ``themes`` are declared once each.
 
 Examples
 --------
 >>> import ctg_analysis as ctg
->>> folder = ctg.scan_folder(ctg.current_project().data_dir)  # doctest: +SKIP
->>> reference = ctg.commune_reference(folder)  # doctest: +SKIP
->>> territories = ctg.load_territories("data/territories.yaml", reference)  # doctest: +SKIP
->>> prepared = ctg.prepare(folder)  # doctest: +SKIP
->>> table = ctg.compute_indicators(prepared, territories)  # doctest: +SKIP
+>>> diagnostic = ctg.Diagnostic.open()  # the project's data and territories  # doctest: +SKIP
+>>> table = diagnostic.table()  # doctest: +SKIP
 >>> ctg.wide_view(table, "ezanville", theme="petite enfance")  # doctest: +SKIP
 >>> ctg.diagnostic_text(table, "ezanville", theme="parentalité")  # doctest: +SKIP
 >>> ctg.build_fiches(table, "ezanville", ctg.load_plan("data/plan-actions.yaml"))  # doctest: +SKIP
@@ -27,6 +26,7 @@ from ctg_analysis.geography import commune_reference, convert_table
 from ctg_analysis.indicators import catalogue, compute_indicators, indicators_of_theme, prepare
 from ctg_analysis.indicators.comparisons import compare, position
 from ctg_analysis.config import current_project
+from ctg_analysis.diagnostic import Diagnostic
 from ctg_analysis.indicators.display import communes_view, comparison_view, key_figures, side_by_side, wide_view
 from ctg_analysis.sources import DataFolder, SourceTable, read_file, scan_folder
 from ctg_analysis.territories import Territories, load_territories
@@ -39,6 +39,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 __all__ = [
     "CtgError",
     "DataFolder",
+    "Diagnostic",
     "SourceTable",
     "Territories",
     "build_fiches",

@@ -114,15 +114,6 @@ _territories_option = click.option(
 )
 
 
-def _data_dir(data_dir: Path | None) -> Path:
-    return data_dir or config.current_project().data_dir
-
-
-def _reports_dir(out: Path | None, *parts: str) -> Path:
-    """``--out``, else the project's reports folder (and ``parts`` below it)."""
-    return out or config.current_project().reports_dir.joinpath(*parts)
-
-
 @data.command("check")
 @click.argument("folder", type=click.Path(path_type=Path), required=False)
 @click.option("--cache/--no-cache", default=True, show_default=True, help="Utiliser le cache parquet (data/processed).")
@@ -132,8 +123,7 @@ def data_check(folder: Path | None, cache: bool, skip_bad_files: bool) -> None:
     """Liste les jeux de données reconnus dans FOLDER (par défaut le dossier de données du projet) et les fichiers non utilisés."""
     from ctg_analysis.sources.folder import scan_folder
 
-    folder = folder or config.current_project().data_dir
-    found = scan_folder(folder, cache_dir=None if cache else False)
+    found = scan_folder(config.data_folder(folder), cache_dir=None if cache else False)
     click.echo(f"Dossier : {found.root}" + (" — données fictives de démonstration" if found.demo else ""))
     if found.tables:
         click.echo(f"\n{len(found.tables)} tables reconnues :\n")
@@ -162,16 +152,13 @@ def territories() -> None:
 def territories_check(file: Path | None, data_dir: Path | None, skip_bad_files: bool) -> None:
     """Valide FILE (par défaut les territoires du dossier de données, sinon ceux du projet) contre
     le référentiel complet des communes, dans la géographie des données."""
-    from ctg_analysis.geography import commune_reference
-    from ctg_analysis.geography.reference import folder_movements
-    from ctg_analysis.indicators import common_cog_year
-    from ctg_analysis.sources.folder import scan_folder
+    from ctg_analysis.diagnostic import Diagnostic
     from ctg_analysis.territories import load_territories
 
-    folder = scan_folder(_data_dir(data_dir))
-    folder.require_readable(skip_bad_files=skip_bad_files)
-    reference = commune_reference(folder, common_cog_year(folder))
-    loaded = load_territories(config.territories_file(folder.root, file), reference, folder_movements(folder))
+    diagnostic = Diagnostic.open(data_dir, file, skip_bad_files=skip_bad_files)
+    reference = diagnostic.reference
+    # Every territory must be valid here (a report leaves the invalid ones out).
+    loaded = load_territories(diagnostic.territories_file, reference, diagnostic.movements)
     names = reference.set_index("code")["label"]
     rows = [
         (t.id, t.label, len(t.communes), ", ".join(t.departements), ", ".join(names.reindex(list(t.communes)).fillna("?")))
@@ -183,22 +170,6 @@ def territories_check(file: Path | None, data_dir: Path | None, skip_bad_files: 
         click.echo(f"\nNote : {note}")
 
 
-def _prepared(data_dir: Path | None, territories_file: Path | None, skip_bad_files: bool = False):
-    """The prepared data of a folder (default: the demo) and its territories, in the same COG year.
-
-    Only the territories a command asks for must be valid: the others are left out with a warning
-    (``Territories.get`` names the problems of one that is asked for).
-    """
-    from ctg_analysis.indicators import prepare
-    from ctg_analysis.sources.folder import scan_folder
-    from ctg_analysis.territories import load_territories
-
-    folder = scan_folder(_data_dir(data_dir))
-    prepared = prepare(folder, skip_bad_files=skip_bad_files)
-    path = config.territories_file(folder.root, territories_file)
-    return prepared, load_territories(path, prepared.reference, prepared.movements, strict=False)
-
-
 @main.command("indicators")
 @_data_option()
 @_territories_option
@@ -208,13 +179,14 @@ def _prepared(data_dir: Path | None, territories_file: Path | None, skip_bad_fil
 @_friendly_errors
 def indicators(data_dir: Path | None, territories_file: Path | None, territory_ids: tuple[str, ...], out: Path | None, skip_bad_files: bool) -> None:
     """Calcule les indicateurs des territoires à tous les niveaux de comparaison."""
+    from ctg_analysis.diagnostic import Diagnostic
     from ctg_analysis.exports import write_table
-    from ctg_analysis.indicators import compute_indicators
     from ctg_analysis.indicators.display import key_figures
 
-    prepared, loaded = _prepared(data_dir, territories_file, skip_bad_files)
+    diagnostic = Diagnostic.open(data_dir, territories_file, skip_bad_files=skip_bad_files)
+    loaded = diagnostic.territories
     ids = list(territory_ids) or None
-    table = compute_indicators(prepared, loaded, territory_ids=ids)
+    table = diagnostic.table(ids)
     if out is not None:
         write_table(table, out)
         click.echo(f"{len(table)} lignes écrites dans {out}")
@@ -224,11 +196,8 @@ def indicators(data_dir: Path | None, territories_file: Path | None, territory_i
         click.echo(f"\n{label} ({territory}) — chiffres clés\n")
         click.echo(_show(key_figures(table, territory)))
     click.echo("\n* valeur fragile (petits effectifs, partielle ou non disponible pour un regroupement de communes)")
-    if prepared.demo:
+    if diagnostic.demo:
         click.echo("Données fictives de démonstration.")
-
-
-_EXPORT_FORMATS = ("png", "svg", "pptx", "xlsx")
 
 
 @main.command("export")
@@ -243,25 +212,16 @@ _EXPORT_FORMATS = ("png", "svg", "pptx", "xlsx")
 @_friendly_errors
 def export(data_dir, territories_file, territory_id, formats, out, size, template, skip_bad_files) -> None:
     """Exporte les graphiques (PNG, SVG), le classeur Excel de référence et le diaporama d'un territoire."""
-    from ctg_analysis.charts import export_charts
-    from ctg_analysis.exports import write_deck, write_workbook
+    from ctg_analysis.diagnostic import Diagnostic
+    from ctg_analysis.exports.documents import check_formats, write_documents
     from ctg_analysis.files import slugify
-    from ctg_analysis.indicators import compute_indicators
 
-    wanted = _formats(formats, _EXPORT_FORMATS)
-    prepared, loaded = _prepared(data_dir, territories_file, skip_bad_files)
-    loaded.get(territory_id)
-    table = compute_indicators(prepared, loaded, territory_ids=[territory_id])
-    target = _reports_dir(out, slugify(territory_id))
-    images = tuple(f for f in wanted if f in ("png", "svg"))
-    if "pptx" in wanted and "png" not in images:
-        images = (*images, "png")  # the deck shows the PNG charts
-    charts = export_charts(table, territory_id, target / "graphiques", formats=images, size=size) if images else []
-    written = [path for chart in charts for path in chart.files]
-    if "xlsx" in wanted:
-        written.append(write_workbook(table, territory_id, target / "diagnostic.xlsx", cog_year=prepared.cog_year))
-    if "pptx" in wanted:
-        written.append(write_deck(table, territory_id, charts, target / "diagnostic.pptx", template=template))
+    wanted = check_formats(formats)
+    diagnostic = Diagnostic.open(data_dir, territories_file, skip_bad_files=skip_bad_files)
+    diagnostic.territories.get(territory_id)
+    table = diagnostic.table([territory_id])
+    target = config.reports_folder(out, slugify(territory_id))
+    written = write_documents(table, territory_id, target, wanted, cog_year=diagnostic.cog_year, size=size, template=template)
     click.echo(f"{len(written)} fichier(s) écrit(s) dans {target}")
 
 
@@ -280,6 +240,7 @@ def export(data_dir, territories_file, territory_id, formats, out, size, templat
 def report(territory_ids, all_territories, data_dir, territories_file, out, template, workers, resume, scheduler, skip_bad_files) -> None:
     """Produit le diagnostic de chaque territoire (carnet exécuté, HTML, graphiques, classeur, diaporama)."""
     from ctg_analysis.reports import render_reports
+    from ctg_analysis.reports.metadata import Status
 
     if bool(territory_ids) == all_territories:
         raise CtgError("indiquez --territory ID (répétable) ou --all")
@@ -298,9 +259,9 @@ def report(territory_ids, all_territories, data_dir, territories_file, out, temp
     for result in results:
         line = f"{result.status:8} {result.territory_id} ({result.seconds:.1f} s)"
         click.echo(line + (f" : {result.error}" if result.error else ""))
-    target = _reports_dir(out).resolve()
+    target = config.reports_folder(out).resolve()
     click.echo(f"Index : {target / 'index.html'}")
-    if any(r.status == "échec" for r in results):
+    if any(r.status == Status.FAILED for r in results):
         sys.exit(1)
 
 
@@ -322,18 +283,20 @@ def fiches(territory_id, plan_file, data_dir, territories_file, formats, phrases
     from ctg_analysis.actions.fiches import build_fiches, write_fiches_docx, write_fiches_xlsx
     from ctg_analysis.actions.plan import load_plan
     from ctg_analysis.actions.sentences import load_phrases
+    from ctg_analysis.diagnostic import Diagnostic
+    from ctg_analysis.exports.documents import check_formats
     from ctg_analysis.files import slugify
-    from ctg_analysis.indicators import compute_indicators
 
-    wanted = _formats(formats, _FICHE_FORMATS)
+    wanted = check_formats(formats, _FICHE_FORMATS)
     phrases = load_phrases(phrases_file) if phrases_file else None
     plan = load_plan(plan_file) if plan_file else None
     territory_id = _plan_territory(territory_id, plan)
-    prepared, loaded = _prepared(data_dir, territories_file, skip_bad_files)
+    diagnostic = Diagnostic.open(data_dir, territories_file, skip_bad_files=skip_bad_files)
+    loaded = diagnostic.territories
     loaded.get(territory_id)
-    table = compute_indicators(prepared, loaded, territory_ids=[territory_id])
+    table = diagnostic.table([territory_id])
     built = build_fiches(table, territory_id, plan, phrases=phrases)
-    target = _reports_dir(out, slugify(territory_id))
+    target = config.reports_folder(out, slugify(territory_id))
     written = []
     if "xlsx" in wanted:
         written.append(write_fiches_xlsx(built, target / "fiches-actions.xlsx"))
@@ -359,25 +322,26 @@ def suivi(territory_id, baseline_file, data_dir, territories_file, plan_file, ou
     from ctg_analysis.actions.plan import load_plan
     from ctg_analysis.actions.steering import follow_up_chart, write_follow_up_deck, write_follow_up_xlsx
     from ctg_analysis.charts.export import save_figure
+    from ctg_analysis.diagnostic import Diagnostic
     from ctg_analysis.files import slugify
     from ctg_analysis.formatting import format_value
-    from ctg_analysis.indicators import compute_indicators, get_indicator
+    from ctg_analysis.indicators import get_indicator
 
     baseline = read_baseline(baseline_file)
     plan = load_plan(plan_file) if plan_file else None
     territory_id = territory_id or baseline.territory or _plan_territory(None, plan)
     if baseline.territory and baseline.territory != territory_id:
         raise CtgError(f"{baseline_file} : classeur de référence du territoire {baseline.territory!r}, pas de {territory_id!r}")
-    prepared, loaded = _prepared(data_dir, territories_file, skip_bad_files)
-    territory = loaded.get(territory_id)
-    table = compute_indicators(prepared, loaded, territory_ids=[territory_id])
-    geography = same_geography(baseline, frozenset(territory.communes), prepared.cog_year, prepared.movements)
+    diagnostic = Diagnostic.open(data_dir, territories_file, skip_bad_files=skip_bad_files)
+    territory = diagnostic.territories.get(territory_id)
+    table = diagnostic.table([territory_id])
+    geography = same_geography(baseline, frozenset(territory.communes), diagnostic.cog_year, diagnostic.movements)
     follow = follow_up(baseline, table, territory_id, geography=geography, plan=plan)
-    target = _reports_dir(out, slugify(territory_id), "suivi")
-    options = {"baseline": baseline, "label": territory.label, "geography": geography, "demo": prepared.demo}
+    target = config.reports_folder(out, slugify(territory_id), "suivi")
+    options = {"baseline": baseline, "label": territory.label, "geography": geography, "demo": diagnostic.demo}
     pictures = []
     for _, row in follow.iterrows():
-        figure = follow_up_chart(row, territory.label, demo=prepared.demo)
+        figure = follow_up_chart(row, territory.label, demo=diagnostic.demo)
         pictures += save_figure(figure, target / "graphiques" / row["Identifiant"], formats=("png",))
     written = [write_follow_up_xlsx(follow, target / "suivi.xlsx", **options), write_follow_up_deck(follow, pictures, target / "suivi.pptx", **options)]
     decimals = [get_indicator(i).decimals for i in follow["Identifiant"]]
@@ -396,17 +360,9 @@ def suivi(territory_id, baseline_file, data_dir, territories_file, plan_file, ou
     )
     click.echo(f"Suivi annuel — {territory.label}\n")
     click.echo(_show(lines))
-    if prepared.demo:
+    if diagnostic.demo:
         click.echo("\nDonnées fictives de démonstration.")
     click.echo(f"\n{len(written) + len(pictures)} fichier(s) écrit(s) dans {target}")
-
-
-def _formats(formats: str, allowed: tuple[str, ...]) -> list[str]:
-    wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
-    unknown = [f for f in wanted if f not in allowed]
-    if unknown or not wanted:
-        raise CtgError(f"format(s) inconnu(s) : {', '.join(unknown) or formats!r} (attendu {', '.join(allowed)})")
-    return wanted
 
 
 def _plan_territory(territory_id: str | None, plan) -> str:

@@ -27,7 +27,9 @@ __all__ = [
     "Project",
     "cache_dir",
     "current_project",
+    "data_folder",
     "find_project",
+    "reports_folder",
     "template_file",
     "territories_file",
 ]
@@ -187,6 +189,16 @@ def cache_dir() -> Path:
         return Path(env).expanduser().resolve()
     project = find_project()
     return project.root / "data" / "processed" if project else Path.home() / ".cache" / "ctg-analysis"
+
+
+def data_folder(given: str | Path | None = None) -> Path:
+    """The data folder: the one given, else the project's (``[data] folder`` of ``ctg.toml``)."""
+    return Path(given) if given else current_project().data_dir
+
+
+def reports_folder(given: str | Path | None = None, *parts: str) -> Path:
+    """The reports folder (and ``parts`` below it): the one given, else the project's."""
+    return Path(given) if given else current_project().reports_dir.joinpath(*parts)
 
 
 def template_file(given: str | Path | None = None) -> Path:

@@ -7,18 +7,16 @@ from __future__ import annotations
 import hashlib
 import json
 
-import nbformat
-import pandas as pd
 import pytest
 from conftest import DEMO, tiny_template
 
 from ctg_analysis.reports import render_reports
+from ctg_analysis.reports.index import write_index
+from ctg_analysis.reports.metadata import MANIFEST
 from ctg_analysis.reports.render import (
-    MANIFEST,
     RenderJob,
     RenderResult,
     _failed,
-    _key_figures,
     _swap,
     render,
     territory_slug,
@@ -88,21 +86,25 @@ def test_a_failure_is_kept_beside_the_previous_report(tmp_path):
     assert sorted(p.name for p in other.iterdir()) == [MANIFEST]
 
 
-def test_the_index_s_key_figures_are_the_first_five_rows_of_the_territory_s_table(tmp_path):
-    figures = pd.DataFrame(
-        {"indicateur": [f"Indicateur {n}" for n in range(7)], "période": ["2021"] * 7, "territoire": [f"{n},5" for n in range(7)], "département": "1"}
-    )
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", data={"text/html": "<p>territoire et période</p>"})]),
-        nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", data={"text/html": figures.to_html(index=False)})]),
-    ]
-    path = tmp_path / "diagnostic.ipynb"
-    nbformat.write(notebook, str(path))
-    assert _key_figures(path) == [f"Indicateur {n} (2021) : {n},5" for n in range(5)]
-    notebook.cells = notebook.cells[:1]
-    nbformat.write(notebook, str(path))
-    assert _key_figures(path) == []
+def test_the_index_shows_each_report_s_status_and_first_five_key_figures_from_its_data(tmp_path):
+    figures = [{"indicator": f"i{n}", "label": f"Indicateur {n}", "period": "2021", "value": n + 0.5, "unit": "%", "text": f"{n},5 %"} for n in range(7)]
+    (tmp_path / "ezanville").mkdir()
+    (tmp_path / "ezanville" / MANIFEST).write_text(json.dumps({"status": "ok", "key_figures": figures}), encoding="utf-8")
+    (tmp_path / "coupe").mkdir()
+    (tmp_path / "coupe" / MANIFEST).write_text('{"status": "ok", "key_fig', encoding="utf-8")  # cut short by a crash
+    territories = [("ezanville", "Ézanville", "ezanville"), ("coupe", "Coupé", "coupe"), ("absent", "Absent", "absent"), ("faux", "Faux", "faux")]
+    index = write_index(tmp_path, territories, failures={"faux": "commune 99999 inconnue"}).read_text(encoding="utf-8")
+    rows = index.split("<tr>")[2:]
+    assert '<td class="ok">ok</td>' in rows[0] and "<br>".join(f"Indicateur {n} (2021) : {n},5 %" for n in range(5)) in rows[0] and "Indicateur 5" not in rows[0]
+    assert "non produit" in rows[1] and "fichier JSON illisible" in rows[1]
+    assert "non produit" in rows[2]
+    assert '<td class="echec">échec</td>' in rows[3] and "commune 99999 inconnue" in rows[3]
+
+
+def test_a_manifest_cut_short_is_rendered_again(tmp_path):
+    (tmp_path / "ezanville").mkdir()
+    (tmp_path / "ezanville" / MANIFEST).write_text('{"inputs_hash": "abc", "sta', encoding="utf-8")
+    assert up_to_date(tmp_path, _job(tmp_path, inputs="abc")) is None
 
 
 @pytest.mark.reports

@@ -17,7 +17,8 @@ from ctg_analysis.cli import main
 from ctg_analysis.errors import CtgError
 from ctg_analysis.reports import render_reports
 from ctg_analysis.reports import render as render_module
-from ctg_analysis.reports.render import MANIFEST, territory_slug
+from ctg_analysis.reports.metadata import MANIFEST
+from ctg_analysis.reports.render import territory_slug
 from ctg_analysis.resources import TEMPLATES_DIR
 
 pytestmark = pytest.mark.reports
@@ -82,6 +83,12 @@ def _workbook_and_deck_read_back(folder):
     assert own[("part_0_2", "2019")] == pytest.approx(100 * census.loc["95229", "P19_POP0002"] / census.loc["95229", "P19_POP"])
     assert own[("evol_0_2", "2013-2019")] == pytest.approx(100 * (census.loc["95229", "P19_POP0002"] / census.loc["95229", "P13_POP0002"] - 1))
     assert own[("naissances", "2021")] == births.set_index("CODGEO").loc["95229", "NAISD21"]
+    # The report's own data, which the index reads: the same figures, as numbers.
+    data = json.loads((folder / "diagnostic.json").read_text(encoding="utf-8"))
+    figures = {f["indicator"]: f for f in data["key_figures"]}
+    assert (data["territory"], data["demo"]) == ("ezanville", True)
+    assert figures["evol_0_2"]["value"] == pytest.approx(100 * (census.loc["95229", "P19_POP0002"] / census.loc["95229", "P13_POP0002"] - 1))
+    assert (figures["evol_0_2"]["period"], figures["evol_0_2"]["text"]) == ("2013-2019", "+25,7\u00a0%")
     deck = pptx.Presentation(str(folder / "diagnostic.pptx"))
     titles = [slide.shapes.title.text for slide in deck.slides]
     pictures = {title: sum(shape.shape_type == 13 for shape in slide.shapes) for title, slide in zip(titles, deck.slides, strict=True)}

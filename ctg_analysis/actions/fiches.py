@@ -19,7 +19,8 @@ from ctg_analysis.files import atomic_path
 from ctg_analysis.formatting import MISSING, format_value
 from ctg_analysis.indicators.catalogue import get_indicator
 from ctg_analysis.indicators.comparisons import position
-from ctg_analysis.indicators.compute import FLAGS, NO_YEAR
+from ctg_analysis.indicators.encoding import NO_YEAR
+from ctg_analysis.indicators.flags import FLAGS
 from ctg_analysis.indicators.display import latest_period, territory_rows
 
 __all__ = ["EVALUATION_COLUMNS", "Fiche", "build_fiches", "default_plan", "plan_summary", "write_fiches_docx", "write_fiches_xlsx"]
@@ -104,7 +105,7 @@ def _evaluation(table: pd.DataFrame, territory: str, chosen: list[EvaluationIndi
 
 
 def _position(value, deps: pd.DataFrame, indicator, phrases: Phrases) -> str:
-    if pd.isna(value) or len(deps) != 1 or indicator.kind in ("count", "rolling_sum"):
+    if pd.isna(value) or len(deps) != 1 or indicator.is_count:
         return ""
     where = position(
         float(value), float(deps["value"].iloc[0]), unit=indicator.unit, decimals=indicator.decimals,

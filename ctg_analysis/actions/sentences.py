@@ -31,7 +31,7 @@ from ctg_analysis.geography.reference import departements
 from ctg_analysis.indicators.catalogue import all_indicators, get_indicator
 from ctg_analysis.indicators.comparisons import position
 from ctg_analysis.indicators.display import latest_period, territory_rows
-from ctg_analysis.indicators.compute import NO_YEAR
+from ctg_analysis.indicators.encoding import NO_YEAR
 
 __all__ = ["Phrases", "Sentence", "describe", "diagnostic_text", "load_phrases", "normalise_theme"]
 
@@ -150,7 +150,7 @@ def _parse_phrases(text: str, source: str) -> Phrases:
         if indicator.is_change or indicator.id not in subjects:
             continue  # an indicator without wording falls back to its label (Phrases.subject)
         entry = subjects[indicator.id]
-        for key in ("sujet", "genre") + (("singulier", "pluriel", "genre_nom") if indicator.kind in ("count", "rolling_sum") else ()):
+        for key in ("sujet", "genre") + (("singulier", "pluriel", "genre_nom") if indicator.is_count else ()):
             _require(entry, key, f"indicateurs.{indicator.id}", source)
         for key in ("genre", "genre_nom"):
             if key in entry and entry[key] not in ("m", "f"):
@@ -307,7 +307,7 @@ def _sentence(phrases: Phrases, indicator, row: pd.Series, references: pd.DataFr
         # No file of the data gives the indicator at all (its period is « – »).
         missing = templates.get("absent", templates["manquant"]) if row["year_end"] == NO_YEAR else templates["manquant"]
         return capitalise(missing.format(**fields))
-    if indicator.kind in ("count", "rolling_sum"):
+    if indicator.is_count:
         subject = phrases.subject(indicator.id)
         shown = round(float(value), decimals)
         group = templates["effectif" if indicator.kind == "count" else "effectif_période"]

@@ -10,7 +10,7 @@ import pandas as pd
 from ctg_analysis.charts.export import ExportedChart
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import atomic_path
-from ctg_analysis.indicators.compute import FLAGS
+from ctg_analysis.indicators.flags import FLAGS
 from ctg_analysis.indicators.display import key_figures, territory_rows
 
 __all__ = ["WIDE", "layout", "slide_text", "slide_title", "write_deck"]

@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from ctg_analysis.files import atomic_path
 from ctg_analysis.indicators.catalogue import get_indicator
-from ctg_analysis.indicators.compute import FLAGS
+from ctg_analysis.indicators.flags import FLAGS
 from ctg_analysis.indicators.display import is_fragile, territory_rows
 from ctg_analysis.levels import LEVEL_NAMES
 from ctg_analysis.themes import THEMES

@@ -53,6 +53,17 @@ class Indicator:
     in_report: bool = False
 
     @property
+    def is_count(self) -> bool:
+        """Whether the indicator counts people or events (a count, a rolling sum): a number, said with
+        what it counts."""
+        return self.kind in ("count", "rolling_sum")
+
+    @property
+    def is_ratio(self) -> bool:
+        """Whether the indicator is Σ numerators / Σ denominators (a share, a rate)."""
+        return self.kind in ("share", "rate")
+
+    @property
     def is_change(self) -> bool:
         """Whether the indicator is a change between two vintages (evolution, annual rate): shown with
         its sign, compared with other levels in points."""

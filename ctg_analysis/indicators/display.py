@@ -292,6 +292,30 @@ def key_figures(table: pd.DataFrame, territory: str) -> pd.DataFrame:
     return wide.rename(columns={"indicator": "indicateur", "period": "période"}).fillna("–")
 
 
+def key_figure_records(table: pd.DataFrame, territory: str) -> list[dict]:
+    """The territory's own key figures as data (JSON-ready): ``indicator``, ``label``, ``period``,
+    ``value`` (``None`` when missing), ``unit``, ``text`` (French, ``*`` when fragile), in key-figure order.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"territory": "t", "level": "territoire", "indicator": ["population"], "period": ["2019"],
+    ...                       "year_start": [2019], "year_end": [2019], "value": [12345.4], "flags": [""]})
+    >>> key_figure_records(table, "t")
+    [{'indicator': 'population', 'label': 'Population', 'period': '2019', 'value': 12345.4, 'unit': 'nombre', 'text': '12\u202f345'}]
+    """
+    wanted = key_figure_ids(table, territory)
+    rows = latest_period(_select(table, territory, None, wanted))
+    rows = rows.loc[rows["level"] == "territoire"].set_index(rows.loc[rows["level"] == "territoire", "indicator"].astype(str))
+    records = []
+    for indicator_id in (i for i in wanted if i in rows.index):
+        row, indicator = rows.loc[indicator_id], get_indicator(indicator_id)
+        value = None if pd.isna(row["value"]) else float(row["value"])
+        fragile = bool(is_fragile(pd.Series([row["flags"]])).iloc[0])
+        text = format_value(row["value"], indicator.unit, indicator.decimals, sign=indicator.is_change) + ("*" if fragile else "")
+        records.append({"indicator": indicator_id, "label": indicator.label, "period": str(row["period"]), "value": value, "unit": indicator.unit, "text": text})
+    return records
+
+
 def comparison_view(pairs: pd.DataFrame):
     """The rows of :func:`~ctg_analysis.indicators.comparisons.compare` in French, for JupyterLab: each
     value with its unit, the gap (in points for rates and shares), the ratio and the position.

@@ -39,11 +39,10 @@ def derive(sums: dict[str, np.ndarray], prepared: PreparedData) -> dict[str, np.
     def per_indicator(values: list) -> np.ndarray:
         return np.asarray(values)[which]
 
-    kinds = [i.kind for i in indicators]
-    counts = per_indicator([k in ("count", "rolling_sum", "published") for k in kinds])
-    ratios = per_indicator([k in ("share", "rate") for k in kinds])
-    evolution = per_indicator([k == "evolution" for k in kinds])
-    annual = per_indicator([k == "annual_rate" for k in kinds])
+    counts = per_indicator([i.is_count or not i.additive for i in indicators])  # a published value is read as is
+    ratios = per_indicator([i.is_ratio for i in indicators])
+    evolution = per_indicator([i.kind == "evolution" for i in indicators])
+    annual = per_indicator([i.kind == "annual_rate" for i in indicators])
     changes = evolution | annual
     numerator = sums["numerator"].astype("float64")
     denominator = sums["denominator"].astype("float64")

@@ -129,7 +129,7 @@ def _complete(table: dict[str, np.ndarray], links: pd.DataFrame, prepared: Prepa
     absent = np.flatnonzero(~present)
     link, indicator = absent // n_indicators, absent % n_indicators
     # France métropolitaine stands beside France only for the values published for it.
-    published = np.array([i.kind == "published" for i in prepared.indicators])
+    published = np.array([not i.additive for i in prepared.indicators])
     keep = ~((links["level"].to_numpy()[link] == AT_FRANCE) & (links["geo"].to_numpy()[link] > 0) & ~published[indicator])
     absent, link, indicator = absent[keep], link[keep], indicator[keep]
     if not len(absent):

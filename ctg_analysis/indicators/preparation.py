@@ -176,7 +176,7 @@ def prepare(
     position = {i.id: n for n, i in enumerate(available)}
     computable = {
         i.id for i in available
-        if not i.is_change and i.kind != "published" and i.dataset in harmonised
+        if not i.is_change and i.additive and i.dataset in harmonised
         and (i.denominator_dataset is None or i.denominator_dataset in harmonised)
     }
     sources, mismatch = {}, set()
@@ -202,10 +202,10 @@ def prepare(
     values = pd.DataFrame({c: np.concatenate([f[c] for f in frames]) if frames else np.array([]) for c in columns})
     values = values.astype({"indicator": "int16", "commune": "int32", "year_start": "int16", "year_end": "int16", "missing": bool, "partial": bool, "estimated": bool})
     published = published_values(
-        published_tables, [i for i in available if i.kind == "published"], position, geography, reference, movements, target, folder
+        published_tables, [i for i in available if not i.additive], position, geography, reference, movements, target, folder
     )
     for indicator in available:
-        if indicator.kind == "published":
+        if not indicator.additive:
             used = published.loc[published["indicator"] == position[indicator.id], "year"].unique()
             lines = [t.source for t in published_tables if t.dataset == indicator.dataset and t.vintage in set(used.tolist())]
             sources[indicator.id] = " ; ".join(dict.fromkeys(lines))

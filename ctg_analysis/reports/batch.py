@@ -13,15 +13,12 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from ctg_analysis import config
+from ctg_analysis.diagnostic import Diagnostic
 from ctg_analysis.feedback import progress_bar
-from ctg_analysis.geography import commune_reference
-from ctg_analysis.geography.reference import folder_movements
-from ctg_analysis.indicators import common_cog_year
 from ctg_analysis.reports.index import write_index
+from ctg_analysis.reports.metadata import Status
 from ctg_analysis.reports.render import RenderJob, RenderResult, render, territory_slug, up_to_date
 from ctg_analysis.reports.templates import Template, project_parameters
-from ctg_analysis.sources.folder import scan_folder
-from ctg_analysis.territories import load_territories
 
 log = logging.getLogger(__name__)
 
@@ -89,23 +86,18 @@ def render_reports(
     >>> [r.status for r in results]  # doctest: +SKIP
     ['ok', 'ok', 'ok']
     """
-    # The project is needed for a default path; its settings go to the template when there is one.
-    project = config.find_project() if data_dir and reports_dir else config.current_project()
-    data = Path(data_dir or project.data_dir).resolve()
-    territories_path = config.territories_file(data, territories_file).resolve()
-    reports = Path(reports_dir or project.reports_dir).resolve()
-    folder = scan_folder(data, progress=False)
-    folder.require_readable(skip_bad_files=skip_bad_files)
-    reference = commune_reference(folder, common_cog_year(folder))
+    diagnostic = Diagnostic.open(data_dir, territories_file, skip_bad_files=skip_bad_files, progress=False)
+    reports = config.reports_folder(reports_dir).resolve()
+    project = config.find_project()  # its settings go to the template, when there is one
     # Only the territories asked for must be valid; with all of them, the invalid ones fail alone.
-    territories = load_territories(territories_path, reference, folder_movements(folder), strict=False)
+    territories = diagnostic.territories
     ids = territory_ids or [t.id for t in territories]
     for territory_id in ids:
         territories.get(territory_id)  # an unknown or invalid id fails before any kernel starts
     invalid = {} if territory_ids else territories.invalid
     workdir = Path(tempfile.mkdtemp(prefix="ctg-templates-"))
     model = Template(config.template_file(template), workdir)
-    values = {"data_dir": str(data), "territories_file": str(territories_path), **(parameters or {})}
+    values = {"data_dir": str(diagnostic.folder.root), "territories_file": str(diagnostic.territories_file), **(parameters or {})}
     if skip_bad_files:
         values["skip_bad_files"] = True
     model.check({**values, "territory_id": "", "output_dir": ""})
@@ -113,9 +105,7 @@ def render_reports(
     settings = project_parameters(project) if project else {}
     values = {**{k: v for k, v in settings.items() if k in model.parameters}, **values}
     # The project's own indicators are computed with the data: a change to them renders again.
-    own = project.indicators_file if project and project.indicators_file and project.indicators_file.is_file() else None
-    digests = sorted(t.sha256 for t in folder.tables) + ([hashlib.sha256(own.read_bytes()).hexdigest()] if own else [])
-    data_hash = hashlib.sha256("".join(digests).encode()).hexdigest()
+    data_hash = diagnostic.data_digest()
     jobs = []
     for territory_id in ids:
         territory = territories.get(territory_id)
@@ -138,12 +128,12 @@ def render_reports(
     finally:
         bar.close()
     failures = {
-        tid: RenderResult(tid, tid, territory_slug(tid), "échec", error="territoire invalide : " + " ; ".join(problems))
+        tid: RenderResult(tid, tid, territory_slug(tid), Status.FAILED, error="territoire invalide : " + " ; ".join(problems))
         for tid, problems in invalid.items()
     }
     listed = [(t.id, t.label, territory_slug(t.id)) for t in territories if t.id in set(ids) or (reports / territory_slug(t.id)).exists()]
     listed += [(tid, tid, territory_slug(tid)) for tid in failures]
-    write_index(reports, listed, demo=folder.demo, failures={tid: r.error for tid, r in failures.items()})
+    write_index(reports, listed, demo=diagnostic.demo, failures={tid: r.error for tid, r in failures.items()})
     return [results[job.territory_id] for job in jobs] + list(failures.values())
 
 
@@ -174,7 +164,7 @@ def _execute(jobs: list[RenderJob], workers: int, scheduler, reuse_kernels: bool
             try:
                 yield future.result()
             except Exception as exc:  # a worker that died: its territory fails, the others go on
-                yield RenderResult(job.territory_id, job.label, territory_slug(job.territory_id), "échec", error=f"{type(exc).__name__}: {exc}")
+                yield RenderResult(job.territory_id, job.label, territory_slug(job.territory_id), Status.FAILED, error=f"{type(exc).__name__}: {exc}")
 
 
 def _on_dask(jobs: list[RenderJob], scheduler):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
+from ctg_analysis.errors import CtgError
 from ctg_analysis.files import write_bytes
-from ctg_analysis.reports.render import MANIFEST
+from ctg_analysis.reports.metadata import MANIFEST, Status, read_json
 
 __all__ = ["write_index"]
+
+#: How many of a report's key figures the index shows.
+_SHOWN_FIGURES = 5
 
 _STYLE = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2em; color: #222; }
@@ -42,17 +45,20 @@ def write_index(
     reports = Path(reports_dir)
     rows = []
     for territory_id, label, slug in territories:
-        manifest = reports / slug / MANIFEST
-        info = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else {"status": "non produit"}
+        try:
+            info = read_json(reports / slug / MANIFEST) or {"status": Status.NOT_RENDERED}
+        except CtgError as exc:  # a manifest cut short by a crash: the report is not vouched for
+            info = {"status": Status.NOT_RENDERED, "error": str(exc)}
         if territory_id in failures:
-            info = {"status": "échec", "key_figures": [failures[territory_id]]}
-        status = info.get("status", "non produit")
+            info = {"status": Status.FAILED, "error": failures[territory_id]}
+        status = info.get("status", Status.NOT_RENDERED)
         links = []
         for name, title in (("diagnostic.html", "rapport"), ("diagnostic.xlsx", "classeur"), ("diagnostic.pptx", "diaporama"), ("echec.ipynb", "carnet en échec")):
             if (reports / slug / name).is_file():
                 links.append(f'<a href="{html.escape(slug)}/{name}">{title}</a>')
-        figures = "<br>".join(html.escape(line) for line in info.get("key_figures", []))
-        css = "ok" if status == "ok" else "echec" if status == "échec" else ""
+        lines = [f"{f['label']} ({f['period']}) : {f['text']}" for f in info.get("key_figures", [])[:_SHOWN_FIGURES]]
+        figures = "<br>".join(html.escape(line) for line in lines or [info.get("error", "")] if line)
+        css = "ok" if status == Status.OK else "echec" if status == Status.FAILED else ""
         rows.append(
             f"<tr><td>{html.escape(label)}<br><small>{html.escape(territory_id)}</small></td>"
             f'<td class="{css}">{html.escape(status)}</td><td>{figures}</td><td>{" · ".join(links)}</td></tr>'

@@ -8,7 +8,6 @@ namespace between notebooks).
 
 from __future__ import annotations
 
-import hashlib
 import html
 import logging
 from dataclasses import dataclass
@@ -17,46 +16,25 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown, display
 
-from ctg_analysis import config
 from ctg_analysis.config import COMPARISON_LEVELS, DEFAULT_TITLE
-from ctg_analysis.charts import chart_plan, export_charts
+from ctg_analysis.diagnostic import Diagnostic
+from ctg_analysis.charts import chart_plan
 from ctg_analysis.errors import CtgError
+from ctg_analysis.exports.documents import check_formats, write_documents
 from ctg_analysis.formatting import format_value
-from ctg_analysis.indicators import compute_indicators, indicators_of_theme, prepare
+from ctg_analysis.indicators import indicators_of_theme
 from ctg_analysis.indicators.comparisons import position
-from ctg_analysis.indicators.compute import FLAGS, PreparedData
-from ctg_analysis.indicators.display import key_figures, wide_view
-from ctg_analysis.sources.folder import scan_folder
+from ctg_analysis.indicators.flags import FLAGS
+from ctg_analysis.indicators.preparation import PreparedData
+from ctg_analysis.indicators.display import key_figure_records, key_figures, wide_view
 from ctg_analysis.sources.datasets import dataset_hint
-from ctg_analysis.territories import Territories, load_territories
+from ctg_analysis.reports.metadata import REPORT_DATA, write_json
+from ctg_analysis.territories import Territories
 from ctg_analysis.themes import THEME_IDS, get_theme
 
 log = logging.getLogger(__name__)
 
 __all__ = ["Report", "open_report"]
-
-_PREPARED: dict[tuple, PreparedData] = {}
-_TERRITORIES: dict[tuple, Territories] = {}
-
-
-def _prepared(data_dir: Path, skip_bad_files: bool = False) -> PreparedData:
-    folder = scan_folder(data_dir, progress=False)
-    key = (str(folder.root), tuple(sorted(t.sha256 for t in folder.tables)), skip_bad_files)
-    if key not in _PREPARED:
-        _PREPARED.clear()  # one data set at a time
-        _PREPARED[key] = prepare(folder, skip_bad_files=skip_bad_files)
-    return _PREPARED[key]
-
-
-def _territories(path: Path, prepared: PreparedData) -> Territories:
-    """The territories file, validated once per content and prepared data."""
-    key = (str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "", id(prepared))
-    if key not in _TERRITORIES:
-        _TERRITORIES.clear()
-        # Only the territory of the report must be valid (``get`` names the problems of an invalid one).
-        _TERRITORIES[key] = load_territories(path, prepared.reference, prepared.movements, strict=False)
-    return _TERRITORIES[key]
-
 
 def open_report(
     territory_id: str,
@@ -87,22 +65,22 @@ def open_report(
     title, caf, author
         The report's title, the CAF and the author shown under it (the project's ``ctg.toml``).
     """
-    data = Path(data_dir) if data_dir else config.current_project().data_dir
-    prepared = _prepared(data, skip_bad_files)
-    territories = _territories(config.territories_file(data, territories_file or None), prepared)
+    # One kernel renders territory after territory: the data are read and prepared once.
+    diagnostic = Diagnostic.open(data_dir or None, territories_file or None, skip_bad_files=skip_bad_files, reuse=True, progress=False)
+    territories = diagnostic.territories
     if not territory_id and len(territories):
         territory_id = next(iter(territories)).id  # a template opened in JupyterLab: the file's first territory
     territory = territories.get(territory_id)
     unknown = set(comparison_levels) - set(COMPARISON_LEVELS)
     if unknown:
         raise CtgError(f"niveau(x) de comparaison inconnu(s) : {', '.join(sorted(unknown))} (attendu {', '.join(COMPARISON_LEVELS)})")
-    table = compute_indicators(prepared, territories, territory_ids=[territory_id])
+    table = diagnostic.table([territory_id])
     table = table.loc[table["level"].isin(["commune", "territoire", *comparison_levels])]
     if census_vintage:
         table = table.loc[table["year_end"] <= census_vintage]
     byline = " — ".join(part for part in (caf, author) if part)
     return Report(
-        territory_id, territory.label, table.reset_index(drop=True), prepared, territories, tuple(comparison_levels), title or DEFAULT_TITLE, byline
+        territory_id, territory.label, table.reset_index(drop=True), diagnostic.prepared, territories, tuple(comparison_levels), title or DEFAULT_TITLE, byline
     )
 
 
@@ -193,7 +171,7 @@ class Report:
         rows = self.table.loc[self.table["territory"] == self.territory_id]
         sentences = []
         for indicator in indicators_of_theme(theme):
-            if indicator.kind not in ("share", "rate", "evolution", "published"):
+            if indicator.is_count or indicator.kind == "annual_rate":  # compared with the département: rates and evolutions
                 continue
             found = rows.loc[rows["indicator"] == indicator.id]
             if found.empty:
@@ -203,7 +181,7 @@ class Report:
             reference = latest.loc[latest["level"] == "departement"]
             if own.empty or pd.isna(own["value"].iloc[0]):
                 continue
-            signed = indicator.kind == "evolution"
+            signed = indicator.is_change
             value = own["value"].iloc[0]
             if reference.empty or pd.isna(reference["value"].iloc[0]):
                 sentences.append(f"- {indicator.label} ({own['period'].iloc[0]}) : {format_value(value, indicator.unit, indicator.decimals, sign=signed)}.")
@@ -235,21 +213,21 @@ class Report:
             lines.append("**Données fictives de démonstration.**")
         return "\n\n".join(lines)
 
-    def export(self, output_dir: str | Path, formats: list[str] | tuple[str, ...]) -> list[Path]:
-        """Write the charts, the baseline workbook and the deck into ``output_dir`` (nothing if empty)."""
-        from ctg_analysis.exports import write_deck, write_workbook
+    def summary(self) -> dict:
+        """What the report says of itself, as data: the territory, its geography and its key figures."""
+        return {
+            "territory": self.territory_id,
+            "label": self.label,
+            "cog_year": self.prepared.cog_year,
+            "demo": self.demo,
+            "key_figures": key_figure_records(self.table, self.territory_id),
+        }
 
+    def export(self, output_dir: str | Path, formats: list[str] | tuple[str, ...]) -> list[Path]:
+        """Write the report's data (:data:`~ctg_analysis.reports.metadata.REPORT_DATA`), the charts, the
+        baseline workbook and the deck into ``output_dir`` (nothing if empty)."""
         if not output_dir:
             return []
-        unknown = set(formats) - {"png", "svg", "xlsx", "pptx"}
-        if unknown:
-            raise CtgError(f"format(s) d'export inconnu(s) : {', '.join(sorted(unknown))}")
+        wanted = check_formats(formats)
         folder = Path(output_dir)
-        images = tuple(f for f in ("png", "svg") if f in formats or (f == "png" and "pptx" in formats))
-        charts = export_charts(self.table, self.territory_id, folder / "graphiques", formats=images) if images else []
-        written = [path for chart in charts for path in chart.files]
-        if "xlsx" in formats:
-            written.append(write_workbook(self.table, self.territory_id, folder / "diagnostic.xlsx", cog_year=self.prepared.cog_year))
-        if "pptx" in formats:
-            written.append(write_deck(self.table, self.territory_id, charts, folder / "diagnostic.pptx"))
-        return written
+        return [write_json(folder / REPORT_DATA, self.summary()), *write_documents(self.table, self.territory_id, folder, wanted, cog_year=self.prepared.cog_year)]

@@ -4,8 +4,6 @@ code, write the charts, workbook and deck, and move the whole folder into place 
 from __future__ import annotations
 
 import hashlib
-import io
-import json
 import logging
 import shutil
 import time
@@ -14,18 +12,16 @@ from functools import cache
 from pathlib import Path
 
 import nbformat
-import pandas as pd
 import papermill
 from nbconvert import HTMLExporter
 
+from ctg_analysis.errors import CtgError
 from ctg_analysis.files import slugify, staging_folder, write_bytes
+from ctg_analysis.reports.metadata import MANIFEST, REPORT_DATA, Status, read_json, write_json
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MANIFEST", "RenderJob", "RenderResult", "render", "territory_slug", "up_to_date"]
-
-#: The file recording, in each territory folder, what was rendered from which inputs.
-MANIFEST = ".ctg-report.json"
+__all__ = ["RenderJob", "RenderResult", "render", "territory_slug", "up_to_date"]
 
 
 def territory_slug(territory_id: str) -> str:
@@ -64,10 +60,11 @@ class RenderResult:
     territory_id: str
     label: str
     slug: str
-    status: str  # "ok", "échec" or "à jour"
+    status: Status
     seconds: float = 0.0
     error: str = ""
-    key_figures: list = field(default_factory=list)
+    #: The report's key figures as it wrote them (:data:`~ctg_analysis.reports.metadata.REPORT_DATA`).
+    key_figures: list[dict] = field(default_factory=list)
 
 
 @cache
@@ -79,21 +76,6 @@ def _exporter() -> HTMLExporter:
 def _html(notebook: Path, title: str) -> str:
     body, _ = _exporter().from_notebook_node(nbformat.read(str(notebook), as_version=4), resources={"metadata": {"name": title}})
     return body
-
-
-def _key_figures(notebook: Path) -> list[str]:
-    """The territory's first key figures, read back from the executed notebook's key-figures table."""
-    nb = nbformat.read(str(notebook), as_version=4)
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            table = output.get("data", {}).get("text/html", "")
-            if "territoire" in table and "période" in table and "<table" in table:
-                # As shown: no thousands separator to parse (« 0,5 » is not 5).
-                frame = pd.read_html(io.StringIO(table), flavor="lxml", thousands=None)[0]
-                frame.columns = [column[-1] if isinstance(column, tuple) else column for column in frame.columns]
-                values = frame.iloc[:, :3].astype(str).to_numpy()
-                return [f"{name} ({period}) : {value}" for name, period, value in values[:5]]
-    return []
 
 
 def render(job: RenderJob, kernel=None) -> RenderResult:
@@ -136,27 +118,28 @@ def render(job: RenderJob, kernel=None) -> RenderResult:
             kernel.restart()
         return _failed(job, slug, staging, final, executed, f"{type(exc).__name__}: {exc}", started)
     write_bytes(staging / "diagnostic.html", _html(executed, job.label).encode("utf-8"))
-    result = RenderResult(job.territory_id, job.label, slug, "ok", time.perf_counter() - started, key_figures=_key_figures(executed))
+    data = read_json(staging / REPORT_DATA) or {}  # written by the notebook with its exports
+    result = RenderResult(job.territory_id, job.label, slug, Status.OK, time.perf_counter() - started, key_figures=data.get("key_figures", []))
     _manifest(staging, job, result)
     _swap(staging, final)
     return result
 
 
 def _manifest(folder: Path, job: RenderJob, result: RenderResult) -> None:
-    content = {"inputs_hash": job.inputs_hash, **asdict(result)}
-    write_bytes(folder / MANIFEST, json.dumps(content, ensure_ascii=False, indent=1).encode("utf-8"))
+    write_json(folder / MANIFEST, {"inputs_hash": job.inputs_hash, **asdict(result)})
 
 
 def up_to_date(reports: Path, job: RenderJob) -> RenderResult | None:
     """The territory's report when its manifest says it was rendered without failure from the same inputs
     (for ``resume``), else None."""
-    manifest = reports / territory_slug(job.territory_id) / MANIFEST
-    if not manifest.is_file():
+    try:
+        info = read_json(reports / territory_slug(job.territory_id) / MANIFEST)
+    except CtgError as exc:  # a manifest cut short by a crash proves nothing: render again
+        log.warning("%s", exc)
         return None
-    info = json.loads(manifest.read_text(encoding="utf-8"))
-    if info.get("status") != "ok" or info.get("inputs_hash") != job.inputs_hash:
+    if info is None or info.get("status") != Status.OK or info.get("inputs_hash") != job.inputs_hash:
         return None
-    return RenderResult(job.territory_id, job.label, territory_slug(job.territory_id), "à jour", key_figures=info.get("key_figures", []))
+    return RenderResult(job.territory_id, job.label, territory_slug(job.territory_id), Status.UP_TO_DATE, key_figures=info.get("key_figures", []))
 
 
 def _swap(staging: Path, final: Path) -> None:
@@ -173,7 +156,7 @@ def _swap(staging: Path, final: Path) -> None:
 
 def _failed(job: RenderJob, slug: str, staging: Path, final: Path, executed: Path, error: str, started: float) -> RenderResult:
     """Keep the executed notebook with its error beside the previous report, which stays intact."""
-    result = RenderResult(job.territory_id, job.label, slug, "échec", time.perf_counter() - started, error=error)
+    result = RenderResult(job.territory_id, job.label, slug, Status.FAILED, time.perf_counter() - started, error=error)
     log.warning("%s : échec (%s)", job.territory_id, error)
     final.mkdir(parents=True, exist_ok=True)
     if executed.is_file():

@@ -23,9 +23,10 @@ territory_id: str = ""  # territoire examiné (vide : le premier du fichier des 
 
 # %%
 import ctg_analysis as ctg
-from ctg_analysis import config
 
-folder = ctg.scan_folder(data_dir or ctg.current_project().data_dir)
+# The data folder and its territories file (those of the project when left empty).
+diagnostic = ctg.Diagnostic.open(data_dir or None, territories_file or None)
+folder = diagnostic.folder
 folder.summary()
 
 # %% [markdown]
@@ -37,15 +38,16 @@ census = folder.table("census_population")
 census.data.head()
 
 # %% [markdown]
-# `prepare` ramène toutes les tables à une même géographie (COG) et calcule, pour chaque commune,
-# numérateurs et dénominateurs ; `compute_indicators` agrège ensuite tous les territoires à tous les
-# niveaux (somme des numérateurs / somme des dénominateurs).
+# Les données sont préparées une fois (`diagnostic.prepared`, la fonction `prepare`) : toutes les tables
+# ramenées à une même géographie (COG), numérateurs et dénominateurs calculés pour chaque commune ;
+# `diagnostic.table()` (la fonction `compute_indicators`) agrège ensuite tous les territoires à tous
+# les niveaux (somme des numérateurs / somme des dénominateurs).
 
 # %%
-prepared = ctg.prepare(folder)
-territories = ctg.load_territories(config.territories_file(folder.root, territories_file or None), prepared.reference, prepared.movements)
+prepared = diagnostic.prepared
+territories = diagnostic.territories
 territory_id = territory_id or next(iter(territories)).id
-table = ctg.compute_indicators(prepared, territories)
+table = diagnostic.table()
 table.query("territory == @territory_id and level == 'territoire'").head(10)
 
 # %% [markdown]

@@ -1,0 +1,157 @@
+"""A loaded diagnostic: the one way from paths to figures, shared by the CLI, the report batch, the report
+template and a notebook.
+
+A :class:`Diagnostic` holds a data folder, scanned once; its commune reference and its territories,
+validated in the geography of its data; the data prepared once (on first use); and the long table of the
+territories asked for. Default paths come from :mod:`ctg_analysis.config` and nowhere else.
+
+Examples
+--------
+>>> from ctg_analysis.resources import DEMO_DIR
+>>> diagnostic = Diagnostic.open(DEMO_DIR)
+>>> diagnostic.cog_year, [t.id for t in diagnostic.territories][:2]
+(2022, ['ctg-ecouen', 'ezanville'])
+>>> table = diagnostic.table(["ezanville"])
+>>> round(float(table.query("level == 'territoire' and indicator == 'evol_0_2'")["value"].iloc[0]), 1)
+25.7
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from ctg_analysis import config
+from ctg_analysis.geography import commune_reference
+from ctg_analysis.geography.reference import folder_movements
+from ctg_analysis.indicators import PreparedData, common_cog_year, compute_indicators, prepare
+from ctg_analysis.sources.folder import DataFolder, scan_folder
+from ctg_analysis.territories import Territories, load_territories
+
+__all__ = ["Diagnostic"]
+
+#: The last diagnostic opened with ``reuse``, by the state of its files: a kernel that renders territory
+#: after territory reads and prepares the data once.
+_REUSED: dict[tuple, Diagnostic] = {}
+
+
+class Diagnostic:
+    """A data folder, its territories and its figures.
+
+    Use :meth:`open`; ``territories_file`` is the territories file that goes with the data.
+    """
+
+    def __init__(self, folder: DataFolder, territories_file: Path, *, skip_bad_files: bool = False) -> None:
+        self.folder = folder
+        self.territories_file = territories_file
+        self.skip_bad_files = skip_bad_files
+        self.left_out = tuple(folder.require_readable(skip_bad_files=skip_bad_files))
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: str | Path | None = None,
+        territories_file: str | Path | None = None,
+        *,
+        skip_bad_files: bool = False,
+        reuse: bool = False,
+        progress: bool | None = None,
+    ) -> Diagnostic:
+        """Scan a data folder and find its territories file.
+
+        Parameters
+        ----------
+        data_dir
+            The official files (default: the project's data folder).
+        territories_file
+            Default: the ``territories.yaml`` of the data folder, else the project's.
+        skip_bad_files
+            Go on without the official files that cannot be read (they are listed in ``left_out``); by
+            default they stop here, with a French error naming them.
+        reuse
+            Return the diagnostic opened last when none of its files changed since (no scan, no
+            preparation): for a kernel that renders one territory after another.
+        progress
+            Show a progress bar while scanning (default: when the output is a terminal).
+
+        Raises
+        ------
+        CtgError
+            No project for a default path, or an unreadable official file (without ``skip_bad_files``).
+        """
+        data = config.data_folder(data_dir).resolve()
+        path = config.territories_file(data, territories_file).resolve()
+        key = (_state(data), _state(path), _state(_own_indicators()), skip_bad_files) if reuse else None
+        if key is not None and key in _REUSED:
+            return _REUSED[key]
+        diagnostic = cls(scan_folder(data, progress=progress), path, skip_bad_files=skip_bad_files)
+        if key is not None:
+            _REUSED.clear()  # one data set at a time
+            _REUSED[key] = diagnostic
+        return diagnostic
+
+    @property
+    def demo(self) -> bool:
+        """Whether the data are the synthetic demo set."""
+        return self.folder.demo
+
+    @cached_property
+    def cog_year(self) -> int:
+        """The COG year every table is brought to."""
+        return common_cog_year(self.folder)
+
+    @cached_property
+    def reference(self) -> pd.DataFrame:
+        """The communes in the data's geography (:func:`~ctg_analysis.geography.commune_reference`)."""
+        return commune_reference(self.folder, self.cog_year)
+
+    @cached_property
+    def movements(self) -> pd.DataFrame:
+        """INSEE's commune movements, the package's completed by the folder's."""
+        return folder_movements(self.folder)
+
+    @cached_property
+    def territories(self) -> Territories:
+        """The territories, validated against the reference; an invalid one is left out with a warning and
+        fails alone when asked for (``get`` names its problems)."""
+        return load_territories(self.territories_file, self.reference, self.movements, strict=False)
+
+    @cached_property
+    def prepared(self) -> PreparedData:
+        """The data prepared for every indicator of the catalogue, in :attr:`cog_year`."""
+        return prepare(self.folder, cog_year=self.cog_year, skip_bad_files=self.skip_bad_files)
+
+    def table(self, territory_ids: list[str] | None = None) -> pd.DataFrame:
+        """The long table of these territories (default: all the valid ones), at every level of their ladder."""
+        return compute_indicators(self.prepared, self.territories, territory_ids=territory_ids)
+
+    def data_digest(self) -> str:
+        """A digest of everything the figures are computed from: the files' contents and the project's own
+        indicators."""
+        own = _own_indicators()
+        digests = sorted(t.sha256 for t in self.folder.tables) + ([hashlib.sha256(own.read_bytes()).hexdigest()] if own else [])
+        return hashlib.sha256("".join(digests).encode()).hexdigest()
+
+
+def _own_indicators() -> Path | None:
+    project = config.find_project()
+    own = project.indicators_file if project else None
+    return own if own is not None and own.is_file() else None
+
+
+def _state(path: Path | None) -> tuple:
+    """What changes when a file or a folder's files change: names, sizes and modification times."""
+    if path is None or not path.exists():
+        return (str(path),)
+    if path.is_file():
+        stat = path.stat()
+        return (str(path), stat.st_size, stat.st_mtime_ns)
+    return tuple(
+        (os.path.join(root, name), (stat := os.stat(os.path.join(root, name))).st_size, stat.st_mtime_ns)
+        for root, _, names in sorted(os.walk(path))
+        for name in sorted(names)
+    )

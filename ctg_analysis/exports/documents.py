@@ -1,0 +1,67 @@
+"""A territory's documents for partner meetings, written together: the charts (PNG, SVG), the baseline
+workbook and the deck. The ``ctg export`` command and the report template both write them here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ctg_analysis.charts import export_charts
+from ctg_analysis.errors import CtgError
+from ctg_analysis.exports.deck import write_deck
+from ctg_analysis.exports.workbook import write_workbook
+
+__all__ = ["DOCUMENT_FORMATS", "check_formats", "write_documents"]
+
+#: The formats of a territory's documents.
+DOCUMENT_FORMATS = ("png", "svg", "pptx", "xlsx")
+
+
+def check_formats(formats: str | list[str] | tuple[str, ...], allowed: tuple[str, ...] = DOCUMENT_FORMATS) -> list[str]:
+    """The formats asked for (a comma-separated text or a list), or a French error naming the unknown ones.
+
+    Examples
+    --------
+    >>> check_formats("PNG, xlsx")
+    ['png', 'xlsx']
+    >>> check_formats("png,odt")
+    Traceback (most recent call last):
+    ...
+    ctg_analysis.errors.CtgError: format(s) inconnu(s) : 'odt' (attendu png, svg, pptx, xlsx)
+    """
+    given = formats.split(",") if isinstance(formats, str) else list(formats)
+    wanted = [f.strip().lower() for f in given if f.strip()]
+    unknown = [f for f in wanted if f not in allowed]
+    if unknown or (isinstance(formats, str) and not wanted):
+        raise CtgError(f"format(s) inconnu(s) : {', '.join(unknown) or formats!r} (attendu {', '.join(allowed)})")
+    return wanted
+
+
+def write_documents(
+    table: pd.DataFrame,
+    territory: str,
+    folder: str | Path,
+    formats: list[str] | tuple[str, ...] = DOCUMENT_FORMATS,
+    *,
+    cog_year: int | None = None,
+    size: str = "slide",
+    template: str | Path | None = None,
+) -> list[Path]:
+    """Write a territory's documents into ``folder``: ``graphiques/<theme>/<chart>.png|svg``,
+    ``diagnostic.xlsx`` and ``diagnostic.pptx`` (the deck shows the PNG charts, drawn for it if need be).
+
+    Examples
+    --------
+    >>> write_documents(table, "ezanville", "reports/ezanville", ["png", "pptx"])  # doctest: +SKIP
+    """
+    wanted = check_formats(formats)
+    folder = Path(folder)
+    images = tuple(f for f in ("png", "svg") if f in wanted or (f == "png" and "pptx" in wanted))
+    charts = export_charts(table, territory, folder / "graphiques", formats=images, size=size) if images else []
+    written = [path for chart in charts for path in chart.files]
+    if "xlsx" in wanted:
+        written.append(write_workbook(table, territory, folder / "diagnostic.xlsx", cog_year=cog_year))
+    if "pptx" in wanted:
+        written.append(write_deck(table, territory, charts, folder / "diagnostic.pptx", template=template))
+    return written

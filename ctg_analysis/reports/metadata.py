@@ -1,0 +1,58 @@
+"""What a rendered report says of itself, as data: the key figures the notebook writes beside its HTML
+(``diagnostic.json``), and the manifest the batch keeps in each territory folder (status, inputs, timing)
+that ``--resume`` and the index read. Nothing is read back out of the HTML.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+
+from ctg_analysis.errors import CtgError
+from ctg_analysis.files import write_bytes
+
+__all__ = ["MANIFEST", "REPORT_DATA", "Status", "read_json", "write_json"]
+
+#: The file recording, in each territory folder, what was rendered from which inputs and how it went.
+MANIFEST = ".ctg-report.json"
+#: The report's own data, written by the notebook beside ``diagnostic.html``: territory and key figures.
+REPORT_DATA = "diagnostic.json"
+
+
+class Status(StrEnum):
+    """How a territory's rendering went (the value is what the CLI and the index print)."""
+
+    OK = "ok"
+    FAILED = "échec"
+    UP_TO_DATE = "à jour"
+    NOT_RENDERED = "non produit"
+
+
+def write_json(path: Path, content: dict) -> Path:
+    """Write ``content`` as UTF-8 JSON through a temporary file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> read_json(write_json(folder / REPORT_DATA, {"status": Status.OK}))
+    {'status': 'ok'}
+    """
+    write_bytes(path, json.dumps(content, ensure_ascii=False, indent=1).encode("utf-8"))
+    return Path(path)
+
+
+def read_json(path: Path) -> dict | None:
+    """The content of a JSON file written by :func:`write_json`, ``None`` when absent; a truncated or
+    hand-edited file is a French error naming it."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CtgError(f"{path} : fichier JSON illisible ({exc}) ; supprimez-le pour refaire ce rapport") from None
+    if not isinstance(content, dict):
+        raise CtgError(f"{path} : attendu un objet JSON, trouvé {type(content).__name__}")
+    return content

@@ -25,12 +25,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from national_data import DEFAULT_FOLDER, write_national  # noqa: E402
-
 from ctg_analysis.formatting import format_number  # noqa: E402
 from ctg_analysis.indicators import compute_indicators, prepare  # noqa: E402
 from ctg_analysis.sources.folder import scan_folder  # noqa: E402
 from ctg_analysis.territories import load_territories  # noqa: E402
+from national_data import DEFAULT_FOLDER, write_national  # noqa: E402
 
 
 def naive_loop(prepared, territories, ids: list[str]) -> int:
@@ -99,13 +98,25 @@ def main() -> None:
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     communes = len(prepared.geography.communes)
-    print(f"\nJeu national : {format_number(communes)} communes, {format_number(len(territories))} territoires, {len(prepared.indicators)} indicateurs")
+    print(
+        f"\nJeu national : {format_number(communes)} communes, {format_number(len(territories))} territoires, "
+        f"{len(prepared.indicators)} indicateurs"
+    )
     print(f"Table longue : {format_number(len(table))} lignes\n")
     for step, seconds in steps.items():
         print(f"  {step:<40} {seconds:6.2f} s")
-    print(f"  {'ctg-analysis, total':<40} {total:6.2f} s   (médiane de {len(totals)} exécutions : {', '.join(f'{t:.2f}' for t in totals)} ; objectif : < 5 s)")
-    print(f"  {'boucle naïve par territoire':<40} {naive_total:6.2f} s   (mesurée sur {len(sample)} territoires, extrapolée à {len(ids)})")
-    print(f"\n  rapport : {format_number(naive_total / total, 1)} × plus rapide ; mémoire maximale : {format_number(peak)} Mo")
+    print(
+        f"  {'ctg-analysis, total':<40} {total:6.2f} s   (médiane de {len(totals)} exécutions : "
+        f"{', '.join(f'{t:.2f}' for t in totals)} ; objectif : < 5 s)"
+    )
+    print(
+        f"  {'boucle naïve par territoire':<40} {naive_total:6.2f} s   (mesurée sur {len(sample)} territoires, "
+        f"extrapolée à {len(ids)})"
+    )
+    print(
+        f"\n  rapport : {format_number(naive_total / total, 1)} × plus rapide ; mémoire maximale : "
+        f"{format_number(peak)} Mo"
+    )
 
 
 if __name__ == "__main__":

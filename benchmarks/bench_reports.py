@@ -31,14 +31,13 @@ import numpy as np
 import papermill
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from national_data import DEFAULT_FOLDER, write_national  # noqa: E402
-
 from ctg_analysis.config import current_project, template_file  # noqa: E402
 from ctg_analysis.formatting import format_number  # noqa: E402
 from ctg_analysis.reports import render_reports  # noqa: E402
 from ctg_analysis.reports.render import territory_slug  # noqa: E402
 from ctg_analysis.reports.templates import Template, project_parameters  # noqa: E402
 from ctg_analysis.sources.folder import scan_folder  # noqa: E402
+from national_data import DEFAULT_FOLDER, write_national  # noqa: E402
 
 PARAMETERS = {"exports": []}
 
@@ -53,13 +52,19 @@ def _floor_one(territory_id: str, data: str, territories_file: str, settings: di
     from ctg_analysis.charts import chart_plan
     from ctg_analysis.reports.notebook import open_report
 
-    options = {k: v for k, v in settings.items() if k in ("title", "caf", "author", "comparison_levels", "census_vintage")}
+    options = {
+        k: v for k, v in settings.items() if k in ("title", "caf", "author", "comparison_levels", "census_vintage")
+    }
     report = open_report(territory_id, data_dir=data, territories_file=territories_file, **options)
     shown = [report.introduction(), report.key_figures().to_html()]
     charts = ["chiffres-cles"]
     for theme in report.themes:
         table = report.theme_table(theme)
-        shown += [report.theme_title(theme), report.commentary(theme), getattr(table, "_repr_html_", lambda: str(table))()]
+        shown += [
+            report.theme_title(theme),
+            report.commentary(theme),
+            table._repr_html_() if hasattr(table, "_repr_html_") else str(table),
+        ]
         charts += report.charts(theme)
     plan = {spec.name: spec for spec in chart_plan()}
     for name in charts:
@@ -79,7 +84,9 @@ def floor(ids: list[str], data: Path, territories_file: Path, workers: int) -> f
     settings = project_parameters(current_project())
     start = time.perf_counter()
     with ProcessPoolExecutor(workers) as pool:
-        list(pool.map(_floor_one, ids, [str(data)] * len(ids), [str(territories_file)] * len(ids), [settings] * len(ids)))
+        list(
+            pool.map(_floor_one, ids, [str(data)] * len(ids), [str(territories_file)] * len(ids), [settings] * len(ids))
+        )
     return time.perf_counter() - start
 
 
@@ -87,7 +94,8 @@ def outputs(path: Path) -> list:
     """What a notebook shows, without execution metadata."""
     nb = nbformat.read(str(path), as_version=4)
     return [
-        {k: v for k, v in o.get("data", {}).items() if k in ("text/plain", "text/html", "text/markdown", "image/png")} or o.get("text", "")
+        {k: v for k, v in o.get("data", {}).items() if k in ("text/plain", "text/html", "text/markdown", "image/png")}
+        or o.get("text", "")
         for cell in nb.cells
         for o in cell.get("outputs", [])
     ]
@@ -103,11 +111,22 @@ def main() -> None:
         write_national(args.folder)
     data, territories_file = (args.folder / "raw").resolve(), (args.folder / "territories.yaml").resolve()
     scan_folder(data, progress=False)  # the parquet cache, filled once for both runs
-    ids = [f"t{n:04d}" for n in sorted(np.random.default_rng(1).choice(np.arange(1, 1251), size=args.territories, replace=False))]
+    ids = [
+        f"t{n:04d}"
+        for n in sorted(np.random.default_rng(1).choice(np.arange(1, 1251), size=args.territories, replace=False))
+    ]
     work = Path(tempfile.mkdtemp(prefix="ctg-bench-reports-"))
 
     start = time.perf_counter()
-    results = render_reports(ids, data_dir=data, territories_file=territories_file, reports_dir=work / "batch", parameters=PARAMETERS, workers=args.workers, progress=False)
+    results = render_reports(
+        ids,
+        data_dir=data,
+        territories_file=territories_file,
+        reports_dir=work / "batch",
+        parameters=PARAMETERS,
+        workers=args.workers,
+        progress=False,
+    )
     batch = time.perf_counter() - start
     failed = [r.territory_id for r in results if r.status != "ok"]
 
@@ -119,18 +138,34 @@ def main() -> None:
     for territory_id in ids:
         parameters = {
             **project_parameters(current_project()),  # what the batch passes from the project's ctg.toml
-            "territory_id": territory_id, "data_dir": str(data), "territories_file": str(territories_file), "output_dir": "", **PARAMETERS,
+            "territory_id": territory_id,
+            "data_dir": str(data),
+            "territories_file": str(territories_file),
+            "output_dir": "",
+            **PARAMETERS,
         }
-        papermill.execute_notebook(str(template.notebook), str(work / "naive" / f"{territory_id}.ipynb"), parameters=parameters, kernel_name="python3", progress_bar=False)
+        papermill.execute_notebook(
+            str(template.notebook),
+            str(work / "naive" / f"{territory_id}.ipynb"),
+            parameters=parameters,
+            kernel_name="python3",
+            progress_bar=False,
+        )
     naive = time.perf_counter() - start
 
-    same = sum(outputs(work / "batch" / territory_slug(t) / "diagnostic.ipynb") == outputs(work / "naive" / f"{t}.ipynb") for t in ids)
+    same = sum(
+        outputs(work / "batch" / territory_slug(t) / "diagnostic.ipynb") == outputs(work / "naive" / f"{t}.ipynb")
+        for t in ids
+    )
     print(f"\n{len(ids)} territoires du jeu national, {args.workers} processus")
     print(f"  lot (noyaux réutilisés, en parallèle)       {batch:7.1f} s" + (f"   échecs : {failed}" if failed else ""))
     print(f"  plancher (même travail, processus simples)  {floor_seconds:7.1f} s")
     print(f"  boucle papermill, un noyau par territoire   {naive:7.1f} s")
     print(f"  lot / plancher : {format_number(batch / floor_seconds, 2)} (objectif : ≤ 1,5)")
-    print(f"  boucle / lot : {format_number(naive / batch, 1)} × (objectif : ≥ 6) ; sorties identiques : {same}/{len(ids)}")
+    print(
+        f"  boucle / lot : {format_number(naive / batch, 1)} × (objectif : ≥ 6) ; sorties identiques : "
+        f"{same}/{len(ids)}"
+    )
     print(f"  (carnets dans {work})")
 
 

@@ -36,7 +36,15 @@ def _geography(rng: np.random.Generator) -> pd.DataFrame:
     overseas = ["971", "972", "973", "974"]
     departements = np.array(metropole + overseas)
     # Overseas communes are numbered on two digits (97101…): at most 99 per département.
-    per_dep = np.concatenate([rng.multinomial(N_COMMUNES - 30 * len(overseas) - len(metropole), np.full(len(metropole), 1 / len(metropole))) + 1, np.full(len(overseas), 30)])
+    per_dep = np.concatenate(
+        [
+            rng.multinomial(
+                N_COMMUNES - 30 * len(overseas) - len(metropole), np.full(len(metropole), 1 / len(metropole))
+            )
+            + 1,
+            np.full(len(overseas), 30),
+        ]
+    )
     dep = np.repeat(departements, per_dep)
     # Paris, Lyon and Marseille number their municipal arrondissements 75101…, 69381…, 13201…: start above.
     first = {"75": 400, "69": 400, "13": 300}
@@ -48,7 +56,13 @@ def _geography(rng: np.random.Generator) -> pd.DataFrame:
     frame["region"] = frame["departement"].map(region_of_dep)
     frame["label"] = "Commune " + frame["code"]
     # EPCI: consecutive communes of a département, about 28 each.
-    frame["epci"] = "2" + pd.Series(np.minimum(np.arange(N_COMMUNES) * N_EPCI // N_COMMUNES, N_EPCI - 1)).astype(str).str.zfill(8).to_numpy()
+    frame["epci"] = (
+        "2"
+        + pd.Series(np.minimum(np.arange(N_COMMUNES) * N_EPCI // N_COMMUNES, N_EPCI - 1))
+        .astype(str)
+        .str.zfill(8)
+        .to_numpy()
+    )
     frame["population"] = np.exp(rng.normal(6.4, 1.3, N_COMMUNES)).clip(10, 500_000)
     return frame
 
@@ -73,7 +87,9 @@ def write_national(folder: Path = DEFAULT_FOLDER) -> Path:
     census = {"CODGEO": geo["code"]}
     for yy, total in (("19", pop19), ("13", pop19 * growth)):
         census[f"P{yy}_POP"] = total
-        census |= {f"P{yy}_POP{band}": total * shares[:, i] * rng.lognormal(0, 0.02, n) for i, band in enumerate(CAF_BANDS)}
+        census |= {
+            f"P{yy}_POP{band}": total * shares[:, i] * rng.lognormal(0, 0.02, n) for i, band in enumerate(CAF_BANDS)
+        }
         census[f"P{yy}_POPH"] = total * 0.49
         census[f"P{yy}_POPF"] = total * 0.51
     census = pd.DataFrame(census).round(6)
@@ -85,17 +101,29 @@ def write_national(folder: Path = DEFAULT_FOLDER) -> Path:
         men = total / 2.4
         fam = men * 0.65
         families |= {
-            f"C{yy}_MEN": men, f"C{yy}_MENPSEUL": men * 0.33, f"C{yy}_FAM": fam, f"C{yy}_COUPAENF": fam * 0.45,
-            f"C{yy}_COUPSENF": fam * 0.4, f"C{yy}_FAMMONO": fam * rng.uniform(0.08, 0.25, n),
-            f"C{yy}_NE24F3": fam * 0.06, f"C{yy}_NE24F4P": fam * 0.02,
+            f"C{yy}_MEN": men,
+            f"C{yy}_MENPSEUL": men * 0.33,
+            f"C{yy}_FAM": fam,
+            f"C{yy}_COUPAENF": fam * 0.45,
+            f"C{yy}_COUPSENF": fam * 0.4,
+            f"C{yy}_FAMMONO": fam * rng.uniform(0.08, 0.25, n),
+            f"C{yy}_NE24F3": fam * 0.06,
+            f"C{yy}_NE24F4P": fam * 0.02,
         }
         f1564 = total * 0.31
         employment |= {
-            f"P{yy}_POP1564": total * 0.63, f"P{yy}_F1564": f1564, f"P{yy}_ACT1564": total * 0.46,
-            f"P{yy}_FACT1564": f1564 * rng.uniform(0.6, 0.8, n), f"P{yy}_FACTOCC1564": f1564 * 0.62,
+            f"P{yy}_POP1564": total * 0.63,
+            f"P{yy}_F1564": f1564,
+            f"P{yy}_ACT1564": total * 0.46,
+            f"P{yy}_FACT1564": f1564 * rng.uniform(0.6, 0.8, n),
+            f"P{yy}_FACTOCC1564": f1564 * 0.62,
         }
-    files["base-cc-coupl-fam-men-2019_csv.zip"] = zip_bytes({"base-cc-coupl-fam-men-2019.CSV": csv_bytes(pd.DataFrame(families).round(6))})
-    files["base-cc-emploi-pop-active-2019_csv.zip"] = zip_bytes({"base-cc-emploi-pop-active-2019.CSV": csv_bytes(pd.DataFrame(employment).round(6))})
+    files["base-cc-coupl-fam-men-2019_csv.zip"] = zip_bytes(
+        {"base-cc-coupl-fam-men-2019.CSV": csv_bytes(pd.DataFrame(families).round(6))}
+    )
+    files["base-cc-emploi-pop-active-2019_csv.zip"] = zip_bytes(
+        {"base-cc-emploi-pop-active-2019.CSV": csv_bytes(pd.DataFrame(employment).round(6))}
+    )
 
     births = pd.DataFrame({"CODGEO": geo["code"]})
     for year in range(2014, 2022):
@@ -105,33 +133,79 @@ def write_national(folder: Path = DEFAULT_FOLDER) -> Path:
     pmun = pop19.round().astype("int64")
     legal = pd.DataFrame(
         {
-            "Code région": geo["region"], "Nom de la région": "Région " + geo["region"], "Code département": geo["departement"],
-            "Code arrondissement": "1", "Code canton": "01", "Code commune": geo["code"].str[-3:],
-            "Nom de la commune": geo["label"], "Population municipale": pmun, "Population comptée à part": (pmun * 0.01).round().astype("int64"),
+            "Code région": geo["region"],
+            "Nom de la région": "Région " + geo["region"],
+            "Code département": geo["departement"],
+            "Code arrondissement": "1",
+            "Code canton": "01",
+            "Code commune": geo["code"].str[-3:],
+            "Nom de la commune": geo["label"],
+            "Population municipale": pmun,
+            "Population comptée à part": (pmun * 0.01).round().astype("int64"),
             "Population totale": pmun + (pmun * 0.01).round().astype("int64"),
         }
     )
-    deps = legal.groupby(["Code région", "Nom de la région", "Code département"], as_index=False)[["Population municipale", "Population totale"]].sum()
+    deps = legal.groupby(["Code région", "Nom de la région", "Code département"], as_index=False)[
+        ["Population municipale", "Population totale"]
+    ].sum()
     deps.insert(3, "Nom du département", "Département " + deps["Code département"])
-    regs = legal.groupby(["Code région", "Nom de la région"], as_index=False)[["Population municipale", "Population totale"]].sum()
-    titles = ["Populations légales", "Mise à jour", "en habitant", "Champ : France, limites territoriales en vigueur au 1er janvier 2021", "Date de référence statistique : 1er janvier 2019", "Source : Insee, RP2019", "Données fictives"]
-    files["ensemble.xlsx"] = workbook_bytes({"Régions": (titles, regs, None), "Départements": (titles, deps, None), "Communes": (titles, legal, None)})
+    regs = legal.groupby(["Code région", "Nom de la région"], as_index=False)[
+        ["Population municipale", "Population totale"]
+    ].sum()
+    titles = [
+        "Populations légales",
+        "Mise à jour",
+        "en habitant",
+        "Champ : France, limites territoriales en vigueur au 1er janvier 2021",
+        "Date de référence statistique : 1er janvier 2019",
+        "Source : Insee, RP2019",
+        "Données fictives",
+    ]
+    files["ensemble.xlsx"] = workbook_bytes(
+        {"Régions": (titles, regs, None), "Départements": (titles, deps, None), "Communes": (titles, legal, None)}
+    )
 
     median = rng.lognormal(np.log(22000), 0.15, n).round(-1)
-    filo = pd.DataFrame({"CODGEO": geo["code"], "LIBGEO": geo["label"], "NBMEN19": (pop19 / 2.4).round(), "NBPERS19": pop19.round(), "Q219": median, "TP6019": rng.uniform(5, 30, n).round(1)})
+    filo = pd.DataFrame(
+        {
+            "CODGEO": geo["code"],
+            "LIBGEO": geo["label"],
+            "NBMEN19": (pop19 / 2.4).round(),
+            "NBPERS19": pop19.round(),
+            "Q219": median,
+            "TP6019": rng.uniform(5, 30, n).round(1),
+        }
+    )
     filo.loc[filo["NBMEN19"] < 50, ["Q219", "TP6019"]] = np.nan
     files["FILO2019_DISP_COM.csv"] = csv_bytes(filo, decimal=",", bom=True, crlf=True)
     for level, key in (("EPCI", "epci"), ("DEP", "departement"), ("REG", "region")):
-        grouped = pd.DataFrame({"CODGEO": geo[key], "Q219": median, "TP6019": filo["TP6019"].fillna(15)}).groupby("CODGEO").mean().round(1).reset_index()
+        grouped = (
+            pd.DataFrame({"CODGEO": geo[key], "Q219": median, "TP6019": filo["TP6019"].fillna(15)})
+            .groupby("CODGEO")
+            .mean()
+            .round(1)
+            .reset_index()
+        )
         grouped.insert(1, "LIBGEO", level + " " + grouped["CODGEO"])
         files[f"FILO2019_DISP_{level}.csv"] = csv_bytes(grouped, decimal=",", bom=True, crlf=True)
-    files["FILO2019_DISP_METROPOLE.csv"] = csv_bytes(pd.DataFrame({"CODGEO": ["1"], "LIBGEO": ["France métropolitaine"], "Q219": [22000.0], "TP6019": [14.6]}), decimal=",", bom=True, crlf=True, final_newline=False)
+    files["FILO2019_DISP_METROPOLE.csv"] = csv_bytes(
+        pd.DataFrame({"CODGEO": ["1"], "LIBGEO": ["France métropolitaine"], "Q219": [22000.0], "TP6019": [14.6]}),
+        decimal=",",
+        bom=True,
+        crlf=True,
+        final_newline=False,
+    )
 
     allocataires = (pop19 * 0.19).round()
     caf = pd.DataFrame(
         {
-            "CODGEO": geo["code"] + "0000", "NOTE": 0, "A": allocataires, "PERCOU": (allocataires * 2.4).round(),
-            "AM": (allocataires * 0.15).round(), "ENF_2": (census["P19_POP0002"] * 0.85).round(), "AAL": (allocataires * 0.3).round(),
+            "CODGEO": geo["code"] + "0000",
+            "NOTE": 0,
+            "A": allocataires,
+            "PERCOU": (allocataires * 2.4).round(),
+            "AM": (allocataires * 0.15).round(),
+            "ENF_2": (census["P19_POP0002"] * 0.85).round(),
+            "AAL": (allocataires * 0.3).round(),
             "ARSAS": (allocataires * 0.09).round(),
         }
     )
@@ -139,14 +213,53 @@ def write_national(folder: Path = DEFAULT_FOLDER) -> Path:
     caf = caf.mask(caf.drop(columns="CODGEO").lt(5).reindex(columns=caf.columns, fill_value=False))
     files["data_CAF_2020_IRIS.csv"] = csv_bytes(caf, crlf=True)
 
-    cog = pd.DataFrame({"TYPECOM": "COM", "COM": geo["code"], "REG": geo["region"], "DEP": geo["departement"], "CTCD": "", "ARR": "", "TNCC": "0", "NCC": geo["label"].str.upper(), "NCCENR": geo["label"], "LIBELLE": geo["label"], "CAN": "", "COMPARENT": ""})
+    cog = pd.DataFrame(
+        {
+            "TYPECOM": "COM",
+            "COM": geo["code"],
+            "REG": geo["region"],
+            "DEP": geo["departement"],
+            "CTCD": "",
+            "ARR": "",
+            "TNCC": "0",
+            "NCC": geo["label"].str.upper(),
+            "NCCENR": geo["label"],
+            "LIBELLE": geo["label"],
+            "CAN": "",
+            "COMPARENT": "",
+        }
+    )
     files["commune_2021.csv"] = csv_bytes(cog, sep=",", crlf=True)
-    epci = pd.DataFrame({"CODGEO": geo["code"], "LIBGEO": geo["label"], "EPCI": geo["epci"], "LIBEPCI": "EPCI " + geo["epci"], "DEP": geo["departement"], "REG": geo["region"]})
+    epci = pd.DataFrame(
+        {
+            "CODGEO": geo["code"],
+            "LIBGEO": geo["label"],
+            "EPCI": geo["epci"],
+            "LIBEPCI": "EPCI " + geo["epci"],
+            "DEP": geo["departement"],
+            "REG": geo["region"],
+        }
+    )
     files["EPCI_2021.csv"] = csv_bytes(epci, bom=True, crlf=True)
     # The movements file of the COG 2022: no change among these communes since 2019.
     movements = pd.DataFrame(
         [[10, "2019-01-01", "COM", "01001", "0", "A", "A", "A", "COM", "01001", "0", "B", "B", "B"]],
-        columns=["MOD", "DATE_EFF", "TYPECOM_AV", "COM_AV", "TNCC_AV", "NCC_AV", "NCCENR_AV", "LIBELLE_AV", "TYPECOM_AP", "COM_AP", "TNCC_AP", "NCC_AP", "NCCENR_AP", "LIBELLE_AP"],
+        columns=[
+            "MOD",
+            "DATE_EFF",
+            "TYPECOM_AV",
+            "COM_AV",
+            "TNCC_AV",
+            "NCC_AV",
+            "NCCENR_AV",
+            "LIBELLE_AV",
+            "TYPECOM_AP",
+            "COM_AP",
+            "TNCC_AP",
+            "NCC_AP",
+            "NCCENR_AP",
+            "LIBELLE_AP",
+        ],
     )
     movements.loc[1] = [10, "2022-01-01", "COM", "01002", "0", "C", "C", "C", "COM", "01002", "0", "C", "C", "C"]
     files["mvtcommune_2022.csv"] = csv_bytes(movements, sep=",", crlf=True)

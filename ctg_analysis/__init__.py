@@ -21,12 +21,12 @@ from importlib.metadata import PackageNotFoundError, version
 from ctg_analysis.actions.fiches import build_fiches
 from ctg_analysis.actions.plan import load_plan
 from ctg_analysis.actions.sentences import diagnostic_text, load_phrases
+from ctg_analysis.config import current_project
+from ctg_analysis.diagnostic import Diagnostic
 from ctg_analysis.errors import CtgError
 from ctg_analysis.geography import commune_reference, convert_table
 from ctg_analysis.indicators import catalogue, compute_indicators, indicators_of_theme, prepare
 from ctg_analysis.indicators.comparisons import compare, position
-from ctg_analysis.config import current_project
-from ctg_analysis.diagnostic import Diagnostic
 from ctg_analysis.indicators.display import communes_view, comparison_view, key_figures, side_by_side, wide_view
 from ctg_analysis.sources import DataFolder, SourceTable, read_file, scan_folder
 from ctg_analysis.territories import Territories, load_territories

@@ -39,14 +39,20 @@ def _friendly_errors(command):
 
 
 def _show(frame: pd.DataFrame) -> str:
-    with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 250, "display.max_colwidth", 90):
+    with pd.option_context(
+        "display.max_rows", None, "display.max_columns", None, "display.width", 250, "display.max_colwidth", 90
+    ):
         return frame.to_string(index=False)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Affiche le détail des opérations.")
 @click.option("-q", "--quiet", is_flag=True, help="Sans barre de progression.")
-@click.option("--project", type=click.Path(path_type=Path), help="Dossier du projet (par défaut : celui du dossier courant ou d'un parent qui contient ctg.toml).")
+@click.option(
+    "--project",
+    type=click.Path(path_type=Path),
+    help="Dossier du projet (par défaut : celui du dossier courant ou d'un parent qui contient ctg.toml).",
+)
 @click.version_option(package_name="ctg-analysis")
 @_friendly_errors
 def main(verbose: bool, quiet: bool, project: Path | None) -> None:
@@ -83,8 +89,10 @@ def init(folder: Path, demo: bool) -> None:
     if demo:
         click.echo(f"Données de démonstration dans data/raw. Essayez : cd {root} && ctg report --all")
     else:
-        click.echo("Ensuite : déposez vos fichiers officiels dans data/raw (voir data/raw/README.md), vérifiez-les avec "
-                   "« ctg data check », déclarez vos territoires dans data/territories.yaml, puis « ctg report --all ».")
+        click.echo(
+            "Ensuite : déposez vos fichiers officiels dans data/raw (voir data/raw/README.md), vérifiez-les avec "
+            "« ctg data check », déclarez vos territoires dans data/territories.yaml, puis « ctg report --all »."
+        )
 
 
 @main.group()
@@ -103,14 +111,17 @@ def _skip_bad_files(command):
 
 def _data_option(what: str = "Dossier de données"):
     """The ``--data`` option of every command that reads a data folder."""
-    return click.option("--data", "data_dir", type=click.Path(path_type=Path), help=f"{what} (par défaut celui du projet, ctg.toml).")
+    return click.option(
+        "--data", "data_dir", type=click.Path(path_type=Path), help=f"{what} (par défaut celui du projet, ctg.toml)."
+    )
 
 
 _territories_option = click.option(
     "--territories",
     "territories_file",
     type=click.Path(path_type=Path),
-    help="Fichier des territoires (par défaut celui du dossier de données, sinon celui du projet, data/territories.yaml).",
+    help="Fichier des territoires (par défaut celui du dossier de données, sinon celui du projet, "
+    "data/territories.yaml).",
 )
 
 
@@ -120,7 +131,8 @@ _territories_option = click.option(
 @_skip_bad_files
 @_friendly_errors
 def data_check(folder: Path | None, cache: bool, skip_bad_files: bool) -> None:
-    """Liste les jeux de données reconnus dans FOLDER (par défaut le dossier de données du projet) et les fichiers non utilisés."""
+    """Liste les jeux de données reconnus dans FOLDER (par défaut le dossier de données du projet) et les
+    fichiers non utilisés."""
     from ctg_analysis.sources.folder import scan_folder
 
     found = scan_folder(config.data_folder(folder), cache_dir=None if cache else False)
@@ -161,7 +173,13 @@ def territories_check(file: Path | None, data_dir: Path | None, skip_bad_files: 
     loaded = load_territories(diagnostic.territories_file, reference, diagnostic.movements)
     names = reference.set_index("code")["label"]
     rows = [
-        (t.id, t.label, len(t.communes), ", ".join(t.departements), ", ".join(names.reindex(list(t.communes)).fillna("?")))
+        (
+            t.id,
+            t.label,
+            len(t.communes),
+            ", ".join(t.departements),
+            ", ".join(names.reindex(list(t.communes)).fillna("?")),
+        )
         for t in loaded
     ]
     click.echo(f"{len(loaded)} territoire(s) valides (référentiel : {reference.attrs['built_from']}) :\n")
@@ -173,11 +191,21 @@ def territories_check(file: Path | None, data_dir: Path | None, skip_bad_files: 
 @main.command("indicators")
 @_data_option()
 @_territories_option
-@click.option("--territory", "territory_ids", multiple=True, help="Identifiant d'un territoire (répétable ; par défaut tous).")
-@click.option("--out", type=click.Path(path_type=Path), help="Fichier de sortie .csv, .xlsx ou .parquet (table longue).")
+@click.option(
+    "--territory", "territory_ids", multiple=True, help="Identifiant d'un territoire (répétable ; par défaut tous)."
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Fichier de sortie .csv, .xlsx ou .parquet (table longue)."
+)
 @_skip_bad_files
 @_friendly_errors
-def indicators(data_dir: Path | None, territories_file: Path | None, territory_ids: tuple[str, ...], out: Path | None, skip_bad_files: bool) -> None:
+def indicators(
+    data_dir: Path | None,
+    territories_file: Path | None,
+    territory_ids: tuple[str, ...],
+    out: Path | None,
+    skip_bad_files: bool,
+) -> None:
     """Calcule les indicateurs des territoires à tous les niveaux de comparaison."""
     from ctg_analysis.diagnostic import Diagnostic
     from ctg_analysis.exports import write_table
@@ -204,9 +232,20 @@ def indicators(data_dir: Path | None, territories_file: Path | None, territory_i
 @_data_option()
 @_territories_option
 @click.option("--territory", "territory_id", required=True, help="Identifiant du territoire.")
-@click.option("--formats", default="png,svg,pptx,xlsx", show_default=True, help="Formats séparés par des virgules : png, svg, pptx, xlsx.")
+@click.option(
+    "--formats",
+    default="png,svg,pptx,xlsx",
+    show_default=True,
+    help="Formats séparés par des virgules : png, svg, pptx, xlsx.",
+)
 @click.option("--out", type=click.Path(path_type=Path), help="Dossier de sortie (par défaut reports/<territoire>).")
-@click.option("--size", type=click.Choice(["slide", "half"]), default="slide", show_default=True, help="Taille des images : diapositive entière ou demi-diapositive.")
+@click.option(
+    "--size",
+    type=click.Choice(["slide", "half"]),
+    default="slide",
+    show_default=True,
+    help="Taille des images : diapositive entière ou demi-diapositive.",
+)
 @click.option("--template", type=click.Path(path_type=Path), help="Modèle PowerPoint (.pptx) de votre structure.")
 @_skip_bad_files
 @_friendly_errors
@@ -221,7 +260,9 @@ def export(data_dir, territories_file, territory_id, formats, out, size, templat
     diagnostic.territories.get(territory_id)
     table = diagnostic.table([territory_id])
     target = config.reports_folder(out, slugify(territory_id))
-    written = write_documents(table, territory_id, target, wanted, cog_year=diagnostic.cog_year, size=size, template=template)
+    written = write_documents(
+        table, territory_id, target, wanted, cog_year=diagnostic.cog_year, size=size, template=template
+    )
     click.echo(f"{len(written)} fichier(s) écrit(s) dans {target}")
 
 
@@ -230,14 +271,31 @@ def export(data_dir, territories_file, territory_id, formats, out, size, templat
 @click.option("--all", "all_territories", is_flag=True, help="Tous les territoires du fichier.")
 @_data_option()
 @_territories_option
-@click.option("--out", type=click.Path(path_type=Path), help="Dossier des rapports (par défaut celui du projet, reports/).")
-@click.option("--template", type=click.Path(path_type=Path), help="Modèle de rapport (par défaut notebooks/diagnostic du projet, sinon celui du paquet).")
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Dossier des rapports (par défaut celui du projet, reports/)."
+)
+@click.option(
+    "--template",
+    type=click.Path(path_type=Path),
+    help="Modèle de rapport (par défaut notebooks/diagnostic du projet, sinon celui du paquet).",
+)
 @click.option("--workers", type=int, help="Processus en parallèle (par défaut : nombre de cœurs).")
 @click.option("--resume", is_flag=True, help="Ne refait pas les rapports à jour (mêmes données, territoire et modèle).")
 @click.option("--scheduler", help="Adresse d'un ordonnanceur Dask (tcp://hôte:port) ; extra [dist].")
 @_skip_bad_files
 @_friendly_errors
-def report(territory_ids, all_territories, data_dir, territories_file, out, template, workers, resume, scheduler, skip_bad_files) -> None:
+def report(
+    territory_ids,
+    all_territories,
+    data_dir,
+    territories_file,
+    out,
+    template,
+    workers,
+    resume,
+    scheduler,
+    skip_bad_files,
+) -> None:
     """Produit le diagnostic de chaque territoire (carnet exécuté, HTML, graphiques, classeur, diaporama)."""
     from ctg_analysis.reports import render_reports
     from ctg_analysis.reports.metadata import Status
@@ -270,11 +328,23 @@ _FICHE_FORMATS = ("xlsx", "docx")
 
 @main.command("fiches")
 @click.option("--territory", "territory_id", help="Identifiant du territoire (par défaut celui du plan).")
-@click.option("--plan", "plan_file", type=click.Path(path_type=Path), help="Plan d'actions (.yaml ou .xlsx) ; sans plan, une fiche par thématique.")
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(path_type=Path),
+    help="Plan d'actions (.yaml ou .xlsx) ; sans plan, une fiche par thématique.",
+)
 @_data_option()
 @_territories_option
-@click.option("--formats", default="xlsx,docx", show_default=True, help="Formats séparés par des virgules : xlsx, docx.")
-@click.option("--phrases", "phrases_file", type=click.Path(path_type=Path), help="Votre copie modifiée de phrases.yaml (formulation du diagnostic initial).")
+@click.option(
+    "--formats", default="xlsx,docx", show_default=True, help="Formats séparés par des virgules : xlsx, docx."
+)
+@click.option(
+    "--phrases",
+    "phrases_file",
+    type=click.Path(path_type=Path),
+    help="Votre copie modifiée de phrases.yaml (formulation du diagnostic initial).",
+)
 @click.option("--out", type=click.Path(path_type=Path), help="Dossier de sortie (par défaut reports/<territoire>).")
 @_skip_bad_files
 @_friendly_errors
@@ -308,12 +378,27 @@ def fiches(territory_id, plan_file, data_dir, territories_file, formats, phrases
 
 
 @main.command("suivi")
-@click.option("--territory", "territory_id", help="Identifiant du territoire (par défaut celui du classeur de référence).")
-@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path), required=True, help="Classeur de référence (diagnostic.xlsx de « ctg export »).")
+@click.option(
+    "--territory", "territory_id", help="Identifiant du territoire (par défaut celui du classeur de référence)."
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Classeur de référence (diagnostic.xlsx de « ctg export »).",
+)
 @_data_option("Dossier des nouvelles données")
 @_territories_option
-@click.option("--plan", "plan_file", type=click.Path(path_type=Path), help="Plan d'actions : indicateurs d'évaluation et cibles (par défaut tous les indicateurs de la référence).")
-@click.option("--out", type=click.Path(path_type=Path), help="Dossier de sortie (par défaut reports/<territoire>/suivi).")
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(path_type=Path),
+    help="Plan d'actions : indicateurs d'évaluation et cibles (par défaut tous les indicateurs de la référence).",
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Dossier de sortie (par défaut reports/<territoire>/suivi)."
+)
 @_skip_bad_files
 @_friendly_errors
 def suivi(territory_id, baseline_file, data_dir, territories_file, plan_file, out, skip_bad_files) -> None:
@@ -331,7 +416,9 @@ def suivi(territory_id, baseline_file, data_dir, territories_file, plan_file, ou
     plan = load_plan(plan_file) if plan_file else None
     territory_id = territory_id or baseline.territory or _plan_territory(None, plan)
     if baseline.territory and baseline.territory != territory_id:
-        raise CtgError(f"{baseline_file} : classeur de référence du territoire {baseline.territory!r}, pas de {territory_id!r}")
+        raise CtgError(
+            f"{baseline_file} : classeur de référence du territoire {baseline.territory!r}, pas de {territory_id!r}"
+        )
     diagnostic = Diagnostic.open(data_dir, territories_file, skip_bad_files=skip_bad_files)
     territory = diagnostic.territories.get(territory_id)
     table = diagnostic.table([territory_id])
@@ -343,11 +430,17 @@ def suivi(territory_id, baseline_file, data_dir, territories_file, plan_file, ou
     for _, row in follow.iterrows():
         figure = follow_up_chart(row, territory.label, demo=diagnostic.demo)
         pictures += save_figure(figure, target / "graphiques" / row["Identifiant"], formats=("png",))
-    written = [write_follow_up_xlsx(follow, target / "suivi.xlsx", **options), write_follow_up_deck(follow, pictures, target / "suivi.pptx", **options)]
+    written = [
+        write_follow_up_xlsx(follow, target / "suivi.xlsx", **options),
+        write_follow_up_deck(follow, pictures, target / "suivi.pptx", **options),
+    ]
     decimals = [get_indicator(i).decimals for i in follow["Identifiant"]]
 
     def shown(values: str, years: str) -> list[str]:
-        return [f"{format_value(v, u, d)} ({y})" for v, u, d, y in zip(follow[values], follow["Unité"], decimals, follow[years].fillna("–"), strict=True)]
+        return [
+            f"{format_value(v, u, d)} ({y})"
+            for v, u, d, y in zip(follow[values], follow["Unité"], decimals, follow[years].fillna("–"), strict=True)
+        ]
 
     lines = pd.DataFrame(
         {

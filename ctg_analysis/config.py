@@ -45,7 +45,12 @@ DEFAULT_TITLE = "Diagnostic partagé de Convention Territoriale Globale"
 #: ``ctg.toml``: section → key → (type, default). Paths are relative to the project folder.
 _SCHEMA: dict[str, dict[str, tuple[type, object]]] = {
     "project": {"title": (str, DEFAULT_TITLE), "caf": (str, ""), "author": (str, "")},
-    "data": {"folder": (str, "data/raw"), "territories": (str, "data/territories.yaml"), "indicators": (str, ""), "census_vintage": (int, 0)},
+    "data": {
+        "folder": (str, "data/raw"),
+        "territories": (str, "data/territories.yaml"),
+        "indicators": (str, ""),
+        "census_vintage": (int, 0),
+    },
     "reports": {"folder": (str, "reports"), "comparison_levels": (list, list(COMPARISON_LEVELS))},
 }
 
@@ -102,7 +107,10 @@ class Project:
         root = Path(root).expanduser().resolve()
         path = root / PROJECT_FILE
         if not path.is_file():
-            raise NoProjectError(f"{root} : pas de projet ctg-analysis (fichier {PROJECT_FILE} absent) ; créez-le avec « ctg init {root} »")
+            raise NoProjectError(
+                f"{root} : pas de projet ctg-analysis (fichier {PROJECT_FILE} absent) ; créez-le avec « ctg init "
+                f"{root} »"
+            )
         try:
             content = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -110,7 +118,10 @@ class Project:
         values = _validated(content, path)
         levels = tuple(values["reports"]["comparison_levels"])
         if unknown := [level for level in levels if level not in COMPARISON_LEVELS]:
-            raise CtgError(f"{path} : [reports] comparison_levels : niveau(x) inconnu(s) {', '.join(map(repr, unknown))} (attendu {', '.join(COMPARISON_LEVELS)})")
+            raise CtgError(
+                f"{path} : [reports] comparison_levels : niveau(x) inconnu(s) {', '.join(map(repr, unknown))} "
+                f"(attendu {', '.join(COMPARISON_LEVELS)})"
+            )
         data = values["data"]
         return cls(
             root=root,
@@ -135,14 +146,18 @@ def _validated(content: dict, path: Path) -> dict[str, dict[str, object]]:
     values: dict[str, dict[str, object]] = {}
     for section, given in content.items():
         if section not in _SCHEMA:
-            raise CtgError(f"{path} : section [{section}] inconnue{did_you_mean(section, _SCHEMA)} (attendu {', '.join(_SCHEMA)})")
+            raise CtgError(
+                f"{path} : section [{section}] inconnue{did_you_mean(section, _SCHEMA)} (attendu {', '.join(_SCHEMA)})"
+            )
         if not isinstance(given, dict):
             raise CtgError(f"{path} : {section} doit être une section [{section}]")
     for section, keys in _SCHEMA.items():
         given = content.get(section, {})
         for key in given:
             if key not in keys:
-                raise CtgError(f"{path} : [{section}] clé {key!r} inconnue{did_you_mean(key, keys)} (attendu {', '.join(keys)})")
+                raise CtgError(
+                    f"{path} : [{section}] clé {key!r} inconnue{did_you_mean(key, keys)} (attendu {', '.join(keys)})"
+                )
         values[section] = {}
         for key, (kind, default) in keys.items():
             value = given.get(key, default)
@@ -177,7 +192,8 @@ def current_project() -> Project:
     if project is None:
         raise NoProjectError(
             f"aucun projet ctg-analysis dans {Path.cwd()} ni dans ses dossiers parents : créez-en un avec "
-            "« ctg init DOSSIER » (ou essayez la démonstration : « ctg init --demo DOSSIER »), ou indiquez --project DOSSIER"
+            "« ctg init DOSSIER » (ou essayez la démonstration : « ctg init --demo DOSSIER »), ou indiquez --project "
+            "DOSSIER"
         )
     return project
 

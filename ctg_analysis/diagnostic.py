@@ -133,7 +133,9 @@ class Diagnostic:
         """A digest of everything the figures are computed from: the files' contents and the project's own
         indicators."""
         own = _own_indicators()
-        digests = sorted(t.sha256 for t in self.folder.tables) + ([hashlib.sha256(own.read_bytes()).hexdigest()] if own else [])
+        digests = sorted(t.sha256 for t in self.folder.tables) + (
+            [hashlib.sha256(own.read_bytes()).hexdigest()] if own else []
+        )
         return hashlib.sha256("".join(digests).encode()).hexdigest()
 
 

@@ -19,7 +19,9 @@ __all__ = ["QUIET_ENV", "ConsoleHandler", "progress_bar"]
 QUIET_ENV = "CTG_QUIET"
 
 
-def progress_bar(iterable: Iterable | None = None, *, desc: str, unit: str, total: int | None = None, show: bool | None = None) -> tqdm:
+def progress_bar(
+    iterable: Iterable | None = None, *, desc: str, unit: str, total: int | None = None, show: bool | None = None
+) -> tqdm:
     """A French progress bar: shown when ``show`` is true, or by default on a terminal; never in quiet mode.
 
     Examples

@@ -58,8 +58,12 @@ def _raw_readme() -> str:
         "|---|---|",
     ]
     lines += [f"| {d.label} | {d.download[0].upper()}{d.download[1:]} |" for d in DATASETS.values()]
-    lines += ["", "La géographie (communes du COG, mouvements, intercommunalités) est fournie avec ctg-analysis ;",
-              "des fichiers du COG plus récents déposés ici la complètent.", ""]
+    lines += [
+        "",
+        "La géographie (communes du COG, mouvements, intercommunalités) est fournie avec ctg-analysis ;",
+        "des fichiers du COG plus récents déposés ici la complètent.",
+        "",
+    ]
     return "\n".join(lines)
 
 

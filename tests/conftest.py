@@ -15,7 +15,7 @@ DEMO = DEMO_DIR
 REAL = Path(os.environ.get("CTG_REAL_DATA", ROOT.parent / "shared" / "data" / "real"))
 #: A report template reduced to its parameters and one printed line, for the tests of the batch's
 #: mechanics (resume, failures, workers), where the diagnostic's content plays no part.
-TINY_TEMPLATE = '''# %% tags=["parameters"]
+TINY_TEMPLATE = """# %% tags=["parameters"]
 territory_id: str = ""
 data_dir: str = ""
 territories_file: str = ""
@@ -23,7 +23,7 @@ output_dir: str = ""
 
 # %%
 print(territory_id)
-'''
+"""
 
 
 def tiny_template(folder: Path, more: str = "") -> Path:

@@ -15,16 +15,15 @@ from click.testing import CliRunner
 matplotlib.use("Agg")
 
 from conftest import DEMO
-
 from ctg_analysis.actions.fiches import build_fiches, write_fiches_docx, write_fiches_xlsx
-from ctg_analysis.resources import EARLIER_DEMO_DIR
 from ctg_analysis.actions.followup import Baseline, follow_up, read_baseline, same_geography
 from ctg_analysis.actions.plan import load_plan
 from ctg_analysis.cli import main
 from ctg_analysis.errors import CtgError
-from ctg_analysis.exports.workbook import COG_LINE
 from ctg_analysis.exports import write_workbook
+from ctg_analysis.exports.workbook import COG_LINE
 from ctg_analysis.indicators import compute_indicators, prepare
+from ctg_analysis.resources import EARLIER_DEMO_DIR
 from ctg_analysis.sources.folder import scan_folder
 from ctg_analysis.territories import load_territories
 
@@ -60,7 +59,10 @@ def baselines(tmp_path_factory):
     prepared, territories = _edition(EARLIER, tmp_path_factory)
     table = compute_indicators(prepared, territories)
     out = tmp_path_factory.mktemp("baselines")
-    return {t: write_workbook(table, t, out / f"{t}.xlsx", cog_year=prepared.cog_year) for t in ("ezanville", "fusion-entiere", "fusion-partielle")}
+    return {
+        t: write_workbook(table, t, out / f"{t}.xlsx", cog_year=prepared.cog_year)
+        for t in ("ezanville", "fusion-entiere", "fusion-partielle")
+    }
 
 
 def _raw_census(name: str) -> pd.DataFrame:
@@ -71,7 +73,9 @@ def _raw_census(name: str) -> pd.DataFrame:
 
 def _raw_births(year: int) -> float:
     """Ézanville's births of a year, read straight from the demo workbook."""
-    frame = pd.read_excel(DEMO / "etat-civil" / "base_naissances_2021.xlsx", sheet_name="COM", header=None, dtype=str, engine="openpyxl")
+    frame = pd.read_excel(
+        DEMO / "etat-civil" / "base_naissances_2021.xlsx", sheet_name="COM", header=None, dtype=str, engine="openpyxl"
+    )
     header = frame.index[frame.iloc[:, 0] == "CODGEO"][0]
     frame.columns = frame.iloc[header]
     return float(frame.loc[frame["CODGEO"] == "95229", f"NAISD{year % 100:02d}"].iloc[0])
@@ -88,7 +92,11 @@ def test_the_demo_plan_loads():
     assert first.theme == "Parentalité" and first.title.startswith("Maintenir l'information")
     assert [i.id for i in first.indicators] == ["naissances", "evol_0_2", "taux_activite_femmes"]
     assert plan.targets() == {"taux_activite_femmes": 75.0, "part_0_2": 4.0, "part_monoparents_caf": 20.0}
-    assert first.other_indicators == ("Nombre de familles rencontrées en individuel", "Nombre de réunions organisées", "Satisfaction des familles")
+    assert first.other_indicators == (
+        "Nombre de familles rencontrées en individuel",
+        "Nombre de réunions organisées",
+        "Satisfaction des familles",
+    )
 
 
 def test_a_bad_plan_lists_every_problem(tmp_path):
@@ -128,7 +136,10 @@ def test_a_plan_in_a_workbook(tmp_path):
         }
     ).to_excel(path, index=False)
     plan = load_plan(path)
-    assert [a.title for a in plan.actions] == ["Développer l'accueil du jeune enfant", "Ouvrir un point information jeunesse"]
+    assert [a.title for a in plan.actions] == [
+        "Développer l'accueil du jeune enfant",
+        "Ouvrir un point information jeunesse",
+    ]
     assert [(i.id, i.target) for i in plan.actions[0].indicators] == [("naissances", None), ("part_0_2", 4.5)]
     assert plan.actions[1].text("public_cible") == "Jeunes de 11 à 17 ans"
     pd.DataFrame({"Thématique": ["Jeunesse"], "Actoin": ["x"]}).to_excel(path, index=False)
@@ -150,7 +161,11 @@ def test_fiches_reopen_with_their_prefilled_values(current, tmp_path):
     book = openpyxl.load_workbook(xlsx)
     assert book.sheetnames == ["Plan d'actions", "Fiche 1", "Fiche 2", "Fiche 3"]
     summary = list(book["Plan d'actions"].iter_rows(values_only=True))
-    assert summary[1][:3] == (1, "Parentalité", "Maintenir l'information, l'orientation et faciliter les démarches des parents et futurs parents")
+    assert summary[1][:3] == (
+        1,
+        "Parentalité",
+        "Maintenir l'information, l'orientation et faciliter les démarches des parents et futurs parents",
+    )
     sheet = book["Fiche 1"]
     assert sheet["A1"].value == "Fiche action n° 1"
     assert sheet["A2"].value == "Thématique : PARENTALITÉ"
@@ -158,9 +173,14 @@ def test_fiches_reopen_with_their_prefilled_values(current, tmp_path):
     assert (sheet["A4"].value, sheet["B4"].value) == ("Diagnostic initial", "Public cible")
     assert sheet["A5"].value.startswith(f"{births:.0f} naissances domiciliées en 2021 sur la commune d'Ézanville. ")
     assert f"progresse de 25,7{NBSP}% entre 2013 et 2019" in sheet["A5"].value
-    assert sheet["A5"].value.endswith("Sollicitation des parents pour la recherche d'un mode d'accueil, une information sur la PAJE (Caf).")
+    assert sheet["A5"].value.endswith(
+        "Sollicitation des parents pour la recherche d'un mode d'accueil, une information sur la PAJE (Caf)."
+    )
     assert sheet["B5"].value == "Parents et futurs parents d'enfants de moins de 3 ans"
-    assert (sheet["A12"].value, sheet["B12"].value) == ("Services mobilisés / Partenaires sollicités", "Indicateurs d'évaluation")
+    assert (sheet["A12"].value, sheet["B12"].value) == (
+        "Services mobilisés / Partenaires sollicités",
+        "Indicateurs d'évaluation",
+    )
     assert "Nombre de réunions organisées" in sheet["B13"].value
     # The evaluation table holds numbers, not text: births as read from the raw file, the target of the plan.
     rows = {r[1]: r for r in sheet.iter_rows(min_row=18, values_only=True) if r[1]}
@@ -196,19 +216,34 @@ def test_without_a_plan_one_fiche_per_thematique(current):
 def test_follow_up_on_two_demo_editions(current, baselines):
     prepared, territories = current
     baseline = read_baseline(baselines["ezanville"])
-    assert (baseline.territory, baseline.cog_year, baseline.communes, baseline.demo) == ("ezanville", 2019, frozenset({"95229"}), True)
+    assert (baseline.territory, baseline.cog_year, baseline.communes, baseline.demo) == (
+        "ezanville",
+        2019,
+        frozenset({"95229"}),
+        True,
+    )
     table = compute_indicators(prepared, territories, territory_ids=["ezanville"])
-    geography = same_geography(baseline, frozenset(territories.get("ezanville").communes), prepared.cog_year, prepared.movements)
+    geography = same_geography(
+        baseline, frozenset(territories.get("ezanville").communes), prepared.cog_year, prepared.movements
+    )
     assert geography == (True, "")
     follow = follow_up(baseline, table, "ezanville", geography=geography, plan=load_plan(PLAN)).set_index("Identifiant")
 
     births = follow.loc["naissances"]
-    assert (births["Année de référence"], births["Année actuelle"], births["Comparaison valide"]) == ("2018", "2021", "oui")
+    assert (births["Année de référence"], births["Année actuelle"], births["Comparaison valide"]) == (
+        "2018",
+        "2021",
+        "oui",
+    )
     assert births["Valeur de référence"] == _raw_births(2018) and births["Valeur actuelle"] == _raw_births(2021)
     assert births["Évolution"] == _raw_births(2021) - _raw_births(2018)
     # RP2016 against RP2019: three years apart, refused by the five-year rule.
     share = follow.loc["part_0_2"]
-    assert (share["Année de référence"], share["Année actuelle"], share["Comparaison valide"]) == ("2016", "2019", "non")
+    assert (share["Année de référence"], share["Année actuelle"], share["Comparaison valide"]) == (
+        "2016",
+        "2019",
+        "non",
+    )
     assert share["Motif"] == "recensements 2016 et 2019 distants de moins de cinq ans (règle des cinq ans)"
     census = _raw_census("base-cc-evol-struct-pop-2019").loc["95229"]
     expected = 100 * census["P19_POP0002"] / census["P19_POP"]  # from INSEE's columns, not from the tool
@@ -223,14 +258,19 @@ def test_follow_up_checks_the_geography(current, baselines):
     prepared, territories = current
     whole = read_baseline(baselines["fusion-entiere"])
     assert whole.communes == frozenset({"60911", "60912"})
-    same, why = same_geography(whole, frozenset(territories.get("fusion-entiere").communes), prepared.cog_year, prepared.movements)
+    same, why = same_geography(
+        whole, frozenset(territories.get("fusion-entiere").communes), prepared.cog_year, prepared.movements
+    )
     assert (same, why) == (True, "communes du COG 2019 converties au COG 2022")
 
     part = read_baseline(baselines["fusion-partielle"])
     communes = frozenset(territories.get("fusion-partielle").communes)
     assert communes == frozenset({"60911"})  # 60912 is followed into the commune that absorbed it
     geography = same_geography(part, communes, prepared.cog_year, prepared.movements)
-    assert geography == (False, "géographie différente de la référence (COG 2019 → 2022) : communes absorbées depuis la référence : 60911")
+    assert geography == (
+        False,
+        "géographie différente de la référence (COG 2019 → 2022) : communes absorbées depuis la référence : 60911",
+    )
     table = compute_indicators(prepared, territories, territory_ids=["fusion-partielle"])
     follow = follow_up(part, table, "fusion-partielle", geography=geography)
     births = follow.set_index("Identifiant").loc["naissances"]
@@ -252,66 +292,132 @@ def test_same_geography_said_in_words():
         (32, "2023-01-01", "COM", "01007", "COM", "01008"),  # 01008 absorbs 01007
         (32, "2023-01-01", "COM", "01008", "COM", "01008"),
     )
-    assert same_geography(_communes_at(2023, "01001", "01002"), frozenset({"01001", "01002"}), 2023, moves) == (True, "")
+    assert same_geography(_communes_at(2023, "01001", "01002"), frozenset({"01001", "01002"}), 2023, moves) == (
+        True,
+        "",
+    )
     assert same_geography(_communes_at(2023, "01001", "01002"), frozenset({"01001", "01003"}), 2023, moves) == (
-        False, "communes différentes de la référence : en plus 01003 ; en moins 01002",
+        False,
+        "communes différentes de la référence : en plus 01003 ; en moins 01002",
     )
     assert same_geography(_communes_at(None, "01001"), frozenset({"01001"}), 2023, moves) == (True, "")
     assert same_geography(_communes_at(None, "01001", "01002"), frozenset({"01002", "01004"}), 2023, moves) == (
-        False, "communes différentes de la référence (année du COG de la référence inconnue) : en plus 01004 ; en moins 01001",
+        False,
+        "communes différentes de la référence (année du COG de la référence inconnue) : en plus 01004 ; en moins 01001",
     )
     # Without movements the baseline's codes are compared as they are.
     assert same_geography(_communes_at(2022, "01006"), frozenset({"02006"}), 2023, None) == (
-        False, "communes différentes de la référence : en plus 02006 ; en moins 01006",
+        False,
+        "communes différentes de la référence : en plus 02006 ; en moins 01006",
     )
     assert same_geography(_communes_at(2022, "01006", "01009"), frozenset({"02006", "01009"}), 2023, moves) == (
-        True, "communes du COG 2022 converties au COG 2023",
+        True,
+        "communes du COG 2022 converties au COG 2023",
     )
     assert same_geography(_communes_at(2022, "01009"), frozenset({"01009"}), 2023, moves) == (True, "")
     assert same_geography(_communes_at(2022, "01007", "01008"), frozenset({"01008"}), 2023, moves) == (
-        True, "communes du COG 2022 converties au COG 2023",
+        True,
+        "communes du COG 2022 converties au COG 2023",
     )
     assert same_geography(_communes_at(2022, "01008"), frozenset({"01008"}), 2023, moves) == (
-        False, "géographie différente de la référence (COG 2022 → 2023) : communes absorbées depuis la référence : 01007",
+        False,
+        "géographie différente de la référence (COG 2022 → 2023) : communes absorbées depuis la référence : 01007",
     )
     assert same_geography(_communes_at(2022, "01006", "01009"), frozenset({"02006"}), 2023, moves) == (
-        False, "géographie différente de la référence (COG 2022 → 2023) : en moins 01009",
+        False,
+        "géographie différente de la référence (COG 2022 → 2023) : en moins 01009",
     )
-    assert same_geography(_communes_at(2023, "01001", "01002", "01003"), frozenset({"01001", "01004", "01005"}), 2023, moves) == (
-        False, "communes différentes de la référence : en plus 01004, 01005 ; en moins 01002, 01003",
+    assert same_geography(
+        _communes_at(2023, "01001", "01002", "01003"), frozenset({"01001", "01004", "01005"}), 2023, moves
+    ) == (
+        False,
+        "communes différentes de la référence : en plus 01004, 01005 ; en moins 01002, 01003",
     )
     twice = pd.concat([moves, _moves((32, "2023-01-01", "COM", "01010", "COM", "01008"))], ignore_index=True)
     assert same_geography(_communes_at(2022, "01008"), frozenset({"01008"}), 2023, twice) == (
-        False, "géographie différente de la référence (COG 2022 → 2023) : communes absorbées depuis la référence : 01007, 01010",
+        False,
+        "géographie différente de la référence (COG 2022 → 2023) : communes absorbées depuis la référence : 01007, "
+        "01010",
     )
 
 
 def test_follow_up_row_changes_sources_and_geography():
     def baseline(indicator, value, source):
-        values = pd.DataFrame({"indicator": [indicator], "period": ["2018"], "year_start": [2018], "year_end": [2018], "value": [value], "source": [source]})
+        values = pd.DataFrame(
+            {
+                "indicator": [indicator],
+                "period": ["2018"],
+                "year_start": [2018],
+                "year_end": [2018],
+                "value": [value],
+                "source": [source],
+            }
+        )
         return Baseline(Path("diagnostic.xlsx"), "t", "T", 2023, frozenset({"01001"}), values, demo=False)
 
     def current(indicator, value, source):
         return pd.DataFrame(
             {
-                "territory": ["t", "t"], "level": ["territoire", "departement"], "geo": ["t", "01"], "indicator": [indicator] * 2,
-                "period": ["2021", "2021"], "year_start": [2021, 2021], "year_end": [2021, 2021], "value": [value, 1.0], "source": [source] * 2,
+                "territory": ["t", "t"],
+                "level": ["territoire", "departement"],
+                "geo": ["t", "01"],
+                "indicator": [indicator] * 2,
+                "period": ["2021", "2021"],
+                "year_start": [2021, 2021],
+                "year_end": [2021, 2021],
+                "value": [value, 1.0],
+                "source": [source] * 2,
             }
         )
 
-    births = follow_up(baseline("naissances", 80.0, "Insee, état civil 2018"), current("naissances", 100.0, "Insee, état civil 2021"), "t").iloc[0]
-    assert births[["Indicateur", "Identifiant", "Unité", "Année de référence", "Valeur de référence", "Année actuelle", "Valeur actuelle"]].tolist() == [
-        "Naissances domiciliées", "naissances", "nombre", "2018", 80.0, "2021", 100.0,
+    births = follow_up(
+        baseline("naissances", 80.0, "Insee, état civil 2018"),
+        current("naissances", 100.0, "Insee, état civil 2021"),
+        "t",
+    ).iloc[0]
+    assert births[
+        [
+            "Indicateur",
+            "Identifiant",
+            "Unité",
+            "Année de référence",
+            "Valeur de référence",
+            "Année actuelle",
+            "Valeur actuelle",
+        ]
+    ].tolist() == [
+        "Naissances domiciliées",
+        "naissances",
+        "nombre",
+        "2018",
+        80.0,
+        "2021",
+        100.0,
     ]
-    assert (births["Évolution"], births["Évolution relative (%)"], births["Comparaison valide"], births["Motif"]) == (20.0, 25.0, "oui", "")
+    assert (births["Évolution"], births["Évolution relative (%)"], births["Comparaison valide"], births["Motif"]) == (
+        20.0,
+        25.0,
+        "oui",
+        "",
+    )
     assert births["Source"] == "Insee, état civil 2018 ; Insee, état civil 2021" and math.isnan(births["Cible"])
     same_source = follow_up(baseline("naissances", 80.0, "Insee"), current("naissances", 100.0, "Insee"), "t").iloc[0]
     assert same_source["Source"] == "Insee"
     rate = follow_up(baseline("taux_natalite", 10.0, "Insee"), current("taux_natalite", 12.5, "Insee"), "t").iloc[0]
     assert rate["Évolution"] == pytest.approx(2.5) and math.isnan(rate["Évolution relative (%)"])
-    moved = follow_up(baseline("naissances", 80.0, "Insee"), current("naissances", 100.0, "Insee"), "t", geography=(False, "autre géographie")).iloc[0]
+    moved = follow_up(
+        baseline("naissances", 80.0, "Insee"),
+        current("naissances", 100.0, "Insee"),
+        "t",
+        geography=(False, "autre géographie"),
+    ).iloc[0]
     assert (moved["Comparaison valide"], moved["Motif"]) == ("non", "autre géographie")
-    converted = follow_up(baseline("naissances", 80.0, "Insee"), current("naissances", 100.0, "Insee"), "t", geography=(True, "converties")).iloc[0]
+    converted = follow_up(
+        baseline("naissances", 80.0, "Insee"),
+        current("naissances", 100.0, "Insee"),
+        "t",
+        geography=(True, "converties"),
+    ).iloc[0]
     assert (converted["Comparaison valide"], converted["Motif"]) == ("oui", "converties")
     zero = follow_up(baseline("naissances", 0.0, "Insee"), current("naissances", 3.0, "Insee"), "t").iloc[0]
     assert zero["Évolution"] == 3.0 and math.isnan(zero["Évolution relative (%)"])
@@ -336,18 +442,31 @@ def test_a_baseline_read_from_a_hand_made_workbook(tmp_path):
     path = _hand_made_baseline(
         tmp_path / "reference.xlsx",
         {
-            "Petite enfance": [HEADER, ["Naissances", "naissances", "2018", "Territoire", "t", "Mon territoire", 80],
-                               ["Naissances", "naissances", "2018", "Département", "95", "Val-d'Oise", 15000],
-                               ["Évolution", "evol_0_2", "2011-2016", "Territoire", "t", "Mon territoire", -2.5]],
+            "Petite enfance": [
+                HEADER,
+                ["Naissances", "naissances", "2018", "Territoire", "t", "Mon territoire", 80],
+                ["Naissances", "naissances", "2018", "Département", "95", "Val-d'Oise", 15000],
+                ["Évolution", "evol_0_2", "2011-2016", "Territoire", "t", "Mon territoire", -2.5],
+            ],
             "Détail communal": [HEADER, ["Naissances", "naissances", "2018", "Commune", "95229", "Ézanville", 80]],
             "Sources et méthodes": [["Rubrique", "Valeur"], [COG_LINE, None], ["Sources", "Insee"]],
         },
     )
     baseline = read_baseline(path)
-    assert (baseline.territory, baseline.label, baseline.cog_year, baseline.communes, baseline.demo) == (None, "Mon territoire", None, frozenset({"95229"}), False)
+    assert (baseline.territory, baseline.label, baseline.cog_year, baseline.communes, baseline.demo) == (
+        None,
+        "Mon territoire",
+        None,
+        frozenset({"95229"}),
+        False,
+    )
     assert baseline.values.to_dict("list") == {
-        "indicator": ["naissances", "evol_0_2"], "period": ["2018", "2011-2016"], "year_start": [2018, 2011], "year_end": [2018, 2016],
-        "value": [80.0, -2.5], "source": ["", ""],
+        "indicator": ["naissances", "evol_0_2"],
+        "period": ["2018", "2011-2016"],
+        "year_start": [2018, 2011],
+        "year_end": [2018, 2016],
+        "value": [80.0, -2.5],
+        "source": ["", ""],
     }
 
 
@@ -356,11 +475,13 @@ def test_a_workbook_that_is_not_a_baseline_says_what_it_lacks(tmp_path):
     with pytest.raises(CtgError) as refused:
         read_baseline(only_one)
     assert str(refused.value) == (
-        f"{only_one} : ce n'est pas un classeur de référence (feuilles « Détail communal » et « Sources et méthodes » attendues, "
+        f"{only_one} : ce n'est pas un classeur de référence (feuilles « Détail communal » et « Sources et méthodes » "
+        f"attendues, "
         "trouvé Détail communal, Feuil1) ; produisez-le avec « ctg export --formats xlsx »"
     )
     lacking = _hand_made_baseline(
-        tmp_path / "b.xlsx", {"Thème": [HEADER[:2] + HEADER[3:6]], "Détail communal": [HEADER], "Sources et méthodes": [["a", "b"]]}
+        tmp_path / "b.xlsx",
+        {"Thème": [HEADER[:2] + HEADER[3:6]], "Détail communal": [HEADER], "Sources et méthodes": [["a", "b"]]},
     )
     with pytest.raises(CtgError) as refused:
         read_baseline(lacking)
@@ -372,15 +493,37 @@ def test_a_workbook_that_is_not_a_baseline_says_what_it_lacks(tmp_path):
 
 
 def test_an_indicator_absent_from_the_new_data_is_said():
-    values = pd.DataFrame({"indicator": ["naissances"], "period": ["2018"], "year_start": [2018], "year_end": [2018], "value": [80.0], "source": ["Insee"]})
+    values = pd.DataFrame(
+        {
+            "indicator": ["naissances"],
+            "period": ["2018"],
+            "year_start": [2018],
+            "year_end": [2018],
+            "value": [80.0],
+            "source": ["Insee"],
+        }
+    )
     baseline = Baseline(Path("diagnostic.xlsx"), "t", "T", 2023, frozenset({"01001"}), values, demo=False)
     table = pd.DataFrame(
-        {"territory": ["t"], "level": ["territoire"], "geo": ["t"], "indicator": ["population"], "period": ["2021"], "year_start": [2021],
-         "year_end": [2021], "value": [1000.0], "source": ["Insee, RP2021"]}
+        {
+            "territory": ["t"],
+            "level": ["territoire"],
+            "geo": ["t"],
+            "indicator": ["population"],
+            "period": ["2021"],
+            "year_start": [2021],
+            "year_end": [2021],
+            "value": [1000.0],
+            "source": ["Insee, RP2021"],
+        }
     )
     row = follow_up(baseline, table, "t").iloc[0]
     assert (row["Identifiant"], row["Année actuelle"], row["Comparaison valide"], row["Motif"], row["Source"]) == (
-        "naissances", None, "non", "valeur absente des nouvelles données", "Insee",
+        "naissances",
+        None,
+        "non",
+        "valeur absente des nouvelles données",
+        "Insee",
     )
     assert math.isnan(row["Valeur actuelle"]) and math.isnan(row["Évolution"])
 
@@ -402,22 +545,34 @@ def test_cli_fiches_and_suivi(baselines, tmp_path):
     result = runner.invoke(main, ["fiches", "--plan", str(PLAN), "--out", str(tmp_path / "fiches")])
     assert result.exit_code == 0, result.output
     assert "3 fiche(s) action pour Ézanville" in result.output
-    assert openpyxl.load_workbook(tmp_path / "fiches" / "fiches-actions.xlsx").sheetnames[1:] == ["Fiche 1", "Fiche 2", "Fiche 3"]
+    assert openpyxl.load_workbook(tmp_path / "fiches" / "fiches-actions.xlsx").sheetnames[1:] == [
+        "Fiche 1",
+        "Fiche 2",
+        "Fiche 3",
+    ]
     assert (tmp_path / "fiches" / "fiches-actions.docx").stat().st_size > 0
     # A partner's own wording.
     from importlib import resources
 
     text = resources.files("ctg_analysis.actions").joinpath("phrases.yaml").read_text(encoding="utf-8")
     mine = tmp_path / "mes-phrases.yaml"
-    mine.write_text(text.replace('"{valeur} {nom} en {année} {lieu}."', '"En {année}, {lieu} : {valeur} {nom}."'), encoding="utf-8")
-    result = runner.invoke(main, ["fiches", "--plan", str(PLAN), "--formats", "xlsx", "--phrases", str(mine), "--out", str(tmp_path / "mine")])
+    mine.write_text(
+        text.replace('"{valeur} {nom} en {année} {lieu}."', '"En {année}, {lieu} : {valeur} {nom}."'), encoding="utf-8"
+    )
+    result = runner.invoke(
+        main,
+        ["fiches", "--plan", str(PLAN), "--formats", "xlsx", "--phrases", str(mine), "--out", str(tmp_path / "mine")],
+    )
     assert result.exit_code == 0, result.output
     box = openpyxl.load_workbook(tmp_path / "mine" / "fiches-actions.xlsx")["Fiche 1"]["A5"].value
     assert box.startswith(f"En 2021, sur la commune d'Ézanville : {_raw_births(2021):.0f} naissances domiciliées.")
     evaluation = openpyxl.load_workbook(tmp_path / "fiches" / "fiches-actions.xlsx")["Fiche 1"]["B13"].value
     assert f"Évolution des enfants de 0 à 2 ans : +25,7{NBSP}% entre 2013 et 2019" in evaluation
 
-    result = runner.invoke(main, ["suivi", "--baseline", str(baselines["ezanville"]), "--plan", str(PLAN), "--out", str(tmp_path / "suivi")])
+    result = runner.invoke(
+        main,
+        ["suivi", "--baseline", str(baselines["ezanville"]), "--plan", str(PLAN), "--out", str(tmp_path / "suivi")],
+    )
     assert result.exit_code == 0, result.output
     assert "règle des cinq ans" in result.output
     book = openpyxl.load_workbook(tmp_path / "suivi" / "suivi.xlsx")

@@ -82,7 +82,11 @@ def test_missing_expected_column(tmp_path):
 
 
 def test_codes_stored_as_integers_are_repaired_with_a_warning(tmp_path, caplog):
-    path = _write(tmp_path, "base-cc-evol-struct-pop-2019.csv", "CODGEO;P19_POP;P19_POP0002\n1001;779.2;20.5\n95205;7300.5;250.25\n")
+    path = _write(
+        tmp_path,
+        "base-cc-evol-struct-pop-2019.csv",
+        "CODGEO;P19_POP;P19_POP0002\n1001;779.2;20.5\n95205;7300.5;250.25\n",
+    )
     (table,) = read_file(path)
     assert table.data["geo"].tolist() == ["01001", "95205"]
     assert "1 codes de la colonne CODGEO avaient perdu leur zéro initial" in caplog.text
@@ -96,26 +100,38 @@ def test_codes_that_cannot_be_repaired(tmp_path):
 
 def test_duplicated_commune_rows(tmp_path):
     path = _write(tmp_path, "base-cc-evol-struct-pop-2019.csv", CENSUS + "95205;7300.5;250.25\n")
-    with pytest.raises(SourceFileError, match=r"2 lignes en double \(code 95205, année 2019 apparaît plusieurs fois\) : attendu une ligne par code"):
+    with pytest.raises(
+        SourceFileError,
+        match=r"2 lignes en double \(code 95205, année 2019 apparaît plusieurs fois\) : attendu une ligne par code",
+    ):
         read_file(path)
     assert "en double" in _scan_problem(tmp_path, path)
 
 
 def test_non_numeric_value(tmp_path):
     path = _write(tmp_path, "base-cc-evol-struct-pop-2019.csv", CENSUS.replace("250.25", "n/a?"))
-    with pytest.raises(SourceFileError, match=r"colonne P19_POP0002, ligne de données 1 : valeur 'n/a\?' non numérique"):
+    with pytest.raises(
+        SourceFileError, match=r"colonne P19_POP0002, ligne de données 1 : valeur 'n/a\?' non numérique"
+    ):
         read_file(path)
 
 
 def test_one_dataset_where_another_was_expected(tmp_path):
     path = _write(tmp_path, "data_CAF_2020_IRIS.csv", "CODGEO;NOTE;A;PERCOU\n952050101;0;442;1067\n")
-    with pytest.raises(WrongDatasetError, match=r"ce fichier est « CNAF – données allocataires », alors que « Recensement – évolution et structure de la population » était attendu"):
+    with pytest.raises(
+        WrongDatasetError,
+        match=r"ce fichier est « CNAF – données allocataires », alors que « Recensement – évolution et structure de "
+        r"la population » était attendu",
+    ):
         read_file(path, expected="census_population")
 
 
 def test_unknown_layout_lists_its_columns(tmp_path):
     path = _write(tmp_path, "mystery.csv", "code;valeur\n95205;3\n")
-    with pytest.raises(UnrecognisedFileError, match=r"mystery.csv : fichier non reconnu : mise en page inconnue \(colonnes code, valeur\)"):
+    with pytest.raises(
+        UnrecognisedFileError,
+        match=r"mystery.csv : fichier non reconnu : mise en page inconnue \(colonnes code, valeur\)",
+    ):
         read_file(path)
 
 

@@ -8,8 +8,8 @@ import hashlib
 import json
 
 import pytest
-from conftest import DEMO, tiny_template
 
+from conftest import DEMO, tiny_template
 from ctg_analysis.reports import render_reports
 from ctg_analysis.reports.index import write_index
 from ctg_analysis.reports.metadata import MANIFEST
@@ -44,8 +44,12 @@ def test_resume_trusts_only_a_complete_manifest_of_the_same_inputs(tmp_path):
     folder = tmp_path / "ezanville"
     folder.mkdir()
     manifest = folder / MANIFEST
-    manifest.write_text(json.dumps({"inputs_hash": "abc", "status": "ok", "key_figures": ["Naissances (2021) : 12"]}), encoding="utf-8")
-    assert up_to_date(tmp_path, job) == RenderResult("ezanville", "Ezanville", "ezanville", "à jour", key_figures=["Naissances (2021) : 12"])
+    manifest.write_text(
+        json.dumps({"inputs_hash": "abc", "status": "ok", "key_figures": ["Naissances (2021) : 12"]}), encoding="utf-8"
+    )
+    assert up_to_date(tmp_path, job) == RenderResult(
+        "ezanville", "Ezanville", "ezanville", "à jour", key_figures=["Naissances (2021) : 12"]
+    )
     assert up_to_date(tmp_path, _job(tmp_path, inputs="abd")) is None  # other data, definition or template
     manifest.write_text(json.dumps({"inputs_hash": "abc", "status": "échec"}), encoding="utf-8")
     assert up_to_date(tmp_path, job) is None  # a failure is rendered again
@@ -58,14 +62,19 @@ def test_the_swap_replaces_the_previous_report_whole(tmp_path):
     staging.mkdir()
     (staging / "diagnostic.html").write_text("nouveau", encoding="utf-8")
     _swap(staging, final)
-    assert [p.name for p in tmp_path.iterdir()] == ["ezanville"] and (final / "diagnostic.html").read_text(encoding="utf-8") == "nouveau"
+    assert [p.name for p in tmp_path.iterdir()] == ["ezanville"] and (final / "diagnostic.html").read_text(
+        encoding="utf-8"
+    ) == "nouveau"
     staging.mkdir()
     (staging / "diagnostic.html").write_text("plus récent", encoding="utf-8")
     (final / "ancien.png").write_bytes(b"x")
     (tmp_path / ".ezanville.previous").mkdir()  # left by an earlier interrupted swap
     _swap(staging, final)
     assert [p.name for p in tmp_path.iterdir()] == ["ezanville"]
-    assert sorted(p.name for p in final.iterdir()) == ["diagnostic.html"] and (final / "diagnostic.html").read_text(encoding="utf-8") == "plus récent"
+    assert (
+        sorted(p.name for p in final.iterdir()) == ["diagnostic.html"]
+        and (final / "diagnostic.html").read_text(encoding="utf-8") == "plus récent"
+    )
 
 
 def test_a_failure_is_kept_beside_the_previous_report(tmp_path):
@@ -74,28 +83,74 @@ def test_a_failure_is_kept_beside_the_previous_report(tmp_path):
     (final / "diagnostic.html").write_text("rapport précédent", encoding="utf-8")
     staging.mkdir()
     (staging / "diagnostic.ipynb").write_text('{"cells": []}', encoding="utf-8")
-    result = _failed(_job(tmp_path, inputs="h9"), "ezanville", staging, final, staging / "diagnostic.ipynb", "RuntimeError: panne", 0.0)
-    assert (result.status, result.error, result.slug) == ("échec", "RuntimeError: panne", "ezanville") and result.seconds > 0
+    result = _failed(
+        _job(tmp_path, inputs="h9"),
+        "ezanville",
+        staging,
+        final,
+        staging / "diagnostic.ipynb",
+        "RuntimeError: panne",
+        0.0,
+    )
+    assert (result.status, result.error, result.slug) == (
+        "échec",
+        "RuntimeError: panne",
+        "ezanville",
+    ) and result.seconds > 0
     assert not staging.exists() and (final / "diagnostic.html").read_text(encoding="utf-8") == "rapport précédent"
     assert (final / "echec.ipynb").read_text(encoding="utf-8") == '{"cells": []}'
     manifest = json.loads((final / MANIFEST).read_text(encoding="utf-8"))
-    assert (manifest["inputs_hash"], manifest["status"], manifest["error"], manifest["territory_id"]) == ("h9", "échec", "RuntimeError: panne", "ezanville")
+    assert (manifest["inputs_hash"], manifest["status"], manifest["error"], manifest["territory_id"]) == (
+        "h9",
+        "échec",
+        "RuntimeError: panne",
+        "ezanville",
+    )
     # A kernel that died before writing anything: the failure is still recorded, in a new folder.
     other = tmp_path / "autre"
-    _failed(_job(tmp_path, territory="autre"), "autre", tmp_path / ".autre.x3", other, tmp_path / ".autre.x3" / "diagnostic.ipynb", "DeadKernelError: mort", 0.0)
+    _failed(
+        _job(tmp_path, territory="autre"),
+        "autre",
+        tmp_path / ".autre.x3",
+        other,
+        tmp_path / ".autre.x3" / "diagnostic.ipynb",
+        "DeadKernelError: mort",
+        0.0,
+    )
     assert sorted(p.name for p in other.iterdir()) == [MANIFEST]
 
 
 def test_the_index_shows_each_report_s_status_and_first_five_key_figures_from_its_data(tmp_path):
-    figures = [{"indicator": f"i{n}", "label": f"Indicateur {n}", "period": "2021", "value": n + 0.5, "unit": "%", "text": f"{n},5 %"} for n in range(7)]
+    figures = [
+        {
+            "indicator": f"i{n}",
+            "label": f"Indicateur {n}",
+            "period": "2021",
+            "value": n + 0.5,
+            "unit": "%",
+            "text": f"{n},5 %",
+        }
+        for n in range(7)
+    ]
     (tmp_path / "ezanville").mkdir()
-    (tmp_path / "ezanville" / MANIFEST).write_text(json.dumps({"status": "ok", "key_figures": figures}), encoding="utf-8")
+    (tmp_path / "ezanville" / MANIFEST).write_text(
+        json.dumps({"status": "ok", "key_figures": figures}), encoding="utf-8"
+    )
     (tmp_path / "coupe").mkdir()
     (tmp_path / "coupe" / MANIFEST).write_text('{"status": "ok", "key_fig', encoding="utf-8")  # cut short by a crash
-    territories = [("ezanville", "Ézanville", "ezanville"), ("coupe", "Coupé", "coupe"), ("absent", "Absent", "absent"), ("faux", "Faux", "faux")]
+    territories = [
+        ("ezanville", "Ézanville", "ezanville"),
+        ("coupe", "Coupé", "coupe"),
+        ("absent", "Absent", "absent"),
+        ("faux", "Faux", "faux"),
+    ]
     index = write_index(tmp_path, territories, failures={"faux": "commune 99999 inconnue"}).read_text(encoding="utf-8")
     rows = index.split("<tr>")[2:]
-    assert '<td class="ok">ok</td>' in rows[0] and "<br>".join(f"Indicateur {n} (2021) : {n},5 %" for n in range(5)) in rows[0] and "Indicateur 5" not in rows[0]
+    assert (
+        '<td class="ok">ok</td>' in rows[0]
+        and "<br>".join(f"Indicateur {n} (2021) : {n},5 %" for n in range(5)) in rows[0]
+        and "Indicateur 5" not in rows[0]
+    )
     assert "non produit" in rows[1] and "fichier JSON illisible" in rows[1]
     assert "non produit" in rows[2]
     assert '<td class="echec">échec</td>' in rows[3] and "commune 99999 inconnue" in rows[3]
@@ -114,21 +169,31 @@ def test_one_territory_rendered_in_a_fresh_then_a_reused_kernel(tmp_path):
     reports = tmp_path / "reports"
     template = tiny_template(tmp_path, "import os\nprint(sorted(os.listdir(output_dir)), data_dir)")
     result = render(_job(reports, template, data_dir="/d"))
-    assert (result.territory_id, result.label, result.slug, result.status, result.error) == ("ezanville", "Ezanville", "ezanville", "ok", "")
+    assert (result.territory_id, result.label, result.slug, result.status, result.error) == (
+        "ezanville",
+        "Ezanville",
+        "ezanville",
+        "ok",
+        "",
+    )
     assert [p.name for p in reports.iterdir()] == ["ezanville"]  # no staging folder left
     folder = reports / "ezanville"
     assert sorted(p.name for p in folder.iterdir()) == [MANIFEST, "diagnostic.html", "diagnostic.ipynb"]
     html = (folder / "diagnostic.html").read_text(encoding="utf-8")
     assert "<title>Ezanville</title>" in html and "['diagnostic.ipynb'] /d" in html and "print(" not in html
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    assert (manifest["inputs_hash"], manifest["status"], manifest["slug"]) == ("h1", "ok", "ezanville") and manifest["seconds"] > 0
+    assert (manifest["inputs_hash"], manifest["status"], manifest["slug"]) == ("h1", "ok", "ezanville") and manifest[
+        "seconds"
+    ] > 0
     kernel = ReusableKernel()
     try:
         failing = tiny_template(tmp_path, "raise ValueError('valeur simulée')")
         failed = render(_job(reports, failing), kernel=kernel)
         assert (failed.status, failed.error) == ("échec", "ValueError: valeur simulée")
         assert (folder / "diagnostic.html").read_text(encoding="utf-8") == html  # the previous report stays
-        template = tiny_template(tmp_path, "import os\nx = globals().get('x', 0) + 1\nprint('x =', x, 'pid', os.getpid())")
+        template = tiny_template(
+            tmp_path, "import os\nx = globals().get('x', 0) + 1\nprint('x =', x, 'pid', os.getpid())"
+        )
         processes = set()
         for _ in range(2):  # the same kernel, reset between territories: x starts again from 0
             assert render(_job(reports, template), kernel=kernel).status == "ok"
@@ -144,13 +209,16 @@ def test_one_territory_rendered_in_a_fresh_then_a_reused_kernel(tmp_path):
 def test_the_batch_passes_its_parameters_and_lists_what_it_rendered(tmp_path):
     territories = tmp_path / "territories.yaml"
     territories.write_text(
-        "territories:\n  - id: ezanville\n    communes: ['95229']\n  - id: autre\n    label: Autre\n    communes: ['95229']\n"
+        "territories:\n  - id: ezanville\n    communes: ['95229']\n  - id: autre\n    label: Autre\n    communes: "
+        "['95229']\n"
         "  - id: casse\n    communes: ['99999']\n",
         encoding="utf-8",
     )
     template = tiny_template(tmp_path, "print('données', data_dir, 'territoires', territories_file)")
     reports = tmp_path / "r"
-    results = render_reports(data_dir=DEMO, territories_file=territories, reports_dir=reports, template=template, workers=2, progress=False)
+    results = render_reports(
+        data_dir=DEMO, territories_file=territories, reports_dir=reports, template=template, workers=2, progress=False
+    )
     assert [(r.territory_id, r.status) for r in results] == [("ezanville", "ok"), ("autre", "ok"), ("casse", "échec")]
     assert results[2].error.startswith("territoire invalide : ") and "99999" in results[2].error
     html = (reports / "autre" / "diagnostic.html").read_text(encoding="utf-8")
@@ -159,5 +227,13 @@ def test_the_batch_passes_its_parameters_and_lists_what_it_rendered(tmp_path):
     assert index.index('href="ezanville/') < index.index('href="autre/') and "casse" in index
     # Asked for by id, an invalid territory stops the batch before any kernel starts.
     with pytest.raises(Exception, match="casse"):
-        render_reports(["casse"], data_dir=DEMO, territories_file=territories, reports_dir=tmp_path / "r2", template=template, workers=1, progress=False)
+        render_reports(
+            ["casse"],
+            data_dir=DEMO,
+            territories_file=territories,
+            reports_dir=tmp_path / "r2",
+            template=template,
+            workers=1,
+            progress=False,
+        )
     assert not (tmp_path / "r2").exists()

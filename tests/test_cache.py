@@ -66,7 +66,9 @@ def test_a_corrupt_entry_is_read_again_with_a_warning(tmp_path, caplog, monkeypa
     (entry / "table-0.parquet").write_bytes(b"not parquet")
     read = []
     original = registry.read_sheets
-    monkeypatch.setattr(registry, "read_sheets", lambda path, *a, **k: read.append(path.name) or original(path, *a, **k))
+    monkeypatch.setattr(
+        registry, "read_sheets", lambda path, *a, **k: read.append(path.name) or original(path, *a, **k)
+    )
     again = scan_folder(DEMO / "filosofi", cache_dir=cache, progress=False)
     assert read == ["FILO2019_DISP_DEP.csv"]
     assert again.table("filosofi", level="departement").data.equals(first.table("filosofi", level="departement").data)
@@ -78,7 +80,9 @@ def test_an_interrupted_write_leaves_no_entry_and_warns(tmp_path, caplog, monkey
 
     staged = []
     original = cache_module.staging_folder
-    monkeypatch.setattr(cache_module, "staging_folder", lambda parent, prefix: staged.append(parent) or original(parent, prefix))
+    monkeypatch.setattr(
+        cache_module, "staging_folder", lambda parent, prefix: staged.append(parent) or original(parent, prefix)
+    )
 
     def full_disk(self, path, *args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -102,5 +106,7 @@ def test_the_manifest_keeps_french_text_readable(tmp_path):
 def test_missing_table_error_lists_what_there_is(demo_folder):
     from ctg_analysis.errors import CtgError
 
-    with pytest.raises(CtgError, match=r"aucune table « Filosofi – revenus disponibles » au niveau iris ; disponible : commune 2019"):
+    with pytest.raises(
+        CtgError, match=r"aucune table « Filosofi – revenus disponibles » au niveau iris ; disponible : commune 2019"
+    ):
         demo_folder.table("filosofi", level="iris")

@@ -13,9 +13,9 @@ from PIL import Image  # noqa: E402
 
 from conftest import DEMO  # noqa: E402
 from ctg_analysis.charts import (  # noqa: E402
-    chart_plan,
     age_structure,
     births_chart,
+    chart_plan,
     comparison_bars,
     evolution_chart,
     export_charts,
@@ -102,7 +102,9 @@ def test_age_structure_shares(table):
 
 def test_family_composition_stacks_to_the_shares(table):
     figure = family_composition(table, "ctg-ecouen")
-    rows = table.query("territory == 'ctg-ecouen' and level == 'territoire' and period == '2019'").set_index("indicator")["value"]
+    rows = table.query("territory == 'ctg-ecouen' and level == 'territoire' and period == '2019'").set_index(
+        "indicator"
+    )["value"]
     widths = sorted(round(bar.get_width(), 9) for bar in _bars(figure))
     for indicator in ("part_couples_avec_enfants", "part_couples_sans_enfant", "part_familles_monoparentales"):
         assert round(rows[indicator], 9) in widths

@@ -35,7 +35,14 @@ SYNTHETIC = _movements(
 
 def test_chained_merges_sum_into_the_last_commune():
     table = pd.DataFrame({"geo": ["01001", "01002", "01003", "01009"], "period": 2018, "POP": [10.0, 20.0, 5.5, 1.0]})
-    converted = convert_cog(table, ["POP"], from_year=2018, to_year=2022, movements=SYNTHETIC, weights=pd.Series({"01004": 1.0, "01005": 1.0}))
+    converted = convert_cog(
+        table,
+        ["POP"],
+        from_year=2018,
+        to_year=2022,
+        movements=SYNTHETIC,
+        weights=pd.Series({"01004": 1.0, "01005": 1.0}),
+    )
     assert converted.set_index("geo")["POP"].to_dict() == {"01003": 35.5, "01009": 1.0}
 
 
@@ -96,7 +103,11 @@ def test_the_movements_applied_are_those_after_the_first_of_january_up_to_the_ne
         ]
     )
     passage = commune_passage(movements, 2020, 2021)
-    assert sorted(zip(passage["source"], passage["target"], strict=True)) == [("01001", "01101"), ("01002", "01102"), ("01003", "01103")]
+    assert sorted(zip(passage["source"], passage["target"], strict=True)) == [
+        ("01001", "01101"),
+        ("01002", "01102"),
+        ("01003", "01103"),
+    ]
 
 
 def test_movements_older_than_the_target_year_are_said(caplog):
@@ -120,7 +131,9 @@ def test_a_split_commune_merged_again_keeps_an_unknown_share():
     )
     passage = commune_passage(movements, 2019, 2021).set_index("source")
     assert passage.loc["01004", "target"] == "01004" and pd.isna(passage.loc["01004", "share"])  # unknown, not 0
-    weighted = commune_passage(movements, 2019, 2021, weights=pd.Series({"01004": 3.0, "01005": 1.0})).set_index("source")
+    weighted = commune_passage(movements, 2019, 2021, weights=pd.Series({"01004": 3.0, "01005": 1.0})).set_index(
+        "source"
+    )
     assert "01004" not in weighted.index  # shared and gathered again: unchanged
 
 
@@ -134,7 +147,15 @@ def test_each_period_converted_apart_in_geo_order_with_its_flags():
         }
     )
     weights = pd.Series({"01004": 3.0, "01005": 1.0})
-    converted = convert_cog(table, ["POP"], from_year=2018, to_year=2022, movements=SYNTHETIC, weights=weights, flags=["POP_partial", "absent"])
+    converted = convert_cog(
+        table,
+        ["POP"],
+        from_year=2018,
+        to_year=2022,
+        movements=SYNTHETIC,
+        weights=weights,
+        flags=["POP_partial", "absent"],
+    )
     expected = pd.DataFrame(
         {
             "geo": ["01003", "01003", "01004", "01005", "01009", "01009"],
@@ -172,7 +193,8 @@ def test_the_conversion_is_logged_and_its_refusals_name_ten_communes(caplog):
     with pytest.raises(GeographyError) as unshared:
         convert_cog(many, ["MED"], from_year=2018, to_year=2019, movements=splits)
     assert str(unshared.value) == (
-        f"conversion du COG 2018 vers 2019 : commune(s) scindée(s) ({', '.join(codes[:10])}) ; la répartition demande la "
+        f"conversion du COG 2018 vers 2019 : commune(s) scindée(s) ({', '.join(codes[:10])}) ; la répartition demande "
+        f"la "
         "population des communes issues de la scission (paramètre weights, par exemple les populations légales en "
         "géographie 2019)"
     )
@@ -190,7 +212,12 @@ def test_convert_table_sums_counts_carries_flags_and_refuses_medians():
         pd.DataFrame({"geo": ["01001", "01002"], "period": 2018, "P_POP": [1.5, 2.5], "P_POP_partial": [False, True]}),
     )
     converted = convert_table(census, 2019, SYNTHETIC)
-    assert (converted.cog_year, converted.cog_year_from, converted.dataset, converted.vintage) == (2019, "conversion", "census_population", 2018)
+    assert (converted.cog_year, converted.cog_year_from, converted.dataset, converted.vintage) == (
+        2019,
+        "conversion",
+        "census_population",
+        2018,
+    )
     assert converted.data.to_dict("records") == [{"geo": "01001", "period": 2018, "P_POP": 4.0, "P_POP_partial": True}]
     counts = pd.DataFrame({"geo": ["01001", "01002"], "NBMEN": [10.0, 20.0], "MED": [20000.0, 21000.0]})
     with pytest.raises(GeographyError, match=r"impossible pour MED :"):
@@ -206,21 +233,31 @@ def test_convert_table_shares_splits_with_the_weights_keeps_estimates_and_uses_t
     weights = pd.Series({"01004": 300.0, "01005": 100.0})
     shared = convert_table(split, 2022, SYNTHETIC, weights=weights)
     assert shared.data.to_dict("records") == [
-        {"geo": "01004", "NAIS": 75.0, "estimated": True}, {"geo": "01005", "NAIS": 25.0, "estimated": True},
+        {"geo": "01004", "NAIS": 75.0, "estimated": True},
+        {"geo": "01005", "NAIS": 25.0, "estimated": True},
     ]
     # Shared once, merged later: the estimate stays marked.
-    later = _movements([(32, "2023-01-01", "COM", "01005", "COM", "01004"), (32, "2023-01-01", "COM", "01009", "COM", "01004")])
-    estimated = replace(shared, data=pd.concat([shared.data, pd.DataFrame({"geo": ["01009"], "NAIS": [1.0], "estimated": [False]})]))
+    later = _movements(
+        [(32, "2023-01-01", "COM", "01005", "COM", "01004"), (32, "2023-01-01", "COM", "01009", "COM", "01004")]
+    )
+    estimated = replace(
+        shared, data=pd.concat([shared.data, pd.DataFrame({"geo": ["01009"], "NAIS": [1.0], "estimated": [False]})])
+    )
     merged = convert_table(estimated, 2023, later)
     assert merged.data.to_dict("records") == [{"geo": "01004", "NAIS": 101.0, "estimated": True}]
     # A passage given by the caller is the one used (prepare computes it once for every table).
-    own = pd.DataFrame({"source": pd.array(["01004"], dtype="string"), "target": pd.array(["01099"], dtype="string"), "share": [1.0]})
+    own = pd.DataFrame(
+        {"source": pd.array(["01004"], dtype="string"), "target": pd.array(["01099"], dtype="string"), "share": [1.0]}
+    )
     assert convert_table(split, 2022, SYNTHETIC, passage=own).data["geo"].tolist() == ["01099"]
 
 
 def test_convert_table_needs_a_commune_table_of_a_known_cog():
     data = pd.DataFrame({"geo": ["01001"], "P_POP": [1.0]})
-    with pytest.raises(GeographyError, match=r"^f\.csv : seule une table communale se convertit d'un COG à l'autre \(niveau departement\)$"):
+    with pytest.raises(
+        GeographyError,
+        match=r"^f\.csv : seule une table communale se convertit d'un COG à l'autre \(niveau departement\)$",
+    ):
         convert_table(_source_table("census_population", data, level="departement"), 2019, SYNTHETIC)
     with pytest.raises(GeographyError, match=r"^f\.csv : année du COG inconnue, conversion impossible$"):
         convert_table(_source_table("census_population", data, cog_year=None), 2019, SYNTHETIC)
@@ -234,8 +271,16 @@ def real_movements(real):
 
 @pytest.mark.real
 def test_val_doise_2024_merge_on_the_legal_populations(real, real_movements):
-    rp2019 = next(t for t in read_file(real / "populations-legales" / "ensemble_RP2019_en_vigueur_2022.xlsx") if t.level == "commune")
-    rp2022 = next(t for t in read_file(real / "populations-legales" / "ensemble_RP2022_en_vigueur_2025.xlsx") if t.level == "commune")
+    rp2019 = next(
+        t
+        for t in read_file(real / "populations-legales" / "ensemble_RP2019_en_vigueur_2022.xlsx")
+        if t.level == "commune"
+    )
+    rp2022 = next(
+        t
+        for t in read_file(real / "populations-legales" / "ensemble_RP2022_en_vigueur_2025.xlsx")
+        if t.level == "commune"
+    )
     assert rp2019.cog_year == 2021
     converted = convert_table(rp2019, 2024, real_movements, weights=rp2022.data.set_index("geo")["PMUN"])
     before, after = rp2019.data.set_index("geo"), converted.data.set_index("geo")
@@ -275,7 +320,11 @@ def test_filosofi_medians_are_not_converted_across_merges(real, real_movements):
 @pytest.mark.real
 @pytest.mark.parametrize(
     ("path", "start", "end", "mayotte"),
-    [("cog-2019/mvtcommune2019.csv", 2010, 2019, 0), ("cog-2023/v_mvtcommune_2023.csv", 2019, 2023, 0), ("cog-2023/v_mvtcommune_2023.csv", 1999, 2023, 17)],
+    [
+        ("cog-2019/mvtcommune2019.csv", 2010, 2019, 0),
+        ("cog-2023/v_mvtcommune_2023.csv", 2019, 2023, 0),
+        ("cog-2023/v_mvtcommune_2023.csv", 1999, 2023, 17),
+    ],
     ids=["2019-2010-2019", "2023-2019-2023", "2023-1999-2023"],
 )
 def test_insee_s_own_movement_files_give_the_cogiter_copy_s_passage(real, real_movements, path, start, end, mayotte):

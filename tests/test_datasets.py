@@ -15,7 +15,11 @@ from ctg_analysis.sources.folder import scan_folder
 
 #: The census housing base (« Logement », base-cc-logement-AAAA), not yet read by the toolkit, in its own
 #: published layout: P19_LOG (dwellings), P19_LOGVAC (vacant dwellings).
-_HOUSING_FILE = "CODGEO;LIBGEO;P19_LOG;P19_LOGVAC;P13_LOG;P13_LOGVAC\n95229;Ézanville;4012,98;201,03;3900;180\n01001;L'Abergement-Clémenciat;402;20,4;390;18\n"
+_HOUSING_FILE = (
+    "CODGEO;LIBGEO;P19_LOG;P19_LOGVAC;P13_LOG;P13_LOGVAC\n"
+    "95229;Ézanville;4012,98;201,03;3900;180\n"
+    "01001;L'Abergement-Clémenciat;402;20,4;390;18\n"
+)
 _VACANCY = """
 - id: part_logements_vacants
   label: Part des logements vacants
@@ -59,43 +63,92 @@ def test_a_dataset_declared_in_the_registry_alone_is_recognised_and_followed(pro
     (folder / "export (1).csv").write_text(_HOUSING_FILE, encoding="utf-8")  # recognised by content, not by name
 
     table = scan_folder(folder, cache_dir=False).table("census_housing")
-    assert (table.label, table.level, table.vintage, table.cog_year, table.cog_year_from) == ("Recensement – logement", "commune", 2019, 2021, "convention")
+    assert (table.label, table.level, table.vintage, table.cog_year, table.cog_year_from) == (
+        "Recensement – logement",
+        "commune",
+        2019,
+        2021,
+        "convention",
+    )
     assert table.data.set_index(["geo", "period"]).loc[("95229", 2019), "P_LOGVAC"] == 201.03
-    assert dataset_hint("census_housing") == "Ajoutez aux données la base « Logement » du recensement (Insee, base-cc-logement-AAAA, insee.fr)."
+    assert (
+        dataset_hint("census_housing")
+        == "Ajoutez aux données la base « Logement » du recensement (Insee, base-cc-logement-AAAA, insee.fr)."
+    )
 
     # The project's indicator on it passes the catalogue's checks, and the follow-up applies the dataset's rule.
     assert get_indicator("part_logements_vacants").datasets == ("census_housing",)
-    values = pd.DataFrame({"indicator": ["part_logements_vacants"], "period": ["2016"], "year_start": [2016], "year_end": [2016], "value": [4.5], "source": ["Insee, RP2016"]})
+    values = pd.DataFrame(
+        {
+            "indicator": ["part_logements_vacants"],
+            "period": ["2016"],
+            "year_start": [2016],
+            "year_end": [2016],
+            "value": [4.5],
+            "source": ["Insee, RP2016"],
+        }
+    )
     baseline = Baseline(Path("diagnostic.xlsx"), "t", "T", 2021, frozenset({"95229"}), values, demo=False)
     current = pd.DataFrame(
         {
-            "territory": ["t"], "level": ["territoire"], "geo": ["t"], "indicator": ["part_logements_vacants"], "period": ["2019"],
-            "year_start": [2019], "year_end": [2019], "value": [5.0], "source": ["Insee, RP2019"],
+            "territory": ["t"],
+            "level": ["territoire"],
+            "geo": ["t"],
+            "indicator": ["part_logements_vacants"],
+            "period": ["2019"],
+            "year_start": [2019],
+            "year_end": [2019],
+            "value": [5.0],
+            "source": ["Insee, RP2019"],
         }
     )
     row = follow_up(baseline, current, "t").iloc[0]
     if census_rule:
-        assert (row["Comparaison valide"], row["Motif"]) == ("non", "recensements 2016 et 2019 distants de moins de cinq ans (règle des cinq ans)")
+        assert (row["Comparaison valide"], row["Motif"]) == (
+            "non",
+            "recensements 2016 et 2019 distants de moins de cinq ans (règle des cinq ans)",
+        )
     else:
         assert (row["Comparaison valide"], row["Motif"]) == ("oui", "")
 
 
 def test_an_unknown_dataset_is_named_with_the_known_ones():
-    with pytest.raises(ValueError, match=r"jeu de données inconnu : 'housing' \(attendu l'un de census_population, census_families"):
+    with pytest.raises(
+        ValueError, match=r"jeu de données inconnu : 'housing' \(attendu l'un de census_population, census_families"
+    ):
         get_dataset("housing")
 
 
 def test_the_declarations_agree_with_the_rules_they_replace():
     """What each dataset declares, against INSEE's documentation (not against the code that reads it)."""
     census_based = {d for d, spec in DATASETS.items() if spec.census_rule}
-    assert census_based == {"census_population", "census_families", "census_employment", "census_history", "legal_population"}
+    assert census_based == {
+        "census_population",
+        "census_families",
+        "census_employment",
+        "census_history",
+        "legal_population",
+    }
     assert {d for d, spec in DATASETS.items() if spec.published} == {"filosofi"}
     filosofi = get_dataset("filosofi")
-    assert [v for v in ("NBMEN", "NBPERS", "NBUC", "Q2", "TP60", "D1") if filosofi.is_additive(v)] == ["NBMEN", "NBPERS", "NBUC"]
+    assert [v for v in ("NBMEN", "NBPERS", "NBUC", "Q2", "TP60", "D1") if filosofi.is_additive(v)] == [
+        "NBMEN",
+        "NBPERS",
+        "NBUC",
+    ]
     # RP N is published in the COG of N+2, births and Filosofi N in that of N+1, CNAF files in the year's own.
     assert {d: spec.cog_lag for d, spec in DATASETS.items() if spec.cog_lag is not None} == {
-        "census_population": 2, "census_families": 2, "census_employment": 2, "census_history": 2,
-        "births": 1, "legal_population": 2, "filosofi": 1, "caf": 0,
+        "census_population": 2,
+        "census_families": 2,
+        "census_employment": 2,
+        "census_history": 2,
+        "births": 1,
+        "legal_population": 2,
+        "filosofi": 1,
+        "caf": 0,
     }
     # The populations légales' commune population wins over the census's (the later of the two).
-    assert [(d, spec.population) for d, spec in DATASETS.items() if spec.population] == [("census_population", "P_POP"), ("legal_population", "PMUN")]
+    assert [(d, spec.population) for d, spec in DATASETS.items() if spec.population] == [
+        ("census_population", "P_POP"),
+        ("legal_population", "PMUN"),
+    ]

@@ -25,7 +25,11 @@ def _cells(path):
     return {name: [tuple(row) for row in book[name].iter_rows(values_only=True)] for name in book.sheetnames}
 
 
-@pytest.mark.parametrize(("writer", "folder"), [(write_demo, DEMO), (write_earlier_demo, DEMO.with_name("demo-2019"))], ids=["demo", "demo-2019"])
+@pytest.mark.parametrize(
+    ("writer", "folder"),
+    [(write_demo, DEMO), (write_earlier_demo, DEMO.with_name("demo-2019"))],
+    ids=["demo", "demo-2019"],
+)
 def test_generator_writes_the_committed_files(tmp_path, writer, folder):
     written = writer(tmp_path)
     committed = sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
@@ -49,12 +53,26 @@ def test_every_dataset_is_recognised_and_marked_demo(demo_folder):
     assert demo_folder.demo
     found = {(t.dataset, t.level) for t in demo_folder.tables}
     assert found >= {
-        ("census_population", "commune"), ("census_population", "iris"), ("census_families", "commune"),
-        ("census_employment", "commune"), ("census_history", "commune"), ("births", "commune"),
-        ("legal_population", "commune"), ("legal_population", "departement"), ("legal_population", "region"),
-        ("filosofi", "commune"), ("filosofi", "epci"), ("filosofi", "departement"), ("filosofi", "region"),
-        ("filosofi", "france"), ("caf", "iris"), ("cog_communes", "commune"), ("cog_departements", "departement"),
-        ("cog_regions", "region"), ("cog_movements", "commune"), ("epci_composition", "commune"),
+        ("census_population", "commune"),
+        ("census_population", "iris"),
+        ("census_families", "commune"),
+        ("census_employment", "commune"),
+        ("census_history", "commune"),
+        ("births", "commune"),
+        ("legal_population", "commune"),
+        ("legal_population", "departement"),
+        ("legal_population", "region"),
+        ("filosofi", "commune"),
+        ("filosofi", "epci"),
+        ("filosofi", "departement"),
+        ("filosofi", "region"),
+        ("filosofi", "france"),
+        ("caf", "iris"),
+        ("cog_communes", "commune"),
+        ("cog_departements", "departement"),
+        ("cog_regions", "region"),
+        ("cog_movements", "commune"),
+        ("epci_composition", "commune"),
     }
 
 
@@ -77,13 +95,26 @@ def test_iris_file_adds_up_to_the_commune_file(demo_folder):
     iris = iris_to_communes(demo_folder.table("census_population", level="iris")).data.set_index("geo")
     communes = demo_folder.table("census_population").data.query("period == 2019").set_index("geo")
     for variable in ("P_POP", "P_POP0002", "P_POP80P", "P_F75P"):
-        pd.testing.assert_series_equal(iris[variable].sort_index(), communes[variable].sort_index(), rtol=1e-6, check_names=False)
+        pd.testing.assert_series_equal(
+            iris[variable].sort_index(), communes[variable].sort_index(), rtol=1e-6, check_names=False
+        )
     assert demo_folder.table("caf", level="commune", from_iris=True).data["geo"].nunique() == len(communes)
 
 
 def test_bands_are_consistent(demo_folder):
     data = demo_folder.table("census_population").data
-    caf_bands = ["P_POP0002", "P_POP0305", "P_POP0610", "P_POP1117", "P_POP1824", "P_POP2539", "P_POP4054", "P_POP5564", "P_POP6579", "P_POP80P"]
+    caf_bands = [
+        "P_POP0002",
+        "P_POP0305",
+        "P_POP0610",
+        "P_POP1117",
+        "P_POP1824",
+        "P_POP2539",
+        "P_POP4054",
+        "P_POP5564",
+        "P_POP6579",
+        "P_POP80P",
+    ]
     pd.testing.assert_series_equal(data[caf_bands].sum(axis=1), data["P_POP"], rtol=1e-6, check_names=False)
     pd.testing.assert_series_equal(data["P_POPH"] + data["P_POPF"], data["P_POP"], rtol=1e-6, check_names=False)
     families = demo_folder.table("census_families").data
@@ -101,7 +132,13 @@ def test_legal_population_levels_add_up(demo_folder):
 
 def test_seed_territory_and_ezanville_are_there_with_their_names(demo_folder):
     cog = demo_folder.table("cog_communes").data.set_index("geo")["label"]
-    assert cog[SEED_TERRITORY].tolist() == ["Écouen", "Le Mesnil-Aubry", "Puiseux-en-France", "Bouqueval", "Le Plessis-Gassot"]
+    assert cog[SEED_TERRITORY].tolist() == [
+        "Écouen",
+        "Le Mesnil-Aubry",
+        "Puiseux-en-France",
+        "Bouqueval",
+        "Le Plessis-Gassot",
+    ]
     assert cog["95229"] == "Ézanville"
 
 
@@ -121,4 +158,7 @@ def test_fictional_codes_do_not_exist_in_the_real_cog(real):
     assert len(fictional) > 50
     assert fictional.isdisjoint(set(cog.data["geo"]))
     real_names = cog.data.set_index("geo")["label"]
-    assert demo_cog.data.set_index("geo").loc[[*SEED_TERRITORY, "95229"], "label"].tolist() == real_names[[*SEED_TERRITORY, "95229"]].tolist()
+    assert (
+        demo_cog.data.set_index("geo").loc[[*SEED_TERRITORY, "95229"], "label"].tolist()
+        == real_names[[*SEED_TERRITORY, "95229"]].tolist()
+    )

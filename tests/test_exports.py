@@ -35,18 +35,34 @@ def test_workbook_sheets_values_and_formats(table, tmp_path):
     path = write_workbook(table, "ctg-ecouen", tmp_path / "diagnostic.xlsx")
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == [
-        "Démographie", "Petite enfance", "Enfance-jeunesse", "Parentalité-familles", "Accès aux droits-précarité",
-        "Logement", "Détail communal", "Sources et méthodes",
+        "Démographie",
+        "Petite enfance",
+        "Enfance-jeunesse",
+        "Parentalité-familles",
+        "Accès aux droits-précarité",
+        "Logement",
+        "Détail communal",
+        "Sources et méthodes",
     ]
     sheet = book["Parentalité-familles"]
     assert sheet.freeze_panes == "A2"
     header = [c.value for c in sheet[1]]
     assert header[:7] == ["Indicateur", "Identifiant", "Période", "Niveau", "Code", "Libellé", "Valeur"]
-    row = next(r for r in sheet.iter_rows(min_row=2) if r[1].value == "part_familles_monoparentales" and r[3].value == "Territoire")
-    expected = table.query("territory == 'ctg-ecouen' and level == 'territoire' and indicator == 'part_familles_monoparentales'")["value"].iloc[0]
+    row = next(
+        r
+        for r in sheet.iter_rows(min_row=2)
+        if r[1].value == "part_familles_monoparentales" and r[3].value == "Territoire"
+    )
+    expected = table.query(
+        "territory == 'ctg-ecouen' and level == 'territoire' and indicator == 'part_familles_monoparentales'"
+    )["value"].iloc[0]
     assert isinstance(row[6].value, float) and row[6].value == pytest.approx(expected)
     assert row[6].number_format == '0.0" %"'
-    counts = next(r for r in book["Démographie"].iter_rows(min_row=2) if r[1].value == "population" and r[3].value == "Département")
+    counts = next(
+        r
+        for r in book["Démographie"].iter_rows(min_row=2)
+        if r[1].value == "population" and r[3].value == "Département"
+    )
     assert counts[6].number_format == "#,##0"
     # Fragile values are highlighted; the commune detail holds the communes.
     detail = book["Détail communal"]
@@ -75,7 +91,9 @@ def test_deck_on_the_users_template(table, charts, tmp_path):
     template = pptx.Presentation()  # 4:3, with one slide of its own
     template.slides.add_slide(template.slide_layouts[0]).shapes.title.text = "Page de garde de la CAF"
     template.save(str(tmp_path / "modele.pptx"))
-    deck = pptx.Presentation(str(write_deck(table, "ezanville", charts[:2], tmp_path / "d.pptx", template=tmp_path / "modele.pptx")))
+    deck = pptx.Presentation(
+        str(write_deck(table, "ezanville", charts[:2], tmp_path / "d.pptx", template=tmp_path / "modele.pptx"))
+    )
     assert deck.slides[0].shapes.title.text == "Page de garde de la CAF"
     assert deck.slide_width == template.slide_width
     assert len(deck.slides) == 1 + 3 + 2
@@ -83,7 +101,17 @@ def test_deck_on_the_users_template(table, charts, tmp_path):
 
 def test_cli_export(tmp_path):
     out = tmp_path / "sortie"
-    args = ["export", "--data", str(DEMO), "--territories", str(DEMO / "territories.yaml"), "--territory", "ezanville", "--out", str(out)]
+    args = [
+        "export",
+        "--data",
+        str(DEMO),
+        "--territories",
+        str(DEMO / "territories.yaml"),
+        "--territory",
+        "ezanville",
+        "--out",
+        str(out),
+    ]
     result = CliRunner().invoke(main, [*args, "--formats", "xlsx,pptx"])
     assert result.exit_code == 0, result.output
     assert (out / "diagnostic.xlsx").is_file() and (out / "diagnostic.pptx").is_file()

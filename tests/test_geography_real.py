@@ -34,7 +34,8 @@ def _official(real, path):
 
 
 @pytest.mark.parametrize(
-    ("year", "path"), [(2023, "cog-2023/v_commune_2023.csv"), (2021, "cog-2021/commune_2021.csv"), (2019, "cog-2019/commune2019.csv")]
+    ("year", "path"),
+    [(2023, "cog-2023/v_commune_2023.csv"), (2021, "cog-2021/commune_2021.csv"), (2019, "cog-2019/commune2019.csv")],
 )
 def test_commune_list_of_each_cog_year_is_insee_s(real, year, path):
     official = _official(real, path)
@@ -52,16 +53,26 @@ def test_latest_year_counts(real):
     movements = pd.read_csv(real / "cogiter-mvt-passage/mvtcommunes.csv", dtype=str)
     # Communes gone and created in 2024 and 2025, counted on INSEE's movements alone.
     later = movements.loc[movements["DATE_EFF"] > "2023-01-01"]
-    gone = set(later.loc[later["TYPECOM_AV"].eq("COM"), "COM_AV"]) - set(later.loc[later["TYPECOM_AP"].eq("COM"), "COM_AP"])
+    gone = set(later.loc[later["TYPECOM_AV"].eq("COM"), "COM_AV"]) - set(
+        later.loc[later["TYPECOM_AP"].eq("COM"), "COM_AP"]
+    )
     new = set(later.loc[later["TYPECOM_AP"].eq("COM"), "COM_AP"]) - set(official_2023.loc["COM"].index)
     assert communes.attrs["cog_year"] == 2025
     assert (communes["type"] == "COM").sum() == len(official_2023.loc["COM"]) - len(gone) + len(new) == 34875
 
 
 def test_epci_compositions_are_insee_s(real):
-    official = pd.read_excel(real / "epci-composition/EPCI_au_01-01-2024.xlsx", sheet_name="Composition_communale", skiprows=5, dtype=str, engine="openpyxl")
+    official = pd.read_excel(
+        real / "epci-composition/EPCI_au_01-01-2024.xlsx",
+        sheet_name="Composition_communale",
+        skiprows=5,
+        dtype=str,
+        engine="openpyxl",
+    )
     shipped = embedded_epci(2024)
-    assert dict(zip(shipped["geo"], shipped["epci"], strict=True)) == dict(zip(official["CODGEO"], official["EPCI"], strict=True))
+    assert dict(zip(shipped["geo"], shipped["epci"], strict=True)) == dict(
+        zip(official["CODGEO"], official["EPCI"], strict=True)
+    )
 
 
 def test_the_build_script_makes_the_shipped_files(real, tmp_path):
@@ -87,9 +98,14 @@ def test_passage_1943_2025_against_cogiter_on_every_historical_code(real):
     passage = commune_passage(embedded_movements(), 1943, 2025)
     targets = passage.groupby("source")["target"].agg(frozenset)
     ours = cogiter["DEPCOM_HIST"].map(targets)
-    ours = [found if isinstance(found, frozenset) else frozenset([code]) for found, code in zip(ours, cogiter["DEPCOM_HIST"], strict=True)]
+    ours = [
+        found if isinstance(found, frozenset) else frozenset([code])
+        for found, code in zip(ours, cogiter["DEPCOM_HIST"], strict=True)
+    ]
     cogiter["ours"] = ours
-    differ = cogiter.loc[[hist not in ours_ or len(ours_) > 1 for hist, ours_ in zip(cogiter["DEPCOM"], cogiter["ours"], strict=True)]]
+    differ = cogiter.loc[
+        [hist not in ours_ or len(ours_) > 1 for hist, ours_ in zip(cogiter["DEPCOM"], cogiter["ours"], strict=True)]
+    ]
     assert len(cogiter) == 39161 and len(differ) < 700
     # 1. A commune re-established later (its territory split): we share it between every commune it
     #    became, COGiter names one of them.
@@ -98,12 +114,26 @@ def test_passage_1943_2025_against_cogiter_on_every_historical_code(real):
     # 2. Municipal arrondissements: COGiter folds them into Paris, Lyon and Marseille; the toolkit keeps
     #    them as such in the passage and folds them into their commune when it reads a table.
     arrondissements = rest.loc[arrondissement_parent(rest["DEPCOM_HIST"]).notna()]
-    assert (arrondissements["DEPCOM"] == arrondissement_parent(arrondissements["DEPCOM_HIST"])).all() and len(arrondissements) == 45
+    assert (arrondissements["DEPCOM"] == arrondissement_parent(arrondissements["DEPCOM_HIST"])).all() and len(
+        arrondissements
+    ) == 45
     rest = rest.drop(arrondissements.index)
     # 3. Codes that no commune-to-commune movement of INSEE's file ever moves: COGiter maps them from
     #    other sources; INSEE's movements, the toolkit's truth, leave them where they are.
     moved = movements.loc[movements["TYPECOM_AV"].eq("COM") & movements["TYPECOM_AP"].eq("COM"), "COM_AV"]
     assert not rest["DEPCOM_HIST"].isin(set(moved)).any()
     assert sorted(rest["DEPCOM_HIST"]) == [
-        "01220", "2A237", "2A294", "2A325", "2B044", "2B076", "2B151", "54448", "54454", "66131", "91221", "95025", "95065",
+        "01220",
+        "2A237",
+        "2A294",
+        "2A325",
+        "2B044",
+        "2B076",
+        "2B151",
+        "54448",
+        "54454",
+        "66131",
+        "91221",
+        "95025",
+        "95065",
     ]

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from conftest import DEMO
+from ctg_analysis.errors import CtgError
 from ctg_analysis.geography import commune_reference
 from ctg_analysis.indicators import compute_indicators, prepare
 from ctg_analysis.indicators.comparisons import compare, position
@@ -39,20 +40,50 @@ def raw():
     census = _geography_2022(_zip_csv("base-cc-evol-struct-pop-2019")).groupby("CODGEO").sum()
     families = _geography_2022(_zip_csv("base-cc-coupl-fam-men-2019")).groupby("CODGEO").sum()
     employment = _geography_2022(_zip_csv("base-cc-emploi-pop-active-2019")).groupby("CODGEO").sum()
-    births = pd.read_excel(DEMO / "etat-civil" / "base_naissances_2021.xlsx", engine="openpyxl", sheet_name="COM", skiprows=5, dtype={"CODGEO": str}).set_index("CODGEO")
+    births = pd.read_excel(
+        DEMO / "etat-civil" / "base_naissances_2021.xlsx",
+        engine="openpyxl",
+        sheet_name="COM",
+        skiprows=5,
+        dtype={"CODGEO": str},
+    ).set_index("CODGEO")
     caf = pd.read_csv(DEMO / "caf" / "data_CAF_2020_IRIS.csv", sep=";", dtype={"CODGEO": str})
     caf = _geography_2022(caf.assign(CODGEO=caf["CODGEO"].str[:5])).groupby("CODGEO").sum(min_count=1)
     cog = pd.read_csv(DEMO / "cog" / "commune_2021.csv", dtype=str)
     cog = _geography_2022(cog, "COM").drop_duplicates("COM").set_index("COM")
-    epci = pd.read_excel(DEMO / "cog" / "Intercommunalite-Metropole_au_01-01-2021.xlsx", engine="openpyxl", skiprows=6, dtype=str).set_index("CODGEO")["EPCI"]
-    legal = pd.read_excel(DEMO / "populations-legales" / "ensemble.xlsx", engine="openpyxl", sheet_name="Communes", skiprows=7, dtype={"Code département": str, "Code commune": str})
+    epci = pd.read_excel(
+        DEMO / "cog" / "Intercommunalite-Metropole_au_01-01-2021.xlsx", engine="openpyxl", skiprows=6, dtype=str
+    ).set_index("CODGEO")["EPCI"]
+    legal = pd.read_excel(
+        DEMO / "populations-legales" / "ensemble.xlsx",
+        engine="openpyxl",
+        sheet_name="Communes",
+        skiprows=7,
+        dtype={"Code département": str, "Code commune": str},
+    )
     legal = legal.assign(CODGEO=legal["Code département"].str[:2] + legal["Code commune"])
     legal = _geography_2022(legal).groupby("CODGEO")["Population municipale"].sum()
     filosofi = {
-        level: pd.read_csv(DEMO / "filosofi" / f"FILO2019_DISP_{level}.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype={"CODGEO": str}).set_index("CODGEO")
+        level: pd.read_csv(
+            DEMO / "filosofi" / f"FILO2019_DISP_{level}.csv",
+            sep=";",
+            decimal=",",
+            encoding="utf-8-sig",
+            dtype={"CODGEO": str},
+        ).set_index("CODGEO")
         for level in ("COM", "EPCI", "DEP", "REG", "METROPOLE")
     }
-    return {"census": census, "families": families, "employment": employment, "births": births, "caf": caf, "cog": cog, "epci": epci, "legal": legal, "filosofi": filosofi}
+    return {
+        "census": census,
+        "families": families,
+        "employment": employment,
+        "births": births,
+        "caf": caf,
+        "cog": cog,
+        "epci": epci,
+        "legal": legal,
+        "filosofi": filosofi,
+    }
 
 
 # Plain definitions, written here independently of the catalogue: (source, numerator columns, denominator
@@ -113,8 +144,12 @@ def _groups(raw, territories):
         groups[(territory.id, "territoire", territory.id)] = members
         for commune in members:
             groups[(territory.id, "commune", commune)] = [commune]
-            groups[(territory.id, "departement", cog.loc[commune, "DEP"])] = [c for c in all_communes if cog.loc[c, "DEP"] == cog.loc[commune, "DEP"]]
-            groups[(territory.id, "region", cog.loc[commune, "REG"])] = [c for c in all_communes if cog.loc[c, "REG"] == cog.loc[commune, "REG"]]
+            groups[(territory.id, "departement", cog.loc[commune, "DEP"])] = [
+                c for c in all_communes if cog.loc[c, "DEP"] == cog.loc[commune, "DEP"]
+            ]
+            groups[(territory.id, "region", cog.loc[commune, "REG"])] = [
+                c for c in all_communes if cog.loc[c, "REG"] == cog.loc[commune, "REG"]
+            ]
             groups[(territory.id, "epci", epci[commune])] = [c for c in all_communes if epci.get(c) == epci[commune]]
         groups[(territory.id, "france", "FRM")] = all_communes
     return groups
@@ -150,7 +185,9 @@ def test_every_additive_indicator_at_every_level(raw, computed):
                 num = [c.format(yy=yy) for c in numerator] if source != "caf" else numerator
                 den = [c.format(yy=yy) for c in denominator] if denominator and source != "caf" else denominator
                 expected = _plain_value(raw[source], communes, num, den, scale)
-                assert indexed[(territory, level, geo, indicator, year)] == pytest.approx(expected, rel=1e-9, nan_ok=True), (territory, level, geo, indicator, year)
+                assert indexed[(territory, level, geo, indicator, year)] == pytest.approx(
+                    expected, rel=1e-9, nan_ok=True
+                ), (territory, level, geo, indicator, year)
                 checked += 1
     assert checked > 1500
 
@@ -169,8 +206,13 @@ def test_evolutions_births_and_natality(raw, computed):
         b = births.reindex(communes)
         for year in range(2014, 2022):
             assert indexed[(territory, level, geo, "naissances", str(year))] == b[f"NAISD{year % 100:02d}"].sum()
-        assert indexed[(territory, level, geo, "naissances_3ans", "2017-2019")] == b[["NAISD17", "NAISD18", "NAISD19"]].sum().sum()
-        assert indexed[(territory, level, geo, "taux_natalite", "2019")] == pytest.approx(b["NAISD19"].sum() / census["P19_POP"].sum() * 1000)
+        assert (
+            indexed[(territory, level, geo, "naissances_3ans", "2017-2019")]
+            == b[["NAISD17", "NAISD18", "NAISD19"]].sum().sum()
+        )
+        assert indexed[(territory, level, geo, "taux_natalite", "2019")] == pytest.approx(
+            b["NAISD19"].sum() / census["P19_POP"].sum() * 1000
+        )
 
 
 def test_published_filosofi_values(raw, computed):
@@ -199,8 +241,23 @@ def test_seed_sentence_figures(computed):
 def test_long_table_columns_and_codes(computed):
     _, _, table = computed
     assert list(table.columns[:17]) == [
-        "territory", "level", "geo", "geo_label", "indicator", "label", "theme", "period", "year_start", "year_end",
-        "value", "numerator", "denominator", "unit", "flags", "n_communes", "source",
+        "territory",
+        "level",
+        "geo",
+        "geo_label",
+        "indicator",
+        "label",
+        "theme",
+        "period",
+        "year_start",
+        "year_end",
+        "value",
+        "numerator",
+        "denominator",
+        "unit",
+        "flags",
+        "n_communes",
+        "source",
     ]
     communes = table.loc[table["level"] == "commune", "geo"]
     assert communes.str.len().eq(5).all()
@@ -213,9 +270,13 @@ def test_long_table_columns_and_codes(computed):
 
 def test_guard_small_numbers(computed):
     _, _, table = computed
-    tiny = table.query("level == 'commune' and geo == '95492' and indicator == 'naissances' and period == '2019'").iloc[0]
+    tiny = table.query("level == 'commune' and geo == '95492' and indicator == 'naissances' and period == '2019'").iloc[
+        0
+    ]
     assert "small" in tiny["flags"]
-    big = table.query("level == 'commune' and geo == '95229' and indicator == 'naissances' and period == '2019'").iloc[0]
+    big = table.query("level == 'commune' and geo == '95229' and indicator == 'naissances' and period == '2019'").iloc[
+        0
+    ]
     assert "small" not in big["flags"]
 
 
@@ -223,7 +284,9 @@ def test_guard_secret_values_make_the_total_partial_never_zero(computed, raw):
     _, _, table = computed
     caf = raw["caf"]
     # Some IRIS of the seed territory have blurred (blank) children counts in the CAF file.
-    rows = table.query("territory == 'ctg-ecouen' and level == 'territoire' and indicator == 'enfants_caf_0_2' and period == '2020'")
+    rows = table.query(
+        "territory == 'ctg-ecouen' and level == 'territoire' and indicator == 'enfants_caf_0_2' and period == '2020'"
+    )
     assert "partial" in rows.iloc[0]["flags"]
     assert rows.iloc[0]["value"] == caf.reindex(SEED)["ENF_2"].sum()
     missing = table.query("level == 'commune' and geo == '95094' and indicator == 'taux_pauvrete'").iloc[0]
@@ -245,7 +308,8 @@ def test_guard_five_year_rule(tmp_path):
     folder = tmp_path / "data"
     folder.mkdir()
     (folder / "base-cc-evol-struct-pop-2019.csv").write_text(
-        "CODGEO;P19_POP;P19_POP0002;P16_POP;P16_POP0002\n95205;1000.5;40.2;990.1;35.0\n95229;2000.0;80.0;1900.0;70.0\n", encoding="utf-8"
+        "CODGEO;P19_POP;P19_POP0002;P16_POP;P16_POP0002\n95205;1000.5;40.2;990.1;35.0\n95229;2000.0;80.0;1900.0;70.0\n",
+        encoding="utf-8",
     )
     scanned = scan_folder(folder, cache_dir=False, progress=False)
     prepared = prepare(scanned, indicators=["evol_0_2", "population"])
@@ -264,7 +328,7 @@ def test_guard_same_geography_before_evolutions(demo_folder, computed):
     # Census (COG 2021) and births (COG 2022) are brought to one COG year: the merged commune is summed.
     assert prepared.cog_year == 2022
     census = _zip_csv("base-cc-evol-struct-pop-2019").set_index("CODGEO")
-    population = [i.id for i in prepared.indicators].index("population")
+    population = [i.id for i in prepared.indicators].index("population")  # noqa: F841 (read by the query)
     rows = prepared.values.query("indicator == @population and year_end == 2013")
     values = pd.Series(rows["numerator"].to_numpy(), index=prepared.geography.communes[rows["commune"]])
     assert values[ABSORBING] == pytest.approx(census.loc[ABSORBING, "P13_POP"] + census.loc[MERGED, "P13_POP"])
@@ -276,23 +340,40 @@ def test_guard_geography_not_harmonised_is_flagged(tmp_path):
     folder = tmp_path / "data"
     folder.mkdir()
     # Births in the geography of 2022 cannot be brought back to the older geography asked for.
-    (folder / "base-cc-evol-struct-pop-2019.csv").write_text("CODGEO;P19_POP;P19_POP0002\n95205;1000.5;40.2\n", encoding="utf-8")
+    (folder / "base-cc-evol-struct-pop-2019.csv").write_text(
+        "CODGEO;P19_POP;P19_POP0002\n95205;1000.5;40.2\n", encoding="utf-8"
+    )
     (folder / "base_naissances_2021.csv").write_text("CODGEO;NAISD20;NAISD21\n95205;12;13\n", encoding="utf-8")
-    prepared = prepare(scan_folder(folder, cache_dir=False, progress=False), indicators=["population", "naissances"], cog_year=2021)
-    assert prepared.cog_year == 2021 and "naissances" in prepared.cog_mismatch and "population" not in prepared.cog_mismatch
+    prepared = prepare(
+        scan_folder(folder, cache_dir=False, progress=False), indicators=["population", "naissances"], cog_year=2021
+    )
+    assert (
+        prepared.cog_year == 2021
+        and "naissances" in prepared.cog_mismatch
+        and "population" not in prepared.cog_mismatch
+    )
     territories_file = tmp_path / "t.yaml"
     territories_file.write_text("territories:\n  - id: t\n    communes: ['95205']\n", encoding="utf-8")
     territories = load_territories(territories_file, prepared.reference)
     flags = compute_indicators(prepared, territories).query("level == 'territoire'").set_index("indicator")["flags"]
-    assert flags.loc[["naissances"]].str.contains("cog_mismatch").all() and not flags.loc[["population"]].str.contains("cog_mismatch").any()
+    assert (
+        flags.loc[["naissances"]].str.contains("cog_mismatch").all()
+        and not flags.loc[["population"]].str.contains("cog_mismatch").any()
+    )
 
 
 def test_comparisons_each_commune_with_its_own_departement(computed, raw):
     prepared, territories, table = computed
     pairs = compare(table, prepared.reference)
-    commune = pairs.query("territory == 'ctg-val-fictif' and level == 'commune' and geo == '78901' and indicator == 'part_0_2' and period == '2019' and comparison_level == 'departement'")
+    commune = pairs.query(
+        "territory == 'ctg-val-fictif' and level == 'commune' and geo == '78901' and indicator == 'part_0_2' and "
+        "period == '2019' and comparison_level == 'departement'"
+    )
     assert commune["comparison_geo"].tolist() == ["78"]
-    territory = pairs.query("territory == 'ctg-val-fictif' and level == 'territoire' and indicator == 'part_0_2' and comparison_level == 'departement' and period == '2019'")
+    territory = pairs.query(
+        "territory == 'ctg-val-fictif' and level == 'territoire' and indicator == 'part_0_2' and comparison_level == "
+        "'departement' and period == '2019'"
+    )
     assert sorted(territory["comparison_geo"]) == ["78", "95"]  # a territory across two départements shows both
     # Gap and ratio against the shares computed here from the census base and the COG file.
     census, cog = raw["census"], raw["cog"]
@@ -303,8 +384,13 @@ def test_comparisons_each_commune_with_its_own_departement(computed, raw):
         reference = 100 * census.loc[members, "P19_POP0002"].sum() / census.loc[members, "P19_POP"].sum()
         assert (row["value"], row["comparison_value"]) == (pytest.approx(share), pytest.approx(reference))
         assert row["gap"] == pytest.approx(share - reference) and row["ratio"] == pytest.approx(share / reference)
-        assert row["direction"] == ("comparable" if abs(share - reference) <= 1 and abs(share / reference - 1) <= 0.05 else
-                                    "supérieur" if share > reference else "inférieur")
+        assert row["direction"] == (
+            "comparable"
+            if abs(share - reference) <= 1 and abs(share / reference - 1) <= 0.05
+            else "supérieur"
+            if share > reference
+            else "inférieur"
+        )
 
 
 def test_position_helper_tolerances():
@@ -323,4 +409,54 @@ def test_views_for_jupyterlab(computed):
     html = view._repr_html_()
     assert "color: #9a9a9a" in html and "Données fictives de démonstration" in html
     figures = key_figures(table, "ctg-ecouen")
-    assert figures.set_index("indicateur").loc["Revenu disponible médian par unité de consommation", "territoire"] == "–*"
+    assert (
+        figures.set_index("indicateur").loc["Revenu disponible médian par unité de consommation", "territoire"] == "–*"
+    )
+
+
+def test_a_declared_comparison_beyond_the_ladder_is_summed_like_the_others(computed, raw, tmp_path):
+    prepared, _, _ = computed
+    path = tmp_path / "territories.yaml"
+    # Ézanville (CA Plaine Vallée) compared with another EPCI, CA Roissy Pays de France, as well.
+    path.write_text(
+        "territories:\n  - id: ezanville\n    communes: ['95229']\n    comparisons: [{level: epci, code: "
+        "'200055655'}]\n",
+        encoding="utf-8",
+    )
+    territories = load_territories(path, prepared.reference, prepared.movements)
+    table = compute_indicators(prepared, territories)
+    epci = table.query("level == 'epci' and indicator == 'part_0_2' and period == '2019'").set_index("geo")["value"]
+    census = raw["census"]
+    for code in ("200055655", "200056380"):  # the declared one and its own
+        members = raw["epci"].index[raw["epci"] == code]
+        expected = 100 * census.loc[members, "P19_POP0002"].sum() / census.loc[members, "P19_POP"].sum()
+        assert epci[code] == pytest.approx(expected, rel=1e-12), code
+
+
+def test_a_territory_commune_outside_the_prepared_geography_is_named(computed, tmp_path):
+    prepared, _, _ = computed
+    reference = prepared.reference
+    fake = reference.loc[reference["code"] == "95229"].assign(code="95999", label="Commune inventée")
+    loaded = _territories_from(pd.concat([reference, fake], ignore_index=True), tmp_path)
+    with pytest.raises(CtgError) as refused:
+        compute_indicators(prepared, loaded)
+    assert str(refused.value).startswith(
+        "communes 95999 absentes de la géographie 2022 des données : chargez les territoires"
+    )
+
+
+def _territories_from(reference, folder):
+    """A territory of Ézanville and a commune the reference has but the prepared data do not."""
+    path = folder / "territories.yaml"
+    path.write_text("territories:\n  - id: t\n    communes: ['95229', '95999']\n", encoding="utf-8")
+    return load_territories(path, reference)
+
+
+def test_a_commune_without_value_covers_nothing_and_one_with_a_value_all_of_itself(computed):
+    prepared, _, table = computed
+    additive = {i.id for i in prepared.indicators if i.additive}
+    communes = table.loc[(table["level"] == "commune") & table["indicator"].isin(additive)]
+    missing = communes["flags"].astype(str).str.contains("missing")
+    assert missing.any() and (~missing).any()
+    assert (communes.loc[missing, "coverage_communes"] == 0).all()
+    assert (communes.loc[~missing & communes["value"].notna(), "coverage_communes"] == 1).all()

@@ -66,7 +66,14 @@ def test_write_table_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatch
 def test_catalogue_is_complete_and_helpful():
     table = catalogue()
     assert table["id"].is_unique and len(table) >= 40
-    assert set(table["theme"]) >= {"démographie", "petite enfance", "enfance-jeunesse", "parentalité-familles", "accès aux droits-précarité", "logement"}
+    assert set(table["theme"]) >= {
+        "démographie",
+        "petite enfance",
+        "enfance-jeunesse",
+        "parentalité-familles",
+        "accès aux droits-précarité",
+        "logement",
+    }
     assert not table.loc[table["id"].isin(["revenu_median", "taux_pauvrete"]), "additive"].any()
     assert get_indicator("evol_0_2").min_gap == 5
     assert [i.id for i in indicators_of_theme("logement")] == ["part_allocataires_aide_logement"]

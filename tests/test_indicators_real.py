@@ -8,8 +8,8 @@ import math
 
 import pandas as pd
 import pytest
-from conftest import real_folder
 
+from conftest import real_folder
 from ctg_analysis.indicators import compute_indicators, prepare
 from ctg_analysis.territories import load_territories
 
@@ -22,12 +22,18 @@ TERRITORY = ["95205", "95395", "95509", "95094", "95492", "95169", "95282"]
 def _territories(tmp_path, reference, communes, territory_id="custom", movements=None):
     path = tmp_path / "territories.yaml"
     listed = ", ".join(f'"{c}"' for c in communes)
-    path.write_text(f"territories:\n  - id: {territory_id}\n    label: Territoire test\n    cog_year: 2021\n    communes: [{listed}]\n", encoding="utf-8")
+    path.write_text(
+        f"territories:\n  - id: {territory_id}\n    label: Territoire test\n    cog_year: 2021\n    communes: "
+        f"[{listed}]\n",
+        encoding="utf-8",
+    )
     return load_territories(path, reference, movements)
 
 
 def _legal(real, file):
-    frame = pd.read_excel(real / "populations-legales" / file, sheet_name="Communes", skiprows=7, dtype=str, engine="calamine")
+    frame = pd.read_excel(
+        real / "populations-legales" / file, sheet_name="Communes", skiprows=7, dtype=str, engine="calamine"
+    )
     frame["code"] = frame["Code département"].str[:2] + frame["Code commune"]
     return frame.assign(pmun=frame["Population municipale"].astype(float))
 
@@ -38,7 +44,11 @@ def legal(real, tmp_path_factory):
     folder = real_folder(
         tmp,
         real,
-        ["populations-legales/ensemble_RP2019_en_vigueur_2022.xlsx", "populations-legales/ensemble_RP2022_en_vigueur_2025.xlsx", "cogiter-mvt-passage/mvtcommunes.csv"],
+        [
+            "populations-legales/ensemble_RP2019_en_vigueur_2022.xlsx",
+            "populations-legales/ensemble_RP2022_en_vigueur_2025.xlsx",
+            "cogiter-mvt-passage/mvtcommunes.csv",
+        ],
     )
     prepared = prepare(folder, indicators=["population_legale", "evol_population_legale"])
     territories = _territories(tmp, prepared.reference, TERRITORY, movements=prepared.movements)
@@ -48,7 +58,10 @@ def legal(real, tmp_path_factory):
 def test_custom_territory_legal_population_and_evolution(real, legal):
     prepared, table = legal
     assert prepared.cog_year == 2024
-    rp2019, rp2022 = _legal(real, "ensemble_RP2019_en_vigueur_2022.xlsx"), _legal(real, "ensemble_RP2022_en_vigueur_2025.xlsx")
+    rp2019, rp2022 = (
+        _legal(real, "ensemble_RP2019_en_vigueur_2022.xlsx"),
+        _legal(real, "ensemble_RP2022_en_vigueur_2025.xlsx"),
+    )
     # In COG 2024, Gouzangrez is part of Commeny: the territory has six communes.
     members = table.query("level == 'commune' and indicator == 'population_legale' and period == '2022'")["geo"]
     assert sorted(members) == sorted(set(TERRITORY) - {"95282"})
@@ -81,8 +94,20 @@ def test_filosofi_published_levels_and_unavailable_custom_territory(real, tmp_pa
     prepared = prepare(folder, indicators=["revenu_median", "population_legale"], cog_year=2021)
     territories = _territories(tmp_path, prepared.reference, TERRITORY[:5])
     table = compute_indicators(prepared, territories).query("indicator == 'revenu_median'").set_index(["level", "geo"])
-    communes = pd.read_csv(real / "filosofi-2014-2019/revenu_commune/FILO2019_DISP_COM.csv", sep=";", decimal=",", dtype={"CODGEO": str}, encoding="utf-8-sig").set_index("CODGEO")
-    departements = pd.read_csv(real / "filosofi-2014-2019/revenu_dpt/FILO2019_DISP_DEP.csv", sep=";", decimal=",", dtype={"CODGEO": str}, encoding="utf-8-sig").set_index("CODGEO")
+    communes = pd.read_csv(
+        real / "filosofi-2014-2019/revenu_commune/FILO2019_DISP_COM.csv",
+        sep=";",
+        decimal=",",
+        dtype={"CODGEO": str},
+        encoding="utf-8-sig",
+    ).set_index("CODGEO")
+    departements = pd.read_csv(
+        real / "filosofi-2014-2019/revenu_dpt/FILO2019_DISP_DEP.csv",
+        sep=";",
+        decimal=",",
+        dtype={"CODGEO": str},
+        encoding="utf-8-sig",
+    ).set_index("CODGEO")
     assert table.loc[("commune", "95205"), "value"] == communes.loc["95205", "Q219"]
     assert table.loc[("departement", "95"), "value"] == departements.loc["95", "Q219"]
     custom = table.loc[("territoire", "custom")]
@@ -92,7 +117,11 @@ def test_filosofi_published_levels_and_unavailable_custom_territory(real, tmp_pa
 
 
 def test_caf_iris_figures_summed_to_communes(real, tmp_path):
-    folder = real_folder(tmp_path, real, ["caf-iris-2016-2020/data_CAF_2020_IRIS.csv", "populations-legales/ensemble_RP2019_en_vigueur_2022.xlsx"])
+    folder = real_folder(
+        tmp_path,
+        real,
+        ["caf-iris-2016-2020/data_CAF_2020_IRIS.csv", "populations-legales/ensemble_RP2019_en_vigueur_2022.xlsx"],
+    )
     prepared = prepare(folder, indicators=["allocataires", "part_monoparents_caf"], cog_year=2021)
     # Sarcelles, Garges-lès-Gonesse and Villiers-le-Bel: communes of 10 000 inhabitants or more.
     communes = ["95585", "95268", "95680"]
@@ -108,9 +137,17 @@ def test_caf_iris_figures_summed_to_communes(real, tmp_path):
     # The CNAF IRIS files cover only the communes cut into IRIS: the département's sum is partial, and
     # says how much of the département it covers (communes and population of the populations légales).
     in95 = sums.loc[sums.index.str.startswith("95"), "A"]
-    legal = pd.read_excel(real / "populations-legales/ensemble_RP2019_en_vigueur_2022.xlsx", sheet_name="Communes", skiprows=7, dtype=str, engine="openpyxl")
+    legal = pd.read_excel(
+        real / "populations-legales/ensemble_RP2019_en_vigueur_2022.xlsx",
+        sheet_name="Communes",
+        skiprows=7,
+        dtype=str,
+        engine="openpyxl",
+    )
     legal = legal.loc[legal["Code département"] == "95"]
-    people = pd.Series(legal["Population municipale"].astype(float).to_numpy(), index="95" + legal["Code commune"].str.zfill(3))
+    people = pd.Series(
+        legal["Population municipale"].astype(float).to_numpy(), index="95" + legal["Code commune"].str.zfill(3)
+    )
     row = table.loc[("departement", "95", "allocataires")]
     assert row["coverage_communes"] == pytest.approx(len(in95) / len(people))
     assert row["coverage_population"] == pytest.approx(people[in95.index].sum() / people.sum())

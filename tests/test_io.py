@@ -25,7 +25,9 @@ def test_garbage_number_names_column_row_and_value():
 
 
 def test_codes_repair_lost_leading_zero_only_when_unambiguous():
-    codes, repaired = normalise_codes(pd.Series(["1001", "1001.0", "2A004", "97411"]), width=5, where="f", column="CODGEO")
+    codes, repaired = normalise_codes(
+        pd.Series(["1001", "1001.0", "2A004", "97411"]), width=5, where="f", column="CODGEO"
+    )
     assert codes.tolist() == ["01001", "01001", "2A004", "97411"]
     assert repaired == 2
     with pytest.raises(SourceFileError, match=r"colonne CODGEO, ligne de données 1 : code '101' invalide"):
@@ -95,7 +97,9 @@ def test_workbook_sheets_that_must_not_be_read(tmp_path):
     """Arrondissement sheets (counted twice otherwise), births by département, Filosofi breakdowns."""
     from ctg_analysis.sources.registry import read_file
 
-    census = pd.DataFrame({"CODGEO": ["75056", "95205"], "P16_POP": [2190327.0, 7300.5], "P16_POP0014": [300000.0, 1400.2]})
+    census = pd.DataFrame(
+        {"CODGEO": ["75056", "95205"], "P16_POP": [2190327.0, 7300.5], "P16_POP0014": [300000.0, 1400.2]}
+    )
     arm = pd.DataFrame({"CODGEO": ["75101", "75102"], "P16_POP": [16000.0, 20000.0], "P16_POP0014": [1500.0, 2100.0]})
     path = tmp_path / "base-cc-evol-struct-pop-2016.xlsx"
     _insee_workbook(path, {"COM": (["t"] * 4, census, None), "ARM": (["t"] * 4, arm, None)})

@@ -39,7 +39,12 @@ def test_a_code_older_than_the_file_s_geography_is_followed_into_its_merge(tmp_p
     with caplog.at_level("INFO", logger="ctg_analysis.indicators.harmonisation"):
         prepared = prepare(folder, indicators=["population", "pop_0_2"])
     assert prepared.cog_year == 2021 and prepared.cog_mismatch == set()
-    assert any(m.endswith("base-cc-evol-struct-pop-2019.csv : 1 code(s) antérieur(s) à la géographie 2021 suivis dans les fusions") for m in caplog.messages)
+    assert any(
+        m.endswith(
+            "base-cc-evol-struct-pop-2019.csv : 1 code(s) antérieur(s) à la géographie 2021 suivis dans les fusions"
+        )
+        for m in caplog.messages
+    )
     assert _population(tmp_path, prepared, ["95040"])["value"] == pytest.approx(900.75)
     assert _population(tmp_path, prepared, ["95040", "95169"], "pop_0_2")["value"] == pytest.approx(44.25)
 
@@ -52,7 +57,9 @@ def test_a_split_without_populations_to_share_it_is_refused_and_flagged(tmp_path
         prepared = prepare(folder, indicators=["population"], cog_year=2021)
     assert prepared.cog_mismatch == {"population"}
     (warning,) = [m for m in caplog.messages if "scindée" in m]
-    assert warning.startswith("base-cc-evol-struct-pop-2017.csv : conversion du COG 2019 vers 2021 : commune(s) scindée(s) (14712)")
+    assert warning.startswith(
+        "base-cc-evol-struct-pop-2017.csv : conversion du COG 2019 vers 2021 : commune(s) scindée(s) (14712)"
+    )
     assert "cog_mismatch" in _population(tmp_path, prepared, ["14666"])["flags"].split(";")
     # In its own COG year the same file is not converted: nothing to flag.
     assert prepare(folder, indicators=["population"], cog_year=2019).cog_mismatch == set()
@@ -69,10 +76,15 @@ def test_a_file_of_a_more_recent_geography_than_the_common_one_is_said_and_flagg
 def test_communes_missing_from_the_geography_count_in_their_departement_and_france():
     reference = pd.DataFrame(
         {
-            "type": ["COM", "COM", "ARM"], "code": ["95040", "95169", "75101"], "label": ["Avernes", "Commeny", "Paris 1er"],
-            "epci": ["200035970", "200035970", None], "epci_label": ["CC Vexin", "CC Vexin", None],
-            "departement": ["95", "95", "75"], "departement_label": ["Val-d'Oise", "Val-d'Oise", "Paris"],
-            "region": ["11", "11", "11"], "region_label": ["Île-de-France", "Île-de-France", "Île-de-France"],
+            "type": ["COM", "COM", "ARM"],
+            "code": ["95040", "95169", "75101"],
+            "label": ["Avernes", "Commeny", "Paris 1er"],
+            "epci": ["200035970", "200035970", None],
+            "epci_label": ["CC Vexin", "CC Vexin", None],
+            "departement": ["95", "95", "75"],
+            "departement_label": ["Val-d'Oise", "Val-d'Oise", "Paris"],
+            "region": ["11", "11", "11"],
+            "region_label": ["Île-de-France", "Île-de-France", "Île-de-France"],
         }
     )
     alone = Geography.build(reference, np.array([], dtype=object))
@@ -81,11 +93,17 @@ def test_communes_missing_from_the_geography_count_in_their_departement_and_fran
     grown = Geography.build(reference, np.array(["97101", "95999", "95040"], dtype=object))
     assert list(grown.communes) == ["95040", "95169", "95999", "97101"]
     assert grown.labels["commune"].tolist() == ["Avernes", "Commeny", "95999", "97101"]
-    assert list(grown.codes["departement"]) == ["95", "971"] and grown.labels["departement"].tolist() == ["Val-d'Oise", "971"]
+    assert list(grown.codes["departement"]) == ["95", "971"] and grown.labels["departement"].tolist() == [
+        "Val-d'Oise",
+        "971",
+    ]
     assert grown.parents["departement"].tolist() == [0, 0, 0, 1]
     assert list(grown.codes["region"]) == ["11", "01"] and grown.parents["region"].tolist() == [0, 0, 0, 1]
     assert grown.parents["epci"].tolist() == [0, 0, -1, -1]
-    assert list(grown.codes["france"]) == [FRANCE, FRANCE_METRO] and grown.labels["france"].tolist() == ["France entière", "France métropolitaine"]
+    assert list(grown.codes["france"]) == [FRANCE, FRANCE_METRO] and grown.labels["france"].tolist() == [
+        "France entière",
+        "France métropolitaine",
+    ]
 
 
 def test_a_folder_without_the_data_needed_says_so(tmp_path):
@@ -94,11 +112,15 @@ def test_a_folder_without_the_data_needed_says_so(tmp_path):
     (empty / "notes.txt").write_text("rien", encoding="utf-8")
     with pytest.raises(CtgError) as refused:
         prepare(scan_folder(empty, cache_dir=False, progress=False), indicators=["population"])
-    assert str(refused.value) == f"{empty} : aucune des données nécessaires aux indicateurs (recensement, naissances, CAF…)"
+    assert (
+        str(refused.value)
+        == f"{empty} : aucune des données nécessaires aux indicateurs (recensement, naissances, CAF…)"
+    )
     overseas = _census(tmp_path / "spm", 2019, {"97501": (5000.0, 150.0)})
     with pytest.raises(CtgError) as refused:
         prepare(overseas, indicators=["population"])
     assert str(refused.value) == (
-        f"{tmp_path / 'spm'} : aucune des données nécessaires aux indicateurs : ses fichiers ne couvrent que des collectivités "
+        f"{tmp_path / 'spm'} : aucune des données nécessaires aux indicateurs : ses fichiers ne couvrent que des "
+        f"collectivités "
         "d'outre-mer (975, 977, 978, 98x), hors du champ France (métropole et DROM) de ctg-analysis"
     )

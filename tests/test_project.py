@@ -66,15 +66,31 @@ def test_init_writes_a_project_with_every_part(outside):
     root = outside / "ctg-val"
     names = {p.relative_to(root).as_posix() for p in written}
     assert names == {
-        "ctg.toml", ".gitignore", "data/raw/README.md", "data/territories.yaml", "data/plan-actions.yaml",
-        "notebooks/diagnostic.ipynb", "notebooks/explore.ipynb",
+        "ctg.toml",
+        ".gitignore",
+        "data/raw/README.md",
+        "data/territories.yaml",
+        "data/plan-actions.yaml",
+        "notebooks/diagnostic.ipynb",
+        "notebooks/explore.ipynb",
     }
     assert (root / "reports").is_dir()
     project = Project.load(root)
-    assert (project.data_dir, project.territories_file, project.reports_dir) == (root / "data" / "raw", root / "data" / "territories.yaml", root / "reports")
+    assert (project.data_dir, project.territories_file, project.reports_dir) == (
+        root / "data" / "raw",
+        root / "data" / "territories.yaml",
+        root / "reports",
+    )
     assert project.comparison_levels == ("epci", "departement", "region", "france") and project.census_vintage == 0
     readme = (root / "data" / "raw" / "README.md").read_text(encoding="utf-8")
-    for name in ("base-cc-evol-struct-pop-AAAA", "base_naissances_AAAA", "ensemble.xlsx", "FILOAAAA_DISP_COM", "data_CAF_AAAA_IRIS.csv", "data.caf.fr"):
+    for name in (
+        "base-cc-evol-struct-pop-AAAA",
+        "base_naissances_AAAA",
+        "ensemble.xlsx",
+        "FILOAAAA_DISP_COM",
+        "data_CAF_AAAA_IRIS.csv",
+        "data.caf.fr",
+    ):
         assert name in readme
     # The notebooks open in JupyterLab as they are: plain notebooks, with the templates' parameters cell.
     notebook = nbformat.read(root / "notebooks" / "diagnostic.ipynb", as_version=4)
@@ -109,14 +125,20 @@ def test_the_commented_templates_say_what_is_missing(outside):
     init_project(outside)
     result = CliRunner().invoke(main, ["territories", "check", "--data", str(DEMO / "filosofi")])
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert result.output.strip() == f"erreur : {outside / 'data' / 'territories.yaml'} : aucun territoire déclaré ; ajoutez les vôtres sous « territories: » (l'exemple commenté du fichier montre comment)"
+    assert (
+        result.output.strip()
+        == f"erreur : {outside / 'data' / 'territories.yaml'} : aucun territoire déclaré ; ajoutez les vôtres sous « "
+        f"territories: » (l'exemple commenté du fichier montre comment)"
+    )
 
 
 def test_outside_any_project_one_french_line_says_how_to_start(outside):
     result = CliRunner().invoke(main, ["report", "--all"])
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and "aucun projet ctg-analysis" in lines[0] and "ctg init" in lines[0] and "--demo" in lines[0]
+    assert (
+        len(lines) == 1 and "aucun projet ctg-analysis" in lines[0] and "ctg init" in lines[0] and "--demo" in lines[0]
+    )
 
 
 def test_every_path_given_works_outside_a_project(outside):
@@ -132,7 +154,9 @@ def test_the_project_is_found_from_a_sub_folder(demo_project):
     assert "ezanville" in result.output
 
 
-def test_project_option_and_environment_variable_override_the_current_folder(demo_project, tmp_path_factory, monkeypatch):
+def test_project_option_and_environment_variable_override_the_current_folder(
+    demo_project, tmp_path_factory, monkeypatch
+):
     elsewhere = tmp_path_factory.mktemp("ailleurs")
     monkeypatch.chdir(elsewhere)
     monkeypatch.setenv("CTG_PROJECT_DIR", "")  # restored after the test, whatever --project sets
@@ -164,7 +188,10 @@ def test_a_wrong_settings_file_is_named_with_its_key(outside, content, message):
 def _own_indicator(project: Path, content: str = OWN_INDICATOR) -> None:
     (project / "indicateurs.yaml").write_text(content, encoding="utf-8")
     settings = project / "ctg.toml"
-    settings.write_text(settings.read_text(encoding="utf-8").replace('indicators = ""', 'indicators = "indicateurs.yaml"'), encoding="utf-8")
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace('indicators = ""', 'indicators = "indicateurs.yaml"'),
+        encoding="utf-8",
+    )
 
 
 def test_a_project_indicator_reaches_the_long_table_and_the_fiches(demo_project):
@@ -175,18 +202,30 @@ def test_a_project_indicator_reaches_the_long_table_and_the_fiches(demo_project)
     table = pd.read_csv(out, dtype={"geo": str})
     row = table.query("indicator == 'part_0_5' and level == 'territoire' and period == '2019'").iloc[0]
     # Independently: the census base of the demo, summed over the territory's communes.
-    with zipfile.ZipFile(DEMO / "recensement" / "base-cc-evol-struct-pop-2019_csv.zip") as archive, archive.open("base-cc-evol-struct-pop-2019.CSV") as handle:
+    with (
+        zipfile.ZipFile(DEMO / "recensement" / "base-cc-evol-struct-pop-2019_csv.zip") as archive,
+        archive.open("base-cc-evol-struct-pop-2019.CSV") as handle,
+    ):
         census = pd.read_csv(handle, sep=";", dtype={"CODGEO": str}).set_index("CODGEO")
     communes = ["95205", "95395", "95509", "95094", "95492"]
-    expected = 100 * census.loc[communes, ["P19_POP0002", "P19_POP0305"]].to_numpy().sum() / census.loc[communes, "P19_POP"].sum()
+    expected = (
+        100
+        * census.loc[communes, ["P19_POP0002", "P19_POP0305"]].to_numpy().sum()
+        / census.loc[communes, "P19_POP"].sum()
+    )
     assert row["value"] == pytest.approx(expected, rel=1e-9)
     assert row["label"] == "Part des enfants de 0 à 5 ans" and row["theme"] == "petite enfance"
     # No wording in phrases.yaml: the fiche says it with the catalogue label instead of stopping.
     plan = demo_project / "data" / "plan-actions.yaml"
-    plan.write_text(plan.read_text(encoding="utf-8").replace("indicateurs: [pop_0_2,", "indicateurs: [part_0_5, pop_0_2,"), encoding="utf-8")
+    plan.write_text(
+        plan.read_text(encoding="utf-8").replace("indicateurs: [pop_0_2,", "indicateurs: [part_0_5, pop_0_2,"),
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(main, ["fiches", "--plan", str(plan), "--formats", "xlsx"])
     assert result.exit_code == 0, result.output
-    fiche = pd.read_excel(demo_project / "reports" / "ezanville" / "fiches-actions.xlsx", sheet_name=None, header=None, engine="openpyxl")
+    fiche = pd.read_excel(
+        demo_project / "reports" / "ezanville" / "fiches-actions.xlsx", sheet_name=None, header=None, engine="openpyxl"
+    )
     text = " ".join(str(v) for sheet in fiche.values() for v in sheet.to_numpy().ravel())
     assert "L'indicateur « Part des enfants de 0 à 5 ans » d'Ézanville est inférieur à celui du département" in text
 
@@ -194,10 +233,26 @@ def test_a_project_indicator_reaches_the_long_table_and_the_fiches(demo_project)
 def test_a_project_indicator_is_charted_and_followed_up(demo_project):
     _own_indicator(demo_project)
     base = demo_project / "reports" / "base-2019"
-    result = CliRunner().invoke(main, ["export", "--data", str(EARLIER_DEMO_DIR), "--territory", "ezanville", "--formats", "xlsx", "--out", str(base)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "export",
+            "--data",
+            str(EARLIER_DEMO_DIR),
+            "--territory",
+            "ezanville",
+            "--formats",
+            "xlsx",
+            "--out",
+            str(base),
+        ],
+    )
     assert result.exit_code == 0, result.output
     plan = demo_project / "data" / "plan-actions.yaml"
-    plan.write_text(plan.read_text(encoding="utf-8").replace("indicateurs: [pop_0_2,", "indicateurs: [part_0_5, pop_0_2,"), encoding="utf-8")
+    plan.write_text(
+        plan.read_text(encoding="utf-8").replace("indicateurs: [pop_0_2,", "indicateurs: [part_0_5, pop_0_2,"),
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(main, ["suivi", "--baseline", str(base / "diagnostic.xlsx"), "--plan", str(plan)])
     assert result.exit_code == 0, result.output
     follow = pd.read_excel(demo_project / "reports" / "ezanville" / "suivi" / "suivi.xlsx", engine="openpyxl")
@@ -218,18 +273,31 @@ def test_a_wrong_project_indicator_is_named_in_its_file(demo_project):
 @pytest.mark.reports
 def test_explore_notebook_shows_each_chart_once_and_french_text(demo_project):
     notebook = nbformat.read(demo_project / "notebooks" / "explore.ipynb", as_version=4)
-    NotebookClient(notebook, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(demo_project / "notebooks")}}).execute()
+    NotebookClient(
+        notebook, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(demo_project / "notebooks")}}
+    ).execute()
     images = [
         [o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
-        for cell in notebook.cells if cell.cell_type == "code"
+        for cell in notebook.cells
+        if cell.cell_type == "code"
     ]
     charts = [cell for cell in notebook.cells if cell.cell_type == "code" and "_chart(" in cell.source]
     assert len(charts) == 2
     assert [len(o) for o in images if o] == [1, 1], "each chart once, no other picture"
-    texts = [o["data"]["text/plain"] for cell in notebook.cells for o in cell.get("outputs", []) if "text/plain" in o.get("data", {})]
+    texts = [
+        o["data"]["text/plain"]
+        for cell in notebook.cells
+        for o in cell.get("outputs", [])
+        if "text/plain" in o.get("data", {})
+    ]
     position = next(t for t in texts if "contre" in t and "dans le département" in t)
     assert "\\xa0" not in position and not position.startswith("'")
-    html = [o["data"]["text/html"] for cell in notebook.cells for o in cell.get("outputs", []) if "text/html" in o.get("data", {})]
+    html = [
+        o["data"]["text/html"]
+        for cell in notebook.cells
+        for o in cell.get("outputs", [])
+        if "text/html" in o.get("data", {})
+    ]
     assert any("Écart" in h and "pt" in h for h in html)  # the comparison table, in French
     assert any("Ensemble du territoire" in h for h in html)  # the communes of the territory
 
@@ -239,7 +307,9 @@ def test_a_project_renders_with_its_settings_and_its_own_template(demo_project):
     _own_indicator(demo_project)
     settings = demo_project / "ctg.toml"
     settings.write_text(
-        settings.read_text(encoding="utf-8").replace('caf = ""', 'caf = "CAF du Val-d\'Oise"').replace('author = ""', 'author = "Service études"'),
+        settings.read_text(encoding="utf-8")
+        .replace('caf = ""', 'caf = "CAF du Val-d\'Oise"')
+        .replace('author = ""', 'author = "Service études"'),
         encoding="utf-8",
     )
     template = demo_project / "notebooks" / "diagnostic.ipynb"
@@ -272,7 +342,12 @@ def test_the_wheel_holds_every_resource(wheel):
         if path.is_file() and "__pycache__" not in path.parts
     }
     assert expected - names == set()
-    for name in ("indicators/catalogue.yaml", "actions/phrases.yaml", "demo/territories.yaml", "demo/plan-actions.yaml"):
+    for name in (
+        "indicators/catalogue.yaml",
+        "actions/phrases.yaml",
+        "demo/territories.yaml",
+        "demo/plan-actions.yaml",
+    ):
         assert f"ctg_analysis/{name}" in names
     assert any(n.startswith("ctg_analysis/resources/demo-2019/recensement/") for n in names)
 
@@ -283,14 +358,23 @@ def test_the_installed_wheel_runs_in_a_new_project(wheel, tmp_path):
     environment = tmp_path / "venv"
     venv.create(environment, with_pip=True)
     python = environment / "bin" / "python"
-    site = Path(subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], capture_output=True, text=True, check=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     # Only the dependencies: a path file is not read in a folder it adds, so this one's editable install is not seen.
     (site / "dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")
     subprocess.run([python, "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)], check=True)
     ctg = environment / "bin" / "ctg"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CTG_")} | {
         "PATH": f"{environment / 'bin'}{os.pathsep}{os.environ['PATH']}",
-        "JUPYTER_PATH": str(Path(sys.prefix) / "share" / "jupyter"),  # nbconvert's templates, installed with the borrowed dependencies
+        "JUPYTER_PATH": str(
+            Path(sys.prefix) / "share" / "jupyter"
+        ),  # nbconvert's templates, installed with the borrowed dependencies
     }
 
     def run(*args, cwd):
@@ -298,7 +382,13 @@ def test_the_installed_wheel_runs_in_a_new_project(wheel, tmp_path):
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 
-    located = subprocess.run([python, "-c", "import ctg_analysis; print(ctg_analysis.__file__)"], capture_output=True, text=True, check=True, cwd=tmp_path)
+    located = subprocess.run(
+        [python, "-c", "import ctg_analysis; print(ctg_analysis.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
     assert Path(located.stdout.strip()).is_relative_to(environment)
     run("init", "--demo", "projet", cwd=tmp_path)
     project = tmp_path / "projet"

@@ -9,10 +9,10 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from conftest import DEMO, TINY_TEMPLATE
 
 import ctg_analysis.sources.cache as cache_module
 import ctg_analysis.sources.registry as registry
+from conftest import DEMO, TINY_TEMPLATE
 from ctg_analysis.actions.followup import Baseline, follow_up
 from ctg_analysis.sources.folder import scan_folder
 
@@ -30,7 +30,9 @@ def test_the_readers_version_changes_with_the_reading_code(tmp_path, monkeypatch
     reader = copy / "sources" / "filosofi.py"
     reader.write_text(reader.read_text(encoding="utf-8") + "\n# a change in a reader\n", encoding="utf-8")
     assert cache_module._readers_version() != before
-    (copy / "codes.py").write_text((copy / "codes.py").read_text(encoding="utf-8") + "\n# a change in the codes\n", encoding="utf-8")
+    (copy / "codes.py").write_text(
+        (copy / "codes.py").read_text(encoding="utf-8") + "\n# a change in the codes\n", encoding="utf-8"
+    )
     changed = cache_module._readers_version()
     reader.write_text(reader.read_text(encoding="utf-8").replace("\n# a change in a reader\n", ""), encoding="utf-8")
     assert cache_module._readers_version() not in (before, changed)
@@ -41,7 +43,9 @@ def test_a_cache_written_by_other_reading_code_is_not_used(tmp_path, monkeypatch
     scan_folder(DEMO / "filosofi", cache_dir=cache, progress=False)
     read = []
     original = registry.read_sheets
-    monkeypatch.setattr(registry, "read_sheets", lambda path, *a, **k: read.append(Path(path).name) or original(path, *a, **k))
+    monkeypatch.setattr(
+        registry, "read_sheets", lambda path, *a, **k: read.append(Path(path).name) or original(path, *a, **k)
+    )
     scan_folder(DEMO / "filosofi", cache_dir=cache, progress=False)
     assert read == []  # same code: served from the cache
     monkeypatch.setattr(cache_module, "READERS_VERSION", "lecteurs-modifies")
@@ -56,7 +60,14 @@ def test_a_cache_written_by_other_reading_code_is_not_used(tmp_path, monkeypatch
 def _baseline(indicator: str, period: str, value: float) -> Baseline:
     start, _, end = period.partition("-")
     values = pd.DataFrame(
-        {"indicator": [indicator], "period": [period], "year_start": [int(start)], "year_end": [int(end or start)], "value": [value], "source": ["Insee"]}
+        {
+            "indicator": [indicator],
+            "period": [period],
+            "year_start": [int(start)],
+            "year_end": [int(end or start)],
+            "value": [value],
+            "source": ["Insee"],
+        }
     )
     return Baseline(Path("diagnostic.xlsx"), "t", "T", 2021, frozenset({"95229"}), values, demo=False)
 
@@ -65,8 +76,15 @@ def _current(indicator: str, period: str | None, value: float) -> pd.DataFrame:
     start, _, end = (period or "1900").partition("-")
     return pd.DataFrame(
         {
-            "territory": ["t"], "level": ["territoire"], "geo": ["t"], "indicator": [indicator], "period": [period or "–"],
-            "year_start": [int(start)], "year_end": [int(end or start)], "value": [value], "source": ["Insee"],
+            "territory": ["t"],
+            "level": ["territoire"],
+            "geo": ["t"],
+            "indicator": [indicator],
+            "period": [period or "–"],
+            "year_start": [int(start)],
+            "year_end": [int(end or start)],
+            "value": [value],
+            "source": ["Insee"],
         }
     )
 
@@ -75,11 +93,23 @@ def _current(indicator: str, period: str | None, value: float) -> pd.DataFrame:
     ("indicator", "old", "new", "valid", "motive"),
     [
         # Census-based: the five-year rule, at its boundary.
-        ("part_0_2", "2015", "2019", "non", "recensements 2015 et 2019 distants de moins de cinq ans (règle des cinq ans)"),
+        (
+            "part_0_2",
+            "2015",
+            "2019",
+            "non",
+            "recensements 2015 et 2019 distants de moins de cinq ans (règle des cinq ans)",
+        ),
         ("part_0_2", "2014", "2019", "oui", ""),
         ("part_0_2", "2013", "2019", "oui", ""),
         # An evolution follows the indicator it is computed from (a census count).
-        ("evol_0_2", "2011-2016", "2014-2019", "non", "recensements 2016 et 2019 distants de moins de cinq ans (règle des cinq ans)"),
+        (
+            "evol_0_2",
+            "2011-2016",
+            "2014-2019",
+            "non",
+            "recensements 2016 et 2019 distants de moins de cinq ans (règle des cinq ans)",
+        ),
         # Births are not a census: one more year is a newer vintage.
         ("naissances", "2020", "2021", "oui", ""),
         # No newer vintage, whatever the source.
@@ -107,7 +137,8 @@ def test_every_census_dataset_keeps_the_five_year_rule():
 
     table = catalogue()
     census = table.loc[
-        table["dataset"].fillna("").str.startswith("census") | table["denominator_dataset"].fillna("").str.startswith("census")
+        table["dataset"].fillna("").str.startswith("census")
+        | table["denominator_dataset"].fillna("").str.startswith("census")
         | table["dataset"].eq("legal_population")
     ]
     assert len(census) >= 20
@@ -121,7 +152,13 @@ def test_every_census_dataset_keeps_the_five_year_rule():
 
 @pytest.mark.parametrize(
     ("older", "period", "flagged"),
-    [((15,), "2015-2019", True), ((14,), "2014-2019", False), ((13,), "2013-2019", False), ((15, 14), "2014-2019", False), ((15, 13), "2013-2019", False)],
+    [
+        ((15,), "2015-2019", True),
+        ((14,), "2014-2019", False),
+        ((13,), "2013-2019", False),
+        ((15, 14), "2014-2019", False),
+        ((15, 13), "2013-2019", False),
+    ],
     ids=["4-ans", "5-ans", "6-ans", "4-et-5-ans", "4-et-6-ans"],
 )
 def test_census_evolutions_follow_the_five_year_rule(tmp_path, older, period, flagged):
@@ -146,6 +183,7 @@ def test_census_evolutions_follow_the_five_year_rule(tmp_path, older, period, fl
 
 # --- --resume re-renders what changed, through the CLI ---------------------------------------------
 
+
 @pytest.mark.reports
 def test_resume_renders_again_what_changed_data_territory_or_template(tmp_path):
     from click.testing import CliRunner
@@ -156,12 +194,28 @@ def test_resume_renders_again_what_changed_data_territory_or_template(tmp_path):
     shutil.copytree(DEMO / "filosofi", data / "filosofi")
     shutil.copytree(DEMO / "populations-legales", data / "populations-legales")
     territories = tmp_path / "territories.yaml"
-    territories.write_text("territories:\n  - id: ezanville\n    label: Ézanville\n    communes: ['95229']\n"
-                           "  - id: ecouen\n    label: Écouen\n    communes: ['95205']\n", encoding="utf-8")
+    territories.write_text(
+        "territories:\n  - id: ezanville\n    label: Ézanville\n    communes: ['95229']\n"
+        "  - id: ecouen\n    label: Écouen\n    communes: ['95205']\n",
+        encoding="utf-8",
+    )
     template = tmp_path / "modele.py"
     template.write_text(TINY_TEMPLATE, encoding="utf-8")
-    arguments = ["report", "--all", "--resume", "--data", str(data), "--territories", str(territories), "--template", str(template),
-                 "--out", str(tmp_path / "r"), "--workers", "1"]
+    arguments = [
+        "report",
+        "--all",
+        "--resume",
+        "--data",
+        str(data),
+        "--territories",
+        str(territories),
+        "--template",
+        str(template),
+        "--out",
+        str(tmp_path / "r"),
+        "--workers",
+        "1",
+    ]
 
     def statuses():
         result = CliRunner().invoke(main, arguments)
@@ -173,10 +227,16 @@ def test_resume_renders_again_what_changed_data_territory_or_template(tmp_path):
     assert statuses() == {"ezanville": "à jour", "ecouen": "à jour"}  # « à jour »: nothing changed
     # A changed data file renders every territory again.
     path = data / "filosofi" / "FILO2019_DISP_DEP.csv"
-    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n") if b"\r\n" not in path.read_bytes() else path.read_bytes().replace(b"\r\n", b"\n"))
+    path.write_bytes(
+        path.read_bytes().replace(b"\n", b"\r\n")
+        if b"\r\n" not in path.read_bytes()
+        else path.read_bytes().replace(b"\r\n", b"\n")
+    )
     assert statuses() == {"ezanville": "ok", "ecouen": "ok"}
     # A changed territory renders that territory again, only.
-    territories.write_text(territories.read_text(encoding="utf-8").replace("label: Écouen", "label: Écouen (commune)"), encoding="utf-8")
+    territories.write_text(
+        territories.read_text(encoding="utf-8").replace("label: Écouen", "label: Écouen (commune)"), encoding="utf-8"
+    )
     assert statuses() == {"ezanville": "à jour", "ecouen": "ok"}
     # A changed template renders every territory again.
     template.write_text(TINY_TEMPLATE + "\n# %%\nprint('modifié')\n", encoding="utf-8")
@@ -217,7 +277,9 @@ def test_a_file_is_recognised_by_its_content_under_a_misleading_name(tmp_path):
     assert found.problems == []
     assert sorted((t.dataset, t.level) for t in found.tables) == [("births", "commune"), ("filosofi", "departement")]
     medians = found.table("filosofi", level="departement").data.set_index("geo")["Q2"]
-    expected = pd.read_csv(DEMO / "filosofi" / "FILO2019_DISP_DEP.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype={"CODGEO": str})
+    expected = pd.read_csv(
+        DEMO / "filosofi" / "FILO2019_DISP_DEP.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype={"CODGEO": str}
+    )
     assert medians.to_dict() == expected.set_index("CODGEO")["Q219"].to_dict()
 
 
@@ -238,7 +300,19 @@ def test_export_half_size_and_a_powerpoint_template(tmp_path):
     cover.shapes.add_textbox(Inches(1), Inches(1), Inches(6), Inches(1)).text_frame.text = "Charte de la CAF"
     template.save(tmp_path / "ma-caf.pptx")
     out = tmp_path / "export"
-    arguments = ["export", "--territory", "ezanville", "--formats", "png,pptx", "--size", "half", "--template", str(tmp_path / "ma-caf.pptx"), "--out", str(out)]
+    arguments = [
+        "export",
+        "--territory",
+        "ezanville",
+        "--formats",
+        "png,pptx",
+        "--size",
+        "half",
+        "--template",
+        str(tmp_path / "ma-caf.pptx"),
+        "--out",
+        str(out),
+    ]
     result = CliRunner().invoke(main, arguments)
     assert result.exit_code == 0, result.output
     pictures = sorted(out.glob("graphiques/*/*.png"))
@@ -264,9 +338,20 @@ def test_report_on_a_dask_scheduler_given_by_its_tcp_address(tmp_path):
     distributed = pytest.importorskip("distributed")
     template = tmp_path / "modele.py"
     template.write_text(TINY_TEMPLATE, encoding="utf-8")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, protocol="tcp", host="127.0.0.1", dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, protocol="tcp", host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
-        arguments = ["report", "--all", "--scheduler", cluster.scheduler_address, "--template", str(template), "--out", str(tmp_path / "r")]
+        arguments = [
+            "report",
+            "--all",
+            "--scheduler",
+            cluster.scheduler_address,
+            "--template",
+            str(template),
+            "--out",
+            str(tmp_path / "r"),
+        ]
         result = CliRunner().invoke(main, arguments)
         workers = {w["id"] for w in cluster.scheduler_info["workers"].values()}
     assert result.exit_code == 0, result.output
@@ -309,9 +394,14 @@ def test_indicators_out_read_back_against_the_legal_populations(real, legal_popu
     folder.mkdir()
     (folder / Path(_LEGAL).name).symlink_to(real / _LEGAL)
     territories = tmp_path / "t.yaml"
-    territories.write_text("territories:\n  - id: ain\n    label: Trois communes de l'Ain\n    communes: ['01001', '01002', '01004']\n", encoding="utf-8")
+    territories.write_text(
+        "territories:\n  - id: ain\n    label: Trois communes de l'Ain\n    communes: ['01001', '01002', '01004']\n",
+        encoding="utf-8",
+    )
     out = tmp_path / f"indicateurs{suffix}"
-    result = CliRunner().invoke(main, ["indicators", "--data", str(folder), "--territories", str(territories), "--out", str(out)])
+    result = CliRunner().invoke(
+        main, ["indicators", "--data", str(folder), "--territories", str(territories), "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     communes = legal_populations
     expected = {code: communes[code][2] for code in ("01001", "01002", "01004")}
@@ -342,10 +432,25 @@ def test_the_follow_up_workbook_reads_back_cell_by_cell(tmp_path):
     from ctg_analysis.actions.steering import write_follow_up_xlsx
 
     baseline = _baseline("part_0_2", "2015", 3.5)
-    baseline = Baseline(baseline.path, "t", "T", 2019, baseline.communes, pd.concat([baseline.values, _baseline("naissances", "2018", 100.0).values]), False)
+    baseline = Baseline(
+        baseline.path,
+        "t",
+        "T",
+        2019,
+        baseline.communes,
+        pd.concat([baseline.values, _baseline("naissances", "2018", 100.0).values]),
+        False,
+    )
     current = pd.concat([_current("part_0_2", "2019", 4.25), _current("naissances", "2021", 104.0)])
     follow = follow_up(baseline, current, "t")
-    path = write_follow_up_xlsx(follow, tmp_path / "suivi.xlsx", baseline=baseline, label="Ézanville", geography=(True, "communes du COG 2019 converties au COG 2022"), demo=True)
+    path = write_follow_up_xlsx(
+        follow,
+        tmp_path / "suivi.xlsx",
+        baseline=baseline,
+        label="Ézanville",
+        geography=(True, "communes du COG 2019 converties au COG 2022"),
+        demo=True,
+    )
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["Suivi annuel", "Méthode"]
     sheet = book["Suivi annuel"]
@@ -362,11 +467,23 @@ def test_the_follow_up_workbook_reads_back_cell_by_cell(tmp_path):
     assert sheet["I3"].number_format == "+0.0;-0.0;0.0"
     assert {sheet[f"{c}2"].fill.fgColor.rgb for c in "HLM"} == {"00FCE4D6"} and sheet["H3"].fill.fill_type is None
     header = sheet["A1"]
-    assert header.font.bold and header.font.color.rgb == "00FFFFFF" and header.fill.fgColor.rgb == "001F4E79" and header.alignment.wrap_text
-    assert (sheet.column_dimensions["A"].width, sheet.column_dimensions["M"].width, sheet.column_dimensions["N"].width) == (44, 60, 50)
+    assert (
+        header.font.bold
+        and header.font.color.rgb == "00FFFFFF"
+        and header.fill.fgColor.rgb == "001F4E79"
+        and header.alignment.wrap_text
+    )
+    assert (
+        sheet.column_dimensions["A"].width,
+        sheet.column_dimensions["M"].width,
+        sheet.column_dimensions["N"].width,
+    ) == (44, 60, 50)
     assert sheet.freeze_panes == "B2" and sheet.auto_filter.ref == "A1:N3"
     method = [row[0] for row in book["Méthode"].iter_rows(values_only=True)]
     assert method[:2] == ["Territoire : Ézanville", "Référence : diagnostic.xlsx (COG 2019)"]
     assert "au moins cinq ans" in method[2] and method[3].startswith("Évolution : en points pour les taux")
-    assert method[4:] == ["Géographie : communes du COG 2019 converties au COG 2022", "Données fictives de démonstration : aucun chiffre ne décrit un territoire réel."]
+    assert method[4:] == [
+        "Géographie : communes du COG 2019 converties au COG 2022",
+        "Données fictives de démonstration : aucun chiffre ne décrit un territoire réel.",
+    ]
     assert book["Méthode"].column_dimensions["A"].width == 140

@@ -166,7 +166,11 @@ def test_serie_historique_births_between_census_dates(real):
 
 @pytest.mark.parametrize(
     ("file", "year", "com_rows", "dep95"),
-    [("cog-2019/commune2019.csv", 2019, 34970, 184), ("cog-2021/commune_2021.csv", 2021, 34965, 184), ("cog-2023/v_commune_2023.csv", 2023, 34945, 184)],
+    [
+        ("cog-2019/commune2019.csv", 2019, 34970, 184),
+        ("cog-2021/commune_2021.csv", 2021, 34965, 184),
+        ("cog-2023/v_commune_2023.csv", 2023, 34945, 184),
+    ],
 )
 def test_cog_communes(real, file, year, com_rows, dep95):
     (table,) = read_file(real / file, expected="cog_communes")
@@ -199,7 +203,11 @@ def test_cog_movements(real):
 
 @pytest.mark.parametrize(
     ("file", "year"),
-    [("epci-2020/EPCI_2020.csv", 2020), ("epci-composition/Intercommunalite-Metropole_au_01-01-2021.xlsx", 2021), ("epci-composition/EPCI_au_01-01-2024.xlsx", 2024)],
+    [
+        ("epci-2020/EPCI_2020.csv", 2020),
+        ("epci-composition/Intercommunalite-Metropole_au_01-01-2021.xlsx", 2021),
+        ("epci-composition/EPCI_au_01-01-2024.xlsx", 2024),
+    ],
 )
 def test_epci_composition(real, file, year):
     (table,) = read_file(real / file, expected="epci_composition")
@@ -228,4 +236,6 @@ def test_cli_data_check_on_real_folders(real, tmp_path):
         assert result.exit_code == 0, result.output
         assert "tables reconnues" in result.output
     result = CliRunner().invoke(main, ["data", "check", str(real / "questionr-rp2012-rp2018")])
-    assert result.exit_code == 2 and "mise en page inconnue" in result.output and "format non lu (.rdata)" in result.output
+    assert (
+        result.exit_code == 2 and "mise en page inconnue" in result.output and "format non lu (.rdata)" in result.output
+    )

@@ -16,7 +16,11 @@ def test_reference_from_the_demo_cog(demo_folder):
     reference = commune_reference(demo_folder).set_index("code")
     row = reference.loc["95205"]
     assert (row["label"], row["departement"], row["departement_label"], row["region"], row["region_label"]) == (
-        "Écouen", "95", "Val-d'Oise", "11", "Île-de-France"
+        "Écouen",
+        "95",
+        "Val-d'Oise",
+        "11",
+        "Île-de-France",
     )
     assert row["epci"] == "200055655" and row["epci_label"] == "CA Roissy Pays de France"
     assert reference.loc["2A901", "departement_label"] == "Corse-du-Sud"
@@ -44,7 +48,13 @@ def test_reference_on_real_cog(real):
 def test_arrondissements_are_never_counted_twice():
     import pandas as pd
 
-    assert arrondissement_parent(pd.Series(["75120", "69389", "13216", "13217", "75056"])).tolist() == ["75056", "69123", "13055", pd.NA, pd.NA]
+    assert arrondissement_parent(pd.Series(["75120", "69389", "13216", "13217", "75056"])).tolist() == [
+        "75056",
+        "69123",
+        "13055",
+        pd.NA,
+        pd.NA,
+    ]
     assert departement_of(pd.Series(["97411", "2B033"])).tolist() == ["974", "2B"]
     both = pd.DataFrame({"geo": ["75056", "75101", "75102"], "period": 2019, "POP": [100.0, 60.0, 40.0]})
     assert fold_arrondissements(both, ["POP"], additive=True)[["geo", "POP"]].values.tolist() == [["75056", 100.0]]
@@ -64,7 +74,12 @@ def test_france_leaves_out_the_overseas_collectivities():
 
 
 def test_any_year_s_commune_list_comes_from_the_shipped_one():
-    from ctg_analysis.geography.embedded import communes_at, communes_created_after, embedded_communes, embedded_movements
+    from ctg_analysis.geography.embedded import (
+        communes_at,
+        communes_created_after,
+        embedded_communes,
+        embedded_movements,
+    )
 
     c2023 = communes_at(embedded_communes(), embedded_movements(), 2023).set_index("code")
     assert {"95169", "95282"} <= set(c2023.index) and "95282" not in set(embedded_communes()["code"])

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from conftest import DEMO, ROOT, tiny_template
 from ctg_analysis.cli import main
 from ctg_analysis.errors import CtgError
-from ctg_analysis.reports import render_reports
 from ctg_analysis.reports import render as render_module
+from ctg_analysis.reports import render_reports
 from ctg_analysis.reports.metadata import MANIFEST
 from ctg_analysis.reports.render import territory_slug
 from ctg_analysis.resources import TEMPLATES_DIR
@@ -32,7 +32,10 @@ def _outputs(notebook_path):
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            shown.append({k: v for k, v in data.items() if k in ("text/plain", "text/html", "text/markdown", "image/png")} or output.get("text", ""))
+            shown.append(
+                {k: v for k, v in data.items() if k in ("text/plain", "text/html", "text/markdown", "image/png")}
+                or output.get("text", "")
+            )
     return shown
 
 
@@ -49,7 +52,11 @@ def rendered(tmp_path_factory):
 
 def test_every_demo_territory_end_to_end(rendered):
     reports, results = rendered
-    assert [(r.territory_id, r.status) for r in results] == [("ctg-ecouen", "ok"), ("ezanville", "ok"), ("ctg-val-fictif", "ok")]
+    assert [(r.territory_id, r.status) for r in results] == [
+        ("ctg-ecouen", "ok"),
+        ("ezanville", "ok"),
+        ("ctg-val-fictif", "ok"),
+    ]
     for result in results:
         folder = reports / result.slug
         assert _errors(folder / "diagnostic.ipynb") == []
@@ -74,24 +81,43 @@ def _workbook_and_deck_read_back(folder):
     import zipfile
 
     with zipfile.ZipFile(DEMO / "recensement" / "base-cc-evol-struct-pop-2019_csv.zip") as archive:
-        census = pd.read_csv(io.BytesIO(archive.read("base-cc-evol-struct-pop-2019.CSV")), sep=";", dtype={"CODGEO": str}).set_index("CODGEO")
-    births = pd.read_excel(DEMO / "etat-civil" / "base_naissances_2021.xlsx", sheet_name="COM", skiprows=5, dtype={"CODGEO": str}, engine="openpyxl")
-    sheets = pd.read_excel(folder / "diagnostic.xlsx", sheet_name=None, dtype={"Code": str, "Période": str}, engine="openpyxl")
+        census = pd.read_csv(
+            io.BytesIO(archive.read("base-cc-evol-struct-pop-2019.CSV")), sep=";", dtype={"CODGEO": str}
+        ).set_index("CODGEO")
+    births = pd.read_excel(
+        DEMO / "etat-civil" / "base_naissances_2021.xlsx",
+        sheet_name="COM",
+        skiprows=5,
+        dtype={"CODGEO": str},
+        engine="openpyxl",
+    )
+    sheets = pd.read_excel(
+        folder / "diagnostic.xlsx", sheet_name=None, dtype={"Code": str, "Période": str}, engine="openpyxl"
+    )
     rows = pd.concat([f for name, f in sheets.items() if "Identifiant" in f.columns and name != "Détail communal"])
     own = rows.loc[rows["Niveau"] == "Territoire"].set_index(["Identifiant", "Période"])["Valeur"]
     assert own[("pop_0_2", "2019")] == pytest.approx(census.loc["95229", "P19_POP0002"])
-    assert own[("part_0_2", "2019")] == pytest.approx(100 * census.loc["95229", "P19_POP0002"] / census.loc["95229", "P19_POP"])
-    assert own[("evol_0_2", "2013-2019")] == pytest.approx(100 * (census.loc["95229", "P19_POP0002"] / census.loc["95229", "P13_POP0002"] - 1))
+    assert own[("part_0_2", "2019")] == pytest.approx(
+        100 * census.loc["95229", "P19_POP0002"] / census.loc["95229", "P19_POP"]
+    )
+    assert own[("evol_0_2", "2013-2019")] == pytest.approx(
+        100 * (census.loc["95229", "P19_POP0002"] / census.loc["95229", "P13_POP0002"] - 1)
+    )
     assert own[("naissances", "2021")] == births.set_index("CODGEO").loc["95229", "NAISD21"]
     # The report's own data, which the index reads: the same figures, as numbers.
     data = json.loads((folder / "diagnostic.json").read_text(encoding="utf-8"))
     figures = {f["indicator"]: f for f in data["key_figures"]}
     assert (data["territory"], data["demo"]) == ("ezanville", True)
-    assert figures["evol_0_2"]["value"] == pytest.approx(100 * (census.loc["95229", "P19_POP0002"] / census.loc["95229", "P13_POP0002"] - 1))
+    assert figures["evol_0_2"]["value"] == pytest.approx(
+        100 * (census.loc["95229", "P19_POP0002"] / census.loc["95229", "P13_POP0002"] - 1)
+    )
     assert (figures["evol_0_2"]["period"], figures["evol_0_2"]["text"]) == ("2013-2019", "+25,7\u00a0%")
     deck = pptx.Presentation(str(folder / "diagnostic.pptx"))
     titles = [slide.shapes.title.text for slide in deck.slides]
-    pictures = {title: sum(shape.shape_type == 13 for shape in slide.shapes) for title, slide in zip(titles, deck.slides, strict=True)}
+    pictures = {
+        title: sum(shape.shape_type == 13 for shape in slide.shapes)
+        for title, slide in zip(titles, deck.slides, strict=True)
+    }
     from ctg_analysis.charts import chart_plan
 
     exported = {p.stem for p in (folder / "graphiques").rglob("*.png")}
@@ -112,7 +138,11 @@ def test_a_failing_territory_does_not_stop_the_others(tmp_path):
     template = tiny_template(tmp_path, 'if territory_id == "ezanville":\n    raise RuntimeError("panne simulée")')
     reports = tmp_path / "reports"
     results = render_reports(reports_dir=reports, template=template, workers=1, progress=False)
-    assert {r.territory_id: r.status for r in results} == {"ctg-ecouen": "ok", "ezanville": "échec", "ctg-val-fictif": "ok"}
+    assert {r.territory_id: r.status for r in results} == {
+        "ctg-ecouen": "ok",
+        "ezanville": "échec",
+        "ctg-val-fictif": "ok",
+    }
     failed = reports / "ezanville"
     assert _errors(failed / "echec.ipynb")[0]["evalue"] == "panne simulée"
     assert json.loads((failed / MANIFEST).read_text(encoding="utf-8"))["status"] == "échec"
@@ -124,7 +154,20 @@ def test_a_failing_territory_does_not_stop_the_others(tmp_path):
 
 def test_cli_exit_code_when_a_territory_fails(tmp_path):
     template = tiny_template(tmp_path, "raise RuntimeError('panne simulée')")
-    result = CliRunner().invoke(main, ["report", "--territory", "ezanville", "--template", str(template), "--out", str(tmp_path / "r"), "--workers", "1"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            "--territory",
+            "ezanville",
+            "--template",
+            str(template),
+            "--out",
+            str(tmp_path / "r"),
+            "--workers",
+            "1",
+        ],
+    )
     assert result.exit_code == 1, result.output
     assert "échec" in result.output and "panne simulée" in result.output and "Traceback" not in result.output
     both = CliRunner().invoke(main, ["report", "--all", "--territory", "ezanville"])
@@ -141,7 +184,9 @@ def test_hostile_ids_and_labels(tmp_path):
     )
     reports = tmp_path / "sortie" / "reports"
     before = set(tmp_path.rglob("*"))
-    results = render_reports(territories_file=territories, reports_dir=reports, workers=1, parameters=LIGHT, progress=False)
+    results = render_reports(
+        territories_file=territories, reports_dir=reports, workers=1, parameters=LIGHT, progress=False
+    )
     assert [r.status for r in results] == ["ok", "ok"]
     assert {r.slug for r in results} == {territory_slug("../../x"), territory_slug("a/b")}
     cache = tmp_path / "processed"  # the test's parquet cache (see conftest)
@@ -172,7 +217,11 @@ def test_interrupted_run_keeps_previous_reports_and_resume_completes(tmp_path, m
     assert not (reports / "ctg-val-fictif").exists()
     monkeypatch.setattr(render_module, "_swap", swap)
     results = render_reports(reports_dir=reports, template=template, workers=1, resume=True, progress=False)
-    assert {r.territory_id: r.status for r in results} == {"ctg-ecouen": "à jour", "ezanville": "à jour", "ctg-val-fictif": "ok"}
+    assert {r.territory_id: r.status for r in results} == {
+        "ctg-ecouen": "à jour",
+        "ezanville": "à jour",
+        "ctg-val-fictif": "ok",
+    }
     assert first.status == "ok"
 
 
@@ -180,10 +229,19 @@ def test_a_reused_kernel_a_fresh_kernel_and_a_dask_cluster_give_the_same_outputs
     """The second territory of a reused kernel must show what a fresh kernel shows (no state leaks), and
     so must a Dask worker."""
     distributed = pytest.importorskip("distributed")
-    reused = render_reports(["ezanville", "ctg-ecouen"], reports_dir=tmp_path / "reused", workers=1, parameters=LIGHT, progress=False)
-    fresh = render_reports(["ctg-ecouen"], reports_dir=tmp_path / "fresh", workers=1, parameters=LIGHT, reuse_kernels=False, progress=False)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-        on_dask = render_reports(["ctg-ecouen"], reports_dir=tmp_path / "dask", scheduler=client, parameters=LIGHT, progress=False)
+    reused = render_reports(
+        ["ezanville", "ctg-ecouen"], reports_dir=tmp_path / "reused", workers=1, parameters=LIGHT, progress=False
+    )
+    fresh = render_reports(
+        ["ctg-ecouen"], reports_dir=tmp_path / "fresh", workers=1, parameters=LIGHT, reuse_kernels=False, progress=False
+    )
+    with (
+        distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        on_dask = render_reports(
+            ["ctg-ecouen"], reports_dir=tmp_path / "dask", scheduler=client, parameters=LIGHT, progress=False
+        )
     assert [r.status for r in reused + fresh + on_dask] == ["ok"] * 4
     shown = _outputs(tmp_path / "reused" / "ctg-ecouen" / "diagnostic.ipynb")
     assert any("image/png" in output for output in shown)
@@ -198,17 +256,35 @@ def test_explore_notebook_runs(tmp_path):
     notebook = tmp_path / "explore.ipynb"
     nbformat.write(jupytext.read(TEMPLATES_DIR / "explore.py"), str(notebook))
     assert set(papermill.inspect_notebook(str(notebook))) == {"data_dir", "territories_file", "territory_id"}
-    papermill.execute_notebook(str(notebook), str(tmp_path / "out.ipynb"), parameters={"data_dir": str(DEMO)}, kernel_name="python3", progress_bar=False)
+    papermill.execute_notebook(
+        str(notebook),
+        str(tmp_path / "out.ipynb"),
+        parameters={"data_dir": str(DEMO)},
+        kernel_name="python3",
+        progress_bar=False,
+    )
     assert _errors(tmp_path / "out.ipynb") == []
 
 
 def test_all_renders_the_valid_territories_and_fails_the_invalid_ones(tmp_path):
     territories = tmp_path / "territories.yaml"
     territories.write_text(
-        "territories:\n  - id: ezanville\n    communes: ['95229']\n  - id: casse\n    communes: ['95229', '99999']\n", encoding="utf-8"
+        "territories:\n  - id: ezanville\n    communes: ['95229']\n  - id: casse\n    communes: ['95229', '99999']\n",
+        encoding="utf-8",
     )
     out = tmp_path / "r"
-    args = ["report", "--all", "--territories", str(territories), "--out", str(out), "--workers", "1", "--template", str(tiny_template(tmp_path))]
+    args = [
+        "report",
+        "--all",
+        "--territories",
+        str(territories),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--template",
+        str(tiny_template(tmp_path)),
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1, result.output
     assert "ok       ezanville" in result.output and "échec    casse" in result.output and "99999" in result.output
@@ -221,14 +297,28 @@ def test_seed_report_without_census_bases(real, tmp_path):
     """What many analysts start with: populations légales, Filosofi, CNAF, no census base, no COG file."""
     folder = tmp_path / "raw"
     folder.mkdir()
-    for file in ["populations-legales/ensemble_RP2022_en_vigueur_2025.xlsx", "caf-iris-2016-2020/data_CAF_2020_IRIS.csv",
-                 "filosofi-2014-2019/revenu_commune/FILO2019_DISP_COM.csv", "filosofi-2014-2019/revenu_dpt/FILO2019_DISP_DEP.csv"]:
+    for file in [
+        "populations-legales/ensemble_RP2022_en_vigueur_2025.xlsx",
+        "caf-iris-2016-2020/data_CAF_2020_IRIS.csv",
+        "filosofi-2014-2019/revenu_commune/FILO2019_DISP_COM.csv",
+        "filosofi-2014-2019/revenu_dpt/FILO2019_DISP_DEP.csv",
+    ]:
         (folder / file.replace("/", "__")).symlink_to(real / file)
-    results = render_reports(["ctg-ecouen"], data_dir=folder, territories_file=ROOT / "data" / "territories.yaml", reports_dir=tmp_path / "r", workers=1, progress=False)
+    results = render_reports(
+        ["ctg-ecouen"],
+        data_dir=folder,
+        territories_file=ROOT / "data" / "territories.yaml",
+        reports_dir=tmp_path / "r",
+        workers=1,
+        progress=False,
+    )
     assert [r.status for r in results] == ["ok"], results[0].error
     report = tmp_path / "r" / "ctg-ecouen"
     assert not _errors(report / "diagnostic.ipynb")
     page = (report / "diagnostic.html").read_text(encoding="utf-8")
     for word in ("Traceback", "Exception", "Warning", "ctg-ecouen"):
         assert word not in page.split("<body", 1)[1].replace('id="ctg-ecouen', ""), word
-    assert "CTG Écouen, Le Mesnil-Aubry" in page and "Ajoutez aux données la base « Évolution et structure de la population »" in page
+    assert (
+        "CTG Écouen, Le Mesnil-Aubry" in page
+        and "Ajoutez aux données la base « Évolution et structure de la population »" in page
+    )

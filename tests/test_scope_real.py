@@ -8,8 +8,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import real_folder
 
+from conftest import real_folder
 from ctg_analysis.cli import main
 from ctg_analysis.errors import CtgError
 from ctg_analysis.indicators import compute_indicators, prepare
@@ -25,7 +25,10 @@ COLLECTIVITIES = ("975", "977", "978", "984", "986", "987", "988", "989")
 
 def _table(tmp_path, prepared, territories: dict[str, list[str]]):
     path = tmp_path / "territories.yaml"
-    lines = ["territories:"] + [f"  - id: {tid}\n    communes: [{', '.join(repr(c) for c in communes)}]" for tid, communes in territories.items()]
+    lines = ["territories:"] + [
+        f"  - id: {tid}\n    communes: [{', '.join(repr(c) for c in communes)}]"
+        for tid, communes in territories.items()
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     loaded = load_territories(path, prepared.reference, prepared.movements)
     return compute_indicators(prepared, loaded)
@@ -34,12 +37,16 @@ def _table(tmp_path, prepared, territories: dict[str, list[str]]):
 def _legal(real, file):
     frame = pd.read_excel(real / file, sheet_name="Communes", skiprows=7, dtype=str, engine="calamine")
     frame = frame.loc[frame["Code région"].str.lower() != "null"]
-    frame["code"] = frame["Code département"].str[:2] + frame["Code commune"].str.replace(r"\.0$", "", regex=True).str.zfill(3)
+    frame["code"] = frame["Code département"].str[:2] + frame["Code commune"].str.replace(
+        r"\.0$", "", regex=True
+    ).str.zfill(3)
     return frame.assign(pmun=frame["Population municipale"].astype(float), dep=frame["Code département"])
 
 
 def _value(table, territory, level, geo, indicator, period):
-    rows = table.query("territory == @territory and level == @level and geo == @geo and indicator == @indicator and period == @period")
+    rows = table.query(
+        "territory == @territory and level == @level and geo == @geo and indicator == @indicator and period == @period"
+    )
     assert len(rows) == 1, rows
     return rows.iloc[0]
 
@@ -47,10 +54,17 @@ def _value(table, territory, level, geo, indicator, period):
 @pytest.fixture(scope="module")
 def legal(real, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("legal")
-    prepared = prepare(real_folder(tmp_path, real, [LEGAL_2019, LEGAL_2022]), indicators=["population_legale", "evol_population_legale"])
+    prepared = prepare(
+        real_folder(tmp_path, real, [LEGAL_2019, LEGAL_2022]),
+        indicators=["population_legale", "evol_population_legale"],
+    )
     territories = {
-        "paris": ["75056"], "lyon": ["69123"], "marseille": ["13055"], "commeny": ["95169"],
-        "mayotte": ["97611", "95585"], "retablies": ["60694", "85165", "85212"],
+        "paris": ["75056"],
+        "lyon": ["69123"],
+        "marseille": ["13055"],
+        "commeny": ["95169"],
+        "mayotte": ["97611", "95585"],
+        "retablies": ["60694", "85165", "85212"],
     }
     return prepared, _table(tmp_path, prepared, territories)
 
@@ -58,9 +72,15 @@ def legal(real, tmp_path_factory):
 def test_paris_lyon_marseille_are_the_sum_of_their_arrondissements(real, legal):
     _, table = legal
     raw = _legal(real, LEGAL_2022)
-    for territory, commune, first, last in (("paris", "75056", "75101", "75120"), ("lyon", "69123", "69381", "69389"), ("marseille", "13055", "13201", "13216")):
+    for territory, commune, first, last in (
+        ("paris", "75056", "75101", "75120"),
+        ("lyon", "69123", "69381", "69389"),
+        ("marseille", "13055", "13201", "13216"),
+    ):
         arrondissements = raw.loc[raw["code"].between(first, last), "pmun"]
-        assert len(arrondissements) in (20, 9, 16) and commune not in set(raw["code"])  # the file lists only the arrondissements
+        assert len(arrondissements) in (20, 9, 16) and commune not in set(
+            raw["code"]
+        )  # the file lists only the arrondissements
         row = _value(table, territory, "territoire", territory, "population_legale", "2022")
         assert row["value"] == arrondissements.sum() and row["flags"] == ""
 
@@ -69,7 +89,13 @@ def test_metropolitan_epcis_include_their_central_city(real, legal):
     _, table = legal
     raw = _legal(real, LEGAL_2022)
     raw["commune"] = raw["code"].mask(raw["code"].between("75101", "75120"), "75056")
-    composition = pd.read_excel(real / "epci-composition/EPCI_au_01-01-2024.xlsx", sheet_name="Composition_communale", skiprows=5, dtype=str, engine="calamine")
+    composition = pd.read_excel(
+        real / "epci-composition/EPCI_au_01-01-2024.xlsx",
+        sheet_name="Composition_communale",
+        skiprows=5,
+        dtype=str,
+        engine="calamine",
+    )
     grand_paris = set(composition.loc[composition["EPCI"] == "200054781", "CODGEO"])
     row = _value(table, "paris", "epci", "200054781", "population_legale", "2022")
     assert "75056" in grand_paris and row["value"] == raw.loc[raw["commune"].isin(grand_paris), "pmun"].sum()
@@ -86,7 +112,9 @@ def test_one_france_for_both_vintages(real, legal):
     raw_2022 = _legal(real, LEGAL_2022)
     assert raw_2022["dep"].isin(COLLECTIVITIES).any()  # the 2022 file lists collectivities, left out
     evolution = _value(table, "paris", "france", "FR", "evol_population_legale", "2019-2022")
-    expected = raw_2022.loc[~raw_2022["dep"].isin(COLLECTIVITIES), "pmun"].sum() / _legal(real, LEGAL_2019)["pmun"].sum() - 1
+    expected = (
+        raw_2022.loc[~raw_2022["dep"].isin(COLLECTIVITIES), "pmun"].sum() / _legal(real, LEGAL_2019)["pmun"].sum() - 1
+    )
     assert evolution["value"] == pytest.approx(expected * 100)
 
 
@@ -95,7 +123,12 @@ def test_overseas_collectivities_alone_make_no_france(real, tmp_path):
     with pytest.raises(CtgError, match=r"collectivités d'outre-mer.*hors du champ"):
         prepare(folder, indicators=["population"])
     # Beside a file in France's scope, they add nothing to France.
-    folder = real_folder(tmp_path, real, ["insee-rp2016-iris-com-format-samples/base-ic-evol-struct-pop-2016-com.xls", LEGAL_2022], "both")
+    folder = real_folder(
+        tmp_path,
+        real,
+        ["insee-rp2016-iris-com-format-samples/base-ic-evol-struct-pop-2016-com.xls", LEGAL_2022],
+        "both",
+    )
     prepared = prepare(folder, indicators=["population", "population_legale"])
     france = _table(tmp_path, prepared, {"ecouen": ["95205"]}).query("level == 'france' and indicator == 'population'")
     assert france["value"].isna().all() and france["flags"].str.contains("missing").all()
@@ -125,7 +158,9 @@ def test_re_established_communes_are_declared_and_their_past_estimated(real, leg
     _, table = legal
     raw = _legal(real, LEGAL_2022).set_index("code")
     for code in ("60694", "85165", "85212"):
-        assert _value(table, "retablies", "commune", code, "population_legale", "2022")["value"] == raw.loc[code, "pmun"]
+        assert (
+            _value(table, "retablies", "commune", code, "population_legale", "2022")["value"] == raw.loc[code, "pmun"]
+        )
         past = _value(table, "retablies", "commune", code, "population_legale", "2019")
         assert "estimated" in past["flags"] and past["value"] > 0
     # The parts of a split commune stay in their département: its total is exact.
@@ -145,22 +180,44 @@ def test_partial_survives_the_cog_conversion(real, tmp_path):
     table = _table(tmp_path, prepared, {"t": secret})
     for code in secret:
         row = _value(table, "t", "commune", code, "allocataires", "2017")
-        expected = raw.loc[raw["commune"] == code, "A"].dropna().str.replace("\u202f", "").str.replace(" ", "").astype(float).sum()
+        expected = (
+            raw.loc[raw["commune"] == code, "A"]
+            .dropna()
+            .str.replace("\u202f", "")
+            .str.replace(" ", "")
+            .astype(float)
+            .sum()
+        )
         assert row["value"] == expected and "partial" in row["flags"]
 
 
 @pytest.fixture(scope="module")
 def filosofi(real, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("filosofi")
-    files = [f"filosofi-2014-2019/revenu_{level}/FILO{year}_DISP_{suffix}.csv" for year in (2018, 2019) for level, suffix in (("commune", "COM"), ("epci", "EPCI"))]
+    files = [
+        f"filosofi-2014-2019/revenu_{level}/FILO{year}_DISP_{suffix}.csv"
+        for year in (2018, 2019)
+        for level, suffix in (("commune", "COM"), ("epci", "EPCI"))
+    ]
     prepared = prepare(real_folder(tmp_path, real, [*files, LEGAL_2022]), indicators=["revenu_median"])
-    territories = {"commeny": ["95169"], "ecouen": ["95205"], "vexin": ["95040"], "changed": ["18159"], "pair": ["95205", "95395"]}
+    territories = {
+        "commeny": ["95169"],
+        "ecouen": ["95205"],
+        "vexin": ["95040"],
+        "changed": ["18159"],
+        "pair": ["95205", "95395"],
+    }
     return prepared, _table(tmp_path, prepared, territories)
 
 
 def _filosofi(real, level, year):
     suffix = {"commune": "COM", "epci": "EPCI"}[level]
-    frame = pd.read_csv(real / f"filosofi-2014-2019/revenu_{level}/FILO{year}_DISP_{suffix}.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    frame = pd.read_csv(
+        real / f"filosofi-2014-2019/revenu_{level}/FILO{year}_DISP_{suffix}.csv",
+        sep=";",
+        dtype=str,
+        encoding="utf-8-sig",
+    )
     return frame.set_index("CODGEO")[f"Q2{year % 100}"].str.replace(",", ".").astype(float)
 
 
@@ -173,17 +230,33 @@ def test_published_values_keep_their_perimeter(real, filosofi):
         assert pd.isna(row["value"]) and "perimeter" in row["flags"]
     # An unchanged commune keeps it, every vintage of the series.
     for year in (2018, 2019):
-        assert _value(table, "ecouen", "territoire", "ecouen", "revenu_median", str(year))["value"] == _filosofi(real, "commune", year)["95205"]
+        assert (
+            _value(table, "ecouen", "territoire", "ecouen", "revenu_median", str(year))["value"]
+            == _filosofi(real, "commune", year)["95205"]
+        )
     # An EPCI whose composition changed between 2020 and 2024, with no commune movement involved.
-    composition_2020 = pd.read_csv(real / "epci-2020/EPCI_2020.csv", sep=";", dtype=str, encoding="utf-8-sig").groupby("EPCI")["CODGEO"].agg(frozenset)
-    composition_2024 = pd.read_excel(real / "epci-composition/EPCI_au_01-01-2024.xlsx", sheet_name="Composition_communale", skiprows=5, dtype=str, engine="calamine")
+    composition_2020 = (
+        pd.read_csv(real / "epci-2020/EPCI_2020.csv", sep=";", dtype=str, encoding="utf-8-sig")
+        .groupby("EPCI")["CODGEO"]
+        .agg(frozenset)
+    )
+    composition_2024 = pd.read_excel(
+        real / "epci-composition/EPCI_au_01-01-2024.xlsx",
+        sheet_name="Composition_communale",
+        skiprows=5,
+        dtype=str,
+        engine="calamine",
+    )
     composition_2024 = composition_2024.groupby("EPCI")["CODGEO"].agg(frozenset)
     epci = composition_2024.index[composition_2024.map(lambda c: "18159" in c)][0]
     assert composition_2020[epci] != composition_2024[epci]
     row = _value(table, "changed", "epci", epci, "revenu_median", "2019")
     assert pd.isna(row["value"]) and "perimeter" in row["flags"]
     # Vexin Centre lost Gouzangrez to Commeny inside it: same perimeter, the median stands.
-    assert _value(table, "vexin", "epci", "200035970", "revenu_median", "2019")["value"] == _filosofi(real, "epci", 2019)["200035970"]
+    assert (
+        _value(table, "vexin", "epci", "200035970", "revenu_median", "2019")["value"]
+        == _filosofi(real, "epci", 2019)["200035970"]
+    )
     # Two communes are not a published unit.
     assert "unavailable" in _value(table, "pair", "territoire", "pair", "revenu_median", "2019")["flags"]
 
@@ -193,7 +266,9 @@ def test_every_indicator_has_a_row_everywhere(filosofi):
     # Asked only for the median, with no CNAF file: the other indicators are not asked; the median is
     # there for every unit of every ladder, a value or a flag.
     units = table[["territory", "level", "geo"]].drop_duplicates()
-    assert (table.groupby(["territory", "level", "geo"], observed=True)["indicator"].nunique() == 1).all() and len(units) > 10
+    assert (table.groupby(["territory", "level", "geo"], observed=True)["indicator"].nunique() == 1).all() and len(
+        units
+    ) > 10
 
 
 def test_folders_with_one_source(real, tmp_path):
@@ -205,7 +280,9 @@ def test_folders_with_one_source(real, tmp_path):
     only_filosofi = real_folder(tmp_path, real, ["filosofi-2014-2019/revenu_commune/FILO2019_DISP_COM.csv"], "filosofi")
     prepared = prepare(only_filosofi, indicators=["revenu_median"])
     path = tmp_path / "by-name.yaml"
-    path.write_text("territories:\n  - id: p\n    communes: [{name: Le Plessis-Gassot, departement: '95'}]\n", encoding="utf-8")
+    path.write_text(
+        "territories:\n  - id: p\n    communes: [{name: Le Plessis-Gassot, departement: '95'}]\n", encoding="utf-8"
+    )
     territories = load_territories(path, prepared.reference, prepared.movements)
     assert territories.get("p").communes == ("95492",)  # resolved though Filosofi does not publish it
     row = compute_indicators(prepared, territories).query("level == 'territoire'").iloc[0]
@@ -222,7 +299,10 @@ def test_a_broken_official_file_stops_every_command_unless_skipped(real, tmp_pat
     (tmp_path / "t.yaml").write_text("territories:\n  - id: t\n    communes: ['95205']\n", encoding="utf-8")
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert "FILO2019_DISP_COM.csv : aucune ligne de données" in result.output and "base-cc-evol-struct-pop-2019.csv : le fichier est vide" in result.output
+    assert (
+        "FILO2019_DISP_COM.csv : aucune ligne de données" in result.output
+        and "base-cc-evol-struct-pop-2019.csv : le fichier est vide" in result.output
+    )
     assert "--skip-bad-files" in result.output
     check = CliRunner().invoke(main, ["data", "check", str(folder)])
     assert check.exit_code == 2 and "oui" in check.output
@@ -237,7 +317,9 @@ def test_only_the_territories_asked_for_must_be_valid(real, tmp_path):
     folder.mkdir()
     (folder / "ensemble.xlsx").symlink_to(real / LEGAL_2022)
     territories = tmp_path / "t.yaml"
-    territories.write_text("territories:\n  - id: good\n    communes: ['95205']\n  - id: bad\n    communes: ['95901']\n", encoding="utf-8")
+    territories.write_text(
+        "territories:\n  - id: good\n    communes: ['95205']\n  - id: bad\n    communes: ['95901']\n", encoding="utf-8"
+    )
     args = ["indicators", "--data", str(folder), "--territories", str(territories)]
     good = CliRunner().invoke(main, [*args, "--territory", "good"])
     assert good.exit_code == 0 and "territoire 'bad' écarté" in good.output

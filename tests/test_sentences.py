@@ -12,18 +12,55 @@ from ctg_analysis.errors import CtgError
 NNBSP, NBSP = "\u202f", "\u00a0"
 
 
-def _table(indicator: str, value, *, period="2019", start=None, end=None, deps=(("95", "Val-d'Oise", None),), flags="",
-           communes=(("95205", "Écouen"), ("95395", "Le Mesnil-Aubry")), commune_values=None) -> pd.DataFrame:
+def _table(
+    indicator: str,
+    value,
+    *,
+    period="2019",
+    start=None,
+    end=None,
+    deps=(("95", "Val-d'Oise", None),),
+    flags="",
+    communes=(("95205", "Écouen"), ("95395", "Le Mesnil-Aubry")),
+    commune_values=None,
+) -> pd.DataFrame:
     """A long table holding one indicator: the territory, its communes and its départements."""
     start = int(period[:4]) if start is None else start
     end = int(period[-4:]) if end is None else end
-    base = {"territory": "t", "indicator": indicator, "period": period, "year_start": start, "year_end": end, "n_communes": len(communes)}
+    base = {
+        "territory": "t",
+        "indicator": indicator,
+        "period": period,
+        "year_start": start,
+        "year_end": end,
+        "n_communes": len(communes),
+    }
     rows = [{**base, "level": "territoire", "geo": "t", "geo_label": "Territoire test", "value": value, "flags": flags}]
     for n, (code, label) in enumerate(communes):
         commune_value = value if commune_values is None else commune_values[n]
-        rows.append({**base, "level": "commune", "geo": code, "geo_label": label, "value": commune_value, "flags": flags, "n_communes": 1})
+        rows.append(
+            {
+                **base,
+                "level": "commune",
+                "geo": code,
+                "geo_label": label,
+                "value": commune_value,
+                "flags": flags,
+                "n_communes": 1,
+            }
+        )
     for code, label, dep_value in deps:
-        rows.append({**base, "level": "departement", "geo": code, "geo_label": label, "value": dep_value, "flags": "", "n_communes": 100})
+        rows.append(
+            {
+                **base,
+                "level": "departement",
+                "geo": code,
+                "geo_label": label,
+                "value": dep_value,
+                "flags": "",
+                "n_communes": 100,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -35,46 +72,135 @@ CASES = [
     ("pop_0_2", 0.3, {}, "Aucun enfant de 0 à 2 ans en 2019 sur le territoire."),
     ("pop_0_2", 1.4, {}, "1 enfant de 0 à 2 ans en 2019 sur le territoire."),
     ("pop_0_2", 12345.6, {}, f"12{NNBSP}346 enfants de 0 à 2 ans en 2019 sur le territoire."),
-    ("naissances_3ans", 385, {"period": "2017-2019"}, "385 naissances domiciliées entre 2017 et 2019 sur le territoire."),
+    (
+        "naissances_3ans",
+        385,
+        {"period": "2017-2019"},
+        "385 naissances domiciliées entre 2017 et 2019 sur le territoire.",
+    ),
     # Evolutions: growth, decline, nil, without a comparison level, against two départements.
-    ("evol_0_2", 25.7, {"period": "2013-2019", "deps": (("95", "Val-d'Oise", 3.1),)},
-     f"Le nombre d'enfants de 0 à 2 ans progresse de 25,7{NBSP}% entre 2013 et 2019, contre +3,1{NBSP}% dans le département."),
-    ("evol_0_2", -4.2, {"period": "2013-2019", "deps": (("95", "Val-d'Oise", -1.0),)},
-     f"Le nombre d'enfants de 0 à 2 ans diminue de 4,2{NBSP}% entre 2013 et 2019, contre -1,0{NBSP}% dans le département."),
-    ("evol_population", 0.04, {"period": "2013-2019", "deps": (("95", "Val-d'Oise", 4.5),)},
-     f"La population est stable entre 2013 et 2019, contre +4,5{NBSP}% dans le département."),
-    ("evol_population", 2.0, {"period": "2013-2019", "deps": ()}, f"La population progresse de 2,0{NBSP}% entre 2013 et 2019."),
-    ("evol_0_2", 4.7, {"period": "2013-2019", "deps": (("95", "Val-d'Oise", 6.0), ("78", "Yvelines", 4.5))},
-     f"Le nombre d'enfants de 0 à 2 ans progresse de 4,7{NBSP}% entre 2013 et 2019, contre +4,5{NBSP}% dans le département des "
-     f"Yvelines et +6,0{NBSP}% dans le département du Val-d'Oise."),
-    ("taux_evol_population_annuel", -0.5, {"period": "2013-2019", "deps": (("95", "Val-d'Oise", 0.74),)},
-     f"La population diminue de 0,50{NBSP}% par an entre 2013 et 2019, contre +0,74{NBSP}% par an dans le département."),
+    (
+        "evol_0_2",
+        25.7,
+        {"period": "2013-2019", "deps": (("95", "Val-d'Oise", 3.1),)},
+        f"Le nombre d'enfants de 0 à 2 ans progresse de 25,7{NBSP}% entre 2013 et 2019, contre +3,1{NBSP}% dans le "
+        f"département.",
+    ),
+    (
+        "evol_0_2",
+        -4.2,
+        {"period": "2013-2019", "deps": (("95", "Val-d'Oise", -1.0),)},
+        f"Le nombre d'enfants de 0 à 2 ans diminue de 4,2{NBSP}% entre 2013 et 2019, contre -1,0{NBSP}% dans le "
+        f"département.",
+    ),
+    (
+        "evol_population",
+        0.04,
+        {"period": "2013-2019", "deps": (("95", "Val-d'Oise", 4.5),)},
+        f"La population est stable entre 2013 et 2019, contre +4,5{NBSP}% dans le département.",
+    ),
+    (
+        "evol_population",
+        2.0,
+        {"period": "2013-2019", "deps": ()},
+        f"La population progresse de 2,0{NBSP}% entre 2013 et 2019.",
+    ),
+    (
+        "evol_0_2",
+        4.7,
+        {"period": "2013-2019", "deps": (("95", "Val-d'Oise", 6.0), ("78", "Yvelines", 4.5))},
+        f"Le nombre d'enfants de 0 à 2 ans progresse de 4,7{NBSP}% entre 2013 et 2019, contre +4,5{NBSP}% dans le "
+        f"département des "
+        f"Yvelines et +6,0{NBSP}% dans le département du Val-d'Oise.",
+    ),
+    (
+        "taux_evol_population_annuel",
+        -0.5,
+        {"period": "2013-2019", "deps": (("95", "Val-d'Oise", 0.74),)},
+        f"La population diminue de 0,50{NBSP}% par an entre 2013 et 2019, contre +0,74{NBSP}% par an dans le "
+        f"département.",
+    ),
     # Positions: masculine and feminine subjects, above, below, comparable; two départements; alone.
-    ("taux_activite_femmes", 73.65, {"deps": (("95", "Val-d'Oise", 70.65),)},
-     f"Le taux d'activité des femmes de 15 à 64 ans du territoire est supérieur à celui du département : 73,7{NBSP}% contre 70,7{NBSP}% en 2019."),
-    ("part_familles_monoparentales", 12.0, {"deps": (("95", "Val-d'Oise", 15.5),)},
-     f"La part des familles monoparentales du territoire est inférieure à celle du département : 12,0{NBSP}% contre 15,5{NBSP}% en 2019."),
-    ("part_familles_monoparentales", 15.1, {"deps": (("95", "Val-d'Oise", 15.5),)},
-     f"La part des familles monoparentales du territoire est comparable à celle du département : 15,1{NBSP}% contre 15,5{NBSP}% en 2019."),
-    ("part_0_2", 4.8, {"deps": (("95", "Val-d'Oise", 3.8),)},  # within one point, but a quarter more: not comparable
-     f"La part des enfants de 0 à 2 ans dans la population du territoire est supérieure à celle du département : 4,8{NBSP}% contre 3,8{NBSP}% en 2019."),
-    ("revenu_median", 21930, {"deps": (("95", "Val-d'Oise", 23220),)},
-     f"Le revenu disponible médian par unité de consommation du territoire est inférieur à celui du département : 21{NNBSP}930{NBSP}€ contre 23{NNBSP}220{NBSP}€ en 2019."),
-    ("taux_natalite", 10.1, {"deps": (("95", "Val-d'Oise", 12.5), ("78", "Yvelines", 14.0))},
-     f"Le taux de natalité du territoire est de 10,1{NBSP}‰ en 2019, contre 14,0{NBSP}‰ dans le département des Yvelines et 12,5{NBSP}‰ dans le département du Val-d'Oise."),
+    (
+        "taux_activite_femmes",
+        73.65,
+        {"deps": (("95", "Val-d'Oise", 70.65),)},
+        f"Le taux d'activité des femmes de 15 à 64 ans du territoire est supérieur à celui du département : "
+        f"73,7{NBSP}% contre 70,7{NBSP}% en 2019.",
+    ),
+    (
+        "part_familles_monoparentales",
+        12.0,
+        {"deps": (("95", "Val-d'Oise", 15.5),)},
+        f"La part des familles monoparentales du territoire est inférieure à celle du département : 12,0{NBSP}% "
+        f"contre 15,5{NBSP}% en 2019.",
+    ),
+    (
+        "part_familles_monoparentales",
+        15.1,
+        {"deps": (("95", "Val-d'Oise", 15.5),)},
+        f"La part des familles monoparentales du territoire est comparable à celle du département : 15,1{NBSP}% "
+        f"contre 15,5{NBSP}% en 2019.",
+    ),
+    (
+        "part_0_2",
+        4.8,
+        {"deps": (("95", "Val-d'Oise", 3.8),)},  # within one point, but a quarter more: not comparable
+        f"La part des enfants de 0 à 2 ans dans la population du territoire est supérieure à celle du département : "
+        f"4,8{NBSP}% contre 3,8{NBSP}% en 2019.",
+    ),
+    (
+        "revenu_median",
+        21930,
+        {"deps": (("95", "Val-d'Oise", 23220),)},
+        f"Le revenu disponible médian par unité de consommation du territoire est inférieur à celui du département : "
+        f"21{NNBSP}930{NBSP}€ contre 23{NNBSP}220{NBSP}€ en 2019.",
+    ),
+    (
+        "taux_natalite",
+        10.1,
+        {"deps": (("95", "Val-d'Oise", 12.5), ("78", "Yvelines", 14.0))},
+        f"Le taux de natalité du territoire est de 10,1{NBSP}‰ en 2019, contre 14,0{NBSP}‰ dans le département des "
+        f"Yvelines et 12,5{NBSP}‰ dans le département du Val-d'Oise.",
+    ),
     ("taux_pauvrete", 14.2, {"deps": ()}, f"Le taux de pauvreté du territoire est de 14,2{NBSP}% en 2019."),
     # Missing values and caveats.
-    ("revenu_median", None, {"flags": "unavailable;demo", "deps": (("95", "Val-d'Oise", 23220),)},
-     "Le revenu disponible médian par unité de consommation du territoire n'est pas disponible pour 2019. "
-     "Indicateur non additif, que l'Insee ne publie pas pour ce regroupement de communes."),
-    ("naissances", 4, {"flags": "small"}, "4 naissances domiciliées en 2019 sur le territoire. Petits effectifs : valeur fragile, à interpréter avec prudence."),
-    ("allocataires", 2464.2, {"flags": "partial", "period": "2020"},
-     f"2{NNBSP}464 foyers allocataires de la CAF en 2020 sur le territoire. Valeur partielle : des communes sont manquantes ou couvertes par le secret statistique."),
-    ("evol_0_2", 12.0, {"period": "2016-2019", "flags": "not_comparable;small", "deps": (("95", "Val-d'Oise", 3.0),)},
-     f"Le nombre d'enfants de 0 à 2 ans progresse de 12,0{NBSP}% entre 2016 et 2019, contre +3,0{NBSP}% dans le département. "
-     "Petits effectifs : valeur fragile, à interpréter avec prudence. "
-     "Les recensements comparés sont distants de moins de cinq ans : évolution à ne pas interpréter."),
-    ("familles", 2, {"flags": "cog_mismatch"}, "2 familles en 2019 sur le territoire. Les géographies communales des sources diffèrent."),
+    (
+        "revenu_median",
+        None,
+        {"flags": "unavailable;demo", "deps": (("95", "Val-d'Oise", 23220),)},
+        "Le revenu disponible médian par unité de consommation du territoire n'est pas disponible pour 2019. "
+        "Indicateur non additif, que l'Insee ne publie pas pour ce regroupement de communes.",
+    ),
+    (
+        "naissances",
+        4,
+        {"flags": "small"},
+        "4 naissances domiciliées en 2019 sur le territoire. Petits effectifs : valeur fragile, à interpréter avec "
+        "prudence.",
+    ),
+    (
+        "allocataires",
+        2464.2,
+        {"flags": "partial", "period": "2020"},
+        f"2{NNBSP}464 foyers allocataires de la CAF en 2020 sur le territoire. Valeur partielle : des communes sont "
+        f"manquantes ou couvertes par le secret statistique.",
+    ),
+    (
+        "evol_0_2",
+        12.0,
+        {"period": "2016-2019", "flags": "not_comparable;small", "deps": (("95", "Val-d'Oise", 3.0),)},
+        f"Le nombre d'enfants de 0 à 2 ans progresse de 12,0{NBSP}% entre 2016 et 2019, contre +3,0{NBSP}% dans le "
+        f"département. "
+        "Petits effectifs : valeur fragile, à interpréter avec prudence. "
+        "Les recensements comparés sont distants de moins de cinq ans : évolution à ne pas interpréter.",
+    ),
+    (
+        "familles",
+        2,
+        {"flags": "cog_mismatch"},
+        "2 familles en 2019 sur le territoire. Les géographies communales des sources diffèrent.",
+    ),
 ]
 
 
@@ -97,19 +223,28 @@ def test_sentence_cases(indicator, value, options, expected):
 def test_commune_names_elide_and_contract(code, name, expected_place, expected_of):
     deps = ((code[:2], "Département", 20.0),)
     births = _table("naissances", 12, communes=((code, name), ("95205", "Écouen")), deps=deps)
-    assert describe(births, "t", "naissances", commune=code).text == f"12 naissances domiciliées en 2019 {expected_place}."
+    assert (
+        describe(births, "t", "naissances", commune=code).text == f"12 naissances domiciliées en 2019 {expected_place}."
+    )
     share = _table("part_familles_monoparentales", 25.0, communes=((code, name),), deps=deps)
     # A one-commune territory is named as its commune.
     assert describe(share, "t", "part_familles_monoparentales").text == (
-        f"La part des familles monoparentales {expected_of} est supérieure à celle du département : 25,0{NBSP}% contre 20,0{NBSP}% en 2019."
+        f"La part des familles monoparentales {expected_of} est supérieure à celle du département : 25,0{NBSP}% "
+        f"contre 20,0{NBSP}% en 2019."
     )
 
 
 def test_commune_is_compared_with_its_own_departement():
-    table = _table("taux_activite_femmes", 70.0, communes=(("95205", "Écouen"), ("78901", "Fictiville")),
-                   commune_values=(71.0, 60.0), deps=(("95", "Val-d'Oise", 70.7), ("78", "Yvelines", 70.9)))
+    table = _table(
+        "taux_activite_femmes",
+        70.0,
+        communes=(("95205", "Écouen"), ("78901", "Fictiville")),
+        commune_values=(71.0, 60.0),
+        deps=(("95", "Val-d'Oise", 70.7), ("78", "Yvelines", 70.9)),
+    )
     assert describe(table, "t", "taux_activite_femmes", commune="78901").text == (
-        f"Le taux d'activité des femmes de 15 à 64 ans de Fictiville est inférieur à celui du département : 60,0{NBSP}% contre 70,9{NBSP}% en 2019."
+        f"Le taux d'activité des femmes de 15 à 64 ans de Fictiville est inférieur à celui du département : "
+        f"60,0{NBSP}% contre 70,9{NBSP}% en 2019."
     )
     with pytest.raises(CtgError, match="commune '95999' absente du territoire 't'"):
         describe(table, "t", "taux_activite_femmes", commune="95999")
@@ -124,7 +259,8 @@ def test_diagnostic_text_joins_sentences_and_warns_once_about_demo_data():
     )
     assert diagnostic_text(table, "t", indicators=["naissances", "evol_0_2", "part_0_2"]) == (
         "128 naissances domiciliées en 2019 sur le territoire. "
-        f"Le nombre d'enfants de 0 à 2 ans progresse de 25,7{NBSP}% entre 2013 et 2019, contre +3,1{NBSP}% dans le département. "
+        f"Le nombre d'enfants de 0 à 2 ans progresse de 25,7{NBSP}% entre 2013 et 2019, contre +3,1{NBSP}% dans le "
+        f"département. "
         "Données fictives de démonstration."
     )
 
@@ -148,7 +284,11 @@ def test_the_seed_fiche_on_the_demo_data(demo_folder):
 
 def test_thematiques_match_without_case_or_accents():
     phrases = load_phrases()
-    assert phrases.theme_indicators("PARENTALITÉ") == phrases.theme_indicators("parentalite") == phrases.theme_indicators("Parentalité")
+    assert (
+        phrases.theme_indicators("PARENTALITÉ")
+        == phrases.theme_indicators("parentalite")
+        == phrases.theme_indicators("Parentalité")
+    )
     with pytest.raises(CtgError, match=r"thématique 'parentalitée' inconnue \(vouliez-vous dire : 'parentalité'"):
         phrases.theme_indicators("parentalitée")
 
@@ -157,8 +297,16 @@ def test_every_catalogue_indicator_can_be_described():
     from ctg_analysis.indicators.catalogue import all_indicators
 
     for indicator in all_indicators():
-        sentence = describe(_table(indicator.id, 10.0, period="2013-2019" if indicator.kind in ("evolution", "annual_rate") else "2019"), "t", indicator.id)
-        assert not sentence.text[0].islower() and sentence.text.endswith(".") and "{" not in sentence.text, sentence.text
+        sentence = describe(
+            _table(
+                indicator.id, 10.0, period="2013-2019" if indicator.kind in ("evolution", "annual_rate") else "2019"
+            ),
+            "t",
+            indicator.id,
+        )
+        assert not sentence.text[0].islower() and sentence.text.endswith(".") and "{" not in sentence.text, (
+            sentence.text
+        )
 
 
 def test_an_edited_phrases_file_is_checked(tmp_path):
@@ -166,29 +314,55 @@ def test_an_edited_phrases_file_is_checked(tmp_path):
 
     text = resources.files("ctg_analysis.actions").joinpath("phrases.yaml").read_text(encoding="utf-8")
     broken = tmp_path / "phrases.yaml"
-    broken.write_text(text.replace("{valeur} {nom} en {année} {lieu}.", "{valeur} {nom} en {anne} {lieu}."), encoding="utf-8")
-    with pytest.raises(CtgError, match=r"modèles\.effectif\.nombre : champ \{anne\} inconnu \(vouliez-vous dire : 'année'"):
+    broken.write_text(
+        text.replace("{valeur} {nom} en {année} {lieu}.", "{valeur} {nom} en {anne} {lieu}."), encoding="utf-8"
+    )
+    with pytest.raises(
+        CtgError, match=r"modèles\.effectif\.nombre : champ \{anne\} inconnu \(vouliez-vous dire : 'année'"
+    ):
         load_phrases(broken)
-    broken.write_text(text.replace("part_65p, part_allocataires_rsa, taux_pauvrete]", "part_65p, taux_pauverte]"), encoding="utf-8")
+    broken.write_text(
+        text.replace("part_65p, part_allocataires_rsa, taux_pauvrete]", "part_65p, taux_pauverte]"), encoding="utf-8"
+    )
     with pytest.raises(CtgError, match=r"thématiques\.inclusion numérique : indicateur 'taux_pauverte' inconnu"):
         load_phrases(broken)
     edited = tmp_path / "mes-phrases.yaml"
-    edited.write_text(text.replace('"{valeur} {nom} en {année} {lieu}."', '"En {année}, {lieu} : {valeur} {nom}."'), encoding="utf-8")
-    assert str(describe(_table("naissances", 128), "t", "naissances", phrases=load_phrases(edited))) == "En 2019, sur le territoire : 128 naissances domiciliées."
+    edited.write_text(
+        text.replace('"{valeur} {nom} en {année} {lieu}."', '"En {année}, {lieu} : {valeur} {nom}."'), encoding="utf-8"
+    )
+    assert (
+        str(describe(_table("naissances", 128), "t", "naissances", phrases=load_phrases(edited)))
+        == "En 2019, sur le territoire : 128 naissances domiciliées."
+    )
 
 
 @pytest.mark.parametrize(
     ("phrase", "expected"),
-    [("Écouen", "d'Écouen"), ("Yerres", "d'Yerres"), ("Houilles", "de Houilles"), ("le département", "du département"),
-     ("la région", "de la région"), ("l'EPCI", "de l'EPCI"), ("les familles", "des familles"), ("Le Mesnil-Aubry", "du Mesnil-Aubry"),
-     (with_article("Val-d'Oise", "2"), "du Val-d'Oise"), (with_article("Oise", 5), "de l'Oise"), (with_article("Paris", 0), "de Paris"),
-     (with_article("Somme", "3"), "de la Somme")],
+    [
+        ("Écouen", "d'Écouen"),
+        ("Yerres", "d'Yerres"),
+        ("Houilles", "de Houilles"),
+        ("le département", "du département"),
+        ("la région", "de la région"),
+        ("l'EPCI", "de l'EPCI"),
+        ("les familles", "des familles"),
+        ("Le Mesnil-Aubry", "du Mesnil-Aubry"),
+        (with_article("Val-d'Oise", "2"), "du Val-d'Oise"),
+        (with_article("Oise", 5), "de l'Oise"),
+        (with_article("Paris", 0), "de Paris"),
+        (with_article("Somme", "3"), "de la Somme"),
+    ],
 )
 def test_de_elides_and_contracts(phrase, expected):
     assert de(phrase) == expected
 
 
 def test_agreement_and_number():
-    assert [agree("supérieur", g, p) for g in "mf" for p in (False, True)] == ["supérieur", "supérieurs", "supérieure", "supérieures"]
+    assert [agree("supérieur", g, p) for g in "mf" for p in (False, True)] == [
+        "supérieur",
+        "supérieurs",
+        "supérieure",
+        "supérieures",
+    ]
     assert [agree("celui", g, p) for g in "mf" for p in (False, True)] == ["celui", "ceux", "celle", "celles"]
     assert [is_plural(v) for v in (0, 1, 1.9, 2, -3)] == [False, False, False, True, True]

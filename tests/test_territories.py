@@ -17,7 +17,15 @@ from ctg_analysis.territories import load_territories
 REFERENCE = pd.DataFrame(
     {
         "code": ["95205", "95229", "95094", "75056", "75101", "78901", "01001"],
-        "label": ["Écouen", "Ézanville", "Bouqueval", "Paris", "Paris 1er Arrondissement", "Aubrelle", "L'Abergement-Clémenciat"],
+        "label": [
+            "Écouen",
+            "Ézanville",
+            "Bouqueval",
+            "Paris",
+            "Paris 1er Arrondissement",
+            "Aubrelle",
+            "L'Abergement-Clémenciat",
+        ],
         "type": ["COM", "COM", "COM", "COM", "ARM", "COM", "COM"],
         "parent": [None, None, None, None, "75056", None, None],
         "departement": ["95", "95", "95", "75", "75", "78", "01"],
@@ -107,7 +115,9 @@ def test_code_that_lost_its_leading_zero(tmp_path):
 def test_malformed_files(tmp_path):
     assert "attendu une clé « territories »" in _problems(tmp_path, "communes: []\n")
     assert "YAML invalide" in _problems(tmp_path, "territories: [\n")
-    assert "comparaison" in _problems(tmp_path, "territories:\n  - id: t\n    communes: ['95205']\n    comparisons: [{level: canton, code: '1'}]\n")
+    assert "comparaison" in _problems(
+        tmp_path, "territories:\n  - id: t\n    communes: ['95205']\n    comparisons: [{level: canton, code: '1'}]\n"
+    )
     with pytest.raises(TerritoryError, match="lecture impossible"):
         load_territories(tmp_path / "absent.yaml", REFERENCE)
 
@@ -144,7 +154,9 @@ def test_codes_of_an_older_cog_follow_the_movements(tmp_path):
     )
     reference.attrs["cog_year"] = 2024
     path = tmp_path / "t.yaml"
-    path.write_text("territories:\n  - id: t\n    cog_year: 2021\n    communes: ['95205', '95282', '95169']\n", encoding="utf-8")
+    path.write_text(
+        "territories:\n  - id: t\n    cog_year: 2021\n    communes: ['95205', '95282', '95169']\n", encoding="utf-8"
+    )
     territories = load_territories(path, reference, movements)
     assert territories.get("t").communes == ("95205", "95169")
     assert "code suivi dans les mouvements des communes : 95282 → 95169 (géographie 2024)" in territories.notes

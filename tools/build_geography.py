@@ -60,7 +60,9 @@ def build(real: Path, target: Path = TARGET) -> None:
     epci_frame = pd.concat(epci, ignore_index=True)[["year", "geo", "epci", "epci_label"]].astype({"year": "int64"})
     epci_frame.to_parquet(target / "epci.parquet", index=False, compression="zstd")
     counts = current["type"].value_counts().to_dict()
-    print(f"COG {latest} : {counts} ; {len(movements)} mouvements ; EPCI {sorted(epci_frame['year'].unique().tolist())}")
+    print(
+        f"COG {latest} : {counts} ; {len(movements)} mouvements ; EPCI {sorted(epci_frame['year'].unique().tolist())}"
+    )
 
 
 if __name__ == "__main__":

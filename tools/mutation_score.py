@@ -32,13 +32,29 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = Path(os.environ.get("CTG_REAL_DATA", ROOT.parent / "shared" / "data" / "real")).resolve()
-_INDICATOR_TESTS = ["tests/test_indicators.py", "tests/test_preparation.py", "tests/test_promises.py", "tests/test_scope_real.py", "tests/test_indicators_real.py"]
+_INDICATOR_TESTS = [
+    "tests/test_indicators.py",
+    "tests/test_preparation.py",
+    "tests/test_promises.py",
+    "tests/test_scope_real.py",
+    "tests/test_indicators_real.py",
+]
 #: Module → the tests that exercise it (the batch's: those on a tiny template, not the full reports).
 MODULES = {
     "geography/conversion.py": ["tests/test_conversion.py", "tests/test_reference.py", "tests/test_geography_real.py"],
     **{
         f"indicators/{name}.py": _INDICATOR_TESTS
-        for name in ("harmonisation", "terms", "preparation", "membership", "coverage", "aggregation", "flags", "long_table", "encoding")
+        for name in (
+            "harmonisation",
+            "terms",
+            "preparation",
+            "membership",
+            "coverage",
+            "aggregation",
+            "flags",
+            "long_table",
+            "encoding",
+        )
     },
     "sources/cache.py": ["tests/test_cache.py", "tests/test_promises.py", "tests/test_files.py"],
     "actions/followup.py": ["tests/test_actions.py", "tests/test_promises.py"],
@@ -47,7 +63,13 @@ MODULES = {
 }
 _MARKERS = {"reports/batch.py": "not slow", "reports/render.py": "not slow"}
 #: The test modules whose module-scoped fixtures run the code under test (the demo or real files prepared once).
-_SHARED_FIXTURES = {"tests/test_indicators.py", "tests/test_scope_real.py", "tests/test_indicators_real.py", "tests/test_actions.py", "tests/test_conversion.py"}
+_SHARED_FIXTURES = {
+    "tests/test_indicators.py",
+    "tests/test_scope_real.py",
+    "tests/test_indicators_real.py",
+    "tests/test_actions.py",
+    "tests/test_conversion.py",
+}
 #: Mutant numbers end with these digits, in this order, in a sample (every function is spread over them).
 _SAMPLE_DIGITS = "7319502846"
 #: The statuses of a mutant that was tested (not the "not checked" ones left out of a sample).
@@ -56,7 +78,9 @@ _TESTED = {"killed", "survived", "no tests", "timeout", "suspicious", "segfault"
 
 def _copy_checkout(target: Path) -> None:
     """The tracked files (links kept as links)."""
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    files = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    )
     for name in filter(None, files):
         source, destination = ROOT / name, target / name
         destination.parent.mkdir(parents=True, exist_ok=True)
@@ -121,7 +145,9 @@ def score(module: str, *, workers: int, diffs: bool, sample: int = 100) -> tuple
         chosen = [f"*__mutmut_*{digit}" for digit in _SAMPLE_DIGITS[: sample // 10]] if sample < 100 else ["*"]
         # Not for the cache itself: a mutant of the cache would write what the next ones read.
         cache = None if module == "sources/cache.py" else Path(work) / "real-files-cache"
-        _mutmut(checkout, "run", "--max-children", str(workers), "nothing-yet*", cache=cache)  # mutants and test statistics only
+        _mutmut(
+            checkout, "run", "--max-children", str(workers), "nothing-yet*", cache=cache
+        )  # mutants and test statistics only
         _widen_to_modules(checkout / "mutants" / "mutmut-stats.json")
         _mutmut(checkout, "run", "--max-children", str(workers), *chosen, cache=cache)
         results = _mutmut(checkout, "results", "--all", "true")
@@ -160,14 +186,23 @@ def main() -> None:
     parser.add_argument("modules", nargs="*", default=list(MODULES), help=f"among {', '.join(MODULES)}")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--no-diffs", action="store_true", help="list the survivors without their diff")
-    parser.add_argument("--sample", type=int, default=100, choices=range(10, 101, 10), metavar="P", help="test P %% of the mutants (10, 20… 100)")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=100,
+        choices=range(10, 101, 10),
+        metavar="P",
+        help="test P %% of the mutants (10, 20… 100)",
+    )
     args = parser.parse_args()
     unknown = [m for m in args.modules if m not in MODULES]
     if unknown:
         parser.error(f"module(s) inconnu(s) : {', '.join(unknown)} (attendu {', '.join(MODULES)})")
     lines = []
     for module in args.modules:
-        killed, timed_out, tested, generated, survivors = score(module, workers=args.workers, diffs=not args.no_diffs, sample=args.sample)
+        killed, timed_out, tested, generated, survivors = score(
+            module, workers=args.workers, diffs=not args.no_diffs, sample=args.sample
+        )
         share = killed / tested if tested else 1.0
         line = f"{module:28} {killed:5} / {tested:5} tués  {share:6.1%}  {'ok' if share >= 0.8 else 'sous 80 %'}"
         if timed_out:

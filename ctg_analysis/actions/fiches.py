@@ -19,14 +19,33 @@ from ctg_analysis.files import atomic_path
 from ctg_analysis.formatting import MISSING, format_value
 from ctg_analysis.indicators.catalogue import get_indicator
 from ctg_analysis.indicators.comparisons import position
+from ctg_analysis.indicators.display import latest_period, territory_rows
 from ctg_analysis.indicators.encoding import NO_YEAR
 from ctg_analysis.indicators.flags import FLAGS
-from ctg_analysis.indicators.display import latest_period, territory_rows
 
-__all__ = ["EVALUATION_COLUMNS", "Fiche", "build_fiches", "default_plan", "plan_summary", "write_fiches_docx", "write_fiches_xlsx"]
+__all__ = [
+    "EVALUATION_COLUMNS",
+    "Fiche",
+    "build_fiches",
+    "default_plan",
+    "plan_summary",
+    "write_fiches_docx",
+    "write_fiches_xlsx",
+]
 
 #: Columns of a fiche's evaluation table (and of the follow-up's baseline).
-EVALUATION_COLUMNS = ["Indicateur", "Identifiant", "Année", "Valeur de référence", "Unité", "Département", "Position", "Cible", "Source", "Qualité"]
+EVALUATION_COLUMNS = [
+    "Indicateur",
+    "Identifiant",
+    "Année",
+    "Valeur de référence",
+    "Unité",
+    "Département",
+    "Position",
+    "Cible",
+    "Source",
+    "Qualité",
+]
 # The seed's boxes, two per row; None is the blank half of a row.
 _PAIRS = [
     ("diagnostic", "public_cible"),
@@ -76,7 +95,9 @@ def default_plan(territory: str | None = None, phrases: Phrases | None = None) -
     return Plan(tuple(Action(n, theme, "") for n, theme in enumerate(themes, start=1)), territory=territory, source="")
 
 
-def _evaluation(table: pd.DataFrame, territory: str, chosen: list[EvaluationIndicator], phrases: Phrases) -> pd.DataFrame:
+def _evaluation(
+    table: pd.DataFrame, territory: str, chosen: list[EvaluationIndicator], phrases: Phrases
+) -> pd.DataFrame:
     """Baseline value, year, département value(s), position and target of each evaluation indicator."""
     rows = territory_rows(table, territory)
     lines = []
@@ -85,19 +106,41 @@ def _evaluation(table: pd.DataFrame, territory: str, chosen: list[EvaluationIndi
         # A row of period « – » says that no file of the data gives the indicator: it is absent.
         own = rows.loc[(rows["indicator"] == item.id) & (rows["level"] == "territoire") & (rows["year_end"] != NO_YEAR)]
         if own.empty:
-            lines.append([indicator.label, item.id, None, None, indicator.unit, "", "donnée absente du dossier", item.target, "", ""])
+            lines.append(
+                [
+                    indicator.label,
+                    item.id,
+                    None,
+                    None,
+                    indicator.unit,
+                    "",
+                    "donnée absente du dossier",
+                    item.target,
+                    "",
+                    "",
+                ]
+            )
             continue
         latest = latest_period(own).iloc[0]
-        deps = rows.loc[(rows["indicator"] == item.id) & (rows["level"] == "departement") & (rows["period"] == latest["period"])]
+        deps = rows.loc[
+            (rows["indicator"] == item.id) & (rows["level"] == "departement") & (rows["period"] == latest["period"])
+        ]
         signed = indicator.is_change
         dep_text = " ; ".join(
-            f"{label} : {format_value(v, indicator.unit, indicator.decimals, sign=signed)}" for label, v in zip(deps["geo_label"], deps["value"], strict=True)
+            f"{label} : {format_value(v, indicator.unit, indicator.decimals, sign=signed)}"
+            for label, v in zip(deps["geo_label"], deps["value"], strict=True)
         )
         lines.append(
             [
-                indicator.label, item.id, str(latest["period"]),
-                None if pd.isna(latest["value"]) else float(latest["value"]), indicator.unit, dep_text,
-                _position(latest["value"], deps, indicator, phrases), item.target, str(latest["source"]),
+                indicator.label,
+                item.id,
+                str(latest["period"]),
+                None if pd.isna(latest["value"]) else float(latest["value"]),
+                indicator.unit,
+                dep_text,
+                _position(latest["value"], deps, indicator, phrases),
+                item.target,
+                str(latest["source"]),
                 " ; ".join(FLAGS[f] for f in str(latest["flags"]).split(";") if f in FLAGS and f != "demo"),
             ]
         )
@@ -108,11 +151,19 @@ def _position(value, deps: pd.DataFrame, indicator, phrases: Phrases) -> str:
     if pd.isna(value) or len(deps) != 1 or indicator.is_count:
         return ""
     where = position(
-        float(value), float(deps["value"].iloc[0]), unit=indicator.unit, decimals=indicator.decimals,
-        tolerance_points=phrases.tolerance_points, tolerance_relative=phrases.tolerance_relative,
+        float(value),
+        float(deps["value"].iloc[0]),
+        unit=indicator.unit,
+        decimals=indicator.decimals,
+        tolerance_points=phrases.tolerance_points,
+        tolerance_relative=phrases.tolerance_relative,
         signed=indicator.is_change,
     )
-    return {"supérieur": "supérieur au département", "inférieur": "inférieur au département", "comparable": "comparable au département"}.get(where.direction, "")
+    return {
+        "supérieur": "supérieur au département",
+        "inférieur": "inférieur au département",
+        "comparable": "comparable au département",
+    }.get(where.direction, "")
 
 
 def _when(period: str | None) -> str:
@@ -140,7 +191,9 @@ def _evaluation_text(evaluation: pd.DataFrame, others: tuple[str, ...]) -> str:
     return "\n".join([*lines, *others])
 
 
-def build_fiches(table: pd.DataFrame, territory: str, plan: Plan | None = None, *, phrases: Phrases | None = None) -> list[Fiche]:
+def build_fiches(
+    table: pd.DataFrame, territory: str, plan: Plan | None = None, *, phrases: Phrases | None = None
+) -> list[Fiche]:
     """One pre-filled fiche per action of the plan (default: one per CTG thématique).
 
     The "Diagnostic initial" is the generated text of the action's indicators (or its thématique's
@@ -162,7 +215,11 @@ def build_fiches(table: pd.DataFrame, territory: str, plan: Plan | None = None, 
         chosen = list(action.indicators) or [EvaluationIndicator(i) for i in phrases.theme_indicators(action.theme)]
         evaluation = _evaluation(table, territory, chosen, phrases)
         generated = diagnostic_text(table, territory, indicators=[i.id for i in chosen], phrases=phrases)
-        boxes = {label: action.text(key) for key, label in FIELDS.items() if key not in ("numéro", "thématique", "action", "autres_indicateurs")}
+        boxes = {
+            label: action.text(key)
+            for key, label in FIELDS.items()
+            if key not in ("numéro", "thématique", "action", "autres_indicateurs")
+        }
         boxes[FIELDS["diagnostic"]] = "\n".join(t for t in (generated, action.text("diagnostic")) if t)
         boxes[FIELDS["indicateurs"]] = _evaluation_text(evaluation, action.other_indicators)
         fiches.append(Fiche(action, boxes, evaluation, demo))
@@ -211,7 +268,9 @@ def _fiche_sheet(sheet, fiche: Fiche) -> None:
         for column in (4, 8):
             sheet.cell(row, column).number_format = NUMBER_FORMATS.get(line[4], "0.0")
     if fiche.demo:
-        sheet.cell(row + 2, 1, "Données fictives de démonstration : aucun chiffre de cette fiche ne décrit un territoire réel.").font = Font(italic=True, color="C00000")
+        sheet.cell(
+            row + 2, 1, "Données fictives de démonstration : aucun chiffre de cette fiche ne décrit un territoire réel."
+        ).font = Font(italic=True, color="C00000")
     for column, width in zip("CDEFGHIJ", (10, 18, 10, 36, 26, 12, 34, 40), strict=True):
         sheet.column_dimensions[column].width = width
 
@@ -228,7 +287,13 @@ def plan_summary(fiches: list[Fiche]) -> pd.DataFrame:
             "Échéances": [f.action.text("échéances") for f in fiches],
             "Indicateurs d'évaluation": [", ".join(f.evaluation["Indicateur"]) for f in fiches],
             "Cibles": [
-                ", ".join(f"{i}: {format_value(t, u, get_indicator(i).decimals)}" for i, t, u in zip(f.evaluation["Identifiant"], f.evaluation["Cible"], f.evaluation["Unité"], strict=True) if pd.notna(t))
+                ", ".join(
+                    f"{i}: {format_value(t, u, get_indicator(i).decimals)}"
+                    for i, t, u in zip(
+                        f.evaluation["Identifiant"], f.evaluation["Cible"], f.evaluation["Unité"], strict=True
+                    )
+                    if pd.notna(t)
+                )
                 for f in fiches
             ],
         }
@@ -295,13 +360,19 @@ def write_fiches_docx(fiches: list[Fiche], path: str | Path) -> Path:
             indicator = get_indicator(row[1])
             signed = indicator.is_change
             texts = [
-                row[0], row[2] or MISSING, format_value(row[3], row[4], indicator.decimals, sign=signed) if row[3] is not None else MISSING,
-                row[5] or MISSING, format_value(row[7], row[4], indicator.decimals, sign=signed) if pd.notna(row[7]) else "", row[8],
+                row[0],
+                row[2] or MISSING,
+                format_value(row[3], row[4], indicator.decimals, sign=signed) if row[3] is not None else MISSING,
+                row[5] or MISSING,
+                format_value(row[7], row[4], indicator.decimals, sign=signed) if pd.notna(row[7]) else "",
+                row[8],
             ]
             for c, text in enumerate(texts):
                 values.cell(r, c).text = str(text)
         if fiche.demo:
-            document.add_paragraph().add_run("Données fictives de démonstration : aucun chiffre de cette fiche ne décrit un territoire réel.").italic = True
+            document.add_paragraph().add_run(
+                "Données fictives de démonstration : aucun chiffre de cette fiche ne décrit un territoire réel."
+            ).italic = True
     with atomic_path(path) as temporary:
         document.save(temporary)
     return Path(path)

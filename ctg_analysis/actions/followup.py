@@ -28,8 +28,20 @@ __all__ = ["FOLLOW_UP_COLUMNS", "Baseline", "follow_up", "read_baseline", "same_
 
 #: Columns of the follow-up table.
 FOLLOW_UP_COLUMNS = [
-    "Indicateur", "Identifiant", "Unité", "Année de référence", "Valeur de référence", "Année actuelle", "Valeur actuelle",
-    "Évolution", "Évolution relative (%)", "Cible", "Écart à la cible", "Comparaison valide", "Motif", "Source",
+    "Indicateur",
+    "Identifiant",
+    "Unité",
+    "Année de référence",
+    "Valeur de référence",
+    "Année actuelle",
+    "Valeur actuelle",
+    "Évolution",
+    "Évolution relative (%)",
+    "Cible",
+    "Écart à la cible",
+    "Comparaison valide",
+    "Motif",
+    "Source",
 ]
 _HEADER = ["Indicateur", "Identifiant", "Période", "Niveau", "Code", "Libellé", "Valeur"]
 _FIVE_YEARS = 5
@@ -87,7 +99,8 @@ def read_baseline(path: str | Path) -> Baseline:
         raise CtgError(f"{path} : classeur illisible ({exc})") from None
     if "Détail communal" not in sheets or "Sources et méthodes" not in sheets:
         raise CtgError(
-            f"{path} : ce n'est pas un classeur de référence (feuilles « Détail communal » et « Sources et méthodes » attendues, "
+            f"{path} : ce n'est pas un classeur de référence (feuilles « Détail communal » et « Sources et méthodes » "
+            f"attendues, "
             f"trouvé {', '.join(sheets)}) ; produisez-le avec « ctg export --formats xlsx »"
         )
     themes = [frame for name, frame in sheets.items() if name not in ("Détail communal", "Sources et méthodes")]
@@ -115,10 +128,20 @@ def read_baseline(path: str | Path) -> Baseline:
     demo = any("fictives" in str(v) for v in notes.values())
     label = str(rows["Libellé"].iloc[0]) if len(rows) else ""
     territory = notes.get(IDENTIFIER_LINE)
-    return Baseline(path, None if territory is None else str(territory), label, None if cog is None or pd.isna(cog) else int(cog), communes, values, demo)
+    return Baseline(
+        path,
+        None if territory is None else str(territory),
+        label,
+        None if cog is None or pd.isna(cog) else int(cog),
+        communes,
+        values,
+        demo,
+    )
 
 
-def same_geography(baseline: Baseline, communes: frozenset[str], cog_year: int, movements: pd.DataFrame | None) -> tuple[bool, str]:
+def same_geography(
+    baseline: Baseline, communes: frozenset[str], cog_year: int, movements: pd.DataFrame | None
+) -> tuple[bool, str]:
     """Whether the territory covers the same communes as at the baseline, once brought to the same COG.
 
     The baseline's communes are followed through INSEE's movements to ``cog_year``; the geography is the
@@ -141,14 +164,20 @@ def same_geography(baseline: Baseline, communes: frozenset[str], cog_year: int, 
     forward = (old - set(moved["source"])) | set(moved["target"])
     # What each current commune was made of: the codes moved into it, and itself unless it is a new code
     # (a commune that absorbed another keeps its code and is listed before the event in the movements).
-    window = movements["date_eff"].gt(pd.Timestamp(baseline.cog_year, 1, 1)) & movements["date_eff"].le(pd.Timestamp(cog_year, 1, 1))
+    window = movements["date_eff"].gt(pd.Timestamp(baseline.cog_year, 1, 1)) & movements["date_eff"].le(
+        pd.Timestamp(cog_year, 1, 1)
+    )
     existed = set(movements.loc[window, "com_av"].dropna())
     created = set(passage["target"]) - existed
     feeding = set(passage.loc[passage["target"].isin(communes), "source"]) | (set(communes) - created)
     if forward == set(communes) and feeding <= old:
         return True, f"communes du COG {baseline.cog_year} converties au COG {cog_year}" if len(moved) else ""
     outside = sorted(feeding - old)
-    detail = f"communes absorbées depuis la référence : {', '.join(outside)}" if outside else _difference(forward, set(communes))
+    detail = (
+        f"communes absorbées depuis la référence : {', '.join(outside)}"
+        if outside
+        else _difference(forward, set(communes))
+    )
     return False, f"géographie différente de la référence (COG {baseline.cog_year} → {cog_year}) : {detail}"
 
 
@@ -195,7 +224,9 @@ def follow_up(
     >>> follow_up(baseline, table, "ezanville", plan=load_plan("data/plan-actions-demo.yaml"))  # doctest: +SKIP
     """
     rows = territory_rows(table, territory)
-    current = rows.loc[rows["level"] == "territoire", ["indicator", "period", "year_start", "year_end", "value", "source"]]
+    current = rows.loc[
+        rows["level"] == "territoire", ["indicator", "period", "year_start", "year_end", "value", "source"]
+    ]
     current = latest_period(current.astype({"indicator": str, "period": str, "source": str})).set_index("indicator")
     before = latest_period(baseline.values).set_index("indicator")
     if plan is not None:
@@ -223,19 +254,37 @@ def follow_up(
         elif int(new["year_end"]) <= int(old["year_end"]):
             valid, motive = False, "pas de millésime plus récent que la référence"
         elif _census_based(indicator_id) and int(new["year_end"]) - int(old["year_end"]) < _FIVE_YEARS:
-            valid, motive = False, (
-                f"recensements {int(old['year_end'])} et {int(new['year_end'])} distants de moins de cinq ans (règle des cinq ans)"
+            valid, motive = (
+                False,
+                (
+                    f"recensements {int(old['year_end'])} et {int(new['year_end'])} distants de moins de cinq ans "
+                    f"(règle des cinq ans)"
+                ),
             )
         elif not same:
             valid = False
         lines.append(
             [
-                indicator.label, indicator_id, indicator.unit,
-                None if old is None else old["period"], old_value,
-                None if new is None else new["period"], new_value,
-                change, relative if indicator.unit not in RATE_UNITS else math.nan,
-                target, new_value - target, "oui" if valid else "non", motive,
-                " ; ".join(dict.fromkeys(str(s) for s in (None if old is None else old["source"], None if new is None else new["source"]) if s)),
+                indicator.label,
+                indicator_id,
+                indicator.unit,
+                None if old is None else old["period"],
+                old_value,
+                None if new is None else new["period"],
+                new_value,
+                change,
+                relative if indicator.unit not in RATE_UNITS else math.nan,
+                target,
+                new_value - target,
+                "oui" if valid else "non",
+                motive,
+                " ; ".join(
+                    dict.fromkeys(
+                        str(s)
+                        for s in (None if old is None else old["source"], None if new is None else new["source"])
+                        if s
+                    )
+                ),
             ]
         )
     return pd.DataFrame(lines, columns=FOLLOW_UP_COLUMNS)

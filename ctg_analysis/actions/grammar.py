@@ -16,9 +16,24 @@ ARTICLES = {"0": "", "1": "", "2": "le ", "3": "la ", "4": "les ", "5": "l'", "6
 
 # Adjectives and pronouns by (gender, plural); gender "m" or "f".
 _FORMS = {
-    "supérieur": {("m", False): "supérieur", ("f", False): "supérieure", ("m", True): "supérieurs", ("f", True): "supérieures"},
-    "inférieur": {("m", False): "inférieur", ("f", False): "inférieure", ("m", True): "inférieurs", ("f", True): "inférieures"},
-    "comparable": {("m", False): "comparable", ("f", False): "comparable", ("m", True): "comparables", ("f", True): "comparables"},
+    "supérieur": {
+        ("m", False): "supérieur",
+        ("f", False): "supérieure",
+        ("m", True): "supérieurs",
+        ("f", True): "supérieures",
+    },
+    "inférieur": {
+        ("m", False): "inférieur",
+        ("f", False): "inférieure",
+        ("m", True): "inférieurs",
+        ("f", True): "inférieures",
+    },
+    "comparable": {
+        ("m", False): "comparable",
+        ("f", False): "comparable",
+        ("m", True): "comparables",
+        ("f", True): "comparables",
+    },
     "celui": {("m", False): "celui", ("f", False): "celle", ("m", True): "ceux", ("f", True): "celles"},
     "aucun": {("m", False): "aucun", ("f", False): "aucune", ("m", True): "aucun", ("f", True): "aucune"},
 }

@@ -97,7 +97,11 @@ def _key(header: str) -> str:
     return normalise_theme(header).replace(" ", "_").replace("'", "_")
 
 
-_ALIASES = {_key(k): k for k in FIELDS} | {_key(label): k for k, label in FIELDS.items()} | {"n°": "numéro", "no": "numéro", "numero": "numéro"}
+_ALIASES = (
+    {_key(k): k for k in FIELDS}
+    | {_key(label): k for k, label in FIELDS.items()}
+    | {"n°": "numéro", "no": "numéro", "numero": "numéro"}
+)
 
 
 def _text(value) -> str:
@@ -138,7 +142,9 @@ def _indicators(value, where: str, problems: list[str]) -> tuple[EvaluationIndic
         if indicator_id not in known:
             problems.append(f"{where} : indicateur {indicator_id!r} inconnu{did_you_mean(indicator_id, known)}")
             continue
-        chosen.append(EvaluationIndicator(indicator_id, _number(target, f"{where}, indicateur {indicator_id}", problems)))
+        chosen.append(
+            EvaluationIndicator(indicator_id, _number(target, f"{where}, indicateur {indicator_id}", problems))
+        )
     return tuple(chosen)
 
 
@@ -162,7 +168,8 @@ def _entries(path: Path) -> tuple[list[dict], str | None]:
         if unknown:
             column = str(unknown[0])
             raise CtgError(
-                f"{path} : colonne {column!r} inconnue{did_you_mean(column, list(FIELDS.values()))} ; colonnes attendues : {', '.join(FIELDS.values())}"
+                f"{path} : colonne {column!r} inconnue{did_you_mean(column, list(FIELDS.values()))} ; colonnes "
+                f"attendues : {', '.join(FIELDS.values())}"
             )
         frame.columns = [_ALIASES[_key(str(c))] for c in frame.columns]
         return frame.to_dict("records"), None

@@ -38,8 +38,26 @@ __all__ = ["Phrases", "Sentence", "describe", "diagnostic_text", "load_phrases",
 log = logging.getLogger(__name__)
 
 _KNOWN_FIELDS = {
-    "valeur", "année", "début", "fin", "évolution", "référence", "comparaisons", "lieu", "de_lieu", "de_niveau",
-    "dans_niveau", "Sujet", "sujet", "nom", "Aucun", "supérieur", "inférieur", "comparable", "celui", "de_nom",
+    "valeur",
+    "année",
+    "début",
+    "fin",
+    "évolution",
+    "référence",
+    "comparaisons",
+    "lieu",
+    "de_lieu",
+    "de_niveau",
+    "dans_niveau",
+    "Sujet",
+    "sujet",
+    "nom",
+    "Aucun",
+    "supérieur",
+    "inférieur",
+    "comparable",
+    "celui",
+    "de_nom",
 }
 _TEMPLATE_KEYS = {
     "effectif": ("zéro", "nombre"),
@@ -70,9 +88,19 @@ class Phrases:
         if measured.id in self.subjects:
             return self.subjects[measured.id]
         # No wording (a project's own indicator, an older copy of phrases.yaml): the catalogue label.
-        log.warning("%s : pas de formulation pour l'indicateur %r ; le libellé du catalogue est utilisé", self.source, measured.id)
+        log.warning(
+            "%s : pas de formulation pour l'indicateur %r ; le libellé du catalogue est utilisé",
+            self.source,
+            measured.id,
+        )
         label = measured.label[0].lower() + measured.label[1:]
-        return {"sujet": f"l'indicateur « {measured.label} »", "genre": "m", "singulier": label, "pluriel": label, "genre_nom": "m"}
+        return {
+            "sujet": f"l'indicateur « {measured.label} »",
+            "genre": "m",
+            "singulier": label,
+            "pluriel": label,
+            "genre_nom": "m",
+        }
 
     def theme_indicators(self, theme: str) -> list[str]:
         """The default indicators of a CTG thématique, whatever its case and accents."""
@@ -80,7 +108,10 @@ class Phrases:
         for name, indicators in self.themes.items():
             if normalise_theme(name) == wanted:
                 return list(indicators)
-        raise CtgError(f"thématique {theme!r} inconnue{did_you_mean(theme, list(self.themes))} ; thématiques connues : {', '.join(self.themes)}")
+        raise CtgError(
+            f"thématique {theme!r} inconnue{did_you_mean(theme, list(self.themes))} ; thématiques connues : "
+            f"{', '.join(self.themes)}"
+        )
 
 
 def normalise_theme(theme: str) -> str:
@@ -137,14 +168,25 @@ def _parse_phrases(text: str, source: str) -> Phrases:
     templates = _require(raw, "modèles", "racine", source)
     for group, keys in _TEMPLATE_KEYS.items():
         for key in keys:
-            _check_template(_require(_require(templates, group, "modèles", source), key, f"modèles.{group}", source), f"modèles.{group}.{key}", source)
+            _check_template(
+                _require(_require(templates, group, "modèles", source), key, f"modèles.{group}", source),
+                f"modèles.{group}.{key}",
+                source,
+            )
     for key in ("manquant", "liste", "et"):
         _check_template(_require(templates, key, "modèles", source), f"modèles.{key}", source)
     places, levels = _require(raw, "lieux", "racine", source), _require(raw, "niveaux", "racine", source)
-    for group, mapping, keys in (("lieux", places, ("territoire", "commune")), ("niveaux", levels, ("un_département", "département"))):
+    for group, mapping, keys in (
+        ("lieux", places, ("territoire", "commune")),
+        ("niveaux", levels, ("un_département", "département")),
+    ):
         for key in keys:
             for part in ("de",) + (("sur",) if group == "lieux" else ("dans",)):
-                _check_template(_require(_require(mapping, key, group, source), part, f"{group}.{key}", source), f"{group}.{key}.{part}", source)
+                _check_template(
+                    _require(_require(mapping, key, group, source), part, f"{group}.{key}", source),
+                    f"{group}.{key}.{part}",
+                    source,
+                )
     subjects = _require(raw, "indicateurs", "racine", source)
     for indicator in all_indicators():
         if indicator.is_change or indicator.id not in subjects:
@@ -213,7 +255,14 @@ def _departement_phrases() -> dict[str, str]:
     }
 
 
-def describe(table: pd.DataFrame, territory: str, indicator_id: str, *, commune: str | None = None, phrases: Phrases | None = None) -> Sentence | None:
+def describe(
+    table: pd.DataFrame,
+    territory: str,
+    indicator_id: str,
+    *,
+    commune: str | None = None,
+    phrases: Phrases | None = None,
+) -> Sentence | None:
     """The sentence of one indicator for a territory (or one of its communes), at its latest period.
 
     Parameters
@@ -241,7 +290,11 @@ def describe(table: pd.DataFrame, territory: str, indicator_id: str, *, commune:
     rows = rows.loc[rows["indicator"] == indicator_id]
     if commune is not None:
         subject_rows = rows.loc[(rows["level"] == "commune") & (rows["geo"] == commune)]
-        if subject_rows.empty and not rows.empty and commune not in set(rows.loc[rows["level"] == "commune", "geo"].astype(str)):
+        if (
+            subject_rows.empty
+            and not rows.empty
+            and commune not in set(rows.loc[rows["level"] == "commune", "geo"].astype(str))
+        ):
             raise CtgError(f"commune {commune!r} absente du territoire {territory!r}")
     else:
         subject_rows = rows.loc[rows["level"] == "territoire"]
@@ -260,7 +313,9 @@ def describe(table: pd.DataFrame, territory: str, indicator_id: str, *, commune:
     return Sentence(indicator_id, str(row["period"]), text, caveats, "demo" in flags)
 
 
-def _common_fields(phrases: Phrases, indicator_id: str, row: pd.Series, rows: pd.DataFrame, commune: str | None) -> dict[str, str]:
+def _common_fields(
+    phrases: Phrases, indicator_id: str, row: pd.Series, rows: pd.DataFrame, commune: str | None
+) -> dict[str, str]:
     subject = phrases.subject(indicator_id)
     gender = subject["genre"]
     names = rows.loc[rows["level"] == "commune", "geo_label"].astype(str).unique()
@@ -294,25 +349,38 @@ def _comparison_list(phrases: Phrases, references: pd.DataFrame, unit: str, deci
     items = [
         phrases.templates["liste"].format(
             référence=format_value(value, unit, decimals, sign=signed),
-            dans_niveau=phrases.levels["un_département"]["dans"] if single else phrases.levels["département"]["dans"].format(de_nom=names.get(code, code)),
+            dans_niveau=phrases.levels["un_département"]["dans"]
+            if single
+            else phrases.levels["département"]["dans"].format(de_nom=names.get(code, code)),
         )
         for code, value in zip(references["geo"].astype(str), references["value"], strict=True)
     ]
-    return phrases.templates["et"].join(items) if len(items) < 3 else ", ".join(items[:-1]) + phrases.templates["et"] + items[-1]
+    return (
+        phrases.templates["et"].join(items)
+        if len(items) < 3
+        else ", ".join(items[:-1]) + phrases.templates["et"] + items[-1]
+    )
 
 
 def _sentence(phrases: Phrases, indicator, row: pd.Series, references: pd.DataFrame, fields: dict[str, str]) -> str:
     templates, unit, decimals, value = phrases.templates, indicator.unit, indicator.decimals, row["value"]
     if pd.isna(value):
         # No file of the data gives the indicator at all (its period is « – »).
-        missing = templates.get("absent", templates["manquant"]) if row["year_end"] == NO_YEAR else templates["manquant"]
+        missing = (
+            templates.get("absent", templates["manquant"]) if row["year_end"] == NO_YEAR else templates["manquant"]
+        )
         return capitalise(missing.format(**fields))
     if indicator.is_count:
         subject = phrases.subject(indicator.id)
         shown = round(float(value), decimals)
         group = templates["effectif" if indicator.kind == "count" else "effectif_période"]
         noun = subject["pluriel"] if is_plural(shown) else subject["singulier"]
-        filled = {**fields, "valeur": format_value(value, unit, decimals), "nom": noun, "Aucun": capitalise(agree("aucun", subject["genre_nom"]))}
+        filled = {
+            **fields,
+            "valeur": format_value(value, unit, decimals),
+            "nom": noun,
+            "Aucun": capitalise(agree("aucun", subject["genre_nom"])),
+        }
         return capitalise(group["zéro" if shown == 0 else "nombre"].format(**filled))
     if indicator.is_change:
         shown = round(float(value), decimals)
@@ -320,21 +388,35 @@ def _sentence(phrases: Phrases, indicator, row: pd.Series, references: pd.DataFr
         trend = "stable" if shown == 0 else ("hausse" if shown > 0 else "baisse")
         text = group[trend].format(**fields, évolution=format_value(abs(value), unit, decimals))
         if not references.empty:
-            text += group["comparaison"].format(comparaisons=_comparison_list(phrases, references, unit, decimals, signed=True))
+            text += group["comparaison"].format(
+                comparaisons=_comparison_list(phrases, references, unit, decimals, signed=True)
+            )
         return capitalise(text) + "."
     group = templates["position"]
     filled = {**fields, "valeur": format_value(value, unit, decimals)}
     if references.empty:
         return capitalise(group["seul"].format(**filled))
     if len(references) > 1:
-        return capitalise(group["plusieurs"].format(**filled, comparaisons=_comparison_list(phrases, references, unit, decimals, signed=False)))
+        return capitalise(
+            group["plusieurs"].format(
+                **filled, comparaisons=_comparison_list(phrases, references, unit, decimals, signed=False)
+            )
+        )
     reference = float(references["value"].iloc[0])
     where = position(
-        float(value), reference, unit=unit, decimals=decimals,
-        tolerance_points=phrases.tolerance_points, tolerance_relative=phrases.tolerance_relative,
+        float(value),
+        reference,
+        unit=unit,
+        decimals=decimals,
+        tolerance_points=phrases.tolerance_points,
+        tolerance_relative=phrases.tolerance_relative,
     )
     level = phrases.levels["un_département"]
-    return capitalise(group[where.direction].format(**filled, référence=format_value(reference, unit, decimals), de_niveau=level["de"]))
+    return capitalise(
+        group[where.direction].format(
+            **filled, référence=format_value(reference, unit, decimals), de_niveau=level["de"]
+        )
+    )
 
 
 def diagnostic_text(
@@ -368,7 +450,11 @@ def diagnostic_text(
             raise CtgError("indiquez des indicateurs ou une thématique")
         indicators = phrases.theme_indicators(theme)
     table = territory_rows(table, territory)  # filtered once for every sentence
-    sentences = [s for s in (describe(table, territory, i, commune=commune, phrases=phrases) for i in indicators) if s is not None]
+    sentences = [
+        s
+        for s in (describe(table, territory, i, commune=commune, phrases=phrases) for i in indicators)
+        if s is not None
+    ]
     parts = [str(s) for s in sentences]
     if any(s.demo for s in sentences):
         parts.append(phrases.warnings["demo"])

@@ -26,10 +26,13 @@ def _method_lines(baseline: Baseline, label: str, geography: tuple[bool, str], d
     lines = [
         f"Territoire : {label}",
         f"Référence : {baseline.path.name}" + (f" (COG {baseline.cog_year})" if baseline.cog_year else ""),
-        "Une comparaison est valide quand la valeur actuelle est d'un millésime plus récent que la référence, quand deux "
-        "recensements sont distants d'au moins cinq ans (chaque millésime rassemble cinq enquêtes annuelles) et quand le "
+        "Une comparaison est valide quand la valeur actuelle est d'un millésime plus récent que la référence, quand "
+        "deux "
+        "recensements sont distants d'au moins cinq ans (chaque millésime rassemble cinq enquêtes annuelles) et quand "
+        "le "
         "territoire couvre les mêmes communes, ramenées au même COG.",
-        "Évolution : en points pour les taux et les parts, dans l'unité de l'indicateur sinon ; évolution relative pour les effectifs et montants.",
+        "Évolution : en points pour les taux et les parts, dans l'unité de l'indicateur sinon ; évolution relative "
+        "pour les effectifs et montants.",
     ]
     if geography[1]:
         lines.append(f"Géographie : {geography[1]}")
@@ -38,7 +41,15 @@ def _method_lines(baseline: Baseline, label: str, geography: tuple[bool, str], d
     return lines
 
 
-def write_follow_up_xlsx(follow: pd.DataFrame, path: str | Path, *, baseline: Baseline, label: str, geography: tuple[bool, str] = (True, ""), demo: bool = False) -> Path:
+def write_follow_up_xlsx(
+    follow: pd.DataFrame,
+    path: str | Path,
+    *,
+    baseline: Baseline,
+    label: str,
+    geography: tuple[bool, str] = (True, ""),
+    demo: bool = False,
+) -> Path:
     """The follow-up table as a workbook ("Suivi annuel" and "Méthode" sheets), through a temporary file."""
     book = Workbook()
     sheet = book.active
@@ -85,25 +96,44 @@ def follow_up_chart(row: pd.Series, label: str, *, demo: bool = False):
     indicator = get_indicator(row["Identifiant"])
     signed = indicator.is_change
     valid = row["Comparaison valide"] == "oui"
-    subtitle = f"{label} : référence {row['Année de référence'] or MISSING}, valeur actuelle {row['Année actuelle'] or MISSING}"
+    subtitle = (
+        f"{label} : référence {row['Année de référence'] or MISSING}, valeur actuelle "
+        f"{row['Année actuelle'] or MISSING}"
+    )
     if not valid and row["Motif"]:
         subtitle += f"\nComparaison non valide : {row['Motif']}"
     footnote = f"Source : {row['Source']}." + (" Données fictives de démonstration." if demo else "")
     figure, axis = titled_figure(indicator.label, subtitle, footnote)
     values = [row["Valeur de référence"], row["Valeur actuelle"]]
     names = [f"Référence\n{row['Année de référence'] or MISSING}", f"Actuel\n{row['Année actuelle'] or MISSING}"]
-    bars = axis.bar(names, [0 if pd.isna(v) else v for v in values], color=[LEVEL_COLOURS["region"], LEVEL_COLOURS["territoire"]], width=0.5)
+    bars = axis.bar(
+        names,
+        [0 if pd.isna(v) else v for v in values],
+        color=[LEVEL_COLOURS["region"], LEVEL_COLOURS["territoire"]],
+        width=0.5,
+    )
     if not valid:
         bars[1].set_hatch(FRAGILE_HATCH)
         bars[1].set_edgecolor("white")
     for bar, value in zip(bars, values, strict=True):
         axis.annotate(
-            format_value(value, indicator.unit, indicator.decimals, sign=signed), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-            ha="center", va="bottom", fontsize=16, xytext=(0, 4), textcoords="offset points",
+            format_value(value, indicator.unit, indicator.decimals, sign=signed),
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize=16,
+            xytext=(0, 4),
+            textcoords="offset points",
         )
     if not pd.isna(row["Cible"]):
         axis.axhline(row["Cible"], color=LEVEL_COLOURS["epci"], linestyle="--", linewidth=2)
-        axis.annotate(f"Cible : {format_value(row['Cible'], indicator.unit, indicator.decimals, sign=signed)}", (1.3, row["Cible"]), color=LEVEL_COLOURS["epci"], va="bottom", fontsize=14)
+        axis.annotate(
+            f"Cible : {format_value(row['Cible'], indicator.unit, indicator.decimals, sign=signed)}",
+            (1.3, row["Cible"]),
+            color=LEVEL_COLOURS["epci"],
+            va="bottom",
+            fontsize=14,
+        )
     axis.set_xlim(-0.6, 1.9)
     highest = max((v for v in (*values, row["Cible"]) if not pd.isna(v)), default=0)
     if highest > 0:
@@ -114,8 +144,16 @@ def follow_up_chart(row: pd.Series, label: str, *, demo: bool = False):
     return figure
 
 
-def write_follow_up_deck(follow: pd.DataFrame, pictures: list[Path], path: str | Path, *, baseline: Baseline, label: str,
-                         geography: tuple[bool, str] = (True, ""), demo: bool = False) -> Path:
+def write_follow_up_deck(
+    follow: pd.DataFrame,
+    pictures: list[Path],
+    path: str | Path,
+    *,
+    baseline: Baseline,
+    label: str,
+    geography: tuple[bool, str] = (True, ""),
+    demo: bool = False,
+) -> Path:
     """The steering committee's slides: title, the follow-up table (10 indicators a slide), one chart per
     indicator, and the method; through a temporary file."""
     import pptx
@@ -127,13 +165,17 @@ def write_follow_up_deck(follow: pd.DataFrame, pictures: list[Path], path: str |
     presentation.slide_width, presentation.slide_height = WIDE
     slide = presentation.slides.add_slide(layout(presentation, "Title Slide", fallback=0))
     slide_title(slide, f"Suivi annuel — {label}")
-    slide.placeholders[1].text = "Comité de pilotage de la Convention Territoriale Globale" + ("\nDonnées fictives de démonstration" if demo else "")
+    slide.placeholders[1].text = "Comité de pilotage de la Convention Territoriale Globale" + (
+        "\nDonnées fictives de démonstration" if demo else ""
+    )
     columns = ["Indicateur", "Référence", "Actuel", "Évolution", "Cible", "Valide"]
     for start in range(0, len(follow), 10):
         part = follow.iloc[start : start + 10]
         slide = presentation.slides.add_slide(layout(presentation, "Title Only", fallback=5))
         slide_title(slide, "Indicateurs d'évaluation : suivi")
-        shape = slide.shapes.add_table(len(part) + 1, len(columns), Inches(0.4), Inches(1.4), Inches(12.5), Inches(0.45) * (len(part) + 1))
+        shape = slide.shapes.add_table(
+            len(part) + 1, len(columns), Inches(0.4), Inches(1.4), Inches(12.5), Inches(0.45) * (len(part) + 1)
+        )
         for c, name in enumerate(columns):
             shape.table.cell(0, c).text = name
         for r, row in enumerate(part.itertuples(index=False), start=1):
@@ -157,10 +199,20 @@ def write_follow_up_deck(follow: pd.DataFrame, pictures: list[Path], path: str |
     for picture in pictures:
         slide = presentation.slides.add_slide(layout(presentation, "Blank", fallback=6))
         height = Inches(7.0)
-        slide.shapes.add_picture(str(picture), int((presentation.slide_width - height * 16 / 9) / 2), Inches(0.25), height=height)
+        slide.shapes.add_picture(
+            str(picture), int((presentation.slide_width - height * 16 / 9) / 2), Inches(0.25), height=height
+        )
     slide = presentation.slides.add_slide(layout(presentation, "Title Only", fallback=5))
     slide_title(slide, "Méthode")
-    slide_text(slide, "\n".join(_method_lines(baseline, label, geography, demo)), left=0.6, top=1.4, width=12, height=5.5, size=14)
+    slide_text(
+        slide,
+        "\n".join(_method_lines(baseline, label, geography, demo)),
+        left=0.6,
+        top=1.4,
+        width=12,
+        height=5.5,
+        size=14,
+    )
     with atomic_path(path) as temporary:
         presentation.save(str(temporary))
     return Path(path)

@@ -64,15 +64,42 @@ class ChartSpec:
         return "graphique non disponible. " + " ".join(dataset_hint(d) for d in datasets)
 
 
-
 #: The charts drawn from several indicators at once, each in its theme; the catalogue's ``chart`` field
 #: adds one chart per indicator.
 _DRAWINGS = (
     ChartSpec(None, "chiffres-cles", "Chiffres clés", figures.key_figures_card, in_report=True),
-    ChartSpec("démographie", "structure-par-age", "Structure de la population par tranche d'âge", figures.age_structure, (*figures.AGE_BANDS, "population"), True),
-    ChartSpec("démographie", "communes-structure-par-age", "Structure par âge de chaque commune", figures.communes_small_multiples, (*figures.AGE_BANDS, "population"), True),
-    ChartSpec("petite enfance", "naissances", "Naissances domiciliées par an", figures.births_chart, ("naissances", "naissances_3ans"), True),
-    ChartSpec("parentalité-familles", "composition-des-familles", "Composition des familles", figures.family_composition, tuple(figures.FAMILIES), True),
+    ChartSpec(
+        "démographie",
+        "structure-par-age",
+        "Structure de la population par tranche d'âge",
+        figures.age_structure,
+        (*figures.AGE_BANDS, "population"),
+        True,
+    ),
+    ChartSpec(
+        "démographie",
+        "communes-structure-par-age",
+        "Structure par âge de chaque commune",
+        figures.communes_small_multiples,
+        (*figures.AGE_BANDS, "population"),
+        True,
+    ),
+    ChartSpec(
+        "petite enfance",
+        "naissances",
+        "Naissances domiciliées par an",
+        figures.births_chart,
+        ("naissances", "naissances_3ans"),
+        True,
+    ),
+    ChartSpec(
+        "parentalité-familles",
+        "composition-des-familles",
+        "Composition des familles",
+        figures.family_composition,
+        tuple(figures.FAMILIES),
+        True,
+    ),
 )
 _INDICATOR_CHARTS = {"bars": figures.comparison_bars, "evolution": figures.evolution_chart}
 
@@ -106,7 +133,9 @@ class ExportedChart:
     files: tuple[Path, ...]
 
 
-def save_figure(figure: Figure, stem: str | Path, *, formats: tuple[str, ...] = IMAGE_FORMATS, size: str = "slide", dpi: int = 200) -> tuple[Path, ...]:
+def save_figure(
+    figure: Figure, stem: str | Path, *, formats: tuple[str, ...] = IMAGE_FORMATS, size: str = "slide", dpi: int = 200
+) -> tuple[Path, ...]:
     """Save a figure as ``<stem>.png`` and/or ``<stem>.svg`` at slide size, each through a temporary file.
 
     Parameters
@@ -123,7 +152,9 @@ def save_figure(figure: Figure, stem: str | Path, *, formats: tuple[str, ...] = 
     """
     unknown = [f for f in formats if f not in IMAGE_FORMATS]
     if unknown or size not in SIZES:
-        raise CtgError(f"format d'image {', '.join(unknown) or size!r} inconnu (attendu png, svg ; taille slide ou half)")
+        raise CtgError(
+            f"format d'image {', '.join(unknown) or size!r} inconnu (attendu png, svg ; taille slide ou half)"
+        )
     figure.set_size_inches(*SIZES[size])
     written = []
     for suffix in formats:

@@ -104,7 +104,14 @@ def _signed(indicator: str) -> bool:
 
 def _bars(ax, positions, values, levels, fragile, *, horizontal: bool, **kwargs) -> None:
     draw = ax.barh if horizontal else ax.bar
-    bars = draw(positions, np.nan_to_num(values), color=[LEVEL_COLOURS[level] for level in levels], edgecolor="#333333", linewidth=0.6, **kwargs)
+    bars = draw(
+        positions,
+        np.nan_to_num(values),
+        color=[LEVEL_COLOURS[level] for level in levels],
+        edgecolor="#333333",
+        linewidth=0.6,
+        **kwargs,
+    )
     for bar, level, weak in zip(bars, levels, fragile, strict=True):
         bar.set_hatch(FRAGILE_HATCH if weak else LEVEL_HATCHES.get(level, ""))
         if weak:
@@ -131,11 +138,22 @@ def comparison_bars(table: pd.DataFrame, territory: str, indicator: str, *, peri
     ax.set_yticks(positions, labels)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
-    french_axis(ax.xaxis, 1 if 0 < np.nanmax(np.abs(values), initial=0) < 5 else 0, "" if spec.unit == "nombre" else f"\u00a0{spec.unit}")
+    french_axis(
+        ax.xaxis,
+        1 if 0 < np.nanmax(np.abs(values), initial=0) < 5 else 0,
+        "" if spec.unit == "nombre" else f"\u00a0{spec.unit}",
+    )
     span = np.nanmax(np.abs(values), initial=0) or 1
     for position, value in zip(positions, values, strict=True):
         text = format_value(value, spec.unit, spec.decimals, sign=_signed(indicator))
-        ax.text((0 if math.isnan(value) else value) + span * 0.01 * (1 if (math.isnan(value) or value >= 0) else -1), position, text, va="center", ha="left" if math.isnan(value) or value >= 0 else "right", fontsize=13)
+        ax.text(
+            (0 if math.isnan(value) else value) + span * 0.01 * (1 if (math.isnan(value) or value >= 0) else -1),
+            position,
+            text,
+            va="center",
+            ha="left" if math.isnan(value) or value >= 0 else "right",
+            fontsize=13,
+        )
     if (values < 0).any():
         ax.axvline(0, color="#333333", linewidth=0.8)
     ax.set_xlim(min(0, np.nanmin(values, initial=0) * 1.2), max(0, np.nanmax(values, initial=0)) * 1.18 or 1)
@@ -167,13 +185,27 @@ def evolution_chart(table: pd.DataFrame, territory: str, indicator: str = "evol_
     positions = np.arange(len(rows))
     values = rows["value"].to_numpy(dtype=float)
     _bars(ax, positions, values, rows["level"].astype(str).tolist(), fragile, horizontal=False, width=0.65)
-    ax.set_xticks(positions, [_label(r).replace(" (", "\n(") + (" *" if weak else "") for r, weak in zip(rows.itertuples(), fragile, strict=True)])
+    ax.set_xticks(
+        positions,
+        [
+            _label(r).replace(" (", "\n(") + (" *" if weak else "")
+            for r, weak in zip(rows.itertuples(), fragile, strict=True)
+        ],
+    )
     ax.axhline(0, color="#333333", linewidth=0.8)
     french_axis(ax.yaxis, 0, "\u00a0%")
     span = np.nanmax(np.abs(values), initial=0) or 1
     for position, value in zip(positions, values, strict=True):
         if not math.isnan(value):
-            ax.text(position, value + span * (0.03 if value >= 0 else -0.03), format_value(value, spec.unit, spec.decimals, sign=True), ha="center", va="bottom" if value >= 0 else "top", fontsize=14, fontweight="bold")
+            ax.text(
+                position,
+                value + span * (0.03 if value >= 0 else -0.03),
+                format_value(value, spec.unit, spec.decimals, sign=True),
+                ha="center",
+                va="bottom" if value >= 0 else "top",
+                fontsize=14,
+                fontweight="bold",
+            )
     low, high = np.nanmin(values, initial=0), np.nanmax(values, initial=0)
     ax.set_ylim(min(0, low) - span * 0.15, max(0, high) + span * 0.15)
     return figure
@@ -200,7 +232,15 @@ def age_structure(table: pd.DataFrame, territory: str, *, period: str | None = N
     for n, column in enumerate(columns):
         level = column[0]
         name = "Ensemble du territoire" if level == "territoire" else f"{column[1]} ({LEVEL_NAMES[level].lower()})"
-        ax.barh(positions + (0.2 if n == 0 else -0.2), shares[column].to_numpy(), height=height, color=LEVEL_COLOURS[level], edgecolor="#333333", linewidth=0.6, label=name)
+        ax.barh(
+            positions + (0.2 if n == 0 else -0.2),
+            shares[column].to_numpy(),
+            height=height,
+            color=LEVEL_COLOURS[level],
+            edgecolor="#333333",
+            linewidth=0.6,
+            label=name,
+        )
     ax.set_yticks(positions, list(AGE_BANDS.values()))
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
@@ -214,10 +254,14 @@ def _band_shares(rows: pd.DataFrame, period: str | None) -> tuple[pd.DataFrame, 
     """Share of each CAF band in the population, by (level, geo label), at one census vintage."""
     bands = rows.loc[rows["indicator"].isin([*AGE_BANDS, "population"])]
     if bands.empty:
-        raise CtgError("tranches d'âge CAF absentes : le recensement (évolution et structure de la population) est nécessaire")
+        raise CtgError(
+            "tranches d'âge CAF absentes : le recensement (évolution et structure de la population) est nécessaire"
+        )
     period = period or str(bands.loc[bands["year_end"] == bands["year_end"].max(), "period"].iloc[0])
     bands = bands.loc[bands["period"] == period]
-    wide = bands.pivot_table(index=["level", "geo", "geo_label"], columns="indicator", values="value", observed=True, aggfunc="first")
+    wide = bands.pivot_table(
+        index=["level", "geo", "geo_label"], columns="indicator", values="value", observed=True, aggfunc="first"
+    )
     shares = wide[list(AGE_BANDS)].div(wide["population"], axis=0) * 100
     shares = shares.reset_index()
     shares["key"] = list(zip(shares["level"].astype(str), shares["geo_label"].astype(str), strict=True))
@@ -243,27 +287,54 @@ def communes_small_multiples(table: pd.DataFrame, territory: str, *, period: str
     total = len(communes)
     if total > MAX_PANELS:
         # Beyond a readable grid, the most populous communes.
-        population = rows.loc[(rows["level"] == "commune") & (rows["indicator"] == "population")].set_index("geo_label")["value"]
+        population = rows.loc[(rows["level"] == "commune") & (rows["indicator"] == "population")].set_index(
+            "geo_label"
+        )["value"]
         communes = sorted(communes, key=lambda c: -population.get(c[1], 0))[:MAX_PANELS]
     departement = next((c for c in shares.columns if c[0] == "departement"), None)
     columns = min(4, len(communes))
     lines = math.ceil(len(communes) / columns)
     shown = f", les {MAX_PANELS} plus peuplées sur {total}" if total > MAX_PANELS else ""
     subtitle = f"{_territory_label(rows)} — part de chaque tranche d'âge, {rows['period'].iloc[0]}{shown}"
-    figure, axes = titled_figure("Structure par âge de chaque commune", subtitle, _footnote(rows), nrows=lines, ncols=columns, sharex=True, sharey=True, squeeze=False)
+    figure, axes = titled_figure(
+        "Structure par âge de chaque commune",
+        subtitle,
+        _footnote(rows),
+        nrows=lines,
+        ncols=columns,
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+    )
     figure.subplots_adjust(hspace=0.45, wspace=0.08, left=0.06)
     positions = np.arange(len(AGE_BANDS))
     for ax, commune in zip(axes.ravel(), communes, strict=False):
-        ax.bar(positions, shares[commune].to_numpy(), color=LEVEL_COLOURS["commune"], edgecolor="#333333", linewidth=0.4, hatch=LEVEL_HATCHES["commune"])
+        ax.bar(
+            positions,
+            shares[commune].to_numpy(),
+            color=LEVEL_COLOURS["commune"],
+            edgecolor="#333333",
+            linewidth=0.4,
+            hatch=LEVEL_HATCHES["commune"],
+        )
         if departement is not None:
-            ax.plot(positions, shares[departement].to_numpy(), color=LEVEL_COLOURS["departement"], marker="o", markersize=3, linewidth=1.5)
+            ax.plot(
+                positions,
+                shares[departement].to_numpy(),
+                color=LEVEL_COLOURS["departement"],
+                marker="o",
+                markersize=3,
+                linewidth=1.5,
+            )
         ax.set_title(commune[1], fontsize=13, loc="left", pad=6)
         ax.set_xticks(positions, [label.split(" ")[0] for label in AGE_BANDS.values()], rotation=90, fontsize=9)
         french_axis(ax.yaxis, 0, "\u00a0%")
         ax.tick_params(axis="y", labelsize=10)
-    for ax in axes.ravel()[len(communes):]:
+    for ax in axes.ravel()[len(communes) :]:
         ax.set_visible(False)
-    handles = [Patch(facecolor=LEVEL_COLOURS["commune"], hatch=LEVEL_HATCHES["commune"], edgecolor="#333333", label="Commune")]
+    handles = [
+        Patch(facecolor=LEVEL_COLOURS["commune"], hatch=LEVEL_HATCHES["commune"], edgecolor="#333333", label="Commune")
+    ]
     if departement is not None:
         handles.append(Patch(facecolor=LEVEL_COLOURS["departement"], label=f"{departement[1]} (département)"))
     figure.legend(handles=handles, loc="lower right", bbox_to_anchor=(0.99, 0.0), ncol=2)
@@ -282,18 +353,39 @@ def births_chart(table: pd.DataFrame, territory: str) -> Figure:
     yearly = rows.loc[(rows["indicator"] == "naissances") & (rows["level"] == "territoire")].sort_values("year_end")
     if yearly.empty:
         raise CtgError(f"naissances domiciliées absentes pour le territoire {territory!r}")
-    rolling = rows.loc[(rows["indicator"] == "naissances_3ans") & (rows["level"] == "territoire")].sort_values("year_end")
+    rolling = rows.loc[(rows["indicator"] == "naissances_3ans") & (rows["level"] == "territoire")].sort_values(
+        "year_end"
+    )
     fragile = is_fragile(yearly["flags"]).to_numpy()
-    subtitle = f"{_territory_label(yearly)} — naissances selon le domicile de la mère, {yearly['year_end'].min()}-{yearly['year_end'].max()}"
+    subtitle = (
+        f"{_territory_label(yearly)} — naissances selon le domicile de la mère, "
+        f"{yearly['year_end'].min()}-{yearly['year_end'].max()}"
+    )
     figure, ax = titled_figure("Naissances domiciliées par an", subtitle, _footnote(pd.concat([yearly, rolling])))
     years = yearly["year_end"].to_numpy()
     values = yearly["value"].to_numpy(dtype=float)
-    _bars(ax, years, values, ["territoire"] * len(years), fragile, horizontal=False, width=0.7, label="Naissances de l'année")
+    _bars(
+        ax,
+        years,
+        values,
+        ["territoire"] * len(years),
+        fragile,
+        horizontal=False,
+        width=0.7,
+        label="Naissances de l'année",
+    )
     for year, value in zip(years, values, strict=True):
         if not math.isnan(value):
             ax.text(year, value, format_number(value), ha="center", va="bottom", fontsize=13)
     if not rolling.empty:
-        ax.plot(rolling["year_end"], rolling["value"] / 3, color=LEVEL_COLOURS["epci"], marker="o", linewidth=2.5, label="Moyenne sur 3 ans")
+        ax.plot(
+            rolling["year_end"],
+            rolling["value"] / 3,
+            color=LEVEL_COLOURS["epci"],
+            marker="o",
+            linewidth=2.5,
+            label="Moyenne sur 3 ans",
+        )
     ax.set_xticks(years, [str(y) for y in years])
     french_axis(ax.yaxis)
     ax.set_ylim(0, np.nanmax(values, initial=1) * 1.25)
@@ -318,12 +410,21 @@ def family_composition(table: pd.DataFrame, territory: str, *, period: str | Non
     >>> family_composition(table, "ctg-ecouen")  # doctest: +SKIP
     """
     rows = territory_rows(table, territory)
-    rows = rows.loc[rows["indicator"].isin(FAMILIES) & rows["level"].isin(["territoire", "departement", "region", "france"])]
+    rows = rows.loc[
+        rows["indicator"].isin(FAMILIES) & rows["level"].isin(["territoire", "departement", "region", "france"])
+    ]
     if rows.empty:
         raise CtgError("familles absentes : le recensement (couples, familles, ménages) est nécessaire")
     period = period or str(rows.loc[rows["year_end"] == rows["year_end"].max(), "period"].iloc[0])
     rows = _ordered(rows.loc[rows["period"] == period])
-    wide = rows.pivot_table(index=["level", "geo", "geo_label"], columns="indicator", values="value", observed=True, aggfunc="first", sort=False)
+    wide = rows.pivot_table(
+        index=["level", "geo", "geo_label"],
+        columns="indicator",
+        values="value",
+        observed=True,
+        aggfunc="first",
+        sort=False,
+    )
     wide = wide.reindex(columns=list(FAMILIES))
     subtitle = f"{_territory_label(rows)} — répartition des familles, {period}"
     figure, ax = titled_figure("Composition des familles", subtitle, _footnote(rows))
@@ -334,9 +435,27 @@ def family_composition(table: pd.DataFrame, territory: str, *, period: str | Non
         ax.barh(positions, values, left=left, color=colour, edgecolor="white", height=0.6, label=label)
         for position, start, value in zip(positions, left, values, strict=True):
             if value >= 6:
-                ax.text(start + value / 2, position, format_value(value, "%", 1), ha="center", va="center", color="white" if colour != "#6BAED6" else "black", fontsize=13)
+                ax.text(
+                    start + value / 2,
+                    position,
+                    format_value(value, "%", 1),
+                    ha="center",
+                    va="center",
+                    color="white" if colour != "#6BAED6" else "black",
+                    fontsize=13,
+                )
         left = left + values
-    names = [textwrap.fill("Ensemble du territoire" if level == "territoire" else label if level == "france" else f"{label} ({LEVEL_NAMES[level].lower()})", 30) for level, _, label in wide.index]
+    names = [
+        textwrap.fill(
+            "Ensemble du territoire"
+            if level == "territoire"
+            else label
+            if level == "france"
+            else f"{label} ({LEVEL_NAMES[level].lower()})",
+            30,
+        )
+        for level, _, label in wide.index
+    ]
     ax.set_yticks(positions, names)
     ax.set_xlim(0, 100)
     ax.grid(axis="y", visible=False)
@@ -367,7 +486,11 @@ def key_figures_card(table: pd.DataFrame, territory: str) -> Figure:
         if own.empty:
             continue
         cards.append((indicator, own.iloc[0], departement.iloc[0] if len(departement) else None))
-    figure, _ = titled_figure("Chiffres clés", f"{_territory_label(rows)}", _footnote(rows.loc[rows["indicator"].isin([c[0] for c in cards]) & (rows["level"] == "territoire")]))
+    figure, _ = titled_figure(
+        "Chiffres clés",
+        f"{_territory_label(rows)}",
+        _footnote(rows.loc[rows["indicator"].isin([c[0] for c in cards]) & (rows["level"] == "territoire")]),
+    )
     # An axis switched off rather than removed: notebooks do not show figures without any axes.
     figure.axes[0].set_axis_off()
     columns = 5
@@ -377,13 +500,41 @@ def key_figures_card(table: pd.DataFrame, territory: str) -> Figure:
         y = 0.47 - (n // columns) * 0.35
         weak = bool(is_fragile(pd.Series([own["flags"]])).iloc[0])
         figure.patches.append(_card_background(figure, x, y))
-        figure.text(x + 0.01, y + 0.25, format_value(own["value"], spec.unit, spec.decimals, sign=_signed(indicator)) + (" *" if weak else ""), fontsize=26, fontweight="bold", color=LEVEL_COLOURS["territoire"], va="center")
-        figure.text(x + 0.01, y + 0.19, textwrap.fill(f"{spec.label} ({own['period']})", 26), fontsize=11, va="top", linespacing=1.3)
+        figure.text(
+            x + 0.01,
+            y + 0.25,
+            format_value(own["value"], spec.unit, spec.decimals, sign=_signed(indicator)) + (" *" if weak else ""),
+            fontsize=26,
+            fontweight="bold",
+            color=LEVEL_COLOURS["territoire"],
+            va="center",
+        )
+        figure.text(
+            x + 0.01,
+            y + 0.19,
+            textwrap.fill(f"{spec.label} ({own['period']})", 26),
+            fontsize=11,
+            va="top",
+            linespacing=1.3,
+        )
         if departement is not None and not math.isnan(departement["value"]):
-            reference = f"{departement['geo_label']} : {format_value(departement['value'], spec.unit, spec.decimals, sign=_signed(indicator))}"
+            reference = (
+                f"{departement['geo_label']} : "
+                f"{format_value(departement['value'], spec.unit, spec.decimals, sign=_signed(indicator))}"
+            )
             figure.text(x + 0.01, y + 0.025, textwrap.fill(reference, 30), fontsize=10.5, color="#555555", va="bottom")
     return figure
 
 
 def _card_background(figure: Figure, x: float, y: float) -> FancyBboxPatch:
-    return FancyBboxPatch((x, y), 0.185, 0.31, boxstyle="round,pad=0.005,rounding_size=0.01", transform=figure.transFigure, facecolor="#F2F5F9", edgecolor="#C8D3E0", linewidth=1, figure=figure)
+    return FancyBboxPatch(
+        (x, y),
+        0.185,
+        0.31,
+        boxstyle="round,pad=0.005,rounding_size=0.01",
+        transform=figure.transFigure,
+        facecolor="#F2F5F9",
+        edgecolor="#C8D3E0",
+        linewidth=1,
+        figure=figure,
+    )

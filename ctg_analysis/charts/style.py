@@ -72,7 +72,9 @@ class ChartFigure(Figure):
         return buffer.getvalue()
 
 
-def titled_figure(title: str, subtitle: str, footnote: str, *, size: tuple[float, float] = SLIDE, **subplots) -> tuple[Figure, object]:
+def titled_figure(
+    title: str, subtitle: str, footnote: str, *, size: tuple[float, float] = SLIDE, **subplots
+) -> tuple[Figure, object]:
     """A figure with its French title, subtitle and footnote (source, vintage, demo); call it inside
     :func:`house_style` (chart functions are decorated with :func:`styled`).
 

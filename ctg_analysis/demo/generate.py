@@ -16,9 +16,9 @@ Run ``python -m ctg_analysis.demo [FOLDER]`` to write it (default: the package's
 from __future__ import annotations
 
 import json
-from importlib import resources
 import logging
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -38,8 +38,26 @@ CENSUS_YEARS = (2013, 2019)
 EARLIER_EDITION = 2019
 BIRTH_YEARS = tuple(range(2008, 2022))
 AGES = np.arange(101)
-CAF_BANDS = {"0002": (0, 2), "0305": (3, 5), "0610": (6, 10), "1117": (11, 17), "1824": (18, 24), "2539": (25, 39), "4054": (40, 54), "5564": (55, 64), "6579": (65, 79), "80P": (80, 100)}
-BROAD_BANDS = {"0014": (0, 14), "1529": (15, 29), "3044": (30, 44), "4559": (45, 59), "6074": (60, 74), "75P": (75, 100)}
+CAF_BANDS = {
+    "0002": (0, 2),
+    "0305": (3, 5),
+    "0610": (6, 10),
+    "1117": (11, 17),
+    "1824": (18, 24),
+    "2539": (25, 39),
+    "4054": (40, 54),
+    "5564": (55, 64),
+    "6579": (65, 79),
+    "80P": (80, 100),
+}
+BROAD_BANDS = {
+    "0014": (0, 14),
+    "1529": (15, 29),
+    "3044": (30, 44),
+    "4559": (45, 59),
+    "6074": (60, 74),
+    "75P": (75, 100),
+}
 
 # The seed's communes, with their order of size (2013 population), their EPCI, and their IRIS count.
 _SEED_COMMUNES = [
@@ -72,10 +90,37 @@ _DEPARTEMENTS = {
 _DEP_LABELS = {"95": "Val-d'Oise", "78": "Yvelines", "91": "Essonne", "60": "Oise", "01": "Ain", "2A": "Corse-du-Sud"}
 _REG_LABELS = {"11": "Île-de-France", "32": "Hauts-de-France", "84": "Auvergne-Rhône-Alpes", "94": "Corse"}
 _ROOTS = [
-    "Aubrelle", "Brévinges", "Corbelay", "Doncelles", "Estivaux", "Fréneval", "Gorvillers", "Hautmesnil",
-    "Ivrelles", "Jarcourt", "Lonvaux", "Marsigny", "Noirval", "Orbecq", "Pérouval", "Quincelles",
-    "Rovillers", "Sarvigny", "Tourbelle", "Ursonne", "Vaubrelle", "Yverlay", "Arcelles", "Bellonnes",
-    "Charvigny", "Damvaux", "Écorvaux", "Fontbelle", "Granvilliers", "Hérivaux-Neuf", "Ormelles",
+    "Aubrelle",
+    "Brévinges",
+    "Corbelay",
+    "Doncelles",
+    "Estivaux",
+    "Fréneval",
+    "Gorvillers",
+    "Hautmesnil",
+    "Ivrelles",
+    "Jarcourt",
+    "Lonvaux",
+    "Marsigny",
+    "Noirval",
+    "Orbecq",
+    "Pérouval",
+    "Quincelles",
+    "Rovillers",
+    "Sarvigny",
+    "Tourbelle",
+    "Ursonne",
+    "Vaubrelle",
+    "Yverlay",
+    "Arcelles",
+    "Bellonnes",
+    "Charvigny",
+    "Damvaux",
+    "Écorvaux",
+    "Fontbelle",
+    "Granvilliers",
+    "Hérivaux-Neuf",
+    "Ormelles",
 ]
 _PATTERNS = ["{r}", "Saint-{r}", "{r}-sur-Ysieux", "Le Val-{de}{r}", "{article}{r}", "{r}-en-Vexin", "{r}-le-Bois"]
 # A fictional merge, effective 1 January 2022 (after the census geography of 2021): tests COG conversion.
@@ -204,7 +249,9 @@ def _iris_shares(demo: Demo, rng: np.random.Generator) -> pd.DataFrame:
     commune = np.repeat(demo.communes["code"].to_numpy(), counts)
     rank = np.concatenate([np.arange(1, c + 1) for c in counts])
     split = np.repeat(counts > 1, counts)
-    codes = np.where(split, [f"{c}{100 + r:04d}" for c, r in zip(commune, rank, strict=True)], [f"{c}0000" for c in commune])
+    codes = np.where(
+        split, [f"{c}{100 + r:04d}" for c, r in zip(commune, rank, strict=True)], [f"{c}0000" for c in commune]
+    )
     raw = rng.uniform(0.5, 1.5, len(commune))
     share = raw / pd.Series(raw).groupby(commune).transform("sum").to_numpy()
     return pd.DataFrame({"IRIS": codes, "COM": commune, "TYP_IRIS": np.where(split, "H", "Z"), "share": share})
@@ -372,7 +419,9 @@ def filosofi(demo: Demo, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
         # A published median is not a mean of medians; a weighted mean stands in for it in the demo.
         spreads = ["Q219", "TP6019", "D119", "D919"]
         means = full[spreads].mul(weights, axis=0).groupby(group).sum().div(weights.groupby(group).sum(), axis=0)
-        means = means.round({"Q219": -1, "TP6019": 1, "D119": -1, "D919": -1}).astype({"Q219": "int64", "D119": "int64", "D919": "int64"})
+        means = means.round({"Q219": -1, "TP6019": 1, "D119": -1, "D919": -1}).astype(
+            {"Q219": "int64", "D119": "int64", "D919": "int64"}
+        )
         published = counts.join(means).round({"NBUC19": 1})
         published = published.reset_index(names="CODGEO")[["CODGEO", *columns]]
         published.insert(1, "LIBGEO", published["CODGEO"].map(labels))
@@ -444,7 +493,14 @@ def cog_tables(demo: Demo) -> dict[str, pd.DataFrame]:
             "COMPARENT": "",
         }
     )
-    deps = pd.DataFrame({"DEP": list(_DEP_LABELS), "REG": [_DEPARTEMENTS[d][0] for d in _DEP_LABELS], "CHEFLIEU": [f"{d}901" if len(d) == 2 else d for d in _DEP_LABELS], "TNCC": "0"})
+    deps = pd.DataFrame(
+        {
+            "DEP": list(_DEP_LABELS),
+            "REG": [_DEPARTEMENTS[d][0] for d in _DEP_LABELS],
+            "CHEFLIEU": [f"{d}901" if len(d) == 2 else d for d in _DEP_LABELS],
+            "TNCC": "0",
+        }
+    )
     deps["NCC"] = deps["DEP"].map(_DEP_LABELS).str.upper()
     deps["NCCENR"] = deps["LIBELLE"] = deps["DEP"].map(_DEP_LABELS)
     regs = pd.DataFrame({"REG": list(_REG_LABELS), "CHEFLIEU": "", "TNCC": "0"})
@@ -454,12 +510,51 @@ def cog_tables(demo: Demo) -> dict[str, pd.DataFrame]:
     names = c.set_index("code")["label"]
     movements = pd.DataFrame(
         [
-            [31, date, "COM", code, "0", names[code].upper(), names[code], names[code], "COM", absorbing, "0", names[absorbing].upper(), names[absorbing], names[absorbing]]
+            [
+                31,
+                date,
+                "COM",
+                code,
+                "0",
+                names[code].upper(),
+                names[code],
+                names[code],
+                "COM",
+                absorbing,
+                "0",
+                names[absorbing].upper(),
+                names[absorbing],
+                names[absorbing],
+            ]
             for code in (absorbed, absorbing)  # as INSEE does, the absorbing commune is listed too
         ],
-        columns=["MOD", "DATE_EFF", "TYPECOM_AV", "COM_AV", "TNCC_AV", "NCC_AV", "NCCENR_AV", "LIBELLE_AV", "TYPECOM_AP", "COM_AP", "TNCC_AP", "NCC_AP", "NCCENR_AP", "LIBELLE_AP"],
+        columns=[
+            "MOD",
+            "DATE_EFF",
+            "TYPECOM_AV",
+            "COM_AV",
+            "TNCC_AV",
+            "NCC_AV",
+            "NCCENR_AV",
+            "LIBELLE_AV",
+            "TYPECOM_AP",
+            "COM_AP",
+            "TNCC_AP",
+            "NCC_AP",
+            "NCCENR_AP",
+            "LIBELLE_AP",
+        ],
     )
-    epci = pd.DataFrame({"CODGEO": c["code"], "LIBGEO": c["label"], "EPCI": c["epci"], "LIBEPCI": c["epci_label"], "DEP": c["departement"], "REG": c["region"]})
+    epci = pd.DataFrame(
+        {
+            "CODGEO": c["code"],
+            "LIBGEO": c["label"],
+            "EPCI": c["epci"],
+            "LIBEPCI": c["epci_label"],
+            "DEP": c["departement"],
+            "REG": c["region"],
+        }
+    )
     return {"communes": communes, "departements": deps, "regions": regs, "movements": movements, "epci": epci}
 
 
@@ -488,7 +583,13 @@ def write_demo(folder: str | Path, seed: int = SEED) -> list[Path]:
     rng = np.random.default_rng(seed + 1)
     files: dict[str, bytes] = {}
 
-    dictionary = pd.DataFrame({"COD_VAR": ["CODGEO"], "LIB_VAR": ["Code géographique"], "LIB_VAR_LONG": ["Code du département suivi du numéro de commune"]})
+    dictionary = pd.DataFrame(
+        {
+            "COD_VAR": ["CODGEO"],
+            "LIB_VAR": ["Code géographique"],
+            "LIB_VAR_LONG": ["Code du département suivi du numéro de commune"],
+        }
+    )
     for name, frame in (
         ("base-cc-evol-struct-pop-2019", census_population(demo)),
         ("base-cc-coupl-fam-men-2019", census_families(demo, rng)),
@@ -501,24 +602,50 @@ def write_demo(folder: str | Path, seed: int = SEED) -> list[Path]:
     files["recensement/base-ic-evol-struct-pop-2019.csv"] = csv_bytes(census_population_iris(demo, rng))
 
     births = births_table(demo)
-    labels = ["Code géographique", "Libellé géographique"] + [f"Naissances domiciliées en 20{c[-2:]}" if c.startswith("NAISD") else f"Décès domiciliés en 20{c[-2:]}" for c in births.columns[2:]]
+    labels = ["Code géographique", "Libellé géographique"] + [
+        f"Naissances domiciliées en 20{c[-2:]}" if c.startswith("NAISD") else f"Décès domiciliés en 20{c[-2:]}"
+        for c in births.columns[2:]
+    ]
     files["etat-civil/base_naissances_2021.xlsx"] = workbook_bytes(
-        {"COM": (_insee_titles("Naissances et décès domiciliés par commune de 2014 à 2021", "Géographie au 01/01/2022", "Source : Insee, état civil"), births, labels)}
+        {
+            "COM": (
+                _insee_titles(
+                    "Naissances et décès domiciliés par commune de 2014 à 2021",
+                    "Géographie au 01/01/2022",
+                    "Source : Insee, état civil",
+                ),
+                births,
+                labels,
+            )
+        }
     )
 
-    titles = ["Populations légales {} en vigueur au 1er janvier 2022", "Mise à jour : décembre 2021", "en habitant", "Champ : France, limites territoriales en vigueur au 1er janvier 2021", "Date de référence statistique : 1er janvier 2019", "Source : Insee, Recensement de la population 2019"]
+    titles = [
+        "Populations légales {} en vigueur au 1er janvier 2022",
+        "Mise à jour : décembre 2021",
+        "en habitant",
+        "Champ : France, limites territoriales en vigueur au 1er janvier 2021",
+        "Date de référence statistique : 1er janvier 2019",
+        "Source : Insee, Recensement de la population 2019",
+    ]
     files["populations-legales/ensemble.xlsx"] = workbook_bytes(
         {
             name: ([titles[0].format(level), *titles[1:], DEMO_LABEL], frame, None)
-            for (name, frame), level in zip(legal_population(demo, rng).items(), ("des régions", "des départements", "des communes"), strict=True)
+            for (name, frame), level in zip(
+                legal_population(demo, rng).items(), ("des régions", "des départements", "des communes"), strict=True
+            )
         }
     )
 
     for level, frame in filosofi(demo, rng).items():
-        files[f"filosofi/FILO2019_DISP_{level}.csv"] = csv_bytes(frame, decimal=",", bom=True, crlf=True, final_newline=level != "METROPOLE")
+        files[f"filosofi/FILO2019_DISP_{level}.csv"] = csv_bytes(
+            frame, decimal=",", bom=True, crlf=True, final_newline=level != "METROPOLE"
+        )
 
     files["caf/data_CAF_2020_IRIS.csv"] = csv_bytes(caf(demo, np.random.default_rng(seed + 2), 2020), crlf=True)
-    files["caf/data_CAF_2016_IRIS.csv"] = csv_bytes(caf(demo, np.random.default_rng(seed + 2), 2016), bom=True, crlf=True, thousands="\u202f")
+    files["caf/data_CAF_2016_IRIS.csv"] = csv_bytes(
+        caf(demo, np.random.default_rng(seed + 2), 2016), bom=True, crlf=True, thousands="\u202f"
+    )
 
     cog = cog_tables(demo)
     files["cog/commune_2021.csv"] = csv_bytes(cog["communes"], sep=",", crlf=True)
@@ -531,9 +658,21 @@ def write_demo(folder: str | Path, seed: int = SEED) -> list[Path]:
         files[f"cog/Intercommunalite-Metropole_au_01-01-{year}.xlsx"] = workbook_bytes(
             {
                 "Composition_communale": (
-                    _insee_titles("Intercommunalité et Métropole", "France - Composition communale", f"Mise en ligne le 01/03/{year} - Géographie au 01/01/{year}", "Source(s) : Insee, Code officiel géographique"),
+                    _insee_titles(
+                        "Intercommunalité et Métropole",
+                        "France - Composition communale",
+                        f"Mise en ligne le 01/03/{year} - Géographie au 01/01/{year}",
+                        "Source(s) : Insee, Code officiel géographique",
+                    ),
                     cog["epci"],
-                    ["Code géographique", "Libellé géographique", "EPCI - Métropole", "Libellé de l'EPCI / Métropole", "Département", "Région"],
+                    [
+                        "Code géographique",
+                        "Libellé géographique",
+                        "EPCI - Métropole",
+                        "Libellé de l'EPCI / Métropole",
+                        "Département",
+                        "Région",
+                    ],
                 )
             }
         )
@@ -547,7 +686,10 @@ def _write(folder: Path, files: dict[str, bytes], seed: int, generator: str) -> 
     # The demo territories live with the demo data: a user's own territories file is for real data.
     files["territories.yaml"] = resources.files("ctg_analysis.demo").joinpath("territories.yaml").read_bytes()
     files["ctg-demo.json"] = (
-        json.dumps({"demo": True, "label": DEMO_LABEL, "generator": generator, "seed": seed}, ensure_ascii=False, indent=2) + "\n"
+        json.dumps(
+            {"demo": True, "label": DEMO_LABEL, "generator": generator, "seed": seed}, ensure_ascii=False, indent=2
+        )
+        + "\n"
     ).encode("utf-8")
     written = []
     for name, content in files.items():
@@ -575,17 +717,37 @@ def write_earlier_demo(folder: str | Path, seed: int = SEED) -> list[Path]:
     ages = np.sqrt(demo.ages[2013] * demo.ages[2019])  # geometric midpoint of the 2013 and 2019 vintages
     name = "base-cc-evol-struct-pop-2016"
     census = _round(pd.DataFrame({"CODGEO": demo.communes["code"].to_numpy()} | _population_columns(ages, 2016)))
-    dictionary = pd.DataFrame({"COD_VAR": ["CODGEO"], "LIB_VAR": ["Code géographique"], "LIB_VAR_LONG": ["Code du département suivi du numéro de commune"]})
-    files[f"recensement/{name}_csv.zip"] = zip_bytes({f"{name}.CSV": csv_bytes(census), f"meta_{name}.CSV": csv_bytes(dictionary)})
+    dictionary = pd.DataFrame(
+        {
+            "COD_VAR": ["CODGEO"],
+            "LIB_VAR": ["Code géographique"],
+            "LIB_VAR_LONG": ["Code du département suivi du numéro de commune"],
+        }
+    )
+    files[f"recensement/{name}_csv.zip"] = zip_bytes(
+        {f"{name}.CSV": csv_bytes(census), f"meta_{name}.CSV": csv_bytes(dictionary)}
+    )
     years = [y for y in BIRTH_YEARS if 2014 <= y <= 2018]
     labels = demo.communes.set_index("code")["label"]
     births = pd.DataFrame({"CODGEO": demo.births.index, "LIBGEO": labels.reindex(demo.births.index).to_numpy()})
     births = births.assign(**{f"NAISD{_yy(y)}": demo.births[y].to_numpy() for y in years})
     headers = ["Code géographique", "Libellé géographique"] + [f"Naissances domiciliées en {y}" for y in years]
     files["etat-civil/base_naissances_2018.xlsx"] = workbook_bytes(
-        {"COM": (_insee_titles("Naissances domiciliées par commune de 2014 à 2018", "Géographie au 01/01/2019", "Source : Insee, état civil"), births, headers)}
+        {
+            "COM": (
+                _insee_titles(
+                    "Naissances domiciliées par commune de 2014 à 2018",
+                    "Géographie au 01/01/2019",
+                    "Source : Insee, état civil",
+                ),
+                births,
+                headers,
+            )
+        }
     )
-    files["caf/data_CAF_2016_IRIS.csv"] = csv_bytes(caf(demo, np.random.default_rng(seed + 2), 2016), bom=True, crlf=True, thousands="\u202f")
+    files["caf/data_CAF_2016_IRIS.csv"] = csv_bytes(
+        caf(demo, np.random.default_rng(seed + 2), 2016), bom=True, crlf=True, thousands="\u202f"
+    )
     cog = cog_tables(demo)
     for table, stem in (("communes", "commune"), ("departements", "departement"), ("regions", "region")):
         files[f"cog/{stem}_2021.csv"] = csv_bytes(cog[table], sep=",", crlf=True)

@@ -10,8 +10,8 @@ import pandas as pd
 from ctg_analysis.charts.export import ExportedChart
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import atomic_path
-from ctg_analysis.indicators.flags import FLAGS
 from ctg_analysis.indicators.display import key_figures, territory_rows
+from ctg_analysis.indicators.flags import FLAGS
 
 __all__ = ["WIDE", "layout", "slide_text", "slide_title", "write_deck"]
 
@@ -96,17 +96,29 @@ def write_deck(
     slide = presentation.slides.add_slide(layout(presentation, "Title Slide", "Diapositive de titre", fallback=0))
     slide_title(slide, f"Diagnostic partagé — {label}")
     if len(slide.placeholders) > 1:
-        slide.placeholders[1].text = "Convention Territoriale Globale" + ("\nDonnées fictives de démonstration" if demo else "")
+        slide.placeholders[1].text = "Convention Territoriale Globale" + (
+            "\nDonnées fictives de démonstration" if demo else ""
+        )
 
     slide = presentation.slides.add_slide(layout(presentation, "Title Only", "Titre seul", fallback=5))
     slide_title(slide, "Chiffres clés")
     figures = key_figures(table, territory)
-    shape = slide.shapes.add_table(len(figures) + 1, len(figures.columns), Inches(0.5), Inches(1.4), Inches(12.3), Inches(0.4) * (len(figures) + 1))
+    shape = slide.shapes.add_table(
+        len(figures) + 1, len(figures.columns), Inches(0.5), Inches(1.4), Inches(12.3), Inches(0.4) * (len(figures) + 1)
+    )
     for c, column in enumerate(figures.columns):
         shape.table.cell(0, c).text = str(column)
         for r, value in enumerate(figures[column], start=1):
             shape.table.cell(r, c).text = str(value)
-    slide_text(slide, "* valeur fragile (petits effectifs, partielle ou non disponible pour un regroupement de communes)", left=0.5, top=6.9, width=12, height=0.4, size=10)
+    slide_text(
+        slide,
+        "* valeur fragile (petits effectifs, partielle ou non disponible pour un regroupement de communes)",
+        left=0.5,
+        top=6.9,
+        width=12,
+        height=0.4,
+        size=10,
+    )
 
     width = presentation.slide_width
     for chart in charts:

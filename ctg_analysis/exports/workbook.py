@@ -18,8 +18,8 @@ from openpyxl.utils import get_column_letter
 
 from ctg_analysis.files import atomic_path
 from ctg_analysis.indicators.catalogue import get_indicator
-from ctg_analysis.indicators.flags import FLAGS
 from ctg_analysis.indicators.display import is_fragile, territory_rows
+from ctg_analysis.indicators.flags import FLAGS
 from ctg_analysis.levels import LEVEL_NAMES
 from ctg_analysis.themes import THEMES
 
@@ -36,7 +36,20 @@ NUMBER_FORMATS = {
 #: Lines of the "Sources et méthodes" sheet the follow-up reads back.
 IDENTIFIER_LINE = "Identifiant du territoire"
 COG_LINE = "Géographie communale (COG au 1er janvier)"
-_HEADER = ["Indicateur", "Identifiant", "Période", "Niveau", "Code", "Libellé", "Valeur", "Numérateur", "Dénominateur", "Unité", "Qualité", "Source"]
+_HEADER = [
+    "Indicateur",
+    "Identifiant",
+    "Période",
+    "Niveau",
+    "Code",
+    "Libellé",
+    "Valeur",
+    "Numérateur",
+    "Dénominateur",
+    "Unité",
+    "Qualité",
+    "Source",
+]
 _WIDTHS = [46, 28, 11, 13, 11, 40, 14, 14, 14, 10, 48, 46]
 _FRAGILE = PatternFill("solid", fgColor="FCE4D6")
 _HEAD = PatternFill("solid", fgColor="1F4E79")
@@ -52,11 +65,18 @@ def _write_rows(sheet, rows: pd.DataFrame) -> None:
     for (_, row), weak in zip(rows.iterrows(), fragile, strict=True):
         sheet.append(
             [
-                row["label"], row["indicator"], row["period"], LEVEL_NAMES[row["level"]], row["geo"], row["geo_label"],
+                row["label"],
+                row["indicator"],
+                row["period"],
+                LEVEL_NAMES[row["level"]],
+                row["geo"],
+                row["geo_label"],
                 None if pd.isna(row["value"]) else float(row["value"]),
                 None if pd.isna(row["numerator"]) else float(row["numerator"]),
                 None if pd.isna(row["denominator"]) else float(row["denominator"]),
-                row["unit"], _quality(row["flags"]), row["source"],
+                row["unit"],
+                _quality(row["flags"]),
+                row["source"],
             ]
         )
         line = sheet.max_row
@@ -120,18 +140,43 @@ def _methods(sheet, rows: pd.DataFrame, territory: str, cog_year: int | None) ->
     demo = rows["flags"].str.contains("demo").any()
     lines = [
         ["Sources et méthodes", ""],
-        ["Territoire", rows.loc[rows["level"] == "territoire", "geo_label"].iloc[0] if (rows["level"] == "territoire").any() else ""],
+        [
+            "Territoire",
+            rows.loc[rows["level"] == "territoire", "geo_label"].iloc[0]
+            if (rows["level"] == "territoire").any()
+            else "",
+        ],
         [IDENTIFIER_LINE, territory],
     ]
     if cog_year is not None:
         lines.append([COG_LINE, cog_year])
     if demo:
-        lines.append(["Avertissement", "Données fictives de démonstration : aucun chiffre de ce classeur ne décrit un territoire réel."])
+        lines.append(
+            [
+                "Avertissement",
+                "Données fictives de démonstration : aucun chiffre de ce classeur ne décrit un territoire réel.",
+            ]
+        )
     lines += [
-        ["Méthode", "Toute valeur au-dessus de la commune est la somme des numérateurs divisée par la somme des dénominateurs de ses communes (jamais une moyenne de taux)."],
-        ["Méthode", "Les évolutions comparent des millésimes du recensement distants d'au moins 5 ans, dans une même géographie (COG)."],
-        ["Méthode", "Les médianes et taux de pauvreté (Filosofi) ne s'additionnent pas : ils viennent du niveau où l'Insee les publie."],
-        ["Méthode", "Les comptes du recensement sont pondérés : les totaux affichés, arrondis, peuvent ne pas tomber juste."],
+        [
+            "Méthode",
+            "Toute valeur au-dessus de la commune est la somme des numérateurs divisée par la somme des dénominateurs "
+            "de ses communes (jamais une moyenne de taux).",
+        ],
+        [
+            "Méthode",
+            "Les évolutions comparent des millésimes du recensement distants d'au moins 5 ans, dans une même "
+            "géographie (COG).",
+        ],
+        [
+            "Méthode",
+            "Les médianes et taux de pauvreté (Filosofi) ne s'additionnent pas : ils viennent du niveau où l'Insee "
+            "les publie.",
+        ],
+        [
+            "Méthode",
+            "Les comptes du recensement sont pondérés : les totaux affichés, arrondis, peuvent ne pas tomber juste.",
+        ],
         ["", ""],
         ["Source", "Indicateurs"],
     ]

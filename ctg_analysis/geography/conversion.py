@@ -50,15 +50,22 @@ def commune_passage(
         Years in the wrong order.
     """
     if from_year > to_year:
-        raise GeographyError(f"conversion du COG {from_year} vers {to_year} : seule la conversion vers une année plus récente est possible")
+        raise GeographyError(
+            f"conversion du COG {from_year} vers {to_year} : seule la conversion vers une année plus récente est "
+            f"possible"
+        )
     latest = movements["date_eff"].max()
     if latest < pd.Timestamp(to_year, 1, 1) and to_year > from_year:
         log.warning("mouvements des communes connus jusqu'au %s seulement (conversion vers %s)", latest.date(), to_year)
     # The dates are chosen by movement_steps; here only the movements between communes.
-    window = movements.loc[movements["typecom_av"].eq("COM") & movements["typecom_ap"].eq("COM") & movements["com_av"].notna()]
+    window = movements.loc[
+        movements["typecom_av"].eq("COM") & movements["typecom_ap"].eq("COM") & movements["com_av"].notna()
+    ]
     # Object columns in the loop: membership tests on pandas' string dtype take a slow path.
     window = window.astype({"com_av": object, "com_ap": object})
-    passage = pd.DataFrame({"source": pd.Series(dtype=object), "current": pd.Series(dtype=object), "share": pd.Series(dtype="float64")})
+    passage = pd.DataFrame(
+        {"source": pd.Series(dtype=object), "current": pd.Series(dtype=object), "share": pd.Series(dtype="float64")}
+    )
     sources: set = set()
     # One step per effective date (a few per year), never one per commune; within a date, code changes
     # come first, so that a commune renumbered and merged on the same day is followed to the end.
@@ -74,7 +81,11 @@ def commune_passage(
         moved = passage.loc[moving].merge(step.rename(columns={"share": "step_share"}), on="current", how="left")
         moved["current"] = moved["next"]
         moved["share"] = moved["share"] * moved["step_share"]
-        moved = moved.drop(columns=["next", "step_share"]).groupby(["source", "current"], as_index=False)["share"].sum(skipna=False)
+        moved = (
+            moved.drop(columns=["next", "step_share"])
+            .groupby(["source", "current"], as_index=False)["share"]
+            .sum(skipna=False)
+        )
         passage = pd.concat([passage.loc[~moving], moved], ignore_index=True)
     passage = passage.rename(columns={"current": "target"}).astype({"source": "string", "target": "string"})
     return passage.loc[(passage["source"] != passage["target"]) | (passage["share"] != 1.0)].reset_index(drop=True)
@@ -86,7 +97,11 @@ def _split_shares(step: pd.DataFrame, weights: pd.Series | None) -> pd.Series:
     shares = pd.Series(1.0, index=step.index)
     if not split.any():
         return shares
-    w = step.loc[split, "next"].map(weights).astype("float64") if weights is not None else pd.Series(float("nan"), index=step.index[split])
+    w = (
+        step.loc[split, "next"].map(weights).astype("float64")
+        if weights is not None
+        else pd.Series(float("nan"), index=step.index[split])
+    )
     shares[split] = w / w.groupby(step.loc[split, "current"]).transform("sum")
     return shares
 
@@ -165,7 +180,8 @@ def convert_cog(
     if refused and changed.any():
         communes = ", ".join(sorted(moved.loc[changed, "geo"].unique())[:10])
         raise GeographyError(
-            f"conversion du COG {from_year} vers {to_year} impossible pour {', '.join(refused)} : valeurs non additives "
+            f"conversion du COG {from_year} vers {to_year} impossible pour {', '.join(refused)} : valeurs non "
+            f"additives "
             f"(médianes, taux) sur des communes fusionnées ou scindées ({communes})"
         )
     unshared = moved["share"].isna()
@@ -179,13 +195,20 @@ def convert_cog(
     values = moved[variables].mul(moved["share"], axis=0)
     grouped = values.assign(geo=moved["target"], **{k: moved[k] for k in keys}).groupby(["geo", *keys], sort=True)
     converted = grouped[variables].sum(min_count=1)
-    any_missing = values.isna().assign(geo=moved["target"], **{k: moved[k] for k in keys}).groupby(["geo", *keys])[variables].any()
+    any_missing = (
+        values.isna()
+        .assign(geo=moved["target"], **{k: moved[k] for k in keys})
+        .groupby(["geo", *keys])[variables]
+        .any()
+    )
     converted = converted.mask(any_missing)
     marks = moved[flags].fillna(False).astype(bool) if flags else pd.DataFrame(index=moved.index)
     if moved["share"].ne(1.0).any():
         marks = marks.assign(estimated=moved["share"].ne(1.0))
     if len(marks.columns):
-        converted = converted.join(marks.assign(geo=moved["target"], **{k: moved[k] for k in keys}).groupby(["geo", *keys]).any())
+        converted = converted.join(
+            marks.assign(geo=moved["target"], **{k: moved[k] for k in keys}).groupby(["geo", *keys]).any()
+        )
     converted = converted.reset_index()
     if changed.any():
         log.info("COG %s → %s : %d communes concernées", from_year, to_year, int(changed.sum()))
@@ -193,7 +216,11 @@ def convert_cog(
 
 
 def convert_table(
-    table: SourceTable, to_year: int, movements: pd.DataFrame, weights: pd.Series | None = None, passage: pd.DataFrame | None = None
+    table: SourceTable,
+    to_year: int,
+    movements: pd.DataFrame,
+    weights: pd.Series | None = None,
+    passage: pd.DataFrame | None = None,
 ) -> SourceTable:
     """Convert a commune-level :class:`SourceTable` to another COG year, knowing which variables add up.
 
@@ -203,14 +230,23 @@ def convert_table(
         The table is not at commune level, has no COG year, or a non-additive variable would be merged.
     """
     if table.level != "commune":
-        raise GeographyError(f"{table.path} : seule une table communale se convertit d'un COG à l'autre (niveau {table.level})")
+        raise GeographyError(
+            f"{table.path} : seule une table communale se convertit d'un COG à l'autre (niveau {table.level})"
+        )
     if table.cog_year is None:
         raise GeographyError(f"{table.path} : année du COG inconnue, conversion impossible")
     variables = table.variables
     non_additive = [v for v in variables if not table.definition.is_additive(v)]
     flags = [c for c in table.data.columns if c.endswith("_partial") or c == "estimated"]
     data = convert_cog(
-        table.data, variables, from_year=table.cog_year, to_year=to_year, movements=movements,
-        non_additive=non_additive, weights=weights, passage=passage, flags=flags,
+        table.data,
+        variables,
+        from_year=table.cog_year,
+        to_year=to_year,
+        movements=movements,
+        non_additive=non_additive,
+        weights=weights,
+        passage=passage,
+        flags=flags,
     )
     return replace(table, cog_year=to_year, cog_year_from="conversion", data=data)

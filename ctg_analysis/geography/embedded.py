@@ -183,8 +183,13 @@ def communes_at(communes: pd.DataFrame, movements: pd.DataFrame, year: int) -> p
         gone_side, new_side = ("av", "ap") if forward else ("ap", "av")
         parents = items["parent"] if "parent" in items.columns else pd.Series(pd.NA, index=items.index)
         # (type, code) → (label, parent): each step touches a few movement rows, never the whole list.
-        columns = [column.to_numpy(dtype=object, na_value=None) for column in (items["type"], items["code"], items["label"], parents)]
-        state = dict(zip(zip(columns[0], columns[1]), zip(columns[2], columns[3]), strict=True))
+        columns = [
+            column.to_numpy(dtype=object, na_value=None)
+            for column in (items["type"], items["code"], items["label"], parents)
+        ]
+        state = dict(
+            zip(zip(columns[0], columns[1], strict=True), zip(columns[2], columns[3], strict=True), strict=True)
+        )
         for _, rows in steps if forward else reversed(steps):
             gone_rows = rows
             if not forward:
@@ -192,18 +197,18 @@ def communes_at(communes: pd.DataFrame, movements: pd.DataFrame, year: int) -> p
                 # "after" side only, yet it existed before: walking back, it stays.
                 continuing = rows["typecom_av"].isin(["COMA", "COMD"]) & rows["typecom_ap"].eq("COM")
                 gone_rows = rows.loc[~continuing]
-            for key in zip(gone_rows[f"typecom_{gone_side}"], gone_rows[f"com_{gone_side}"]):
+            for key in zip(gone_rows[f"typecom_{gone_side}"], gone_rows[f"com_{gone_side}"], strict=True):
                 state.pop(key, None)
             new = rows.loc[rows[f"com_{new_side}"].notna()]
             new_parents = _parents(rows, new_side)[new.index]
             state.update(
                 zip(
-                    zip(new[f"typecom_{new_side}"], new[f"com_{new_side}"]),
-                    zip(new[f"libelle_{new_side}"], new_parents),
+                    zip(new[f"typecom_{new_side}"], new[f"com_{new_side}"], strict=True),
+                    zip(new[f"libelle_{new_side}"], new_parents, strict=True),
                     strict=True,
                 )
             )
-        keys, values = zip(*state.items()) if state else ((), ())
+        keys, values = zip(*state.items(), strict=True) if state else ((), ())
         items = pd.DataFrame(list(keys), columns=_COMMUNE_KEY).assign(
             label=[v[0] for v in values], parent=[v[1] for v in values]
         )

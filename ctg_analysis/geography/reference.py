@@ -12,14 +12,27 @@ from importlib import resources
 
 import pandas as pd
 
-from ctg_analysis.geography.embedded import communes_at, embedded_communes, embedded_epci, embedded_movements, merge_movements
-from ctg_analysis.sources.folder import DataFolder
+from ctg_analysis.geography.embedded import (
+    communes_at,
+    embedded_communes,
+    embedded_epci,
+    embedded_movements,
+    merge_movements,
+)
 from ctg_analysis.sources.datasets import DATASETS
+from ctg_analysis.sources.folder import DataFolder
 from ctg_analysis.sources.tables import SourceTable
 
 log = logging.getLogger(__name__)
 
-__all__ = ["REFERENCE_COLUMNS", "commune_reference", "departements", "epci_composition", "folder_movements", "own_world"]
+__all__ = [
+    "REFERENCE_COLUMNS",
+    "commune_reference",
+    "departements",
+    "epci_composition",
+    "folder_movements",
+    "own_world",
+]
 
 REFERENCE_COLUMNS = [
     "code",

@@ -11,17 +11,51 @@ import numpy as np
 import pandas as pd
 
 from ctg_analysis.indicators.catalogue import Indicator
-from ctg_analysis.indicators.encoding import AT_COMMUNE, AT_DEPARTEMENT, AT_EPCI, AT_FRANCE, AT_REGION, AT_TERRITOIRE, Geography
+from ctg_analysis.indicators.encoding import (
+    AT_COMMUNE,
+    AT_DEPARTEMENT,
+    AT_EPCI,
+    AT_FRANCE,
+    AT_REGION,
+    AT_TERRITOIRE,
+    Geography,
+)
 
-__all__ = ["SUM_COLUMNS", "aggregate", "commune_arrays", "communes_as_sums", "evolutions", "level_sums", "published_rows", "stack_sums", "subset", "sum_rows"]
+__all__ = [
+    "SUM_COLUMNS",
+    "aggregate",
+    "commune_arrays",
+    "communes_as_sums",
+    "evolutions",
+    "level_sums",
+    "published_rows",
+    "stack_sums",
+    "subset",
+    "sum_rows",
+]
 
 #: The sums of a unit and slot that an evolution takes from both of its vintages.
-SUM_COLUMNS = ["numerator", "denominator", "n_communes", "n_missing", "n_partial", "n_estimated", "n_covered", "w_covered"]
+SUM_COLUMNS = [
+    "numerator",
+    "denominator",
+    "n_communes",
+    "n_missing",
+    "n_partial",
+    "n_estimated",
+    "n_covered",
+    "w_covered",
+]
 #: Every column of summed rows, with its type: the unit (level, geo), the slot, the sums and why a value is absent.
 _SUM_ROW = {
-    "level": "int8", "geo": "int32", "indicator": "int16", "year_start": "int16", "year_end": "int16",
+    "level": "int8",
+    "geo": "int32",
+    "indicator": "int16",
+    "year_start": "int16",
+    "year_end": "int16",
     **dict.fromkeys(SUM_COLUMNS, "float64"),
-    "published": "bool", "unavailable": "bool", "perimeter": "bool",
+    "published": "bool",
+    "unavailable": "bool",
+    "perimeter": "bool",
 }
 #: What the unit would cover with a complete source (added by the coverage, carried by evolutions).
 _EXPECTED = {"n_expected": "float64", "w_expected": "float64"}
@@ -32,8 +66,9 @@ def sum_rows(size: int, **columns) -> dict[str, np.ndarray]:
 
     Examples
     --------
-    >>> rows = sum_rows(2, level=1, geo=[0, 1], indicator=3, year_start=2019, year_end=2019, numerator=[5.0, 7.0],
-    ...                 denominator=np.nan, n_communes=1, n_missing=0, n_partial=0, n_estimated=0, n_covered=1, w_covered=0)
+    >>> rows = sum_rows(2, level=1, geo=[0, 1], indicator=3, year_start=2019, year_end=2019,
+    ...                 numerator=[5.0, 7.0], denominator=np.nan, n_communes=1, n_missing=0, n_partial=0,
+    ...                 n_estimated=0, n_covered=1, w_covered=0)
     >>> rows["geo"].dtype, rows["published"].tolist()
     (dtype('int32'), [False, False])
     """
@@ -67,7 +102,9 @@ def commune_arrays(values: pd.DataFrame, population: np.ndarray) -> dict[str, np
     }
 
 
-def aggregate(arrays: dict[str, np.ndarray], geo: np.ndarray, level: int, n_geo: int, slots: pd.DataFrame) -> dict[str, np.ndarray]:
+def aggregate(
+    arrays: dict[str, np.ndarray], geo: np.ndarray, level: int, n_geo: int, slots: pd.DataFrame
+) -> dict[str, np.ndarray]:
     """Σ numerators and Σ denominators by (geo, slot), counting missing, partial and covered communes.
 
     A slot is one (indicator, period) of the prepared data; ``geo × slot`` is a dense integer key summed
@@ -123,7 +160,9 @@ def communes_as_sums(arrays: dict[str, np.ndarray], commune: np.ndarray, slots: 
     )
 
 
-def level_sums(arrays: dict[str, np.ndarray], commune: np.ndarray, geography: Geography, slots: pd.DataFrame) -> dict[str, dict[str, np.ndarray]]:
+def level_sums(
+    arrays: dict[str, np.ndarray], commune: np.ndarray, geography: Geography, slots: pd.DataFrame
+) -> dict[str, dict[str, np.ndarray]]:
     """The sums of every EPCI, département, région and France: the same for every territory, computed once
     per data folder."""
     sums = {}
@@ -151,7 +190,9 @@ def evolutions(sums: dict[str, np.ndarray], indicators: tuple[Indicator, ...]) -
     position = {i.id: n for n, i in enumerate(indicators)}
     changes = [i for i in indicators if i.is_change]
     rows = np.isin(sums["indicator"], [position[i.of] for i in changes])
-    bases = pd.DataFrame({column: sums[column][rows] for column in ("level", "geo", "indicator", "year_end", *SUM_COLUMNS, *_EXPECTED)})
+    bases = pd.DataFrame(
+        {column: sums[column][rows] for column in ("level", "geo", "indicator", "year_end", *SUM_COLUMNS, *_EXPECTED)}
+    )
     pieces = []
     for indicator in changes:
         base = bases.loc[bases["indicator"] == position[indicator.of]]
@@ -163,7 +204,10 @@ def evolutions(sums: dict[str, np.ndarray], indicators: tuple[Indicator, ...]) -
         first = eligible[-1] if eligible else years[-2]  # flagged not comparable
         keys = ["level", "geo"]
         end = base.loc[base["year_end"] == last, [*keys, *SUM_COLUMNS, *_EXPECTED]]
-        start = base.loc[base["year_end"] == first, [*keys, "numerator", "n_missing", "n_partial", "n_estimated", "n_covered", "w_covered"]]
+        start = base.loc[
+            base["year_end"] == first,
+            [*keys, "numerator", "n_missing", "n_partial", "n_estimated", "n_covered", "w_covered"],
+        ]
         joined = end.merge(start, on=keys, suffixes=("", "_start"))
         pieces.append(
             sum_rows(
@@ -202,8 +246,14 @@ def published_rows(published: pd.DataFrame, membership: pd.DataFrame, geography:
     commune_values = published.loc[published["level"] == AT_COMMUNE]
     as_commune = commune_values.merge(pd.DataFrame({"territory": single.index, "geo": single.to_numpy()}), on="geo")
     epci = geography.parents["epci"][membership["commune"].to_numpy()]
-    epci_sizes = np.bincount(geography.parents["epci"][geography.parents["epci"] >= 0], minlength=len(geography.codes["epci"]))
-    per_territory = pd.DataFrame({"territory": membership["territory"], "epci": epci}).groupby("territory")["epci"].agg(["nunique", "first", "size"])
+    epci_sizes = np.bincount(
+        geography.parents["epci"][geography.parents["epci"] >= 0], minlength=len(geography.codes["epci"])
+    )
+    per_territory = (
+        pd.DataFrame({"territory": membership["territory"], "epci": epci})
+        .groupby("territory")["epci"]
+        .agg(["nunique", "first", "size"])
+    )
     whole = per_territory.loc[(per_territory["nunique"] == 1) & (per_territory["first"] >= 0)]
     whole = whole.loc[epci_sizes[whole["first"].to_numpy()] == whole["size"].to_numpy()]
     epci_values = published.loc[published["level"] == AT_EPCI]
@@ -215,7 +265,11 @@ def published_rows(published: pd.DataFrame, membership: pd.DataFrame, geography:
     unavailable = unavailable.assign(level=np.int8(AT_TERRITOIRE), value=np.nan, unavailable=True, perimeter=False)
     members = pd.DataFrame({"geo": np.unique(membership["commune"])}).merge(kinds, how="cross")
     absent = members.merge(commune_values[["geo", "indicator", "year"]], how="left", indicator=True)
-    absent = absent.loc[absent["_merge"] == "left_only"].drop(columns="_merge").assign(level=np.int8(AT_COMMUNE), value=np.nan, perimeter=False)
+    absent = (
+        absent.loc[absent["_merge"] == "left_only"]
+        .drop(columns="_merge")
+        .assign(level=np.int8(AT_COMMUNE), value=np.nan, perimeter=False)
+    )
     rows = pd.concat([published, covered, unavailable, absent], ignore_index=True)
     return sum_rows(
         len(rows),

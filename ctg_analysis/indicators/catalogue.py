@@ -112,7 +112,9 @@ def _check(indicator: Indicator, known: set[str], source: str) -> None:
         raise CtgError(f"{where} : graphique {indicator.chart!r} inconnu (attendu l'un de {', '.join(CHARTS)})")
     if indicator.kind in ("evolution", "annual_rate"):
         if indicator.of not in known or not indicator.min_gap:
-            raise CtgError(f"{where} : une évolution demande « of » (un indicateur de comptage du catalogue) et « min_gap »")
+            raise CtgError(
+                f"{where} : une évolution demande « of » (un indicateur de comptage du catalogue) et « min_gap »"
+            )
         return
     for dataset in (indicator.dataset, indicator.denominator_dataset):
         if dataset is not None and dataset not in DATASETS:
@@ -138,11 +140,16 @@ def _entries(text: str, source: str) -> list[Indicator]:
         unknown = set(entry) - allowed
         if unknown:
             field = min(unknown)
-            raise CtgError(f"{source}, indicateur {entry.get('id')!r} : champ {field!r} inconnu{did_you_mean(field, allowed)}")
+            raise CtgError(
+                f"{source}, indicateur {entry.get('id')!r} : champ {field!r} inconnu{did_you_mean(field, allowed)}"
+            )
         try:
             indicators.append(Indicator(**entry))
         except TypeError:
-            raise CtgError(f"{source}, indicateur {entry.get('id')!r} : « id », « label », « theme », « kind » et « unit » sont obligatoires") from None
+            raise CtgError(
+                f"{source}, indicateur {entry.get('id')!r} : « id », « label », « theme », « kind » et « unit » sont "
+                f"obligatoires"
+            ) from None
     return indicators
 
 

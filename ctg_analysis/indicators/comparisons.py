@@ -50,7 +50,9 @@ def _close(gap, ratio, rate, evolution, tolerance_points: float, tolerance_relat
     within a point); a count or amount within the relative tolerance."""
     within_points = abs(gap) <= tolerance_points
     within_ratio = abs(ratio - 1) <= tolerance_relative  # False when the ratio is NaN
-    return (rate & evolution & within_points) | (rate & ~evolution & within_points & within_ratio) | (~rate & within_ratio)
+    return (
+        (rate & evolution & within_points) | (rate & ~evolution & within_points & within_ratio) | (~rate & within_ratio)
+    )
 
 
 def position(
@@ -94,9 +96,14 @@ def position(
         return Position("indéterminé", math.nan, math.nan, FrenchText(""))
     gap = value - reference
     ratio = value / reference if reference else math.nan
-    close = bool(_close(gap, ratio, np.bool_(unit in RATE_UNITS), np.bool_(signed), tolerance_points, tolerance_relative))
+    close = bool(
+        _close(gap, ratio, np.bool_(unit in RATE_UNITS), np.bool_(signed), tolerance_points, tolerance_relative)
+    )
     direction = "comparable" if close else ("supérieur" if gap > 0 else "inférieur")
-    text = f"{format_value(value, unit, decimals, sign=signed)} contre {format_value(reference, unit, decimals, sign=signed)} {where}"
+    text = (
+        f"{format_value(value, unit, decimals, sign=signed)} contre "
+        f"{format_value(reference, unit, decimals, sign=signed)} {where}"
+    )
     return Position(direction, gap, ratio, FrenchText(text))
 
 
@@ -134,7 +141,12 @@ def compare(
     keys = ["territory", "indicator", "period"]
     subjects = table.loc[table["level"].isin(["territoire", "commune"])]
     targets = table.loc[table["level"].isin(levels), [*keys, "level", "geo", "geo_label", "value"]].rename(
-        columns={"level": "comparison_level", "geo": "comparison_geo", "geo_label": "comparison_label", "value": "comparison_value"}
+        columns={
+            "level": "comparison_level",
+            "geo": "comparison_geo",
+            "geo_label": "comparison_label",
+            "value": "comparison_value",
+        }
     )
     pairs = subjects.merge(targets, on=keys, how="inner")
     # A commune is compared with its own EPCI, département and région only, not its neighbours'.
@@ -143,7 +155,9 @@ def compare(
     own = pd.Series(True, index=pairs.index)
     for level in ("epci", "departement", "region"):
         rows = is_commune & (pairs["comparison_level"] == level)
-        own[rows] = pairs.loc[rows, "geo"].map(parents[level]).to_numpy() == pairs.loc[rows, "comparison_geo"].to_numpy()
+        own[rows] = (
+            pairs.loc[rows, "geo"].map(parents[level]).to_numpy() == pairs.loc[rows, "comparison_geo"].to_numpy()
+        )
     pairs = pairs.loc[own]
     gap = pairs["value"] - pairs["comparison_value"]
     ratio = pairs["value"] / pairs["comparison_value"].where(pairs["comparison_value"] != 0)
@@ -153,7 +167,18 @@ def compare(
     direction = pd.Series("inférieur", index=pairs.index).mask(gap > 0, "supérieur").mask(close, "comparable")
     direction = direction.mask(gap.isna(), "indéterminé")
     columns = [
-        "territory", "level", "geo", "geo_label", "indicator", "label", "period", "unit", "value",
-        "comparison_level", "comparison_geo", "comparison_label", "comparison_value",
+        "territory",
+        "level",
+        "geo",
+        "geo_label",
+        "indicator",
+        "label",
+        "period",
+        "unit",
+        "value",
+        "comparison_level",
+        "comparison_geo",
+        "comparison_label",
+        "comparison_value",
     ]
     return pairs[columns].assign(gap=gap, ratio=ratio, direction=direction).reset_index(drop=True)

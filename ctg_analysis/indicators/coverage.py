@@ -13,14 +13,22 @@ from ctg_analysis.indicators.preparation import PreparedData
 __all__ = ["with_expected"]
 
 
-def _expected(prepared: PreparedData, membership: pd.DataFrame, n_territories: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def _expected(
+    prepared: PreparedData, membership: pd.DataFrame, n_territories: int
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """For each level, the number of communes of each unit and their population: what full coverage is."""
     geography = prepared.geography
     n_all = len(geography.communes)
     population = np.nan_to_num(prepared.population)
     commune = membership["commune"].to_numpy()
-    counts = [np.ones(n_all), np.bincount(membership["territory"].to_numpy(), minlength=n_territories).astype("float64")]
-    people = [population, np.bincount(membership["territory"].to_numpy(), weights=population[commune], minlength=n_territories)]
+    counts = [
+        np.ones(n_all),
+        np.bincount(membership["territory"].to_numpy(), minlength=n_territories).astype("float64"),
+    ]
+    people = [
+        population,
+        np.bincount(membership["territory"].to_numpy(), weights=population[commune], minlength=n_territories),
+    ]
     for level in ("epci", "departement", "region"):
         parent = geography.parents[level]
         known = parent >= 0
@@ -32,7 +40,10 @@ def _expected(prepared: PreparedData, membership: pd.DataFrame, n_territories: i
     # A unit with a commune of unknown population has no population coverage (NaN): its commune
     # coverage is used instead.
     unknown = np.isnan(prepared.population).astype("float64")
-    unknown_counts = [unknown, np.bincount(membership["territory"].to_numpy(), weights=unknown[commune], minlength=n_territories)]
+    unknown_counts = [
+        unknown,
+        np.bincount(membership["territory"].to_numpy(), weights=unknown[commune], minlength=n_territories),
+    ]
     for level in ("epci", "departement", "region"):
         parent = geography.parents[level]
         known = parent >= 0
@@ -52,11 +63,17 @@ def _mayotte_less(prepared: PreparedData) -> tuple[np.ndarray, float, float]:
     mayotte = _mayotte(prepared)
     values = prepared.values
     rows = mayotte[values["commune"].to_numpy()] if len(values) else np.zeros(0, dtype=bool)
-    covers = np.bincount(values["slot"].to_numpy()[rows], minlength=len(prepared.slots)) > 0 if len(values) else np.zeros(len(prepared.slots), dtype=bool)
+    covers = (
+        np.bincount(values["slot"].to_numpy()[rows], minlength=len(prepared.slots)) > 0
+        if len(values)
+        else np.zeros(len(prepared.slots), dtype=bool)
+    )
     return ~covers, float(mayotte.sum()), float(np.nan_to_num(prepared.population[mayotte]).sum())
 
 
-def with_expected(sums: dict[str, np.ndarray], prepared: PreparedData, membership: pd.DataFrame, n_territories: int) -> dict[str, np.ndarray]:
+def with_expected(
+    sums: dict[str, np.ndarray], prepared: PreparedData, membership: pd.DataFrame, n_territories: int
+) -> dict[str, np.ndarray]:
     """Add the communes and population each summed unit would have with a complete source."""
     counts, people = _expected(prepared, membership, n_territories)
     level, geo = sums["level"].astype("int64"), sums["geo"].astype("int64")
@@ -68,7 +85,13 @@ def with_expected(sums: dict[str, np.ndarray], prepared: PreparedData, membershi
         w_expected[rows] = people[code][geo[rows]]
     # France's scope leaves Mayotte out for a source that does not cover it.
     no_mayotte, mayotte_communes, mayotte_people = _mayotte_less(prepared)
-    slot_of = pd.Index(pack(prepared.slots["indicator"].to_numpy(), prepared.slots["year_start"].to_numpy(), prepared.slots["year_end"].to_numpy()))
+    slot_of = pd.Index(
+        pack(
+            prepared.slots["indicator"].to_numpy(),
+            prepared.slots["year_start"].to_numpy(),
+            prepared.slots["year_end"].to_numpy(),
+        )
+    )
     slot = slot_of.get_indexer(pack(sums["indicator"], sums["year_start"], sums["year_end"]))
     france = (level == AT_FRANCE) & (slot >= 0)
     without = np.zeros(len(level), dtype=bool)

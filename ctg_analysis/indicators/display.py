@@ -69,7 +69,16 @@ def key_figure_ids(table: pd.DataFrame, territory: str) -> list[str]:
 
 
 #: Flags that make a value fragile: greyed out in views.
-QUALITY_FLAGS = ("small", "partial", "missing", "not_comparable", "unavailable", "perimeter", "estimated", "cog_mismatch")
+QUALITY_FLAGS = (
+    "small",
+    "partial",
+    "missing",
+    "not_comparable",
+    "unavailable",
+    "perimeter",
+    "estimated",
+    "cog_mismatch",
+)
 
 
 def territory_rows(table: pd.DataFrame, territory: str) -> pd.DataFrame:
@@ -102,7 +111,9 @@ def latest_period(rows: pd.DataFrame) -> pd.DataFrame:
 def is_fragile(flags: pd.Series) -> pd.Series:
     """Whether each value carries a quality flag (greyed out in views, hatched in charts)."""
     categories = flags.astype("category")
-    fragile = np.array([any(code in QUALITY_FLAGS for code in str(c).split(";")) for c in categories.cat.categories] + [False])
+    fragile = np.array(
+        [any(code in QUALITY_FLAGS for code in str(c).split(";")) for c in categories.cat.categories] + [False]
+    )
     return pd.Series(fragile[categories.cat.codes.to_numpy()], index=flags.index)  # code −1 (missing) → False
 
 
@@ -134,7 +145,9 @@ class WideView:
         fragile = self.flags.apply(is_fragile)
         for row in self.values.index:
             signed = get_indicator(row[1]).is_change
-            texts = [format_value(v, self.units[row], int(self.decimals[row]), sign=signed) for v in self.values.loc[row]]
+            texts = [
+                format_value(v, self.units[row], int(self.decimals[row]), sign=signed) for v in self.values.loc[row]
+            ]
             out.loc[row] = [t + ("*" if f else "") for t, f in zip(texts, fragile.loc[row], strict=True)]
         out.index = out.index.set_levels([out.index.levels[1].map(lambda i: get_indicator(i).label)], level=[1])
         return out
@@ -150,7 +163,9 @@ class WideView:
             caption += " Données fictives de démonstration."
         # A stable id (Styler draws a random one): the same table renders to the same HTML.
         uuid = hashlib.sha1(repr((text.index.tolist(), text.columns.tolist())).encode("utf-8")).hexdigest()[:8]
-        styler = text.style.format(escape="html").format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+        styler = (
+            text.style.format(escape="html").format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+        )
         return styler.apply(lambda _: styles, axis=None).set_caption(html.escape(caption)).set_uuid(uuid)
 
     def _repr_html_(self) -> str:
@@ -215,7 +230,9 @@ def side_by_side(
     return _pivot(pd.concat([own, others]), pd.concat([labels, column]), names + _ladder_order(others, column))
 
 
-def communes_view(table: pd.DataFrame, territory: str, *, theme: str | None = None, indicators: list[str] | None = None) -> WideView:
+def communes_view(
+    table: pd.DataFrame, territory: str, *, theme: str | None = None, indicators: list[str] | None = None
+) -> WideView:
     """A territory's communes side by side (one column each, by name), then the territory as a whole.
 
     Examples
@@ -227,7 +244,9 @@ def communes_view(table: pd.DataFrame, territory: str, *, theme: str | None = No
     if rows.empty:
         raise CtgError(f"territoire {territory!r} : aucun indicateur à afficher")
     whole = "Ensemble du territoire"
-    column = (rows["geo_label"].astype(str) + " (" + rows["geo"].astype(str) + ")").where(rows["level"] == "commune", whole)
+    column = (rows["geo_label"].astype(str) + " (" + rows["geo"].astype(str) + ")").where(
+        rows["level"] == "commune", whole
+    )
     return _pivot(rows, column, [*sorted(set(column) - {whole}, key=_collation_key), whole])
 
 
@@ -282,7 +301,9 @@ def key_figures(table: pd.DataFrame, territory: str) -> pd.DataFrame:
             + ("*" if fragile else "")
             for v, i, fragile in zip(rows["value"], rows["indicator"], is_fragile(rows["flags"]), strict=True)
         ],
-        column=rows["level"].map({"territoire": "territoire", "france": "France"}).fillna("dép. " + rows["geo_label"].astype(str)),
+        column=rows["level"]
+        .map({"territoire": "territoire", "france": "France"})
+        .fillna("dép. " + rows["geo_label"].astype(str)),
     )
     wide = rows.pivot_table(index=["indicator", "period"], columns="column", values="text", aggfunc="first", sort=False)
     wide = wide.reindex([k for k in wanted if k in wide.index.get_level_values(0)], level=0)
@@ -300,19 +321,32 @@ def key_figure_records(table: pd.DataFrame, territory: str) -> list[dict]:
     --------
     >>> table = pd.DataFrame({"territory": "t", "level": "territoire", "indicator": ["population"], "period": ["2019"],
     ...                       "year_start": [2019], "year_end": [2019], "value": [12345.4], "flags": [""]})
-    >>> key_figure_records(table, "t")
-    [{'indicator': 'population', 'label': 'Population', 'period': '2019', 'value': 12345.4, 'unit': 'nombre', 'text': '12\u202f345'}]
+    >>> [(f["indicator"], f["period"], f["value"], f["text"]) for f in key_figure_records(table, "t")]
+    [('population', '2019', 12345.4, '12\u202f345')]
     """
     wanted = key_figure_ids(table, territory)
     rows = latest_period(_select(table, territory, None, wanted))
-    rows = rows.loc[rows["level"] == "territoire"].set_index(rows.loc[rows["level"] == "territoire", "indicator"].astype(str))
+    rows = rows.loc[rows["level"] == "territoire"].set_index(
+        rows.loc[rows["level"] == "territoire", "indicator"].astype(str)
+    )
     records = []
     for indicator_id in (i for i in wanted if i in rows.index):
         row, indicator = rows.loc[indicator_id], get_indicator(indicator_id)
         value = None if pd.isna(row["value"]) else float(row["value"])
         fragile = bool(is_fragile(pd.Series([row["flags"]])).iloc[0])
-        text = format_value(row["value"], indicator.unit, indicator.decimals, sign=indicator.is_change) + ("*" if fragile else "")
-        records.append({"indicator": indicator_id, "label": indicator.label, "period": str(row["period"]), "value": value, "unit": indicator.unit, "text": text})
+        text = format_value(row["value"], indicator.unit, indicator.decimals, sign=indicator.is_change) + (
+            "*" if fragile else ""
+        )
+        records.append(
+            {
+                "indicator": indicator_id,
+                "label": indicator.label,
+                "period": str(row["period"]),
+                "value": value,
+                "unit": indicator.unit,
+                "text": text,
+            }
+        )
     return records
 
 
@@ -331,10 +365,14 @@ def comparison_view(pairs: pd.DataFrame):
             "Indicateur": pairs["label"].astype(str).to_numpy(),
             "Période": pairs["period"].astype(str).to_numpy(),
             "Unité comparée": pairs["geo_label"].astype(str).to_numpy(),
-            "Valeur": [format_value(v, i.unit, i.decimals, sign=i.is_change) for v, i in zip(pairs["value"], indicators, strict=True)],
+            "Valeur": [
+                format_value(v, i.unit, i.decimals, sign=i.is_change)
+                for v, i in zip(pairs["value"], indicators, strict=True)
+            ],
             "Comparée à": pairs["comparison_label"].astype(str).to_numpy(),
             "Valeur de comparaison": [
-                format_value(v, i.unit, i.decimals, sign=i.is_change) for v, i in zip(pairs["comparison_value"], indicators, strict=True)
+                format_value(v, i.unit, i.decimals, sign=i.is_change)
+                for v, i in zip(pairs["comparison_value"], indicators, strict=True)
             ],
             "Écart": [_gap(g, i, r) for g, i, r in zip(pairs["gap"], indicators, rate, strict=True)],
             "Rapport": [format_number(r, 2) for r in pairs["ratio"]],

@@ -14,7 +14,22 @@ import pandas as pd
 from ctg_analysis.codes import FRANCE, FRANCE_METRO, departement_of
 from ctg_analysis.geography.reference import departements
 
-__all__ = ["AT_COMMUNE", "AT_DEPARTEMENT", "AT_EPCI", "AT_FRANCE", "AT_REGION", "AT_TERRITOIRE", "LEVELS", "NO_YEAR", "Geography", "categorical", "pack", "pack_period", "period_labels", "unpack"]
+__all__ = [
+    "AT_COMMUNE",
+    "AT_DEPARTEMENT",
+    "AT_EPCI",
+    "AT_FRANCE",
+    "AT_REGION",
+    "AT_TERRITOIRE",
+    "LEVELS",
+    "NO_YEAR",
+    "Geography",
+    "categorical",
+    "pack",
+    "pack_period",
+    "period_labels",
+    "unpack",
+]
 
 #: The comparison ladder, from the finest level: a level is its position here.
 LEVELS = ("commune", "territoire", "epci", "departement", "region", "france")
@@ -67,7 +82,10 @@ def period_labels(periods: np.ndarray) -> np.ndarray:
     ['2019', '2013-2019', '–']
     """
     ends, starts = np.asarray(periods) >> 8, np.asarray(periods) % 256
-    text = [("–" if end == 0 else str(end + YEAR0) if end == start else f"{start + YEAR0}-{end + YEAR0}") for end, start in zip(ends.tolist(), starts.tolist(), strict=True)]
+    text = [
+        ("–" if end == 0 else str(end + YEAR0) if end == start else f"{start + YEAR0}-{end + YEAR0}")
+        for end, start in zip(ends.tolist(), starts.tolist(), strict=True)
+    ]
     return np.array(text, dtype=object)
 
 
@@ -110,7 +128,11 @@ class Geography:
         table = pd.concat([communes_ref, more], ignore_index=True)
         # Object indexes: lookups of object arrays in pandas' string dtype take the slow path.
         communes = pd.Index(table["code"].to_numpy(dtype=object), dtype=object)
-        parents, codes, labels = {}, {"commune": communes}, {"commune": table["label"].fillna(table["code"]).astype(str).to_numpy()}
+        parents, codes, labels = (
+            {},
+            {"commune": communes},
+            {"commune": table["label"].fillna(table["code"]).astype(str).to_numpy()},
+        )
         for level, label in (("epci", "epci_label"), ("departement", "departement_label"), ("region", "region_label")):
             names = table[[level, label]].dropna(subset=[level]).drop_duplicates(level)
             codes[level] = pd.Index(names[level].to_numpy(dtype=object), dtype=object)
@@ -118,5 +140,7 @@ class Geography:
             parents[level] = codes[level].get_indexer(table[level].to_numpy(dtype=object, na_value=None))
         overseas = table["departement"].astype(str).str.len().eq(3).any()
         codes["france"] = pd.Index([FRANCE, FRANCE_METRO] if overseas else [FRANCE_METRO], dtype=object)
-        labels["france"] = np.array(["France entière", "France métropolitaine"] if overseas else ["France métropolitaine"])
+        labels["france"] = np.array(
+            ["France entière", "France métropolitaine"] if overseas else ["France métropolitaine"]
+        )
         return cls(communes, parents, codes, labels)

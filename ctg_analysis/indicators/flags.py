@@ -18,7 +18,8 @@ FLAGS = {
     "missing": "donnée manquante ou secrète",
     "not_comparable": "millésimes distants de moins de 5 ans : évolution non comparable",
     "unavailable": "non disponible : indicateur non additif, non publié pour ce regroupement",
-    "perimeter": "non disponible : périmètre modifié depuis la publication (communes fusionnées ou scindées, composition de l'EPCI)",
+    "perimeter": "non disponible : périmètre modifié depuis la publication (communes fusionnées ou scindées, "
+    "composition de l'EPCI)",
     "estimated": "estimation : valeur d'une commune scindée répartie au prorata de la population",
     "cog_mismatch": "géographies non harmonisées (COG différent)",
     "demo": "données fictives de démonstration",
@@ -59,19 +60,25 @@ def derive(sums: dict[str, np.ndarray], prepared: PreparedData) -> dict[str, np.
     n_communes = np.nan_to_num(sums["n_communes"])
     with np.errstate(divide="ignore", invalid="ignore"):
         coverage_communes = np.where(published, np.nan, sums["n_covered"] / sums["n_expected"])
-        coverage_population = np.where(published | (sums["w_expected"] <= 0), np.nan, sums["w_covered"] / sums["w_expected"])
+        coverage_population = np.where(
+            published | (sums["w_expected"] <= 0), np.nan, sums["w_covered"] / sums["w_expected"]
+        )
     coverage_communes = np.minimum(coverage_communes, 1.0)
     coverage_population = np.minimum(coverage_population, 1.0)
     coverage = np.where(np.isnan(coverage_population), coverage_communes, coverage_population)
     incomplete = ~published & (coverage < 1 - 1e-9)
     withheld = incomplete & (coverage < MIN_COVERAGE) & (sums["level"] != AT_COMMUNE)
-    all_missing = (published & np.isnan(numerator)) | (~published & (n_missing >= n_communes) & (n_missing > 0)) | withheld
+    all_missing = (
+        (published & np.isnan(numerator)) | (~published & (n_missing >= n_communes) & (n_missing > 0)) | withheld
+    )
     value[all_missing] = np.nan
     size = np.where(counts, numerator, denominator)
     with np.errstate(invalid="ignore"):
         flags = {
             "small": ~published & (size < per_indicator([i.min_denominator for i in indicators])) & ~np.isnan(value),
-            "partial": ~published & ((n_missing > 0) | (np.nan_to_num(sums["n_partial"]) > 0) | incomplete) & (~all_missing | withheld),
+            "partial": ~published
+            & ((n_missing > 0) | (np.nan_to_num(sums["n_partial"]) > 0) | incomplete)
+            & (~all_missing | withheld),
             "missing": all_missing & ~unavailable & ~perimeter,
             "not_comparable": changes & (years < per_indicator([i.min_gap or 0 for i in indicators])),
             "unavailable": unavailable,
@@ -105,8 +112,10 @@ def flag_bits(size: int, **flags) -> np.ndarray:
 
     Examples
     --------
-    >>> flag_bits(2, missing=True, demo=[False, True]).tolist(), flag_texts()[flag_bits(1, missing=True, demo=True)].tolist()
-    ([4, 260], ['missing;demo'])
+    >>> flag_bits(2, missing=True, demo=[False, True]).tolist()
+    [4, 260]
+    >>> flag_texts()[flag_bits(1, missing=True, demo=True)].tolist()
+    ['missing;demo']
     """
     unknown = set(flags) - set(FLAGS)
     if unknown:
@@ -120,4 +129,7 @@ def flag_bits(size: int, **flags) -> np.ndarray:
 
 def flag_texts() -> np.ndarray:
     """The text of every bitmask (its codes joined by ``;``): the categories of the long table's flags."""
-    return np.array([";".join(name for n, name in enumerate(FLAGS) if bits >> n & 1) for bits in range(1 << len(FLAGS))], dtype=object)
+    return np.array(
+        [";".join(name for n, name in enumerate(FLAGS) if bits >> n & 1) for bits in range(1 << len(FLAGS))],
+        dtype=object,
+    )

@@ -49,7 +49,12 @@ _STALE_YEARS = 5
 
 
 def bring_to(
-    table: SourceTable, cog_year: int, movements: pd.DataFrame, weights: pd.Series | None, passages: dict, communes: pd.Index
+    table: SourceTable,
+    cog_year: int,
+    movements: pd.DataFrame,
+    weights: pd.Series | None,
+    passages: dict,
+    communes: pd.Index,
 ) -> tuple[SourceTable, bool]:
     """The table in the common COG year (whose communes are ``communes``), and whether that worked."""
     if table.cog_year is None or table.cog_year > cog_year:
@@ -80,12 +85,24 @@ def _follow_stale_codes(
     if ("stale", since) not in passages:
         passages[("stale", since)] = commune_passage(movements, since, table.cog_year)
     merges = passages[("stale", since)]
-    merges = merges.loc[merges["source"].isin(stale) & merges["share"].eq(1.0) & (communes.get_indexer(merges["target"].to_numpy(dtype=object)) >= 0)]
+    merges = merges.loc[
+        merges["source"].isin(stale)
+        & merges["share"].eq(1.0)
+        & (communes.get_indexer(merges["target"].to_numpy(dtype=object)) >= 0)
+    ]
     if merges.empty:
         return table
     log.info("%s : %d code(s) antérieur(s) à la géographie %s suivis dans les fusions", table.path, len(merges), origin)
     flags = [c for c in table.data.columns if c.endswith("_partial") or c == "estimated"]
-    data = convert_cog(table.data, table.variables, from_year=since, to_year=table.cog_year, movements=movements, passage=merges, flags=flags)
+    data = convert_cog(
+        table.data,
+        table.variables,
+        from_year=since,
+        to_year=table.cog_year,
+        movements=movements,
+        passage=merges,
+        flags=flags,
+    )
     return replace(table, data=data)
 
 

@@ -13,10 +13,29 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ctg_analysis.indicators.aggregation import aggregate, commune_arrays, communes_as_sums, evolutions, published_rows, stack_sums, subset
+from ctg_analysis.indicators.aggregation import (
+    aggregate,
+    commune_arrays,
+    communes_as_sums,
+    evolutions,
+    published_rows,
+    stack_sums,
+    subset,
+)
 from ctg_analysis.indicators.coverage import with_expected
 from ctg_analysis.indicators.encoding import (
-    AT_COMMUNE, AT_DEPARTEMENT, AT_EPCI, AT_FRANCE, AT_REGION, AT_TERRITOIRE, LEVELS, NO_YEAR, categorical, pack, pack_period, period_labels,
+    AT_COMMUNE,
+    AT_DEPARTEMENT,
+    AT_EPCI,
+    AT_FRANCE,
+    AT_REGION,
+    AT_TERRITOIRE,
+    LEVELS,
+    NO_YEAR,
+    categorical,
+    pack,
+    pack_period,
+    period_labels,
 )
 from ctg_analysis.indicators.flags import derive, flag_bits, flag_texts
 from ctg_analysis.indicators.membership import comparison_links, membership_of
@@ -28,8 +47,25 @@ __all__ = ["LONG_COLUMNS", "compute_indicators"]
 
 #: Columns of the long table, in order.
 LONG_COLUMNS = [
-    "territory", "level", "geo", "geo_label", "indicator", "label", "theme", "period", "year_start", "year_end",
-    "value", "numerator", "denominator", "unit", "flags", "n_communes", "source", "coverage_communes", "coverage_population",
+    "territory",
+    "level",
+    "geo",
+    "geo_label",
+    "indicator",
+    "label",
+    "theme",
+    "period",
+    "year_start",
+    "year_end",
+    "value",
+    "numerator",
+    "denominator",
+    "unit",
+    "flags",
+    "n_communes",
+    "source",
+    "coverage_communes",
+    "coverage_population",
 ]
 
 
@@ -102,14 +138,25 @@ def compute_indicators(
     else:
         # A commune in several territories counts in each of them.
         pairs = pd.DataFrame({"row": np.arange(len(values)), "commune": commune}).merge(membership, on="commune")
-        pieces.append(aggregate(subset(arrays, pairs["row"].to_numpy()), pairs["territory"].to_numpy(), AT_TERRITOIRE, len(order), slots))
-    for level, code in (("epci", AT_EPCI), ("departement", AT_DEPARTEMENT), ("region", AT_REGION), ("france", AT_FRANCE)):
+        pieces.append(
+            aggregate(
+                subset(arrays, pairs["row"].to_numpy()), pairs["territory"].to_numpy(), AT_TERRITOIRE, len(order), slots
+            )
+        )
+    for level, code in (
+        ("epci", AT_EPCI),
+        ("departement", AT_DEPARTEMENT),
+        ("region", AT_REGION),
+        ("france", AT_FRANCE),
+    ):
         sums = prepared.level_sums[level]
         keep = wanted(code, len(geography.codes.get(level, [0])))[sums["geo"]]
         pieces.append(subset(sums, keep))
     sums = stack_sums(pieces)
     sums = with_expected(sums, prepared, membership, len(order))
-    sums = stack_sums([sums, evolutions(sums, prepared.indicators), published_rows(prepared.published, membership, geography)])
+    sums = stack_sums(
+        [sums, evolutions(sums, prepared.indicators), published_rows(prepared.published, membership, geography)]
+    )
     joined = _join(links, derive(sums, prepared))
     return _frame(_complete(joined, links, prepared), prepared, territories, order)
 
@@ -121,8 +168,16 @@ def _complete(table: dict[str, np.ndarray], links: pd.DataFrame, prepared: Prepa
     """
     n_indicators = len(prepared.indicators)
     links = links.sort_values(["territory", "level", "geo"], ignore_index=True)
-    link_key = (links["territory"].to_numpy(dtype="int64") << 40) | (links["level"].to_numpy(dtype="int64") << 32) | links["geo"].to_numpy(dtype="int64")
-    row_key = (table["territory"].astype("int64") << 40) | (table["level"].astype("int64") << 32) | table["geo"].astype("int64")
+    link_key = (
+        (links["territory"].to_numpy(dtype="int64") << 40)
+        | (links["level"].to_numpy(dtype="int64") << 32)
+        | links["geo"].to_numpy(dtype="int64")
+    )
+    row_key = (
+        (table["territory"].astype("int64") << 40)
+        | (table["level"].astype("int64") << 32)
+        | table["geo"].astype("int64")
+    )
     row_link = np.searchsorted(link_key, row_key)
     present = np.zeros(len(links) * n_indicators, dtype=bool)
     present[row_link * n_indicators + table["indicator"].astype("int64")] = True
@@ -130,15 +185,23 @@ def _complete(table: dict[str, np.ndarray], links: pd.DataFrame, prepared: Prepa
     link, indicator = absent // n_indicators, absent % n_indicators
     # France métropolitaine stands beside France only for the values published for it.
     published = np.array([not i.additive for i in prepared.indicators])
-    keep = ~((links["level"].to_numpy()[link] == AT_FRANCE) & (links["geo"].to_numpy()[link] > 0) & ~published[indicator])
+    keep = ~(
+        (links["level"].to_numpy()[link] == AT_FRANCE) & (links["geo"].to_numpy()[link] > 0) & ~published[indicator]
+    )
     absent, link, indicator = absent[keep], link[keep], indicator[keep]
     if not len(absent):
         return table
     slots = prepared.slots
-    latest = slots.sort_values(["year_end", "year_start"]).drop_duplicates("indicator", keep="last").set_index("indicator")
-    evolutions = pd.DataFrame({"indicator": table["indicator"], "year_start": table["year_start"], "year_end": table["year_end"]})
+    latest = (
+        slots.sort_values(["year_end", "year_start"]).drop_duplicates("indicator", keep="last").set_index("indicator")
+    )
+    evolutions = pd.DataFrame(
+        {"indicator": table["indicator"], "year_start": table["year_start"], "year_end": table["year_end"]}
+    )
     latest = pd.concat([latest.reset_index(), evolutions.loc[~evolutions["indicator"].isin(latest.index)]])
-    latest = latest.sort_values(["year_end", "year_start"]).drop_duplicates("indicator", keep="last").set_index("indicator")
+    latest = (
+        latest.sort_values(["year_end", "year_start"]).drop_duplicates("indicator", keep="last").set_index("indicator")
+    )
     start = latest["year_start"].reindex(indicator).fillna(NO_YEAR).to_numpy(dtype="int16")
     end = latest["year_end"].reindex(indicator).fillna(NO_YEAR).to_numpy(dtype="int16")
     count = len(absent)
@@ -158,10 +221,13 @@ def _complete(table: dict[str, np.ndarray], links: pd.DataFrame, prepared: Prepa
         "coverage_communes": np.zeros(count),
         "coverage_population": np.zeros(count),
     }
+
     # The table is ordered by (territory, level, geo, indicator, period): the new rows are inserted at
     # their place (a search in the packed keys), not sorted in with the millions of others.
     def key(link_position: np.ndarray, columns: dict[str, np.ndarray]) -> np.ndarray:
-        return (link_position.astype("int64") << 24) | pack(columns["indicator"], columns["year_start"], columns["year_end"])
+        return (link_position.astype("int64") << 24) | pack(
+            columns["indicator"], columns["year_start"], columns["year_end"]
+        )
 
     extra_key = key(link, extra)
     order = np.argsort(extra_key, kind="stable")
@@ -193,13 +259,29 @@ def _join(links: pd.DataFrame, sums: dict[str, np.ndarray]) -> dict[str, np.ndar
     return joined
 
 
-def _frame(table: dict[str, np.ndarray], prepared: PreparedData, territories: Territories, order: list[str]) -> pd.DataFrame:
+def _frame(
+    table: dict[str, np.ndarray], prepared: PreparedData, territories: Territories, order: list[str]
+) -> pd.DataFrame:
     """The long table, text columns as categoricals built from integer codes."""
     indicators = prepared.indicators
     geography = prepared.geography
     labels_by_id = {t.id: t.label for t in territories}
-    level_codes = [geography.codes["commune"], pd.Index(order), geography.codes["epci"], geography.codes["departement"], geography.codes["region"], geography.codes["france"]]
-    level_labels = [geography.labels["commune"], np.array([labels_by_id[t] for t in order], dtype=object), geography.labels["epci"], geography.labels["departement"], geography.labels["region"], geography.labels["france"]]
+    level_codes = [
+        geography.codes["commune"],
+        pd.Index(order),
+        geography.codes["epci"],
+        geography.codes["departement"],
+        geography.codes["region"],
+        geography.codes["france"],
+    ]
+    level_labels = [
+        geography.labels["commune"],
+        np.array([labels_by_id[t] for t in order], dtype=object),
+        geography.labels["epci"],
+        geography.labels["departement"],
+        geography.labels["region"],
+        geography.labels["france"],
+    ]
     offsets = np.cumsum([0, *[len(c) for c in level_codes]])[:-1]
     place = offsets[table["level"]] + table["geo"]
     start = table["year_start"].astype("int64")
@@ -214,10 +296,14 @@ def _frame(table: dict[str, np.ndarray], prepared: PreparedData, territories: Te
             "level": pd.Categorical.from_codes(table["level"], categories=pd.Index(LEVELS, dtype="object")),
             "geo": categorical(place, np.concatenate([np.asarray(c, dtype=object) for c in level_codes])),
             "geo_label": categorical(place, np.concatenate([np.asarray(c, dtype=object) for c in level_labels])),
-            "indicator": pd.Categorical.from_codes(which, categories=pd.Index([i.id for i in indicators], dtype="object")),
+            "indicator": pd.Categorical.from_codes(
+                which, categories=pd.Index([i.id for i in indicators], dtype="object")
+            ),
             "label": categorical(which, np.array([i.label for i in indicators], dtype=object)),
             "theme": categorical(which, np.array([i.theme for i in indicators], dtype=object)),
-            "period": pd.Categorical.from_codes(np.searchsorted(pairs, period_keys), categories=pd.Index(period_labels(pairs), dtype="object")),
+            "period": pd.Categorical.from_codes(
+                np.searchsorted(pairs, period_keys), categories=pd.Index(period_labels(pairs), dtype="object")
+            ),
             "year_start": start,
             "year_end": end,
             "value": table["value"],

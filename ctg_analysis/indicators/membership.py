@@ -7,14 +7,24 @@ import numpy as np
 import pandas as pd
 
 from ctg_analysis.errors import CtgError
-from ctg_analysis.indicators.encoding import AT_COMMUNE, AT_DEPARTEMENT, AT_EPCI, AT_FRANCE, AT_REGION, AT_TERRITOIRE, LEVELS
+from ctg_analysis.indicators.encoding import (
+    AT_COMMUNE,
+    AT_DEPARTEMENT,
+    AT_EPCI,
+    AT_FRANCE,
+    AT_REGION,
+    AT_TERRITOIRE,
+    LEVELS,
+)
 from ctg_analysis.indicators.preparation import PreparedData
 from ctg_analysis.territories import Territories
 
 __all__ = ["comparison_links", "membership_of"]
 
 
-def membership_of(prepared: PreparedData, territories: Territories, ids: list[str] | None) -> tuple[pd.DataFrame, list[str]]:
+def membership_of(
+    prepared: PreparedData, territories: Territories, ids: list[str] | None
+) -> tuple[pd.DataFrame, list[str]]:
     """(territory position, commune position) pairs, and the territory ids in position order."""
     membership = territories.membership()
     order = [t.id for t in territories]
@@ -27,7 +37,8 @@ def membership_of(prepared: PreparedData, territories: Territories, ids: list[st
     if (communes < 0).any():
         unknown = sorted(set(membership["commune"][communes < 0]))
         raise CtgError(
-            f"communes {', '.join(unknown[:5])} absentes de la géographie {prepared.cog_year} des données : chargez les "
+            f"communes {', '.join(unknown[:5])} absentes de la géographie {prepared.cog_year} des données : chargez "
+            f"les "
             "territoires avec le référentiel et les mouvements des données préparées "
             "(load_territories(fichier, prepared.reference, prepared.movements))"
         )
@@ -35,7 +46,9 @@ def membership_of(prepared: PreparedData, territories: Territories, ids: list[st
     return pd.DataFrame({"territory": territory.astype("int32"), "commune": communes.astype("int32")}), order
 
 
-def comparison_links(prepared: PreparedData, territories: Territories, membership: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+def comparison_links(
+    prepared: PreparedData, territories: Territories, membership: pd.DataFrame, order: list[str]
+) -> pd.DataFrame:
     """(territory, level, geo) for every level of each territory's comparison ladder."""
     geography = prepared.geography
     territory = membership["territory"].to_numpy()
@@ -58,7 +71,9 @@ def comparison_links(prepared: PreparedData, territories: Territories, membershi
     positions = {territory_id: n for n, territory_id in enumerate(order)}
     extra = [
         (positions[t.id], LEVELS.index(level), geography.codes[level].get_indexer([code])[0])
-        for t in territories if t.id in positions for level, code in t.comparisons
+        for t in territories
+        if t.id in positions
+        for level, code in t.comparisons
     ]
     frames = [pd.DataFrame({"territory": t, "level": np.int8(level), "geo": g}) for t, level, g in parts]
     if extra:

@@ -66,8 +66,9 @@ class PreparedData:
         The (indicator, period) pairs of ``values``: ``indicator``, ``year_start``, ``year_end``; a row
         of ``values`` refers to its slot by position.
     level_sums
-        The sums of every EPCI, département, région and France (:func:`~ctg_analysis.indicators.aggregation.level_sums`):
-        the same for every territory, so a batch computes them once.
+        The sums of every EPCI, département, région and France
+        (:func:`~ctg_analysis.indicators.aggregation.level_sums`): the same for every territory, so a batch
+        computes them once.
     """
 
     values: pd.DataFrame
@@ -134,14 +135,19 @@ def prepare(
     datasets = {d for i in wanted for d in (i.dataset, i.denominator_dataset) if d}
     # The populations weigh the coverage of every source, whatever indicators are asked for.
     published_datasets = {d for d in datasets if DATASETS[d].published}
-    vintages = {dataset: commune_tables(folder, dataset) for dataset in sorted((datasets | set(POPULATION_DATASETS)) - published_datasets)}
+    vintages = {
+        dataset: commune_tables(folder, dataset)
+        for dataset in sorted((datasets | set(POPULATION_DATASETS)) - published_datasets)
+    }
     vintages = {dataset: tables for dataset, tables in vintages.items() if tables}
     published_tables = [t for d in sorted(published_datasets) for t in folder.find(d) if t.level != "iris"]
     if not vintages and not published_tables:
         outside = any(t.dataset in datasets and t.level in ("commune", "iris") for t in folder.tables)
         detail = (
             " : ses fichiers ne couvrent que des collectivités d'outre-mer (975, 977, 978, 98x), hors du champ "
-            "France (métropole et DROM) de ctg-analysis" if outside else " (recensement, naissances, CAF…)"
+            "France (métropole et DROM) de ctg-analysis"
+            if outside
+            else " (recensement, naissances, CAF…)"
         )
         raise CtgError(f"{folder.root} : aucune des données nécessaires aux indicateurs{detail}")
     target = cog_year or latest_cog_year([*published_tables, *(t for ts in vintages.values() for t in ts)])
@@ -153,7 +159,9 @@ def prepare(
     harmonised: dict[str, SourceTable] = {}
     mismatched: set[str] = set()
     passages: dict = {}  # one passage table per source COG year
-    for dataset, tables in progress_bar(vintages.items(), desc="Préparation", unit="jeu de données", total=len(vintages), show=progress):
+    for dataset, tables in progress_bar(
+        vintages.items(), desc="Préparation", unit="jeu de données", total=len(vintages), show=progress
+    ):
         brought = [bring_to(table, target, movements, weights, passages, communes) for table in tables]
         if not all(ok for _, ok in brought):
             mismatched.add(dataset)
@@ -175,8 +183,11 @@ def prepare(
     available = tuple(sorted(wanted, key=lambda i: order[i.id]))
     position = {i.id: n for n, i in enumerate(available)}
     computable = {
-        i.id for i in available
-        if not i.is_change and i.additive and i.dataset in harmonised
+        i.id
+        for i in available
+        if not i.is_change
+        and i.additive
+        and i.dataset in harmonised
         and (i.denominator_dataset is None or i.denominator_dataset in harmonised)
     }
     sources, mismatch = {}, set()
@@ -198,19 +209,52 @@ def prepare(
             sources[indicator.id] = sources.get(indicator.of, "")
             if indicator.of in mismatch:
                 mismatch.add(indicator.id)
-    columns = ["indicator", "commune", "year_start", "year_end", "numerator", "denominator", "missing", "partial", "estimated"]
+    columns = [
+        "indicator",
+        "commune",
+        "year_start",
+        "year_end",
+        "numerator",
+        "denominator",
+        "missing",
+        "partial",
+        "estimated",
+    ]
     values = pd.DataFrame({c: np.concatenate([f[c] for f in frames]) if frames else np.array([]) for c in columns})
-    values = values.astype({"indicator": "int16", "commune": "int32", "year_start": "int16", "year_end": "int16", "missing": bool, "partial": bool, "estimated": bool})
+    values = values.astype(
+        {
+            "indicator": "int16",
+            "commune": "int32",
+            "year_start": "int16",
+            "year_end": "int16",
+            "missing": bool,
+            "partial": bool,
+            "estimated": bool,
+        }
+    )
     published = published_values(
-        published_tables, [i for i in available if not i.additive], position, geography, reference, movements, target, folder
+        published_tables,
+        [i for i in available if not i.additive],
+        position,
+        geography,
+        reference,
+        movements,
+        target,
+        folder,
     )
     for indicator in available:
         if not indicator.additive:
             used = published.loc[published["indicator"] == position[indicator.id], "year"].unique()
-            lines = [t.source for t in published_tables if t.dataset == indicator.dataset and t.vintage in set(used.tolist())]
+            lines = [
+                t.source for t in published_tables if t.dataset == indicator.dataset and t.vintage in set(used.tolist())
+            ]
             sources[indicator.id] = " ; ".join(dict.fromkeys(lines))
     # A slot is one (indicator, period): the dense key of every aggregation.
-    packed = pack(values["indicator"].to_numpy(dtype="int64"), values["year_start"].to_numpy(dtype="int64"), values["year_end"].to_numpy(dtype="int64"))
+    packed = pack(
+        values["indicator"].to_numpy(dtype="int64"),
+        values["year_start"].to_numpy(dtype="int64"),
+        values["year_end"].to_numpy(dtype="int64"),
+    )
     slot, slot_keys = pd.factorize(packed, sort=True)
     values["slot"] = slot.astype("int32")
     slots = unpack(slot_keys)

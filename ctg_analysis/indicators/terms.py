@@ -54,12 +54,19 @@ def commune_values(indicator: Indicator, tables: dict[str, SourceTable]) -> dict
     start = year
     if indicator.kind == "rolling_sum":
         # Consecutive years only: a missing year (or a secret value) leaves its windows missing.
-        wide = pd.DataFrame({"commune": commune, "year": year, "numerator": numerator}).pivot(index="commune", columns="year", values="numerator")
+        wide = pd.DataFrame({"commune": commune, "year": year, "numerator": numerator}).pivot(
+            index="commune", columns="year", values="numerator"
+        )
         first = int(wide.columns.min())
         wide = wide.reindex(columns=range(first, int(wide.columns.max()) + 1))
         windows = np.lib.stride_tricks.sliding_window_view(wide.to_numpy(), indicator.window, axis=1).sum(axis=-1)
         ends = np.arange(first + indicator.window - 1, first + wide.shape[1])
-        flagged = pd.DataFrame({"commune": commune, "flag": estimated}).groupby("commune")["flag"].any().reindex(wide.index, fill_value=False)
+        flagged = (
+            pd.DataFrame({"commune": commune, "flag": estimated})
+            .groupby("commune")["flag"]
+            .any()
+            .reindex(wide.index, fill_value=False)
+        )
         commune = np.repeat(wide.index.to_numpy(), len(ends))
         year = np.tile(ends, len(wide))
         numerator = windows.ravel()
@@ -84,7 +91,16 @@ def commune_values(indicator: Indicator, tables: dict[str, SourceTable]) -> dict
                 "estimated_denominator": _flag_column(source, ["estimated"]),
             }
         )
-        frame = pd.DataFrame({"commune": commune, "year": year, "start": start, "numerator": numerator, "partial": partial, "estimated": estimated})
+        frame = pd.DataFrame(
+            {
+                "commune": commune,
+                "year": year,
+                "start": start,
+                "numerator": numerator,
+                "partial": partial,
+                "estimated": estimated,
+            }
+        )
         frame = frame.merge(other, on=["commune", "year"], how="inner")
         commune, year, start = frame["commune"].to_numpy(), frame["year"].to_numpy(), frame["start"].to_numpy()
         numerator, denominator = frame["numerator"].to_numpy(), frame["denominator"].to_numpy()
@@ -147,7 +163,9 @@ def published_values(
             data = table.data.loc[in_france(table.data["geo"]).to_numpy()] if table.level == "commune" else table.data
             if table.level == "commune":
                 data = fold_arrondissements(data, table.variables, additive=False)
-            geo, value, changed = perimeters.bring(table.level, table.cog_year, data["geo"], data[indicator.numerator].to_numpy(dtype="float64"))
+            geo, value, changed = perimeters.bring(
+                table.level, table.cog_year, data["geo"], data[indicator.numerator].to_numpy(dtype="float64")
+            )
             known = geo >= 0
             frames.append(
                 pd.DataFrame(
@@ -163,30 +181,50 @@ def published_values(
             )
     empty = pd.DataFrame(
         {
-            "level": pd.Series(dtype="int8"), "geo": pd.Series(dtype="int32"), "indicator": pd.Series(dtype="int16"),
-            "year": pd.Series(dtype="int16"), "value": pd.Series(dtype="float64"), "perimeter": pd.Series(dtype=bool),
+            "level": pd.Series(dtype="int8"),
+            "geo": pd.Series(dtype="int32"),
+            "indicator": pd.Series(dtype="int16"),
+            "year": pd.Series(dtype="int16"),
+            "value": pd.Series(dtype="float64"),
+            "perimeter": pd.Series(dtype=bool),
         }
     )
     if not frames:
         return empty
     # A unit published twice for the same year (two files of one vintage): the first is kept.
-    return pd.concat(frames, ignore_index=True).drop_duplicates(["level", "geo", "indicator", "year"], ignore_index=True)
+    return pd.concat(frames, ignore_index=True).drop_duplicates(
+        ["level", "geo", "indicator", "year"], ignore_index=True
+    )
 
 
 class _Perimeters:
     """Whether a unit published in the geography of one COG year still has the same perimeter."""
 
-    def __init__(self, geography: Geography, reference: pd.DataFrame, movements: pd.DataFrame, cog_year: int, folder: DataFolder):
-        self.geography, self.reference, self.movements, self.cog_year, self.folder = geography, reference, movements, cog_year, folder
+    def __init__(
+        self, geography: Geography, reference: pd.DataFrame, movements: pd.DataFrame, cog_year: int, folder: DataFolder
+    ):
+        self.geography, self.reference, self.movements, self.cog_year, self.folder = (
+            geography,
+            reference,
+            movements,
+            cog_year,
+            folder,
+        )
         self._passages: dict[int, pd.DataFrame] = {}
 
     def passage(self, year: int) -> pd.DataFrame:
         if year not in self._passages:
-            found = commune_passage(self.movements, year, self.cog_year) if year < self.cog_year else pd.DataFrame(columns=["source", "target", "share"])
+            found = (
+                commune_passage(self.movements, year, self.cog_year)
+                if year < self.cog_year
+                else pd.DataFrame(columns=["source", "target", "share"])
+            )
             self._passages[year] = found.astype({"source": object, "target": object})  # object: fast lookups
         return self._passages[year]
 
-    def bring(self, level: str, year: int | None, codes: pd.Series, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def bring(
+        self, level: str, year: int | None, codes: pd.Series, values: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positions of the units in the common geography, their values, and whether the perimeter changed."""
         codes = pd.Series(codes.astype(str).to_numpy(dtype=object))  # object: fast lookups
         if level == "commune" and year and year != self.cog_year:

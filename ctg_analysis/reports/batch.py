@@ -97,7 +97,11 @@ def render_reports(
     invalid = {} if territory_ids else territories.invalid
     workdir = Path(tempfile.mkdtemp(prefix="ctg-templates-"))
     model = Template(config.template_file(template), workdir)
-    values = {"data_dir": str(diagnostic.folder.root), "territories_file": str(diagnostic.territories_file), **(parameters or {})}
+    values = {
+        "data_dir": str(diagnostic.folder.root),
+        "territories_file": str(diagnostic.territories_file),
+        **(parameters or {}),
+    }
     if skip_bad_files:
         values["skip_bad_files"] = True
     model.check({**values, "territory_id": "", "output_dir": ""})
@@ -109,7 +113,11 @@ def render_reports(
     jobs = []
     for territory_id in ids:
         territory = territories.get(territory_id)
-        definition = json.dumps([territory.id, territory.label, territory.communes, territory.comparisons, values], sort_keys=True, default=str)
+        definition = json.dumps(
+            [territory.id, territory.label, territory.communes, territory.comparisons, values],
+            sort_keys=True,
+            default=str,
+        )
         inputs = hashlib.sha256(f"{data_hash}|{model.digest}|{definition}".encode()).hexdigest()
         jobs.append(RenderJob(territory.id, territory.label, str(model.notebook), str(reports), inputs, values))
     results: dict[str, RenderResult] = {}
@@ -128,10 +136,16 @@ def render_reports(
     finally:
         bar.close()
     failures = {
-        tid: RenderResult(tid, tid, territory_slug(tid), Status.FAILED, error="territoire invalide : " + " ; ".join(problems))
+        tid: RenderResult(
+            tid, tid, territory_slug(tid), Status.FAILED, error="territoire invalide : " + " ; ".join(problems)
+        )
         for tid, problems in invalid.items()
     }
-    listed = [(t.id, t.label, territory_slug(t.id)) for t in territories if t.id in set(ids) or (reports / territory_slug(t.id)).exists()]
+    listed = [
+        (t.id, t.label, territory_slug(t.id))
+        for t in territories
+        if t.id in set(ids) or (reports / territory_slug(t.id)).exists()
+    ]
     listed += [(tid, tid, territory_slug(tid)) for tid in failures]
     write_index(reports, listed, demo=diagnostic.demo, failures={tid: r.error for tid, r in failures.items()})
     return [results[job.territory_id] for job in jobs] + list(failures.values())
@@ -157,19 +171,28 @@ def _execute(jobs: list[RenderJob], workers: int, scheduler, reuse_kernels: bool
         return
     task = _render_in_worker if reuse_kernels else render
     # "spawn": each worker starts clean (no forked ZMQ context or kernel from the parent).
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn")
+    ) as pool:
         futures = {pool.submit(task, job): job for job in jobs}
         for future in as_completed(futures):
             job = futures[future]
             try:
                 yield future.result()
             except Exception as exc:  # a worker that died: its territory fails, the others go on
-                yield RenderResult(job.territory_id, job.label, territory_slug(job.territory_id), Status.FAILED, error=f"{type(exc).__name__}: {exc}")
+                yield RenderResult(
+                    job.territory_id,
+                    job.label,
+                    territory_slug(job.territory_id),
+                    Status.FAILED,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
 
 
 def _on_dask(jobs: list[RenderJob], scheduler):
     try:
-        from distributed import Client, as_completed as dask_completed
+        from distributed import Client
+        from distributed import as_completed as dask_completed
     except ImportError as exc:
         from ctg_analysis.errors import CtgError
 

@@ -26,7 +26,11 @@ th { background: #08306B; color: white; }
 
 
 def write_index(
-    reports_dir: str | Path, territories: list[tuple[str, str, str]], *, demo: bool = False, failures: dict[str, str] | None = None
+    reports_dir: str | Path,
+    territories: list[tuple[str, str, str]],
+    *,
+    demo: bool = False,
+    failures: dict[str, str] | None = None,
 ) -> Path:
     """Write the index of the reports folder.
 
@@ -53,7 +57,12 @@ def write_index(
             info = {"status": Status.FAILED, "error": failures[territory_id]}
         status = info.get("status", Status.NOT_RENDERED)
         links = []
-        for name, title in (("diagnostic.html", "rapport"), ("diagnostic.xlsx", "classeur"), ("diagnostic.pptx", "diaporama"), ("echec.ipynb", "carnet en échec")):
+        for name, title in (
+            ("diagnostic.html", "rapport"),
+            ("diagnostic.xlsx", "classeur"),
+            ("diagnostic.pptx", "diaporama"),
+            ("echec.ipynb", "carnet en échec"),
+        ):
             if (reports / slug / name).is_file():
                 links.append(f'<a href="{html.escape(slug)}/{name}">{title}</a>')
         lines = [f"{f['label']} ({f['period']}) : {f['text']}" for f in info.get("key_figures", [])[:_SHOWN_FIGURES]]

@@ -16,25 +16,26 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown, display
 
+from ctg_analysis.charts import chart_plan
 from ctg_analysis.config import COMPARISON_LEVELS, DEFAULT_TITLE
 from ctg_analysis.diagnostic import Diagnostic
-from ctg_analysis.charts import chart_plan
 from ctg_analysis.errors import CtgError
 from ctg_analysis.exports.documents import check_formats, write_documents
 from ctg_analysis.formatting import format_value
 from ctg_analysis.indicators import indicators_of_theme
 from ctg_analysis.indicators.comparisons import position
+from ctg_analysis.indicators.display import key_figure_records, key_figures, wide_view
 from ctg_analysis.indicators.flags import FLAGS
 from ctg_analysis.indicators.preparation import PreparedData
-from ctg_analysis.indicators.display import key_figure_records, key_figures, wide_view
-from ctg_analysis.sources.datasets import dataset_hint
 from ctg_analysis.reports.metadata import REPORT_DATA, write_json
+from ctg_analysis.sources.datasets import dataset_hint
 from ctg_analysis.territories import Territories
 from ctg_analysis.themes import THEME_IDS, get_theme
 
 log = logging.getLogger(__name__)
 
 __all__ = ["Report", "open_report"]
+
 
 def open_report(
     territory_id: str,
@@ -66,21 +67,33 @@ def open_report(
         The report's title, the CAF and the author shown under it (the project's ``ctg.toml``).
     """
     # One kernel renders territory after territory: the data are read and prepared once.
-    diagnostic = Diagnostic.open(data_dir or None, territories_file or None, skip_bad_files=skip_bad_files, reuse=True, progress=False)
+    diagnostic = Diagnostic.open(
+        data_dir or None, territories_file or None, skip_bad_files=skip_bad_files, reuse=True, progress=False
+    )
     territories = diagnostic.territories
     if not territory_id and len(territories):
         territory_id = next(iter(territories)).id  # a template opened in JupyterLab: the file's first territory
     territory = territories.get(territory_id)
     unknown = set(comparison_levels) - set(COMPARISON_LEVELS)
     if unknown:
-        raise CtgError(f"niveau(x) de comparaison inconnu(s) : {', '.join(sorted(unknown))} (attendu {', '.join(COMPARISON_LEVELS)})")
+        raise CtgError(
+            f"niveau(x) de comparaison inconnu(s) : {', '.join(sorted(unknown))} (attendu "
+            f"{', '.join(COMPARISON_LEVELS)})"
+        )
     table = diagnostic.table([territory_id])
     table = table.loc[table["level"].isin(["commune", "territoire", *comparison_levels])]
     if census_vintage:
         table = table.loc[table["year_end"] <= census_vintage]
     byline = " — ".join(part for part in (caf, author) if part)
     return Report(
-        territory_id, territory.label, table.reset_index(drop=True), diagnostic.prepared, territories, tuple(comparison_levels), title or DEFAULT_TITLE, byline
+        territory_id,
+        territory.label,
+        table.reset_index(drop=True),
+        diagnostic.prepared,
+        territories,
+        tuple(comparison_levels),
+        title or DEFAULT_TITLE,
+        byline,
     )
 
 
@@ -112,7 +125,9 @@ class Report:
             f"Géographie communale au 1er janvier {self.prepared.cog_year} (COG).",
         ]
         if self.demo:
-            lines.append("> **Données fictives de démonstration** : aucun chiffre de ce rapport ne décrit un territoire réel.")
+            lines.append(
+                "> **Données fictives de démonstration** : aucun chiffre de ce rapport ne décrit un territoire réel."
+            )
         return "\n\n".join(lines)
 
     def key_figures(self) -> pd.DataFrame:
@@ -140,13 +155,21 @@ class Report:
     def missing_data(self, theme: str) -> str:
         """A French sentence naming the official files that would give the theme's missing indicators."""
         rows = self.table.loc[(self.table["territory"] == self.territory_id) & (self.table["level"] == "territoire")]
-        known = set(rows.loc[rows["value"].notna() | rows["flags"].astype(str).str.contains("unavailable|perimeter"), "indicator"])
+        known = set(
+            rows.loc[
+                rows["value"].notna() | rows["flags"].astype(str).str.contains("unavailable|perimeter"), "indicator"
+            ]
+        )
         absent = [i for i in indicators_of_theme(theme) if i.id not in known]
         datasets = dict.fromkeys(d for i in absent for d in i.datasets)
         if not datasets:
             return ""
         labels = ", ".join(i.label[0].lower() + i.label[1:] for i in absent[:6]) + (" …" if len(absent) > 6 else "")
-        return f"*Non disponible dans les données pour ce territoire : {html.escape(labels)}. " + " ".join(dataset_hint(d) for d in datasets) + "*"
+        return (
+            f"*Non disponible dans les données pour ce territoire : {html.escape(labels)}. "
+            + " ".join(dataset_hint(d) for d in datasets)
+            + "*"
+        )
 
     def charts(self, theme: str) -> list[str]:
         """The charts the report shows for a theme (the exports hold every chart of the plan)."""
@@ -171,7 +194,9 @@ class Report:
         rows = self.table.loc[self.table["territory"] == self.territory_id]
         sentences = []
         for indicator in indicators_of_theme(theme):
-            if indicator.is_count or indicator.kind == "annual_rate":  # compared with the département: rates and evolutions
+            if (
+                indicator.is_count or indicator.kind == "annual_rate"
+            ):  # compared with the département: rates and evolutions
                 continue
             found = rows.loc[rows["indicator"] == indicator.id]
             if found.empty:
@@ -184,11 +209,23 @@ class Report:
             signed = indicator.is_change
             value = own["value"].iloc[0]
             if reference.empty or pd.isna(reference["value"].iloc[0]):
-                sentences.append(f"- {indicator.label} ({own['period'].iloc[0]}) : {format_value(value, indicator.unit, indicator.decimals, sign=signed)}.")
+                sentences.append(
+                    f"- {indicator.label} ({own['period'].iloc[0]}) : "
+                    f"{format_value(value, indicator.unit, indicator.decimals, sign=signed)}."
+                )
                 continue
             where = f"dans le département ({html.escape(str(reference['geo_label'].iloc[0]))})"
-            compared = position(value, reference["value"].iloc[0], unit=indicator.unit, decimals=indicator.decimals, signed=signed, where=where)
-            sentences.append(f"- {indicator.label} ({own['period'].iloc[0]}) : {compared.text} — niveau {compared.direction}.")
+            compared = position(
+                value,
+                reference["value"].iloc[0],
+                unit=indicator.unit,
+                decimals=indicator.decimals,
+                signed=signed,
+                where=where,
+            )
+            sentences.append(
+                f"- {indicator.label} ({own['period'].iloc[0]}) : {compared.text} — niveau {compared.direction}."
+            )
         missing = self.missing_data(theme)
         if not sentences:
             return missing or "*Pas d'indicateur de taux disponible pour ce thème dans les données.*"
@@ -199,15 +236,19 @@ class Report:
         sources = sorted({str(s) for s in rows["source"].dropna().unique() if str(s)})
         lines = [
             "**Sources** : " + " ; ".join(sources) + ".",
-            "**Méthode** : au-dessus de la commune, chaque valeur est la somme des numérateurs divisée par la somme des "
-            "dénominateurs des communes ; les évolutions comparent des recensements distants d'au moins 5 ans, dans une "
-            f"même géographie (COG {self.prepared.cog_year}) ; médianes et taux de pauvreté sont ceux publiés par l'Insee.",
+            "**Méthode** : au-dessus de la commune, chaque valeur est la somme des numérateurs divisée par la somme "
+            "des "
+            "dénominateurs des communes ; les évolutions comparent des recensements distants d'au moins 5 ans, dans "
+            "une "
+            f"même géographie (COG {self.prepared.cog_year}) ; médianes et taux de pauvreté sont ceux publiés par "
+            f"l'Insee.",
             "**Indicateurs qualité** : " + " ; ".join(f"`{code}` : {meaning}" for code, meaning in FLAGS.items()) + ".",
         ]
         if self.prepared.left_out:
             lines.append(
                 "**Fichiers écartés** (illisibles ou vides, non utilisés) : "
-                + " ; ".join(f"{html.escape(p.path)} ({html.escape(p.reason)})" for p in self.prepared.left_out) + "."
+                + " ; ".join(f"{html.escape(p.path)} ({html.escape(p.reason)})" for p in self.prepared.left_out)
+                + "."
             )
         if self.demo:
             lines.append("**Données fictives de démonstration.**")
@@ -230,4 +271,7 @@ class Report:
             return []
         wanted = check_formats(formats)
         folder = Path(output_dir)
-        return [write_json(folder / REPORT_DATA, self.summary()), *write_documents(self.table, self.territory_id, folder, wanted, cog_year=self.prepared.cog_year)]
+        return [
+            write_json(folder / REPORT_DATA, self.summary()),
+            *write_documents(self.table, self.territory_id, folder, wanted, cog_year=self.prepared.cog_year),
+        ]

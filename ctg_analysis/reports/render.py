@@ -74,7 +74,9 @@ def _exporter() -> HTMLExporter:
 
 
 def _html(notebook: Path, title: str) -> str:
-    body, _ = _exporter().from_notebook_node(nbformat.read(str(notebook), as_version=4), resources={"metadata": {"name": title}})
+    body, _ = _exporter().from_notebook_node(
+        nbformat.read(str(notebook), as_version=4), resources={"metadata": {"name": title}}
+    )
     return body
 
 
@@ -119,7 +121,14 @@ def render(job: RenderJob, kernel=None) -> RenderResult:
         return _failed(job, slug, staging, final, executed, f"{type(exc).__name__}: {exc}", started)
     write_bytes(staging / "diagnostic.html", _html(executed, job.label).encode("utf-8"))
     data = read_json(staging / REPORT_DATA) or {}  # written by the notebook with its exports
-    result = RenderResult(job.territory_id, job.label, slug, Status.OK, time.perf_counter() - started, key_figures=data.get("key_figures", []))
+    result = RenderResult(
+        job.territory_id,
+        job.label,
+        slug,
+        Status.OK,
+        time.perf_counter() - started,
+        key_figures=data.get("key_figures", []),
+    )
     _manifest(staging, job, result)
     _swap(staging, final)
     return result
@@ -139,7 +148,13 @@ def up_to_date(reports: Path, job: RenderJob) -> RenderResult | None:
         return None
     if info is None or info.get("status") != Status.OK or info.get("inputs_hash") != job.inputs_hash:
         return None
-    return RenderResult(job.territory_id, job.label, territory_slug(job.territory_id), Status.UP_TO_DATE, key_figures=info.get("key_figures", []))
+    return RenderResult(
+        job.territory_id,
+        job.label,
+        territory_slug(job.territory_id),
+        Status.UP_TO_DATE,
+        key_figures=info.get("key_figures", []),
+    )
 
 
 def _swap(staging: Path, final: Path) -> None:
@@ -154,7 +169,9 @@ def _swap(staging: Path, final: Path) -> None:
         shutil.rmtree(previous, ignore_errors=True)
 
 
-def _failed(job: RenderJob, slug: str, staging: Path, final: Path, executed: Path, error: str, started: float) -> RenderResult:
+def _failed(
+    job: RenderJob, slug: str, staging: Path, final: Path, executed: Path, error: str, started: float
+) -> RenderResult:
     """Keep the executed notebook with its error beside the previous report, which stays intact."""
     result = RenderResult(job.territory_id, job.label, slug, Status.FAILED, time.perf_counter() - started, error=error)
     log.warning("%s : échec (%s)", job.territory_id, error)

@@ -48,11 +48,17 @@ class Template:
         self.digest = hashlib.sha256(content).hexdigest()
         try:
             text = content.decode("utf-8")
-            notebook = nbformat.reads(text, as_version=4) if self.source.suffix == ".ipynb" else jupytext.reads(text, fmt="py:percent")
+            notebook = (
+                nbformat.reads(text, as_version=4)
+                if self.source.suffix == ".ipynb"
+                else jupytext.reads(text, fmt="py:percent")
+            )
         except (UnicodeDecodeError, ValueError) as exc:
             raise CtgError(f"{source} : modèle illisible ({exc})") from None
         # A template written by hand may lack the kernel papermill needs: the Python kernel.
-        notebook.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"})
+        notebook.metadata.setdefault(
+            "kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"}
+        )
         self.notebook = Path(workdir).resolve() / f"{self.source.stem}-{self.digest[:12]}.ipynb"
         if not self.notebook.is_file():
             write_bytes(self.notebook, nbformat.writes(notebook).encode("utf-8"))
@@ -64,4 +70,6 @@ class Template:
         """Refuse parameters the template does not declare (papermill would only warn)."""
         for name in parameters:
             if name not in self.parameters:
-                raise CtgError(f"{self.source} : paramètre {name!r} inconnu du modèle{did_you_mean(name, self.parameters)}")
+                raise CtgError(
+                    f"{self.source} : paramètre {name!r} inconnu du modèle{did_you_mean(name, self.parameters)}"
+                )

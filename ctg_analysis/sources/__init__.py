@@ -11,4 +11,13 @@ from ctg_analysis.sources.iris import iris_to_communes
 from ctg_analysis.sources.registry import read_file
 from ctg_analysis.sources.tables import SourceTable
 
-__all__ = ["DATASETS", "DataFolder", "Dataset", "Problem", "SourceTable", "iris_to_communes", "read_file", "scan_folder"]
+__all__ = [
+    "DATASETS",
+    "DataFolder",
+    "Dataset",
+    "Problem",
+    "SourceTable",
+    "iris_to_communes",
+    "read_file",
+    "scan_folder",
+]

@@ -102,7 +102,11 @@ def _read_zip(path: Path, raw: bytes) -> list[RawSheet]:
         raise UnreadableFileError(path, "archive zip illisible ou tronquée") from exc
     sheets: list[RawSheet] = []
     with archive:
-        members = [m for m in archive.infolist() if not m.is_dir() and Path(m.filename).suffix.lower() in DATA_SUFFIXES - {".zip"}]
+        members = [
+            m
+            for m in archive.infolist()
+            if not m.is_dir() and Path(m.filename).suffix.lower() in DATA_SUFFIXES - {".zip"}
+        ]
         if not members:
             raise UnreadableFileError(path, "l'archive zip ne contient aucun fichier CSV, XLS ou XLSX")
         for member in members:
@@ -118,7 +122,9 @@ def _read_zip(path: Path, raw: bytes) -> list[RawSheet]:
 
 def _decode(path: Path, raw: bytes) -> tuple[str, str]:
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:4096]:
-        raise UnreadableFileError(path, "encodage non pris en charge (UTF-16 ou fichier binaire) : attendu UTF-8 ou Windows-1252")
+        raise UnreadableFileError(
+            path, "encodage non pris en charge (UTF-16 ou fichier binaire) : attendu UTF-8 ou Windows-1252"
+        )
     try:
         return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -231,7 +237,14 @@ def to_number(values: pd.Series, *, where: str, column: str) -> pd.Series:
     cleaned = text.str.replace(_SPACES, "", regex=True).str.replace(",", ".", regex=False)
     missing = cleaned.isna() | cleaned.str.lower().isin(_MISSING_MARKERS)
     numbers = pd.to_numeric(cleaned.mask(missing), errors="coerce")
-    _refuse(numbers.isna() & ~missing, values, where, column, "valeur", "non numérique (attendu un nombre, vide ou « s » pour le secret statistique)")
+    _refuse(
+        numbers.isna() & ~missing,
+        values,
+        where,
+        column,
+        "valeur",
+        "non numérique (attendu un nombre, vide ou « s » pour le secret statistique)",
+    )
     return numbers.astype("float64")
 
 
@@ -239,7 +252,9 @@ def _refuse(bad: pd.Series, values: pd.Series, where: str, column: str, what: st
     """Raise on the first bad cell, naming its column, its data row and its value."""
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise SourceFileError(where, f"colonne {column}, ligne de données {row + 1} : {what} {values.iloc[row]!r} {expected}")
+        raise SourceFileError(
+            where, f"colonne {column}, ligne de données {row + 1} : {what} {values.iloc[row]!r} {expected}"
+        )
 
 
 def normalise_codes(values: pd.Series, *, width: int, where: str, column: str) -> tuple[pd.Series, int]:
@@ -263,5 +278,12 @@ def normalise_codes(values: pd.Series, *, width: int, where: str, column: str) -
     repaired = int(short.sum())
     codes = codes.mask(short, "0" + codes)
     bad = codes.isna() | codes.str.len().ne(width)
-    _refuse(bad, values, where, column, "code", f"invalide (attendu un code de {width} caractères, par exemple « 01001 » ou « 2A004 »)")
+    _refuse(
+        bad,
+        values,
+        where,
+        column,
+        "code",
+        f"invalide (attendu un code de {width} caractères, par exemple « 01001 » ou « 2A004 »)",
+    )
     return codes.astype("string"), repaired

@@ -97,9 +97,7 @@ def check_unique(frame: pd.DataFrame, keys: list[str], where: str) -> None:
         )
 
 
-def by_period(
-    sheet: RawSheet, ids: pd.DataFrame, variables: dict[str, tuple[str, int, int | None]]
-) -> pd.DataFrame:
+def by_period(sheet: RawSheet, ids: pd.DataFrame, variables: dict[str, tuple[str, int, int | None]]) -> pd.DataFrame:
     """Turn vintage-prefixed columns into one row per unit and period.
 
     Parameters

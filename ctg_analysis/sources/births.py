@@ -18,20 +18,18 @@ from ctg_analysis.sources._layout import Parsed, any_column, by_period, check_un
 __all__ = ["matches", "read"]
 
 _YEARLY = re.compile(r"^(NAISD|DECESD)(\d{2})$")
+
+
 def matches(sheet: RawSheet) -> bool:
     # Workbooks also hold département and région sheets: the communes are in sheet COM.
     return any_column(sheet, r"NAISD\d\d") and sheet.sheet in (None, "COM")
 
 
 def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
-    ids = pd.DataFrame(
-        {"geo": codes(sheet, "CODGEO", width=COMMUNE_WIDTH, dataset=dataset, meaning="code commune")}
-    )
+    ids = pd.DataFrame({"geo": codes(sheet, "CODGEO", width=COMMUNE_WIDTH, dataset=dataset, meaning="code commune")})
     if "LIBGEO" in sheet.columns:
         ids["label"] = sheet.frame["LIBGEO"].astype("string")
-    variables = {
-        c: (m.group(1), full_year(m.group(2)), None) for c in sheet.columns if (m := _YEARLY.fullmatch(c))
-    }
+    variables = {c: (m.group(1), full_year(m.group(2)), None) for c in sheet.columns if (m := _YEARLY.fullmatch(c))}
     frame = by_period(sheet, ids, variables)
     check_unique(frame, ["geo", "period"], sheet.where)
     numeric = [c for c in frame.columns if c in ("NAISD", "DECESD")]
@@ -39,4 +37,3 @@ def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
     vintage = int(frame["period"].max())
     source = f"Insee, état civil {int(frame['period'].min())}-{vintage}"
     return [Parsed("commune", vintage, source, frame)]
-

@@ -31,7 +31,13 @@ def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
         )
     width = int(sheet.frame["CODGEO"].astype("string").str.strip().str.len().max())
     level = "iris" if width >= IRIS_WIDTH - 1 else "commune"
-    geo = codes(sheet, "CODGEO", width=IRIS_WIDTH if level == "iris" else COMMUNE_WIDTH, dataset=dataset, meaning="code géographique")
+    geo = codes(
+        sheet,
+        "CODGEO",
+        width=IRIS_WIDTH if level == "iris" else COMMUNE_WIDTH,
+        dataset=dataset,
+        meaning="code géographique",
+    )
     frame = pd.DataFrame({"geo": geo, "period": vintage})
     if level == "iris":
         frame["commune"] = geo.str[:COMMUNE_WIDTH]
@@ -43,4 +49,3 @@ def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
     if level == "commune":
         frame = fold_arrondissements(frame, variables, additive=True)
     return [Parsed(level, vintage, f"CNAF, données allocataires au 31/12/{vintage}", frame)]
-

@@ -92,4 +92,3 @@ def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
     vintage = max(p for name, p, start in variables.values() if start is None and not name.startswith("D_"))
     stated = year_in_titles(sheet, _GEOGRAPHY)
     return [Parsed(level, vintage, f"Insee, RP{vintage}", frame, cog_year=stated)]
-

@@ -18,7 +18,18 @@ from ctg_analysis.errors import SourceFileError
 from ctg_analysis.sources._io import RawSheet, normalise_codes
 from ctg_analysis.sources._layout import Parsed, check_unique, codes, column, has_columns, year_in_name, year_in_titles
 
-__all__ = ["is_communes", "is_departements", "is_epci", "is_movements", "is_regions", "read_communes", "read_departements", "read_epci", "read_movements", "read_regions"]
+__all__ = [
+    "is_communes",
+    "is_departements",
+    "is_epci",
+    "is_movements",
+    "is_regions",
+    "read_communes",
+    "read_departements",
+    "read_epci",
+    "read_movements",
+    "read_regions",
+]
 
 _MOVEMENT_COLUMNS = ["MOD", "DATE_EFF", "TYPECOM_AV", "COM_AV", "LIBELLE_AV", "TYPECOM_AP", "COM_AP", "LIBELLE_AP"]
 
@@ -54,8 +65,10 @@ def read_communes(sheet: RawSheet, dataset: str) -> list[Parsed]:
 
 
 def is_departements(sheet: RawSheet) -> bool:
-    return has_columns(sheet, ["DEP", "REG", "CHEFLIEU", "LIBELLE"]) and not has_columns(sheet, ["COM"]) and not (
-        has_columns(sheet, ["ARR"]) or has_columns(sheet, ["CAN"])
+    return (
+        has_columns(sheet, ["DEP", "REG", "CHEFLIEU", "LIBELLE"])
+        and not has_columns(sheet, ["COM"])
+        and not (has_columns(sheet, ["ARR"]) or has_columns(sheet, ["CAN"]))
     )
 
 
@@ -95,14 +108,18 @@ def read_movements(sheet: RawSheet, dataset: str) -> list[Parsed]:
     for side in ("com_av", "com_ap"):
         # Creations ex nihilo (a new commune out of territory of no commune) have no "before" side.
         known = frame[side].notna()
-        repaired, _ = normalise_codes(frame.loc[known, side], width=COMMUNE_WIDTH, where=sheet.where, column=side.upper())
+        repaired, _ = normalise_codes(
+            frame.loc[known, side], width=COMMUNE_WIDTH, where=sheet.where, column=side.upper()
+        )
         frame[side] = repaired.reindex(frame.index)
     frame["mod"] = pd.to_numeric(frame["mod"], errors="raise").astype("int64")
     dates = pd.to_datetime(frame["date_eff"], format="ISO8601", errors="coerce")
     if dates.isna().any():
         row = int(dates.isna().to_numpy().nonzero()[0][0])
         raise SourceFileError(
-            sheet.where, f"colonne DATE_EFF, ligne de données {row + 1} : date {frame['date_eff'].iloc[row]!r} illisible (attendu AAAA-MM-JJ)"
+            sheet.where,
+            f"colonne DATE_EFF, ligne de données {row + 1} : date {frame['date_eff'].iloc[row]!r} illisible (attendu "
+            f"AAAA-MM-JJ)",
         )
     frame["date_eff"] = dates
     # The movement file of COG year Y lists the events up to 1 January Y.
@@ -130,4 +147,3 @@ def read_epci(sheet: RawSheet, dataset: str) -> list[Parsed]:
     check_unique(frame, ["geo"], sheet.where)
     year = year_in_titles(sheet, [r"au (?:01[-/]01[-/]|1er janvier )(\d{4})"]) or year_in_name(sheet)
     return _parsed("commune", frame, year)
-

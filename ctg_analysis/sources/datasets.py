@@ -100,7 +100,8 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             "census_families",
             "Recensement – couples, familles, ménages",
-            "la base « Couples, familles, ménages » du recensement " + _CENSUS.format(file="base-cc-coupl-fam-men-AAAA"),
+            "la base « Couples, familles, ménages » du recensement "
+            + _CENSUS.format(file="base-cc-coupl-fam-men-AAAA"),
             ("iris", "commune"),
             census.is_families,
             census.read,
@@ -110,7 +111,8 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             "census_employment",
             "Recensement – emploi, population active",
-            "la base « Emploi – population active » du recensement " + _CENSUS.format(file="base-cc-emploi-pop-active-AAAA"),
+            "la base « Emploi – population active » du recensement "
+            + _CENSUS.format(file="base-cc-emploi-pop-active-AAAA"),
             ("iris", "commune"),
             census.is_employment,
             census.read,
@@ -209,7 +211,8 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             "epci_composition",
             "Intercommunalités – composition communale",
-            "la composition communale des intercommunalités (Insee, Intercommunalite-Metropole_au_01-01-AAAA.xlsx, insee.fr)",
+            "la composition communale des intercommunalités (Insee, Intercommunalite-Metropole_au_01-01-AAAA.xlsx, "
+            "insee.fr)",
             ("commune",),
             cog.is_epci,
             cog.read_epci,

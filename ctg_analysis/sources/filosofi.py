@@ -39,7 +39,9 @@ def matches(sheet: RawSheet) -> bool:
     # INSEE's workbooks carry one sheet per household breakdown; the whole population is ENSEMBLE.
     if sheet.sheet is not None and plain(sheet.sheet) != "ensemble":
         return False
-    return any_column(sheet, r"(DISP_)?(Q2|MED)\d\d") and (has_columns(sheet, ["CODGEO"]) or has_columns(sheet, ["IRIS"]))
+    return any_column(sheet, r"(DISP_)?(Q2|MED)\d\d") and (
+        has_columns(sheet, ["CODGEO"]) or has_columns(sheet, ["IRIS"])
+    )
 
 
 def _level(sheet: RawSheet, codes_: pd.Series) -> str:
@@ -95,4 +97,3 @@ def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
     if level == "commune":
         frame = fold_arrondissements(frame, list(values), additive=False)
     return [Parsed(level, vintage, f"Insee, Filosofi {vintage}", frame)]
-

@@ -17,12 +17,12 @@ import pandas as pd
 from ctg_analysis import config
 from ctg_analysis.errors import CtgError, SourceFileError, UnreadableFileError, UnrecognisedFileError
 from ctg_analysis.feedback import progress_bar
+from ctg_analysis.levels import SOURCE_LEVELS
 from ctg_analysis.sources._io import DATA_SUFFIXES
 from ctg_analysis.sources.cache import TableCache
+from ctg_analysis.sources.datasets import DATASETS, get_dataset
 from ctg_analysis.sources.iris import iris_to_communes
 from ctg_analysis.sources.registry import file_hash, read_file
-from ctg_analysis.levels import SOURCE_LEVELS
-from ctg_analysis.sources.datasets import DATASETS, get_dataset
 from ctg_analysis.sources.tables import SourceTable
 
 log = logging.getLogger(__name__)
@@ -126,9 +126,7 @@ class DataFolder:
     def find(self, dataset: str, level: str | None = None, vintage: int | None = None) -> list[SourceTable]:
         """Tables of a dataset (optionally of one level and vintage), latest vintage first."""
         found = [
-            t
-            for t in self.tables
-            if t.dataset == dataset and level in (None, t.level) and vintage in (None, t.vintage)
+            t for t in self.tables if t.dataset == dataset and level in (None, t.level) and vintage in (None, t.vintage)
         ]
         return sorted(found, key=lambda t: t.vintage or 0, reverse=True)
 
@@ -172,14 +170,21 @@ class DataFolder:
                 "lignes": len(t.data),
                 "fichier": t.path + (f" [{t.part}]" if t.part else ""),
             }
-            for t in sorted(self.tables, key=lambda t: (list(DATASETS).index(t.dataset), SOURCE_LEVELS.index(t.level), t.vintage or 0))
+            for t in sorted(
+                self.tables,
+                key=lambda t: (list(DATASETS).index(t.dataset), SOURCE_LEVELS.index(t.level), t.vintage or 0),
+            )
         ]
         columns = ["jeu de données", "niveau", "millésime", "COG", "lignes", "fichier"]
         return pd.DataFrame(rows, columns=columns).astype({"millésime": "Int64", "COG": "Int64"})
 
 
 def _is_demo(path: Path, root: Path) -> bool:
-    return any((folder / DEMO_MARKER).is_file() for folder in [path.parent, *path.parent.parents] if folder.is_relative_to(root))
+    return any(
+        (folder / DEMO_MARKER).is_file()
+        for folder in [path.parent, *path.parent.parents]
+        if folder.is_relative_to(root)
+    )
 
 
 def scan_folder(
@@ -195,8 +200,8 @@ def scan_folder(
     folder
         A folder of files exactly as downloaded from INSEE and the CNAF (for example ``data/raw``).
     cache_dir
-        Where to cache the canonical tables; default :func:`ctg_analysis.config.cache_dir` (the project's ``data/processed``);
-        ``False`` disables the cache.
+        Where to cache the canonical tables; default :func:`ctg_analysis.config.cache_dir` (the project's
+        ``data/processed``); ``False`` disables the cache.
     progress
         Show a progress bar (default: when the output is a terminal).
 
@@ -219,7 +224,11 @@ def scan_folder(
     if not root.is_dir():
         raise CtgError(f"{folder} : dossier introuvable")
     cache = TableCache(None if cache_dir is False else Path(cache_dir or config.cache_dir()))
-    files = sorted(p for p in root.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
+    files = sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
     tables: list[SourceTable] = []
     problems: list[Problem] = []
     for path in progress_bar(files, desc="Lecture des fichiers", unit="fichier", show=progress):
@@ -228,7 +237,9 @@ def scan_folder(
         if suffix in _QUIET_SUFFIXES or path.name == DEMO_MARKER:
             continue
         if suffix not in DATA_SUFFIXES:
-            problems.append(Problem(relative, f"format non lu ({suffix or 'sans extension'}) : attendu CSV, ZIP, XLS ou XLSX"))
+            problems.append(
+                Problem(relative, f"format non lu ({suffix or 'sans extension'}) : attendu CSV, ZIP, XLS ou XLSX")
+            )
             continue
         demo = _is_demo(path, root)
         try:
@@ -239,7 +250,13 @@ def scan_folder(
         empty = [t for t in found if t.data.empty]
         if empty:
             where = ", ".join(dict.fromkeys(t.part or path.name for t in empty))
-            problems.append(Problem(relative, f"aucune ligne de données ({where}) : fichier tronqué ou réduit à son en-tête ?", blocking=True))
+            problems.append(
+                Problem(
+                    relative,
+                    f"aucune ligne de données ({where}) : fichier tronqué ou réduit à son en-tête ?",
+                    blocking=True,
+                )
+            )
         tables += [t for t in found if not t.data.empty]
     log.info("%s : %d tables lues, %d fichiers non utilisés", root, len(tables), len(problems))
     return DataFolder(root, tables, problems)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-
 from ctg_analysis.codes import fold_arrondissements
 from ctg_analysis.errors import CtgError
 from ctg_analysis.sources.tables import SourceTable

@@ -74,4 +74,3 @@ def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
     stated = year_in_titles(sheet, [r"limites territoriales en vigueur au 1er janvier (\d{4})"])
     source = f"Insee, populations légales RP{vintage}"
     return [Parsed(level, vintage, source, frame, cog_year=stated)]
-

@@ -122,8 +122,12 @@ def read_file(
                 unused.append(f"mise en page inconnue ({_describe(sheet)})")
             continue
         if wanted is not None and dataset != wanted:
-            raise WrongDatasetError(sheet.where, f"ce fichier est « {dataset.label} », alors que « {wanted.label} » était attendu")
-        tables += [_table(dataset, parsed, relative, sheet.part, sha256, demo) for parsed in dataset.read(sheet, dataset.label)]
+            raise WrongDatasetError(
+                sheet.where, f"ce fichier est « {dataset.label} », alors que « {wanted.label} » était attendu"
+            )
+        tables += [
+            _table(dataset, parsed, relative, sheet.part, sha256, demo) for parsed in dataset.read(sheet, dataset.label)
+        ]
     if not tables:
         reason = "; ".join(dict.fromkeys(unused)) or "aucune feuille de données"
         raise UnrecognisedFileError(path, f"fichier non reconnu : {reason}")
@@ -137,7 +141,10 @@ def _is_documentation(sheet: RawSheet) -> bool:
 def _table(dataset: Dataset, parsed: Parsed, path: str, part: str | None, sha256: str, demo: bool) -> SourceTable:
     """A parsed sheet with its file identity, dated by the dataset's convention when the file is silent."""
     if parsed.level not in dataset.levels:  # a reader out of step with its declaration
-        raise ValueError(f"{path} : niveau {parsed.level} lu, alors que « {dataset.label} » est publié aux niveaux {', '.join(dataset.levels)}")
+        raise ValueError(
+            f"{path} : niveau {parsed.level} lu, alors que « {dataset.label} » est publié aux niveaux "
+            f"{', '.join(dataset.levels)}"
+        )
     if parsed.cog_year is not None:
         cog_year, found = parsed.cog_year, "file"
     elif dataset.cog_lag is not None and parsed.vintage is not None:

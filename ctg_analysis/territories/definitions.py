@@ -182,7 +182,10 @@ def load_territories(
         raise TerritoryError(f"{path} : YAML invalide ({exc})") from exc
     entries = content.get("territories") if isinstance(content, dict) else None
     if isinstance(content, dict) and "territories" in content and not entries:
-        raise TerritoryError(f"{path} : aucun territoire déclaré ; ajoutez les vôtres sous « territories: » (l'exemple commenté du fichier montre comment)")
+        raise TerritoryError(
+            f"{path} : aucun territoire déclaré ; ajoutez les vôtres sous « territories: » (l'exemple commenté du "
+            f"fichier montre comment)"
+        )
     if not isinstance(entries, list) or not entries:
         raise TerritoryError(f"{path} : attendu une clé « territories » contenant une liste de territoires")
     problems: list[str] = []
@@ -219,7 +222,10 @@ def load_territories(
     )
     followed = resolved.loc[resolved["followed"], ["given", "code"]].drop_duplicates()
     year = reference.attrs.get("cog_year")
-    notes += tuple(f"code suivi dans les mouvements des communes : {g} → {c} (géographie {year})" for g, c in followed.itertuples(index=False))
+    notes += tuple(
+        f"code suivi dans les mouvements des communes : {g} → {c} (géographie {year})"
+        for g, c in followed.itertuples(index=False)
+    )
     for note in notes:
         log.info(note)
     return Territories(path, territories, notes, invalid)
@@ -248,12 +254,28 @@ def _flatten(entries: list, problems: list[str]) -> tuple[pd.DataFrame, pd.DataF
         if not isinstance(listed, list) or not listed:
             problems.append(f"{where} : aucune commune")
             listed = []
-        heads.append((position, tid, str(entry.get("label") or tid).strip(), int(cog_year) if cog_year else None, _comparisons(entry.get("comparisons") or [], where, problems)))
+        heads.append(
+            (
+                position,
+                tid,
+                str(entry.get("label") or tid).strip(),
+                int(cog_year) if cog_year else None,
+                _comparisons(entry.get("comparisons") or [], where, problems),
+            )
+        )
         for order, item in enumerate(listed):
             if isinstance(item, dict) and "code" in item:
                 items.append((position, order, str(item["code"]).strip().upper(), None, None))
             elif isinstance(item, dict) and "name" in item:
-                items.append((position, order, None, str(item["name"]).strip(), str(item.get("departement") or "").strip() or None))
+                items.append(
+                    (
+                        position,
+                        order,
+                        None,
+                        str(item["name"]).strip(),
+                        str(item.get("departement") or "").strip() or None,
+                    )
+                )
             elif isinstance(item, str):
                 items.append((position, order, item.strip().upper(), None, None))
             else:
@@ -266,7 +288,13 @@ def _flatten(entries: list, problems: list[str]) -> tuple[pd.DataFrame, pd.DataF
     return head_frame, item_frame
 
 
-def _resolve(items: pd.DataFrame, heads: pd.DataFrame, reference: pd.DataFrame, movements: pd.DataFrame | None, problems: list[str]) -> pd.DataFrame:
+def _resolve(
+    items: pd.DataFrame,
+    heads: pd.DataFrame,
+    reference: pd.DataFrame,
+    movements: pd.DataFrame | None,
+    problems: list[str],
+) -> pd.DataFrame:
     """Codes of the listed communes, checked against the reference all at once."""
     where = items["territory"].map(heads.set_index("position")["id"]).map(lambda tid: f"territoire {tid!r}")
     known = reference.set_index(pd.Index(reference["code"].to_numpy(dtype=object), name="code"))
@@ -276,11 +304,20 @@ def _resolve(items: pd.DataFrame, heads: pd.DataFrame, reference: pd.DataFrame, 
     # By name: exact name within the département.
     by_name = items["name"].notna()
     no_departement = by_name & items["departement_given"].isna()
-    problems += [f"{w} : commune {n!r} : précisez son département (departement: \"95\")" for w, n in zip(where[no_departement], items.loc[no_departement, "name"], strict=True)]
-    named = items.loc[by_name & ~no_departement].reset_index().merge(
-        communes[["label", "departement", "code"]].rename(columns={"label": "name", "departement": "departement_given", "code": "found"}),
-        on=["name", "departement_given"],
-        how="left",
+    problems += [
+        f'{w} : commune {n!r} : précisez son département (departement: "95")'
+        for w, n in zip(where[no_departement], items.loc[no_departement, "name"], strict=True)
+    ]
+    named = (
+        items.loc[by_name & ~no_departement]
+        .reset_index()
+        .merge(
+            communes[["label", "departement", "code"]].rename(
+                columns={"label": "name", "departement": "departement_given", "code": "found"}
+            ),
+            on=["name", "departement_given"],
+            how="left",
+        )
     )
     matches = named.groupby("index")["found"].agg(["count", "first", lambda f: ", ".join(f.dropna())])
     matches.columns = ["count", "first", "all"]
@@ -288,15 +325,24 @@ def _resolve(items: pd.DataFrame, heads: pd.DataFrame, reference: pd.DataFrame, 
     for index in matches.index[matches["count"] == 0]:
         name, departement = items.loc[index, ["name", "departement_given"]]
         candidates = communes.loc[communes["departement"].eq(departement), "label"]
-        problems.append(f"{where[index]} : commune {name!r} inconnue dans le département {departement}{did_you_mean(name, candidates)}")
+        problems.append(
+            f"{where[index]} : commune {name!r} inconnue dans le département "
+            f"{departement}{did_you_mean(name, candidates)}"
+        )
     for index in matches.index[matches["count"] > 1]:
         name, departement = items.loc[index, ["name", "departement_given"]]
-        problems.append(f"{where[index]} : commune {name!r} ambiguë dans le département {departement} : codes {matches.loc[index, 'all']}")
+        problems.append(
+            f"{where[index]} : commune {name!r} ambiguë dans le département {departement} : codes "
+            f"{matches.loc[index, 'all']}"
+        )
 
     # By code: four digits is a lost leading zero; an old code may be followed through the movements.
     by_code = items["given"].notna()
     short = by_code & items["given"].str.fullmatch(r"\d{4}").fillna(False)
-    problems += [f"{w} : code {g!r} sur 4 chiffres : écrivez-le entre guillemets avec son zéro initial (« 0{g} »)" for w, g in zip(where[short], items.loc[short, "given"], strict=True)]
+    problems += [
+        f"{w} : code {g!r} sur 4 chiffres : écrivez-le entre guillemets avec son zéro initial (« 0{g} »)"
+        for w, g in zip(where[short], items.loc[short, "given"], strict=True)
+    ]
     unknown = by_code & ~short & ~items["given"].isin(known.index)
     if unknown.any() and movements is not None:
         year = reference.attrs.get("cog_year")
@@ -326,7 +372,8 @@ def _resolve(items: pd.DataFrame, heads: pd.DataFrame, reference: pd.DataFrame, 
     merged = resolved.groupby(["territory", "code"])["followed"].transform("any")
     twice = resolved.duplicated(["territory", "code"]) & ~merged
     problems += [
-        f"{where[i]} : commune {c} ({known.loc[c, 'label']}) listée deux fois" for i, c in resolved.loc[twice, "code"].items()
+        f"{where[i]} : commune {c} ({known.loc[c, 'label']}) listée deux fois"
+        for i, c in resolved.loc[twice, "code"].items()
     ]
     resolved = resolved.drop_duplicates(["territory", "code"]).sort_values(["territory", "order"])
 
@@ -336,9 +383,15 @@ def _resolve(items: pd.DataFrame, heads: pd.DataFrame, reference: pd.DataFrame, 
     listed = set(zip(resolved["territory"], resolved["code"], strict=True))
     for index, row in arm.iterrows():
         if (row["territory"], row["parent"]) in listed:
-            problems.append(f"{where[index]} : arrondissement {row['code']} listé avec sa commune {row['parent']} (compté deux fois)")
+            problems.append(
+                f"{where[index]} : arrondissement {row['code']} listé avec sa commune {row['parent']} (compté deux "
+                f"fois)"
+            )
         else:
-            problems.append(f"{where[index]} : {row['code']} est un arrondissement municipal ; les données sont communales, utilisez {row['parent']}")
+            problems.append(
+                f"{where[index]} : {row['code']} est un arrondissement municipal ; les données sont communales, "
+                f"utilisez {row['parent']}"
+            )
     return kinds[["territory", "code", "given", "followed", "departement"]]
 
 

@@ -75,7 +75,9 @@ ctg.catalogue()[["id", "label", "theme", "unit"]].head(12)
 
 # %%
 pairs = ctg.compare(table, prepared.reference)
-ctg.comparison_view(pairs.query("territory == @territory_id and level == 'territoire' and comparison_level == 'departement'").head(10))
+ctg.comparison_view(
+    pairs.query("territory == @territory_id and level == 'territoire' and comparison_level == 'departement'").head(10)
+)
 
 # %%
 row = table.query("territory == @territory_id and level == 'territoire' and indicator == 'evol_0_2'").iloc[0]
@@ -100,8 +102,9 @@ births_chart(table, territory_id)
 # ## Vers le plan d'actions
 #
 # Le texte du « Diagnostic initial » d'une fiche action, par thématique ou pour des indicateurs choisis
-# (formulation modifiable : une copie de `ctg_analysis/actions/phrases.yaml`, `ctg fiches --phrases`), puis les fiches actions : sans plan,
-# une par thématique ; avec le plan des partenaires, `ctg.build_fiches(table, territory_id, ctg.load_plan("plan.yaml"))`.
+# (formulation modifiable : une copie de `ctg_analysis/actions/phrases.yaml`, `ctg fiches --phrases`),
+# puis les fiches actions : sans plan, une par thématique ; avec le plan des partenaires,
+# `ctg.build_fiches(table, territory_id, ctg.load_plan("plan.yaml"))`.
 
 # %%
 ctg.diagnostic_text(table, territory_id, theme="parentalité")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ctg_analysis.resources import DEMO_DIR
@@ -24,6 +25,12 @@ output_dir: str = ""
 # %%
 print(territory_id)
 """
+
+
+def movements(*rows: tuple) -> pd.DataFrame:
+    """INSEE commune movements written by hand: (MOD, DATE_EFF, TYPECOM_AV, COM_AV, TYPECOM_AP, COM_AP) rows."""
+    frame = pd.DataFrame(list(rows), columns=["mod", "date_eff", "typecom_av", "com_av", "typecom_ap", "com_ap"])
+    return frame.assign(date_eff=pd.to_datetime(frame["date_eff"]))
 
 
 def tiny_template(folder: Path, more: str = "") -> Path:

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 matplotlib.use("Agg")
 
-from conftest import DEMO
+from conftest import DEMO, movements
 from ctg_analysis.actions.fiches import build_fiches, write_fiches_docx, write_fiches_xlsx
 from ctg_analysis.actions.followup import Baseline, follow_up, read_baseline, same_geography
 from ctg_analysis.actions.plan import load_plan
@@ -277,17 +277,12 @@ def test_follow_up_checks_the_geography(current, baselines):
     assert births["Comparaison valide"] == "non" and births["Motif"].startswith("géographie différente")
 
 
-def _moves(*rows):
-    frame = pd.DataFrame(rows, columns=["mod", "date_eff", "typecom_av", "com_av", "typecom_ap", "com_ap"])
-    return frame.assign(date_eff=pd.to_datetime(frame["date_eff"]))
-
-
 def _communes_at(cog_year, *codes):
     return Baseline(Path("diagnostic.xlsx"), "t", "T", cog_year, frozenset(codes), pd.DataFrame(), demo=False)
 
 
 def test_same_geography_said_in_words():
-    moves = _moves(
+    moves = movements(
         (41, "2023-01-01", "COM", "01006", "COM", "02006"),  # code change
         (32, "2023-01-01", "COM", "01007", "COM", "01008"),  # 01008 absorbs 01007
         (32, "2023-01-01", "COM", "01008", "COM", "01008"),
@@ -333,7 +328,7 @@ def test_same_geography_said_in_words():
         False,
         "communes différentes de la référence : en plus 01004, 01005 ; en moins 01002, 01003",
     )
-    twice = pd.concat([moves, _moves((32, "2023-01-01", "COM", "01010", "COM", "01008"))], ignore_index=True)
+    twice = pd.concat([moves, movements((32, "2023-01-01", "COM", "01010", "COM", "01008"))], ignore_index=True)
     assert same_geography(_communes_at(2022, "01008"), frozenset({"01008"}), 2023, twice) == (
         False,
         "géographie différente de la référence (COG 2022 → 2023) : communes absorbées depuis la référence : 01007, "

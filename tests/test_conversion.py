@@ -9,19 +9,13 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
+from conftest import movements as hand_movements
 from ctg_analysis.errors import GeographyError
 from ctg_analysis.geography import commune_passage, convert_cog, convert_table
 from ctg_analysis.sources.registry import read_file
 
-
-def _movements(rows):
-    frame = pd.DataFrame(rows, columns=["mod", "date_eff", "typecom_av", "com_av", "typecom_ap", "com_ap"])
-    frame["date_eff"] = pd.to_datetime(frame["date_eff"])
-    return frame
-
-
-SYNTHETIC = _movements(
-    [
+SYNTHETIC = hand_movements(
+    *[
         (32, "2019-01-01", "COM", "01001", "COM", "01001"),  # commune nouvelle 01001 absorbs 01002
         (32, "2019-01-01", "COM", "01002", "COM", "01001"),
         (32, "2019-01-01", "COM", "01002", "COMD", "01002"),  # delegated commune: not a commune any more
@@ -94,8 +88,8 @@ def test_the_passage_within_one_year_is_empty_and_typed():
 
 
 def test_the_movements_applied_are_those_after_the_first_of_january_up_to_the_next():
-    movements = _movements(
-        [
+    movements = hand_movements(
+        *[
             (41, "2020-01-02", "COM", "01001", "COM", "01101"),  # the day after the source geography
             (41, "2020-06-30", "COM", "01002", "COM", "01102"),
             (41, "2021-01-01", "COM", "01003", "COM", "01103"),  # the target geography's own day
@@ -121,8 +115,8 @@ def test_movements_older_than_the_target_year_are_said(caplog):
 
 
 def test_a_split_commune_merged_again_keeps_an_unknown_share():
-    movements = _movements(
-        [
+    movements = hand_movements(
+        *[
             (21, "2020-01-01", "COM", "01004", "COM", "01004"),
             (21, "2020-01-01", "COM", "01004", "COM", "01005"),
             (32, "2021-01-01", "COM", "01004", "COM", "01004"),
@@ -181,7 +175,7 @@ def test_the_conversion_is_logged_and_its_refusals_name_ten_communes(caplog):
         convert_cog(table, ["POP"], from_year=2018, to_year=2019, movements=SYNTHETIC)
     assert caplog.messages == ["COG 2018 → 2019 : 2 communes concernées"]
     codes = [f"01{n:03d}" for n in range(100, 112)]
-    merges = _movements([(32, "2019-01-01", "COM", code, "COM", "01100") for code in codes])
+    merges = hand_movements(*[(32, "2019-01-01", "COM", code, "COM", "01100") for code in codes])
     many = pd.DataFrame({"geo": codes, "MED": 1.0, "RATE": 2.0})
     with pytest.raises(GeographyError) as refused:
         convert_cog(many, ["MED", "RATE"], from_year=2018, to_year=2019, movements=merges, non_additive=["MED", "RATE"])
@@ -189,7 +183,7 @@ def test_the_conversion_is_logged_and_its_refusals_name_ten_communes(caplog):
         f"conversion du COG 2018 vers 2019 impossible pour MED, RATE : valeurs non additives (médianes, taux) sur des "
         f"communes fusionnées ou scindées ({', '.join(codes[:10])})"
     )
-    splits = _movements([(21, "2019-01-01", "COM", code, "COM", to) for code in codes for to in (code, "01200")])
+    splits = hand_movements(*[(21, "2019-01-01", "COM", code, "COM", to) for code in codes for to in (code, "01200")])
     with pytest.raises(GeographyError) as unshared:
         convert_cog(many, ["MED"], from_year=2018, to_year=2019, movements=splits)
     assert str(unshared.value) == (
@@ -237,8 +231,8 @@ def test_convert_table_shares_splits_with_the_weights_keeps_estimates_and_uses_t
         {"geo": "01005", "NAIS": 25.0, "estimated": True},
     ]
     # Shared once, merged later: the estimate stays marked.
-    later = _movements(
-        [(32, "2023-01-01", "COM", "01005", "COM", "01004"), (32, "2023-01-01", "COM", "01009", "COM", "01004")]
+    later = hand_movements(
+        *[(32, "2023-01-01", "COM", "01005", "COM", "01004"), (32, "2023-01-01", "COM", "01009", "COM", "01004")]
     )
     estimated = replace(
         shared, data=pd.concat([shared.data, pd.DataFrame({"geo": ["01009"], "NAIS": [1.0], "estimated": [False]})])

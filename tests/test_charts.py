@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -25,6 +27,7 @@ from ctg_analysis.charts import (  # noqa: E402
 )
 from ctg_analysis.errors import CtgError  # noqa: E402
 from ctg_analysis.indicators import compute_indicators, prepare  # noqa: E402
+from ctg_analysis.indicators.catalogue import all_indicators  # noqa: E402
 from ctg_analysis.territories import load_territories  # noqa: E402
 
 
@@ -147,3 +150,34 @@ def test_export_names_are_stable(table, tmp_path):
     assert "petite-enfance/evol_0_2.png" in names and "synthese/chiffres-cles.png" in names
     assert len(names) == len(chart_plan()) - 1  # no commune panels for a one-commune territory
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_the_report_saves_its_inline_charts_rather_than_drawing_them_again(monkeypatch, tmp_path):
+    from ctg_analysis.charts import export as export_module
+    from ctg_analysis.reports.notebook import open_report
+
+    drawings = []
+
+    def counted(draw):
+        def wrapper(table, territory, **options):
+            drawings.append(draw.__name__)
+            return draw(table, territory, **options)
+
+        wrapper.__name__ = draw.__name__
+        return wrapper
+
+    monkeypatch.setitem(export_module._INDICATOR_CHARTS, "bars", counted(comparison_bars))
+    births = next(spec for spec in export_module._DRAWINGS if spec.name == "naissances")
+    others = tuple(spec for spec in export_module._DRAWINGS if spec.name != "naissances")
+    monkeypatch.setattr(export_module, "_DRAWINGS", (*others, replace(births, draw=counted(births_chart))))
+    report = open_report("ezanville", data_dir=str(DEMO), territories_file=str(DEMO / "territories.yaml"))
+    report.show("naissances")
+    report.show("part_11_17")
+    assert drawings == ["births_chart", "comparison_bars"]
+    report.export(tmp_path, ["png"])
+    # Every chart drawn once: the two shown inline saved as they were, the others drawn for the export.
+    bars = {i.id for i in all_indicators() if i.chart == "bars"}
+    exported_bars = [p for p in (tmp_path / "graphiques").rglob("*.png") if p.stem in bars]
+    assert drawings.count("births_chart") == 1 and drawings.count("comparison_bars") == len(exported_bars) > 1
+    assert (tmp_path / "graphiques" / "petite-enfance" / "naissances.png").is_file()
+    assert (tmp_path / "graphiques" / "enfance-jeunesse" / "part_11_17.png").is_file()

@@ -204,7 +204,11 @@ def build_fiches(
 
     Examples
     --------
-    >>> fiches = build_fiches(table, "ezanville", load_plan("data/plan-actions-demo.yaml"))  # doctest: +SKIP
+    >>> from ctg_analysis.actions.plan import load_plan
+    >>> from ctg_analysis.resources import RESOURCES
+    >>> fiches = build_fiches(table, "ezanville", load_plan(RESOURCES / "demo" / "plan-actions.yaml"))
+    >>> fiches[0].action.theme
+    'Parentalité'
     """
     phrases = phrases or load_phrases()
     plan = plan or default_plan(territory, phrases)

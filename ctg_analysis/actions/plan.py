@@ -193,8 +193,10 @@ def load_plan(path: str | Path) -> Plan:
 
     Examples
     --------
-    >>> plan = load_plan("data/plan-actions-demo.yaml")  # doctest: +SKIP
-    >>> [a.title for a in plan.actions]  # doctest: +SKIP
+    >>> from ctg_analysis.resources import RESOURCES
+    >>> plan = load_plan(RESOURCES / "demo" / "plan-actions.yaml")
+    >>> plan.actions[0].title[:60]
+    "Maintenir l'information, l'orientation et faciliter les déma"
     """
     path = Path(path)
     if not path.is_file():

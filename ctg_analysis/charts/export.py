@@ -176,15 +176,20 @@ def export_charts(
     formats: tuple[str, ...] = IMAGE_FORMATS,
     size: str = "slide",
     plan: tuple[ChartSpec, ...] | None = None,
+    drawn: dict[str, Figure] | None = None,
 ) -> list[ExportedChart]:
     """Draw and save every chart of the plan for a territory, under ``<folder>/<theme>/<chart>.<format>``.
 
     A chart whose data are absent from the table (no CNAF file, a one-commune territory for the commune
-    panels…) is skipped with an information message.
+    panels…) is skipped with an information message. ``drawn`` holds figures already drawn at slide size
+    for the same table and territory (the report's inline charts), by chart name: they are saved as they
+    are, not drawn again.
 
     Examples
     --------
-    >>> export_charts(table, "ezanville", "reports/ezanville/graphiques")  # doctest: +SKIP
+    >>> exported = export_charts(table, "ezanville", tmp / "graphiques", formats=("svg",))
+    >>> exported[0].files[0].relative_to(tmp).as_posix()
+    'graphiques/synthese/chiffres-cles.svg'
     """
     folder = Path(folder)
     exported = []
@@ -193,7 +198,8 @@ def export_charts(
             log.info("%s : « %s » : %s", territory, spec.title, reason)
             continue
         try:
-            figure = spec.draw(table, territory)
+            figure = (drawn or {}).get(spec.name) if size == "slide" else None
+            figure = figure or spec.draw(table, territory)
         except CtgError as exc:
             log.info("%s : graphique « %s » non produit (%s)", territory, spec.title, exc)
             continue

@@ -6,8 +6,8 @@ that analysts can adjust it in JupyterLab before exporting it.
 
 Examples
 --------
->>> figure = comparison_bars(table, "ezanville", "part_familles_monoparentales")  # doctest: +SKIP
->>> figure.savefig("familles.png")  # doctest: +SKIP
+>>> figure = comparison_bars(table, "ezanville", "part_familles_monoparentales")
+>>> figure.savefig(tmp / "familles.png")
 """
 
 from __future__ import annotations
@@ -124,7 +124,8 @@ def comparison_bars(table: pd.DataFrame, territory: str, indicator: str, *, peri
 
     Examples
     --------
-    >>> comparison_bars(table, "ctg-ecouen", "part_familles_monoparentales")  # doctest: +SKIP
+    >>> comparison_bars(table, "ctg-ecouen", "part_familles_monoparentales").get_size_inches().round(2).tolist()
+    [13.33, 7.5]
     """
     rows = _ordered(_rows(table, territory, indicator, period))
     spec = get_indicator(indicator)
@@ -172,7 +173,8 @@ def evolution_chart(table: pd.DataFrame, territory: str, indicator: str = "evol_
 
     Examples
     --------
-    >>> evolution_chart(table, "ezanville", "evol_0_2")  # doctest: +SKIP
+    >>> evolution_chart(table, "ezanville", "evol_0_2").get_size_inches().round(2).tolist()  # 16:9, the slide's size
+    [13.33, 7.5]
     """
     spec = get_indicator(indicator)
     if not spec.is_change:
@@ -219,7 +221,8 @@ def age_structure(table: pd.DataFrame, territory: str, *, period: str | None = N
 
     Examples
     --------
-    >>> age_structure(table, "ctg-ecouen")  # doctest: +SKIP
+    >>> age_structure(table, "ctg-ecouen").get_size_inches().round(2).tolist()  # 16:9, the slide's size
+    [13.33, 7.5]
     """
     shares, rows = _band_shares(territory_rows(table, territory), period)
     levels = [level for level in ("territoire", "departement") if level in shares.columns.get_level_values(0)]
@@ -278,7 +281,8 @@ def communes_small_multiples(table: pd.DataFrame, territory: str, *, period: str
 
     Examples
     --------
-    >>> communes_small_multiples(table, "ctg-ecouen")  # doctest: +SKIP
+    >>> communes_small_multiples(table, "ctg-ecouen").get_size_inches().round(2).tolist()  # 16:9, the slide's size
+    [13.33, 7.5]
     """
     shares, rows = _band_shares(territory_rows(table, territory), period)
     communes = [c for c in shares.columns if c[0] == "commune"]
@@ -347,7 +351,8 @@ def births_chart(table: pd.DataFrame, territory: str) -> Figure:
 
     Examples
     --------
-    >>> births_chart(table, "ezanville")  # doctest: +SKIP
+    >>> births_chart(table, "ezanville").get_size_inches().round(2).tolist()  # 16:9, the slide's size
+    [13.33, 7.5]
     """
     rows = territory_rows(table, territory)
     yearly = rows.loc[(rows["indicator"] == "naissances") & (rows["level"] == "territoire")].sort_values("year_end")
@@ -407,7 +412,8 @@ def family_composition(table: pd.DataFrame, territory: str, *, period: str | Non
 
     Examples
     --------
-    >>> family_composition(table, "ctg-ecouen")  # doctest: +SKIP
+    >>> family_composition(table, "ctg-ecouen").get_size_inches().round(2).tolist()  # 16:9, the slide's size
+    [13.33, 7.5]
     """
     rows = territory_rows(table, territory)
     rows = rows.loc[
@@ -471,7 +477,8 @@ def key_figures_card(table: pd.DataFrame, territory: str) -> Figure:
 
     Examples
     --------
-    >>> key_figures_card(table, "ezanville")  # doctest: +SKIP
+    >>> key_figures_card(table, "ezanville").get_size_inches().round(2).tolist()  # 16:9, the slide's size
+    [13.33, 7.5]
     """
     rows = territory_rows(table, territory)
     cards = []

@@ -78,8 +78,10 @@ def write_deck(
 
     Examples
     --------
-    >>> charts = export_charts(table, "ezanville", "reports/ezanville/graphiques")  # doctest: +SKIP
-    >>> write_deck(table, "ezanville", charts, "reports/ezanville/diagnostic.pptx")  # doctest: +SKIP
+    >>> from ctg_analysis.charts import export_charts
+    >>> charts = export_charts(table, "ezanville", tmp / "graphiques", formats=("png",))
+    >>> write_deck(table, "ezanville", charts, tmp / "diagnostic.pptx").name
+    'diagnostic.pptx'
     """
     import pptx
     from pptx.util import Inches

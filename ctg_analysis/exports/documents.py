@@ -47,18 +47,24 @@ def write_documents(
     cog_year: int | None = None,
     size: str = "slide",
     template: str | Path | None = None,
+    drawn: dict | None = None,
 ) -> list[Path]:
     """Write a territory's documents into ``folder``: ``graphiques/<theme>/<chart>.png|svg``,
     ``diagnostic.xlsx`` and ``diagnostic.pptx`` (the deck shows the PNG charts, drawn for it if need be).
+    ``drawn``: figures already drawn, by chart name (see :func:`~ctg_analysis.charts.export_charts`).
 
     Examples
     --------
-    >>> write_documents(table, "ezanville", "reports/ezanville", ["png", "pptx"])  # doctest: +SKIP
+    >>> written = write_documents(table, "ezanville", tmp / "ezanville", ["png", "pptx"])
+    >>> [path.relative_to(tmp).as_posix() for path in written][-2:]
+    ['ezanville/graphiques/logement/part_allocataires_aide_logement.png', 'ezanville/diagnostic.pptx']
     """
     wanted = check_formats(formats)
     folder = Path(folder)
     images = tuple(f for f in ("png", "svg") if f in wanted or (f == "png" and "pptx" in wanted))
-    charts = export_charts(table, territory, folder / "graphiques", formats=images, size=size) if images else []
+    charts = (
+        export_charts(table, territory, folder / "graphiques", formats=images, size=size, drawn=drawn) if images else []
+    )
     written = [path for chart in charts for path in chart.files]
     if "xlsx" in wanted:
         written.append(write_workbook(table, territory, folder / "diagnostic.xlsx", cog_year=cog_year))

@@ -136,7 +136,11 @@ def compare(
 
     Examples
     --------
-    >>> compare(table, prepared.reference).query("level == 'territoire' and indicator == 'evol_0_2'")  # doctest: +SKIP
+    >>> pairs = compare(table, prepared.reference)
+    >>> ezanville = pairs.query("territory == 'ezanville' and level == 'territoire' and indicator == 'evol_0_2'")
+    >>> columns = ["value", "comparison_label", "comparison_value"]
+    >>> ezanville.query("comparison_level == 'departement'")[columns].round(1).to_numpy().tolist()
+    [[25.7, "Val-d'Oise", 6.0]]
     """
     keys = ["territory", "indicator", "period"]
     subjects = table.loc[table["level"].isin(["territoire", "commune"])]

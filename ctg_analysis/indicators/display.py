@@ -194,7 +194,8 @@ def wide_view(
 
     Examples
     --------
-    >>> wide_view(table, "ezanville", theme="petite enfance")  # doctest: +SKIP
+    >>> wide_view(table, "ezanville", theme="petite enfance").formatted().columns[:2].tolist()
+    ['Territoire — Ézanville', 'EPCI — CA Plaine Vallée']
     """
     rows = latest_period(_select(table, territory, theme, indicators))
     rows = rows.loc[rows["level"] != "commune"]
@@ -217,7 +218,8 @@ def side_by_side(
 
     Examples
     --------
-    >>> side_by_side(table, ["ezanville", "ctg-ecouen"], theme="petite enfance")  # doctest: +SKIP
+    >>> side_by_side(table, ["ezanville", "ctg-ecouen"], theme="petite enfance").formatted().columns.tolist()[2:]
+    ["Département — Val-d'Oise", 'France — France métropolitaine']
     """
     rows = latest_period(pd.concat([_select(table, territory, theme, indicators) for territory in territories]))
     own = rows.loc[rows["level"] == "territoire"]
@@ -237,7 +239,8 @@ def communes_view(
 
     Examples
     --------
-    >>> communes_view(table, "ctg-ecouen", theme="démographie")  # doctest: +SKIP
+    >>> communes_view(table, "ctg-ecouen", theme="démographie").formatted().columns[:2].tolist()
+    ['Bouqueval (95094)', 'Écouen (95205)']
     """
     rows = latest_period(_select(table, territory, theme, indicators))
     rows = rows.loc[rows["level"].isin(["commune", "territoire"])]
@@ -356,7 +359,10 @@ def comparison_view(pairs: pd.DataFrame):
 
     Examples
     --------
-    >>> comparison_view(compare(table, prepared.reference).query("territory == 'ezanville'"))  # doctest: +SKIP
+    >>> from ctg_analysis.indicators.comparisons import compare
+    >>> view = comparison_view(compare(table, prepared.reference).query("territory == 'ezanville'"))
+    >>> type(view).__name__  # shown as a table in JupyterLab
+    'Styler'
     """
     indicators = [get_indicator(i) for i in pairs["indicator"]]
     rate = pairs["unit"].isin(RATE_UNITS).to_numpy()

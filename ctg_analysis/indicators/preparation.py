@@ -123,9 +123,9 @@ def prepare(
 
     Examples
     --------
-    >>> prepared = prepare(scan_folder("data/demo"))  # doctest: +SKIP
-    >>> prepared.cog_year  # doctest: +SKIP
-    2022
+    >>> prepared = prepare(folder, indicators=["naissances"])
+    >>> prepared.cog_year, [i.id for i in prepared.indicators]
+    (2022, ['naissances'])
     """
     left_out = tuple(folder.require_readable(skip_bad_files=skip_bad_files))
     wanted = [get_indicator(i) for i in indicators] if indicators else list(all_indicators())

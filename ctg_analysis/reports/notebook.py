@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -109,6 +109,8 @@ class Report:
     comparison_levels: tuple[str, ...]
     title: str = ""
     byline: str = ""
+    #: The charts shown inline, by name: the exports save them rather than draw them again.
+    drawn: dict = field(default_factory=dict, repr=False)
 
     @property
     def demo(self) -> bool:
@@ -187,6 +189,7 @@ class Report:
         except CtgError as exc:
             display(Markdown(f"*{spec.title} : graphique non disponible ({exc}).*"))
             return
+        self.drawn[chart] = figure
         display(figure)
 
     def commentary(self, theme: str) -> str:
@@ -273,5 +276,7 @@ class Report:
         folder = Path(output_dir)
         return [
             write_json(folder / REPORT_DATA, self.summary()),
-            *write_documents(self.table, self.territory_id, folder, wanted, cog_year=self.prepared.cog_year),
+            *write_documents(
+                self.table, self.territory_id, folder, wanted, cog_year=self.prepared.cog_year, drawn=self.drawn
+            ),
         ]

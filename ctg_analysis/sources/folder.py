@@ -145,8 +145,10 @@ class DataFolder:
 
         Examples
         --------
-        >>> folder = scan_folder("data/demo")  # doctest: +SKIP
-        >>> folder.table("legal_population").data.head(2)  # doctest: +SKIP
+        >>> folder.table("legal_population").data.loc[:, ["geo", "period", "label", "PMUN"]].head(2)
+             geo  period            label    PMUN
+        0  95205    2019           Écouen  7412.0
+        1  95395    2019  Le Mesnil-Aubry  1074.0
         """
         label = get_dataset(dataset).label
         found = self.find(dataset, level, vintage)
@@ -217,8 +219,9 @@ def scan_folder(
 
     Examples
     --------
-    >>> folder = scan_folder("data/demo")  # doctest: +SKIP
-    >>> folder.summary()  # doctest: +SKIP
+    >>> from ctg_analysis.resources import DEMO_DIR
+    >>> scan_folder(DEMO_DIR, progress=False).summary()["jeu de données"].iloc[0]
+    'Recensement – évolution et structure de la population'
     """
     root = Path(folder).expanduser().resolve()
     if not root.is_dir():

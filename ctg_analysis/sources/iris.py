@@ -38,7 +38,9 @@ def iris_to_communes(table: SourceTable) -> SourceTable:
 
     Examples
     --------
-    >>> communes = iris_to_communes(folder.table("caf", level="iris"))  # doctest: +SKIP
+    >>> communes = iris_to_communes(folder.table("caf", level="iris"))
+    >>> communes.level, set(communes.data["geo"].str.len().tolist())
+    ('commune', {5})
     """
     if table.level != "iris":
         raise CtgError(f"{table.path} : table de niveau {table.level}, attendu une table IRIS")

@@ -95,9 +95,11 @@ def read_file(
 
     Examples
     --------
-    >>> tables = read_file("data/demo/ensemble.xlsx")  # doctest: +SKIP
-    >>> [(t.dataset, t.level, t.vintage) for t in tables]  # doctest: +SKIP
-    [('legal_population', 'region', 2019), ('legal_population', 'departement', 2019), ...]
+    >>> from ctg_analysis.resources import DEMO_DIR
+    >>> tables = read_file(DEMO_DIR / "populations-legales" / "ensemble.xlsx")
+    >>> [(t.dataset, t.level, t.vintage) for t in tables]  # doctest: +NORMALIZE_WHITESPACE
+    [('legal_population', 'region', 2019), ('legal_population', 'departement', 2019),
+     ('legal_population', 'commune', 2019)]
     """
     path = Path(path)
     wanted = get_dataset(expected) if expected is not None else None

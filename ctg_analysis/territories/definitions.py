@@ -127,10 +127,10 @@ class Territories:
 
         Examples
         --------
-        >>> load_territories("data/territories.yaml", reference).membership().head(2)  # doctest: +SKIP
-                territory   commune
-        0  ctg-ecouen     95205
-        1  ctg-ecouen     95395
+        >>> territories.membership().head(2)
+            territory commune
+        0  ctg-ecouen   95205
+        1  ctg-ecouen   95395
         """
         return self._membership.copy()
 
@@ -167,8 +167,10 @@ def load_territories(
 
     Examples
     --------
-    >>> territories = load_territories("data/territories.yaml", commune_reference(folder))  # doctest: +SKIP
-    >>> territories.get("ezanville").communes  # doctest: +SKIP
+    >>> from ctg_analysis.geography import commune_reference
+    >>> from ctg_analysis.resources import DEMO_DIR
+    >>> territories = load_territories(DEMO_DIR / "territories.yaml", commune_reference(folder))
+    >>> territories.get("ezanville").communes
     ('95229',)
     """
     path = Path(path)

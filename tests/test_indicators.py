@@ -460,3 +460,19 @@ def test_a_commune_without_value_covers_nothing_and_one_with_a_value_all_of_itse
     assert missing.any() and (~missing).any()
     assert (communes.loc[missing, "coverage_communes"] == 0).all()
     assert (communes.loc[~missing & communes["value"].notna(), "coverage_communes"] == 1).all()
+
+
+def test_territories_sharing_a_commune_count_it_in_each(computed, raw, tmp_path):
+    prepared, _, _ = computed
+    path = tmp_path / "territories.yaml"
+    path.write_text(
+        "territories:\n  - id: a\n    communes: ['95229', '95205']\n  - id: b\n    communes: ['95205', '95395']\n",
+        encoding="utf-8",
+    )
+    table = compute_indicators(prepared, load_territories(path, prepared.reference, prepared.movements))
+    own = table.query("level == 'territoire' and indicator == 'part_0_2' and period == '2019'")
+    values = own.set_index(own["territory"].astype(str))["value"]
+    census = raw["census"]
+    for territory, communes in (("a", ["95229", "95205"]), ("b", ["95205", "95395"])):
+        expected = 100 * census.loc[communes, "P19_POP0002"].sum() / census.loc[communes, "P19_POP"].sum()
+        assert values[territory] == pytest.approx(expected, rel=1e-12), territory

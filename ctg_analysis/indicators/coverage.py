@@ -13,43 +13,32 @@ from ctg_analysis.indicators.preparation import PreparedData
 __all__ = ["with_expected"]
 
 
+def _per_unit(
+    prepared: PreparedData, membership: pd.DataFrame, n_territories: int, weights: np.ndarray
+) -> list[np.ndarray]:
+    """Σ ``weights`` of the communes of every unit, level by level in :data:`LEVELS` order (commune,
+    territory, EPCI, département, région, France)."""
+    geography = prepared.geography
+    commune = membership["commune"].to_numpy()
+    sums = [weights, np.bincount(membership["territory"].to_numpy(), weights=weights[commune], minlength=n_territories)]
+    for level in ("epci", "departement", "region"):
+        parent = geography.parents[level]
+        known = parent >= 0
+        sums.append(np.bincount(parent[known], weights=weights[known], minlength=len(geography.codes[level])))
+    sums.append(np.full(len(geography.codes["france"]), weights.sum()))
+    return sums
+
+
 def _expected(
     prepared: PreparedData, membership: pd.DataFrame, n_territories: int
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """For each level, the number of communes of each unit and their population: what full coverage is."""
-    geography = prepared.geography
-    n_all = len(geography.communes)
-    population = np.nan_to_num(prepared.population)
-    commune = membership["commune"].to_numpy()
-    counts = [
-        np.ones(n_all),
-        np.bincount(membership["territory"].to_numpy(), minlength=n_territories).astype("float64"),
-    ]
-    people = [
-        population,
-        np.bincount(membership["territory"].to_numpy(), weights=population[commune], minlength=n_territories),
-    ]
-    for level in ("epci", "departement", "region"):
-        parent = geography.parents[level]
-        known = parent >= 0
-        size = len(geography.codes[level])
-        counts.append(np.bincount(parent[known], minlength=size).astype("float64"))
-        people.append(np.bincount(parent[known], weights=population[known], minlength=size))
-    counts.append(np.full(len(geography.codes["france"]), float(n_all)))
-    people.append(np.full(len(geography.codes["france"]), population.sum()))
+    counts = _per_unit(prepared, membership, n_territories, np.ones(len(prepared.geography.communes)))
+    people = _per_unit(prepared, membership, n_territories, np.nan_to_num(prepared.population))
     # A unit with a commune of unknown population has no population coverage (NaN): its commune
     # coverage is used instead.
-    unknown = np.isnan(prepared.population).astype("float64")
-    unknown_counts = [
-        unknown,
-        np.bincount(membership["territory"].to_numpy(), weights=unknown[commune], minlength=n_territories),
-    ]
-    for level in ("epci", "departement", "region"):
-        parent = geography.parents[level]
-        known = parent >= 0
-        unknown_counts.append(np.bincount(parent[known], weights=unknown[known], minlength=len(geography.codes[level])))
-    unknown_counts.append(np.full(len(geography.codes["france"]), unknown.sum()))
-    people = [np.where(u > 0, np.nan, p) for p, u in zip(people, unknown_counts, strict=True)]
+    unknown = _per_unit(prepared, membership, n_territories, np.isnan(prepared.population).astype("float64"))
+    people = [np.where(u > 0, np.nan, p) for p, u in zip(people, unknown, strict=True)]
     return counts, people
 
 

@@ -6,7 +6,7 @@ On the national synthetic dataset (``national_data.py``), for the same territori
 
 - the batch: ``render_reports`` (parallel workers, one reused kernel each, data prepared once per kernel);
 - its floor: the same template's work done in plain worker processes, on the same number of workers,
-  without papermill, kernels or HTML (open the report, its tables, texts and inline charts drawn to PNG
+  without papermill, kernels or HTML (open the report, its tables, texts and inline charts drawn to SVG
   as the notebook shows them);
 - the naive loop: ``papermill.execute_notebook`` with a fresh kernel for each territory, one at a time.
 
@@ -18,7 +18,6 @@ times, the batch's ratio to its floor (target: at most 1.5) and the naive loop's
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import sys
 import tempfile
@@ -44,11 +43,6 @@ PARAMETERS = {"exports": []}
 
 def _floor_one(territory_id: str, data: str, territories_file: str, settings: dict) -> int:
     """What the template does for one territory, in a plain process: the bytes it would show."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from ctg_analysis.charts import chart_plan
     from ctg_analysis.reports.notebook import open_report
 
@@ -70,11 +64,7 @@ def _floor_one(territory_id: str, data: str, territories_file: str, settings: di
     for name in charts:
         spec = plan[name]
         if spec.missing_data(report.table, territory_id) is None:
-            figure = spec.draw(report.table, territory_id)
-            buffer = io.BytesIO()
-            figure.savefig(buffer, format="png", dpi=72)  # as the notebook shows it inline
-            plt.close(figure)
-            shown.append(buffer.getvalue())
+            shown.append(spec.draw(report.table, territory_id).svg())  # as the notebook shows it inline
     shown.append(report.methods())
     return sum(len(part) for part in shown)
 
@@ -94,7 +84,11 @@ def outputs(path: Path) -> list:
     """What a notebook shows, without execution metadata."""
     nb = nbformat.read(str(path), as_version=4)
     return [
-        {k: v for k, v in o.get("data", {}).items() if k in ("text/plain", "text/html", "text/markdown", "image/png")}
+        {
+            k: v
+            for k, v in o.get("data", {}).items()
+            if k in ("text/plain", "text/html", "text/markdown", "image/svg+xml")
+        }
         or o.get("text", "")
         for cell in nb.cells
         for o in cell.get("outputs", [])

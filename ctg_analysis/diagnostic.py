@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 from functools import cached_property
@@ -50,6 +51,8 @@ class Diagnostic:
         self.territories_file = territories_file
         self.skip_bad_files = skip_bad_files
         self.left_out = tuple(folder.require_readable(skip_bad_files=skip_bad_files))
+        #: Kept for the life of its process (``open(reuse=True)``).
+        self.kept = False
 
     @classmethod
     def open(
@@ -90,8 +93,11 @@ class Diagnostic:
             return _REUSED[key]
         diagnostic = cls(scan_folder(data, progress=progress), path, skip_bad_files=skip_bad_files)
         if key is not None:
-            _REUSED.clear()  # one data set at a time
+            if _REUSED:  # one data set at a time: the previous one's objects go back to the collector
+                _REUSED.clear()
+                gc.unfreeze()
             _REUSED[key] = diagnostic
+            diagnostic.kept = True
         return diagnostic
 
     @property
@@ -123,7 +129,13 @@ class Diagnostic:
     @cached_property
     def prepared(self) -> PreparedData:
         """The data prepared for every indicator of the catalogue, in :attr:`cog_year`."""
-        return prepare(self.folder, cog_year=self.cog_year, skip_bad_files=self.skip_bad_files)
+        prepared = prepare(self.folder, cog_year=self.cog_year, skip_bad_files=self.skip_bad_files)
+        if self.kept:
+            # Kept data out of the cyclic collector's scans: each full collection would walk its hundreds of
+            # thousands of objects again, about a second per territory of a batch.
+            gc.collect()
+            gc.freeze()
+        return prepared
 
     def table(self, territory_ids: list[str] | None = None) -> pd.DataFrame:
         """The long table of these territories (default: all the valid ones), at every level of their ladder."""

@@ -33,7 +33,7 @@ def _outputs(notebook_path):
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             shown.append(
-                {k: v for k, v in data.items() if k in ("text/plain", "text/html", "text/markdown", "image/png")}
+                {k: v for k, v in data.items() if k in ("text/plain", "text/html", "text/markdown", "image/svg+xml")}
                 or output.get("text", "")
             )
     return shown
@@ -244,7 +244,7 @@ def test_a_reused_kernel_a_fresh_kernel_and_a_dask_cluster_give_the_same_outputs
         )
     assert [r.status for r in reused + fresh + on_dask] == ["ok"] * 4
     shown = _outputs(tmp_path / "reused" / "ctg-ecouen" / "diagnostic.ipynb")
-    assert any("image/png" in output for output in shown)
+    assert any("image/svg+xml" in output for output in shown)
     assert _outputs(tmp_path / "fresh" / "ctg-ecouen" / "diagnostic.ipynb") == shown
     assert _outputs(tmp_path / "dask" / "ctg-ecouen" / "diagnostic.ipynb") == shown
 

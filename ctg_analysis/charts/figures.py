@@ -306,13 +306,13 @@ def communes_small_multiples(table: pd.DataFrame, territory: str, *, period: str
         _footnote(rows),
         nrows=lines,
         ncols=columns,
-        sharex=True,
-        sharey=True,
         squeeze=False,
     )
     figure.subplots_adjust(hspace=0.45, wspace=0.08, left=0.06)
     positions = np.arange(len(AGE_BANDS))
-    for ax, commune in zip(axes.ravel(), communes, strict=False):
+    # One scale for every panel, set on each: axes shared by matplotlib cost a second per figure.
+    top = 1.08 * np.nanmax(shares[communes + ([departement] if departement is not None else [])].to_numpy())
+    for index, (ax, commune) in enumerate(zip(axes.ravel(), communes, strict=False)):
         ax.bar(
             positions,
             shares[commune].to_numpy(),
@@ -331,9 +331,12 @@ def communes_small_multiples(table: pd.DataFrame, territory: str, *, period: str
                 linewidth=1.5,
             )
         ax.set_title(commune[1], fontsize=13, loc="left", pad=6)
+        ax.set_ylim(0, top)
+        # Labels on the outer panels only: the last of each column and the first of each line.
         ax.set_xticks(positions, [label.split(" ")[0] for label in AGE_BANDS.values()], rotation=90, fontsize=9)
+        ax.tick_params(axis="x", labelbottom=index + columns >= len(communes))
         french_axis(ax.yaxis, 0, "\u00a0%")
-        ax.tick_params(axis="y", labelsize=10)
+        ax.tick_params(axis="y", labelsize=10, labelleft=index % columns == 0)
     for ax in axes.ravel()[len(communes) :]:
         ax.set_visible(False)
     handles = [

@@ -8,6 +8,7 @@ cross-hatched, marked with an asterisk and explained in the footnote.
 from __future__ import annotations
 
 import io
+import re
 from contextlib import contextmanager
 from functools import wraps
 from importlib import resources
@@ -26,6 +27,7 @@ __all__ = [
     "HALF_SLIDE",
     "french_axis",
     "house_style",
+    "show_as_svg",
     "titled_figure",
 ]
 
@@ -70,6 +72,38 @@ class ChartFigure(Figure):
         buffer = io.BytesIO()
         self.savefig(buffer, format="png", dpi=72)
         return buffer.getvalue()
+
+    def svg(self) -> str:
+        """The figure as SVG in the house style, its text kept as text, without a date (the same figure
+        gives the same SVG), as wide as the page that shows it.
+
+        Examples
+        --------
+        >>> figure, _ = titled_figure("Titre", "Sous-titre", "Source")
+        >>> figure.svg().count('width="100%"'), "<text" in figure.svg()
+        (1, True)
+        """
+        buffer = io.StringIO()
+        with house_style():
+            self.savefig(buffer, format="svg", metadata={"Date": None})
+        # The root's size in points would overflow a page narrower than 13.3 inches: its viewBox keeps the ratio.
+        return re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 width="100%"', buffer.getvalue(), count=1)
+
+
+def show_as_svg() -> None:
+    """Show chart figures as SVG in this notebook rather than PNG (the report template calls it).
+
+    Vector charts stay sharp on screen, when printed and in a PDF, and take about half the time of a PNG
+    to write, the text not being rasterised. Other figures keep IPython's settings.
+    """
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatters = shell.display_formatter.formatters
+    formatters["image/png"].for_type(ChartFigure, lambda figure: None)  # a type's printer wins over Figure's
+    formatters["image/svg+xml"].for_type(ChartFigure, ChartFigure.svg)
 
 
 def titled_figure(

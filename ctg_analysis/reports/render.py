@@ -73,10 +73,8 @@ def _exporter() -> HTMLExporter:
     return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
 
 
-def _html(notebook: Path, title: str) -> str:
-    body, _ = _exporter().from_notebook_node(
-        nbformat.read(str(notebook), as_version=4), resources={"metadata": {"name": title}}
-    )
+def _html(notebook: nbformat.NotebookNode, title: str) -> str:
+    body, _ = _exporter().from_notebook_node(notebook, resources={"metadata": {"name": title}})
     return body
 
 
@@ -102,10 +100,12 @@ def render(job: RenderJob, kernel=None) -> RenderResult:
     try:
         if kernel is not None:
             kernel.reset()
-        papermill.execute_notebook(
+        # The executed notebook is written once, at the end or on a cell's error, not after every cell.
+        notebook = papermill.execute_notebook(
             job.notebook,
             str(executed),
             parameters=parameters,
+            request_save_on_cell_execute=False,
             kernel_name="python3",
             km=kernel.manager if kernel is not None else None,
             progress_bar=False,
@@ -119,7 +119,7 @@ def render(job: RenderJob, kernel=None) -> RenderResult:
         if kernel is not None:
             kernel.restart()
         return _failed(job, slug, staging, final, executed, f"{type(exc).__name__}: {exc}", started)
-    write_bytes(staging / "diagnostic.html", _html(executed, job.label).encode("utf-8"))
+    write_bytes(staging / "diagnostic.html", _html(notebook, job.label).encode("utf-8"))
     data = read_json(staging / REPORT_DATA) or {}  # written by the notebook with its exports
     result = RenderResult(
         job.territory_id,

@@ -27,12 +27,12 @@ skip_bad_files: bool = False  # continuer sans les fichiers officiels illisibles
 
 # %%
 from IPython.display import Markdown, display
-from matplotlib_inline.backend_inline import set_matplotlib_formats
 
+from ctg_analysis.charts.style import show_as_svg
 from ctg_analysis.reports import notebook
 
-# Figures are shown at their own 16:9 size, at screen resolution (the exports are at 200 dpi).
-set_matplotlib_formats("png", bbox_inches=None, dpi=72)
+# Charts shown as SVG at their own 16:9 size: sharp on screen and in print (the exports are PNG at 200 dpi).
+show_as_svg()
 
 report = notebook.open_report(
     territory_id,

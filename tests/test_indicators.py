@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import zipfile
 
 import numpy as np
@@ -408,6 +409,10 @@ def test_views_for_jupyterlab(computed):
     assert text.loc[("petite enfance", "Évolution des enfants de 0 à 2 ans", "2013-2019")].iloc[0] == "+25,7\u00a0%"
     html = view._repr_html_()
     assert "color: #9a9a9a" in html and "Données fictives de démonstration" in html
+    # The median is not published for a grouping: its cell is greyed with the reason, one header row.
+    revenus = wide_view(table, "ctg-ecouen", theme="accès aux droits-précarité").to_html()
+    assert re.search(r'<td class="fragile" title="non disponible : indicateur non additif[^"]*">–\*</td>', revenus)
+    assert revenus.count("<thead><tr>") == 1 and "<b>Département</b>Val-d&#x27;Oise" in revenus
     figures = key_figures(table, "ctg-ecouen")
     assert (
         figures.set_index("indicateur").loc["Revenu disponible médian par unité de consommation", "territoire"] == "–*"

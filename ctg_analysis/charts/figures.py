@@ -332,9 +332,12 @@ def communes_small_multiples(table: pd.DataFrame, territory: str, *, period: str
             )
         ax.set_title(commune[1], fontsize=13, loc="left", pad=6)
         ax.set_ylim(0, top)
-        # Labels on the outer panels only: the last of each column and the first of each line.
-        ax.set_xticks(positions, [label.split(" ")[0] for label in AGE_BANDS.values()], rotation=90, fontsize=9)
-        ax.tick_params(axis="x", labelbottom=index + columns >= len(communes))
+        ax.grid(axis="x", visible=False)
+        # Bands named under the last panel of each column only (ticks cost a millisecond each to draw).
+        if index + columns >= len(communes):
+            ax.set_xticks(positions, [label.split(" ")[0] for label in AGE_BANDS.values()], rotation=90, fontsize=9)
+        else:
+            ax.set_xticks([])
         french_axis(ax.yaxis, 0, "\u00a0%")
         ax.tick_params(axis="y", labelsize=10, labelleft=index % columns == 0)
     for ax in axes.ravel()[len(communes) :]:

@@ -7,7 +7,6 @@ comparable, unavailable), with a legend and the demo warning.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import unicodedata
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from ctg_analysis.indicators.catalogue import get_indicator, indicators_of_theme
 from ctg_analysis.indicators.comparisons import RATE_UNITS
 from ctg_analysis.indicators.flags import FLAGS
 from ctg_analysis.levels import LADDER, LEVEL_NAMES
+from ctg_analysis.themes import get_theme
 
 __all__ = [
     "KEY_FIGURES",
@@ -152,24 +152,84 @@ class WideView:
         out.index = out.index.set_levels([out.index.levels[1].map(lambda i: get_indicator(i).label)], level=[1])
         return out
 
-    def style(self):
-        """A pandas Styler: French formats, flagged values greyed out, a legend as caption."""
+    def to_html(self) -> str:
+        """The table as HTML for a report or JupyterLab: one header row (each level above its name),
+        labels on the left, French numbers on the right, a heading row per theme when the view holds
+        several, fragile values greyed with their reasons on hover, the legend below.
+
+        Examples
+        --------
+        >>> html = wide_view(table, "ctg-ecouen", theme="accès aux droits-précarité").to_html()
+        >>> '<td class="fragile" title="non disponible : indicateur non additif' in html
+        True
+        """
         text = self.formatted()
-        fragile = self.flags.apply(is_fragile).to_numpy()
-        styles = pd.DataFrame("", index=text.index, columns=text.columns)
-        styles = styles.mask(fragile, "color: #9a9a9a; font-style: italic")
+        reasons = self.flags.map(_fragile_reasons).to_numpy()
+        themes = text.index.get_level_values(0)
+        several = len(set(themes)) > 1
+        head = "".join(f'<th scope="col">{_column_heading(c)}</th>' for c in text.columns)
+        rows = []
+        for n, (theme, label, period) in enumerate(text.index):
+            if several and (n == 0 or themes[n - 1] != theme):
+                title = _escape(get_theme(theme).title)
+                rows.append(f'<tr class="theme"><th colspan="{len(text.columns) + 2}">{title}</th></tr>')
+            cells = "".join(
+                f'<td class="fragile" title="{_escape(why)}">{_escape(value)}</td>'
+                if why
+                else f"<td>{_escape(value)}</td>"
+                for value, why in zip(text.iloc[n], reasons[n], strict=True)
+            )
+            rows.append(
+                f'<tr><th scope="row">{_escape(label)}</th><td class="period">{_escape(period)}</td>{cells}</tr>'
+            )
         caption = "* valeur fragile (petits effectifs, partielle, non comparable ou non disponible) : affichée en gris."
         if self.demo:
             caption += " Données fictives de démonstration."
-        # A stable id (Styler draws a random one): the same table renders to the same HTML.
-        uuid = hashlib.sha1(repr((text.index.tolist(), text.columns.tolist())).encode("utf-8")).hexdigest()[:8]
-        styler = (
-            text.style.format(escape="html").format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+        return (
+            f"<style>{_TABLE_CSS}</style>"
+            f'<table class="ctg-table"><caption>{_escape(caption)}</caption>'
+            f'<thead><tr><th scope="col">Indicateur</th><th scope="col">Période</th>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>"
         )
-        return styler.apply(lambda _: styles, axis=None).set_caption(html.escape(caption)).set_uuid(uuid)
 
     def _repr_html_(self) -> str:
-        return self.style().to_html()
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        return self.formatted().to_string()
+
+
+#: The look of :meth:`WideView.to_html` (scoped to its class: a report holds several tables).
+_TABLE_CSS = (
+    ".ctg-table{border-collapse:collapse;font-size:0.9em;margin:0.4em 0 1.6em}"
+    ".ctg-table th,.ctg-table td{padding:0.3em 0.7em;border-bottom:1px solid #e3e3e3;vertical-align:top}"
+    ".ctg-table thead th{text-align:right;font-weight:normal;color:#444;vertical-align:bottom;"
+    "border-bottom:2px solid #555}"
+    ".ctg-table thead th:first-child,.ctg-table thead th:nth-child(2){text-align:left}"
+    ".ctg-table thead th b{display:block;color:#111}"
+    ".ctg-table th[scope=row]{text-align:left;font-weight:normal;min-width:14em;max-width:24em}"
+    ".ctg-table td{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}"
+    ".ctg-table td.period{text-align:left;color:#555}"
+    ".ctg-table td.fragile{color: #9a9a9a; font-style: italic}"
+    ".ctg-table tr.theme th{text-align:left;font-weight:bold;background:#f2f5f9}"
+    ".ctg-table caption{caption-side:bottom;text-align:left;font-size:0.85em;color:#555;padding-top:0.4em}"
+)
+
+
+def _escape(text: object) -> str:
+    return html.escape(str(text))
+
+
+def _column_heading(column: str) -> str:
+    """« Département — Val-d'Oise » as the level in bold above its name."""
+    level, _, name = str(column).partition(" — ")
+    return f"<b>{_escape(level)}</b>{_escape(name)}" if name else _escape(column)
+
+
+def _fragile_reasons(flags: object) -> str:
+    """The French reasons of a value's quality flags (empty when it is not fragile)."""
+    codes = str(flags).split(";") if isinstance(flags, str) else []
+    return " ; ".join(FLAGS[code] for code in codes if code in QUALITY_FLAGS)
 
 
 def wide_view(

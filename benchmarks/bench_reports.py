@@ -50,12 +50,12 @@ def _floor_one(territory_id: str, data: str, territories_file: str, settings: di
         k: v for k, v in settings.items() if k in ("title", "caf", "author", "comparison_levels", "census_vintage")
     }
     report = open_report(territory_id, data_dir=data, territories_file=territories_file, **options)
-    shown = [report.introduction(), report.key_figures().to_html()]
+    shown = [report.cover(), report.contents(), report.key_figures().data]
     charts = ["chiffres-cles"]
     for theme in report.themes:
         table = report.theme_table(theme)
         shown += [
-            report.theme_title(theme),
+            report.heading(theme),
             report.commentary(theme),
             table._repr_html_() if hasattr(table, "_repr_html_") else str(table),
         ]

@@ -6,11 +6,13 @@ separator, decimal comma); a missing value prints as an en dash.
 
 from __future__ import annotations
 
+import datetime
 import math
 
+import babel.dates
 from babel.numbers import format_decimal
 
-__all__ = ["MISSING", "format_number", "format_value"]
+__all__ = ["MISSING", "format_date", "format_number", "format_value"]
 
 MISSING = "–"
 _LOCALE = "fr_FR"
@@ -76,3 +78,12 @@ class FrenchText(str):
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
         printer.text(str(self))
+
+
+def format_date(day: datetime.date) -> str:
+    """A date in French words.
+
+    >>> format_date(datetime.date(2026, 11, 26))
+    '26 novembre 2026'
+    """
+    return babel.dates.format_date(day, format="long", locale=_LOCALE)

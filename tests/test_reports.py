@@ -4,6 +4,7 @@ without leaking state, interrupted runs and --resume, a Dask LocalCluster."""
 from __future__ import annotations
 
 import json
+import re
 
 import nbformat
 import openpyxl
@@ -73,6 +74,26 @@ def test_every_demo_territory_end_to_end(rendered):
     assert index.count('class="ok"') == 3 and 'href="ezanville/diagnostic.html"' in index
     assert "Évolution des enfants de 0 à 2 ans (2013-2019) : +25,7\u00a0%" in index
     assert not [p for p in reports.iterdir() if p.name.startswith(".")]  # no staging folder left
+
+
+def test_the_report_page_opens_offline_in_french_with_its_cover_and_contents(rendered):
+    reports, _ = rendered
+    page = (reports / "ctg-ecouen" / "diagnostic.html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in page
+    assert not re.findall(r"<script[^>]+src=|<link[^>]+href=\"https?:", page)  # nothing fetched from the web
+    cover = page[page.index('<header class="ctg-cover">') : page.index("</header>")]
+    # The territory and its communes from the demo's territories file, the settings of the demo's ctg.toml.
+    assert "CTG Écouen" in cover and "5 commune(s) :" in cover and "Le Plessis-Gassot" in cover
+    assert "au 1<sup>er</sup> janvier 2022 (COG)" in cover and "Données fictives de démonstration" in cover
+    sources = cover[cover.index("Sources : ") :].split(".</p>")[0].removeprefix("Sources : ").split(" ; ")
+    assert len(sources) == len(set(sources)) and "Insee, état civil 2014-2021" in sources
+    links = re.findall(r'<a href="#([^"]+)">', page[page.index('<nav class="ctg-toc">') :])
+    assert links[0] == "chiffres-cles" and links[-1] == "sources-et-methodes" and len(links) == 8
+    assert all(f'<h2 id="{anchor}">' in page for anchor in links)
+    # The flags explained in French, not as codes; tables with one header row, labels first.
+    methods = page[page.index('<h2 id="sources-et-methodes">') :]
+    assert "<li>Petits effectifs : valeur fragile.</li>" in methods and "not_comparable" not in methods
+    assert page.count('<table class="ctg-table">') >= 7 and "thème</th>" not in page
 
 
 def _workbook_and_deck_read_back(folder):

@@ -62,6 +62,11 @@ MODULES = {
     "reports/render.py": ["tests/test_batch.py"],
 }
 _MARKERS = {"reports/batch.py": "not slow", "reports/render.py": "not slow"}
+#: Settings of the modules whose tests run Jupyter kernels: a mutant that breaks them makes a test wait on
+#: a kernel (mutmut's limit is CPU time, 30 × the tests' own by default: minutes of spinning per mutant),
+#: and ZMQ is not safe to fork from mutmut's main process.
+_KERNEL_SETTINGS = 'timeout_multiplier = 4.0\nprocess_isolation = "forkserver"\n'
+_KERNEL_MODULES = {"reports/batch.py", "reports/render.py"}
 #: The test modules whose module-scoped fixtures run the code under test (the demo or real files prepared once).
 _SHARED_FIXTURES = {
     "tests/test_indicators.py",
@@ -100,6 +105,7 @@ def _configure(checkout: Path, module: str) -> None:
         'also_copy = ["tests", "ctg.toml", "data"]\n'
         f"pytest_add_cli_args_test_selection = {tests + ['-m', marker]!r}\n".replace("'", '"')
         + 'pytest_add_cli_args = ["-p", "no:cacheprovider", "-W", "ignore"]\n'
+        + (_KERNEL_SETTINGS if module in _KERNEL_MODULES else "")
     )
     with open(checkout / "pyproject.toml", "a", encoding="utf-8") as handle:
         handle.write(settings)

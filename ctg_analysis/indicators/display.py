@@ -25,6 +25,7 @@ from ctg_analysis.themes import get_theme
 __all__ = [
     "KEY_FIGURES",
     "QUALITY_FLAGS",
+    "FRAGILE_LEGEND",
     "WideView",
     "communes_view",
     "comparison_view",
@@ -34,6 +35,7 @@ __all__ = [
     "latest_period",
     "side_by_side",
     "territory_rows",
+    "text_table_html",
     "wide_view",
 ]
 
@@ -164,32 +166,12 @@ class WideView:
         True
         """
         text = self.formatted()
-        reasons = self.flags.map(_fragile_reasons).to_numpy()
-        themes = text.index.get_level_values(0)
-        several = len(set(themes)) > 1
-        head = "".join(f'<th scope="col">{_column_heading(c)}</th>' for c in text.columns)
-        rows = []
-        for n, (theme, label, period) in enumerate(text.index):
-            if several and (n == 0 or themes[n - 1] != theme):
-                title = _escape(get_theme(theme).title)
-                rows.append(f'<tr class="theme"><th colspan="{len(text.columns) + 2}">{title}</th></tr>')
-            cells = "".join(
-                f'<td class="fragile" title="{_escape(why)}">{_escape(value)}</td>'
-                if why
-                else f"<td>{_escape(value)}</td>"
-                for value, why in zip(text.iloc[n], reasons[n], strict=True)
-            )
-            rows.append(
-                f'<tr><th scope="row">{_escape(label)}</th><td class="period">{_escape(period)}</td>{cells}</tr>'
-            )
-        caption = "* valeur fragile (petits effectifs, partielle, non comparable ou non disponible) : affichée en gris."
-        if self.demo:
-            caption += " Données fictives de démonstration."
-        return (
-            f"<style>{_TABLE_CSS}</style>"
-            f'<table class="ctg-table"><caption>{_escape(caption)}</caption>'
-            f'<thead><tr><th scope="col">Indicateur</th><th scope="col">Période</th>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>"
+        caption = FRAGILE_LEGEND + (" Données fictives de démonstration." if self.demo else "")
+        return text_table_html(
+            text.droplevel(0),
+            reasons=self.flags.map(_fragile_reasons).to_numpy(),
+            groups=text.index.get_level_values(0),
+            caption=caption,
         )
 
     def _repr_html_(self) -> str:
@@ -199,7 +181,46 @@ class WideView:
         return self.formatted().to_string()
 
 
-#: The look of :meth:`WideView.to_html` (scoped to its class: a report holds several tables).
+#: Below every table of values.
+FRAGILE_LEGEND = "* valeur fragile (petits effectifs, partielle, non comparable ou non disponible) : affichée en gris."
+
+
+def text_table_html(
+    text: pd.DataFrame, *, reasons: np.ndarray | None = None, groups: pd.Index | None = None, caption: str = ""
+) -> str:
+    """French text as an HTML table: rows indexed by (indicator label, period), one column per level and
+    geo (« Département — Val-d'Oise » shows the level above its name); ``reasons``, of the same shape,
+    greys a cell and explains it on hover; ``groups`` (one theme id per row) heads each theme with a row
+    when there are several.
+
+    Examples
+    --------
+    >>> text = pd.DataFrame({"France — France": ["1 234"]}, index=pd.MultiIndex.from_tuples([("Naissances", "2021")]))
+    >>> text_table_html(text).count("<tr>")
+    2
+    """
+    several = groups is not None and len(set(groups)) > 1
+    head = "".join(f'<th scope="col">{_column_heading(c)}</th>' for c in text.columns)
+    rows = []
+    for n, (label, period) in enumerate(text.index):
+        if several and (n == 0 or groups[n - 1] != groups[n]):
+            title = _escape(get_theme(groups[n]).title)
+            rows.append(f'<tr class="theme"><th colspan="{len(text.columns) + 2}">{title}</th></tr>')
+        whys = reasons[n] if reasons is not None else [""] * len(text.columns)
+        cells = "".join(
+            f'<td class="fragile" title="{_escape(why)}">{_escape(value)}</td>' if why else f"<td>{_escape(value)}</td>"
+            for value, why in zip(text.iloc[n], whys, strict=True)
+        )
+        rows.append(f'<tr><th scope="row">{_escape(label)}</th><td class="period">{_escape(period)}</td>{cells}</tr>')
+    return (
+        f"<style>{_TABLE_CSS}</style>"
+        f'<table class="ctg-table"><caption>{_escape(caption)}</caption>'
+        f'<thead><tr><th scope="col">Indicateur</th><th scope="col">Période</th>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+#: The look of :func:`text_table_html` (scoped to its class: a report holds several tables).
 _TABLE_CSS = (
     ".ctg-table{border-collapse:collapse;font-size:0.9em;margin:0.4em 0 1.6em}"
     ".ctg-table th,.ctg-table td{padding:0.3em 0.7em;border-bottom:1px solid #e3e3e3;vertical-align:top}"

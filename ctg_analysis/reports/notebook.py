@@ -8,23 +8,25 @@ namespace between notebooks).
 
 from __future__ import annotations
 
+import datetime
 import html
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
 from ctg_analysis.charts import chart_plan
 from ctg_analysis.config import COMPARISON_LEVELS, DEFAULT_TITLE
 from ctg_analysis.diagnostic import Diagnostic
 from ctg_analysis.errors import CtgError
 from ctg_analysis.exports.documents import check_formats, write_documents
-from ctg_analysis.formatting import format_value
+from ctg_analysis.files import slugify
+from ctg_analysis.formatting import format_date, format_value
 from ctg_analysis.indicators import indicators_of_theme
 from ctg_analysis.indicators.comparisons import position
-from ctg_analysis.indicators.display import key_figure_records, key_figures, wide_view
+from ctg_analysis.indicators.display import FRAGILE_LEGEND, key_figure_records, key_figures, text_table_html, wide_view
 from ctg_analysis.indicators.flags import FLAGS
 from ctg_analysis.indicators.preparation import PreparedData
 from ctg_analysis.reports.metadata import REPORT_DATA, write_json
@@ -116,25 +118,60 @@ class Report:
     def demo(self) -> bool:
         return self.prepared.demo
 
-    def introduction(self) -> str:
-        """The report's heading (title, territory, CAF and author) and its perimeter, in Markdown."""
+    def cover(self) -> str:
+        """The report's first page, in HTML: its title, the territory and its communes, the CAF and the
+        author, the data's geography and sources, the day it was made, and the demo warning."""
         territory = self.territories.get(self.territory_id)
         names = self.prepared.reference.set_index("code")["label"].reindex(list(territory.communes)).fillna("?")
         lines = [
-            f"# {html.escape(self.title)} — {html.escape(self.label)}",
-            *([f"*{html.escape(self.byline)}*"] if self.byline else []),
-            f"**{html.escape(self.label)}** : {len(territory.communes)} commune(s) — {html.escape(', '.join(names))}.",
-            f"Géographie communale au 1er janvier {self.prepared.cog_year} (COG).",
+            f"<h1>{html.escape(self.title)}</h1>",
+            f'<p class="ctg-byline"><strong>{html.escape(self.label)}</strong></p>',
+            *([f'<p class="ctg-byline">{html.escape(self.byline)}</p>'] if self.byline else []),
+            f"<p>{len(territory.communes)} commune(s) : {html.escape(', '.join(names))}.</p>",
+            f"<p>Géographie communale au 1<sup>er</sup> janvier {self.prepared.cog_year} (COG). Sources : "
+            f"{html.escape(' ; '.join(self._sources()))}.</p>",
+            f"<p>Rapport établi le {format_date(datetime.date.today())}.</p>",
         ]
         if self.demo:
             lines.append(
-                "> **Données fictives de démonstration** : aucun chiffre de ce rapport ne décrit un territoire réel."
+                "<p><strong>Données fictives de démonstration</strong> : aucun chiffre de ce rapport ne décrit "
+                "un territoire réel.</p>"
             )
-        return "\n\n".join(lines)
+        return '<header class="ctg-cover">' + "".join(lines) + "</header>"
 
-    def key_figures(self) -> pd.DataFrame:
-        figures = key_figures(self.table, self.territory_id)
-        return figures.set_index(["indicateur", "période"]).rename_axis(columns=None)
+    def introduction(self) -> str:
+        """The cover and the table of contents (what the templates of earlier projects show first)."""
+        return self.cover() + self.contents()
+
+    @property
+    def sections(self) -> list[tuple[str, str]]:
+        """The report's sections in order, as (anchor, French title)."""
+        themes = [(slugify(theme), self.theme_title(theme)) for theme in self.themes]
+        return [("chiffres-cles", "Chiffres clés"), *themes, ("sources-et-methodes", "Sources et méthodes")]
+
+    def contents(self) -> str:
+        """The table of contents, in HTML (a link to each section)."""
+        items = "".join(f'<li><a href="#{anchor}">{html.escape(title)}</a></li>' for anchor, title in self.sections)
+        return f'<nav class="ctg-toc"><h2>Sommaire</h2><ol>{items}</ol></nav>'
+
+    def heading(self, section: str) -> str:
+        """A section's heading in HTML, with the anchor the table of contents points to (``section``: a
+        theme, ``chiffres-cles`` or ``sources-et-methodes``)."""
+        anchor = slugify(section)
+        title = dict(self.sections).get(anchor)
+        if title is None:
+            raise CtgError(f"section {section!r} inconnue (attendu {', '.join(a for a, _ in self.sections)})")
+        return f'<h2 id="{anchor}">{html.escape(title)}</h2>'
+
+    def _sources(self) -> list[str]:
+        """Each source once (a value computed from two sources names both, joined by « ; »)."""
+        return sorted({part for s in self.table["source"].dropna().unique() for part in str(s).split(" ; ") if part})
+
+    def key_figures(self) -> HTML:
+        """The key figures beside the département(s) and France, as a table."""
+        figures = key_figures(self.table, self.territory_id).set_index(["indicateur", "période"])
+        fragile = figures.map(lambda text: "valeur fragile" if text.endswith("*") else "").to_numpy()
+        return HTML(text_table_html(figures, reasons=fragile, caption=FRAGILE_LEGEND))
 
     @property
     def themes(self) -> tuple[str, ...]:
@@ -235,17 +272,17 @@ class Report:
         return "\n".join(sentences) + (f"\n\n{missing}" if missing else "")
 
     def methods(self) -> str:
-        rows = self.table
-        sources = sorted({str(s) for s in rows["source"].dropna().unique() if str(s)})
         lines = [
-            "**Sources** : " + " ; ".join(sources) + ".",
+            "**Sources** : " + " ; ".join(self._sources()) + ".",
             "**Méthode** : au-dessus de la commune, chaque valeur est la somme des numérateurs divisée par la somme "
             "des "
             "dénominateurs des communes ; les évolutions comparent des recensements distants d'au moins 5 ans, dans "
             "une "
             f"même géographie (COG {self.prepared.cog_year}) ; médianes et taux de pauvreté sont ceux publiés par "
             f"l'Insee.",
-            "**Indicateurs qualité** : " + " ; ".join(f"`{code}` : {meaning}" for code, meaning in FLAGS.items()) + ".",
+            "**Valeurs fragiles** : une valeur suivie d'un astérisque (*) est à lire avec prudence, pour l'une de "
+            "ces raisons :",
+            "\n".join(f"- {meaning[0].upper()}{meaning[1:]}." for code, meaning in FLAGS.items() if code != "demo"),
         ]
         if self.prepared.left_out:
             lines.append(

@@ -9,6 +9,7 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import nbformat
@@ -70,7 +71,14 @@ class RenderResult:
 @cache
 def _exporter() -> HTMLExporter:
     """One HTML exporter per process (loading its templates costs more than a conversion)."""
-    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    return HTMLExporter(
+        template_name="report",  # resources/report: JupyterLab's page, offline, in French, printable on A4
+        extra_template_basedirs=[str(resources.files("ctg_analysis.resources"))],
+        language_code="fr",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
 
 
 def _html(notebook: nbformat.NotebookNode, title: str) -> str:

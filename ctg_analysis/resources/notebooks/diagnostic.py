@@ -26,7 +26,7 @@ exports: list = ["png", "xlsx", "pptx"]  # fichiers écrits dans output_dir (png
 skip_bad_files: bool = False  # continuer sans les fichiers officiels illisibles du dossier (cités dans les sources)
 
 # %%
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
 from ctg_analysis.charts.style import show_as_svg
 from ctg_analysis.reports import notebook
@@ -45,27 +45,24 @@ report = notebook.open_report(
     caf=caf,
     author=author,
 )
-display(Markdown(report.introduction()))
-
-# %% [markdown]
-# ## Chiffres clés
+display(HTML(report.cover()))
+display(HTML(report.contents()))
 
 # %%
+display(HTML(report.heading("chiffres-cles")))
 display(report.key_figures())
 report.show("chiffres-cles")
 
 # %%
 for theme in themes or report.themes:
-    display(Markdown(f"## {report.theme_title(theme)}"))
+    display(HTML(report.heading(theme)))
     display(Markdown(report.commentary(theme)))
     display(report.theme_table(theme))
     for chart in report.charts(theme):
         report.show(chart)
 
-# %% [markdown]
-# ## Sources et méthodes
-
 # %%
+display(HTML(report.heading("sources-et-methodes")))
 display(Markdown(report.methods()))
 
 # %%

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 
 import pytest
 
 from conftest import DEMO, tiny_template
+from ctg_analysis.errors import CtgError
 from ctg_analysis.reports import render_reports
 from ctg_analysis.reports.index import write_index
 from ctg_analysis.reports.metadata import MANIFEST
@@ -237,3 +239,27 @@ def test_the_batch_passes_its_parameters_and_lists_what_it_rendered(tmp_path):
             progress=False,
         )
     assert not (tmp_path / "r2").exists()
+
+
+@pytest.mark.reports
+def test_without_resume_a_batch_renders_again_what_is_up_to_date(tmp_path):
+    template = tiny_template(tmp_path, "print('rendu')")
+    options = {"reports_dir": tmp_path / "r", "template": template, "workers": 1, "progress": False}
+    assert [r.status for r in render_reports(["ezanville"], data_dir=DEMO, **options)] == ["ok"]
+    assert [r.status for r in render_reports(["ezanville"], data_dir=DEMO, **options)] == ["ok"]
+    assert [r.status for r in render_reports(["ezanville"], data_dir=DEMO, resume=True, **options)] == ["à jour"]
+
+
+def test_a_dask_scheduler_without_distributed_installed_names_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed → ImportError
+    template = tiny_template(tmp_path, "print('rendu')")
+    with pytest.raises(CtgError) as error:
+        render_reports(
+            ["ezanville"],
+            data_dir=DEMO,
+            reports_dir=tmp_path / "r",
+            template=template,
+            scheduler="tcp://127.0.0.1:1",
+            progress=False,
+        )
+    assert str(error.value) == ("l'exécution sur un cluster Dask demande : pip install 'ctg-analysis[dist]'")

@@ -282,6 +282,7 @@ def export(data_dir, territories_file, territory_id, formats, out, size, templat
 @click.option("--workers", type=int, help="Processus en parallèle (par défaut : nombre de cœurs).")
 @click.option("--resume", is_flag=True, help="Ne refait pas les rapports à jour (mêmes données, territoire et modèle).")
 @click.option("--scheduler", help="Adresse d'un ordonnanceur Dask (tcp://hôte:port) ; extra [dist].")
+@click.option("--pdf", is_flag=True, help="Imprime aussi chaque rapport en PDF A4 (extra [pdf] : WeasyPrint).")
 @_skip_bad_files
 @_friendly_errors
 def report(
@@ -294,6 +295,7 @@ def report(
     workers,
     resume,
     scheduler,
+    pdf,
     skip_bad_files,
 ) -> None:
     """Produit le diagnostic de chaque territoire (carnet exécuté, HTML, graphiques, classeur, diaporama)."""
@@ -310,6 +312,7 @@ def report(
         template=template,
         workers=workers,
         resume=resume,
+        pdf=pdf,
         scheduler=scheduler,
         progress=None,
         skip_bad_files=skip_bad_files,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
 import nbformat
 import openpyxl
@@ -343,3 +344,30 @@ def test_seed_report_without_census_bases(real, tmp_path):
         "CTG Écouen, Le Mesnil-Aubry" in page
         and "Ajoutez aux données la base « Évolution et structure de la population »" in page
     )
+
+
+@pytest.mark.reports
+def test_the_report_printed_to_an_a4_pdf(tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    pytest.importorskip("weasyprint")
+    results = render_reports(
+        ["ctg-ecouen"], reports_dir=tmp_path, parameters=LIGHT, pdf=True, workers=1, progress=False
+    )
+    assert [r.status for r in results] == ["ok"]
+    pdf = pypdf.PdfReader(tmp_path / "ctg-ecouen" / "diagnostic.pdf")
+    a4 = (595.28, 841.89)  # 210 × 297 mm in points
+    assert all(
+        abs(float(p.mediabox.width) - a4[0]) < 1 and abs(float(p.mediabox.height) - a4[1]) < 1 for p in pdf.pages
+    )
+    text = " ".join(page.extract_text() for page in pdf.pages)
+    assert len(pdf.pages) >= 3 and "CTG Écouen, Le Mesnil-Aubry" in text and "Sommaire" in text
+    assert "Petite enfance" in text and "Sources et méthodes" in text
+
+
+def test_a_pdf_without_weasyprint_names_the_extra(tmp_path, monkeypatch):
+    from ctg_analysis.reports.pdf import write_pdf
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    with pytest.raises(CtgError, match=r"le rapport en PDF demande WeasyPrint : pip install 'ctg-analysis\[pdf\]'"):
+        write_pdf("<p>x</p>", tmp_path / "r.pdf")
+    assert not (tmp_path / "r.pdf").exists()

@@ -42,6 +42,7 @@ def render_reports(
     parameters: dict | None = None,
     workers: int | None = None,
     resume: bool = False,
+    pdf: bool = False,
     scheduler: str | None = None,
     reuse_kernels: bool = True,
     progress: bool | None = None,
@@ -65,6 +66,8 @@ def render_reports(
         Parallel worker processes (default: the number of cores).
     resume
         Skip territories whose report is up to date for the same data, definition and template.
+    pdf
+        Print each report's page to ``diagnostic.pdf`` as well (A4; WeasyPrint, the ``pdf`` extra).
     scheduler
         Address of a Dask distributed scheduler (``tcp://host:port``) to run on instead of local workers,
         or a ``distributed.Client``.
@@ -114,12 +117,14 @@ def render_reports(
     for territory_id in ids:
         territory = territories.get(territory_id)
         definition = json.dumps(
-            [territory.id, territory.label, territory.communes, territory.comparisons, values],
+            [territory.id, territory.label, territory.communes, territory.comparisons, values, pdf],
             sort_keys=True,
             default=str,
         )
         inputs = hashlib.sha256(f"{data_hash}|{model.digest}|{definition}".encode()).hexdigest()
-        jobs.append(RenderJob(territory.id, territory.label, str(model.notebook), str(reports), inputs, values))
+        jobs.append(
+            RenderJob(territory.id, territory.label, str(model.notebook), str(reports), inputs, values, pdf=pdf)
+        )
     results: dict[str, RenderResult] = {}
     pending = []
     for job in jobs:

@@ -19,6 +19,7 @@ from nbconvert import HTMLExporter
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import slugify, staging_folder, write_bytes
 from ctg_analysis.reports.metadata import MANIFEST, REPORT_DATA, Status, read_json, write_json
+from ctg_analysis.reports.pdf import write_pdf
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,8 @@ class RenderJob:
     inputs_hash: str
     parameters: dict = field(default_factory=dict)
     timeout: int = 600
+    #: Print the HTML page to an A4 PDF as well (WeasyPrint, the ``pdf`` extra).
+    pdf: bool = False
 
 
 @dataclass
@@ -127,7 +130,13 @@ def render(job: RenderJob, kernel=None) -> RenderResult:
         if kernel is not None:
             kernel.restart()
         return _failed(job, slug, staging, final, executed, f"{type(exc).__name__}: {exc}", started)
-    write_bytes(staging / "diagnostic.html", _html(notebook, job.label).encode("utf-8"))
+    page = _html(notebook, job.label)
+    write_bytes(staging / "diagnostic.html", page.encode("utf-8"))
+    if job.pdf:
+        try:
+            write_pdf(page, staging / "diagnostic.pdf")
+        except CtgError as exc:
+            return _failed(job, slug, staging, final, executed, str(exc), started)
     data = read_json(staging / REPORT_DATA) or {}  # written by the notebook with its exports
     result = RenderResult(
         job.territory_id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 
 import pytest
@@ -263,3 +264,29 @@ def test_a_dask_scheduler_without_distributed_installed_names_the_extra(tmp_path
             progress=False,
         )
     assert str(error.value) == ("l'exécution sur un cluster Dask demande : pip install 'ctg-analysis[dist]'")
+
+
+@pytest.mark.reports
+def test_by_default_one_kernel_renders_territory_after_territory_and_only_those_asked_for(tmp_path):
+    territories = tmp_path / "territories.yaml"
+    territories.write_text(
+        "territories:\n  - id: ezanville\n    communes: ['95229']\n  - id: autre\n    communes: ['95229']\n"
+        "  - id: casse\n    communes: ['99999']\n",
+        encoding="utf-8",
+    )
+    template = tiny_template(tmp_path, "import os\nprint('noyau', os.getpid())")
+    results = render_reports(
+        ["ezanville", "autre"],
+        data_dir=DEMO,
+        territories_file=territories,
+        reports_dir=tmp_path / "r",
+        template=template,
+        workers=1,
+        progress=False,
+    )
+    assert [(r.territory_id, r.status) for r in results] == [("ezanville", "ok"), ("autre", "ok")]  # not « casse »
+    pids = {
+        re.search(r"noyau (\d+)", (tmp_path / "r" / t / "diagnostic.html").read_text(encoding="utf-8")).group(1)
+        for t in ("ezanville", "autre")
+    }
+    assert len(pids) == 1  # the same kernel, reused

@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 import sys
+import tempfile
 
 import pytest
 
@@ -290,3 +291,16 @@ def test_by_default_one_kernel_renders_territory_after_territory_and_only_those_
         for t in ("ezanville", "autre")
     }
     assert len(pids) == 1  # the same kernel, reused
+
+
+@pytest.mark.reports
+def test_a_batch_leaves_nothing_in_the_system_s_temporary_folder(tmp_path, monkeypatch):
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    template = tiny_template(tmp_path, "print('rendu')")
+    options = {"data_dir": DEMO, "reports_dir": tmp_path / "r", "template": template, "progress": False}
+    assert [r.status for r in render_reports(["ezanville"], workers=1, **options)] == ["ok"]
+    with pytest.raises(CtgError, match="paramètre 'inconnu' inconnu du modèle"):
+        render_reports(["ezanville"], parameters={"inconnu": 1}, **options)
+    assert list(temporary.iterdir()) == []

@@ -8,6 +8,7 @@ import json
 import logging
 import multiprocessing
 import os
+import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -99,61 +100,64 @@ def render_reports(
         territories.get(territory_id)  # an unknown or invalid id fails before any kernel starts
     invalid = {} if territory_ids else territories.invalid
     workdir = Path(tempfile.mkdtemp(prefix="ctg-templates-"))
-    model = Template(config.template_file(template), workdir)
-    values = {
-        "data_dir": str(diagnostic.folder.root),
-        "territories_file": str(diagnostic.territories_file),
-        **(parameters or {}),
-    }
-    if skip_bad_files:
-        values["skip_bad_files"] = True
-    model.check({**values, "territory_id": "", "output_dir": ""})
-    # The project's settings, for the templates that declare them (an older copy may not).
-    settings = project_parameters(project) if project else {}
-    values = {**{k: v for k, v in settings.items() if k in model.parameters}, **values}
-    # The project's own indicators are computed with the data: a change to them renders again.
-    data_hash = diagnostic.data_digest()
-    jobs = []
-    for territory_id in ids:
-        territory = territories.get(territory_id)
-        definition = json.dumps(
-            [territory.id, territory.label, territory.communes, territory.comparisons, values, pdf],
-            sort_keys=True,
-            default=str,
-        )
-        inputs = hashlib.sha256(f"{data_hash}|{model.digest}|{definition}".encode()).hexdigest()
-        jobs.append(
-            RenderJob(territory.id, territory.label, str(model.notebook), str(reports), inputs, values, pdf=pdf)
-        )
-    results: dict[str, RenderResult] = {}
-    pending = []
-    for job in jobs:
-        fresh = up_to_date(reports, job) if resume else None
-        if fresh is not None:
-            results[job.territory_id] = fresh
-        else:
-            pending.append(job)
-    bar = progress_bar(total=len(pending), desc="Rapports", unit="territoire", show=progress)
     try:
-        for result in _execute(pending, workers or os.cpu_count() or 1, scheduler, reuse_kernels):
-            results[result.territory_id] = result
-            bar.update()
-    finally:
-        bar.close()
-    failures = {
-        tid: RenderResult(
-            tid, tid, territory_slug(tid), Status.FAILED, error="territoire invalide : " + " ; ".join(problems)
-        )
-        for tid, problems in invalid.items()
-    }
-    listed = [
-        (t.id, t.label, territory_slug(t.id))
-        for t in territories
-        if t.id in set(ids) or (reports / territory_slug(t.id)).exists()
-    ]
-    listed += [(tid, tid, territory_slug(tid)) for tid in failures]
-    write_index(reports, listed, demo=diagnostic.demo, failures={tid: r.error for tid, r in failures.items()})
-    return [results[job.territory_id] for job in jobs] + list(failures.values())
+        model = Template(config.template_file(template), workdir)
+        values = {
+            "data_dir": str(diagnostic.folder.root),
+            "territories_file": str(diagnostic.territories_file),
+            **(parameters or {}),
+        }
+        if skip_bad_files:
+            values["skip_bad_files"] = True
+        model.check({**values, "territory_id": "", "output_dir": ""})
+        # The project's settings, for the templates that declare them (an older copy may not).
+        settings = project_parameters(project) if project else {}
+        values = {**{k: v for k, v in settings.items() if k in model.parameters}, **values}
+        # The project's own indicators are computed with the data: a change to them renders again.
+        data_hash = diagnostic.data_digest()
+        jobs = []
+        for territory_id in ids:
+            territory = territories.get(territory_id)
+            definition = json.dumps(
+                [territory.id, territory.label, territory.communes, territory.comparisons, values, pdf],
+                sort_keys=True,
+                default=str,
+            )
+            inputs = hashlib.sha256(f"{data_hash}|{model.digest}|{definition}".encode()).hexdigest()
+            jobs.append(
+                RenderJob(territory.id, territory.label, str(model.notebook), str(reports), inputs, values, pdf=pdf)
+            )
+        results: dict[str, RenderResult] = {}
+        pending = []
+        for job in jobs:
+            fresh = up_to_date(reports, job) if resume else None
+            if fresh is not None:
+                results[job.territory_id] = fresh
+            else:
+                pending.append(job)
+        bar = progress_bar(total=len(pending), desc="Rapports", unit="territoire", show=progress)
+        try:
+            for result in _execute(pending, workers or os.cpu_count() or 1, scheduler, reuse_kernels):
+                results[result.territory_id] = result
+                bar.update()
+        finally:
+            bar.close()
+        failures = {
+            tid: RenderResult(
+                tid, tid, territory_slug(tid), Status.FAILED, error="territoire invalide : " + " ; ".join(problems)
+            )
+            for tid, problems in invalid.items()
+        }
+        listed = [
+            (t.id, t.label, territory_slug(t.id))
+            for t in territories
+            if t.id in set(ids) or (reports / territory_slug(t.id)).exists()
+        ]
+        listed += [(tid, tid, territory_slug(tid)) for tid in failures]
+        write_index(reports, listed, demo=diagnostic.demo, failures={tid: r.error for tid, r in failures.items()})
+        return [results[job.territory_id] for job in jobs] + list(failures.values())
+    finally:  # the template's copy is the run's alone: not left in the system's temporary folder
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _execute(jobs: list[RenderJob], workers: int, scheduler, reuse_kernels: bool):

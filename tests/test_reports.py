@@ -264,6 +264,7 @@ def test_a_reused_kernel_a_fresh_kernel_and_a_dask_cluster_give_the_same_outputs
         on_dask = render_reports(
             ["ctg-ecouen"], reports_dir=tmp_path / "dask", scheduler=client, parameters=LIGHT, progress=False
         )
+        assert client.status == "running"  # the caller's client, left open for the caller
     assert [r.status for r in reused + fresh + on_dask] == ["ok"] * 4
     shown = _outputs(tmp_path / "reused" / "ctg-ecouen" / "diagnostic.ipynb")
     assert any("image/svg+xml" in output for output in shown)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["LADDER", "LEVELS", "LEVEL_COLOURS", "LEVEL_NAMES", "SOURCE_LEVELS", "Level"]
+__all__ = ["LADDER", "LEVELS", "LEVEL_COLOURS", "LEVEL_NAMES", "LEVEL_NAMES_IN_TEXT", "SOURCE_LEVELS", "Level"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,8 @@ LEVELS = (
     Level("france", "France", "#D9D9D9"),
 )
 LEVEL_NAMES = {level.id: level.name for level in LEVELS}
+#: The names inside a sentence or a label: « (département) », but « (EPCI) », an acronym.
+LEVEL_NAMES_IN_TEXT = {level.id: level.name if level.name.isupper() else level.name.lower() for level in LEVELS}
 LEVEL_COLOURS = {level.id: level.colour for level in LEVELS}
 #: The levels official files publish at, the smallest first.
 SOURCE_LEVELS = tuple(level.id for level in LEVELS if level.id != "territoire")

@@ -66,6 +66,9 @@ def test_comparison_bars_plot_the_table_values(table):
     footnote = _texts(figure)[-1]
     assert footnote.startswith("Source : Insee, RP2019") and "Données fictives de démonstration" in footnote
     assert _texts(figure)[0] == "Part des familles monoparentales"
+    # Levels named as in a sentence, the acronym kept: « (EPCI) », « (département) ».
+    labels = [label.get_text() for label in figure.axes[0].get_yticklabels()]
+    assert "CA Roissy Pays de France\n(EPCI)" in labels and "Val-d'Oise (département)" in labels  # long: wrapped
 
 
 def test_french_tick_labels(table):

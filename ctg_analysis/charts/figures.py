@@ -25,7 +25,7 @@ from ctg_analysis.errors import CtgError
 from ctg_analysis.formatting import format_number, format_value
 from ctg_analysis.indicators.catalogue import get_indicator
 from ctg_analysis.indicators.display import is_fragile, key_figure_ids, territory_rows
-from ctg_analysis.levels import LEVEL_COLOURS, LEVEL_NAMES
+from ctg_analysis.levels import LEVEL_COLOURS, LEVEL_NAMES_IN_TEXT
 
 __all__ = [
     "AGE_BANDS",
@@ -89,7 +89,7 @@ def _label(row, width: int = 30) -> str:
     if row.level == "territoire":
         return "Ensemble du territoire"
     name = str(row.geo_label)
-    name = name if row.level in ("commune", "france") else f"{name} ({LEVEL_NAMES[row.level].lower()})"
+    name = name if row.level in ("commune", "france") else f"{name} ({LEVEL_NAMES_IN_TEXT[row.level]})"
     return textwrap.fill(name, width)
 
 
@@ -234,7 +234,7 @@ def age_structure(table: pd.DataFrame, territory: str, *, period: str | None = N
     height = 0.38
     for n, column in enumerate(columns):
         level = column[0]
-        name = "Ensemble du territoire" if level == "territoire" else f"{column[1]} ({LEVEL_NAMES[level].lower()})"
+        name = "Ensemble du territoire" if level == "territoire" else f"{column[1]} ({LEVEL_NAMES_IN_TEXT[level]})"
         ax.barh(
             positions + (0.2 if n == 0 else -0.2),
             shares[column].to_numpy(),
@@ -346,7 +346,11 @@ def communes_small_multiples(table: pd.DataFrame, territory: str, *, period: str
         Patch(facecolor=LEVEL_COLOURS["commune"], hatch=LEVEL_HATCHES["commune"], edgecolor="#333333", label="Commune")
     ]
     if departement is not None:
-        handles.append(Patch(facecolor=LEVEL_COLOURS["departement"], label=f"{departement[1]} (département)"))
+        handles.append(
+            Patch(
+                facecolor=LEVEL_COLOURS["departement"], label=f"{departement[1]} ({LEVEL_NAMES_IN_TEXT['departement']})"
+            )
+        )
     figure.legend(handles=handles, loc="lower right", bbox_to_anchor=(0.99, 0.0), ncol=2)
     return figure
 
@@ -463,7 +467,7 @@ def family_composition(table: pd.DataFrame, territory: str, *, period: str | Non
             if level == "territoire"
             else label
             if level == "france"
-            else f"{label} ({LEVEL_NAMES[level].lower()})",
+            else f"{label} ({LEVEL_NAMES_IN_TEXT[level]})",
             30,
         )
         for level, _, label in wide.index

@@ -209,15 +209,20 @@ def test_one_territory_rendered_in_a_fresh_then_a_reused_kernel(tmp_path):
         kernel.shutdown()
 
 
-@pytest.mark.reports
-def test_the_batch_passes_its_parameters_and_lists_what_it_rendered(tmp_path):
-    territories = tmp_path / "territories.yaml"
-    territories.write_text(
+def _two_valid_and_one_broken(folder):
+    """A territories file: « ezanville », « autre » (labelled Autre) and « casse » (an unknown commune)."""
+    path = folder / "territories.yaml"
+    path.write_text(
         "territories:\n  - id: ezanville\n    communes: ['95229']\n  - id: autre\n    label: Autre\n    communes: "
-        "['95229']\n"
-        "  - id: casse\n    communes: ['99999']\n",
+        "['95229']\n  - id: casse\n    communes: ['99999']\n",
         encoding="utf-8",
     )
+    return path
+
+
+@pytest.mark.reports
+def test_the_batch_passes_its_parameters_and_lists_what_it_rendered(tmp_path):
+    territories = _two_valid_and_one_broken(tmp_path)
     template = tiny_template(tmp_path, "print('données', data_dir, 'territoires', territories_file)")
     reports = tmp_path / "r"
     results = render_reports(
@@ -269,12 +274,7 @@ def test_a_dask_scheduler_without_distributed_installed_names_the_extra(tmp_path
 
 @pytest.mark.reports
 def test_by_default_one_kernel_renders_territory_after_territory_and_only_those_asked_for(tmp_path):
-    territories = tmp_path / "territories.yaml"
-    territories.write_text(
-        "territories:\n  - id: ezanville\n    communes: ['95229']\n  - id: autre\n    communes: ['95229']\n"
-        "  - id: casse\n    communes: ['99999']\n",
-        encoding="utf-8",
-    )
+    territories = _two_valid_and_one_broken(tmp_path)
     template = tiny_template(tmp_path, "import os\nprint('noyau', os.getpid())")
     results = render_reports(
         ["ezanville", "autre"],

@@ -7,12 +7,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import sys
 import tempfile
 
 import pytest
 
-from conftest import DEMO, tiny_template
+from conftest import DEMO, TINY_TEMPLATE, tiny_template
 from ctg_analysis.errors import CtgError
 from ctg_analysis.reports import render_reports
 from ctg_analysis.reports.index import write_index
@@ -304,3 +305,26 @@ def test_a_batch_leaves_nothing_in_the_system_s_temporary_folder(tmp_path, monke
     with pytest.raises(CtgError, match="paramètre 'inconnu' inconnu du modèle"):
         render_reports(["ezanville"], parameters={"inconnu": 1}, **options)
     assert list(temporary.iterdir()) == []
+
+
+@pytest.mark.reports
+def test_a_batch_in_a_project_skipping_a_bad_file_passes_both_to_the_template(tmp_path, monkeypatch):
+    data = tmp_path / "raw"
+    shutil.copytree(DEMO, data)
+    (data / "FILO2019_DISP_COM.csv").write_text("CODGEO;LIBGEO;Q219\n", encoding="utf-8")  # a header, no rows
+    project = tmp_path / "projet"
+    project.mkdir()
+    (project / "ctg.toml").write_text('[project]\ncaf = "CAF du Val-d\'Oise"\n', encoding="utf-8")
+    monkeypatch.setenv("CTG_PROJECT_DIR", str(project))
+    template = tmp_path / "diagnostic.py"
+    declared = 'output_dir: str = ""\nskip_bad_files: bool = False\ncaf: str = ""\n'
+    template.write_text(
+        TINY_TEMPLATE.replace('output_dir: str = ""\n', declared) + "\n# %%\nprint('écartés', skip_bad_files, caf)\n",
+        encoding="utf-8",
+    )
+    options = {"data_dir": data, "reports_dir": tmp_path / "r", "template": template, "progress": False}
+    with pytest.raises(CtgError, match="FILO2019_DISP_COM.csv : aucune ligne de données"):
+        render_reports(["ezanville"], **options)
+    assert [r.status for r in render_reports(["ezanville"], skip_bad_files=True, workers=1, **options)] == ["ok"]
+    html = (tmp_path / "r" / "ezanville" / "diagnostic.html").read_text(encoding="utf-8")
+    assert "écartés True CAF du Val-d'Oise" in html

@@ -8,9 +8,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import itertools  # noqa: E402
+
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from conftest import DEMO  # noqa: E402
@@ -49,7 +52,7 @@ def _bars(figure):
 
 
 def _texts(figure):
-    return [t.get_text() for t in figure.texts]
+    return [t.get_text() for t in (*figure.texts, *(t for ax in figure.axes for t in ax.texts))]
 
 
 def test_comparison_bars_plot_the_table_values(table):
@@ -63,7 +66,7 @@ def test_comparison_bars_plot_the_table_values(table):
     hatched = [bar for bar in _bars(figure) if round(bar.get_width(), 9) == round(fragile, 9)]
     assert hatched[0].get_hatch() == "xx"
     assert any(label.get_text().endswith("*") for label in figure.axes[0].get_yticklabels())
-    footnote = _texts(figure)[-1]
+    footnote = figure.footnote.get_text().replace("\n", " ")  # wrapped to the figure's width
     assert footnote.startswith("Source : Insee, RP2019") and "Données fictives de démonstration" in footnote
     assert _texts(figure)[0] == "Part des familles monoparentales"
     # Levels named as in a sentence, the acronym kept: « (EPCI) », « (département) ».
@@ -184,3 +187,62 @@ def test_the_report_saves_its_inline_charts_rather_than_drawing_them_again(monke
     assert drawings.count("births_chart") == 1 and drawings.count("comparison_bars") == len(exported_bars) > 1
     assert (tmp_path / "graphiques" / "petite-enfance" / "naissances.png").is_file()
     assert (tmp_path / "graphiques" / "enfance-jeunesse" / "part_11_17.png").is_file()
+
+
+#: A territory label of 120 characters, as long as a grouping's official name can be.
+LONG_LABEL = (
+    "Communauté d'agglomération de la Plaine et des Coteaux de la Vallée de l'Oise et du Pays de France, "
+    "partie ouest réunies"
+)
+
+
+def _drawn_texts(figure):
+    """The texts a figure draws, with their extents in pixels: tick labels outside their axis' view and
+    those of a switched-off axis are not drawn."""
+    figure.canvas.draw()  # places the legends' texts
+    renderer = figure.canvas.get_renderer()
+    hidden = set()
+    for ax in figure.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks():
+                if not ax.axison or not low - 1e-9 <= tick.get_loc() <= high + 1e-9:
+                    hidden |= {id(tick.label1), id(tick.label2)}
+    return [
+        (text.get_text(), text.get_window_extent(renderer))
+        for text in figure.findobj(Text)
+        if text.get_visible() and text.get_text().strip() and id(text) not in hidden
+    ]
+
+
+@pytest.mark.slow
+def test_no_chart_text_is_cut_or_covered_at_either_size_even_for_a_long_label(table, demo_folder, tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        f'territories:\n  - id: long\n    label: "{LONG_LABEL}"\n'
+        "    communes: ['95205', '95395', '95509', '95229']\n",
+        encoding="utf-8",
+    )
+    assert len(LONG_LABEL) == 120
+    prepared = prepare(demo_folder)
+    long = compute_indicators(prepared, load_territories(path, prepared.reference, prepared.movements))
+    problems = []
+    for data, territory in ((table, "ctg-ecouen"), (long, "long")):
+        for size, spec in itertools.product(("slide", "half"), chart_plan()):
+            figure = spec.draw(data, territory, size=size)
+            texts = _drawn_texts(figure)
+            where = f"{territory} {size} {spec.name}"
+            assert len(texts) > 10, where
+            problems += [
+                f"{where} : « {text} » hors de la figure"
+                for text, box in texts
+                if box.x0 < 0 or box.y0 < 0 or box.x1 > figure.bbox.width or box.y1 > figure.bbox.height
+            ]
+            problems += [
+                f"{where} : « {a} » sur « {b} »"
+                for (a, one), (b, other) in itertools.combinations(texts, 2)
+                if min(one.x1, other.x1) - max(one.x0, other.x0) > 1
+                and min(one.y1, other.y1) - max(one.y0, other.y0) > 1
+            ]
+            plt.close(figure)
+    assert problems == []

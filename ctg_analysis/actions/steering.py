@@ -138,7 +138,6 @@ def follow_up_chart(row: pd.Series, label: str, *, demo: bool = False):
     highest = max((v for v in (*values, row["Cible"]) if not pd.isna(v)), default=0)
     if highest > 0:
         axis.set_ylim(0, highest * 1.15)  # room for the value labels and the target's
-    figure.subplots_adjust(top=0.76)  # a two-line subtitle
     french_axis(axis.yaxis, 0 if indicator.unit in ("nombre", "€") else 1)
     axis.set_ylabel(indicator.unit if indicator.unit != "nombre" else "")
     return figure

@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ctg_analysis.charts import figures
-from ctg_analysis.charts.style import HALF_SLIDE, SLIDE, house_style
+from ctg_analysis.charts.style import SIZES, ChartFigure, house_style
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import atomic_path
 from ctg_analysis.indicators.catalogue import all_indicators, get_indicator
@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 __all__ = ["ChartSpec", "ExportedChart", "chart_plan", "export_charts", "save_figure"]
 
 IMAGE_FORMATS = ("png", "svg")
-SIZES = {"slide": SLIDE, "half": HALF_SLIDE}
 
 
 @dataclass(frozen=True)
@@ -155,7 +154,11 @@ def save_figure(
         raise CtgError(
             f"format d'image {', '.join(unknown) or size!r} inconnu (attendu png, svg ; taille slide ou half)"
         )
-    figure.set_size_inches(*SIZES[size])
+    if tuple(figure.get_size_inches().round(3)) != SIZES[size]:
+        figure.set_size_inches(*SIZES[size])
+        if isinstance(figure, ChartFigure):
+            with house_style():
+                figure.fit()
     written = []
     for suffix in formats:
         path = Path(f"{stem}.{suffix}")
@@ -199,7 +202,7 @@ def export_charts(
             continue
         try:
             figure = (drawn or {}).get(spec.name) if size == "slide" else None
-            figure = figure or spec.draw(table, territory)
+            figure = figure or spec.draw(table, territory, size=size)
         except CtgError as exc:
             log.info("%s : graphique « %s » non produit (%s)", territory, spec.title, exc)
             continue

@@ -18,6 +18,7 @@ import textwrap
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Patch
 
 from ctg_analysis.charts.style import FRAGILE_HATCH, LEVEL_HATCHES, french_axis, styled, titled_figure
@@ -119,7 +120,9 @@ def _bars(ax, positions, values, levels, fragile, *, horizontal: bool, **kwargs)
 
 
 @styled
-def comparison_bars(table: pd.DataFrame, territory: str, indicator: str, *, period: str | None = None) -> Figure:
+def comparison_bars(
+    table: pd.DataFrame, territory: str, indicator: str, *, period: str | None = None, size: str = "slide"
+) -> Figure:
     """Horizontal bars of an indicator for the territory, its communes, EPCI, département, région, France.
 
     Examples
@@ -132,7 +135,7 @@ def comparison_bars(table: pd.DataFrame, territory: str, indicator: str, *, peri
     fragile = is_fragile(rows["flags"]).to_numpy()
     labels = [_label(r) + (" *" if weak else "") for r, weak in zip(rows.itertuples(), fragile, strict=True)]
     subtitle = f"{_territory_label(rows)} — {rows['period'].iloc[0]}"
-    figure, ax = titled_figure(spec.label, subtitle, _footnote(rows))
+    figure, ax = titled_figure(spec.label, subtitle, _footnote(rows), size=size)
     positions = np.arange(len(rows))[::-1]
     values = rows["value"].to_numpy(dtype=float)
     _bars(ax, positions, values, rows["level"].astype(str).tolist(), fragile, horizontal=True, height=0.7)
@@ -143,6 +146,7 @@ def comparison_bars(table: pd.DataFrame, territory: str, indicator: str, *, peri
         ax.xaxis,
         1 if 0 < np.nanmax(np.abs(values), initial=0) < 5 else 0,
         "" if spec.unit == "nombre" else f"\u00a0{spec.unit}",
+        ticks=7 if size == "slide" else 4,
     )
     span = np.nanmax(np.abs(values), initial=0) or 1
     for position, value in zip(positions, values, strict=True):
@@ -158,7 +162,6 @@ def comparison_bars(table: pd.DataFrame, territory: str, indicator: str, *, peri
     if (values < 0).any():
         ax.axvline(0, color="#333333", linewidth=0.8)
     ax.set_xlim(min(0, np.nanmin(values, initial=0) * 1.2), max(0, np.nanmax(values, initial=0)) * 1.18 or 1)
-    figure.subplots_adjust(left=0.3)
     return figure
 
 
@@ -168,7 +171,7 @@ def _territory_label(rows: pd.DataFrame) -> str:
 
 
 @styled
-def evolution_chart(table: pd.DataFrame, territory: str, indicator: str = "evol_0_2") -> Figure:
+def evolution_chart(table: pd.DataFrame, territory: str, indicator: str = "evol_0_2", *, size: str = "slide") -> Figure:
     """The evolution of an indicator for the territory against its EPCI, département, région and France.
 
     Examples
@@ -183,7 +186,7 @@ def evolution_chart(table: pd.DataFrame, territory: str, indicator: str = "evol_
     rows = rows.loc[rows["level"] != "commune"]
     fragile = is_fragile(rows["flags"]).to_numpy()
     subtitle = f"{_territory_label(rows)} — entre {rows['year_start'].iloc[0]} et {rows['year_end'].iloc[0]}"
-    figure, ax = titled_figure(spec.label, subtitle, _footnote(rows))
+    figure, ax = titled_figure(spec.label, subtitle, _footnote(rows), size=size)
     positions = np.arange(len(rows))
     values = rows["value"].to_numpy(dtype=float)
     _bars(ax, positions, values, rows["level"].astype(str).tolist(), fragile, horizontal=False, width=0.65)
@@ -214,7 +217,7 @@ def evolution_chart(table: pd.DataFrame, territory: str, indicator: str = "evol_
 
 
 @styled
-def age_structure(table: pd.DataFrame, territory: str, *, period: str | None = None) -> Figure:
+def age_structure(table: pd.DataFrame, territory: str, *, period: str | None = None, size: str = "slide") -> Figure:
     """Population by CAF age band (share of the population), territory against its département.
 
     The census commune files give the CAF bands for both sexes only: no split by sex here.
@@ -229,7 +232,9 @@ def age_structure(table: pd.DataFrame, territory: str, *, period: str | None = N
     columns = [c for c in shares.columns if c[0] in levels][:2]
     subtitle = f"{_territory_label(rows)} — {rows['period'].iloc[0]}"
     plotted = rows.loc[rows["level"].isin(["territoire", "departement"])]
-    figure, ax = titled_figure("Part de chaque tranche d'âge dans la population", subtitle, _footnote(plotted))
+    figure, ax = titled_figure(
+        "Part de chaque tranche d'âge dans la population", subtitle, _footnote(plotted), size=size
+    )
     positions = np.arange(len(AGE_BANDS))[::-1]
     height = 0.38
     for n, column in enumerate(columns):
@@ -249,7 +254,6 @@ def age_structure(table: pd.DataFrame, territory: str, *, period: str | None = N
     ax.grid(axis="x", visible=True)
     french_axis(ax.xaxis, 0, "\u00a0%")
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 0.02))
-    figure.subplots_adjust(left=0.16)
     return figure
 
 
@@ -276,7 +280,9 @@ def _band_shares(rows: pd.DataFrame, period: str | None) -> tuple[pd.DataFrame, 
 
 
 @styled
-def communes_small_multiples(table: pd.DataFrame, territory: str, *, period: str | None = None) -> Figure:
+def communes_small_multiples(
+    table: pd.DataFrame, territory: str, *, period: str | None = None, size: str = "slide"
+) -> Figure:
     """One small age-structure panel per commune of the territory, with its département's profile.
 
     Examples
@@ -296,7 +302,7 @@ def communes_small_multiples(table: pd.DataFrame, territory: str, *, period: str
         )["value"]
         communes = sorted(communes, key=lambda c: -population.get(c[1], 0))[:MAX_PANELS]
     departement = next((c for c in shares.columns if c[0] == "departement"), None)
-    columns = min(4, len(communes))
+    columns = min(4 if size == "slide" else 2, len(communes))
     lines = math.ceil(len(communes) / columns)
     shown = f", les {MAX_PANELS} plus peuplées sur {total}" if total > MAX_PANELS else ""
     subtitle = f"{_territory_label(rows)} — part de chaque tranche d'âge, {rows['period'].iloc[0]}{shown}"
@@ -304,11 +310,11 @@ def communes_small_multiples(table: pd.DataFrame, territory: str, *, period: str
         "Structure par âge de chaque commune",
         subtitle,
         _footnote(rows),
+        size=size,
         nrows=lines,
         ncols=columns,
         squeeze=False,
     )
-    figure.subplots_adjust(hspace=0.45, wspace=0.08, left=0.06)
     positions = np.arange(len(AGE_BANDS))
     # One scale for every panel, set on each: axes shared by matplotlib cost a second per figure.
     top = 1.08 * np.nanmax(shares[communes + ([departement] if departement is not None else [])].to_numpy())
@@ -335,10 +341,10 @@ def communes_small_multiples(table: pd.DataFrame, territory: str, *, period: str
         ax.grid(axis="x", visible=False)
         # Bands named under the last panel of each column only (ticks cost a millisecond each to draw).
         if index + columns >= len(communes):
-            ax.set_xticks(positions, [label.split(" ")[0] for label in AGE_BANDS.values()], rotation=90, fontsize=9)
+            ax.set_xticks(positions, list(AGE_BANDS.values()), rotation=90, fontsize=9)
         else:
             ax.set_xticks([])
-        french_axis(ax.yaxis, 0, "\u00a0%")
+        french_axis(ax.yaxis, 0, "\u00a0%", ticks=3)
         ax.tick_params(axis="y", labelsize=10, labelleft=index % columns == 0)
     for ax in axes.ravel()[len(communes) :]:
         ax.set_visible(False)
@@ -346,17 +352,23 @@ def communes_small_multiples(table: pd.DataFrame, territory: str, *, period: str
         Patch(facecolor=LEVEL_COLOURS["commune"], hatch=LEVEL_HATCHES["commune"], edgecolor="#333333", label="Commune")
     ]
     if departement is not None:
-        handles.append(
-            Patch(
-                facecolor=LEVEL_COLOURS["departement"], label=f"{departement[1]} ({LEVEL_NAMES_IN_TEXT['departement']})"
+        handles.append(  # drawn as it is on the panels
+            Line2D(
+                [],
+                [],
+                color=LEVEL_COLOURS["departement"],
+                marker="o",
+                markersize=3,
+                linewidth=1.5,
+                label=f"{departement[1]} ({LEVEL_NAMES_IN_TEXT['departement']})",
             )
         )
-    figure.legend(handles=handles, loc="lower right", bbox_to_anchor=(0.99, 0.0), ncol=2)
+    figure.legend(handles=handles, ncol=2)  # placed by the layout, above the footnote
     return figure
 
 
 @styled
-def births_chart(table: pd.DataFrame, territory: str) -> Figure:
+def births_chart(table: pd.DataFrame, territory: str, *, size: str = "slide") -> Figure:
     """Domiciled births per year on the territory since 2014, with the 3-year moving average.
 
     Examples
@@ -376,7 +388,9 @@ def births_chart(table: pd.DataFrame, territory: str) -> Figure:
         f"{_territory_label(yearly)} — naissances selon le domicile de la mère, "
         f"{yearly['year_end'].min()}-{yearly['year_end'].max()}"
     )
-    figure, ax = titled_figure("Naissances domiciliées par an", subtitle, _footnote(pd.concat([yearly, rolling])))
+    figure, ax = titled_figure(
+        "Naissances domiciliées par an", subtitle, _footnote(pd.concat([yearly, rolling])), size=size
+    )
     years = yearly["year_end"].to_numpy()
     values = yearly["value"].to_numpy(dtype=float)
     _bars(
@@ -416,7 +430,9 @@ FAMILIES = {
 
 
 @styled
-def family_composition(table: pd.DataFrame, territory: str, *, period: str | None = None) -> Figure:
+def family_composition(
+    table: pd.DataFrame, territory: str, *, period: str | None = None, size: str = "slide"
+) -> Figure:
     """Families by type (couples with and without children, single parents), territory against its
     département, région and France, as stacked shares.
 
@@ -443,14 +459,14 @@ def family_composition(table: pd.DataFrame, territory: str, *, period: str | Non
     )
     wide = wide.reindex(columns=list(FAMILIES))
     subtitle = f"{_territory_label(rows)} — répartition des familles, {period}"
-    figure, ax = titled_figure("Composition des familles", subtitle, _footnote(rows))
+    figure, ax = titled_figure("Composition des familles", subtitle, _footnote(rows), size=size)
     positions = np.arange(len(wide))[::-1]
     left = np.zeros(len(wide))
     for indicator, (label, colour) in FAMILIES.items():
         values = np.nan_to_num(wide[indicator].to_numpy(dtype=float))
         ax.barh(positions, values, left=left, color=colour, edgecolor="white", height=0.6, label=label)
         for position, start, value in zip(positions, left, values, strict=True):
-            if value >= 6:
+            if value >= (6 if size == "slide" else 12):  # room for its label
                 ax.text(
                     start + value / 2,
                     position,
@@ -476,13 +492,12 @@ def family_composition(table: pd.DataFrame, territory: str, *, period: str | Non
     ax.set_xlim(0, 100)
     ax.grid(axis="y", visible=False)
     french_axis(ax.xaxis, 0, "\u00a0%")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3)
-    figure.subplots_adjust(left=0.3, bottom=0.22)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3 if size == "slide" else 1)
     return figure
 
 
 @styled
-def key_figures_card(table: pd.DataFrame, territory: str) -> Figure:
+def key_figures_card(table: pd.DataFrame, territory: str, *, size: str = "slide") -> Figure:
     """The "chiffres clés" card: the territory's big numbers, each with its département's.
 
     Examples
@@ -503,55 +518,71 @@ def key_figures_card(table: pd.DataFrame, territory: str) -> Figure:
         if own.empty:
             continue
         cards.append((indicator, own.iloc[0], departement.iloc[0] if len(departement) else None))
-    figure, _ = titled_figure(
+    # Five cards by two at slide size, two by three at half a slide.
+    columns, lines = (5, 2) if size == "slide" else (2, 3)
+    shown = cards[: columns * lines]
+    subtitle = _territory_label(rows)
+    if len(shown) < len(cards):
+        subtitle += f" — {len(shown)} chiffres sur {len(cards)}"
+    figure, ax = titled_figure(
         "Chiffres clés",
-        f"{_territory_label(rows)}",
-        _footnote(rows.loc[rows["indicator"].isin([c[0] for c in cards]) & (rows["level"] == "territoire")]),
+        subtitle,
+        _footnote(rows.loc[rows["indicator"].isin([c[0] for c in shown]) & (rows["level"] == "territoire")]),
+        size=size,
     )
-    # An axis switched off rather than removed: notebooks do not show figures without any axes.
-    figure.axes[0].set_axis_off()
-    columns = 5
-    for n, (indicator, own, departement) in enumerate(cards[:10]):
+    # An axis switched off rather than removed: notebooks do not show figures without any axes. The cards
+    # are drawn in it, so that the layout places them between the title and the footnote.
+    ax.set_axis_off()
+    width, height, pad = 1 / columns - 0.012, 1 / lines - 0.04, 0.05 / columns
+    for n, (indicator, own, departement) in enumerate(shown):
         spec = get_indicator(indicator)
-        x = 0.012 + (n % columns) * 0.197
-        y = 0.47 - (n // columns) * 0.35
+        x, y = (n % columns) / columns, 1 - (n // columns + 1) / lines + 0.02
         weak = bool(is_fragile(pd.Series([own["flags"]])).iloc[0])
-        figure.patches.append(_card_background(figure, x, y))
-        figure.text(
-            x + 0.01,
-            y + 0.25,
+        ax.add_patch(_card_background(ax, x, y, width, height))
+        ax.text(
+            x + pad,
+            y + 0.8 * height,
             format_value(own["value"], spec.unit, spec.decimals, sign=_signed(indicator)) + (" *" if weak else ""),
             fontsize=26,
             fontweight="bold",
             color=LEVEL_COLOURS["territoire"],
             va="center",
+            transform=ax.transAxes,
         )
-        figure.text(
-            x + 0.01,
-            y + 0.19,
+        ax.text(
+            x + pad,
+            y + 0.62 * height,
             textwrap.fill(f"{spec.label} ({own['period']})", 26),
             fontsize=11,
             va="top",
             linespacing=1.3,
+            transform=ax.transAxes,
         )
         if departement is not None and not math.isnan(departement["value"]):
             reference = (
                 f"{departement['geo_label']} : "
                 f"{format_value(departement['value'], spec.unit, spec.decimals, sign=_signed(indicator))}"
             )
-            figure.text(x + 0.01, y + 0.025, textwrap.fill(reference, 30), fontsize=10.5, color="#555555", va="bottom")
+            ax.text(
+                x + pad,
+                y + 0.08 * height,
+                textwrap.fill(reference, 30),
+                fontsize=10.5,
+                color="#555555",
+                va="bottom",
+                transform=ax.transAxes,
+            )
     return figure
 
 
-def _card_background(figure: Figure, x: float, y: float) -> FancyBboxPatch:
+def _card_background(ax, x: float, y: float, width: float, height: float) -> FancyBboxPatch:
     return FancyBboxPatch(
         (x, y),
-        0.185,
-        0.31,
+        width,
+        height,
         boxstyle="round,pad=0.005,rounding_size=0.01",
-        transform=figure.transFigure,
+        transform=ax.transAxes,
         facecolor="#F2F5F9",
         edgecolor="#C8D3E0",
         linewidth=1,
-        figure=figure,
     )

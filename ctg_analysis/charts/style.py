@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 from contextlib import contextmanager
 from functools import wraps
 from importlib import resources
 
 import matplotlib.style
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ctg_analysis.formatting import format_number
@@ -25,6 +28,7 @@ __all__ = [
     "LEVEL_HATCHES",
     "SLIDE",
     "HALF_SLIDE",
+    "SIZES",
     "french_axis",
     "house_style",
     "show_as_svg",
@@ -36,6 +40,11 @@ FRAGILE_HATCH = "xx"
 #: Figure sizes in inches: a full 16:9 slide and a half slide (side by side with text).
 SLIDE = (13.333, 7.5)
 HALF_SLIDE = (6.667, 7.5)
+SIZES = {"slide": SLIDE, "half": HALF_SLIDE}
+#: Space around the figure's texts and between them and the axes, in inches.
+_MARGIN = 0.12
+#: Narrower and narrower widths (in characters) and font sizes for x tick labels that collide.
+_TICK_WRAPS = ((22, None), (16, None), (12, None), (10, 11))
 
 
 @contextmanager
@@ -52,21 +61,81 @@ def styled(function):
     @wraps(function)
     def wrapper(*args, **kwargs):
         with house_style():
-            return function(*args, **kwargs)
+            figure = function(*args, **kwargs)
+            if isinstance(figure, ChartFigure):
+                figure.fit()
+            return figure
 
     return wrapper
 
 
-def french_axis(axis, decimals: int = 0, suffix: str = "") -> None:
+def french_axis(axis, decimals: int = 0, suffix: str = "", *, ticks: int = 7) -> None:
     """French tick labels (``12 345``, ``25,7``) on a matplotlib axis (``ax.xaxis`` or ``ax.yaxis``), at
-    round steps that the shown decimals can print exactly."""
-    axis.set_major_locator(MaxNLocator(nbins=7, steps=[1, 2, 5, 10], integer=decimals == 0))
+    most ``ticks`` intervals, at round steps that the shown decimals can print exactly."""
+    axis.set_major_locator(MaxNLocator(nbins=ticks, steps=[1, 2, 5, 10], integer=decimals == 0))
     axis.set_major_formatter(FuncFormatter(lambda value, _: format_number(value, decimals) + suffix))
 
 
 class ChartFigure(Figure):
     """A chart's figure. Not registered with pyplot, it shows once in JupyterLab, as the value a chart
-    function returns (at screen resolution, its own 16:9 size), and needs no closing."""
+    function returns (at screen resolution, its own 16:9 size), and needs no closing.
+
+    Its title, subtitle and footnote are laid out by :meth:`fit` for the figure's size: call it again
+    after changing the size or adding to the figure.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        FigureCanvasAgg(self)  # a renderer to measure text with
+        self.header: tuple[Text, ...] = ()
+        self.footnote: Text | None = None
+        self._written: dict[Text, str] = {}
+
+    def fit(self) -> None:
+        """Lay the figure out for its current size, nothing cut and no two texts over each other.
+
+        Title, subtitle and footnote are wrapped to the figure's width; the axes, their labels and
+        legends fill the space between (matplotlib's constrained layout, run once); x tick labels that
+        collide are wrapped narrower.
+
+        Examples
+        --------
+        >>> figure, _ = titled_figure("Titre", "Un sous-titre " * 20, "Source")
+        >>> figure.set_size_inches(*HALF_SLIDE)
+        >>> figure.fit()
+        >>> figure.header[1].get_text().count("\\n") > 0  # the subtitle wraps at half a slide
+        True
+        """
+        renderer = self.canvas.get_renderer()
+        width, height = self.bbox.width, self.bbox.height
+        margin = _MARGIN * self.dpi
+        for text in (*self.header, self.footnote):
+            if text is not None:
+                _wrap(text, self._written.setdefault(text, text.get_text()), width - 2 * margin, renderer)
+        top = height - margin
+        for text in self.header:
+            text.set_position((margin / width, top / height))
+            top -= text.get_window_extent(renderer).height + margin / 2
+        bottom = margin
+        if self.footnote is not None:
+            self.footnote.set_position((margin / width, margin / height))
+            bottom += self.footnote.get_window_extent(renderer).height + margin / 2
+        for legend in self.legends:  # a figure's legend sits above the footnote, at the right
+            legend.set_loc("lower right")
+            legend.set_bbox_to_anchor((1 - margin / width, bottom / height), transform=self.transFigure)
+            bottom += legend.get_window_extent(renderer).height + margin / 2
+        rect = (margin / width, bottom / height, 1 - 2 * margin / width, max(top - bottom, margin) / height)
+        for wrap, fontsize in (*_TICK_WRAPS, (None, None)):
+            self.set_layout_engine("constrained", rect=rect, w_pad=_MARGIN / 2, h_pad=_MARGIN / 2)
+            self.get_layout_engine().execute(self)
+            self.set_layout_engine("none")
+            crowded = [ax for ax in self.axes if ax.get_visible() and _collide(ax.get_xticklabels(), renderer)]
+            if not crowded or wrap is None:
+                break
+            for ax in crowded:
+                ax.set_xticks(ax.get_xticks(), [_rewrapped(t.get_text(), wrap) for t in ax.get_xticklabels()])
+                if fontsize:
+                    ax.tick_params(axis="x", labelsize=fontsize)
 
     def _repr_png_(self) -> bytes:
         buffer = io.BytesIO()
@@ -107,17 +176,45 @@ def show_as_svg() -> None:
 
 
 def titled_figure(
-    title: str, subtitle: str, footnote: str, *, size: tuple[float, float] = SLIDE, **subplots
+    title: str, subtitle: str, footnote: str, *, size: str = "slide", **subplots
 ) -> tuple[Figure, object]:
     """A figure with its French title, subtitle and footnote (source, vintage, demo); call it inside
     :func:`house_style` (chart functions are decorated with :func:`styled`).
 
     Returns the figure (a :class:`ChartFigure`) and its axes, as ``plt.subplots`` does.
     """
-    figure = ChartFigure(figsize=size)
+    figure = ChartFigure(figsize=SIZES[size])
     axes = figure.subplots(**subplots)
-    figure.subplots_adjust(left=0.08, right=0.97, top=0.84, bottom=0.16)
-    figure.text(0.01, 0.965, title, fontsize=24, fontweight="bold", va="top", ha="left")
-    figure.text(0.01, 0.905, subtitle, fontsize=16, color="#444444", va="top", ha="left")
-    figure.text(0.01, 0.015, footnote, fontsize=11, color="#555555", va="bottom", ha="left", wrap=True)
+    figure.header = (
+        figure.text(0, 1, title, fontsize=24, fontweight="bold", va="top", ha="left"),
+        figure.text(0, 1, subtitle, fontsize=16, color="#444444", va="top", ha="left"),
+    )
+    figure.footnote = figure.text(0, 0, footnote, fontsize=11, color="#555555", va="bottom", ha="left")
     return figure, axes
+
+
+def _wrap(text: Text, written: str, width: float, renderer) -> None:
+    """Set ``text`` to ``written`` broken into lines at most ``width`` pixels wide (between words)."""
+    lines = []
+    for paragraph in written.split("\n"):
+        current = ""
+        for word in paragraph.split(" "):
+            candidate = f"{current} {word}" if current else word
+            text.set_text(candidate)
+            if current and text.get_window_extent(renderer).width > width:
+                lines.append(current)
+                current = word
+            else:
+                current = candidate
+        lines.append(current)
+    text.set_text("\n".join(lines))
+
+
+def _rewrapped(label: str, width: int) -> str:
+    return textwrap.fill(label.replace("\n", " "), width, break_long_words=False)
+
+
+def _collide(labels: list[Text], renderer) -> bool:
+    """Whether two neighbouring tick labels overlap (those drawn: inside the axis' view)."""
+    boxes = [t.get_window_extent(renderer) for t in labels if t.get_visible() and t.get_text()]
+    return any(a.x1 > b.x0 + 1 for a, b in zip(boxes, boxes[1:], strict=False))

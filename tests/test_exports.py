@@ -10,6 +10,8 @@ import openpyxl  # noqa: E402
 import pptx  # noqa: E402
 import pytest  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
+from matplotlib.font_manager import FontProperties  # noqa: E402
+from matplotlib.textpath import TextPath  # noqa: E402
 
 from conftest import DEMO  # noqa: E402
 from ctg_analysis.charts import export_charts  # noqa: E402
@@ -17,6 +19,7 @@ from ctg_analysis.cli import main  # noqa: E402
 from ctg_analysis.exports import write_deck, write_workbook  # noqa: E402
 from ctg_analysis.indicators import compute_indicators, prepare  # noqa: E402
 from ctg_analysis.territories import load_territories  # noqa: E402
+from ctg_analysis.themes import get_theme  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -73,18 +76,65 @@ def test_workbook_sheets_values_and_formats(table, tmp_path):
     assert any("Données fictives de démonstration" in str(v) for v in methods)
 
 
+def _slide_geometry_problems(deck):
+    """Shapes outside the slide, titles wider than their box at their font size (measured with matplotlib's
+    DejaVu Sans outlines, wider than PowerPoint's Calibri)."""
+    problems = []
+    for number, slide in enumerate(deck.slides, start=1):
+        for shape in slide.shapes:
+            if (
+                shape.left < 0
+                or shape.top < 0
+                or shape.left + shape.width > deck.slide_width
+                or (shape.top + shape.height > deck.slide_height)
+            ):
+                problems.append(f"diapositive {number} : {shape.name} hors de la diapositive")
+        title = slide.shapes.title
+        if title is not None and title.text_frame.paragraphs[0].runs[0].font.size is not None:  # ours, sized
+            size = title.text_frame.paragraphs[0].runs[0].font.size.pt
+            width = TextPath((0, 0), title.text, size=size, prop=FontProperties(family="DejaVu Sans")).get_extents()
+            if "\n" in title.text or width.width > title.width / 12_700 - 14.4:
+                problems.append(f"diapositive {number} : titre « {title.text} » plus large que sa boîte")
+    return problems
+
+
 def test_deck_slides(table, charts, tmp_path):
     path = write_deck(table, "ezanville", charts, tmp_path / "diagnostic.pptx")
     deck = pptx.Presentation(str(path))
     assert (deck.slide_width, deck.slide_height) == (12_192_000, 6_858_000)  # 16:9
-    titles = [slide.shapes.title.text for slide in deck.slides]
-    assert titles[0] == "Diagnostic partagé — Ézanville"
-    assert titles[1] == "Chiffres clés" and titles[-1] == "Sources et méthodes"
-    assert len(deck.slides) == 3 + len(charts)
-    assert titles[2:-1] == [chart.spec.title for chart in charts]
-    pictures = [shape for slide in list(deck.slides)[2:-1] for shape in slide.shapes if shape.shape_type == 13]
+    assert _slide_geometry_problems(deck) == []
+    slides = list(deck.slides)
+    titles = [slide.shapes.title.text if slide.shapes.title is not None else "" for slide in slides]
+    assert titles[0] == "Diagnostic partagé" and "Ézanville" in slides[0].placeholders[1].text
+    assert "Données fictives de démonstration" in slides[0].placeholders[1].text
+    assert titles[1].startswith("Chiffres clés") and titles[-1] == "Sources et méthodes"
+    # Key figures: at most 8 rows a slide, header apart; then a section slide before each theme's charts.
+    tables = [shape.table for slide in slides for shape in slide.shapes if shape.has_table]
+    assert all(len(t.rows) <= 9 for t in tables) and tables[0].cell(0, 0).text == "Indicateur"
+    sections = [get_theme(theme).title for theme in dict.fromkeys(c.spec.theme for c in charts if c.spec.theme)]
+    expected = [c.spec.title for c in charts if c.spec.theme is None]
+    for theme in dict.fromkeys(c.spec.theme for c in charts if c.spec.theme):
+        expected += [get_theme(theme).title, *(c.spec.title for c in charts if c.spec.theme == theme)]
+    shown = titles[1 + len(tables) : -1]
+    assert shown == expected and len(sections) == 6
+    pictures = [(slide, shape) for slide in slides for shape in slide.shapes if shape.shape_type == 13]
     assert len(pictures) == len(charts)
-    assert "Données fictives de démonstration" in deck.slides[0].placeholders[1].text
+    # The chart's own title is cropped off: the slide's says it; the commentary goes to the notes.
+    assert all(0.05 < picture.crop_top < 0.15 for _, picture in pictures)
+    notes = {slide.shapes.title.text: slide.notes_slide.notes_text_frame.text for slide, _ in pictures}
+    assert notes["Part des enfants de 0 à 2 ans"].startswith("La part des enfants de 0 à 2 ans dans la population")
+    assert "naissances domiciliées" in notes["Naissances domiciliées par an"]
+    assert "partial" not in slides[-1].shapes[1].text_frame.text  # flags in words, not codes
+
+
+def test_a_long_territory_label_fits_the_title_slide(table, charts, tmp_path):
+    label = "Communauté d'agglomération de la Plaine et des Coteaux de la Vallée de l'Oise et du Pays de France " * 2
+    renamed = table.assign(geo_label=table["geo_label"].astype(str).where(table["level"] != "territoire", label))
+    deck = pptx.Presentation(str(write_deck(renamed, "ezanville", charts[:1], tmp_path / "d.pptx")))
+    assert _slide_geometry_problems(deck) == []
+    subtitle = deck.slides[0].placeholders[1].text_frame
+    assert label.strip() in subtitle.text and "…" not in subtitle.text  # wrapped in its box, not cut
+    assert subtitle.word_wrap and subtitle.paragraphs[0].runs[0].font.size.pt <= 24
 
 
 def test_deck_on_the_users_template(table, charts, tmp_path):
@@ -96,7 +146,7 @@ def test_deck_on_the_users_template(table, charts, tmp_path):
     )
     assert deck.slides[0].shapes.title.text == "Page de garde de la CAF"
     assert deck.slide_width == template.slide_width
-    assert len(deck.slides) == 1 + 3 + 2
+    assert len(deck.slides) > 1 + 3 and _slide_geometry_problems(deck) == []
 
 
 def test_cli_export(tmp_path):

@@ -155,63 +155,38 @@ def write_follow_up_deck(
 ) -> Path:
     """The steering committee's slides: title, the follow-up table (10 indicators a slide), one chart per
     indicator, and the method; through a temporary file."""
-    import pptx
-    from pptx.util import Inches, Pt
+    from ctg_analysis.exports.deck import Deck
 
-    from ctg_analysis.exports.deck import WIDE, layout, slide_text, slide_title
-
-    presentation = pptx.Presentation()
-    presentation.slide_width, presentation.slide_height = WIDE
-    slide = presentation.slides.add_slide(layout(presentation, "Title Slide", fallback=0))
-    slide_title(slide, f"Suivi annuel — {label}")
-    slide.placeholders[1].text = "Comité de pilotage de la Convention Territoriale Globale" + (
-        "\nDonnées fictives de démonstration" if demo else ""
+    deck = Deck()
+    deck.cover(
+        f"Suivi annuel — {label}",
+        "Comité de pilotage de la Convention Territoriale Globale"
+        + ("\nDonnées fictives de démonstration" if demo else ""),
     )
-    columns = ["Indicateur", "Référence", "Actuel", "Évolution", "Cible", "Valide"]
-    for start in range(0, len(follow), 10):
-        part = follow.iloc[start : start + 10]
-        slide = presentation.slides.add_slide(layout(presentation, "Title Only", fallback=5))
-        slide_title(slide, "Indicateurs d'évaluation : suivi")
-        shape = slide.shapes.add_table(
-            len(part) + 1, len(columns), Inches(0.4), Inches(1.4), Inches(12.5), Inches(0.45) * (len(part) + 1)
-        )
-        for c, name in enumerate(columns):
-            shape.table.cell(0, c).text = name
-        for r, row in enumerate(part.itertuples(index=False), start=1):
-            indicator = get_indicator(row[1])
-            signed = indicator.is_change
-            unit, decimals = row[2], indicator.decimals
-            change = format_value(row[7], "points" if unit in RATE_UNITS else unit, decimals, sign=True)
-            texts = [
+    texts = []
+    for row in follow.itertuples(index=False):
+        indicator = get_indicator(row[1])
+        signed = indicator.is_change
+        unit, decimals = row[2], indicator.decimals
+        texts.append(
+            [
                 row[0],
                 f"{format_value(row[4], unit, decimals, sign=signed)} ({row[3] or MISSING})",
                 f"{format_value(row[6], unit, decimals, sign=signed)} ({row[5] or MISSING})",
-                change,
+                format_value(row[7], "points" if unit in RATE_UNITS else unit, decimals, sign=True),
                 "" if pd.isna(row[9]) else format_value(row[9], unit, decimals, sign=signed),
                 row[11] + (f" : {row[12]}" if row[12] and row[11] == "non" else ""),
             ]
-            for c, text in enumerate(texts):
-                cell = shape.table.cell(r, c)
-                cell.text = text
-                for run in cell.text_frame.paragraphs[0].runs:
-                    run.font.size = Pt(11)
-    for picture in pictures:
-        slide = presentation.slides.add_slide(layout(presentation, "Blank", fallback=6))
-        height = Inches(7.0)
-        slide.shapes.add_picture(
-            str(picture), int((presentation.slide_width - height * 16 / 9) / 2), Inches(0.25), height=height
         )
-    slide = presentation.slides.add_slide(layout(presentation, "Title Only", fallback=5))
-    slide_title(slide, "Méthode")
-    slide_text(
-        slide,
-        "\n".join(_method_lines(baseline, label, geography, demo)),
-        left=0.6,
-        top=1.4,
-        width=12,
-        height=5.5,
-        size=14,
+    columns = ["Indicateur", "Référence", "Actuel", "Évolution", "Cible", "Valide"]
+    deck.tables(
+        "Indicateurs d'évaluation : suivi",
+        pd.DataFrame(texts, columns=columns),
+        widths=[3.6, 1.9, 1.9, 1.4, 1.4, 1.9],
+        size=11,
     )
-    with atomic_path(path) as temporary:
-        presentation.save(str(temporary))
-    return Path(path)
+    for picture in pictures:
+        deck.picture(None, picture)  # the chart's own title names the indicator
+    slide = deck.titled("Méthode")
+    deck.text(slide, "\n".join(_method_lines(baseline, label, geography, demo)), size=14)
+    return deck.save(path)

@@ -126,10 +126,12 @@ def chart_plan() -> tuple[ChartSpec, ...]:
 
 @dataclass(frozen=True)
 class ExportedChart:
-    """A chart written to disk."""
+    """A chart written to disk, and the share of its height its title takes (cropped on a slide that
+    names it already)."""
 
     spec: ChartSpec
     files: tuple[Path, ...]
+    title_band: float = 0.0
 
 
 def save_figure(
@@ -207,5 +209,5 @@ def export_charts(
             log.info("%s : graphique « %s » non produit (%s)", territory, spec.title, exc)
             continue
         files = save_figure(figure, folder / spec.folder / spec.name, formats=formats, size=size)
-        exported.append(ExportedChart(spec, files))
+        exported.append(ExportedChart(spec, files, getattr(figure, "title_band", 0.0)))
     return exported

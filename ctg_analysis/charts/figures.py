@@ -585,4 +585,5 @@ def _card_background(ax, x: float, y: float, width: float, height: float) -> Fan
         facecolor="#F2F5F9",
         edgecolor="#C8D3E0",
         linewidth=1,
+        clip_on=False,  # its rounded corners overhang the axes
     )

@@ -89,6 +89,8 @@ class ChartFigure(Figure):
         FigureCanvasAgg(self)  # a renderer to measure text with
         self.header: tuple[Text, ...] = ()
         self.footnote: Text | None = None
+        #: The share of the height above the subtitle: a slide whose own title names the chart crops it.
+        self.title_band = 0.0
         self._written: dict[Text, str] = {}
 
     def fit(self) -> None:
@@ -113,9 +115,11 @@ class ChartFigure(Figure):
             if text is not None:
                 _wrap(text, self._written.setdefault(text, text.get_text()), width - 2 * margin, renderer)
         top = height - margin
-        for text in self.header:
+        for n, text in enumerate(self.header):
             text.set_position((margin / width, top / height))
             top -= text.get_window_extent(renderer).height + margin / 2
+            if n == 0:
+                self.title_band = (height - top - margin / 4) / height
         bottom = margin
         if self.footnote is not None:
             self.footnote.set_position((margin / width, margin / height))

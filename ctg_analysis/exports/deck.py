@@ -1,56 +1,274 @@
-"""The PowerPoint deck of a territory (16:9): title, key figures, one slide per chart with its title and
-source, and a sources-and-methods slide; optionally built on the user's own ``.pptx`` template."""
+"""The PowerPoint deck of a territory (16:9): a title slide, the key figures (over as many slides as they
+need), a section slide per theme followed by its charts, and a sources-and-methods slide; the generated
+commentary of each chart in its speaker notes. Optionally built on the user's own ``.pptx`` template.
+
+Titles are sized to fit their box on one line, measured with the font metrics matplotlib ships (DejaVu
+Sans, wider than the Calibri of PowerPoint's default theme: a title measured to fit fits).
+"""
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import pandas as pd
 
+from ctg_analysis.actions.sentences import diagnostic_text
 from ctg_analysis.charts.export import ExportedChart
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import atomic_path
-from ctg_analysis.indicators.display import key_figures, territory_rows
-from ctg_analysis.indicators.flags import FLAGS
+from ctg_analysis.formatting import format_date
+from ctg_analysis.indicators.display import FRAGILE_LEGEND, key_figure_ids, key_figures, territory_rows
+from ctg_analysis.indicators.flags import flag_meanings
+from ctg_analysis.themes import get_theme
 
-__all__ = ["WIDE", "layout", "slide_text", "slide_title", "write_deck"]
+__all__ = ["WIDE", "Deck", "fitted_size", "text_width", "write_deck"]
 
 WIDE = (12_192_000, 6_858_000)  # 13.333 × 7.5 in, in EMU
+#: Boxes of the deck's own layouts, in inches (left, top, width, height), for a 16:9 slide.
+_BOXES = {
+    "title": (0.6, 0.3, 12.13, 0.9),
+    "cover title": (0.9, 1.7, 11.53, 1.3),
+    "cover subtitle": (0.9, 3.2, 11.53, 3.0),
+    "section title": (0.9, 2.5, 11.53, 1.3),
+    "section text": (0.9, 3.9, 11.53, 1.2),
+}
+#: Title font sizes, largest first: a title takes the largest at which it holds on one line.
+TITLE_SIZES = (32, 30, 28, 26, 24, 22, 20)
+#: Rows of a table slide, its header apart.
+TABLE_ROWS = 8
+_INSET = 7.2  # points: PowerPoint's default inner margin of a text box, each side
+_EMU_PER_POINT = 12_700
 
 
-def layout(presentation, *names: str, fallback: int):
-    """A slide layout by name (a user template may order them differently), else by position."""
-    for candidate in presentation.slide_layouts:
-        if candidate.name in names:
-            return candidate
-    layouts = presentation.slide_layouts
-    return layouts[min(fallback, len(layouts) - 1)]
+def text_width(text: str, size: float) -> float:
+    """The width of one line of ``text`` in points at ``size`` points, in DejaVu Sans.
+
+    Examples
+    --------
+    >>> round(text_width("Chiffres clés", 32))
+    195
+    """
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    width, _, _ = TextToPath().get_text_width_height_descent(
+        text, FontProperties(family="DejaVu Sans", size=size), ismath=False
+    )
+    return width
 
 
-def slide_title(slide, text: str) -> None:
-    """Set a slide's title (a text box when its layout has no title placeholder)."""
-    if slide.shapes.title is not None:
-        slide.shapes.title.text = text
-    else:
+def _lines(text: str, size: float, width: float) -> int:
+    """How many lines ``text`` takes wrapped between words in ``width`` points."""
+    count = 0
+    for paragraph in text.split("\n"):
+        current = ""
+        count += 1
+        for word in paragraph.split(" "):
+            candidate = f"{current} {word}" if current else word
+            if current and text_width(candidate, size) > width:
+                count += 1
+                current = word
+            else:
+                current = candidate
+    return count
+
+
+def fitted_size(text: str, width: float, height: float | None = None, sizes=TITLE_SIZES) -> int | None:
+    """The largest of ``sizes`` at which ``text`` fits a box ``width`` points wide: on one line, or, given
+    a ``height``, in as many lines as the box holds (1.2 × the size each); ``None`` when none does.
+
+    Examples
+    --------
+    >>> fitted_size("Chiffres clés", 400)
+    32
+    >>> fitted_size("Part des allocataires d'une aide au logement", 600)
+    26
+    """
+    for size in sizes:
+        if height is None and text_width(text, size) <= width:
+            return size
+        if height is not None and _lines(text, size, width) * size * 1.2 <= height:
+            return size
+    return None
+
+
+def _shortened(text: str, width: float, size: int) -> str:
+    """``text`` cut between words, an ellipsis after, to hold on one line."""
+    words = text.split(" ")
+    while len(words) > 1 and text_width(" ".join(words) + " …", size) > width:
+        words.pop()
+    return " ".join(words) + " …"
+
+
+class Deck:
+    """A 16:9 presentation under construction: slides with titles that fit, tables split over slides,
+    pictures, notes. On a user's template its layouts, theme and slides are kept, and its placeholders
+    where they are.
+
+    Examples
+    --------
+    >>> deck = Deck()
+    >>> slide = deck.titled("Chiffres clés")
+    >>> deck.save(tmp / "d.pptx").name
+    'd.pptx'
+    """
+
+    def __init__(self, template: str | Path | None = None) -> None:
+        import pptx
+
+        if template is not None and not Path(template).is_file():
+            raise CtgError(f"{template} : modèle PowerPoint introuvable")
+        self.own = template is None
+        self.presentation = pptx.Presentation(str(template)) if template else pptx.Presentation()
+        if self.own:
+            self.presentation.slide_width, self.presentation.slide_height = WIDE
+        #: The width and height of the slides in inches (a user's template may be 4:3).
+        self.size = (self.presentation.slide_width / 914_400, self.presentation.slide_height / 914_400)
+
+    def _layout(self, *names: str, fallback: int):
+        """A slide layout by name (a user template may order them differently), else by position."""
+        for candidate in self.presentation.slide_layouts:
+            if candidate.name in names:
+                return candidate
+        layouts = self.presentation.slide_layouts
+        return layouts[min(fallback, len(layouts) - 1)]
+
+    def _place(self, shape, box: str) -> None:
+        from pptx.util import Inches
+
+        if self.own:
+            shape.left, shape.top, shape.width, shape.height = (Inches(v) for v in _BOXES[box])
+
+    def _set(self, shape, text: str, *, box: str, sizes=TITLE_SIZES, lines: bool = False) -> None:
+        """Put ``text`` in a shape at the largest size that fits it (one line, or its height when
+        ``lines``), shortened with an ellipsis when even the smallest does not."""
+        from pptx.util import Pt
+
+        self._place(shape, box)
+        frame = shape.text_frame
+        frame.word_wrap = True
+        width = shape.width / _EMU_PER_POINT - 2 * _INSET
+        height = shape.height / _EMU_PER_POINT - 2 * _INSET / 2 if lines else None
+        size = fitted_size(text, width, height, sizes)
+        if size is None:
+            size = sizes[-1]
+            text = "\n".join(_shortened(line, width, size) for line in text.split("\n")) if not lines else text
+        for n, line in enumerate(text.split("\n")):
+            paragraph = frame.paragraphs[0] if n == 0 else frame.add_paragraph()
+            paragraph.text = line
+            for run in paragraph.runs:
+                run.font.size = Pt(size)
+
+    def _title(self, slide, text: str, box: str = "title") -> None:
+        from pptx.util import Inches
+
+        shape = slide.shapes.title
+        if shape is None:  # a layout without a title placeholder
+            shape = slide.shapes.add_textbox(Inches(0.6), Inches(0.3), Inches(self.size[0] - 1.2), Inches(0.9))
+        self._set(shape, text, box=box)
+
+    @staticmethod
+    def _drop_empty_placeholders(slide) -> None:
+        """Placeholders left empty show « Cliquez pour ajouter du texte » in the editor: removed."""
+        for shape in list(slide.placeholders):
+            if shape.has_text_frame and not shape.text_frame.text.strip():
+                shape.element.getparent().remove(shape.element)
+
+    def cover(self, title: str, subtitle: str) -> object:
+        """The title slide."""
+        slide = self.presentation.slides.add_slide(self._layout("Title Slide", "Diapositive de titre", fallback=0))
+        self._title(slide, title, "cover title")
+        if len(slide.placeholders) > 1:
+            self._set(slide.placeholders[1], subtitle, box="cover subtitle", sizes=(24, 22, 20, 18, 16), lines=True)
+        return slide
+
+    def section(self, title: str, text: str = "") -> object:
+        """A slide opening a section."""
+        slide = self.presentation.slides.add_slide(self._layout("Section Header", "En-tête de section", fallback=2))
+        self._title(slide, title, "section title")
+        if text and len(slide.placeholders) > 1:
+            self._set(slide.placeholders[1], text, box="section text", sizes=(20, 18, 16, 14), lines=True)
+        self._drop_empty_placeholders(slide)
+        return slide
+
+    def titled(self, title: str) -> object:
+        """A slide with a title only, for the caller's content under it."""
+        slide = self.presentation.slides.add_slide(self._layout("Title Only", "Titre seul", fallback=5))
+        self._title(slide, title)
+        return slide
+
+    def text(self, slide, text: str, *, size: int = 14, top: float = 1.4, height: float = 5.5) -> None:
+        """A wrapped text box under the title, one paragraph per line of ``text``."""
         from pptx.util import Inches, Pt
 
-        box = slide.shapes.add_textbox(Inches(0.5), Inches(0.3), Inches(12.3), Inches(0.9))
-        box.text_frame.text = text
-        box.text_frame.paragraphs[0].runs[0].font.size = Pt(28)
+        box = slide.shapes.add_textbox(Inches(0.6), Inches(top), Inches(self.size[0] - 1.2), Inches(height))
+        frame = box.text_frame
+        frame.word_wrap = True
+        for n, line in enumerate(text.split("\n")):
+            paragraph = frame.paragraphs[0] if n == 0 else frame.add_paragraph()
+            paragraph.text = line
+            for run in paragraph.runs:
+                run.font.size = Pt(size)
 
+    def tables(self, title: str, frame: pd.DataFrame, *, widths: list[float], note: str = "", size: int = 14) -> list:
+        """``frame`` as tables of :data:`TABLE_ROWS` rows a slide, its header repeated, ``(1/2)`` in the
+        titles when it takes more than one; ``widths`` in inches, one per column, for a 16:9 slide (scaled
+        down to a narrower one)."""
+        from pptx.util import Inches, Pt
 
-def slide_text(slide, text: str, *, left: float, top: float, width: float, height: float, size: int = 12) -> None:
-    """A wrapped text box (position and size in inches), one paragraph per line of ``text``."""
-    from pptx.util import Inches, Pt
+        widths = [w * min(1.0, (self.size[0] - 1.2) / sum(widths)) for w in widths]
+        parts = [frame.iloc[start : start + TABLE_ROWS] for start in range(0, max(len(frame), 1), TABLE_ROWS)]
+        slides = []
+        for n, part in enumerate(parts, start=1):
+            slide = self.titled(f"{title} ({n}/{len(parts)})" if len(parts) > 1 else title)
+            shape = slide.shapes.add_table(
+                len(part) + 1, len(frame.columns), Inches(0.6), Inches(1.4), Inches(sum(widths)), Inches(0.5)
+            )
+            for c, width in enumerate(widths):
+                shape.table.columns[c].width = Inches(width)
+            for c, column in enumerate(frame.columns):
+                cells = [(0, str(column))] + [(r, str(v)) for r, v in enumerate(part[column], start=1)]
+                for r, value in cells:
+                    cell = shape.table.cell(r, c)
+                    cell.text = value
+                    for run in cell.text_frame.paragraphs[0].runs:
+                        run.font.size = Pt(size)
+            for row in shape.table.rows:
+                row.height = Inches(0.5)
+            if note:
+                self.text(slide, note, size=11, top=self.size[1] - 0.75, height=0.45)
+            slides.append(slide)
+        return slides
 
-    box = slide.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height))
-    frame = box.text_frame
-    frame.word_wrap = True
-    for n, line in enumerate(text.split("\n")):
-        paragraph = frame.paragraphs[0] if n == 0 else frame.add_paragraph()
-        paragraph.text = line
-        for run in paragraph.runs:
-            run.font.size = Pt(size)
+    def picture(self, title: str | None, path: Path, *, crop_top: float = 0.0, notes: str = "") -> object:
+        """A slide with a picture filling the space under its title (the whole slide without one), its
+        top ``crop_top`` share cut (a chart's own title, said by the slide's)."""
+        from PIL import Image
+        from pptx.util import Inches
+
+        if title is None:
+            slide = self.presentation.slides.add_slide(self._layout("Blank", "Vide", fallback=6))
+        else:
+            slide = self.titled(title)
+        top = Inches(1.3 if title else 0.25)
+        with Image.open(path) as image:
+            ratio = image.width / (image.height * (1 - crop_top))
+        width = self.presentation.slide_width - Inches(1.0)
+        height = self.presentation.slide_height - top - Inches(0.2)
+        width, height = min(width, int(height * ratio)), min(height, int(width / ratio))
+        left = int((self.presentation.slide_width - width) / 2)
+        picture = slide.shapes.add_picture(str(path), left, top, width, height)
+        picture.crop_top = crop_top
+        if notes:
+            slide.notes_slide.notes_text_frame.text = notes
+        return slide
+
+    def save(self, path: str | Path) -> Path:
+        """Write the deck through a temporary file."""
+        with atomic_path(path) as temporary:
+            self.presentation.save(str(temporary))
+        return Path(path)
 
 
 def write_deck(
@@ -83,68 +301,45 @@ def write_deck(
     >>> write_deck(table, "ezanville", charts, tmp / "diagnostic.pptx").name
     'diagnostic.pptx'
     """
-    import pptx
-    from pptx.util import Inches
-
     rows = territory_rows(table, territory)
-    if template is not None and not Path(template).is_file():
-        raise CtgError(f"{template} : modèle PowerPoint introuvable")
-    presentation = pptx.Presentation(str(template)) if template else pptx.Presentation()
-    if template is None:
-        presentation.slide_width, presentation.slide_height = WIDE
+    deck = Deck(template)
     label = str(rows.loc[rows["level"] == "territoire", "geo_label"].iloc[0])
     demo = rows["flags"].astype(str).str.contains("demo").any()
-
-    slide = presentation.slides.add_slide(layout(presentation, "Title Slide", "Diapositive de titre", fallback=0))
-    slide_title(slide, f"Diagnostic partagé — {label}")
-    if len(slide.placeholders) > 1:
-        slide.placeholders[1].text = "Convention Territoriale Globale" + (
-            "\nDonnées fictives de démonstration" if demo else ""
-        )
-
-    slide = presentation.slides.add_slide(layout(presentation, "Title Only", "Titre seul", fallback=5))
-    slide_title(slide, "Chiffres clés")
-    figures = key_figures(table, territory)
-    shape = slide.shapes.add_table(
-        len(figures) + 1, len(figures.columns), Inches(0.5), Inches(1.4), Inches(12.3), Inches(0.4) * (len(figures) + 1)
+    deck.cover(
+        "Diagnostic partagé",
+        f"{label}\nConvention Territoriale Globale — {format_date(datetime.date.today())}"
+        + ("\nDonnées fictives de démonstration" if demo else ""),
     )
-    for c, column in enumerate(figures.columns):
-        shape.table.cell(0, c).text = str(column)
-        for r, value in enumerate(figures[column], start=1):
-            shape.table.cell(r, c).text = str(value)
-    slide_text(
-        slide,
-        "* valeur fragile (petits effectifs, partielle ou non disponible pour un regroupement de communes)",
-        left=0.5,
-        top=6.9,
-        width=12,
-        height=0.4,
-        size=10,
-    )
+    figures = key_figures(table, territory).rename(columns=lambda name: name[:1].upper() + name[1:])
+    widths = [4.4, 1.7] + [(12.13 - 6.1) / (len(figures.columns) - 2)] * (len(figures.columns) - 2)
+    deck.tables("Chiffres clés", figures, widths=widths, note=FRAGILE_LEGEND)
 
-    width = presentation.slide_width
+    theme = None
     for chart in charts:
         picture = next((p for p in chart.files if p.suffix == ".png"), None)
         if picture is None:
             continue
-        slide = presentation.slides.add_slide(layout(presentation, "Title Only", "Titre seul", fallback=5))
-        slide_title(slide, chart.spec.title)
-        # The chart carries its own source footnote; it fills the slide under the title.
-        height = Inches(5.9)
-        slide.shapes.add_picture(str(picture), int((width - height * 16 / 9) / 2), Inches(1.35), height=height)
+        if chart.spec.theme is not None and chart.spec.theme != theme:
+            theme = chart.spec.theme
+            deck.section(get_theme(theme).title, label)
+        indicators = list(chart.spec.needs) or key_figure_ids(table, territory)
+        deck.picture(
+            chart.spec.title,
+            picture,
+            crop_top=chart.title_band,
+            notes=str(diagnostic_text(table, territory, indicators=indicators)),
+        )
 
-    slide = presentation.slides.add_slide(layout(presentation, "Title Only", "Titre seul", fallback=5))
-    slide_title(slide, "Sources et méthodes")
+    slide = deck.titled("Sources et méthodes")
     sources = " ; ".join(dict.fromkeys(str(s) for s in rows["source"].dropna().unique() if str(s)))
     methods = (
         f"Sources : {sources}.\n"
         "Toute valeur au-dessus de la commune est la somme des numérateurs divisée par la somme des dénominateurs.\n"
         "Les évolutions comparent des recensements distants d'au moins 5 ans, dans une même géographie.\n"
         "Médianes et taux de pauvreté : valeurs publiées par l'Insee, non recalculées pour un regroupement.\n"
-        + "\n".join(f"{code} : {meaning}" for code, meaning in FLAGS.items() if code != "demo")
+        "Une valeur suivie d'un astérisque (*) est à lire avec prudence :\n"
+        + "\n".join(f"– {meaning}" for meaning in flag_meanings())
         + ("\nDonnées fictives de démonstration : aucun chiffre ne décrit un territoire réel." if demo else "")
     )
-    slide_text(slide, methods, left=0.6, top=1.4, width=12, height=5.5, size=13)
-    with atomic_path(path) as temporary:
-        presentation.save(str(temporary))
-    return Path(path)
+    deck.text(slide, methods, size=13)
+    return deck.save(path)

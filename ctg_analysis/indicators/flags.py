@@ -8,7 +8,7 @@ import numpy as np
 from ctg_analysis.indicators.encoding import AT_COMMUNE, AT_DEPARTEMENT
 from ctg_analysis.indicators.preparation import PreparedData
 
-__all__ = ["FLAGS", "MIN_COVERAGE", "derive", "flag_bits", "flag_texts"]
+__all__ = ["FLAGS", "MIN_COVERAGE", "derive", "flag_bits", "flag_meanings", "flag_texts"]
 
 
 #: Flag codes of the long table and their French meaning, in the order they are listed.
@@ -24,6 +24,17 @@ FLAGS = {
     "cog_mismatch": "géographies non harmonisées (COG différent)",
     "demo": "données fictives de démonstration",
 }
+
+
+def flag_meanings() -> list[str]:
+    """What each quality flag means, as French sentences for a reader (the demo's apart).
+
+    Examples
+    --------
+    >>> flag_meanings()[0]
+    'Petits effectifs : valeur fragile.'
+    """
+    return [f"{meaning[0].upper()}{meaning[1:]}." for code, meaning in FLAGS.items() if code != "demo"]
 
 
 #: Below this share of its population (or, where populations are unknown, of its communes) covered by

@@ -27,7 +27,7 @@ from ctg_analysis.formatting import format_date, format_value
 from ctg_analysis.indicators import indicators_of_theme
 from ctg_analysis.indicators.comparisons import position
 from ctg_analysis.indicators.display import FRAGILE_LEGEND, key_figure_records, key_figures, text_table_html, wide_view
-from ctg_analysis.indicators.flags import FLAGS
+from ctg_analysis.indicators.flags import flag_meanings
 from ctg_analysis.indicators.preparation import PreparedData
 from ctg_analysis.reports.metadata import REPORT_DATA, write_json
 from ctg_analysis.sources.datasets import dataset_hint
@@ -282,7 +282,7 @@ class Report:
             f"l'Insee.",
             "**Valeurs fragiles** : une valeur suivie d'un astérisque (*) est à lire avec prudence, pour l'une de "
             "ces raisons :",
-            "\n".join(f"- {meaning[0].upper()}{meaning[1:]}." for code, meaning in FLAGS.items() if code != "demo"),
+            "\n".join(f"- {meaning}" for meaning in flag_meanings()),
         ]
         if self.prepared.left_out:
             lines.append(

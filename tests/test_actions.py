@@ -189,6 +189,7 @@ def test_fiches_reopen_with_their_prefilled_values(current, tmp_path):
     assert rows["evol_0_2"][3] == pytest.approx(25.7, abs=0.05)
 
     import docx
+    from docx.oxml.ns import qn
 
     document = docx.Document(str(docx_path))
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading 1")]
@@ -198,6 +199,14 @@ def test_fiches_reopen_with_their_prefilled_values(current, tmp_path):
     values = document.tables[1]
     assert [c.text for c in values.rows[1].cells][:3] == ["Naissances domiciliées", "2021", f"{births:.0f}"]
     assert values.rows[3].cells[4].text == f"75,0{NBSP}%"
+    # Printed on A4, boxes with room to write, the evaluation table's header repeated and kept with its rows.
+    section = document.sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+    assert all(grid.rows[r].height.cm > 2.49 for r in range(1, len(grid.rows), 2))  # 2.5 cm in whole twips
+    assert values.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    assert all(p.paragraph_format.keep_with_next for row in values.rows[:-1] for c in row.cells for p in c.paragraphs)
+    demo = [p.text for p in document.paragraphs if "Données fictives" in p.text]
+    assert demo == [document.paragraphs[-1].text] and "Données fictives" not in grid.cell(1, 0).text
 
 
 def test_without_a_plan_one_fiche_per_thematique(current):
@@ -583,7 +592,7 @@ def test_cli_fiches_and_suivi(baselines, tmp_path):
     assert table.cell(1, 0).text == "Naissances domiciliées"
     assert table.cell(1, 1).text == f"{_raw_births(2018):.0f} (2018)"
     pictures = sorted(p.name for p in (tmp_path / "suivi" / "graphiques").glob("*.png"))
-    assert len(pictures) == len(rows) and len(deck.slides) == 1 + 1 + len(rows) + 1
+    assert len(pictures) == len(rows) and len(deck.slides) == 1 + math.ceil(len(rows) / 8) + len(rows) + 1
 
 
 def test_cli_errors_exit_2_without_traceback(baselines, tmp_path):

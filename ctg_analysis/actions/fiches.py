@@ -55,6 +55,8 @@ _PAIRS = [
     ("partenaires", "indicateurs"),
     ("financements", None),
 ]
+#: The least height of a box of a fiche, in centimetres: room to write by hand when it is left empty.
+BOX_HEIGHT_CM = 2.5
 _HEAD = PatternFill("solid", fgColor="1F4E79")
 _LABEL = PatternFill("solid", fgColor="DDEBF7")
 _THIN = Side(style="thin", color="8EA9C1")
@@ -218,7 +220,10 @@ def build_fiches(
     for action in plan.actions:
         chosen = list(action.indicators) or [EvaluationIndicator(i) for i in phrases.theme_indicators(action.theme)]
         evaluation = _evaluation(table, territory, chosen, phrases)
-        generated = diagnostic_text(table, territory, indicators=[i.id for i in chosen], phrases=phrases)
+        # The demo warning ends the document, not the generated text the partners' own follows.
+        generated = diagnostic_text(
+            table, territory, indicators=[i.id for i in chosen], phrases=phrases, demo_warning=False
+        )
         boxes = {
             label: action.text(key)
             for key, label in FIELDS.items()
@@ -242,7 +247,7 @@ def _merged(sheet, row: int, text: str, *, bold: bool = False, size: int = 11, f
 def _height(*texts: str) -> float:
     """Row height (points) for wrapped texts in a 60-character column."""
     lines = max((sum(len(part) // 60 + 1 for part in t.split("\n")) for t in texts if t), default=1)
-    return max(30.0, 15.0 * lines)
+    return max(BOX_HEIGHT_CM / 2.54 * 72, 15.0 * lines)
 
 
 def _fiche_sheet(sheet, fiche: Fiche) -> None:
@@ -329,17 +334,37 @@ def write_fiches_xlsx(fiches: list[Fiche], path: str | Path) -> Path:
     return Path(path)
 
 
+def _keep_with_next(row) -> None:
+    """Keep a table row on the page of the next one, and whole."""
+    from docx.oxml import OxmlElement
+
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    for cell in row.cells:
+        for paragraph in cell.paragraphs:
+            paragraph.paragraph_format.keep_with_next = True
+
+
+def _repeat_header(row) -> None:
+    """Repeat a table's first row at the top of each page it runs over."""
+    from docx.oxml import OxmlElement
+
+    row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+
+
 def write_fiches_docx(fiches: list[Fiche], path: str | Path) -> Path:
     """The fiches as one Word document (python-docx), a fiche per page in the seed's two-column table,
     written through a temporary file."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
+    from docx.enum.table import WD_ROW_HEIGHT_RULE
     from docx.shared import Cm, Pt
 
     document = Document()
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21), Cm(29.7)  # A4
     section.left_margin = section.right_margin = Cm(1.8)
+    section.top_margin = section.bottom_margin = Cm(1.8)
     document.styles["Normal"].font.size = Pt(10)
     for n, fiche in enumerate(fiches):
         if n:
@@ -350,11 +375,16 @@ def write_fiches_docx(fiches: list[Fiche], path: str | Path) -> Path:
         grid = document.add_table(rows=2 * len(_PAIRS), cols=2)
         grid.style = "Table Grid"
         for r, (left, right) in enumerate(_PAIRS):
+            _keep_with_next(grid.rows[2 * r])  # a label stays with its box
+            # Room to write in a box left empty for the partners.
+            box = grid.rows[2 * r + 1]
+            box.height, box.height_rule = Cm(BOX_HEIGHT_CM), WD_ROW_HEIGHT_RULE.AT_LEAST
             for c, key in enumerate((left, right)):
                 if key:
                     grid.cell(2 * r, c).paragraphs[0].add_run(FIELDS[key]).bold = True
                     grid.cell(2 * r + 1, c).text = fiche.boxes.get(FIELDS[key], "")
-        document.add_heading("Indicateurs d'évaluation : valeurs de référence", level=2)
+        heading = document.add_heading("Indicateurs d'évaluation : valeurs de référence", level=2)
+        heading.paragraph_format.keep_with_next = True
         columns = ["Indicateur", "Année", "Valeur de référence", "Département", "Cible", "Source"]
         values = document.add_table(rows=1 + len(fiche.evaluation), cols=len(columns))
         values.style = "Table Grid"
@@ -373,10 +403,16 @@ def write_fiches_docx(fiches: list[Fiche], path: str | Path) -> Path:
             ]
             for c, text in enumerate(texts):
                 values.cell(r, c).text = str(text)
-        if fiche.demo:
-            document.add_paragraph().add_run(
-                "Données fictives de démonstration : aucun chiffre de cette fiche ne décrit un territoire réel."
-            ).italic = True
+        for column, width in zip(values.columns, (4.4, 1.9, 2.4, 2.9, 1.8, 4.0), strict=True):
+            for cell in column.cells:  # Word reads the cells' widths
+                cell.width = Cm(width)
+        _repeat_header(values.rows[0])
+        for table_row in values.rows[:-1]:  # the table on one page, its header with its rows
+            _keep_with_next(table_row)
+    if any(fiche.demo for fiche in fiches):
+        document.add_paragraph().add_run(
+            "Données fictives de démonstration : aucun chiffre de ces fiches ne décrit un territoire réel."
+        ).italic = True
     with atomic_path(path) as temporary:
         document.save(temporary)
     return Path(path)

@@ -429,6 +429,7 @@ def diagnostic_text(
     theme: str | None = None,
     commune: str | None = None,
     phrases: Phrases | None = None,
+    demo_warning: bool = True,
 ) -> str:
     """The "Diagnostic initial" text: one sentence per indicator, caveats, and the demo warning once.
 
@@ -441,6 +442,9 @@ def diagnostic_text(
     theme
         A CTG thématique (``"parentalité"``, ``"Petite enfance"``…): its default indicators of
         ``phrases.yaml``, used when ``indicators`` is not given.
+    demo_warning
+        End with the demo warning when the figures are the demo's (``False`` for a document that says
+        it once for all its texts).
 
     Examples
     --------
@@ -459,6 +463,6 @@ def diagnostic_text(
         if s is not None
     ]
     parts = [str(s) for s in sentences]
-    if any(s.demo for s in sentences):
+    if demo_warning and any(s.demo for s in sentences):
         parts.append(phrases.warnings["demo"])
     return FrenchText(" ".join(parts))

@@ -25,11 +25,17 @@ __all__ = ["SYNTHESIS_FOLDER", "THEMES", "THEME_IDS", "Theme", "get_theme"]
 @dataclass(frozen=True)
 class Theme:
     """A theme: its id (as the catalogue writes it), the title of its report section and deck slides,
-    and the name of its workbook sheet (31 characters at most)."""
+    and the name of its workbook sheet (20 characters at most: its data sheet adds « (données) » within
+    Excel's 31)."""
 
     id: str
     title: str
     sheet: str
+
+    @property
+    def data_sheet(self) -> str:
+        """The name of the workbook sheet of its values in long form."""
+        return f"{self.sheet} (données)"
 
     @property
     def folder(self) -> str:
@@ -43,7 +49,7 @@ THEMES = (
     Theme("petite enfance", "Petite enfance", "Petite enfance"),
     Theme("enfance-jeunesse", "Enfance et jeunesse", "Enfance-jeunesse"),
     Theme("parentalité-familles", "Parentalité et familles", "Parentalité-familles"),
-    Theme("accès aux droits-précarité", "Accès aux droits et précarité", "Accès aux droits-précarité"),
+    Theme("accès aux droits-précarité", "Accès aux droits et précarité", "Accès aux droits"),
     Theme("logement", "Logement", "Logement"),
 )
 THEME_IDS = tuple(theme.id for theme in THEMES)

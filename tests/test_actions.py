@@ -216,7 +216,8 @@ def test_without_a_plan_one_fiche_per_thematique(current):
     themes = [f.action.theme for f in fiches]
     assert themes[:4] == ["petite enfance", "parentalité", "enfance", "jeunesse"]
     assert all(f.boxes["Public cible"] == "" for f in fiches)  # left for the partners
-    assert fiches[0].boxes["Diagnostic initial"].endswith("Données fictives de démonstration.")
+    # The demo warning ends the document once, not each generated text the partners' own follows.
+    assert fiches[0].demo and "Données fictives" not in fiches[0].boxes["Diagnostic initial"]
 
 
 # --- suivi annuel ---------------------------------------------------------------------------------------
@@ -584,6 +585,17 @@ def test_cli_fiches_and_suivi(baselines, tmp_path):
     assert rows["naissances"][3:7] == ("2018", _raw_births(2018), "2021", _raw_births(2021))
     assert rows["part_0_2"][11] == "non"
     assert math.isclose(rows["taux_activite_femmes"][9], 75)
+    # The README's example follows every indicator of its plan: each has its baseline value, here the
+    # evolution 2011-2016 of the earlier edition's census read plainly.
+    followed = {i.id for action in load_plan(PLAN).actions for i in action.indicators}
+    assert followed <= set(rows) and all(rows[i][4] is not None for i in followed)
+    with zipfile.ZipFile(EARLIER / "recensement" / "base-cc-evol-struct-pop-2016_csv.zip") as archive:
+        census = pd.read_csv(archive.open("base-cc-evol-struct-pop-2016.CSV"), sep=";", dtype={"CODGEO": str})
+    ezanville = census.set_index("CODGEO").loc["95229"]
+    assert rows["evol_0_2"][3:5] == (
+        "2011-2016",
+        pytest.approx(100 * (ezanville.P16_POP0002 / ezanville.P11_POP0002 - 1)),
+    )
 
     from pptx import Presentation
 

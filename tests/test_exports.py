@@ -37,33 +37,43 @@ def charts(table, tmp_path_factory):
 def test_workbook_sheets_values_and_formats(table, tmp_path):
     path = write_workbook(table, "ctg-ecouen", tmp_path / "diagnostic.xlsx")
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == [
+    themes = [
         "Démographie",
         "Petite enfance",
         "Enfance-jeunesse",
         "Parentalité-familles",
-        "Accès aux droits-précarité",
+        "Accès aux droits",
         "Logement",
+    ]
+    assert book.sheetnames == [
+        *themes,
+        *(f"{theme} (données)" for theme in themes),
         "Détail communal",
         "Sources et méthodes",
     ]
-    sheet = book["Parentalité-familles"]
+    sheet = book["Parentalité-familles (données)"]
     assert sheet.freeze_panes == "A2"
     header = [c.value for c in sheet[1]]
     assert header[:7] == ["Indicateur", "Identifiant", "Période", "Niveau", "Code", "Libellé", "Valeur"]
     row = next(
         r
         for r in sheet.iter_rows(min_row=2)
-        if r[1].value == "part_familles_monoparentales" and r[3].value == "Territoire"
+        if r[1].value == "part_familles_monoparentales" and r[3].value == "Territoire" and r[2].value == 2019
     )
     expected = table.query(
-        "territory == 'ctg-ecouen' and level == 'territoire' and indicator == 'part_familles_monoparentales'"
+        "territory == 'ctg-ecouen' and level == 'territoire' and indicator == 'part_familles_monoparentales' "
+        "and period == '2019'"
     )["value"].iloc[0]
-    assert isinstance(row[6].value, float) and row[6].value == pytest.approx(expected)
-    assert row[6].number_format == '0.0" %"'
+    # A share is an Excel percentage (a fraction with a percentage format); a single year is a number.
+    assert isinstance(row[6].value, float) and row[6].value == pytest.approx(expected / 100)
+    assert row[6].number_format == "0.0%"
+    comparison = book["Parentalité-familles"]
+    assert [c.value for c in comparison[1]][:3] == ["Indicateur", "Période", f"Territoire — {row[5].value}"]
+    line = next(r for r in comparison.iter_rows(min_row=2) if r[0].value == "Part des familles monoparentales")
+    assert (line[1].value, line[2].value, line[2].number_format) == (2019, pytest.approx(expected / 100), "0.0%")
     counts = next(
         r
-        for r in book["Démographie"].iter_rows(min_row=2)
+        for r in book["Démographie (données)"].iter_rows(min_row=2)
         if r[1].value == "population" and r[3].value == "Département"
     )
     assert counts[6].number_format == "#,##0"

@@ -17,10 +17,10 @@ from click.testing import CliRunner
 from conftest import DEMO, ROOT, tiny_template
 from ctg_analysis.cli import main
 from ctg_analysis.errors import CtgError
+from ctg_analysis.files import territory_slug
 from ctg_analysis.reports import render as render_module
 from ctg_analysis.reports import render_reports
 from ctg_analysis.reports.metadata import MANIFEST
-from ctg_analysis.reports.render import territory_slug
 from ctg_analysis.resources import TEMPLATES_DIR
 
 pytestmark = pytest.mark.reports
@@ -116,14 +116,25 @@ def _workbook_and_deck_read_back(folder):
     sheets = pd.read_excel(
         folder / "diagnostic.xlsx", sheet_name=None, dtype={"Code": str, "Période": str}, engine="openpyxl"
     )
-    rows = pd.concat([f for name, f in sheets.items() if "Identifiant" in f.columns and name != "Détail communal"])
+    rows = pd.concat([f for name, f in sheets.items() if name.endswith(" (données)")])
     own = rows.loc[rows["Niveau"] == "Territoire"].set_index(["Identifiant", "Période"])["Valeur"]
     assert own[("pop_0_2", "2019")] == pytest.approx(census.loc["95229", "P19_POP0002"])
+    # Shares and evolutions are Excel percentages: fractions.
     assert own[("part_0_2", "2019")] == pytest.approx(
-        100 * census.loc["95229", "P19_POP0002"] / census.loc["95229", "P19_POP"]
+        census.loc["95229", "P19_POP0002"] / census.loc["95229", "P19_POP"]
     )
     assert own[("evol_0_2", "2013-2019")] == pytest.approx(
-        100 * (census.loc["95229", "P19_POP0002"] / census.loc["95229", "P13_POP0002"] - 1)
+        census.loc["95229", "P19_POP0002"] / census.loc["95229", "P13_POP0002"] - 1
+    )
+    # The theme's comparison sheet: the territory and its levels side by side, the period beside.
+    comparison = sheets["Petite enfance"].set_index("Indicateur")
+    assert comparison.columns[:2].tolist() == ["Période", "Territoire — Ézanville"]
+    assert comparison.loc["Part des enfants de 0 à 2 ans", "Territoire — Ézanville"] == pytest.approx(
+        census.loc["95229", "P19_POP0002"] / census.loc["95229", "P19_POP"]
+    )
+    departement = census.loc[census.index.str.startswith("95")]
+    assert comparison.loc["Enfants de 0 à 2 ans", "Département — Val-d'Oise"] == pytest.approx(
+        departement["P19_POP0002"].sum()
     )
     assert own[("naissances", "2021")] == births.set_index("CODGEO").loc["95229", "NAISD21"]
     # The report's own data, which the index reads: the same figures, as numbers.
@@ -146,7 +157,7 @@ def _workbook_and_deck_read_back(folder):
     for spec in chart_plan():
         if spec.name in exported:  # every exported chart of every theme has its slide, with its picture
             assert pictures.get(spec.title) == 1, spec.title
-    assert titles[1] == "Chiffres clés" and titles[-1] == "Sources et méthodes"
+    assert titles[1].startswith("Chiffres clés") and titles[-1] == "Sources et méthodes"
     assert sum(pictures.values()) == len(exported)
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ctg_analysis.actions.plan import Plan
 from ctg_analysis.errors import CtgError
-from ctg_analysis.exports.workbook import COG_LINE, IDENTIFIER_LINE
+from ctg_analysis.exports.workbook import COG_LINE, FRACTIONS_LINE, IDENTIFIER_LINE, PERCENT_UNITS
 from ctg_analysis.geography.conversion import commune_passage
 from ctg_analysis.indicators.catalogue import get_indicator
 from ctg_analysis.indicators.comparisons import RATE_UNITS
@@ -103,26 +103,35 @@ def read_baseline(path: str | Path) -> Baseline:
             f"attendues, "
             f"trouvé {', '.join(sheets)}) ; produisez-le avec « ctg export --formats xlsx »"
         )
-    themes = [frame for name, frame in sheets.items() if name not in ("Détail communal", "Sources et méthodes")]
-    for name, frame in ((n, f) for n, f in sheets.items() if n != "Sources et méthodes"):
+    # The values in long form; an earlier version's workbook had no comparison sheets beside them.
+    data = [name for name in sheets if name.endswith(" (données)")] or [
+        name for name in sheets if name not in ("Détail communal", "Sources et méthodes")
+    ]
+    themes = [sheets[name] for name in data]
+    for name, frame in ((n, sheets[n]) for n in (*data, "Détail communal")):
         missing = [c for c in _HEADER if c not in frame.columns]
         if missing:
             raise CtgError(f"{path}, feuille {name!r} : colonne(s) {', '.join(missing)} manquante(s)")
     rows = pd.concat(themes, ignore_index=True) if themes else pd.DataFrame(columns=_HEADER)
     rows = rows.loc[rows["Niveau"] == "Territoire"]
-    start, end = _years(rows["Période"])
+    methods = sheets["Sources et méthodes"]
+    notes = dict(zip(methods.iloc[:, 0].astype(str), methods.iloc[:, 1], strict=True))
+    # A single year is a number in the workbook, a span a text.
+    periods = rows["Période"].map(lambda p: str(int(p)) if isinstance(p, int | float) else str(p))
+    start, end = _years(periods)
+    value = pd.to_numeric(rows["Valeur"], errors="coerce")
+    if FRACTIONS_LINE in notes:  # percentages stored as Excel fractions
+        value = value.where(~rows.get("Unité", pd.Series("", index=rows.index)).isin(PERCENT_UNITS), value * 100)
     values = pd.DataFrame(
         {
             "indicator": rows["Identifiant"].astype(str).to_numpy(),
-            "period": rows["Période"].astype(str).to_numpy(),
+            "period": periods.to_numpy(),
             "year_start": start.to_numpy(),
             "year_end": end.to_numpy(),
-            "value": pd.to_numeric(rows["Valeur"], errors="coerce").to_numpy(),
+            "value": value.to_numpy(),
             "source": rows.get("Source", pd.Series("", index=rows.index)).astype(str).to_numpy(),
         }
     )
-    methods = sheets["Sources et méthodes"]
-    notes = dict(zip(methods.iloc[:, 0].astype(str), methods.iloc[:, 1], strict=True))
     cog = notes.get(COG_LINE)
     communes = frozenset(sheets["Détail communal"]["Code"].dropna().astype(str))
     demo = any("fictives" in str(v) for v in notes.values())

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -703,9 +703,9 @@ def write_earlier_demo(folder: str | Path, seed: int = SEED) -> list[Path]:
     """Write the earlier edition of the demo: what a CTG signed in 2019 had, the baseline of a follow-up.
 
     The same synthetic world as :func:`write_demo`, published three years earlier: the 2016 census
-    (ages interpolated between 2013 and 2019, so a follow-up against the 2019 census breaks the
-    five-year rule), births 2014–2018 in the geography of 2019 (before the 2022 merge), CAF 2016 and
-    the COG 2021 files.
+    of population and of activity, with its 2011 vintage (ages interpolated between 2013 and 2019, so
+    a follow-up against the 2019 census breaks the five-year rule), births 2014–2018 in the geography of
+    2019 (before the 2022 merge), CAF 2016 and the COG 2021 files.
 
     Examples
     --------
@@ -714,9 +714,12 @@ def write_earlier_demo(folder: str | Path, seed: int = SEED) -> list[Path]:
     folder = Path(folder)
     demo = build_demo(seed)
     files: dict[str, bytes] = {}
-    ages = np.sqrt(demo.ages[2013] * demo.ages[2019])  # geometric midpoint of the 2013 and 2019 vintages
-    name = "base-cc-evol-struct-pop-2016"
-    census = _round(pd.DataFrame({"CODGEO": demo.communes["code"].to_numpy()} | _population_columns(ages, 2016)))
+    # The 2016 vintage at the geometric midpoint of 2013 and 2019; its file's earlier vintage, 2011, two
+    # years before 2013 at the same yearly rate: the baseline has its evolutions 2011-2016.
+    before, after = demo.ages[2013], demo.ages[2019]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ages2011 = np.where(after > 0, before * (before / after) ** (1 / 3), before)
+    earlier = replace(demo, ages={2016: np.sqrt(before * after), 2011: ages2011})
     dictionary = pd.DataFrame(
         {
             "COD_VAR": ["CODGEO"],
@@ -724,9 +727,13 @@ def write_earlier_demo(folder: str | Path, seed: int = SEED) -> list[Path]:
             "LIB_VAR_LONG": ["Code du département suivi du numéro de commune"],
         }
     )
-    files[f"recensement/{name}_csv.zip"] = zip_bytes(
-        {f"{name}.CSV": csv_bytes(census), f"meta_{name}.CSV": csv_bytes(dictionary)}
-    )
+    for name, frame in (
+        ("base-cc-evol-struct-pop-2016", census_population(earlier)),
+        ("base-cc-emploi-pop-active-2016", census_employment(earlier, np.random.default_rng(seed + 3))),
+    ):
+        files[f"recensement/{name}_csv.zip"] = zip_bytes(
+            {f"{name}.CSV": csv_bytes(frame), f"meta_{name}.CSV": csv_bytes(dictionary)}
+        )
     years = [y for y in BIRTH_YEARS if 2014 <= y <= 2018]
     labels = demo.communes.set_index("code")["label"]
     births = pd.DataFrame({"CODGEO": demo.births.index, "LIBGEO": labels.reindex(demo.births.index).to_numpy()})

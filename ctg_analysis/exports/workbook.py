@@ -1,10 +1,12 @@
 """The Excel baseline workbook of a territory: the reference values the fiches actions are followed
 against every year.
 
-One sheet per CTG theme (indicators × levels with value, numerator, denominator, unit, period, flags and
-source), a commune-detail sheet, and a "Sources et méthodes" sheet. Numbers are real numbers with Excel
-number formats (never pre-formatted text); the header is frozen, widths are set, fragile values are
-highlighted.
+First a comparison sheet per CTG theme (indicators as rows; the territory, its EPCI, département, région
+and France as columns; the period beside), then each theme's values in long form (indicators × levels
+with value, numerator, denominator, unit, period, flags and source), a commune-detail sheet and a
+"Sources et méthodes" sheet. Numbers are real numbers with Excel number formats (never pre-formatted
+text): rates and shares are Excel percentages (the fraction 0.057 shown « 5,7 % »), single-year periods
+are numbers; headers are frozen, widths set, fragile values highlighted.
 """
 
 from __future__ import annotations
@@ -18,12 +20,19 @@ from openpyxl.utils import get_column_letter
 
 from ctg_analysis.files import atomic_path
 from ctg_analysis.indicators.catalogue import get_indicator
-from ctg_analysis.indicators.display import is_fragile, territory_rows
+from ctg_analysis.indicators.display import is_fragile, territory_rows, wide_view
 from ctg_analysis.indicators.flags import FLAGS
 from ctg_analysis.levels import LEVEL_NAMES
 from ctg_analysis.themes import THEMES
 
-__all__ = ["COG_LINE", "IDENTIFIER_LINE", "NUMBER_FORMATS", "write_workbook"]
+__all__ = [
+    "COG_LINE",
+    "FRACTIONS_LINE",
+    "IDENTIFIER_LINE",
+    "NUMBER_FORMATS",
+    "PERCENT_UNITS",
+    "write_workbook",
+]
 
 #: Excel number format of a value, by unit (French display comes from Excel's own locale).
 NUMBER_FORMATS = {
@@ -33,9 +42,14 @@ NUMBER_FORMATS = {
     "€": '#,##0" €"',
     "% par an": '0.00" %"',
 }
+#: The units a workbook stores as Excel percentages (the value divided by 100), and their formats.
+PERCENT_UNITS = {"%": "0.0%", "% par an": "0.00%"}
 #: Lines of the "Sources et méthodes" sheet the follow-up reads back.
 IDENTIFIER_LINE = "Identifiant du territoire"
 COG_LINE = "Géographie communale (COG au 1er janvier)"
+#: Says the percentages are fractions (a workbook of an earlier version stored 5.7 for 5,7 %).
+FRACTIONS_LINE = "Pourcentages"
+_FRACTIONS = "fractions (format pourcentage d'Excel)"
 _HEADER = [
     "Indicateur",
     "Identifiant",
@@ -59,6 +73,38 @@ def _quality(flags: str) -> str:
     return " ; ".join(FLAGS[code] for code in str(flags).split(";") if code in FLAGS)
 
 
+def _stored(value: float, unit: str) -> float | None:
+    """A value as the workbook stores it: ``None`` when missing, a fraction for a percentage."""
+    if pd.isna(value):
+        return None
+    return float(value) / 100 if unit in PERCENT_UNITS else float(value)
+
+
+def _number_format(unit: str) -> str:
+    return PERCENT_UNITS.get(unit) or NUMBER_FORMATS.get(unit, "0.0")
+
+
+def _period(period: str) -> int | str:
+    """A single year as a number (« 2019 » → 2019), a span as it is written (« 2013-2019 »)."""
+    return int(period) if period.isdigit() else period
+
+
+def _write_comparison(sheet, table: pd.DataFrame, territory: str, theme: str) -> None:
+    """Indicators as rows, the territory and its comparison levels as columns, the period beside."""
+    view = wide_view(table, territory, theme=theme)
+    sheet.append(["Indicateur", "Période", *view.values.columns])
+    fragile = view.flags.apply(is_fragile).to_numpy()
+    for (_, indicator, period), values, weak in zip(view.values.index, view.values.to_numpy(), fragile, strict=True):
+        unit = str(view.units[(_, indicator, period)])
+        sheet.append([get_indicator(indicator).label, _period(str(period)), *(_stored(v, unit) for v in values)])
+        for column, is_weak in enumerate(weak, start=3):
+            cell = sheet.cell(sheet.max_row, column)
+            cell.number_format = _number_format(unit)
+            if is_weak:
+                cell.fill = _FRAGILE
+    _dress(sheet, [46, 11] + [24] * len(view.values.columns))
+
+
 def _write_rows(sheet, rows: pd.DataFrame) -> None:
     sheet.append(_HEADER)
     fragile = is_fragile(rows["flags"]).to_numpy()
@@ -67,11 +113,11 @@ def _write_rows(sheet, rows: pd.DataFrame) -> None:
             [
                 row["label"],
                 row["indicator"],
-                row["period"],
+                _period(row["period"]),
                 LEVEL_NAMES[row["level"]],
                 row["geo"],
                 row["geo_label"],
-                None if pd.isna(row["value"]) else float(row["value"]),
+                _stored(row["value"], row["unit"]),
                 None if pd.isna(row["numerator"]) else float(row["numerator"]),
                 None if pd.isna(row["denominator"]) else float(row["denominator"]),
                 row["unit"],
@@ -80,8 +126,7 @@ def _write_rows(sheet, rows: pd.DataFrame) -> None:
             ]
         )
         line = sheet.max_row
-        unit_format = NUMBER_FORMATS.get(str(row["unit"]), "0.0")
-        sheet.cell(line, 7).number_format = unit_format
+        sheet.cell(line, 7).number_format = _number_format(row["unit"])
         for column in (8, 9):
             sheet.cell(line, column).number_format = "#,##0.0"
         if weak:
@@ -126,10 +171,11 @@ def write_workbook(table: pd.DataFrame, territory: str, path: str | Path, *, cog
     book = Workbook()
     book.remove(book.active)
     summary = rows.loc[rows["level"] != "commune"]
-    for theme in THEMES:
-        part = summary.loc[summary["theme"] == theme.id]
-        if not part.empty:
-            _write_rows(book.create_sheet(theme.sheet), part)
+    themes = [theme for theme in THEMES if (summary["theme"] == theme.id).any()]
+    for theme in themes:
+        _write_comparison(book.create_sheet(theme.sheet), table, territory, theme.id)
+    for theme in themes:
+        _write_rows(book.create_sheet(theme.data_sheet), summary.loc[summary["theme"] == theme.id])
     _write_rows(book.create_sheet("Détail communal"), rows.loc[rows["level"] == "commune"])
     _methods(book.create_sheet("Sources et méthodes"), rows, territory, cog_year)
     with atomic_path(path) as temporary:
@@ -151,6 +197,7 @@ def _methods(sheet, rows: pd.DataFrame, territory: str, cog_year: int | None) ->
     ]
     if cog_year is not None:
         lines.append([COG_LINE, cog_year])
+    lines.append([FRACTIONS_LINE, _FRACTIONS])
     if demo:
         lines.append(
             [

@@ -253,13 +253,13 @@ def export(data_dir, territories_file, territory_id, formats, out, size, templat
     """Exporte les graphiques (PNG, SVG), le classeur Excel de référence et le diaporama d'un territoire."""
     from ctg_analysis.diagnostic import Diagnostic
     from ctg_analysis.exports.documents import check_formats, write_documents
-    from ctg_analysis.files import slugify
+    from ctg_analysis.files import territory_slug
 
     wanted = check_formats(formats)
     diagnostic = Diagnostic.open(data_dir, territories_file, skip_bad_files=skip_bad_files)
     diagnostic.territories.get(territory_id)
     table = diagnostic.table([territory_id])
-    target = config.reports_folder(out, slugify(territory_id))
+    target = config.reports_folder(out, territory_slug(territory_id))
     written = write_documents(
         table, territory_id, target, wanted, cog_year=diagnostic.cog_year, size=size, template=template
     )
@@ -358,7 +358,8 @@ def fiches(territory_id, plan_file, data_dir, territories_file, formats, phrases
     from ctg_analysis.actions.sentences import load_phrases
     from ctg_analysis.diagnostic import Diagnostic
     from ctg_analysis.exports.documents import check_formats
-    from ctg_analysis.files import slugify
+    from ctg_analysis.files import territory_slug
+    from ctg_analysis.reports.metadata import FICHES_DOCX, FICHES_XLSX
 
     wanted = check_formats(formats, _FICHE_FORMATS)
     phrases = load_phrases(phrases_file) if phrases_file else None
@@ -369,12 +370,12 @@ def fiches(territory_id, plan_file, data_dir, territories_file, formats, phrases
     loaded.get(territory_id)
     table = diagnostic.table([territory_id])
     built = build_fiches(table, territory_id, plan, phrases=phrases)
-    target = config.reports_folder(out, slugify(territory_id))
+    target = config.reports_folder(out, territory_slug(territory_id))
     written = []
     if "xlsx" in wanted:
-        written.append(write_fiches_xlsx(built, target / "fiches-actions.xlsx"))
+        written.append(write_fiches_xlsx(built, target / FICHES_XLSX))
     if "docx" in wanted:
-        written.append(write_fiches_docx(built, target / "fiches-actions.docx"))
+        written.append(write_fiches_docx(built, target / FICHES_DOCX))
     click.echo(f"{len(built)} fiche(s) action pour {loaded.get(territory_id).label} :")
     for path in written:
         click.echo(f"  {path}")
@@ -411,9 +412,10 @@ def suivi(territory_id, baseline_file, data_dir, territories_file, plan_file, ou
     from ctg_analysis.actions.steering import follow_up_chart, write_follow_up_deck, write_follow_up_xlsx
     from ctg_analysis.charts.export import save_figure
     from ctg_analysis.diagnostic import Diagnostic
-    from ctg_analysis.files import slugify
+    from ctg_analysis.files import territory_slug
     from ctg_analysis.formatting import format_value
     from ctg_analysis.indicators import get_indicator
+    from ctg_analysis.reports.metadata import FOLLOW_UP_FOLDER
 
     baseline = read_baseline(baseline_file)
     plan = load_plan(plan_file) if plan_file else None
@@ -427,7 +429,7 @@ def suivi(territory_id, baseline_file, data_dir, territories_file, plan_file, ou
     table = diagnostic.table([territory_id])
     geography = same_geography(baseline, frozenset(territory.communes), diagnostic.cog_year, diagnostic.movements)
     follow = follow_up(baseline, table, territory_id, geography=geography, plan=plan)
-    target = config.reports_folder(out, slugify(territory_id), "suivi")
+    target = config.reports_folder(out, territory_slug(territory_id), FOLLOW_UP_FOLDER)
     options = {"baseline": baseline, "label": territory.label, "geography": geography, "demo": diagnostic.demo}
     pictures = []
     for _, row in follow.iterrows():

@@ -3,6 +3,7 @@ be read by whoever the user's umask lets read it (colleagues on a shared drive).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "slugify", "staging_folder", "write_bytes"]
+__all__ = ["atomic_path", "slugify", "staging_folder", "territory_slug", "write_bytes"]
 
 
 def _umask() -> int:
@@ -77,3 +78,19 @@ def slugify(text: str, *, fallback: str = "sans-nom") -> str:
     ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:80].strip("-") or fallback
+
+
+def territory_slug(territory_id: str) -> str:
+    """The folder of a territory's documents (report, fiches, follow-up): safe, and distinct for distinct ids.
+
+    Examples
+    --------
+    >>> territory_slug("ctg-ecouen")
+    'ctg-ecouen'
+    >>> territory_slug("../../x")
+    'x-9bdbf2'
+    """
+    slug = slugify(territory_id)
+    if slug != territory_id:
+        slug = f"{slug}-{hashlib.sha1(territory_id.encode('utf-8')).hexdigest()[:6]}"
+    return slug

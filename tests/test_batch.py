@@ -15,6 +15,7 @@ import pytest
 
 from conftest import DEMO, TINY_TEMPLATE, tiny_template
 from ctg_analysis.errors import CtgError
+from ctg_analysis.files import territory_slug
 from ctg_analysis.reports import render_reports
 from ctg_analysis.reports.index import write_index
 from ctg_analysis.reports.metadata import MANIFEST
@@ -24,7 +25,6 @@ from ctg_analysis.reports.render import (
     _failed,
     _swap,
     render,
-    territory_slug,
     up_to_date,
 )
 from ctg_analysis.reports.templates import Template
@@ -73,13 +73,18 @@ def test_the_swap_replaces_the_previous_report_whole(tmp_path):
     staging.mkdir()
     (staging / "diagnostic.html").write_text("plus récent", encoding="utf-8")
     (final / "ancien.png").write_bytes(b"x")
+    (final / "echec.html").write_bytes(b"x")
+    # What ctg fiches and ctg suivi wrote beside the report stays with the new one.
+    (final / "fiches-actions.docx").write_bytes(b"fiches")
+    (final / "suivi").mkdir()
+    (final / "suivi" / "suivi.xlsx").write_bytes(b"suivi")
     (tmp_path / ".ezanville.previous").mkdir()  # left by an earlier interrupted swap
     _swap(staging, final)
     assert [p.name for p in tmp_path.iterdir()] == ["ezanville"]
-    assert (
-        sorted(p.name for p in final.iterdir()) == ["diagnostic.html"]
-        and (final / "diagnostic.html").read_text(encoding="utf-8") == "plus récent"
-    )
+    assert sorted(p.name for p in final.iterdir()) == ["diagnostic.html", "fiches-actions.docx", "suivi"]
+    assert (final / "diagnostic.html").read_text(encoding="utf-8") == "plus récent"
+    assert (final / "fiches-actions.docx").read_bytes() == b"fiches"
+    assert (final / "suivi" / "suivi.xlsx").read_bytes() == b"suivi"
 
 
 def test_a_failure_is_kept_beside_the_previous_report(tmp_path):
@@ -104,6 +109,12 @@ def test_a_failure_is_kept_beside_the_previous_report(tmp_path):
     ) and result.seconds > 0
     assert not staging.exists() and (final / "diagnostic.html").read_text(encoding="utf-8") == "rapport précédent"
     assert (final / "echec.ipynb").read_text(encoding="utf-8") == '{"cells": []}'
+    # The page the index links: in French, the error, what to do, the notebook and the previous report.
+    page = (final / "echec.html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in page and "<pre>RuntimeError: panne</pre>" in page
+    assert (
+        'href="echec.ipynb"' in page and 'href="diagnostic.html"' in page and "ctg report --territory ezanville" in page
+    )
     manifest = json.loads((final / MANIFEST).read_text(encoding="utf-8"))
     assert (manifest["inputs_hash"], manifest["status"], manifest["error"], manifest["territory_id"]) == (
         "h9",
@@ -122,7 +133,9 @@ def test_a_failure_is_kept_beside_the_previous_report(tmp_path):
         "DeadKernelError: mort",
         0.0,
     )
-    assert sorted(p.name for p in other.iterdir()) == [MANIFEST]
+    assert sorted(p.name for p in other.iterdir()) == [MANIFEST, "echec.html"]
+    page = (other / "echec.html").read_text(encoding="utf-8")
+    assert "DeadKernelError: mort" in page and "echec.ipynb" not in page and "rapport précédent" not in page
 
 
 def test_the_index_shows_each_report_s_status_and_first_five_key_figures_from_its_data(tmp_path):
@@ -141,8 +154,12 @@ def test_the_index_shows_each_report_s_status_and_first_five_key_figures_from_it
     (tmp_path / "ezanville" / MANIFEST).write_text(
         json.dumps({"status": "ok", "key_figures": figures}), encoding="utf-8"
     )
+    for name in ("diagnostic.html", "diagnostic.pdf", "fiches-actions.docx", "suivi/suivi.pptx"):
+        (tmp_path / "ezanville" / name).parent.mkdir(exist_ok=True)
+        (tmp_path / "ezanville" / name).write_bytes(b"x")
     (tmp_path / "coupe").mkdir()
     (tmp_path / "coupe" / MANIFEST).write_text('{"status": "ok", "key_fig', encoding="utf-8")  # cut short by a crash
+    (tmp_path / "coupe" / "echec.html").write_bytes(b"x")
     territories = [
         ("ezanville", "Ézanville", "ezanville"),
         ("coupe", "Coupé", "coupe"),
@@ -156,6 +173,14 @@ def test_the_index_shows_each_report_s_status_and_first_five_key_figures_from_it
         and "<br>".join(f"Indicateur {n} (2021) : {n},5 %" for n in range(5)) in rows[0]
         and "Indicateur 5" not in rows[0]
     )
+    # Each document present is linked, the report's and the other commands'; a failure links its French page.
+    assert re.findall(r'href="([^"]+)"', rows[0]) == [
+        "ezanville/diagnostic.html",
+        "ezanville/diagnostic.pdf",
+        "ezanville/fiches-actions.docx",
+        "ezanville/suivi/suivi.pptx",
+    ]
+    assert re.findall(r'href="([^"]+)"', rows[1]) == ["coupe/echec.html"]
     assert "non produit" in rows[1] and "fichier JSON illisible" in rows[1]
     assert "non produit" in rows[2]
     assert '<td class="echec">échec</td>' in rows[3] and "commune 99999 inconnue" in rows[3]

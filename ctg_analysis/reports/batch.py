@@ -16,9 +16,10 @@ from pathlib import Path
 from ctg_analysis import config
 from ctg_analysis.diagnostic import Diagnostic
 from ctg_analysis.feedback import progress_bar
+from ctg_analysis.files import territory_slug
 from ctg_analysis.reports.index import write_index
 from ctg_analysis.reports.metadata import Status
-from ctg_analysis.reports.render import RenderJob, RenderResult, render, territory_slug, up_to_date
+from ctg_analysis.reports.render import RenderJob, RenderResult, render, up_to_date
 from ctg_analysis.reports.templates import Template, project_parameters
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import write_bytes
-from ctg_analysis.reports.metadata import MANIFEST, Status, read_json
+from ctg_analysis.reports.metadata import DOCUMENTS, MANIFEST, Status, read_json
 
 __all__ = ["write_index"]
 
@@ -57,12 +57,7 @@ def write_index(
             info = {"status": Status.FAILED, "error": failures[territory_id]}
         status = info.get("status", Status.NOT_RENDERED)
         links = []
-        for name, title in (
-            ("diagnostic.html", "rapport"),
-            ("diagnostic.xlsx", "classeur"),
-            ("diagnostic.pptx", "diaporama"),
-            ("echec.ipynb", "carnet en échec"),
-        ):
+        for name, title in DOCUMENTS:
             if (reports / slug / name).is_file():
                 links.append(f'<a href="{html.escape(slug)}/{name}">{title}</a>')
         lines = [f"{f['label']} ({f['period']}) : {f['text']}" for f in info.get("key_figures", [])[:_SHOWN_FIGURES]]

@@ -12,12 +12,46 @@ from pathlib import Path
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import write_bytes
 
-__all__ = ["MANIFEST", "REPORT_DATA", "Status", "read_json", "write_json"]
+__all__ = [
+    "DOCUMENTS",
+    "FAILURE_NOTEBOOK",
+    "FAILURE_PAGE",
+    "FICHES_DOCX",
+    "FICHES_XLSX",
+    "FOLLOW_UP_FOLDER",
+    "MANIFEST",
+    "OTHER_COMMANDS",
+    "REPORT_DATA",
+    "Status",
+    "read_json",
+    "write_json",
+]
 
 #: The file recording, in each territory folder, what was rendered from which inputs and how it went.
 MANIFEST = ".ctg-report.json"
 #: The report's own data, written by the notebook beside ``diagnostic.html``: territory and key figures.
 REPORT_DATA = "diagnostic.json"
+#: A failed rendering's executed notebook, and the French page that says what failed and what to do.
+FAILURE_NOTEBOOK = "echec.ipynb"
+FAILURE_PAGE = "echec.html"
+#: What ``ctg fiches`` and ``ctg suivi`` write in a territory's folder.
+FICHES_XLSX = "fiches-actions.xlsx"
+FICHES_DOCX = "fiches-actions.docx"
+FOLLOW_UP_FOLDER = "suivi"
+#: The entries of a territory's folder that other commands wrote: a new report keeps them.
+OTHER_COMMANDS = (FICHES_XLSX, FICHES_DOCX, FOLLOW_UP_FOLDER)
+#: The documents of a territory's folder the index links, in its order, with their French names.
+DOCUMENTS = (
+    ("diagnostic.html", "rapport"),
+    ("diagnostic.pdf", "PDF"),
+    ("diagnostic.xlsx", "classeur"),
+    ("diagnostic.pptx", "diaporama"),
+    (FICHES_DOCX, "fiches actions"),
+    (FICHES_XLSX, "fiches actions (Excel)"),
+    (f"{FOLLOW_UP_FOLDER}/suivi.xlsx", "suivi annuel"),
+    (f"{FOLLOW_UP_FOLDER}/suivi.pptx", "diaporama du suivi"),
+    (FAILURE_PAGE, "échec : que faire ?"),
+)
 
 
 class Status(StrEnum):

@@ -3,7 +3,7 @@ code, write the charts, workbook and deck, and move the whole folder into place 
 
 from __future__ import annotations
 
-import hashlib
+import html
 import logging
 import shutil
 import time
@@ -17,29 +17,22 @@ import papermill
 from nbconvert import HTMLExporter
 
 from ctg_analysis.errors import CtgError
-from ctg_analysis.files import slugify, staging_folder, write_bytes
-from ctg_analysis.reports.metadata import MANIFEST, REPORT_DATA, Status, read_json, write_json
+from ctg_analysis.files import staging_folder, territory_slug, write_bytes
+from ctg_analysis.reports.metadata import (
+    FAILURE_NOTEBOOK,
+    FAILURE_PAGE,
+    MANIFEST,
+    OTHER_COMMANDS,
+    REPORT_DATA,
+    Status,
+    read_json,
+    write_json,
+)
 from ctg_analysis.reports.pdf import write_pdf
 
 log = logging.getLogger(__name__)
 
-__all__ = ["RenderJob", "RenderResult", "render", "territory_slug", "up_to_date"]
-
-
-def territory_slug(territory_id: str) -> str:
-    """A folder name for a territory id: safe, and distinct for distinct ids.
-
-    Examples
-    --------
-    >>> territory_slug("ctg-ecouen")
-    'ctg-ecouen'
-    >>> territory_slug("../../x")
-    'x-9bdbf2'
-    """
-    slug = slugify(territory_id)
-    if slug != territory_id:
-        slug = f"{slug}-{hashlib.sha1(territory_id.encode('utf-8')).hexdigest()[:6]}"
-    return slug
+__all__ = ["RenderJob", "RenderResult", "render", "up_to_date"]
 
 
 @dataclass(frozen=True)
@@ -175,7 +168,17 @@ def up_to_date(reports: Path, job: RenderJob) -> RenderResult | None:
 
 
 def _swap(staging: Path, final: Path) -> None:
-    """Put a complete staging folder in place of the previous report, never leaving a half-written one."""
+    """Put a complete staging folder in place of the previous report, never leaving a half-written one.
+
+    What other commands wrote in the territory's folder (fiches, follow-up) is copied into the new one
+    first: a crash before the swap leaves the previous folder whole.
+    """
+    for name in OTHER_COMMANDS:
+        kept = final / name
+        if kept.is_dir():
+            shutil.copytree(kept, staging / name, symlinks=True)
+        elif kept.is_file():
+            shutil.copy2(kept, staging / name)
     previous = None
     if final.exists():
         previous = final.with_name(f".{final.name}.previous")
@@ -193,8 +196,42 @@ def _failed(
     result = RenderResult(job.territory_id, job.label, slug, Status.FAILED, time.perf_counter() - started, error=error)
     log.warning("%s : échec (%s)", job.territory_id, error)
     final.mkdir(parents=True, exist_ok=True)
-    if executed.is_file():
-        write_bytes(final / "echec.ipynb", executed.read_bytes())
+    notebook = executed.is_file()
+    if notebook:
+        write_bytes(final / FAILURE_NOTEBOOK, executed.read_bytes())
+    write_bytes(final / FAILURE_PAGE, _failure_page(job, error, notebook=notebook, previous=final).encode("utf-8"))
     _manifest(final, job, result)
     shutil.rmtree(staging, ignore_errors=True)
     return result
+
+
+def _failure_page(job: RenderJob, error: str, *, notebook: bool, previous: Path) -> str:
+    """The French page the index links for a failed territory: what failed and what to do."""
+    steps = [
+        f"Relancez ce territoire seul pour voir le message complet : <code>ctg report --territory "
+        f"{html.escape(job.territory_id)}</code>.",
+        "Vérifiez les fichiers de données : <code>ctg data check</code> dit ce qui est lu, écarté ou illisible.",
+        "Vérifiez la définition du territoire : <code>ctg territories check</code>.",
+    ]
+    if notebook:
+        steps.insert(
+            0,
+            f'Ouvrez <a href="{FAILURE_NOTEBOOK}">le carnet exécuté</a> dans JupyterLab : la cellule en erreur '
+            "porte le message et la ligne en cause.",
+        )
+    kept = (
+        '<p>Le rapport précédent est conservé : <a href="diagnostic.html">ouvrir le rapport précédent</a>.</p>'
+        if (previous / "diagnostic.html").is_file()
+        else ""
+    )
+    items = "".join(f"<li>{step}</li>" for step in steps)
+    return (
+        '<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8">'
+        f"<title>Échec — {html.escape(job.label)}</title>"
+        '<style>body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2em; color: #222; max-width: 50em; }'
+        " h1 { color: #b42318; } pre { background: #f6f6f6; padding: 1em; white-space: pre-wrap; }</style>"
+        f"</head><body><h1>Le rapport de {html.escape(job.label)} n'a pas pu être produit</h1>"
+        f"<p>Erreur rencontrée :</p><pre>{html.escape(error)}</pre>{kept}"
+        f'<h2>Que faire ?</h2><ol>{items}</ol><p><a href="../index.html">Retour à la liste des rapports</a></p>'
+        "</body></html>\n"
+    )

@@ -597,6 +597,18 @@ def test_cli_fiches_and_suivi(baselines, tmp_path):
         pytest.approx(100 * (ezanville.P16_POP0002 / ezanville.P11_POP0002 - 1)),
     )
 
+    # Beside each value, the département's, from the raw files of both editions (Val-d'Oise's communes).
+    def women_activity(folder, name, year):
+        with zipfile.ZipFile(folder / "recensement" / f"{name}_csv.zip") as archive:
+            frame = pd.read_csv(archive.open(f"{name}.CSV"), sep=";", dtype={"CODGEO": str})
+        frame = frame.loc[frame["CODGEO"].str.startswith("95")]
+        return 100 * frame[f"P{year}_FACT1564"].sum() / frame[f"P{year}_F1564"].sum()
+
+    assert rows["taux_activite_femmes"][14:16] == (
+        pytest.approx(women_activity(EARLIER, "base-cc-emploi-pop-active-2016", 16)),
+        pytest.approx(women_activity(DEMO, "base-cc-emploi-pop-active-2019", 19)),
+    )
+
     from pptx import Presentation
 
     deck = Presentation(str(tmp_path / "suivi" / "suivi.pptx"))

@@ -42,6 +42,8 @@ FOLLOW_UP_COLUMNS = [
     "Comparaison valide",
     "Motif",
     "Source",
+    "Département (référence)",
+    "Département (actuel)",
 ]
 _HEADER = ["Indicateur", "Identifiant", "Période", "Niveau", "Code", "Libellé", "Valeur"]
 _FIVE_YEARS = 5
@@ -62,7 +64,9 @@ class Baseline:
     communes
         The commune codes of the territory at the baseline.
     values
-        Territory-level rows: ``indicator``, ``period``, ``year_start``, ``year_end``, ``value``, ``source``.
+        Territory-level rows: ``indicator``, ``period``, ``year_start``, ``year_end``, ``value``, ``source``,
+        and ``departement``, the value of the territory's département for the same period (missing when
+        the territory spans several).
     demo
         Whether the baseline figures are demo data.
     """
@@ -74,6 +78,19 @@ class Baseline:
     communes: frozenset[str]
     values: pd.DataFrame
     demo: bool
+
+
+def _periods(rows: pd.DataFrame) -> pd.Series:
+    """Each row's period as text: a single year is a number in the workbook, a span a text."""
+    return rows["Période"].map(lambda p: str(int(p)) if isinstance(p, int | float) else str(p))
+
+
+def _one_departement(rows: pd.DataFrame) -> pd.Series:
+    """The département's values by (indicator, period), where the territory has a single département."""
+    rows = rows.loc[rows["Niveau"] == "Département"]
+    key = [rows["Identifiant"].astype(str), _periods(rows)]
+    values = pd.to_numeric(rows["Valeur"], errors="coerce").groupby(key).agg(["first", "size"])
+    return values.loc[values["size"] == 1, "first"]
 
 
 def _years(period: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -113,23 +130,25 @@ def read_baseline(path: str | Path) -> Baseline:
         if missing:
             raise CtgError(f"{path}, feuille {name!r} : colonne(s) {', '.join(missing)} manquante(s)")
     rows = pd.concat(themes, ignore_index=True) if themes else pd.DataFrame(columns=_HEADER)
+    departement = _one_departement(rows)
     rows = rows.loc[rows["Niveau"] == "Territoire"]
     methods = sheets["Sources et méthodes"]
     notes = dict(zip(methods.iloc[:, 0].astype(str), methods.iloc[:, 1], strict=True))
-    # A single year is a number in the workbook, a span a text.
-    periods = rows["Période"].map(lambda p: str(int(p)) if isinstance(p, int | float) else str(p))
+    periods = _periods(rows)
     start, end = _years(periods)
     value = pd.to_numeric(rows["Valeur"], errors="coerce")
-    if FRACTIONS_LINE in notes:  # percentages stored as Excel fractions
-        value = value.where(~rows.get("Unité", pd.Series("", index=rows.index)).isin(PERCENT_UNITS), value * 100)
+    units = rows.get("Unité", pd.Series("", index=rows.index))
+    scale = units.isin(PERCENT_UNITS).map({True: 100, False: 1}) if FRACTIONS_LINE in notes else 1  # Excel fractions
+    key = pd.MultiIndex.from_arrays([rows["Identifiant"].astype(str), periods])
     values = pd.DataFrame(
         {
             "indicator": rows["Identifiant"].astype(str).to_numpy(),
             "period": periods.to_numpy(),
             "year_start": start.to_numpy(),
             "year_end": end.to_numpy(),
-            "value": value.to_numpy(),
+            "value": (value * scale).to_numpy(),
             "source": rows.get("Source", pd.Series("", index=rows.index)).astype(str).to_numpy(),
+            "departement": (departement.reindex(key).to_numpy() * scale).astype(float),
         }
     )
     cog = notes.get(COG_LINE)
@@ -237,6 +256,9 @@ def follow_up(
         rows["level"] == "territoire", ["indicator", "period", "year_start", "year_end", "value", "source"]
     ]
     current = latest_period(current.astype({"indicator": str, "period": str, "source": str})).set_index("indicator")
+    departements = rows.loc[rows["level"] == "departement"].astype({"indicator": str, "period": str})
+    single = departements.groupby(["indicator", "period"])["value"].agg(["first", "size"])
+    departement_now = single.loc[single["size"] == 1, "first"]
     before = latest_period(baseline.values).set_index("indicator")
     if plan is not None:
         ids = list(dict.fromkeys(i.id for a in plan.actions for i in a.indicators))
@@ -294,6 +316,8 @@ def follow_up(
                         if s
                     )
                 ),
+                math.nan if old is None else float(old.get("departement", math.nan)),
+                math.nan if new is None else float(departement_now.get((indicator_id, new["period"]), math.nan)),
             ]
         )
     return pd.DataFrame(lines, columns=FOLLOW_UP_COLUMNS)

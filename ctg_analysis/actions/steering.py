@@ -134,8 +134,24 @@ def follow_up_chart(row: pd.Series, label: str, *, demo: bool = False):
             va="bottom",
             fontsize=14,
         )
+    # The département beside each bar, for rates and shares (its counts are on another scale).
+    departement = [row.get("Département (référence)", math.nan), row.get("Département (actuel)", math.nan)]
+    if indicator.unit == "nombre":
+        departement = [math.nan, math.nan]
+    if not all(pd.isna(v) for v in departement):
+        axis.plot(
+            [0.36, 1.36],
+            [math.nan if pd.isna(v) else v for v in departement],
+            linestyle="none",
+            marker="D",
+            markersize=13,
+            color=LEVEL_COLOURS["departement"],
+            label="Département",
+            zorder=3,
+        )
+        axis.legend(loc="upper left")
     axis.set_xlim(-0.6, 1.9)
-    highest = max((v for v in (*values, row["Cible"]) if not pd.isna(v)), default=0)
+    highest = max((v for v in (*values, *departement, row["Cible"]) if not pd.isna(v)), default=0)
     if highest > 0:
         axis.set_ylim(0, highest * 1.15)  # room for the value labels and the target's
     french_axis(axis.yaxis, 0 if indicator.unit in ("nombre", "€") else 1)

@@ -259,9 +259,13 @@ def test_follow_up_on_two_demo_editions(current, baselines):
     expected = 100 * census["P19_POP0002"] / census["P19_POP"]  # from INSEE's columns, not from the tool
     assert share["Valeur actuelle"] == pytest.approx(expected)
     assert share["Cible"] == 4.0 and share["Écart à la cible"] == pytest.approx(expected - 4.0)
-    # CAF 2016 against 2020: valid; the evolution 2013-2019 has no baseline (one census in 2019's files).
+    # CAF 2016 against 2020: valid; the evolution 2011-2016 of the baseline against 2013-2019: five-year rule.
     assert follow.loc["part_monoparents_caf", "Comparaison valide"] == "oui"
-    assert follow.loc["evol_0_2", "Motif"] == "valeur de référence absente du classeur"
+    assert follow.loc["evol_0_2", ["Année de référence", "Année actuelle", "Comparaison valide"]].tolist() == [
+        "2011-2016",
+        "2013-2019",
+        "non",
+    ]
 
 
 def test_follow_up_checks_the_geography(current, baselines):

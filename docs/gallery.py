@@ -24,3 +24,43 @@ for name, figure in {
 }.items():
     save_figure(figure, GALLERY / name, formats=("png",), dpi=60)
     print(GALLERY / f"{name}.png")
+
+# A page of the report's PDF and a slide of the deck, as their readers see them (WeasyPrint, the ``pdf``
+# extra; LibreOffice and poppler's pdftoppm, installed with apt-get).
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+
+from ctg_analysis.reports import render_reports  # noqa: E402
+
+for tool in ("soffice", "pdftoppm"):
+    if shutil.which(tool) is None:
+        raise SystemExit(f"{tool} introuvable : apt-get install libreoffice-impress poppler-utils")
+with tempfile.TemporaryDirectory() as work:
+    work = Path(work)
+    (result,) = render_reports(["ctg-ecouen"], data_dir=DEMO_DIR, reports_dir=work, pdf=True, workers=1)
+    folder = work / result.slug
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(work), str(folder / "diagnostic.pptx")],
+        check=True,
+        capture_output=True,
+    )
+    pages = ((folder / "diagnostic.pdf", 2, "rapport-pdf"), (work / "diagnostic.pdf", 11, "diapositive"))
+    for pdf, page, name in pages:
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "50",
+                "-f",
+                str(page),
+                "-l",
+                str(page),
+                "-singlefile",
+                str(pdf),
+                str(GALLERY / name),
+            ],
+            check=True,
+        )
+        print(GALLERY / f"{name}.png")

@@ -415,7 +415,7 @@ def test_views_for_jupyterlab(computed):
     assert revenus.count("<thead><tr>") == 1 and "<b>Département</b>Val-d&#x27;Oise" in revenus
     figures = key_figures(table, "ctg-ecouen")
     assert (
-        figures.set_index("indicateur").loc["Revenu disponible médian par unité de consommation", "territoire"] == "–*"
+        figures.set_index("Indicateur").loc["Revenu disponible médian par unité de consommation", "Territoire"] == "–*"
     )
 
 

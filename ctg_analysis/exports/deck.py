@@ -310,7 +310,7 @@ def write_deck(
         f"{label}\nConvention Territoriale Globale — {format_date(datetime.date.today())}"
         + ("\nDonnées fictives de démonstration" if demo else ""),
     )
-    figures = key_figures(table, territory).rename(columns=lambda name: name[:1].upper() + name[1:])
+    figures = key_figures(table, territory)
     widths = [4.4, 1.7] + [(12.13 - 6.1) / (len(figures.columns) - 2)] * (len(figures.columns) - 2)
     deck.tables("Chiffres clés", figures, widths=widths, note=FRAGILE_LEGEND)
 

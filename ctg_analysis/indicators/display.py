@@ -374,7 +374,8 @@ def key_figures(table: pd.DataFrame, territory: str) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns ``indicateur``, ``période``, ``territoire``, one column per département, ``France``.
+        Columns ``Indicateur``, ``Période``, ``Territoire``, one column per département (``Dép. …``),
+        ``France``.
     """
     wanted = key_figure_ids(table, territory)
     rows = latest_period(_select(table, territory, None, wanted))
@@ -386,15 +387,15 @@ def key_figures(table: pd.DataFrame, territory: str) -> pd.DataFrame:
             for v, i, fragile in zip(rows["value"], rows["indicator"], is_fragile(rows["flags"]), strict=True)
         ],
         column=rows["level"]
-        .map({"territoire": "territoire", "france": "France"})
-        .fillna("dép. " + rows["geo_label"].astype(str)),
+        .map({"territoire": "Territoire", "france": "France"})
+        .fillna("Dép. " + rows["geo_label"].astype(str)),
     )
     wide = rows.pivot_table(index=["indicator", "period"], columns="column", values="text", aggfunc="first", sort=False)
     wide = wide.reindex([k for k in wanted if k in wide.index.get_level_values(0)], level=0)
-    columns = ["territoire", *sorted(c for c in wide.columns if c.startswith("dép.")), "France"]
+    columns = ["Territoire", *sorted(c for c in wide.columns if c.startswith("Dép.")), "France"]
     wide = wide.reindex(columns=[c for c in columns if c in wide.columns]).reset_index()
     wide["indicator"] = wide["indicator"].map(lambda i: get_indicator(i).label)
-    return wide.rename(columns={"indicator": "indicateur", "period": "période"}).fillna("–")
+    return wide.rename(columns={"indicator": "Indicateur", "period": "Période"}).fillna("–")
 
 
 def key_figure_records(table: pd.DataFrame, territory: str) -> list[dict]:

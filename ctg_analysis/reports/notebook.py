@@ -169,7 +169,7 @@ class Report:
 
     def key_figures(self) -> HTML:
         """The key figures beside the département(s) and France, as a table."""
-        figures = key_figures(self.table, self.territory_id).set_index(["indicateur", "période"])
+        figures = key_figures(self.table, self.territory_id).set_index(["Indicateur", "Période"])
         fragile = figures.map(lambda text: "valeur fragile" if text.endswith("*") else "").to_numpy()
         return HTML(text_table_html(figures, reasons=fragile, caption=FRAGILE_LEGEND))
 

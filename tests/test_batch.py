@@ -10,6 +10,7 @@ import re
 import shutil
 import sys
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -256,10 +257,12 @@ def test_the_batch_passes_its_parameters_and_lists_what_it_rendered(tmp_path):
     )
     assert [(r.territory_id, r.status) for r in results] == [("ezanville", "ok"), ("autre", "ok"), ("casse", "échec")]
     assert results[2].error.startswith("territoire invalide : ") and "99999" in results[2].error
+    assert results[2].slug == "casse"
     html = (reports / "autre" / "diagnostic.html").read_text(encoding="utf-8")
     assert f"données {DEMO.resolve()} territoires {territories.resolve()}" in html
     index = (reports / "index.html").read_text(encoding="utf-8")
     assert index.index('href="ezanville/') < index.index('href="autre/') and "casse" in index
+    assert "Données fictives de démonstration" in index
     # Asked for by id, an invalid territory stops the batch before any kernel starts.
     with pytest.raises(Exception, match="casse"):
         render_reports(
@@ -353,3 +356,57 @@ def test_a_batch_in_a_project_skipping_a_bad_file_passes_both_to_the_template(tm
     assert [r.status for r in render_reports(["ezanville"], skip_bad_files=True, workers=1, **options)] == ["ok"]
     html = (tmp_path / "r" / "ezanville" / "diagnostic.html").read_text(encoding="utf-8")
     assert "écartés True CAF du Val-d'Oise" in html
+
+
+@pytest.mark.reports
+def test_a_batch_outside_any_project_takes_any_parameter_and_shows_its_progress(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # no ctg.toml here nor above: no project settings to pass
+    monkeypatch.delenv("CTG_PROJECT_DIR", raising=False)
+    monkeypatch.delenv("CTG_QUIET", raising=False)
+    template = tmp_path / "diagnostic.py"
+    template.write_text(
+        TINY_TEMPLATE.replace('output_dir: str = ""\n', 'output_dir: str = ""\nextra: str = ""\n')
+        + "\n# %%\nprint('supplément', extra)\n",
+        encoding="utf-8",
+    )
+    results = render_reports(
+        ["ezanville"],
+        data_dir=DEMO,
+        reports_dir=tmp_path / "r",
+        template=template,
+        parameters={"extra": Path("un/chemin")},  # a path, as an analyst may pass one
+        workers=1,
+        progress=True,
+    )
+    assert [r.status for r in results] == ["ok"]
+    assert "supplément un/chemin" in (tmp_path / "r" / "ezanville" / "diagnostic.html").read_text(encoding="utf-8")
+    bar = capsys.readouterr().err
+    assert "Rapports" in bar and "territoire/s" in bar
+
+
+@pytest.mark.reports
+def test_two_workers_each_keep_their_kernel_and_a_dead_worker_fails_its_territory_alone(tmp_path):
+    path = tmp_path / "territories.yaml"
+    path.write_text(
+        "territories:\n"
+        + "".join(f"  - id: t{n}\n    label: Territoire {n}\n    communes: ['95229']\n" for n in range(4)),
+        encoding="utf-8",
+    )
+    template = tiny_template(tmp_path, "import os\nprint('noyau', os.getpid())")
+    options = {"data_dir": DEMO, "territories_file": path, "template": template, "workers": 2, "progress": False}
+    results = render_reports(reports_dir=tmp_path / "r", **options)
+    assert [r.status for r in results] == ["ok"] * 4
+    pids = {
+        re.search(r"noyau (\d+)", (tmp_path / "r" / f"t{n}" / "diagnostic.html").read_text(encoding="utf-8")).group(1)
+        for n in range(4)
+    }
+    assert len(pids) <= 2  # four territories, one kernel per worker
+    # A worker killed (its kernel kills it, as the system would when memory runs out): its territory fails
+    # with its own id, label and folder, and the batch ends.
+    killer = tiny_template(
+        tmp_path, "import os, signal\nif territory_id == 't3':\n    os.kill(os.getppid(), signal.SIGKILL)"
+    )
+    results = render_reports(reports_dir=tmp_path / "r2", **{**options, "template": killer})
+    failed = [r for r in results if r.territory_id == "t3"]
+    assert [(r.status, r.label, r.slug) for r in failed] == [("échec", "Territoire 3", "t3")]
+    assert "BrokenProcessPool" in failed[0].error

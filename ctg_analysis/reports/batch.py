@@ -106,7 +106,8 @@ def render_reports(
         values = {
             "data_dir": str(diagnostic.folder.root),
             "territories_file": str(diagnostic.territories_file),
-            **(parameters or {}),
+            # A path given as a parameter reaches the notebook as text (its parameters are JSON).
+            **{k: str(v) if isinstance(v, os.PathLike) else v for k, v in (parameters or {}).items()},
         }
         if skip_bad_files:
             values["skip_bad_files"] = True

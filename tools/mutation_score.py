@@ -151,10 +151,12 @@ def score(module: str, *, workers: int, diffs: bool, sample: int = 100) -> tuple
         chosen = [f"*__mutmut_*{digit}" for digit in _SAMPLE_DIGITS[: sample // 10]] if sample < 100 else ["*"]
         # Not for the cache itself: a mutant of the cache would write what the next ones read.
         cache = None if module == "sources/cache.py" else Path(work) / "real-files-cache"
-        _mutmut(
-            checkout, "run", "--max-children", str(workers), "nothing-yet*", cache=cache
-        )  # mutants and test statistics only
-        _widen_to_modules(checkout / "mutants" / "mutmut-stats.json")
+        # Mutants and test statistics only (no mutant matches the name).
+        output = _mutmut(checkout, "run", "--max-children", str(workers), "nothing-yet*", cache=cache)
+        stats = checkout / "mutants" / "mutmut-stats.json"
+        if not stats.is_file():  # the tests failed without a mutant: nothing can be measured
+            raise SystemExit(f"{module} : les tests échouent sans mutant, rien à mesurer\n{output[-3000:]}")
+        _widen_to_modules(stats)
         _mutmut(checkout, "run", "--max-children", str(workers), *chosen, cache=cache)
         results = _mutmut(checkout, "results", "--all", "true")
         generated = dict(re.findall(r"^\s*(\S+): (.+)$", results, flags=re.MULTILINE))

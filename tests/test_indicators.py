@@ -481,3 +481,15 @@ def test_territories_sharing_a_commune_count_it_in_each(computed, raw, tmp_path)
     for territory, communes in (("a", ["95229", "95205"]), ("b", ["95205", "95395"])):
         expected = 100 * census.loc[communes, "P19_POP0002"].sum() / census.loc[communes, "P19_POP"].sum()
         assert values[territory] == pytest.approx(expected, rel=1e-12), territory
+
+
+def test_each_value_names_the_file_of_its_own_vintage(computed):
+    _, _, table = computed
+    rows = table.loc[(table["territory"] == "ctg-ecouen") & (table["level"] == "territoire")]
+    sources = rows.set_index(["indicator", "period"])["source"].astype(str)
+    # Two CAF files: each year's value cites its own, not both.
+    assert sources[("enfants_caf_0_2", "2016")] == "CNAF, données allocataires au 31/12/2016"
+    assert sources[("enfants_caf_0_2", "2020")] == "CNAF, données allocataires au 31/12/2020"
+    # Both census years of one file, and a rate reading two datasets.
+    assert sources[("evol_0_2", "2013-2019")] == "Insee, RP2019"
+    assert sources[("taux_natalite", "2019")] == "Insee, état civil 2014-2021 ; Insee, RP2019"

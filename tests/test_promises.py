@@ -480,7 +480,8 @@ def test_the_follow_up_workbook_reads_back_cell_by_cell(tmp_path):
         sheet.column_dimensions["M"].width,
         sheet.column_dimensions["N"].width,
     ) == (44, 60, 50)
-    assert sheet.freeze_panes == "B2" and sheet.auto_filter.ref == "A1:N3"
+    assert sheet.freeze_panes == "B2" and sheet.auto_filter.ref == "A1:P3"
+    assert sheet["O2"].number_format == sheet["E2"].number_format  # the département's values in the unit
     method = [row[0] for row in book["Méthode"].iter_rows(values_only=True)]
     assert method[:2] == ["Territoire : Ézanville", "Référence : diagnostic.xlsx (COG 2019)"]
     assert "au moins cinq ans" in method[2] and method[3].startswith("Évolution : en points pour les taux")

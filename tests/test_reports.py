@@ -95,6 +95,16 @@ def test_the_report_page_opens_offline_in_french_with_its_cover_and_contents(ren
     methods = page[page.index('<h2 id="sources-et-methodes">') :]
     assert "<li>Petits effectifs : valeur fragile.</li>" in methods and "not_comparable" not in methods
     assert page.count('<table class="ctg-table">') >= 7 and "thème</th>" not in page
+    # A median INSEE does not publish for a grouping: said in a sentence, with its communes' range read from
+    # the demo's Filosofi file.
+    filosofi = pd.read_csv(DEMO / "filosofi" / "FILO2019_DISP_COM.csv", sep=";", dtype={"CODGEO": str})
+    medians = filosofi.loc[filosofi["CODGEO"].isin(["95205", "95395", "95509", "95094", "95492"]), "Q219"].dropna()
+    low, high = (f"{v:,.0f}".replace(",", "\u202f") + "\u00a0€" for v in (medians.min(), medians.max()))
+    assert (
+        "Revenu disponible médian par unité de consommation (2019) : l'Insee ne publie pas cette valeur pour un "
+        f"regroupement de communes ; elle va de {low} (Puiseux-en-France) à {high} (Le Mesnil-Aubry) selon ses "
+        f"{len(medians)} communes"
+    ) in page
 
 
 def _workbook_and_deck_read_back(folder):

@@ -58,7 +58,7 @@ def write_follow_up_xlsx(
     for line in follow.itertuples(index=False):
         sheet.append([None if isinstance(v, float) and math.isnan(v) else v for v in line])
         row, unit = sheet.max_row, line[2]
-        for column in (5, 7, 10):
+        for column in (5, 7, 10, 15, 16):  # values, target and the département's, in the unit
             sheet.cell(row, column).number_format = NUMBER_FORMATS.get(unit, "0.0")
         for column in (8, 11):
             sheet.cell(row, column).number_format = "+0.0;-0.0;0.0" if unit in RATE_UNITS else "+#,##0;-#,##0;0"
@@ -69,7 +69,8 @@ def write_follow_up_xlsx(
     for cell in sheet[1]:
         cell.font, cell.fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for column, width in zip("ABCDEFGHIJKLMN", (44, 26, 9, 12, 14, 12, 14, 12, 12, 10, 12, 11, 60, 50), strict=True):
+    widths = (44, 26, 9, 12, 14, 12, 14, 12, 12, 10, 12, 11, 60, 50, 14, 14)
+    for column, width in zip("ABCDEFGHIJKLMNOP", widths, strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "B2"
     sheet.auto_filter.ref = sheet.dimensions

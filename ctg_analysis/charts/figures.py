@@ -25,7 +25,7 @@ from ctg_analysis.charts.style import FRAGILE_HATCH, LEVEL_HATCHES, french_axis,
 from ctg_analysis.errors import CtgError
 from ctg_analysis.formatting import format_number, format_value
 from ctg_analysis.indicators.catalogue import get_indicator
-from ctg_analysis.indicators.display import is_fragile, key_figure_ids, territory_rows
+from ctg_analysis.indicators.display import is_fragile, key_figure_ids, shown_flags, territory_rows
 from ctg_analysis.levels import LEVEL_COLOURS, LEVEL_NAMES_IN_TEXT
 
 __all__ = [
@@ -78,7 +78,7 @@ def _rows(table: pd.DataFrame, territory: str, indicator: str, period: str | Non
 def _footnote(rows: pd.DataFrame, fragile: bool | None = None) -> str:
     sources = " ; ".join(dict.fromkeys(str(s) for s in rows["source"].dropna().unique() if str(s)))
     parts = [f"Source : {sources}" if sources else "Source : non renseignée"]
-    if fragile if fragile is not None else is_fragile(rows["flags"]).any():
+    if fragile if fragile is not None else is_fragile(shown_flags(rows)).any():
         parts.append(_FRAGILE_NOTE)
     if rows["flags"].astype(str).str.contains("demo").any():
         parts.append(_DEMO_NOTE)
@@ -132,7 +132,7 @@ def comparison_bars(
     """
     rows = _ordered(_rows(table, territory, indicator, period))
     spec = get_indicator(indicator)
-    fragile = is_fragile(rows["flags"]).to_numpy()
+    fragile = is_fragile(shown_flags(rows)).to_numpy()
     labels = [_label(r) + (" *" if weak else "") for r, weak in zip(rows.itertuples(), fragile, strict=True)]
     subtitle = f"{_territory_label(rows)} — {rows['period'].iloc[0]}"
     figure, ax = titled_figure(spec.label, subtitle, _footnote(rows), size=size)
@@ -184,7 +184,7 @@ def evolution_chart(table: pd.DataFrame, territory: str, indicator: str = "evol_
         raise CtgError(f"indicateur {indicator!r} : attendu une évolution (par exemple evol_0_2)")
     rows = _ordered(_rows(table, territory, indicator))
     rows = rows.loc[rows["level"] != "commune"]
-    fragile = is_fragile(rows["flags"]).to_numpy()
+    fragile = is_fragile(shown_flags(rows)).to_numpy()
     subtitle = f"{_territory_label(rows)} — entre {rows['year_start'].iloc[0]} et {rows['year_end'].iloc[0]}"
     figure, ax = titled_figure(spec.label, subtitle, _footnote(rows), size=size)
     positions = np.arange(len(rows))
@@ -383,7 +383,7 @@ def births_chart(table: pd.DataFrame, territory: str, *, size: str = "slide") ->
     rolling = rows.loc[(rows["indicator"] == "naissances_3ans") & (rows["level"] == "territoire")].sort_values(
         "year_end"
     )
-    fragile = is_fragile(yearly["flags"]).to_numpy()
+    fragile = is_fragile(shown_flags(yearly)).to_numpy()
     subtitle = (
         f"{_territory_label(yearly)} — naissances selon le domicile de la mère, "
         f"{yearly['year_end'].min()}-{yearly['year_end'].max()}"
@@ -527,7 +527,7 @@ def key_figures_card(table: pd.DataFrame, territory: str, *, size: str = "slide"
     figure, ax = titled_figure(
         "Chiffres clés",
         subtitle,
-        _footnote(rows.loc[rows["indicator"].isin([c[0] for c in shown]) & (rows["level"] == "territoire")]),
+        _footnote(pd.DataFrame([own for _, own, _ in shown])),  # the sources of the values shown only
         size=size,
     )
     # An axis switched off rather than removed: notebooks do not show figures without any axes. The cards
@@ -537,7 +537,7 @@ def key_figures_card(table: pd.DataFrame, territory: str, *, size: str = "slide"
     for n, (indicator, own, departement) in enumerate(shown):
         spec = get_indicator(indicator)
         x, y = (n % columns) / columns, 1 - (n // columns + 1) / lines + 0.02
-        weak = bool(is_fragile(pd.Series([own["flags"]])).iloc[0])
+        weak = bool(is_fragile(shown_flags(own.to_frame().T)).iloc[0])
         ax.add_patch(_card_background(ax, x, y, width, height))
         ax.text(
             x + pad,

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 
 from ctg_analysis.files import atomic_path
 from ctg_analysis.indicators.catalogue import get_indicator
-from ctg_analysis.indicators.display import is_fragile, territory_rows, wide_view
+from ctg_analysis.indicators.display import is_fragile, shown_flags, territory_rows, wide_view
 from ctg_analysis.indicators.flags import FLAGS
 from ctg_analysis.levels import LEVEL_NAMES
 from ctg_analysis.themes import THEMES
@@ -107,7 +107,7 @@ def _write_comparison(sheet, table: pd.DataFrame, territory: str, theme: str) ->
 
 def _write_rows(sheet, rows: pd.DataFrame) -> None:
     sheet.append(_HEADER)
-    fragile = is_fragile(rows["flags"]).to_numpy()
+    fragile = is_fragile(shown_flags(rows)).to_numpy()
     for (_, row), weak in zip(rows.iterrows(), fragile, strict=True):
         sheet.append(
             [

@@ -33,6 +33,7 @@ __all__ = [
     "key_figure_ids",
     "key_figures",
     "latest_period",
+    "shown_flags",
     "side_by_side",
     "territory_rows",
     "text_table_html",
@@ -108,6 +109,34 @@ def latest_period(rows: pd.DataFrame) -> pd.DataFrame:
     rows = rows.loc[rows["year_end"] == latest]
     longest = rows.groupby("indicator")["year_start"].transform("min")
     return rows.loc[rows["year_start"] == longest]
+
+
+#: A value missing less than this share of its population (secret or absent communes) is not shown as
+#: fragile: France missing one commune's CAF figures keeps its flag in the data, not a greyed cell.
+NEGLIGIBLE_GAP = 0.01
+
+
+def shown_flags(rows: pd.DataFrame) -> pd.Series:
+    """The flags a reader is shown: ``partial`` left out where the source covers all but a negligible
+    share (:data:`NEGLIGIBLE_GAP`) of the population (of the communes, where populations are unknown).
+    The long table keeps every flag.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"flags": ["partial;demo", "partial"], "coverage_population": [0.9995, 0.9],
+    ...                      "coverage_communes": [0.99, 0.8]})
+    >>> shown_flags(rows).tolist()
+    ['demo', 'partial']
+    """
+    if "coverage_population" not in rows:
+        return rows["flags"]
+    covered = rows["coverage_population"].fillna(rows["coverage_communes"])
+    negligible = covered.ge(1 - NEGLIGIBLE_GAP).to_numpy() & rows["flags"].notna().to_numpy()
+    if not negligible.any():
+        return rows["flags"]
+    cleaned = rows["flags"].astype(object).where(~negligible)
+    kept = rows["flags"].astype(str).str.replace(r"(?:^|;)partial(?=;|$)", "", regex=True).str.strip(";")
+    return cleaned.where(~negligible, kept.where(kept != "", None))
 
 
 def is_fragile(flags: pd.Series) -> pd.Series:
@@ -353,7 +382,7 @@ def _ladder_order(rows: pd.DataFrame, column: pd.Series) -> list[str]:
 def _pivot(rows: pd.DataFrame, column: pd.Series, names: list[str]) -> WideView:
     """Indicators (catalogue order) × the named columns, in the order of ``names``."""
     index = ["theme", "indicator", "period"]
-    rows = rows.assign(column=column).drop_duplicates([*index, "column"])
+    rows = rows.assign(column=column, flags=shown_flags(rows)).drop_duplicates([*index, "column"])
     values = rows.set_index([*index, "column"])["value"].unstack("column")
     flags = rows.set_index([*index, "column"])["flags"].unstack("column")
     catalogue_order = {i: n for n, i in enumerate(rows["indicator"].drop_duplicates())}
@@ -384,7 +413,7 @@ def key_figures(table: pd.DataFrame, territory: str) -> pd.DataFrame:
         text=[
             format_value(v, get_indicator(i).unit, get_indicator(i).decimals, sign=get_indicator(i).is_change)
             + ("*" if fragile else "")
-            for v, i, fragile in zip(rows["value"], rows["indicator"], is_fragile(rows["flags"]), strict=True)
+            for v, i, fragile in zip(rows["value"], rows["indicator"], is_fragile(shown_flags(rows)), strict=True)
         ],
         column=rows["level"]
         .map({"territoire": "Territoire", "france": "France"})
@@ -411,9 +440,8 @@ def key_figure_records(table: pd.DataFrame, territory: str) -> list[dict]:
     """
     wanted = key_figure_ids(table, territory)
     rows = latest_period(_select(table, territory, None, wanted))
-    rows = rows.loc[rows["level"] == "territoire"].set_index(
-        rows.loc[rows["level"] == "territoire", "indicator"].astype(str)
-    )
+    rows = rows.loc[rows["level"] == "territoire"]
+    rows = rows.assign(flags=shown_flags(rows)).set_index(rows["indicator"].astype(str))
     records = []
     for indicator_id in (i for i in wanted if i in rows.index):
         row, indicator = rows.loc[indicator_id], get_indicator(indicator_id)

@@ -108,9 +108,15 @@ def _follow_stale_codes(
 
 def stack_vintages(tables: list[SourceTable]) -> SourceTable:
     """The vintages of a dataset as one table; a period present in two files is taken from the latest."""
-    data = pd.concat([t.data for t in tables], ignore_index=True).drop_duplicates(["geo", "period"], keep="first")
+    stacked = pd.concat([t.data.assign(_file=n) for n, t in enumerate(tables)], ignore_index=True)
+    data = stacked.drop_duplicates(["geo", "period"], keep="first")
     source = " ; ".join(dict.fromkeys(t.source for t in tables))
-    return replace(tables[0], data=data.reset_index(drop=True), source=source)
+    # Each period's source: the latest file it is taken from (another only where that one lacks a commune).
+    first = data.groupby("period")["_file"].min()
+    period_sources = {int(period): tables[int(n)].source for period, n in first.items()}
+    return replace(
+        tables[0], data=data.drop(columns="_file").reset_index(drop=True), source=source, period_sources=period_sources
+    )
 
 
 def latest_cog_year(tables: list[SourceTable]) -> int:

@@ -69,6 +69,20 @@ LONG_COLUMNS = [
 ]
 
 
+def _period_sources(prepared, indicators, which, start, end) -> pd.Categorical:
+    """Each row's source line: the files of the years its period reads (both ends of an evolution), else
+    every file of its indicator."""
+    packed = (np.asarray(which, dtype="int64") << 32) | (np.asarray(start, dtype="int64") << 16) | np.asarray(end)
+    combos, codes = np.unique(packed, return_inverse=True)
+    lines = []
+    for key in combos.tolist():  # one per (indicator, period): a few hundred at most
+        indicator, first, last = indicators[key >> 32], (key >> 16) & 0xFFFF, key & 0xFFFF
+        base = indicator.of or indicator.id
+        found = [prepared.period_sources.get((base, year)) for year in dict.fromkeys((first, last))]
+        lines.append(" ; ".join(dict.fromkeys(f for f in found if f)) or prepared.sources.get(indicator.id, ""))
+    return categorical(codes.reshape(-1), np.array(lines, dtype=object))
+
+
 def compute_indicators(
     prepared: PreparedData,
     territories: Territories,
@@ -312,7 +326,7 @@ def _frame(
             "unit": categorical(which, np.array([i.unit for i in indicators], dtype=object)),
             "flags": pd.Categorical.from_codes(table["flags"], categories=pd.Index(flag_texts(), dtype="object")),
             "n_communes": pd.arrays.IntegerArray(table["n_communes"], table["published"].copy()),
-            "source": categorical(which, np.array([prepared.sources.get(i.id, "") for i in indicators], dtype=object)),
+            "source": _period_sources(prepared, indicators, which, start, end),
             "coverage_communes": table["coverage_communes"],
             "coverage_population": table["coverage_population"],
         },

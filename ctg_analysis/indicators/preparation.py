@@ -51,6 +51,9 @@ class PreparedData:
         missing rows).
     sources
         Indicator id → French source line (empty when no file of the folder carries it).
+    period_sources
+        (indicator id, year) → the source line of that year's values (the file of its vintage), for the
+        indicators computed or published from the folder's files (an evolution reads its base's).
     cog_mismatch
         Indicator ids whose table could not be brought to the common COG year.
     demo
@@ -85,6 +88,7 @@ class PreparedData:
     population: np.ndarray = field(default_factory=lambda: np.array([]))
     left_out: tuple[Problem, ...] = ()
     level_sums: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
+    period_sources: dict[tuple[str, int], str] = field(default_factory=dict, repr=False)
 
 
 def prepare(
@@ -190,7 +194,7 @@ def prepare(
         and i.dataset in harmonised
         and (i.denominator_dataset is None or i.denominator_dataset in harmonised)
     }
-    sources, mismatch = {}, set()
+    sources, mismatch, period_sources = {}, set(), {}
     frames = []
     for indicator in available:
         if indicator.of:
@@ -203,6 +207,9 @@ def prepare(
                 mismatch.add(indicator.id)
             computed = commune_values(indicator, harmonised)
             computed["indicator"] = np.full(len(computed["commune"]), position[indicator.id], dtype="int16")
+            tables = [harmonised[d] for d in (indicator.dataset, indicator.denominator_dataset) if d]
+            for year in np.unique(np.concatenate([computed["year_start"], computed["year_end"]])).tolist():
+                period_sources[indicator.id, year] = " ; ".join(dict.fromkeys(t.source_of(year) for t in tables))
             frames.append(computed)
     for indicator in available:
         if indicator.of:
@@ -245,10 +252,13 @@ def prepare(
     for indicator in available:
         if not indicator.additive:
             used = published.loc[published["indicator"] == position[indicator.id], "year"].unique()
-            lines = [
-                t.source for t in published_tables if t.dataset == indicator.dataset and t.vintage in set(used.tolist())
-            ]
-            sources[indicator.id] = " ; ".join(dict.fromkeys(lines))
+            lines = {
+                int(t.vintage): t.source
+                for t in published_tables
+                if t.dataset == indicator.dataset and t.vintage in set(used.tolist())
+            }
+            sources[indicator.id] = " ; ".join(dict.fromkeys(lines.values()))
+            period_sources.update({(indicator.id, year): line for year, line in lines.items()})
     # A slot is one (indicator, period): the dense key of every aggregation.
     packed = pack(
         values["indicator"].to_numpy(dtype="int64"),
@@ -267,6 +277,7 @@ def prepare(
         cog_year=target,
         indicators=available,
         sources=sources,
+        period_sources=period_sources,
         cog_mismatch=mismatch,
         demo=folder.demo,
         movements=movements,

@@ -229,6 +229,29 @@ class Report:
         self.drawn[chart] = figure
         display(figure)
 
+    @staticmethod
+    def _not_published(indicator, latest: pd.DataFrame, signed: bool) -> str:
+        """The sentence for a value INSEE publishes for communes but not for a grouping: the range of the
+        territory's communes instead."""
+        communes = latest.loc[(latest["level"] == "commune") & latest["value"].notna()].sort_values("value")
+        sentence = (
+            f"- {indicator.label} ({latest['period'].iloc[0]}) : l'Insee ne publie pas cette valeur pour un "
+            "regroupement de communes"
+        )
+        if communes.empty:
+            return sentence + "."
+        low, high = (
+            f"{format_value(c['value'], indicator.unit, indicator.decimals, sign=signed)} "
+            f"({html.escape(str(c['geo_label']))})"
+            for c in (communes.iloc[0], communes.iloc[-1])
+        )
+        where = "classeur, feuille « Détail communal »"
+        if len(communes) == 1:
+            return f"{sentence} ; elle vaut {low} dans la seule de ses communes où elle est publiée ({where})."
+        return (
+            f"{sentence} ; elle va de {low} à {high} selon ses {len(communes)} communes où elle est publiée ({where})."
+        )
+
     def commentary(self, theme: str) -> str:
         """Short French sentences: each rate, share or evolution of the theme against the département."""
         rows = self.table.loc[self.table["territory"] == self.territory_id]
@@ -244,9 +267,13 @@ class Report:
             latest = found.loc[found["year_end"] == found["year_end"].max()]
             own = latest.loc[latest["level"] == "territoire"]
             reference = latest.loc[latest["level"] == "departement"]
-            if own.empty or pd.isna(own["value"].iloc[0]):
+            if own.empty:
                 continue
             signed = indicator.is_change
+            if pd.isna(own["value"].iloc[0]):
+                if "unavailable" in str(own["flags"].iloc[0]):
+                    sentences.append(self._not_published(indicator, latest, signed))
+                continue
             value = own["value"].iloc[0]
             if reference.empty or pd.isna(reference["value"].iloc[0]):
                 sentences.append(

@@ -62,6 +62,9 @@ class SourceTable:
         Content hash of the source file.
     source
         A French source line for footnotes (``Insee, RP2019``).
+    period_sources
+        The source line of each period (year) when vintages of several files were stacked; a period not
+        in it comes from ``source``.
     demo
         True for the synthetic demo data (*données fictives de démonstration*).
     data
@@ -79,6 +82,11 @@ class SourceTable:
     source: str
     demo: bool
     data: pd.DataFrame = field(repr=False, compare=False)
+    period_sources: dict[int, str] = field(default_factory=dict, compare=False)
+
+    def source_of(self, period: int) -> str:
+        """The source line of one period (year) of the table."""
+        return self.period_sources.get(period, self.source)
 
     @property
     def definition(self) -> Dataset:

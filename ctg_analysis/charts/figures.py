@@ -25,7 +25,7 @@ from ctg_analysis.charts.style import FRAGILE_HATCH, LEVEL_HATCHES, french_axis,
 from ctg_analysis.errors import CtgError
 from ctg_analysis.formatting import format_number, format_value
 from ctg_analysis.indicators.catalogue import get_indicator
-from ctg_analysis.indicators.display import is_fragile, key_figure_ids, shown_flags, territory_rows
+from ctg_analysis.indicators.display import cited_sources, is_fragile, key_figure_ids, shown_flags, territory_rows
 from ctg_analysis.levels import LEVEL_COLOURS, LEVEL_NAMES_IN_TEXT
 
 __all__ = [
@@ -76,7 +76,7 @@ def _rows(table: pd.DataFrame, territory: str, indicator: str, period: str | Non
 
 
 def _footnote(rows: pd.DataFrame, fragile: bool | None = None) -> str:
-    sources = " ; ".join(dict.fromkeys(str(s) for s in rows["source"].dropna().unique() if str(s)))
+    sources = " ; ".join(cited_sources(rows))
     parts = [f"Source : {sources}" if sources else "Source : non renseignée"]
     if fragile if fragile is not None else is_fragile(shown_flags(rows)).any():
         parts.append(_FRAGILE_NOTE)

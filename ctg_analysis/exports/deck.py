@@ -18,7 +18,7 @@ from ctg_analysis.charts.export import ExportedChart
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import atomic_path
 from ctg_analysis.formatting import format_date
-from ctg_analysis.indicators.display import FRAGILE_LEGEND, key_figure_ids, key_figures, territory_rows
+from ctg_analysis.indicators.display import FRAGILE_LEGEND, cited_sources, key_figure_ids, key_figures, territory_rows
 from ctg_analysis.indicators.flags import flag_meanings
 from ctg_analysis.themes import get_theme
 
@@ -331,7 +331,7 @@ def write_deck(
         )
 
     slide = deck.titled("Sources et méthodes")
-    sources = " ; ".join(dict.fromkeys(str(s) for s in rows["source"].dropna().unique() if str(s)))
+    sources = " ; ".join(cited_sources(rows))
     methods = (
         f"Sources : {sources}.\n"
         "Toute valeur au-dessus de la commune est la somme des numérateurs divisée par la somme des dénominateurs.\n"

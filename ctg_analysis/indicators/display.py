@@ -27,6 +27,7 @@ __all__ = [
     "QUALITY_FLAGS",
     "FRAGILE_LEGEND",
     "WideView",
+    "cited_sources",
     "communes_view",
     "comparison_view",
     "is_fragile",
@@ -137,6 +138,17 @@ def shown_flags(rows: pd.DataFrame) -> pd.Series:
     cleaned = rows["flags"].astype(object).where(~negligible)
     kept = rows["flags"].astype(str).str.replace(r"(?:^|;)partial(?=;|$)", "", regex=True).str.strip(";")
     return cleaned.where(~negligible, kept.where(kept != "", None))
+
+
+def cited_sources(rows: pd.DataFrame) -> list[str]:
+    """The files the rows cite, each once, in order of first appearance (a row may cite « A ; B »).
+
+    Examples
+    --------
+    >>> cited_sources(pd.DataFrame({"source": ["Insee, RP2019 ; Insee, état civil", "Insee, RP2019", None]}))
+    ['Insee, RP2019', 'Insee, état civil']
+    """
+    return list(dict.fromkeys(part for s in rows["source"].dropna().unique() for part in str(s).split(" ; ") if part))
 
 
 def is_fragile(flags: pd.Series) -> pd.Series:

@@ -26,7 +26,14 @@ from ctg_analysis.files import slugify
 from ctg_analysis.formatting import format_date, format_value
 from ctg_analysis.indicators import indicators_of_theme
 from ctg_analysis.indicators.comparisons import position
-from ctg_analysis.indicators.display import FRAGILE_LEGEND, key_figure_records, key_figures, text_table_html, wide_view
+from ctg_analysis.indicators.display import (
+    FRAGILE_LEGEND,
+    cited_sources,
+    key_figure_records,
+    key_figures,
+    text_table_html,
+    wide_view,
+)
 from ctg_analysis.indicators.flags import flag_meanings
 from ctg_analysis.indicators.preparation import PreparedData
 from ctg_analysis.reports.metadata import REPORT_DATA, write_json
@@ -165,7 +172,7 @@ class Report:
 
     def _sources(self) -> list[str]:
         """Each source once (a value computed from two sources names both, joined by « ; »)."""
-        return sorted({part for s in self.table["source"].dropna().unique() for part in str(s).split(" ; ") if part})
+        return sorted(cited_sources(self.table))
 
     def key_figures(self) -> HTML:
         """The key figures beside the département(s) and France, as a table."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import sys
@@ -410,3 +411,19 @@ def test_two_workers_each_keep_their_kernel_and_a_dead_worker_fails_its_territor
     failed = [r for r in results if r.territory_id == "t3"]
     assert [(r.status, r.label, r.slug) for r in failed] == [("échec", "Territoire 3", "t3")]
     assert "BrokenProcessPool" in failed[0].error
+
+
+def test_kernel_folders_of_dead_processes_are_cleared_and_the_others_kept(tmp_path, monkeypatch):
+    import subprocess
+
+    from ctg_analysis.reports.kernels import clear_stale_kernel_folders
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    for name, owner in (("ctg-kernel-mort", dead.stdout.strip()), ("ctg-kernel-vivant", str(os.getpid()))):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "owner.pid").write_text(owner, encoding="ascii")
+        (tmp_path / name / "kernel-1").write_bytes(b"")
+    (tmp_path / "ctg-kernel-inconnu").mkdir()  # no owner file: not ours to judge
+    assert clear_stale_kernel_folders() == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ctg-kernel-inconnu", "ctg-kernel-vivant"]

@@ -18,6 +18,7 @@ from ctg_analysis.diagnostic import Diagnostic
 from ctg_analysis.feedback import progress_bar
 from ctg_analysis.files import territory_slug
 from ctg_analysis.reports.index import write_index
+from ctg_analysis.reports.kernels import clear_stale_kernel_folders
 from ctg_analysis.reports.metadata import Status
 from ctg_analysis.reports.render import RenderJob, RenderResult, render, up_to_date
 from ctg_analysis.reports.templates import Template, project_parameters
@@ -100,6 +101,7 @@ def render_reports(
     for territory_id in ids:
         territories.get(territory_id)  # an unknown or invalid id fails before any kernel starts
     invalid = {} if territory_ids else territories.invalid
+    clear_stale_kernel_folders()  # left by killed runs: their sockets would stay in the temporary folder
     workdir = Path(tempfile.mkdtemp(prefix="ctg-templates-"))
     try:
         model = Template(config.template_file(template), workdir)

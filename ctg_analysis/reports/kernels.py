@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -18,8 +19,11 @@ from jupyter_client import KernelManager
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ReusableKernel", "worker_kernel"]
+__all__ = ["ReusableKernel", "clear_stale_kernel_folders", "worker_kernel"]
 
+_PREFIX = "ctg-kernel-"
+#: The file of a kernel folder naming the process that owns it.
+_OWNER = "owner.pid"
 _RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
 
 
@@ -27,7 +31,8 @@ class ReusableKernel:
     """A Python kernel on IPC transport that notebooks execute in one after the other."""
 
     def __init__(self) -> None:
-        self._folder = tempfile.mkdtemp(prefix="ctg-kernel-")
+        self._folder = tempfile.mkdtemp(prefix=_PREFIX)
+        (Path(self._folder) / _OWNER).write_text(str(os.getpid()), encoding="ascii")
         self.manager = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(self._folder) / "kernel"))
         self.manager.start_kernel()
         self._client = self.manager.blocking_client()
@@ -62,3 +67,25 @@ def worker_kernel() -> ReusableKernel:
     if _WORKER_KERNEL is None:
         _WORKER_KERNEL = ReusableKernel()
     return _WORKER_KERNEL
+
+
+def clear_stale_kernel_folders() -> int:
+    """Remove the kernel folders of processes that no longer run (killed before their exit hook could
+    remove them); return how many. A folder without an owner file is left alone.
+
+    Examples
+    --------
+    >>> clear_stale_kernel_folders() >= 0
+    True
+    """
+    removed = 0
+    for folder in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*"):
+        try:
+            owner = int((folder / _OWNER).read_text(encoding="ascii"))
+            os.kill(owner, 0)  # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+        except (OSError, ValueError):  # no owner file, unreadable, or a process of another user: kept
+            continue
+    return removed

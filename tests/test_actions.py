@@ -469,7 +469,7 @@ def test_a_baseline_read_from_a_hand_made_workbook(tmp_path):
         frozenset({"95229"}),
         False,
     )
-    assert baseline.values.to_dict("list") == {
+    assert baseline.values.drop(columns="departement").to_dict("list") == {
         "indicator": ["naissances", "evol_0_2"],
         "period": ["2018", "2011-2016"],
         "year_start": [2018, 2011],
@@ -477,6 +477,8 @@ def test_a_baseline_read_from_a_hand_made_workbook(tmp_path):
         "value": [80.0, -2.5],
         "source": ["", ""],
     }
+    # The département's value of the same indicator and period, where the workbook has one.
+    assert baseline.values["departement"].iloc[0] == 15000 and baseline.values["departement"].isna().iloc[1]
 
 
 def test_a_workbook_that_is_not_a_baseline_says_what_it_lacks(tmp_path):

@@ -192,7 +192,7 @@ def test_a_failing_territory_does_not_stop_the_others(tmp_path):
     # The kernel works again after the failure: the next territory is rendered in it.
     assert "ctg-val-fictif" in (reports / "ctg-val-fictif" / "diagnostic.html").read_text(encoding="utf-8")
     index = (reports / "index.html").read_text(encoding="utf-8")
-    assert 'class="echec">échec' in index and 'href="ezanville/echec.ipynb"' in index
+    assert 'class="echec">échec' in index and 'href="ezanville/echec.html"' in index
 
 
 def test_cli_exit_code_when_a_territory_fails(tmp_path):

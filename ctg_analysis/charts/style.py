@@ -19,6 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.transforms import Bbox
 
 from ctg_analysis.formatting import format_number
 
@@ -97,8 +98,7 @@ class ChartFigure(Figure):
         """Lay the figure out for its current size, nothing cut and no two texts over each other.
 
         Title, subtitle and footnote are wrapped to the figure's width; the axes, their labels and
-        legends fill the space between (matplotlib's constrained layout, run once); x tick labels that
-        collide are wrapped narrower.
+        legends fill the space between; x tick labels that collide are wrapped narrower.
 
         Examples
         --------
@@ -128,11 +128,9 @@ class ChartFigure(Figure):
             legend.set_loc("lower right")
             legend.set_bbox_to_anchor((1 - margin / width, bottom / height), transform=self.transFigure)
             bottom += legend.get_window_extent(renderer).height + margin / 2
-        rect = (margin / width, bottom / height, 1 - 2 * margin / width, max(top - bottom, margin) / height)
+        rect = (margin / width, bottom / height, 1 - margin / width, max(top, bottom + margin) / height)
         for wrap, fontsize in (*_TICK_WRAPS, (None, None)):
-            self.set_layout_engine("constrained", rect=rect, w_pad=_MARGIN / 2, h_pad=_MARGIN / 2)
-            self.get_layout_engine().execute(self)
-            self.set_layout_engine("none")
+            _place_axes(self, rect, renderer)
             crowded = [ax for ax in self.axes if ax.get_visible() and _collide(ax.get_xticklabels(), renderer)]
             if not crowded or wrap is None:
                 break
@@ -198,23 +196,57 @@ def titled_figure(
 
 
 def _wrap(text: Text, written: str, width: float, renderer) -> None:
-    """Set ``text`` to ``written`` broken into lines at most ``width`` pixels wide (between words)."""
-    lines = []
-    for paragraph in written.split("\n"):
-        current = ""
-        for word in paragraph.split(" "):
-            candidate = f"{current} {word}" if current else word
-            text.set_text(candidate)
-            if current and text.get_window_extent(renderer).width > width:
-                lines.append(current)
-                current = word
-            else:
-                current = candidate
-        lines.append(current)
-    text.set_text("\n".join(lines))
+    """Set ``text`` to ``written`` broken into lines at most ``width`` pixels wide (between words).
+
+    Measuring costs milliseconds a string: the whole text first (most fit on one line), then lines of as
+    many characters as its average width allows, a little narrower until they fit.
+    """
+    text.set_text(written)
+    measured = text.get_window_extent(renderer).width
+    if measured <= width:
+        return
+    characters = int(len(written) * width / measured)
+    while characters > 8:
+        text.set_text("\n".join(_rewrapped(part, characters) for part in written.split("\n")))
+        if text.get_window_extent(renderer).width <= width:
+            return
+        characters = int(characters * 0.92)
+
+
+def _place_axes(figure: Figure, rect: tuple[float, float, float, float], renderer) -> None:
+    """Put the axes and their decorations (tick labels, titles, legends) inside ``rect`` (left, bottom,
+    right, top in figure coordinates).
+
+    One axes is measured once and placed so that its decorations end at the rectangle's edges (a
+    chart's text is drawn once more when saved: every measure counts); a grid of panels goes to
+    matplotlib's constrained layout.
+    """
+    shown = [ax for ax in figure.axes if ax.get_visible()]
+    if len(shown) != 1:  # constrained layout sizes each row of panels by its own labels
+        box = (rect[0], rect[1], rect[2] - rect[0], rect[3] - rect[1])
+        figure.set_layout_engine("constrained", rect=box, w_pad=_MARGIN / 2, h_pad=_MARGIN / 2)
+        figure.get_layout_engine().execute(figure)
+        figure.set_layout_engine("none")
+        return
+    (ax,) = shown
+    width, height = figure.bbox.width, figure.bbox.height
+    target = Bbox.from_extents(rect[0] * width, rect[1] * height, rect[2] * width, rect[3] * height)
+    inner = target
+    # Measured again after a move: labels placed in data coordinates move with the axes, their size does not.
+    for _ in range(3):
+        ax.set_position(figure.transFigure.inverted().transform_bbox(inner))
+        tight = ax.get_tightbbox(renderer)
+        over = [
+            max(v, 0) for v in (target.x0 - tight.x0, target.y0 - tight.y0, tight.x1 - target.x1, tight.y1 - target.y1)
+        ]
+        if not any(over):
+            return
+        inner = Bbox.from_extents(inner.x0 + over[0], inner.y0 + over[1], inner.x1 - over[2], inner.y1 - over[3])
+    ax.set_position(figure.transFigure.inverted().transform_bbox(inner))
 
 
 def _rewrapped(label: str, width: int) -> str:
+    """``label`` (its line breaks undone) in lines of at most ``width`` characters, between words."""
     return textwrap.fill(label.replace("\n", " "), width, break_long_words=False)
 
 

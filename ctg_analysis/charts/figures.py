@@ -403,9 +403,21 @@ def births_chart(table: pd.DataFrame, territory: str, *, size: str = "slide") ->
         width=0.7,
         label="Naissances de l'année",
     )
+    # Counts inside the bars, at their foot: the three-year average runs along their tops.
+    highest = np.nanmax(values, initial=1)
     for year, value in zip(years, values, strict=True):
-        if not math.isnan(value):
-            ax.text(year, value, format_number(value), ha="center", va="bottom", fontsize=13)
+        if math.isnan(value):
+            continue
+        inside = value >= 0.2 * highest
+        ax.text(
+            year,
+            0.03 * highest if inside else value,
+            format_number(value),
+            ha="center",
+            va="bottom",
+            fontsize=13,
+            color="white" if inside else "black",
+        )
     if not rolling.empty:
         ax.plot(
             rolling["year_end"],

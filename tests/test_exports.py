@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import openpyxl  # noqa: E402
+import pandas as pd  # noqa: E402
 import pptx  # noqa: E402
 import pytest  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
@@ -180,3 +181,27 @@ def test_cli_export(tmp_path):
     assert bad.exit_code == 2 and "format(s) inconnu(s)" in bad.output and "Traceback" not in bad.output
     missing = CliRunner().invoke(main, [*args[:-4], "--territory", "nulle-part", "--out", str(out)])
     assert missing.exit_code == 2 and "inconnu" in missing.output
+
+
+def test_a_label_a_spreadsheet_would_evaluate_stays_text_in_every_workbook_and_csv(table, tmp_path):
+    from ctg_analysis.exports import write_table
+    from ctg_analysis.exports.tables import save_workbook
+
+    hostile = '=HYPERLINK("http://exemple.invalid","cliquez")'
+    renamed = table.assign(geo_label=table["geo_label"].astype(str).where(table["level"] != "territoire", hostile))
+    book = openpyxl.load_workbook(write_workbook(renamed, "ezanville", tmp_path / "diagnostic.xlsx"))
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value == hostile]
+    assert cells and all(c.data_type == "s" for c in cells)  # stored as text, not as a formula
+    assert not [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    # The long table as CSV and XLSX: OWASP's apostrophe before « = », « + », « - », « @ ».
+    rows = renamed.loc[renamed["territory"] == "ezanville"]
+    labels = pd.read_csv(write_table(rows, tmp_path / "t.csv"), encoding="utf-8-sig", dtype=str)["geo_label"]
+    assert "'" + hostile in set(labels) and not labels.str.startswith("=").any()
+    sheet = openpyxl.load_workbook(write_table(rows, tmp_path / "t.xlsx")).active
+    labels = {c.value for c in next(sheet.iter_cols(min_col=4, max_col=4))}
+    assert "'" + hostile in labels and not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    # Any workbook the toolkit saves (fiches, follow-up) keeps such a text as text.
+    other = openpyxl.Workbook()
+    other.active.append(["=cmd|' /C calc'!A0", "@SUM(1)", 3])
+    cell = openpyxl.load_workbook(save_workbook(other, tmp_path / "f.xlsx")).active["A1"]
+    assert (cell.value, cell.data_type) == ("=cmd|' /C calc'!A0", "s")

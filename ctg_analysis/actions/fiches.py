@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from ctg_analysis.actions.plan import FIELDS, Action, EvaluationIndicator, Plan
 from ctg_analysis.actions.sentences import Phrases, diagnostic_text, load_phrases
+from ctg_analysis.exports.tables import save_workbook
 from ctg_analysis.exports.workbook import NUMBER_FORMATS
 from ctg_analysis.files import atomic_path
 from ctg_analysis.formatting import MISSING, format_value
@@ -329,9 +330,7 @@ def write_fiches_xlsx(fiches: list[Fiche], path: str | Path) -> Path:
     summary.freeze_panes = "A2"
     for fiche in fiches:
         _fiche_sheet(book.create_sheet(f"Fiche {fiche.action.number}"), fiche)
-    with atomic_path(path) as temporary:
-        book.save(temporary)
-    return Path(path)
+    return save_workbook(book, path)
 
 
 def _keep_with_next(row) -> None:

@@ -12,8 +12,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from ctg_analysis.actions.followup import FOLLOW_UP_COLUMNS, Baseline
 from ctg_analysis.charts.style import FRAGILE_HATCH, french_axis, styled, titled_figure
+from ctg_analysis.exports.tables import save_workbook
 from ctg_analysis.exports.workbook import NUMBER_FORMATS
-from ctg_analysis.files import atomic_path
 from ctg_analysis.formatting import MISSING, format_value
 from ctg_analysis.indicators.catalogue import get_indicator
 from ctg_analysis.indicators.comparisons import RATE_UNITS
@@ -78,9 +78,7 @@ def write_follow_up_xlsx(
     for text in _method_lines(baseline, label, geography, demo):
         method.append([text])
     method.column_dimensions["A"].width = 140
-    with atomic_path(path) as temporary:
-        book.save(temporary)
-    return Path(path)
+    return save_workbook(book, path)
 
 
 @styled

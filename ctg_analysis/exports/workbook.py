@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ctg_analysis.files import atomic_path
+from ctg_analysis.exports.tables import save_workbook
 from ctg_analysis.indicators.catalogue import get_indicator
 from ctg_analysis.indicators.display import is_fragile, shown_flags, territory_rows, wide_view
 from ctg_analysis.indicators.flags import FLAGS
@@ -178,9 +178,7 @@ def write_workbook(table: pd.DataFrame, territory: str, path: str | Path, *, cog
         _write_rows(book.create_sheet(theme.data_sheet), summary.loc[summary["theme"] == theme.id])
     _write_rows(book.create_sheet("Détail communal"), rows.loc[rows["level"] == "commune"])
     _methods(book.create_sheet("Sources et méthodes"), rows, territory, cog_year)
-    with atomic_path(path) as temporary:
-        book.save(temporary)
-    return Path(path)
+    return save_workbook(book, path)
 
 
 def _methods(sheet, rows: pd.DataFrame, territory: str, cog_year: int | None) -> None:

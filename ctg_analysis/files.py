@@ -83,14 +83,17 @@ def slugify(text: str, *, fallback: str = "sans-nom") -> str:
 def territory_slug(territory_id: str) -> str:
     """The folder of a territory's documents (report, fiches, follow-up): safe, and distinct for distinct ids.
 
+    An id that is its own slug is its folder; another gets its slug, ``_`` (which no slug holds, so that no
+    id can name the same folder) and a hash of the id.
+
     Examples
     --------
     >>> territory_slug("ctg-ecouen")
     'ctg-ecouen'
     >>> territory_slug("../../x")
-    'x-9bdbf2'
+    'x_9bdbf20b56'
     """
     slug = slugify(territory_id)
     if slug != territory_id:
-        slug = f"{slug}-{hashlib.sha1(territory_id.encode('utf-8')).hexdigest()[:6]}"
+        slug = f"{slug}_{hashlib.sha1(territory_id.encode('utf-8')).hexdigest()[:10]}"
     return slug

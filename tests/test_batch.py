@@ -40,9 +40,11 @@ def _job(reports, template="", territory="ezanville", inputs="h1", **parameters)
 def test_a_territory_s_folder_is_its_id_or_a_safe_name_told_apart_by_a_hash():
     assert territory_slug("ctg-ecouen") == "ctg-ecouen"
     for hostile, safe in (("A b", "a-b"), ("../../x", "x"), ("Écouen", "ecouen"), ("a-b", "a-b")):
-        expected = safe if hostile == safe else f"{safe}-{hashlib.sha1(hostile.encode()).hexdigest()[:6]}"
+        expected = safe if hostile == safe else f"{safe}_{hashlib.sha1(hostile.encode()).hexdigest()[:10]}"
         assert territory_slug(hostile) == expected
     assert territory_slug("A b") != territory_slug("a b") != territory_slug("a-b")
+    # An id spelled as another's folder name gets a folder of its own (it overwrote the other's).
+    assert territory_slug(territory_slug("A b")) != territory_slug("A b")
 
 
 def test_resume_trusts_only_a_complete_manifest_of_the_same_inputs(tmp_path):

@@ -166,3 +166,27 @@ def test_interrupted_cache_write_leaves_nothing(tmp_path, monkeypatch):
     found = scan_folder(path.parent, cache_dir=cache, progress=False)
     assert len(found.tables) == 1  # the data are still read
     assert list(cache.iterdir()) == []  # no entry, no staging folder left behind
+
+
+#: Four levels of nine aliases: 6,561 values from five lines (ten levels would be billions).
+ALIAS_BOMB = (
+    'a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]\n'
+    "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+    "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+)
+
+
+def test_yaml_aliases_are_refused_in_territories_and_plans(tmp_path):
+    from ctg_analysis.resources import DEMO_DIR
+
+    territories = tmp_path / "territoires.yaml"
+    territories.write_text(ALIAS_BOMB + "territories:\n  - id: t\n    label: *d\n    communes: ['95229']\n", "utf-8")
+    result = CliRunner().invoke(main, ["territories", "check", str(territories), "--data", str(DEMO_DIR)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "alias YAML « *a » ligne 2 : les alias ne sont pas acceptés" in result.output
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(ALIAS_BOMB + "actions:\n  - thématique: Parentalité\n    action: *d\n", "utf-8")
+    result = CliRunner().invoke(main, ["fiches", "--plan", str(plan), "--data", str(DEMO_DIR), "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "plan.yaml : fichier YAML illisible (alias YAML « *a »" in result.output
+    assert not (tmp_path / "fiches-actions.xlsx").exists()

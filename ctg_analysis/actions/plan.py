@@ -28,6 +28,7 @@ import yaml
 from ctg_analysis.actions.sentences import load_phrases, normalise_theme
 from ctg_analysis.errors import CtgError, did_you_mean
 from ctg_analysis.indicators.catalogue import all_indicators
+from ctg_analysis.yaml_input import load_yaml
 
 __all__ = ["FIELDS", "Action", "EvaluationIndicator", "Plan", "load_plan"]
 
@@ -152,7 +153,7 @@ def _entries(path: Path) -> tuple[list[dict], str | None]:
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw = load_yaml(path.read_text(encoding="utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise CtgError(f"{path} : fichier YAML illisible ({exc})") from None
         if not isinstance(raw, dict) or not isinstance(raw.get("actions"), list):

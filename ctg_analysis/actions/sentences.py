@@ -34,6 +34,7 @@ from ctg_analysis.indicators.catalogue import all_indicators, get_indicator
 from ctg_analysis.indicators.comparisons import position
 from ctg_analysis.indicators.display import latest_period, territory_rows
 from ctg_analysis.indicators.encoding import NO_YEAR
+from ctg_analysis.yaml_input import load_yaml
 
 __all__ = ["Phrases", "Sentence", "describe", "diagnostic_text", "load_phrases", "normalise_theme"]
 
@@ -164,7 +165,7 @@ def _shipped_phrases() -> Phrases:
 
 def _parse_phrases(text: str, source: str) -> Phrases:
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
     except yaml.YAMLError as exc:
         raise CtgError(f"{source} : YAML illisible ({exc})") from None
     templates = _require(raw, "modèles", "racine", source)

@@ -21,6 +21,7 @@ from ctg_analysis.config import PROJECT_ENV, find_project
 from ctg_analysis.errors import CtgError, did_you_mean
 from ctg_analysis.sources.datasets import DATASETS
 from ctg_analysis.themes import THEME_IDS, get_theme
+from ctg_analysis.yaml_input import load_yaml
 
 __all__ = ["CHARTS", "KINDS", "Indicator", "catalogue", "get_indicator", "indicators_of_theme"]
 
@@ -130,7 +131,7 @@ def _check(indicator: Indicator, known: set[str], source: str) -> None:
 def _entries(text: str, source: str) -> list[Indicator]:
     allowed = {f.name for f in fields(Indicator)}
     try:
-        entries = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        entries = load_yaml(text)
     except yaml.YAMLError as exc:
         raise CtgError(f"{source} : YAML illisible ({exc})") from None
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):

@@ -32,6 +32,7 @@ import pandas as pd
 import yaml
 
 from ctg_analysis.errors import TerritoryError, did_you_mean
+from ctg_analysis.yaml_input import load_yaml
 
 log = logging.getLogger(__name__)
 
@@ -175,9 +176,8 @@ def load_territories(
     """
     path = Path(path)
     try:
-        # BaseLoader keeps every scalar a string: 01001 stays "01001" instead of becoming a number.
-        loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
-        content = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+        # Every scalar a string: 01001 stays "01001" instead of becoming a number.
+        content = load_yaml(path.read_text(encoding="utf-8"), strings=True)
     except OSError as exc:
         raise TerritoryError(f"{path} : lecture impossible ({exc.strerror or exc})") from exc
     except yaml.YAMLError as exc:

@@ -163,3 +163,22 @@ def test_codes_of_an_older_cog_follow_the_movements(tmp_path):
     # Without the movements, the old code is simply unknown.
     with pytest.raises(TerritoryError, match="code commune '95282' inconnu"):
         load_territories(path, reference)
+
+
+def test_a_control_character_in_an_id_or_a_label_is_refused_at_validation(tmp_path):
+    from click.testing import CliRunner
+
+    from ctg_analysis.cli import main
+    from ctg_analysis.resources import DEMO_DIR
+
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        'territories:\n  - id: "t\\0x"\n    communes: ["95229"]\n'
+        '  - id: ok\n    label: "a\\tb"\n    communes: ["95229"]\n'
+        "  - id: bon\n    communes: ['95229']\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["territories", "check", str(path), "--data", str(DEMO_DIR)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "territoire 't\\x00x' : identifiant avec un caractère de contrôle ('t\\x00x') ; retirez-le" in result.output
+    assert "territoire 'ok' : libellé avec un caractère de contrôle ('a\\tb') ; retirez-le" in result.output

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain
@@ -248,6 +249,10 @@ def _flatten(entries: list, problems: list[str]) -> tuple[pd.DataFrame, pd.DataF
             continue
         tid = str(entry["id"]).strip()
         where = f"territoire {tid!r}"
+        # A control character (a NUL…) cannot go into a folder name, a workbook or a web page.
+        for name, text in (("identifiant", tid), ("libellé", str(entry.get("label") or ""))):
+            if any(unicodedata.category(c) == "Cc" for c in text):
+                problems.append(f"{where} : {name} avec un caractère de contrôle ({text!r}) ; retirez-le")
         cog_year = entry.get("cog_year")
         if cog_year is not None and not str(cog_year).isdigit():
             problems.append(f"{where} : cog_year {cog_year!r} n'est pas une année")

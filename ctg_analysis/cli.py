@@ -6,6 +6,7 @@ and the command exits with code 2.
 
 from __future__ import annotations
 
+import errno
 import functools
 import logging
 import os
@@ -24,8 +25,22 @@ __all__ = ["main"]
 log = logging.getLogger("ctg_analysis")
 
 
+#: What to do about a system error, by errno; exit code 1 for a run that failed, 2 for a path to change.
+_SYSTEM_ERRORS = {
+    errno.ENOSPC: ("disque plein : libérez de la place (ou choisissez un autre dossier avec --out) et relancez", 1),
+    errno.EDQUOT: ("quota disque atteint : libérez de la place et relancez", 1),
+    errno.EACCES: ("permission refusée : choisissez un dossier où vous pouvez écrire, ou demandez l'accès", 2),
+    errno.EPERM: ("opération non permise : choisissez un autre dossier, ou demandez l'accès", 2),
+    errno.EROFS: ("dossier en lecture seule : choisissez un dossier où vous pouvez écrire (--out)", 2),
+    errno.ENOENT: ("introuvable : vérifiez le chemin", 2),
+    errno.ENOTDIR: ("n'est pas un dossier : vérifiez le chemin", 2),
+}
+
+
 def _friendly_errors(command):
-    """Turn a :class:`CtgError` into a message and exit code 2."""
+    """Turn an expected failure into one French line and an exit code: a :class:`CtgError` (bad input) 2;
+    a system error (disk full, permission denied, missing folder) 1 or 2 with what to do; no memory left 1.
+    ``ctg --debug`` shows the traceback instead."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -34,6 +49,17 @@ def _friendly_errors(command):
         except CtgError as exc:
             click.echo(f"erreur : {exc}", err=True)
             sys.exit(2)
+        except (OSError, MemoryError) as exc:
+            context = click.get_current_context(silent=True)
+            if context is not None and context.find_root().params.get("debug"):
+                raise
+            if isinstance(exc, MemoryError):
+                message, code = "mémoire insuffisante : traitez moins de territoires à la fois (--territory)", 1
+            else:
+                advice, code = _SYSTEM_ERRORS.get(exc.errno, (exc.strerror or str(exc), 1))
+                message = f"{exc.filename} : {advice}" if exc.filename else advice
+            click.echo(f"erreur : {message} (relancez avec ctg --debug pour le détail)", err=True)
+            sys.exit(code)
 
     return wrapper
 
@@ -53,9 +79,10 @@ def _show(frame: pd.DataFrame) -> str:
     type=click.Path(path_type=Path),
     help="Dossier du projet (par défaut : celui du dossier courant ou d'un parent qui contient ctg.toml).",
 )
+@click.option("--debug", is_flag=True, help="Affiche la trace Python d'une erreur système.")
 @click.version_option(package_name="ctg-analysis")
 @_friendly_errors
-def main(verbose: bool, quiet: bool, project: Path | None) -> None:
+def main(verbose: bool, quiet: bool, project: Path | None, debug: bool) -> None:
     """ctg-analysis : diagnostics partagés de Convention Territoriale Globale.
 
     Les commandes travaillent dans le projet du dossier courant (ctg.toml, créé par « ctg init »).

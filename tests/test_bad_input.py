@@ -190,3 +190,30 @@ def test_yaml_aliases_are_refused_in_territories_and_plans(tmp_path):
     result = CliRunner().invoke(main, ["fiches", "--plan", str(plan), "--data", str(DEMO_DIR), "--out", str(tmp_path)])
     assert result.exit_code == 2 and "plan.yaml : fichier YAML illisible (alias YAML « *a »" in result.output
     assert not (tmp_path / "fiches-actions.xlsx").exists()
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "said"),
+    [
+        (OSError(28, "No space left on device", "/sortie/diagnostic.xlsx"), 1, "disque plein : libérez de la place"),
+        (PermissionError(13, "Permission denied", "/sortie"), 2, "permission refusée : choisissez un dossier"),
+        (OSError(30, "Read-only file system", "/sortie"), 2, "dossier en lecture seule"),
+        (MemoryError(), 1, "mémoire insuffisante"),
+    ],
+)
+def test_a_system_error_is_one_french_line_with_what_to_do(error, code, said, tmp_path, monkeypatch):
+    from ctg_analysis.exports import documents
+    from ctg_analysis.resources import DEMO_DIR
+
+    def failing(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(documents, "write_documents", failing)
+    args = ["export", "--data", str(DEMO_DIR), "--territory", "ezanville", "--out", str(tmp_path / "sortie")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == code and "Traceback" not in result.output
+    assert said in result.output and "ctg --debug" in result.output
+    if getattr(error, "filename", None):
+        assert f"erreur : {error.filename} : " in result.output
+    debug = CliRunner().invoke(main, ["--debug", *args])
+    assert debug.exit_code == 1 and isinstance(debug.exception, type(error))  # the traceback, for a developer

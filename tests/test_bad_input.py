@@ -217,3 +217,10 @@ def test_a_system_error_is_one_french_line_with_what_to_do(error, code, said, tm
         assert f"erreur : {error.filename} : " in result.output
     debug = CliRunner().invoke(main, ["--debug", *args])
     assert debug.exit_code == 1 and isinstance(debug.exception, type(error))  # the traceback, for a developer
+
+
+def test_an_absurd_header_is_quoted_short(tmp_path):
+    path = _write(tmp_path, "une-ligne.csv", "x" * 100_000 + ";y\n1;2\n")
+    with pytest.raises(UnrecognisedFileError) as refused:
+        read_file(path)
+    assert len(str(refused.value)) < 300 and f"colonnes {'x' * 40}…" in str(refused.value)

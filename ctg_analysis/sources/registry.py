@@ -52,8 +52,9 @@ def _unused_reason(sheet: RawSheet) -> str | None:
 
 
 def _describe(sheet: RawSheet) -> str:
-    shown = ", ".join(sheet.columns[:8]) + (" …" if len(sheet.columns) > 8 else "")
-    return f"colonnes {shown}"
+    """The first columns, each cut to 40 characters: a one-line file of 200 MB is one « column »."""
+    names = [str(c) if len(str(c)) <= 40 else f"{str(c)[:40]}…" for c in sheet.columns[:8]]
+    return "colonnes " + ", ".join(names) + (" …" if len(sheet.columns) > 8 else "")
 
 
 def read_file(

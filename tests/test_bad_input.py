@@ -224,3 +224,9 @@ def test_an_absurd_header_is_quoted_short(tmp_path):
     with pytest.raises(UnrecognisedFileError) as refused:
         read_file(path)
     assert len(str(refused.value)) < 300 and f"colonnes {'x' * 40}…" in str(refused.value)
+
+
+def test_a_column_named_twice_is_refused_not_read_as_one(tmp_path):
+    path = _write(tmp_path, "base-cc-evol-struct-pop-2019.csv", CENSUS.replace("P19_POP0002", "P19_POP"))
+    with pytest.raises(SourceFileError, match=r"colonne\(s\) en double dans l'en-tête : « P19_POP » ; gardez-en"):
+        read_file(path)

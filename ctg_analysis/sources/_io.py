@@ -155,6 +155,8 @@ def _read_text(path: Path, raw: bytes, part: str | None) -> RawSheet:
             where,
             "une seule colonne dans l'en-tête : séparateur non reconnu (attendu « ; », « , » ou tabulation)",
         )
+    where = f"{path}" + (f" [{part}]" if part else "")
+    _refuse_duplicates([c.strip().strip('"').lstrip("\ufeff") for c in first_line.rstrip("\r").split(sep)], where)
     try:
         frame = pd.read_csv(
             io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False, quotechar='"'
@@ -166,6 +168,14 @@ def _read_text(path: Path, raw: bytes, part: str | None) -> RawSheet:
     empty = [c for c in frame.columns if c.startswith("Unnamed:") or c == ""]
     frame = frame.drop(columns=empty)
     return RawSheet(path, part, frame, encoding=encoding)
+
+
+def _refuse_duplicates(header: list[str], where: str) -> None:
+    """A column named twice would be read as one (pandas renames the second « X.1 »): refused, named."""
+    names = pd.Series([h for h in header if h])
+    if names.duplicated().any():
+        twice = ", ".join(f"« {n[:40]} »" for n in names[names.duplicated()].unique()[:5])
+        raise UnreadableFileError(where, f"colonne(s) en double dans l'en-tête : {twice} ; gardez-en une seule")
 
 
 def _read_workbook(path: Path, raw: bytes, part_prefix: str | None) -> list[RawSheet]:
@@ -208,6 +218,7 @@ def _split_header(path: Path, part: str, name: str, grid: pd.DataFrame) -> RawSh
     if header_at is None:
         return None
     header = [str(v).strip() if not pd.isna(v) else f"_col{j}" for j, v in enumerate(grid.iloc[header_at])]
+    _refuse_duplicates(header, f"{path} [{part}]")
     titles = [" ".join(str(v) for v in grid.iloc[i].dropna()) for i in range(header_at)]
     frame = grid.iloc[header_at + 1 :].dropna(how="all")
     frame.columns = header

@@ -493,3 +493,5 @@ def test_each_value_names_the_file_of_its_own_vintage(computed):
     # Both census years of one file, and a rate reading two datasets.
     assert sources[("evol_0_2", "2013-2019")] == "Insee, RP2019"
     assert sources[("taux_natalite", "2019")] == "Insee, état civil 2014-2021 ; Insee, RP2019"
+    # A row without a period of its own (the evolution of one legal population) cites its dataset's files.
+    assert sources[("evol_population_legale", "–")] == "Insee, populations légales RP2019"

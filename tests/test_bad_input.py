@@ -230,3 +230,10 @@ def test_a_column_named_twice_is_refused_not_read_as_one(tmp_path):
     path = _write(tmp_path, "base-cc-evol-struct-pop-2019.csv", CENSUS.replace("P19_POP0002", "P19_POP"))
     with pytest.raises(SourceFileError, match=r"colonne\(s\) en double dans l'en-tête : « P19_POP » ; gardez-en"):
         read_file(path)
+
+
+@pytest.mark.parametrize(("value", "said"), [("-500", "négative"), ("inf", "infinie"), ("1e400", "infinie")])
+def test_an_impossible_value_is_named(value, said, tmp_path):
+    path = _write(tmp_path, "base-cc-evol-struct-pop-2019.csv", CENSUS.replace("372.5", value))
+    with pytest.raises(SourceFileError, match=rf"colonne P19_POP0002, ligne de données 2 : valeur '{value}' {said}"):
+        read_file(path)

@@ -226,7 +226,7 @@ def _split_header(path: Path, part: str, name: str, grid: pd.DataFrame) -> RawSh
     return RawSheet(path, part, frame, titles=titles, sheet=name)
 
 
-def to_number(values: pd.Series, *, where: str, column: str) -> pd.Series:
+def to_number(values: pd.Series, *, where: str, column: str, negative: bool = False) -> pd.Series:
     """Parse published numbers into floats; secret or missing markers become NaN, never zero.
 
     Handles the decimal comma (Filosofi), spaces, no-break and narrow no-break spaces as thousands
@@ -235,7 +235,8 @@ def to_number(values: pd.Series, *, where: str, column: str) -> pd.Series:
     Raises
     ------
     SourceFileError
-        A cell is neither a number nor a missing marker; the message gives the column, row and value.
+        A cell is neither a number nor a missing marker, is infinite (``1e400``), or is negative where
+        ``negative`` is false (counts); the message gives the column, row and value.
 
     Examples
     --------
@@ -243,7 +244,7 @@ def to_number(values: pd.Series, *, where: str, column: str) -> pd.Series:
     [1919.0, 542.7, nan, nan]
     """
     if pd.api.types.is_numeric_dtype(values.dtype):
-        return values.astype("float64")
+        return _possible(values.astype("float64"), values, where, column, negative)
     text = values.astype("string").str.strip()
     cleaned = text.str.replace(_SPACES, "", regex=True).str.replace(",", ".", regex=False)
     missing = cleaned.isna() | cleaned.str.lower().isin(_MISSING_MARKERS)
@@ -256,7 +257,16 @@ def to_number(values: pd.Series, *, where: str, column: str) -> pd.Series:
         "valeur",
         "non numérique (attendu un nombre, vide ou « s » pour le secret statistique)",
     )
-    return numbers.astype("float64")
+    return _possible(numbers.astype("float64"), values, where, column, negative)
+
+
+def _possible(numbers: pd.Series, values: pd.Series, where: str, column: str, negative: bool) -> pd.Series:
+    """The numbers, or an error on the first impossible one: finite always, and not negative unless the
+    variable may be (Filosofi's share of taxes is; a count never is)."""
+    _refuse(numbers.isin([np.inf, -np.inf]), values, where, column, "valeur", "infinie (attendu un nombre fini)")
+    if not negative:
+        _refuse(numbers < 0, values, where, column, "valeur", "négative (attendu un effectif ou un taux ≥ 0)")
+    return numbers
 
 
 def _refuse(bad: pd.Series, values: pd.Series, where: str, column: str, what: str, expected: str) -> None:

@@ -78,9 +78,10 @@ def codes(sheet: RawSheet, name: str, *, width: int, dataset: str, meaning: str)
     return values
 
 
-def numbers(sheet: RawSheet, name: str) -> pd.Series:
-    """Parsed numbers of column ``name`` (NaN for secret or missing cells)."""
-    return to_number(sheet.frame[name], where=sheet.where, column=name)
+def numbers(sheet: RawSheet, name: str, *, negative: bool = False) -> pd.Series:
+    """Parsed numbers of column ``name`` (NaN for secret or missing cells); negative values refused
+    unless ``negative`` (counts never are)."""
+    return to_number(sheet.frame[name], where=sheet.where, column=name, negative=negative)
 
 
 def check_unique(frame: pd.DataFrame, keys: list[str], where: str) -> None:

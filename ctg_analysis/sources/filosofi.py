@@ -89,9 +89,9 @@ def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
     for c in sheet.columns:
         m = _SUFFIXED.fullmatch(c)
         if m and m.group(2) == yy:
-            values[_RENAMED.get(m.group(1), m.group(1))] = numbers(sheet, c)
+            values[_RENAMED.get(m.group(1), m.group(1))] = numbers(sheet, c, negative=True)  # shares of taxes < 0
         elif c in ("Q3_Q1", "RD"):
-            values[c] = numbers(sheet, c)
+            values[c] = numbers(sheet, c, negative=True)
     frame = pd.concat([frame, pd.DataFrame(values)], axis=1)
     check_unique(frame, ["geo"], sheet.where)
     if level == "commune":

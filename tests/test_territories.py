@@ -174,11 +174,13 @@ def test_a_control_character_in_an_id_or_a_label_is_refused_at_validation(tmp_pa
     path = tmp_path / "t.yaml"
     path.write_text(
         'territories:\n  - id: "t\\0x"\n    communes: ["95229"]\n'
-        '  - id: ok\n    label: "a\\tb"\n    communes: ["95229"]\n'
+        '  - id: ok\n    label: "a\\x07b"\n    communes: ["95229"]\n'
+        '  - id: lignes\n    label: "a\\tb\\nc"\n    communes: ["95229"]\n'
         "  - id: bon\n    communes: ['95229']\n",
         encoding="utf-8",
     )
     result = CliRunner().invoke(main, ["territories", "check", str(path), "--data", str(DEMO_DIR)])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "territoire 't\\x00x' : identifiant avec un caractère de contrôle ('t\\x00x') ; retirez-le" in result.output
-    assert "territoire 'ok' : libellé avec un caractère de contrôle ('a\\tb') ; retirez-le" in result.output
+    assert "territoire 'ok' : libellé avec un caractère de contrôle ('a\\x07b') ; retirez-le" in result.output
+    assert "lignes" not in result.output  # a tab or a line break in a label is allowed (a workbook keeps them)

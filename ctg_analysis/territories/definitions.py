@@ -249,9 +249,10 @@ def _flatten(entries: list, problems: list[str]) -> tuple[pd.DataFrame, pd.DataF
             continue
         tid = str(entry["id"]).strip()
         where = f"territoire {tid!r}"
-        # A control character (a NUL…) cannot go into a folder name, a workbook or a web page.
-        for name, text in (("identifiant", tid), ("libellé", str(entry.get("label") or ""))):
-            if any(unicodedata.category(c) == "Cc" for c in text):
+        # A control character (a NUL…) cannot go into a folder name or a workbook (XML allows only tabs and
+        # line breaks in a text: a label may hold those).
+        for name, text, allowed in (("identifiant", tid, ""), ("libellé", str(entry.get("label") or ""), "\t\n\r")):
+            if any(unicodedata.category(c) == "Cc" and c not in allowed for c in text):
                 problems.append(f"{where} : {name} avec un caractère de contrôle ({text!r}) ; retirez-le")
         cog_year = entry.get("cog_year")
         if cog_year is not None and not str(cog_year).isdigit():

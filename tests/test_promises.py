@@ -181,6 +181,27 @@ def test_census_evolutions_follow_the_five_year_rule(tmp_path, older, period, fl
     assert ("not_comparable" in str(row["flags"]).split(";")) is flagged
 
 
+@pytest.mark.parametrize("older", [18, 13], ids=["1-an", "6-ans"])
+def test_annual_rate_is_the_geometric_mean_over_the_years_between_vintages(tmp_path, older):
+    """(P_new / P_old) ** (1 / years) − 1, in % per year, even over a single year (a mutation survivor)."""
+    from ctg_analysis.indicators import compute_indicators, prepare
+    from ctg_analysis.territories import load_territories
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    populations = {19: 1210.5, older: 1000.25}
+    header = ";".join(["CODGEO", *(f"P{v}_{name}" for v in populations for name in ("POP", "POP0002"))])
+    values = ";".join(["95205", *(f"{p};40.5" for p in populations.values())])
+    (folder / "base-cc-evol-struct-pop-2019.csv").write_text(f"{header}\n{values}\n", encoding="utf-8")
+    prepared = prepare(scan_folder(folder, cache_dir=False, progress=False), indicators=["taux_evol_population_annuel"])
+    (tmp_path / "t.yaml").write_text("territories:\n  - id: t\n    communes: ['95205']\n", encoding="utf-8")
+    table = compute_indicators(prepared, load_territories(tmp_path / "t.yaml", prepared.reference))
+    row = table.query("level == 'territoire' and indicator == 'taux_evol_population_annuel'").iloc[0]
+    years = 19 - older
+    assert row["period"] == f"20{older}-2019"
+    assert row["value"] == pytest.approx(100 * ((1210.5 / 1000.25) ** (1 / years) - 1))
+
+
 # --- --resume re-renders what changed, through the CLI ---------------------------------------------
 
 

@@ -288,7 +288,14 @@ def export(data_dir, territories_file, territory_id, formats, out, size, templat
     table = diagnostic.table([territory_id])
     target = config.reports_folder(out, territory_slug(territory_id))
     written = write_documents(
-        table, territory_id, target, wanted, cog_year=diagnostic.cog_year, size=size, template=template
+        table,
+        territory_id,
+        target,
+        wanted,
+        cog_year=diagnostic.cog_year,
+        size=size,
+        template=template,
+        outlines=diagnostic.outlines,
     )
     click.echo(f"{len(written)} fichier(s) écrit(s) dans {target}")
 

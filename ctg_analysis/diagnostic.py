@@ -27,11 +27,13 @@ from pathlib import Path
 import pandas as pd
 
 from ctg_analysis import config
+from ctg_analysis.errors import CtgError
 from ctg_analysis.geography import commune_reference
+from ctg_analysis.geography.outlines import Outlines
 from ctg_analysis.geography.reference import folder_movements
 from ctg_analysis.indicators import PreparedData, common_cog_year, compute_indicators, prepare
 from ctg_analysis.sources.folder import DataFolder, scan_folder
-from ctg_analysis.territories import Territories, load_territories
+from ctg_analysis.territories import Territories, Territory, load_territories
 
 __all__ = ["Diagnostic"]
 
@@ -121,6 +123,11 @@ class Diagnostic:
         return folder_movements(self.folder)
 
     @cached_property
+    def outlines(self) -> Outlines:
+        """The outline files of the folder, in the data's geography (false when there are none: no maps)."""
+        return Outlines(self.folder.outlines, self.reference, self.movements)
+
+    @cached_property
     def territories(self) -> Territories:
         """The territories, validated against the reference; an invalid one is left out with a warning and
         fails alone when asked for (``get`` names its problems)."""
@@ -141,11 +148,22 @@ class Diagnostic:
         """The long table of these territories (default: all the valid ones), at every level of their ladder."""
         return compute_indicators(self.prepared, self.territories, territory_ids=territory_ids)
 
+    def departement_table(self, departement: str) -> pd.DataFrame:
+        """The long table of a whole département's communes taken together: each commune's and each EPCI's
+        values (for a map of the département, :func:`~ctg_analysis.charts.maps.departement_map`)."""
+        communes = self.reference.loc[self.reference["type"].eq("COM") & self.reference["departement"].eq(departement)]
+        if communes.empty:
+            raise CtgError(f"département {departement!r} absent de la géographie des données")
+        whole = Territory(
+            f"departement-{departement}", str(communes["departement_label"].iloc[0]), tuple(communes["code"])
+        )
+        return compute_indicators(self.prepared, Territories(self.territories_file, (whole,)))
+
     def data_digest(self) -> str:
-        """A digest of everything the figures are computed from: the files' contents and the project's own
-        indicators."""
+        """A digest of everything the figures are computed from: the files' contents (outlines included) and
+        the project's own indicators."""
         own = _own_indicators()
-        digests = sorted(t.sha256 for t in self.folder.tables) + (
+        digests = sorted({t.sha256 for t in self.folder.tables} | {o.sha256 for o in self.folder.outlines}) + (
             [hashlib.sha256(own.read_bytes()).hexdigest()] if own else []
         )
         return hashlib.sha256("".join(digests).encode()).hexdigest()

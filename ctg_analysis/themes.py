@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from ctg_analysis.errors import CtgError, did_you_mean
 from ctg_analysis.files import slugify
 
-__all__ = ["SYNTHESIS_FOLDER", "THEMES", "THEME_IDS", "Theme", "get_theme"]
+__all__ = ["MAPS_FOLDER", "SYNTHESIS_FOLDER", "THEMES", "THEME_IDS", "Theme", "get_theme"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,8 @@ THEMES = (
 THEME_IDS = tuple(theme.id for theme in THEMES)
 #: The folder of the charts that sum up every theme (the key figures).
 SYNTHESIS_FOLDER = "synthese"
+#: The folder of the maps, whatever their theme.
+MAPS_FOLDER = "cartes"
 
 
 def get_theme(theme: str) -> Theme:

@@ -3,6 +3,7 @@ without leaking state, interrupted runs and --resume, a Dask LocalCluster."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import sys
@@ -41,6 +42,12 @@ def _outputs(notebook_path):
     return shown
 
 
+def _images(html: str) -> list[str]:
+    """The SVG charts and maps of a report page (inline images, base64)."""
+    found = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+    return [base64.b64decode(data).decode("utf-8") for data in found]
+
+
 def _errors(notebook_path):
     nb = nbformat.read(str(notebook_path), as_version=4)
     return [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
@@ -68,6 +75,13 @@ def test_every_demo_territory_end_to_end(rendered):
         openpyxl.load_workbook(folder / "diagnostic.xlsx")
         assert len(pptx.Presentation(str(folder / "diagnostic.pptx")).slides) > 10
         assert (folder / "graphiques" / "petite-enfance" / "evol_0_2.png").is_file()
+        # The locator map, in the introduction (before the key figures) and exported with the maps.
+        introduction = html[: html.index('<h2 id="chiffres-cles">')]
+        assert any("Situation du territoire" in svg for svg in _images(introduction))
+        assert (folder / "graphiques" / "cartes" / "situation.png").is_file()
+    # A choropleth where the communes' values differ: not for a one-commune territory.
+    assert (reports / "ctg-ecouen" / "graphiques" / "cartes" / "carte-part_0_2.png").is_file()
+    assert not (reports / "ezanville" / "graphiques" / "cartes" / "carte-part_0_2.png").exists()
     ezanville = (reports / "ezanville" / "diagnostic.html").read_text(encoding="utf-8")
     assert "+25,7" in ezanville  # the seed's 0-2 growth, in the key figures and the commentary
     _workbook_and_deck_read_back(reports / "ezanville")
@@ -366,6 +380,8 @@ def test_seed_report_without_census_bases(real, tmp_path):
         "CTG Écouen, Le Mesnil-Aubry" in page
         and "Ajoutez aux données la base « Évolution et structure de la population »" in page
     )
+    # No outline file: the report says which one to download for maps, once, and goes on.
+    assert page.count("Admin Express COG") == 1 and "géoservices.ign.fr/adminexpress" in page
 
 
 @pytest.mark.reports

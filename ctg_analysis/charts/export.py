@@ -12,13 +12,14 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ctg_analysis.charts import figures
+from ctg_analysis.charts import figures, maps
 from ctg_analysis.charts.style import SIZES, ChartFigure, house_style
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import atomic_path
+from ctg_analysis.geography.outlines import Outlines
 from ctg_analysis.indicators.catalogue import all_indicators, get_indicator
 from ctg_analysis.sources.datasets import dataset_hint
-from ctg_analysis.themes import SYNTHESIS_FOLDER, THEME_IDS, get_theme
+from ctg_analysis.themes import MAPS_FOLDER, SYNTHESIS_FOLDER, THEME_IDS, get_theme
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,8 @@ IMAGE_FORMATS = ("png", "svg")
 class ChartSpec:
     """One chart of the diagnostic: its theme (``None`` for the synthesis), file name, French title, how
     to draw it, the indicators it needs (it is drawn only when each of them has a value for the territory
-    itself), and whether the report shows it (every chart goes to the exports and the deck)."""
+    itself), and whether the report shows it (every chart goes to the exports and the deck). A map needs
+    outline files too, and communes whose values differ."""
 
     theme: str | None
     name: str
@@ -39,10 +41,18 @@ class ChartSpec:
     draw: Callable[[pd.DataFrame, str], Figure]
     needs: tuple[str, ...] = ()
     in_report: bool = False
+    #: The outlines a map is drawn from (``None``: a chart; a false ``Outlines``: a map without files).
+    outlines: Outlines | None = None
+
+    @property
+    def is_map(self) -> bool:
+        return self.outlines is not None
 
     @property
     def folder(self) -> str:
-        """The folder of its exports: its theme's, or the synthesis's."""
+        """The folder of its exports: the maps', its theme's, or the synthesis's."""
+        if self.is_map:
+            return MAPS_FOLDER
         return get_theme(self.theme).folder if self.theme else SYNTHESIS_FOLDER
 
     def missing_data(self, table: pd.DataFrame, territory: str) -> str | None:
@@ -55,12 +65,22 @@ class ChartSpec:
         >>> spec.missing_data(empty, "t")[:60]
         'graphique non disponible. Ajoutez aux données le fichier des'
         """
-        rows = table.loc[(table["territory"] == territory) & (table["level"] == "territoire") & table["value"].notna()]
+        if self.is_map and not self.outlines:
+            return "carte non disponible. " + maps.OUTLINES_HINT
+        level = "commune" if self.is_map and self.needs else "territoire"
+        rows = table.loc[(table["territory"] == territory) & (table["level"] == level) & table["value"].notna()]
         absent = [i for i in self.needs if not (rows["indicator"] == i).any()]
         if not absent:
+            if self.is_map and any(_alike(rows.loc[rows["indicator"] == i]) for i in self.needs):
+                return "carte sans objet : moins de deux communes aux valeurs différentes"
             return None
         datasets = dict.fromkeys(d for i in absent for d in get_indicator(i).datasets)
         return "graphique non disponible. " + " ".join(dataset_hint(d) for d in datasets)
+
+
+def _alike(rows: pd.DataFrame) -> bool:
+    """Whether the communes' latest values of an indicator are fewer than two distinct ones."""
+    return rows.loc[rows["year_end"] == rows["year_end"].max(), "value"].nunique() < 2
 
 
 #: The charts drawn from several indicators at once, each in its theme; the catalogue's ``chart`` field
@@ -103,24 +123,42 @@ _DRAWINGS = (
 _INDICATOR_CHARTS = {"bars": figures.comparison_bars, "evolution": figures.evolution_chart}
 
 
-def chart_plan() -> tuple[ChartSpec, ...]:
-    """The charts of a diagnostic, in the order of the report and the deck: the synthesis, then theme by
-    theme the drawings and the charts the catalogue asks for (its ``chart`` field, a project's own
-    indicators included).
+def chart_plan(outlines: Outlines | None = None) -> tuple[ChartSpec, ...]:
+    """The charts and maps of a diagnostic, in the order of the report and the deck: the synthesis (key
+    figures, the locator map), then theme by theme the drawings, the charts the catalogue asks for (its
+    ``chart`` field, a project's own indicators included) and the maps of the indicators it maps (its
+    ``map`` field). Maps are drawn from ``outlines`` (without, they say which files to add).
 
     Examples
     --------
     >>> [spec.name for spec in chart_plan() if spec.theme == "petite enfance"]
-    ['naissances', 'part_0_2', 'evol_0_2', 'taux_natalite']
+    ['naissances', 'part_0_2', 'evol_0_2', 'taux_natalite', 'carte-part_0_2']
     """
+    outlines = Outlines.none() if outlines is None else outlines
     charted = [
         ChartSpec(i.theme, i.id, i.label, partial(_INDICATOR_CHARTS[i.chart], indicator=i.id), (i.id,), i.in_report)
         for i in all_indicators()
         if i.chart
     ]
-    plan = [spec for spec in _DRAWINGS if spec.theme is None]
+    mapped = [
+        ChartSpec(
+            i.theme,
+            f"carte-{i.id}",
+            f"{i.label} par commune",
+            partial(maps.commune_map, outlines, indicator=i.id),
+            (i.id,),
+            True,
+            outlines,
+        )
+        for i in all_indicators()
+        if i.map
+    ]
+    locator = ChartSpec(
+        None, "situation", "Situation du territoire", partial(maps.locator_map, outlines), (), True, outlines
+    )
+    plan = [spec for spec in _DRAWINGS if spec.theme is None] + [locator]
     for theme in THEME_IDS:
-        plan += [spec for spec in (*_DRAWINGS, *charted) if spec.theme == theme]
+        plan += [spec for spec in (*_DRAWINGS, *charted, *mapped) if spec.theme == theme]
     return tuple(plan)
 
 
@@ -182,13 +220,15 @@ def export_charts(
     size: str = "slide",
     plan: tuple[ChartSpec, ...] | None = None,
     drawn: dict[str, Figure] | None = None,
+    outlines: Outlines | None = None,
 ) -> list[ExportedChart]:
     """Draw and save every chart of the plan for a territory, under ``<folder>/<theme>/<chart>.<format>``.
 
     A chart whose data are absent from the table (no CNAF file, a one-commune territory for the commune
     panels…) is skipped with an information message. ``drawn`` holds figures already drawn at slide size
     for the same table and territory (the report's inline charts), by chart name: they are saved as they
-    are, not drawn again.
+    are, not drawn again. Maps are drawn from ``outlines`` (the data folder's outline files), under
+    ``<folder>/cartes/``.
 
     Examples
     --------
@@ -198,7 +238,7 @@ def export_charts(
     """
     folder = Path(folder)
     exported = []
-    for spec in plan or chart_plan():
+    for spec in plan or chart_plan(outlines):
         if (reason := spec.missing_data(table, territory)) is not None:
             log.info("%s : « %s » : %s", territory, spec.title, reason)
             continue

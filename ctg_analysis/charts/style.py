@@ -77,6 +77,14 @@ def french_axis(axis, decimals: int = 0, suffix: str = "", *, ticks: int = 7) ->
     axis.set_major_formatter(FuncFormatter(lambda value, _: format_number(value, decimals) + suffix))
 
 
+class _Canvas(FigureCanvasAgg):
+    """A chart's canvas: drawn when the figure is saved or shown, never on request while it is built
+    (GeoPandas asks for a drawing after each layer of a map)."""
+
+    def draw_idle(self, *args, **kwargs) -> None:
+        pass
+
+
 class ChartFigure(Figure):
     """A chart's figure. Not registered with pyplot, it shows once in JupyterLab, as the value a chart
     function returns (at screen resolution, its own 16:9 size), and needs no closing.
@@ -87,11 +95,14 @@ class ChartFigure(Figure):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        FigureCanvasAgg(self)  # a renderer to measure text with
+        _Canvas(self)  # a renderer to measure text with
         self.header: tuple[Text, ...] = ()
         self.footnote: Text | None = None
         #: The share of the height above the subtitle: a slide whose own title names the chart crops it.
         self.title_band = 0.0
+        #: Labels that give way (a map's names), in order of priority: hidden where they would cover an
+        #: earlier one or leave their axes.
+        self.yielding: list[Text] = []
         self._written: dict[Text, str] = {}
 
     def fit(self) -> None:
@@ -113,7 +124,8 @@ class ChartFigure(Figure):
         margin = _MARGIN * self.dpi
         for text in (*self.header, self.footnote):
             if text is not None:
-                _wrap(text, self._written.setdefault(text, text.get_text()), width - 2 * margin, renderer)
+                # 3 % to spare: glyphs are a little wider, relatively, at 200 dpi than when measured here.
+                _wrap(text, self._written.setdefault(text, text.get_text()), 0.97 * (width - 2 * margin), renderer)
         top = height - margin
         for n, text in enumerate(self.header):
             text.set_position((margin / width, top / height))
@@ -138,6 +150,7 @@ class ChartFigure(Figure):
                 ax.set_xticks(ax.get_xticks(), [_rewrapped(t.get_text(), wrap) for t in ax.get_xticklabels()])
                 if fontsize:
                     ax.tick_params(axis="x", labelsize=fontsize)
+        _give_way(self.yielding, renderer)
 
     def _repr_png_(self) -> bytes:
         buffer = io.BytesIO()
@@ -243,6 +256,21 @@ def _place_axes(figure: Figure, rect: tuple[float, float, float, float], rendere
             return
         inner = Bbox.from_extents(inner.x0 + over[0], inner.y0 + over[1], inner.x1 - over[2], inner.y1 - over[3])
     ax.set_position(figure.transFigure.inverted().transform_bbox(inner))
+
+
+def _give_way(labels: list[Text], renderer) -> None:
+    """Show each label unless it covers one shown before it or leaves its axes (measured as placed now)."""
+    for ax in {label.axes for label in labels}:
+        ax.apply_aspect()  # a map's equal scales move its labels
+    shown: list[Bbox] = []
+    for label in labels:
+        label.set_visible(True)
+        box = label.get_window_extent(renderer)
+        inside = label.axes.bbox.contains(box.x0, box.y0) and label.axes.bbox.contains(box.x1, box.y1)
+        keep = inside and not any(box.overlaps(other) for other in shown)
+        label.set_visible(keep)
+        if keep:
+            shown.append(box)
 
 
 def _rewrapped(label: str, width: int) -> str:

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ctg_analysis.demo.layouts import csv_bytes, workbook_bytes, zip_bytes
+from ctg_analysis.demo.outlines import outline_bytes
 from ctg_analysis.files import write_bytes
 
 log = logging.getLogger(__name__)
@@ -676,6 +677,7 @@ def write_demo(folder: str | Path, seed: int = SEED) -> list[Path]:
                 )
             }
         )
+    files["contours/communes-demo.geojson"] = outline_bytes(demo.communes, seed)
     # The worked example of a plan d'actions goes with the demo it is written for.
     files["plan-actions.yaml"] = resources.files("ctg_analysis.demo").joinpath("plan-actions.yaml").read_bytes()
     return _write(folder, files, seed, "python -m ctg_analysis.demo")

@@ -48,10 +48,12 @@ def write_documents(
     size: str = "slide",
     template: str | Path | None = None,
     drawn: dict | None = None,
+    outlines=None,
 ) -> list[Path]:
     """Write a territory's documents into ``folder``: ``graphiques/<theme>/<chart>.png|svg``,
     ``diagnostic.xlsx`` and ``diagnostic.pptx`` (the deck shows the PNG charts, drawn for it if need be).
-    ``drawn``: figures already drawn, by chart name (see :func:`~ctg_analysis.charts.export_charts`).
+    ``drawn``: figures already drawn, by chart name; ``outlines``: the data folder's outlines, for the maps
+    (``graphiques/cartes/``; see :func:`~ctg_analysis.charts.export_charts`).
 
     Examples
     --------
@@ -63,7 +65,11 @@ def write_documents(
     folder = Path(folder)
     images = tuple(f for f in ("png", "svg") if f in wanted or (f == "png" and "pptx" in wanted))
     charts = (
-        export_charts(table, territory, folder / "graphiques", formats=images, size=size, drawn=drawn) if images else []
+        export_charts(
+            table, territory, folder / "graphiques", formats=images, size=size, drawn=drawn, outlines=outlines
+        )
+        if images
+        else []
     )
     written = [path for chart in charts for path in chart.files]
     if "xlsx" in wanted:

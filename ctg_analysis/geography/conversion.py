@@ -23,7 +23,7 @@ __all__ = ["commune_passage", "convert_cog", "convert_table"]
 
 
 def commune_passage(
-    movements: pd.DataFrame, from_year: int, to_year: int, weights: pd.Series | None = None
+    movements: pd.DataFrame, from_year: int, to_year: int, weights: pd.Series | None = None, *, warn: bool = True
 ) -> pd.DataFrame:
     """The passage table between two COG years: each source code, its target code and the share it gets.
 
@@ -36,6 +36,8 @@ def commune_passage(
         COG years (the geography of 1 January), ``from_year <= to_year``.
     weights
         Population of the target communes, indexed by code: how a split commune is shared.
+    warn
+        Warn when the movements end before ``to_year`` (not for a selection of them, a few départements').
 
     Returns
     -------
@@ -55,7 +57,7 @@ def commune_passage(
             f"possible"
         )
     latest = movements["date_eff"].max()
-    if latest < pd.Timestamp(to_year, 1, 1) and to_year > from_year:
+    if warn and latest < pd.Timestamp(to_year, 1, 1) and to_year > from_year:
         log.warning("mouvements des communes connus jusqu'au %s seulement (conversion vers %s)", latest.date(), to_year)
     # The dates are chosen by movement_steps; here only the movements between communes.
     window = movements.loc[

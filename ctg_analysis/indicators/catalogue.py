@@ -52,6 +52,7 @@ class Indicator:
     min_gap: int | None = None
     chart: str | None = None
     in_report: bool = False
+    map: bool = False
 
     @property
     def is_count(self) -> bool:

@@ -12,6 +12,7 @@ import datetime
 import html
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +25,7 @@ from ctg_analysis.errors import CtgError
 from ctg_analysis.exports.documents import check_formats, write_documents
 from ctg_analysis.files import slugify
 from ctg_analysis.formatting import format_date, format_value
+from ctg_analysis.geography.outlines import Outlines
 from ctg_analysis.indicators import indicators_of_theme
 from ctg_analysis.indicators.comparisons import position
 from ctg_analysis.indicators.display import (
@@ -103,6 +105,7 @@ def open_report(
         tuple(comparison_levels),
         title or DEFAULT_TITLE,
         byline,
+        diagnostic.outlines,
     )
 
 
@@ -118,6 +121,8 @@ class Report:
     comparison_levels: tuple[str, ...]
     title: str = ""
     byline: str = ""
+    #: The data folder's outlines (maps).
+    outlines: Outlines | None = field(default=None, repr=False)
     #: The charts shown inline, by name: the exports save them rather than draw them again.
     drawn: dict = field(default_factory=dict, repr=False)
 
@@ -217,12 +222,25 @@ class Report:
             + "*"
         )
 
+    @cached_property
+    def plan(self) -> tuple:
+        """The charts and maps of the diagnostic (:func:`~ctg_analysis.charts.chart_plan`)."""
+        return chart_plan(self.outlines)
+
     def charts(self, theme: str) -> list[str]:
-        """The charts the report shows for a theme (the exports hold every chart of the plan)."""
-        return [spec.name for spec in chart_plan() if spec.theme == theme and spec.in_report]
+        """The charts the report shows for a theme (the exports hold every chart of the plan); a map only
+        where it can be drawn and its communes' values differ."""
+        return [
+            spec.name
+            for spec in self.plan
+            if spec.theme == theme
+            and spec.in_report
+            and not (spec.is_map and spec.missing_data(self.table, self.territory_id))
+        ]
 
     def show(self, chart: str) -> None:
-        spec = next((s for s in chart_plan() if s.name == chart), None)
+        """Show a chart or a map of the plan, or say in a sentence why it cannot be drawn."""
+        spec = next((s for s in self.plan if s.name == chart), None)
         if spec is None:
             raise CtgError(f"graphique {chart!r} inconnu")
         if (reason := spec.missing_data(self.table, self.territory_id)) is not None:
@@ -348,6 +366,12 @@ class Report:
         return [
             write_json(folder / REPORT_DATA, self.summary()),
             *write_documents(
-                self.table, self.territory_id, folder, wanted, cog_year=self.prepared.cog_year, drawn=self.drawn
+                self.table,
+                self.territory_id,
+                folder,
+                wanted,
+                cog_year=self.prepared.cog_year,
+                drawn=self.drawn,
+                outlines=self.outlines,
             ),
         ]

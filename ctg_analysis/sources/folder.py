@@ -22,6 +22,7 @@ from ctg_analysis.sources._io import DATA_SUFFIXES
 from ctg_analysis.sources.cache import TableCache
 from ctg_analysis.sources.datasets import DATASETS, get_dataset
 from ctg_analysis.sources.iris import iris_to_communes
+from ctg_analysis.sources.outlines import OUTLINE_SIDECARS, OUTLINE_SUFFIXES, OutlineLayer, recognise_outlines
 from ctg_analysis.sources.registry import file_hash, read_file
 from ctg_analysis.sources.tables import SourceTable
 
@@ -76,11 +77,14 @@ class DataFolder:
         Every canonical table read.
     problems
         Files not used, with the reason.
+    outlines
+        The layers of outline files (for maps), read when a map is drawn.
     """
 
     root: Path
     tables: list[SourceTable]
     problems: list[Problem]
+    outlines: list[OutlineLayer] = dataclasses.field(default_factory=list)
 
     @property
     def demo(self) -> bool:
@@ -234,14 +238,27 @@ def scan_folder(
     )
     tables: list[SourceTable] = []
     problems: list[Problem] = []
+    outlines: list[OutlineLayer] = []
     for path in progress_bar(files, desc="Lecture des fichiers", unit="fichier", show=progress):
         relative = str(path.relative_to(root))
         suffix = path.suffix.lower()
         if suffix in _QUIET_SUFFIXES or path.name == DEMO_MARKER:
             continue
+        if suffix in OUTLINE_SIDECARS and path.with_suffix(".shp").is_file():
+            continue  # read with its Shapefile
+        if suffix in OUTLINE_SUFFIXES:
+            try:
+                outlines += recognise_outlines(path, relative, *_area_names(), sha256=file_hash(path))
+            except CtgError as exc:
+                problems.append(Problem(relative, exc.problem if isinstance(exc, SourceFileError) else str(exc)))
+            continue
         if suffix not in DATA_SUFFIXES:
             problems.append(
-                Problem(relative, f"format non lu ({suffix or 'sans extension'}) : attendu CSV, ZIP, XLS ou XLSX")
+                Problem(
+                    relative,
+                    f"format non lu ({suffix or 'sans extension'}) : attendu CSV, ZIP, XLS, XLSX, ou des contours "
+                    "GeoJSON, GeoPackage ou Shapefile",
+                )
             )
             continue
         demo = _is_demo(path, root)
@@ -262,7 +279,15 @@ def scan_folder(
             )
         tables += [t for t in found if not t.data.empty]
     log.info("%s : %d tables lues, %d fichiers non utilisés", root, len(tables), len(problems))
-    return DataFolder(root, tables, problems)
+    return DataFolder(root, tables, problems, outlines)
+
+
+def _area_names() -> tuple[set[str], set[str]]:
+    """French names of the départements and régions (an outline file of 2-character codes is one or the other)."""
+    from ctg_analysis.geography.reference import departements
+
+    shipped = departements()
+    return set(shipped["departement_label"]), set(shipped["region_label"])
 
 
 def _problem(relative: str, exc: CtgError) -> Problem:

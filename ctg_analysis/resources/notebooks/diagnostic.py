@@ -47,6 +47,7 @@ report = notebook.open_report(
 )
 display(HTML(report.cover()))
 display(HTML(report.contents()))
+report.show("situation")
 
 # %%
 display(HTML(report.heading("chiffres-cles")))

@@ -1,0 +1,229 @@
+"""Outline files of communes, EPCI, départements and régions, recognised by their content.
+
+Two official layouts are read as published:
+
+- IGN's *Admin Express*, *Admin Express COG* and *COG-CARTO* (GeoPackage or Shapefile, Lambert-93): the
+  layers ``COMMUNE`` (``INSEE_COM``), ``EPCI`` (``CODE_SIREN``), ``DEPARTEMENT`` (``INSEE_DEP``) and
+  ``REGION`` (``INSEE_REG``); the other layers (cantons, arrondissements…) are not used;
+- GeoJSON files with ``code`` and ``nom`` properties in WGS84 (the *france-geojson* files derived from
+  Admin Express COG), whose level is told by the codes: 5 characters a commune, 9 digits an EPCI, and a
+  département or a région by its names.
+
+Recognising a file reads its header only (:func:`recognise_outlines`); its shapes are read when a map
+needs them, only for the départements drawn (:func:`read_outlines`). Names are never taken from the
+outline files (they drop articles: « Mesnil-Aubry »): labels come from the COG.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ctg_analysis.errors import UnreadableFileError, UnrecognisedFileError
+
+__all__ = [
+    "OUTLINE_LEVELS",
+    "OUTLINE_SIDECARS",
+    "OUTLINE_SUFFIXES",
+    "OutlineLayer",
+    "read_outlines",
+    "recognise_outlines",
+]
+
+#: The suffixes of outline files.
+OUTLINE_SUFFIXES = {".geojson", ".gpkg", ".shp"}
+#: The files that sit beside a Shapefile (read with it, never on their own).
+OUTLINE_SIDECARS = {".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qmd"}
+#: Levels an outline layer can describe, with IGN's layer name and code column.
+OUTLINE_LEVELS = {
+    "commune": ("COMMUNE", "INSEE_COM"),
+    "epci": ("EPCI", "CODE_SIREN"),
+    "departement": ("DEPARTEMENT", "INSEE_DEP"),
+    "region": ("REGION", "INSEE_REG"),
+}
+# A year in the file or folder name (Admin Express COG « 2018 », ADMIN-EXPRESS-COG_3-1__SHP__FRA_2022-04-15).
+_YEAR = re.compile(r"(?<!\d)(20[0-4]\d)(?!\d)")
+
+
+@dataclass(frozen=True)
+class OutlineLayer:
+    """One layer of outlines found in the data folder.
+
+    Attributes
+    ----------
+    path
+        The file, relative to the scanned folder.
+    file
+        Its absolute path.
+    layer
+        The layer read (a GeoPackage holds several).
+    level
+        ``commune``, ``epci``, ``departement`` or ``region``.
+    code_column
+        The column of the INSEE (or SIREN) code.
+    features
+        How many outlines it holds.
+    named_year
+        The year its file or folder name gives, if any (its geography is checked against the codes).
+    departement_column
+        The column of the département (IGN's layers have one): a map reads only the départements it draws.
+    """
+
+    path: str
+    file: Path
+    layer: str
+    level: str
+    code_column: str
+    features: int
+    named_year: int | None = None
+    departement_column: str | None = None
+    sha256: str = ""
+
+
+def recognise_outlines(
+    file: Path, relative: str, departement_names: set[str], region_names: set[str], sha256: str = ""
+) -> list[OutlineLayer]:
+    """The outline layers of a file, recognised from its header (fields, layers and a few codes).
+
+    Parameters
+    ----------
+    file, relative
+        The file, and its path relative to the data folder.
+    departement_names, region_names
+        French names of the départements and régions (a GeoJSON file of 2-character codes is one or the
+        other by its names).
+
+    Raises
+    ------
+    UnreadableFileError
+        The file cannot be opened as geographic data.
+    UnrecognisedFileError
+        No layer of a known layout.
+
+    Examples
+    --------
+    >>> from ctg_analysis.resources import DEMO_DIR
+    >>> path = DEMO_DIR / "contours" / "communes-demo.geojson"
+    >>> [layer] = recognise_outlines(path, "communes-demo.geojson", set(), set())
+    >>> layer.level, layer.code_column, layer.features
+    ('commune', 'code', 90)
+    """
+    import pyogrio
+
+    try:
+        layers = [str(name) for name, _ in pyogrio.list_layers(file)]
+    except Exception as exc:  # GDAL's errors are of many kinds; each means the same here
+        raise UnreadableFileError(relative, f"fichier de contours illisible ({_short(exc)})") from exc
+    years = [int(y) for y in _YEAR.findall(relative)]
+    named_year = years[-1] if years else None
+    found = []
+    for layer in layers:
+        info = pyogrio.read_info(file, layer=layer)
+        fields = [str(f) for f in info["fields"]]
+        upper = {f.upper(): f for f in fields}
+        level = next(
+            (lvl for lvl, (name, column) in OUTLINE_LEVELS.items() if layer.upper() == name and column in upper), None
+        )
+        if level is not None:
+            code_column = upper[OUTLINE_LEVELS[level][1]]
+            departement = upper.get("INSEE_DEP") if level in ("commune", "departement") else None
+        elif "code" in fields and "nom" in fields:
+            code_column, departement = "code", None
+            level = _level_of_codes(file, layer, departement_names, region_names)
+        else:
+            continue
+        if level is None:
+            continue
+        found.append(
+            OutlineLayer(
+                relative, file, layer, level, code_column, int(info["features"]), named_year, departement, sha256
+            )
+        )
+    if not found:
+        raise UnrecognisedFileError(
+            relative,
+            "contours d'une mise en page inconnue : attendu les couches COMMUNE, EPCI, DEPARTEMENT ou REGION "
+            "d'Admin Express (IGN), ou un GeoJSON aux propriétés « code » et « nom »",
+        )
+    return found
+
+
+def _level_of_codes(file: Path, layer: str, departement_names: set[str], region_names: set[str]) -> str | None:
+    """The level of a ``code``/``nom`` layer: by the length of its codes, then by its names."""
+    import pyogrio
+
+    frame = pyogrio.read_dataframe(file, layer=layer, columns=["code", "nom"], read_geometry=False)
+    codes = frame["code"].astype("string").str.strip()
+    if codes.empty:
+        return None
+    if codes.str.fullmatch(r"[0-9][0-9AB][0-9]{3}").all():
+        return "commune"
+    if codes.str.fullmatch(r"\d{9}").all():
+        return "epci"
+    if codes.str.fullmatch(r"[0-9][0-9AB][0-9]?").all():
+        names = set(frame["nom"].astype(str))
+        return "region" if len(names & region_names) > len(names & departement_names) else "departement"
+    return None
+
+
+def read_outlines(layer: OutlineLayer, departements: tuple[str, ...] | None = None):
+    """The outlines of a layer (``code``, ``geometry``), in its own coordinates, for some départements.
+
+    Parameters
+    ----------
+    layer
+        A layer found by :func:`recognise_outlines`.
+    departements
+        Read only these départements' communes (or départements); ``None``: the whole layer.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``code`` (string) and ``geometry``, one row per code (parts of a code are one multipolygon).
+
+    Raises
+    ------
+    UnreadableFileError
+        The shapes cannot be read, or a code is missing.
+    """
+    frame = _read(layer, departements)
+    return frame.copy()
+
+
+@lru_cache(maxsize=32)
+def _read(layer: OutlineLayer, departements: tuple[str, ...] | None):
+    import geopandas
+
+    where = None
+    if departements is not None and layer.level in ("commune", "departement"):
+        quoted = ", ".join(f"'{d}'" for d in departements if re.fullmatch(r"[0-9AB]{2,3}", d))
+        if layer.departement_column:
+            where = f"{layer.departement_column} IN ({quoted})"
+        elif layer.level == "commune":
+            where = " OR ".join(f"{layer.code_column} LIKE '{d}%'" for d in departements) or None
+        else:
+            where = f"{layer.code_column} IN ({quoted})"
+    try:
+        frame = geopandas.read_file(layer.file, layer=layer.layer, columns=[layer.code_column], where=where)
+    except Exception as exc:
+        raise UnreadableFileError(layer.path, f"contours illisibles ({_short(exc)})") from exc
+    frame = frame.rename(columns={layer.code_column: "code"})
+    codes = frame["code"].astype("string").str.strip()
+    if codes.isna().any():
+        row = int(codes.isna().to_numpy().argmax()) + 1
+        raise UnreadableFileError(
+            layer.path, f"couche {layer.layer} : contour n° {row} sans code ({layer.code_column})"
+        )
+    if layer.level == "commune":
+        # Some files keep the département's leading zero out (1001 for 01001).
+        codes = codes.where(codes.str.len() != 4, codes.str.zfill(5))
+    frame["code"] = codes
+    frame = frame.loc[frame.geometry.notna() & ~frame.geometry.is_empty]
+    return frame.dissolve("code", as_index=False)[["code", "geometry"]] if codes.duplicated().any() else frame
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]

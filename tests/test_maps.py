@@ -1,0 +1,224 @@
+"""Maps: outline files recognised and brought to the data's geography, and the maps drawn from them.
+
+The real outlines (IGN Admin Express COG 2018 as GeoJSON) are checked against INSEE's own COG file and
+against geometry computed here with GeoPandas directly; the maps' colours are read back from the figures.
+"""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import geopandas  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+import shapely  # noqa: E402
+from matplotlib.collections import PatchCollection  # noqa: E402
+
+from conftest import DEMO  # noqa: E402
+from ctg_analysis.charts.maps import OUTLINES_HINT, commune_map, departement_map, locator_map  # noqa: E402
+from ctg_analysis.diagnostic import Diagnostic  # noqa: E402
+from ctg_analysis.errors import CtgError  # noqa: E402
+from ctg_analysis.geography.outlines import Outlines  # noqa: E402
+from ctg_analysis.sources.folder import scan_folder  # noqa: E402
+
+OUTLINES = "geometries-admin-express-2018"
+SEED = ("95205", "95395", "95509", "95094", "95492")
+
+
+def _project(tmp_path, real, files, territories: str):
+    """A data folder of the real legal populations and some real outline files, with territories."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "ensemble.xlsx").symlink_to(real / "populations-legales" / "ensemble_RP2022_en_vigueur_2025.xlsx")
+    for name in files:
+        (data / name).symlink_to(real / OUTLINES / name)
+    (tmp_path / "territories.yaml").write_text(territories, encoding="utf-8")
+    return Diagnostic.open(data, tmp_path / "territories.yaml")
+
+
+@pytest.fixture(scope="module")
+def val_doise(real, tmp_path_factory):
+    territories = (
+        "territories:\n"
+        f"  - id: seed\n    label: CTG Écouen\n    communes: {list(SEED)}\n"
+        "  - id: vexin\n    label: Vexin\n    communes: ['95169', '95011', '95054', '95271', '95355']\n"
+    )
+    files = ["communes-95-val-d-oise.geojson", "departements-version-simplifiee.geojson"]
+    diagnostic = _project(tmp_path_factory.mktemp("val-doise"), real, files, territories)
+    return diagnostic, diagnostic.table()
+
+
+def _fills(figure, count: int) -> np.ndarray:
+    """The face colours of the figure's collection of ``count`` polygons (the map's classes)."""
+    (collection,) = [
+        c for c in figure.axes[0].collections if isinstance(c, PatchCollection) and len(c.get_paths()) == count
+    ][:1]
+    return collection.get_facecolors()
+
+
+@pytest.mark.real
+def test_every_val_doise_commune_of_the_2018_outlines_is_found(real, val_doise):
+    diagnostic, _ = val_doise
+    cog = pd.read_csv(real / "cog-2019" / "commune2019.csv", dtype=str)
+    insee = set(cog.loc[cog["typecom"].eq("COM") & cog["dep"].eq("95"), "com"])
+    [layer] = [o for o in diagnostic.folder.outlines if o.level == "commune"]
+    outline = geopandas.read_file(layer.file)
+    assert set(outline["code"]) == insee and len(insee) == 184
+    # In the data's geography (COG 2025: Commeny and Gouzangrez merged in 2024), every commune is drawn.
+    communes = diagnostic.outlines.communes(["95"])
+    assert len(communes) == 183 and communes.geometry.notna().all() and communes.attrs["undrawn"] == {}
+    assert "COG 2018 à 2023" in communes.attrs["source"]
+
+
+@pytest.mark.real
+def test_commeny_and_gouzangrez_are_dissolved_into_one_commune(real, val_doise):
+    diagnostic, _ = val_doise
+    original = geopandas.read_file(real / OUTLINES / "communes-95-val-d-oise.geojson").to_crs("EPSG:2154")
+    parts = original.loc[original["code"].isin(["95169", "95282"])]
+    communes = diagnostic.outlines.communes(["95"]).set_index("code")
+    assert "95282" not in communes.index and communes.loc["95169", "label"] == "Commeny"
+    merged = communes.loc["95169", "geometry"]
+    assert merged.area == pytest.approx(parts.area.sum(), rel=1e-6)
+    assert merged.symmetric_difference(shapely.union_all(parts.geometry)).area < 1.0  # square metres
+    # Labels come from the COG, not from the outline file (« Mesnil-Aubry » there).
+    assert communes.loc["95395", "label"] == "Le Mesnil-Aubry"
+
+
+@pytest.mark.real
+def test_seed_territory_locator_map(val_doise):
+    diagnostic, table = val_doise
+    figure = locator_map(diagnostic.outlines, table, "seed")
+    figure.canvas.draw()
+    shown = {t.get_text() for t in figure.yielding if t.get_visible()}
+    assert shown and shown <= {"Écouen", "Le Mesnil-Aubry", "Puiseux-en-France", "Bouqueval", "Le Plessis-Gassot"}
+    subtitle = figure.header[1].get_text().replace("\n", " ")
+    assert "Val-d'Oise" in subtitle and "Roissy Pays de France" in subtitle
+    # The five communes are drawn, in the data's coordinates, inside the view.
+    ax = figure.axes[0]
+    seed = diagnostic.outlines.communes(["95"]).set_index("code").loc[list(SEED)]
+    x0, y0, x1, y1 = seed.total_bounds
+    assert ax.get_xlim()[0] < x0 < x1 < ax.get_xlim()[1] and ax.get_ylim()[0] < y0 < y1 < ax.get_ylim()[1]
+    assert any(isinstance(c, PatchCollection) and len(c.get_paths()) == 5 for c in ax.collections)
+
+
+@pytest.mark.real
+def test_choropleth_colours_follow_the_values_of_the_long_table(val_doise):
+    diagnostic, table = val_doise
+    figure = commune_map(diagnostic.outlines, table, "vexin", "population_legale", context=False)
+    rows = table.query("territory == 'vexin' and level == 'commune' and indicator == 'population_legale'")
+    latest = rows.loc[rows["year_end"] == rows["year_end"].max()]
+    # The territory's communes, in the order the map draws them (the outlines' order, in the COG's geography).
+    order = diagnostic.outlines.communes(["95"]).query("code in @latest.geo")["code"].tolist()
+    values = latest.set_index("geo").loc[order, "value"].to_numpy(dtype=float)
+    fills = _fills(figure, len(order))
+    darkness = 1 - fills[:, :3].mean(axis=1)
+    for i in range(len(values)):
+        for j in range(len(values)):
+            if values[i] < values[j]:
+                assert darkness[i] <= darkness[j] + 1e-9, (order[i], order[j])
+    assert darkness[values.argmax()] > darkness[values.argmin()]
+
+
+@pytest.mark.real
+def test_corsica_and_guadeloupe_keep_their_codes_and_their_own_coordinates(real, tmp_path):
+    territories = (
+        "territories:\n  - id: ajaccio\n    label: Pays ajaccien\n    communes: ['2A004', '2A006', '2A017']\n"
+        "  - id: cap\n    label: Cap Excellence\n    communes: ['97101', '97120', '97132']\n"
+    )
+    files = ["communes-2A-corse-du-sud.geojson", "communes-971-guadeloupe.geojson"]
+    diagnostic = _project(tmp_path, real, files, territories)
+    corsica, guadeloupe = diagnostic.outlines.communes(["2A"]), diagnostic.outlines.communes(["971"])
+    assert corsica.crs.to_epsg() == 2154 and guadeloupe.crs.to_epsg() == 5490
+    assert {"2A004", "2A006"} <= set(corsica["code"]) and len(corsica) == 124 and len(guadeloupe) == 32
+    assert corsica.set_index("code").loc["2A004", "label"] == "Ajaccio"
+    table = diagnostic.table()
+    for territory in ("ajaccio", "cap"):
+        figure = locator_map(diagnostic.outlines, table, territory)
+        figure.canvas.draw()
+        assert any(t.get_visible() for t in figure.yielding)
+
+
+def test_a_commune_split_since_the_outlines_is_said_not_guessed(tmp_path):
+    """A commune re-established after the outlines' year: neither it nor the one it left is drawn."""
+    features = [
+        {"type": "Feature", "properties": {"code": code, "nom": name}, "geometry": shapely.geometry.mapping(shape)}
+        for code, name, shape in (
+            ("95001", "A", shapely.box(2.0, 49.0, 2.1, 49.1)),
+            ("95003", "C", shapely.box(2.1, 49.0, 2.2, 49.1)),
+        )
+    ]
+    (tmp_path / "communes.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
+    )
+    layers = scan_folder(tmp_path, cache_dir=False, progress=False).outlines
+    reference = pd.DataFrame(
+        {
+            "type": ["COM"] * 3,
+            "code": ["95001", "95002", "95003"],
+            "label": ["Alpha", "Beta", "Gamma"],
+            "parent": pd.NA,
+            "departement": "95",
+            "epci": "200000001",
+            "epci_label": "CC",
+        }
+    ).astype({"parent": "string"})
+    reference.attrs["cog_year"] = 2022
+    row = {"mod": 21, "date_eff": pd.Timestamp(2021, 1, 1), "typecom_av": "COM", "com_av": "95001"}
+    movements = pd.DataFrame(
+        [
+            {**row, "libelle_av": "A", "typecom_ap": "COM", "com_ap": "95001", "libelle_ap": "Alpha"},
+            {**row, "libelle_av": "A", "typecom_ap": "COM", "com_ap": "95002", "libelle_ap": "Beta"},
+        ]
+    )
+    communes = Outlines(layers, reference, movements).communes(["95"]).set_index("code")
+    assert communes.loc["95003", "geometry"] is not None and communes.loc["95003", "label"] == "Gamma"
+    assert communes.loc[["95001", "95002"], "geometry"].isna().all()
+    assert "divisée après 2020" in communes.attrs["undrawn"]["95002"]
+    assert "COG 2008 à 2020" in communes.attrs["source"]
+
+
+def test_admin_express_layers_are_recognised_by_content(tmp_path):
+    """A GeoPackage in IGN's layout (Lambert-93): COMMUNE, DEPARTEMENT read, other layers left aside."""
+    box = shapely.box(650000, 6860000, 655000, 6865000)
+    path = tmp_path / "ADMIN-EXPRESS-COG_3-1__GPKG_LAMB93_FXX_2022-04-15.gpkg"
+    communes = geopandas.GeoDataFrame(
+        {"INSEE_COM": ["95205", "60001"], "NOM": ["Ecouen", "X"], "INSEE_DEP": ["95", "60"], "INSEE_REG": "11"},
+        geometry=[box, shapely.box(650000, 6900000, 651000, 6901000)],
+        crs="EPSG:2154",
+    )
+    communes.to_file(path, layer="COMMUNE")
+    communes.dissolve("INSEE_DEP", as_index=False)[["INSEE_DEP", "geometry"]].to_file(path, layer="DEPARTEMENT")
+    communes.rename(columns={"INSEE_COM": "INSEE_ARR"}).to_file(path, layer="ARRONDISSEMENT")
+    (tmp_path / "COMMUNE.shp").parent.mkdir(exist_ok=True)
+    communes.to_file(tmp_path / "COMMUNE.shp")
+    folder = scan_folder(tmp_path, cache_dir=False, progress=False)
+    assert folder.problems == []  # the Shapefile's .dbf, .shx, .prj and .cpg go with it
+    found = {(o.path, o.layer, o.level, o.named_year, o.departement_column) for o in folder.outlines}
+    assert found == {
+        (path.name, "COMMUNE", "commune", 2022, "INSEE_DEP"),
+        (path.name, "DEPARTEMENT", "departement", 2022, "INSEE_DEP"),
+        ("COMMUNE.shp", "COMMUNE", "commune", None, "INSEE_DEP"),
+    }
+    from ctg_analysis.sources.outlines import read_outlines
+
+    layer = next(o for o in folder.outlines if o.layer == "COMMUNE" and o.path == path.name)
+    assert read_outlines(layer, ("95",))["code"].tolist() == ["95205"]  # only the département asked for
+
+
+def test_demo_maps_and_a_folder_without_outlines(demo_folder):
+    diagnostic = Diagnostic.open(DEMO)
+    table = diagnostic.table(["ctg-ecouen"])
+    # The demo's outlines are in its COG 2021: the fictional merge of 2022 is dissolved.
+    communes = diagnostic.outlines.communes(["60"])
+    assert "60912" not in set(communes["code"]) and communes.geometry.notna().all()
+    figure = departement_map(diagnostic.outlines, diagnostic.departement_table("95"), "part_0_2", level="epci")
+    assert figure.header[1].get_text() == "Val-d'Oise — EPCI, 2019"
+    assert "Données fictives de démonstration" in figure.footnote.get_text()
+    with pytest.raises(CtgError, match="Admin Express"):
+        locator_map(Outlines.none(), table, "ctg-ecouen")
+    assert "géoservices.ign.fr/adminexpress" in OUTLINES_HINT

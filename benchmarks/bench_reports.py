@@ -6,8 +6,8 @@ On the national synthetic dataset (``national_data.py``), for the same territori
 
 - the batch: ``render_reports`` (parallel workers, one reused kernel each, data prepared once per kernel);
 - its floor: the same template's work done in plain worker processes, on the same number of workers,
-  without papermill, kernels or HTML (open the report, its tables, texts and inline charts drawn to SVG
-  as the notebook shows them);
+  without papermill, kernels or HTML (open the report, its tables, texts and inline charts and maps drawn
+  to SVG as the notebook shows them; the maps' share of it is printed too);
 - the naive loop: ``papermill.execute_notebook`` with a fresh kernel for each territory, one at a time.
 
 All use the report without exports (``exports=[]``): the notebook is what they produce. Prints the three
@@ -41,9 +41,9 @@ from national_data import DEFAULT_FOLDER, write_national  # noqa: E402
 PARAMETERS = {"exports": []}
 
 
-def _floor_one(territory_id: str, data: str, territories_file: str, settings: dict) -> int:
-    """What the template does for one territory, in a plain process: the bytes it would show."""
-    from ctg_analysis.charts import chart_plan
+def _floor_one(territory_id: str, data: str, territories_file: str, settings: dict) -> tuple[int, float, int]:
+    """What the template does for one territory, in a plain process: the bytes it would show, and the
+    seconds and number of its maps."""
     from ctg_analysis.reports.notebook import open_report
 
     options = {
@@ -51,7 +51,7 @@ def _floor_one(territory_id: str, data: str, territories_file: str, settings: di
     }
     report = open_report(territory_id, data_dir=data, territories_file=territories_file, **options)
     shown = [report.cover(), report.contents(), report.key_figures().data]
-    charts = ["chiffres-cles"]
+    charts = ["chiffres-cles", "situation"]
     for theme in report.themes:
         table = report.theme_table(theme)
         shown += [
@@ -60,24 +60,29 @@ def _floor_one(territory_id: str, data: str, territories_file: str, settings: di
             table._repr_html_() if hasattr(table, "_repr_html_") else str(table),
         ]
         charts += report.charts(theme)
-    plan = {spec.name: spec for spec in chart_plan()}
+    plan = {spec.name: spec for spec in report.plan}
+    map_seconds, maps = 0.0, 0
     for name in charts:
         spec = plan[name]
+        start = time.perf_counter()
         if spec.missing_data(report.table, territory_id) is None:
             shown.append(spec.draw(report.table, territory_id).svg())  # as the notebook shows it inline
+            if spec.is_map:
+                map_seconds, maps = map_seconds + time.perf_counter() - start, maps + 1
     shown.append(report.methods())
-    return sum(len(part) for part in shown)
+    return sum(len(part) for part in shown), map_seconds, maps
 
 
-def floor(ids: list[str], data: Path, territories_file: Path, workers: int) -> float:
-    """Seconds for the template's work on ``workers`` plain processes (each prepares the data once)."""
+def floor(ids: list[str], data: Path, territories_file: Path, workers: int) -> tuple[float, float, int]:
+    """Seconds for the template's work on ``workers`` plain processes (each prepares the data once), and
+    the seconds and number of maps among them."""
     settings = project_parameters(current_project())
     start = time.perf_counter()
     with ProcessPoolExecutor(workers) as pool:
-        list(
+        done = list(
             pool.map(_floor_one, ids, [str(data)] * len(ids), [str(territories_file)] * len(ids), [settings] * len(ids))
         )
-    return time.perf_counter() - start
+    return time.perf_counter() - start, sum(d[1] for d in done), sum(d[2] for d in done)
 
 
 def outputs(path: Path) -> list:
@@ -124,7 +129,7 @@ def main() -> None:
     batch = time.perf_counter() - start
     failed = [r.territory_id for r in results if r.status != "ok"]
 
-    floor_seconds = floor(ids, data, territories_file, args.workers)
+    floor_seconds, map_seconds, maps = floor(ids, data, territories_file, args.workers)
 
     template = Template(template_file(), work)
     (work / "naive").mkdir()
@@ -159,6 +164,10 @@ def main() -> None:
     print(
         f"  boucle / lot : {format_number(naive / batch, 1)} × (objectif : ≥ 6) ; sorties identiques : "
         f"{same}/{len(ids)}"
+    )
+    print(
+        f"  cartes : {maps} en tout, {format_number(map_seconds / max(maps, 1), 2)} s par carte, "
+        f"{format_number(map_seconds / len(ids), 2)} s par territoire (objectif : < 0,5 s par carte)"
     )
     print(f"  (carnets dans {work})")
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ctg_analysis.demo.layouts import csv_bytes, workbook_bytes, zip_bytes
+from ctg_analysis.demo.outlines import outline_bytes
 from ctg_analysis.files import write_bytes
 from ctg_analysis.sources.folder import DEMO_MARKER
 
@@ -65,6 +66,15 @@ def _geography(rng: np.random.Generator) -> pd.DataFrame:
     )
     frame["population"] = np.exp(rng.normal(6.4, 1.3, N_COMMUNES)).clip(10, 500_000)
     return frame
+
+
+def _places(departements) -> dict:
+    """Where each synthetic département is drawn: metropolitan ones on a grid over France, overseas ones
+    near their own place (their maps use their own coordinates)."""
+    overseas = {"971": (-61.5, 16.2), "972": (-61.0, 14.6), "973": (-53.0, 4.0), "974": (55.5, -21.1)}
+    metropole = sorted(d for d in departements if d not in overseas)
+    places = {d: (-4.0 + 1.0 * (n % 11), 42.5 + 0.75 * (n // 11), 0.33) for n, d in enumerate(metropole)}
+    return places | {d: (*where, 0.3) for d, where in overseas.items()}
 
 
 def _territory_sizes(rng: np.random.Generator) -> np.ndarray:
@@ -129,6 +139,7 @@ def write_national(folder: Path = DEFAULT_FOLDER) -> Path:
     for year in range(2014, 2022):
         births[f"NAISD{year % 100:02d}"] = rng.poisson(pop19 * 0.011)
     files["base-naissances-2021.csv"] = csv_bytes(births)
+    files["contours/communes.geojson"] = outline_bytes(geo, SEED, _places(geo["departement"].unique()))
 
     pmun = pop19.round().astype("int64")
     legal = pd.DataFrame(

@@ -25,11 +25,39 @@ for name, figure in {
     save_figure(figure, GALLERY / name, formats=("png",), dpi=60)
     print(GALLERY / f"{name}.png")
 
+# The seed territory's maps, drawn from the real outlines (IGN Admin Express COG 2018, Val-d'Oise) and real
+# figures (populations légales RP2022, Filosofi 2019) of ../shared/data/real, when it is beside the checkout.
+import os  # noqa: E402
+import tempfile  # noqa: E402
+
+from ctg_analysis.charts import maps  # noqa: E402
+from ctg_analysis.diagnostic import Diagnostic  # noqa: E402
+
+REAL = Path(os.environ.get("CTG_REAL_DATA", Path(__file__).resolve().parents[2] / "shared" / "data" / "real"))
+if REAL.is_dir():
+    with tempfile.TemporaryDirectory() as data:
+        for file in (
+            "populations-legales/ensemble_RP2022_en_vigueur_2025.xlsx",
+            "filosofi-2014-2019/revenu_commune/FILO2019_DISP_COM.csv",
+            "geometries-admin-express-2018/communes-95-val-d-oise.geojson",
+            "geometries-admin-express-2018/departements-version-simplifiee.geojson",
+        ):
+            (Path(data) / Path(file).name).symlink_to(REAL / file)
+        seed = Diagnostic.open(data, Path(__file__).resolve().parents[1] / "data" / "territories.yaml")
+        real_table = seed.table(["ctg-ecouen"])
+        for name, figure in {
+            "carte-situation": maps.locator_map(seed.outlines, real_table, "ctg-ecouen"),
+            "carte-revenu-median-val-d-oise": maps.departement_map(
+                seed.outlines, seed.departement_table("95"), "revenu_median", scheme="jenks"
+            ),
+        }.items():
+            save_figure(figure, GALLERY / name, formats=("png",), dpi=60)
+            print(GALLERY / f"{name}.png")
+
 # A page of the report's PDF and a slide of the deck, as their readers see them (WeasyPrint, the ``pdf``
 # extra; LibreOffice and poppler's pdftoppm, installed with apt-get).
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
-import tempfile  # noqa: E402
 
 from ctg_analysis.reports import render_reports  # noqa: E402
 

@@ -281,9 +281,13 @@ def test_explore_notebook_shows_each_chart_once_and_french_text(demo_project):
         for cell in notebook.cells
         if cell.cell_type == "code"
     ]
-    charts = [cell for cell in notebook.cells if cell.cell_type == "code" and "_chart(" in cell.source]
-    assert len(charts) == 2
-    assert [len(o) for o in images if o] == [1, 1], "each chart once, no other picture"
+    charts = [
+        cell
+        for cell in notebook.cells
+        if cell.cell_type == "code" and ("_chart(" in cell.source or "_map(" in cell.source)
+    ]
+    assert len(charts) == 5  # two charts, three maps
+    assert [len(o) for o in images if o] == [1] * 5, "each chart and map once, no other picture"
     texts = [
         o["data"]["text/plain"]
         for cell in notebook.cells

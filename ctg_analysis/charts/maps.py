@@ -38,6 +38,7 @@ OUTLINES_HINT = (
     "Shapefile, géoservices.ign.fr/adminexpress), ou un GeoJSON des communes aux propriétés « code » et « nom »."
 )
 _CONTEXT = "#EEEEEE"
+_NEIGHBOURS = "#D9D9D9"
 _MISSING = "#FFFFFF"
 _EDGE = "#FFFFFF"
 _NAMED_AT_MOST = 30
@@ -164,7 +165,10 @@ def locator_map(outlines: Outlines | None, table: pd.DataFrame, territory: str, 
         shape = drawn.dissolve().geometry.iloc[0]
         frame = frame.to_crs(drawn.crs)
         neighbours = frame.loc[frame.intersects(shape.buffer(3000)) & ~frame["code"].isin(departements)]
-        neighbours.plot(ax=ax, color="#D9D9D9", edgecolor="white", linewidth=1.5)
+        neighbours.plot(ax=ax, color=_NEIGHBOURS, edgecolor="white", linewidth=1.5)
+        shown_neighbours = not neighbours.empty
+    else:
+        shown_neighbours = False
     drawn.plot(ax=ax, color=_CONTEXT, edgecolor="#BBBBBB", linewidth=0.4)
     in_epci = drawn.loc[drawn["epci"].isin(epci["geo"].astype(str))]
     if len(in_epci):
@@ -185,6 +189,7 @@ def locator_map(outlines: Outlines | None, table: pd.DataFrame, territory: str, 
             else []
         ),
         Patch(facecolor=_CONTEXT, edgecolor=LEVEL_COLOURS["departement"], label="Département"),
+        *([Patch(facecolor=_NEIGHBOURS, edgecolor="white", label="Départements voisins")] if shown_neighbours else []),
     ]
     ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=12)
     return figure

@@ -28,7 +28,7 @@ _PLACES = {
 }
 
 
-def outline_bytes(communes: pd.DataFrame, seed: int) -> bytes:
+def outline_bytes(communes: pd.DataFrame, seed: int, places: dict | None = None) -> bytes:
     """The demo communes' outlines as GeoJSON bytes (the same seed gives the same bytes).
 
     Parameters
@@ -37,6 +37,8 @@ def outline_bytes(communes: pd.DataFrame, seed: int) -> bytes:
         The demo's communes: ``code``, ``label``, ``departement``, ``epci``.
     seed
         Random seed.
+    places
+        Where each département is drawn: code → (longitude, latitude, radius in degrees); default: the demo's.
 
     Examples
     --------
@@ -49,7 +51,7 @@ def outline_bytes(communes: pd.DataFrame, seed: int) -> bytes:
     rng = np.random.default_rng(seed)
     features = []
     for departement, group in communes.groupby("departement", sort=True):
-        cells = _cells(group.sort_values(["epci", "code"]), *_PLACES[str(departement)], rng)
+        cells = _cells(group.sort_values(["epci", "code"]), *(places or _PLACES)[str(departement)], rng)
         features += [
             {
                 "type": "Feature",

@@ -166,7 +166,7 @@ class DataFolder:
         raise CtgError(f"{self.root} : aucune table {wanted}{detail}")
 
     def summary(self) -> pd.DataFrame:
-        """What was found, one row per table, with French column labels (for display)."""
+        """What was found, one row per table and outline layer, with French column labels (for display)."""
         rows = [
             {
                 "jeu de données": t.label,
@@ -180,6 +180,17 @@ class DataFolder:
                 self.tables,
                 key=lambda t: (list(DATASETS).index(t.dataset), SOURCE_LEVELS.index(t.level), t.vintage or 0),
             )
+        ]
+        rows += [
+            {
+                "jeu de données": "Contours (cartes)",
+                "niveau": o.level,
+                "millésime": o.named_year,
+                "COG": None,
+                "lignes": o.features,
+                "fichier": o.path + (f" [{o.layer}]" if o.path.endswith(".gpkg") else ""),
+            }
+            for o in self.outlines
         ]
         columns = ["jeu de données", "niveau", "millésime", "COG", "lignes", "fichier"]
         return pd.DataFrame(rows, columns=columns).astype({"millésime": "Int64", "COG": "Int64"})

@@ -99,6 +99,26 @@ evolution_chart(table, territory_id, "evol_0_2")
 births_chart(table, territory_id)
 
 # %% [markdown]
+# ## Cartes
+#
+# Tracées depuis les contours des communes présents dans les données (IGN Admin Express COG, ou un
+# GeoJSON aux propriétés `code` et `nom`), ramenés à la géographie des données : la situation du
+# territoire, un indicateur commune par commune (classes par quantiles, `scheme="jenks"` pour les seuils
+# naturels), puis tout un département, par commune ou par EPCI, pour choisir ses territoires.
+
+# %%
+from ctg_analysis.charts.maps import commune_map, departement_map, locator_map
+
+locator_map(diagnostic.outlines, table, territory_id)
+
+# %%
+commune_map(diagnostic.outlines, table, territory_id, "part_0_2")
+
+# %%
+departement = territories.get(territory_id).departements[0]
+departement_map(diagnostic.outlines, diagnostic.departement_table(departement), "part_0_2", level="epci")
+
+# %% [markdown]
 # ## Vers le plan d'actions
 #
 # Le texte du « Diagnostic initial » d'une fiche action, par thématique ou pour des indicateurs choisis

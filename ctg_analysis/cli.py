@@ -10,6 +10,7 @@ import errno
 import functools
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import click
 import pandas as pd
 
 from ctg_analysis import config
-from ctg_analysis.errors import CtgError
+from ctg_analysis.errors import CtgError, Interrupted
 from ctg_analysis.feedback import QUIET_ENV, ConsoleHandler
 
 __all__ = ["main"]
@@ -49,6 +50,12 @@ def _friendly_errors(command):
         except CtgError as exc:
             click.echo(f"erreur : {exc}", err=True)
             sys.exit(2)
+        except KeyboardInterrupt as exc:
+            stopped = exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT)
+            done = f" : {stopped.finished} rapport(s) terminé(s) conservé(s)" if stopped.finished else ""
+            rest = f", {len(stopped.unfinished)} interrompu(s) (voir l'index)" if stopped.unfinished else ""
+            click.echo(f"interrompu{done}{rest} ; relancez avec --resume pour terminer", err=True)
+            sys.exit(stopped.exit_code)
         except (OSError, MemoryError) as exc:
             context = click.get_current_context(silent=True)
             if context is not None and context.find_root().params.get("debug"):
@@ -62,6 +69,10 @@ def _friendly_errors(command):
             sys.exit(code)
 
     return wrapper
+
+
+def _terminated(signum, frame) -> None:
+    raise Interrupted(signum)
 
 
 def _show(frame: pd.DataFrame) -> str:
@@ -338,6 +349,7 @@ def report(
 
     if bool(territory_ids) == all_territories:
         raise CtgError("indiquez --territory ID (répétable) ou --all")
+    signal.signal(signal.SIGTERM, _terminated)  # stopped like Ctrl-C: kernels shut down, nothing half-written
     results = render_reports(
         list(territory_ids) or None,
         data_dir=data_dir,

@@ -19,6 +19,7 @@ __all__ = [
     "MissingColumnError",
     "GeographyError",
     "TerritoryError",
+    "Interrupted",
     "did_you_mean",
 ]
 
@@ -58,6 +59,23 @@ class GeographyError(CtgError):
 
 class TerritoryError(CtgError):
     """The territories file is invalid."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C (SIGINT) or SIGTERM, after cleaning up: what was finished and what was not.
+
+    ``exit_code`` is the shell's for that signal (130, 143).
+    """
+
+    def __init__(self, signum: int, finished: int = 0, unfinished: tuple[str, ...] = ()) -> None:
+        self.signum = signum
+        self.finished = finished
+        self.unfinished = unfinished
+        super().__init__(signum)
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
 
 
 def did_you_mean(value: str, choices: Iterable[str], n: int = 3) -> str:

@@ -6,13 +6,22 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "slugify", "staging_folder", "territory_slug", "write_bytes"]
+__all__ = [
+    "atomic_path",
+    "clear_stale_staging",
+    "process_running",
+    "slugify",
+    "staging_folder",
+    "territory_slug",
+    "write_bytes",
+]
 
 
 def _umask() -> int:
@@ -24,15 +33,58 @@ def _umask() -> int:
 
 def staging_folder(parent: str | Path, prefix: str) -> Path:
     """A hidden folder beside its final place, to fill and then rename into place, with the modes of an
-    ordinary folder (``tempfile.mkdtemp`` makes it private to the user).
+    ordinary folder (``tempfile.mkdtemp`` makes it private to the user). Its name carries the process
+    that fills it: a folder left by a killed process is found and removed by :func:`clear_stale_staging`.
 
     Examples
     --------
-    >>> folder = staging_folder(tmp, ".rapport.")  # doctest: +SKIP
+    >>> folder = staging_folder(tmp, ".rapport.")
+    >>> folder.name.startswith(f".rapport.{os.getpid()}.")
+    True
     """
-    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}.", dir=parent))
     folder.chmod(0o777 & ~_umask())
     return folder
+
+
+_STAGING = re.compile(r"^\..+\.(\d+)\.[^.]+$")
+
+
+def clear_stale_staging(parent: str | Path) -> list[Path]:
+    """Remove the staging folders of ``parent`` whose process no longer runs (a run killed, a disk that
+    filled up); the folders of running processes (another run on the same folder) are left alone.
+
+    Examples
+    --------
+    >>> stale = tmp / ".rapport.999999999.abc"
+    >>> stale.mkdir()
+    >>> [p.name for p in clear_stale_staging(tmp)]
+    ['.rapport.999999999.abc']
+    """
+    removed = []
+    for folder in Path(parent).glob(".*"):
+        match = _STAGING.match(folder.name)
+        if match and folder.is_dir() and not process_running(int(match.group(1))):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def process_running(pid: int) -> bool:
+    """Whether a process of that id runs (another user's counts).
+
+    Examples
+    --------
+    >>> process_running(os.getpid()), process_running(999999999)
+    (True, False)
+    """
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except PermissionError:
+        return True
+    except (ProcessLookupError, OverflowError, ValueError):
+        return False
+    return True
 
 
 @contextmanager

@@ -429,3 +429,64 @@ def test_kernel_folders_of_dead_processes_are_cleared_and_the_others_kept(tmp_pa
     (tmp_path / "ctg-kernel-inconnu").mkdir()  # no owner file: not ours to judge
     assert clear_stale_kernel_folders() == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ctg-kernel-inconnu", "ctg-kernel-vivant"]
+
+
+def _processes_with(variable: str, value: str) -> list[int]:
+    """The running processes whose environment holds ``variable=value`` (a run's own temporary folder)."""
+    wanted = f"{variable}={value}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and wanted in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except OSError:  # gone meanwhile, or not ours
+            continue
+    return found
+
+
+@pytest.mark.reports
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="processes read from /proc")
+@pytest.mark.parametrize(("signum", "code"), [(2, 130), (15, 143)], ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_batch_stops_at_once_keeps_what_is_finished_and_leaves_nothing(tmp_path, signum, code):
+    import signal
+    import subprocess
+    import time
+
+    template = tiny_template(tmp_path, "import time\ntime.sleep(0.2 if territory_id == 'ctg-ecouen' else 120)")
+    private = tmp_path / "tmp"
+    private.mkdir()
+    out = tmp_path / "rapports"
+    command = [sys.executable, "-c", "from ctg_analysis.cli import main; main()", "report", "--all", "--workers", "2"]
+    command += ["--data", str(DEMO), "--template", str(template), "--out", str(out)]
+    # Its own session, as a terminal runs a command: Ctrl-C reaches the command and its workers together.
+    process = subprocess.Popen(
+        command, env={**os.environ, "TMPDIR": str(private)}, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and not (
+        (out / "ctg-ecouen" / "diagnostic.html").is_file() and len(list(out.glob(".*"))) == 2
+    ):
+        time.sleep(0.2)
+    assert len(list(out.glob(".*"))) == 2, "two territories should be rendering"
+    started = time.monotonic()
+    if signum == signal.SIGINT:
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group
+    else:
+        process.send_signal(signal.SIGTERM)  # the command alone
+    _, errors = process.communicate(timeout=60)
+    assert time.monotonic() - started < 15
+    assert process.returncode == code
+    assert errors.strip().splitlines()[-1] == (
+        "interrompu : 1 rapport(s) terminé(s) conservé(s), 2 interrompu(s) (voir l'index) ; relancez avec --resume "
+        "pour terminer"
+    )
+    assert "Traceback" not in errors
+    # The finished report stays; the unfinished ones leave no staging folder; the index says which stopped.
+    assert (out / "ctg-ecouen" / "diagnostic.html").is_file()
+    assert sorted(p.name for p in out.iterdir()) == ["ctg-ecouen", "index.html"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count(">interrompu<") == 2 and index.count('class="ok">ok<') == 1
+    # No worker and no kernel left running, no kernel or template folder left behind.
+    assert _processes_with("TMPDIR", str(private)) == []
+    assert list(private.iterdir()) == []
+    assert list((Path(os.environ["CTG_CACHE_DIR"]) / "modeles").iterdir()) == []  # the run's template copy

@@ -9,14 +9,17 @@ import logging
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from ctg_analysis import config
 from ctg_analysis.diagnostic import Diagnostic
+from ctg_analysis.errors import CtgError, Interrupted
 from ctg_analysis.feedback import progress_bar
-from ctg_analysis.files import territory_slug
+from ctg_analysis.files import clear_stale_staging, staging_folder, territory_slug
 from ctg_analysis.reports.index import write_index
 from ctg_analysis.reports.kernels import clear_stale_kernel_folders
 from ctg_analysis.reports.metadata import Status
@@ -33,6 +36,22 @@ def _render_in_worker(job: RenderJob) -> RenderResult:
     from ctg_analysis.reports.kernels import worker_kernel
 
     return render(job, kernel=worker_kernel())
+
+
+def _start_worker(stop) -> None:
+    """A local worker stops when the batch says so (``stop`` set), or on SIGTERM: its kernel shut down,
+    its unfinished report's staging removed, at once. Ctrl-C at the terminal is the batch's to handle."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: _stop_worker(signal.SIGTERM))
+    threading.Thread(target=lambda: stop.wait() and _stop_worker(signal.SIGINT), daemon=True).start()
+
+
+def _stop_worker(signum: int) -> None:
+    from ctg_analysis.reports import kernels
+
+    if kernels.WORKER_KERNEL is not None:
+        kernels.WORKER_KERNEL.shutdown()
+    os._exit(128 + signum)  # the render in progress is abandoned: its staging folder is the batch's to clear
 
 
 def render_reports(
@@ -102,7 +121,9 @@ def render_reports(
         territories.get(territory_id)  # an unknown or invalid id fails before any kernel starts
     invalid = {} if territory_ids else territories.invalid
     clear_stale_kernel_folders()  # left by killed runs: their sockets would stay in the temporary folder
-    workdir = Path(tempfile.mkdtemp(prefix="ctg-templates-"))
+    if reports.is_dir():
+        clear_stale_staging(reports)  # unfinished reports of a killed run
+    workdir = _template_folder()
     try:
         model = Template(config.template_file(template), workdir)
         values = {
@@ -140,10 +161,15 @@ def render_reports(
             else:
                 pending.append(job)
         bar = progress_bar(total=len(pending), desc="Rapports", unit="territoire", show=progress)
+        stopped = None
         try:
             for result in _execute(pending, workers or os.cpu_count() or 1, scheduler, reuse_kernels):
                 results[result.territory_id] = result
                 bar.update()
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM from the CLI: the workers are stopped already
+            stopped = exc
+            if reports.is_dir():
+                clear_stale_staging(reports)
         finally:
             bar.close()
         failures = {
@@ -152,16 +178,39 @@ def render_reports(
             )
             for tid, problems in invalid.items()
         }
+        unfinished = tuple(job.territory_id for job in pending if job.territory_id not in results)
         listed = [
             (t.id, t.label, territory_slug(t.id))
             for t in territories
             if t.id in set(ids) or (reports / territory_slug(t.id)).exists()
         ]
         listed += [(tid, tid, territory_slug(tid)) for tid in failures]
-        write_index(reports, listed, demo=diagnostic.demo, failures={tid: r.error for tid, r in failures.items()})
+        write_index(
+            reports,
+            listed,
+            demo=diagnostic.demo,
+            failures={tid: r.error for tid, r in failures.items()},
+            interrupted=unfinished if stopped is not None else (),
+        )
+        if stopped is not None:
+            signum = stopped.signum if isinstance(stopped, Interrupted) else signal.SIGINT
+            raise Interrupted(signum, len(pending) - len(unfinished), unfinished) from None
         return [results[job.territory_id] for job in jobs] + list(failures.values())
-    finally:  # the template's copy is the run's alone: not left in the system's temporary folder
+    finally:  # the template's copy is the run's alone: not left behind
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _template_folder() -> Path:
+    """A folder of this run's own for the template's notebook, in the project's cache (the system's temporary
+    folder when the cache cannot be written); those of killed runs are removed first."""
+    for parent in (config.cache_dir() / "modeles", Path(tempfile.gettempdir())):
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            clear_stale_staging(parent)
+            return staging_folder(parent, ".ctg-modele.")
+        except OSError:
+            continue
+    raise CtgError(f"{config.cache_dir()} : impossible d'y écrire le modèle de rapport (dossier en lecture seule ?)")
 
 
 def _execute(jobs: list[RenderJob], workers: int, scheduler, reuse_kernels: bool):
@@ -184,9 +233,12 @@ def _execute(jobs: list[RenderJob], workers: int, scheduler, reuse_kernels: bool
         return
     task = _render_in_worker if reuse_kernels else render
     # "spawn": each worker starts clean (no forked ZMQ context or kernel from the parent).
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn")
-    ) as pool:
+    context = multiprocessing.get_context("spawn")
+    stop = context.Event()
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(jobs)), mp_context=context, initializer=_start_worker, initargs=(stop,)
+    )
+    try:
         futures = {pool.submit(task, job): job for job in jobs}
         for future in as_completed(futures):
             job = futures[future]
@@ -200,6 +252,11 @@ def _execute(jobs: list[RenderJob], workers: int, scheduler, reuse_kernels: bool
                     Status.FAILED,
                     error=f"{type(exc).__name__}: {exc}",
                 )
+    except BaseException:  # interrupted: every worker shuts its kernel down and exits now
+        stop.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _on_dask(jobs: list[RenderJob], scheduler):

@@ -31,6 +31,7 @@ def write_index(
     *,
     demo: bool = False,
     failures: dict[str, str] | None = None,
+    interrupted: tuple[str, ...] = (),
 ) -> Path:
     """Write the index of the reports folder.
 
@@ -44,6 +45,8 @@ def write_index(
         Say that the reports use the demo data.
     failures
         Territories that could not be rendered at all (an invalid definition): id → French reason.
+    interrupted
+        Territories whose rendering was stopped (Ctrl-C): a report of an earlier run stays, and is said so.
     """
     failures = failures or {}
     reports = Path(reports_dir)
@@ -55,6 +58,9 @@ def write_index(
             info = {"status": Status.NOT_RENDERED, "error": str(exc)}
         if territory_id in failures:
             info = {"status": Status.FAILED, "error": failures[territory_id]}
+        elif territory_id in interrupted:
+            kept = " ; le rapport précédent est conservé" if info.get("status") == Status.OK else ""
+            info = {"status": Status.INTERRUPTED, "error": f"rendu interrompu{kept} (relancez avec --resume)"}
         status = info.get("status", Status.NOT_RENDERED)
         links = []
         for name, title in DOCUMENTS:

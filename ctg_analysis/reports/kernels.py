@@ -17,6 +17,8 @@ from pathlib import Path
 
 from jupyter_client import KernelManager
 
+from ctg_analysis.files import process_running
+
 log = logging.getLogger(__name__)
 
 __all__ = ["ReusableKernel", "clear_stale_kernel_folders", "worker_kernel"]
@@ -58,15 +60,16 @@ class ReusableKernel:
         shutil.rmtree(self._folder, ignore_errors=True)
 
 
-_WORKER_KERNEL: ReusableKernel | None = None
+#: The kernel of this worker process, if started.
+WORKER_KERNEL: ReusableKernel | None = None
 
 
 def worker_kernel() -> ReusableKernel:
     """The kernel of this worker process, started on first use."""
-    global _WORKER_KERNEL
-    if _WORKER_KERNEL is None:
-        _WORKER_KERNEL = ReusableKernel()
-    return _WORKER_KERNEL
+    global WORKER_KERNEL
+    if WORKER_KERNEL is None:
+        WORKER_KERNEL = ReusableKernel()
+    return WORKER_KERNEL
 
 
 def clear_stale_kernel_folders() -> int:
@@ -82,10 +85,9 @@ def clear_stale_kernel_folders() -> int:
     for folder in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*"):
         try:
             owner = int((folder / _OWNER).read_text(encoding="ascii"))
-            os.kill(owner, 0)  # signal 0: only asks whether the process exists
-        except ProcessLookupError:
+        except (OSError, ValueError):  # no owner file, or unreadable: kept
+            continue
+        if not process_running(owner):
             shutil.rmtree(folder, ignore_errors=True)
             removed += 1
-        except (OSError, ValueError):  # no owner file, unreadable, or a process of another user: kept
-            continue
     return removed

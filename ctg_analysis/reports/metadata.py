@@ -61,6 +61,7 @@ class Status(StrEnum):
     FAILED = "échec"
     UP_TO_DATE = "à jour"
     NOT_RENDERED = "non produit"
+    INTERRUPTED = "interrompu"
 
 
 def write_json(path: Path, content: dict) -> Path:

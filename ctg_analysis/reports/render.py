@@ -94,10 +94,18 @@ def render(job: RenderJob, kernel=None) -> RenderResult:
         kernel for this notebook alone.
     """
     reports = Path(job.reports_dir)
+    reports.mkdir(parents=True, exist_ok=True)
+    staging = staging_folder(reports, f".{territory_slug(job.territory_id)}.")
+    try:
+        return _render_into(staging, job, kernel)
+    finally:  # renamed into place when complete; whatever stopped it (a full disk, Ctrl-C), nothing left
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _render_into(staging: Path, job: RenderJob, kernel) -> RenderResult:
+    reports = Path(job.reports_dir)
     slug = territory_slug(job.territory_id)
     final = reports / slug
-    reports.mkdir(parents=True, exist_ok=True)
-    staging = staging_folder(reports, f".{slug}.")
     started = time.perf_counter()
     parameters = {**job.parameters, "territory_id": job.territory_id, "output_dir": str(staging)}
     executed = staging / "diagnostic.ipynb"

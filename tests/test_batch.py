@@ -11,6 +11,7 @@ import re
 import shutil
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -100,7 +101,6 @@ def test_a_failure_is_kept_beside_the_previous_report(tmp_path):
     result = _failed(
         _job(tmp_path, inputs="h9"),
         "ezanville",
-        staging,
         final,
         staging / "diagnostic.ipynb",
         "RuntimeError: panne",
@@ -111,7 +111,7 @@ def test_a_failure_is_kept_beside_the_previous_report(tmp_path):
         "RuntimeError: panne",
         "ezanville",
     ) and result.seconds > 0
-    assert not staging.exists() and (final / "diagnostic.html").read_text(encoding="utf-8") == "rapport précédent"
+    assert (final / "diagnostic.html").read_text(encoding="utf-8") == "rapport précédent"
     assert (final / "echec.ipynb").read_text(encoding="utf-8") == '{"cells": []}'
     # The page the index links: in French, the error, what to do, the notebook and the previous report.
     page = (final / "echec.html").read_text(encoding="utf-8")
@@ -131,7 +131,6 @@ def test_a_failure_is_kept_beside_the_previous_report(tmp_path):
     _failed(
         _job(tmp_path, territory="autre"),
         "autre",
-        tmp_path / ".autre.x3",
         other,
         tmp_path / ".autre.x3" / "diagnostic.ipynb",
         "DeadKernelError: mort",
@@ -223,8 +222,28 @@ def test_one_territory_rendered_in_a_fresh_then_a_reused_kernel(tmp_path):
     try:
         failing = tiny_template(tmp_path, "raise ValueError('valeur simulée')")
         failed = render(_job(reports, failing), kernel=kernel)
-        assert (failed.status, failed.error) == ("échec", "ValueError: valeur simulée")
+        assert (failed.territory_id, failed.label, failed.slug, failed.status, failed.error) == (
+            "ezanville",
+            "Ezanville",
+            "ezanville",
+            "échec",
+            "ValueError: valeur simulée",
+        )
         assert (folder / "diagnostic.html").read_text(encoding="utf-8") == html  # the previous report stays
+        page = (folder / "echec.html").read_text(encoding="utf-8")
+        steps = re.findall(r"<li>(.*?)</li>", page)
+        assert steps[0].startswith('Ouvrez <a href="echec.ipynb">le carnet exécuté</a> dans JupyterLab')
+        assert steps[-2:] == [
+            "Vérifiez les fichiers de données : <code>ctg data check</code> dit ce qui est lu, écarté ou illisible.",
+            "Vérifiez la définition du territoire : <code>ctg territories check</code>.",
+        ]
+        assert page.split("<body>", 1)[1].startswith("<h1>")  # nothing before the heading
+        # A kernel that dies: the territory fails with the error's name, and the next one renders in a new kernel.
+        dying = tiny_template(tmp_path, "import os\nos._exit(1)")
+        died = render(_job(reports, dying, territory="autre"), kernel=kernel)
+        assert (died.slug, died.status, died.error.split(":")[0]) == ("autre", "échec", "DeadKernelError")
+        assert died.seconds > 0 and (reports / "autre" / "echec.html").is_file()
+        assert [p.name for p in reports.iterdir() if p.name.startswith(".")] == []
         template = tiny_template(
             tmp_path, "import os\nx = globals().get('x', 0) + 1\nprint('x =', x, 'pid', os.getpid())"
         )
@@ -237,6 +256,32 @@ def test_one_territory_rendered_in_a_fresh_then_a_reused_kernel(tmp_path):
         assert len(processes) == 1
     finally:
         kernel.shutdown()
+
+
+def test_a_report_printed_to_pdf_or_failing_to_be(tmp_path, monkeypatch):
+    pytest.importorskip("weasyprint")
+    from ctg_analysis.reports import render as render_module
+
+    reports = tmp_path / "un" / "deux"  # created with its parents
+    template = tiny_template(tmp_path)
+    job = replace(_job(reports, template), pdf=True)
+    assert render(job).status == "ok"
+    assert (reports / "ezanville" / "diagnostic.pdf").read_bytes().startswith(b"%PDF")
+
+    def broken(page, path):
+        raise CtgError("impression PDF impossible : WeasyPrint absent")
+
+    monkeypatch.setattr(render_module, "write_pdf", broken)
+    failed = render(replace(job, territory_id="autre", label="Autre"))
+    assert (failed.label, failed.slug, failed.status, failed.error) == (
+        "Autre",
+        "autre",
+        "échec",
+        "impression PDF impossible : WeasyPrint absent",
+    )
+    assert [p.name for p in reports.iterdir()] == ["autre", "ezanville"] or sorted(
+        p.name for p in reports.iterdir()
+    ) == ["autre", "ezanville"]
 
 
 def _two_valid_and_one_broken(folder):

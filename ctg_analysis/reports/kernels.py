@@ -35,7 +35,14 @@ class ReusableKernel:
     def __init__(self) -> None:
         self._folder = tempfile.mkdtemp(prefix=_PREFIX)
         (Path(self._folder) / _OWNER).write_text(str(os.getpid()), encoding="ascii")
-        self.manager = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(self._folder) / "kernel"))
+        self.manager = KernelManager(
+            kernel_name="python3",
+            transport="ipc",
+            ip=str(Path(self._folder) / "kernel"),
+            # The notebook's client waits for messages without blocking its event loop, so that a kernel that
+            # dies (killed for want of memory) is seen within a second; a blocking one would wait for ever.
+            client_class="jupyter_client.asynchronous.AsyncKernelClient",
+        )
         self.manager.start_kernel()
         self._client = self.manager.blocking_client()
         self._client.start_channels()

@@ -126,18 +126,18 @@ def _render_into(staging: Path, job: RenderJob, kernel) -> RenderResult:
     except papermill.PapermillExecutionError as exc:
         if kernel is not None:
             kernel.restart()
-        return _failed(job, slug, staging, final, executed, f"{exc.ename}: {exc.evalue}", started)
+        return _failed(job, slug, final, executed, f"{exc.ename}: {exc.evalue}", started)
     except Exception as exc:  # a kernel that died, a timeout: this territory fails, the batch goes on
         if kernel is not None:
             kernel.restart()
-        return _failed(job, slug, staging, final, executed, f"{type(exc).__name__}: {exc}", started)
+        return _failed(job, slug, final, executed, f"{type(exc).__name__}: {exc}", started)
     page = _html(notebook, job.label)
     write_bytes(staging / "diagnostic.html", page.encode("utf-8"))
     if job.pdf:
         try:
             write_pdf(page, staging / "diagnostic.pdf")
         except CtgError as exc:
-            return _failed(job, slug, staging, final, executed, str(exc), started)
+            return _failed(job, slug, final, executed, str(exc), started)
     data = read_json(staging / REPORT_DATA) or {}  # written by the notebook with its exports
     result = RenderResult(
         job.territory_id,
@@ -197,9 +197,7 @@ def _swap(staging: Path, final: Path) -> None:
         shutil.rmtree(previous, ignore_errors=True)
 
 
-def _failed(
-    job: RenderJob, slug: str, staging: Path, final: Path, executed: Path, error: str, started: float
-) -> RenderResult:
+def _failed(job: RenderJob, slug: str, final: Path, executed: Path, error: str, started: float) -> RenderResult:
     """Keep the executed notebook with its error beside the previous report, which stays intact."""
     result = RenderResult(job.territory_id, job.label, slug, Status.FAILED, time.perf_counter() - started, error=error)
     log.warning("%s : échec (%s)", job.territory_id, error)
@@ -209,7 +207,6 @@ def _failed(
         write_bytes(final / FAILURE_NOTEBOOK, executed.read_bytes())
     write_bytes(final / FAILURE_PAGE, _failure_page(job, error, notebook=notebook, previous=final).encode("utf-8"))
     _manifest(final, job, result)
-    shutil.rmtree(staging, ignore_errors=True)
     return result
 
 

@@ -222,3 +222,22 @@ def test_demo_maps_and_a_folder_without_outlines(demo_folder):
     with pytest.raises(CtgError, match="Admin Express"):
         locator_map(Outlines.none(), table, "ctg-ecouen")
     assert "géoservices.ign.fr/adminexpress" in OUTLINES_HINT
+
+
+@pytest.mark.reports
+def test_ctg_export_writes_the_maps_at_slide_size(tmp_path):
+    from click.testing import CliRunner
+    from PIL import Image
+
+    from ctg_analysis.cli import main
+
+    out = tmp_path / "ecouen"
+    result = CliRunner().invoke(
+        main, ["export", "--data", str(DEMO), "--territory", "ctg-ecouen", "--formats", "png,svg", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    maps = out / "graphiques" / "cartes"
+    names = sorted(p.name for p in maps.iterdir())
+    assert "situation.png" in names and "situation.svg" in names and "carte-part_0_2.png" in names
+    assert Image.open(maps / "situation.png").size == (2666, 1500)  # 13.333 × 7.5 in at 200 dpi
+    assert "Situation du territoire" in (maps / "situation.svg").read_text(encoding="utf-8")

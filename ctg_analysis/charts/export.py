@@ -127,7 +127,8 @@ def chart_plan(outlines: Outlines | None = None) -> tuple[ChartSpec, ...]:
     """The charts and maps of a diagnostic, in the order of the report and the deck: the synthesis (key
     figures, the locator map), then theme by theme the drawings, the charts the catalogue asks for (its
     ``chart`` field, a project's own indicators included) and the maps of the indicators it maps (its
-    ``map`` field). Maps are drawn from ``outlines`` (without, they say which files to add).
+    ``map`` field; ``report``: the report shows it too). Maps are drawn from ``outlines`` (without, they
+    say which files to add).
 
     Examples
     --------
@@ -147,7 +148,7 @@ def chart_plan(outlines: Outlines | None = None) -> tuple[ChartSpec, ...]:
             f"{i.label} par commune",
             partial(maps.commune_map, outlines, indicator=i.id),
             (i.id,),
-            True,
+            i.map == "report",
             outlines,
         )
         for i in all_indicators()

@@ -52,7 +52,7 @@ class Indicator:
     min_gap: int | None = None
     chart: str | None = None
     in_report: bool = False
-    map: bool = False
+    map: bool | str = False
 
     @property
     def is_count(self) -> bool:
@@ -112,6 +112,8 @@ def _check(indicator: Indicator, known: set[str], source: str) -> None:
         raise CtgError(f"{where} : type {indicator.kind!r} inconnu (attendu l'un de {', '.join(KINDS)})")
     if indicator.chart is not None and indicator.chart not in CHARTS:
         raise CtgError(f"{where} : graphique {indicator.chart!r} inconnu (attendu l'un de {', '.join(CHARTS)})")
+    if indicator.map not in (False, True, "report"):
+        raise CtgError(f"{where} : carte {indicator.map!r} inconnue (attendu true, false ou report)")
     if indicator.kind in ("evolution", "annual_rate"):
         if indicator.of not in known or not indicator.min_gap:
             raise CtgError(

@@ -220,7 +220,7 @@ def _read(layer: OutlineLayer, departements: tuple[str, ...] | None):
         # Some files keep the département's leading zero out (1001 for 01001).
         codes = codes.where(codes.str.len() != 4, codes.str.zfill(5))
     frame["code"] = codes
-    frame = frame.loc[frame.geometry.notna() & ~frame.geometry.is_empty]
+    frame = frame.loc[~frame.geometry.is_empty & ~frame.geometry.isna()]  # notna() warns on empty shapes
     return frame.dissolve("code", as_index=False)[["code", "geometry"]] if codes.duplicated().any() else frame
 
 

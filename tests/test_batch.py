@@ -490,6 +490,7 @@ def _processes_with(variable: str, value: str) -> list[int]:
 
 
 @pytest.mark.reports
+@pytest.mark.slow  # a real command in its own session, stopped: the installed package, not a mutant's
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="processes read from /proc")
 @pytest.mark.parametrize(("signum", "code"), [(2, 130), (15, 143)], ids=["ctrl-c", "sigterm"])
 def test_an_interrupted_batch_stops_at_once_keeps_what_is_finished_and_leaves_nothing(tmp_path, signum, code):

@@ -215,9 +215,8 @@ def test_one_territory_rendered_in_a_fresh_then_a_reused_kernel(tmp_path):
     html = (folder / "diagnostic.html").read_text(encoding="utf-8")
     assert "<title>Ezanville</title>" in html and "[] /d" in html and "print(" not in html
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    assert (manifest["inputs_hash"], manifest["status"], manifest["slug"]) == ("h1", "ok", "ezanville") and manifest[
-        "seconds"
-    ] > 0
+    assert (manifest["inputs_hash"], manifest["status"], manifest["slug"]) == ("h1", "ok", "ezanville")
+    assert 0 < manifest["seconds"] < 300 and 0 < result.seconds < 300
     kernel = ReusableKernel()
     try:
         failing = tiny_template(tmp_path, "raise ValueError('valeur simulée')")
@@ -244,6 +243,10 @@ def test_one_territory_rendered_in_a_fresh_then_a_reused_kernel(tmp_path):
         assert (died.slug, died.status, died.error.split(":")[0]) == ("autre", "échec", "DeadKernelError")
         assert died.seconds > 0 and (reports / "autre" / "echec.html").is_file()
         assert [p.name for p in reports.iterdir() if p.name.startswith(".")] == []
+        # A cell that runs past the job's time limit: the territory fails, it does not hold the batch.
+        stuck = tiny_template(tmp_path, "import time\ntime.sleep(120)")
+        late = render(replace(_job(reports, stuck, territory="lent"), timeout=3), kernel=kernel)
+        assert (late.status, late.error.split(":")[0]) == ("échec", "CellTimeoutError") and late.seconds < 60
         template = tiny_template(
             tmp_path, "import os\nx = globals().get('x', 0) + 1\nprint('x =', x, 'pid', os.getpid())"
         )

@@ -371,7 +371,7 @@ def _resolve(
         f"{reference.attrs.get('cog_year')}) : ajoutez des données plus récentes (populations légales) ou déclarez "
         "les communes d'origine"
         if g in later
-        else f"{w} : code commune {g!r} inconnu{did_you_mean(g, communes['code'])}"
+        else f"{w} : code commune {g!r} inconnu{_corsica(g, communes['code']) or did_you_mean(g, communes['code'])}"
         for w, g in zip(where[unknown], items.loc[unknown, "given"], strict=True)
     ]
     resolved = items.loc[items["code"].notna() & ~short & ~unknown & (by_code | items["code"].isin(known.index))]
@@ -401,6 +401,24 @@ def _resolve(
                 f"utilisez {row['parent']}"
             )
     return kinds[["territory", "code", "given", "followed", "departement"]]
+
+
+def _corsica(code: str, codes: pd.Series) -> str:
+    """What to write for a Corsican commune given with the code of before 1976 (``20004``): ``2A`` or ``2B``.
+
+    Examples
+    --------
+    >>> _corsica("20004", pd.Series(["2A004", "2B002"]))
+    " : les communes de Corse s'écrivent 2A (Corse-du-Sud) ou 2B (Haute-Corse) depuis 1976 : '2A004' ?"
+    >>> _corsica("95205", pd.Series(["95205"]))
+    ''
+    """
+    if not re.fullmatch(r"20\d{3}", code):
+        return ""
+    found = [c for c in (f"2A{code[2:]}", f"2B{code[2:]}") if c in set(codes)]
+    return " : les communes de Corse s'écrivent 2A (Corse-du-Sud) ou 2B (Haute-Corse) depuis 1976" + (
+        f" : {' ou '.join(repr(c) for c in found)} ?" if found else ""
+    )
 
 
 def _later_communes(reference: pd.DataFrame) -> pd.Series:

@@ -21,6 +21,7 @@ from matplotlib.patches import Patch
 from matplotlib.patheffects import withStroke
 
 from ctg_analysis.charts.style import FRAGILE_HATCH, styled, titled_figure
+from ctg_analysis.codes import departement_of
 from ctg_analysis.errors import CtgError
 from ctg_analysis.formatting import format_value
 from ctg_analysis.geography.outlines import Outlines
@@ -52,6 +53,21 @@ def _require(outlines: Outlines | None) -> Outlines:
 
 def _communes_of(rows: pd.DataFrame) -> list[str]:
     return rows.loc[rows["level"] == "commune", "geo"].astype(str).unique().tolist()
+
+
+def _territory_outlines(outlines: Outlines, rows: pd.DataFrame, territory: str):
+    """The territory's commune codes, its départements, their communes' outlines (all, and those drawn), and
+    the territory's own drawn communes."""
+    codes = _communes_of(rows)
+    if not codes:
+        raise CtgError(f"territoire {territory!r} absent du tableau")
+    departements = sorted(set(departement_of(pd.Series(codes))))
+    communes = outlines.communes(departements)
+    drawn = communes.loc[communes.geometry.notna()]
+    own = drawn.loc[drawn["code"].isin(codes)]
+    if own.empty:
+        raise CtgError(f"carte non disponible : aucune commune du territoire {territory!r} dans les contours")
+    return codes, departements, communes, drawn, own
 
 
 def _frame_map(ax, shapes, margin: float = 0.04) -> None:
@@ -142,15 +158,7 @@ def locator_map(outlines: Outlines | None, table: pd.DataFrame, territory: str, 
     """
     outlines = _require(outlines)
     rows = territory_rows(table, territory)
-    codes = _communes_of(rows)
-    if not codes:
-        raise CtgError(f"territoire {territory!r} absent du tableau")
-    departements = sorted({c[:3] if c.startswith("97") else c[:2] for c in codes})
-    communes = outlines.communes(departements)
-    drawn = communes.loc[communes.geometry.notna()]
-    own = drawn.loc[drawn["code"].isin(codes)]
-    if own.empty:
-        raise CtgError(f"carte non disponible : aucune commune du territoire {territory!r} dans les contours")
+    codes, departements, communes, drawn, own = _territory_outlines(outlines, rows, territory)
     label = str(rows.loc[rows["level"] == "territoire", "geo_label"].iloc[0])
     epci = rows.loc[rows["level"] == "epci"].drop_duplicates("geo")
     names = rows.loc[rows["level"] == "departement", "geo_label"].drop_duplicates().astype(str).tolist()
@@ -305,13 +313,7 @@ def commune_map(
     spec = get_indicator(indicator)
     rows = territory_rows(table, territory)
     values, period = _values(rows, "commune", indicator, period)
-    codes = _communes_of(rows)
-    departements = sorted({c[:3] if c.startswith("97") else c[:2] for c in codes})
-    communes = outlines.communes(departements)
-    drawn = communes.loc[communes.geometry.notna()]
-    own = drawn.loc[drawn["code"].isin(codes)]
-    if own.empty:
-        raise CtgError(f"carte non disponible : aucune commune du territoire {territory!r} dans les contours")
+    codes, departements, communes, drawn, own = _territory_outlines(outlines, rows, territory)
     label = str(rows.loc[rows["level"] == "territoire", "geo_label"].iloc[0])
     figure, ax = titled_figure(
         spec.label, f"{label} — communes, {period}", _footnote(values, communes, demo=_demo(rows)), size=size

@@ -219,7 +219,7 @@ def _classes(values: np.ndarray, scheme: str, classes: int) -> np.ndarray:
     return np.unique(classifier.bins)
 
 
-def _choropleth(ax, shapes, values: pd.DataFrame, indicator: str, scheme: str, classes: int, size: str) -> list:
+def _choropleth(ax, shapes, values: pd.DataFrame, indicator: str, scheme: str, classes: int) -> list:
     """Fill ``shapes`` (``code``) by class of ``values`` (``geo``, ``value``, ``fragile``); the legend's handles."""
     spec = get_indicator(indicator)
     merged = shapes.merge(values, left_on="code", right_on="geo", how="left")
@@ -320,7 +320,7 @@ def commune_map(
     )
     if context:
         drawn.plot(ax=ax, color=_CONTEXT, edgecolor="white", linewidth=0.4)
-    handles = _choropleth(ax, own, values, indicator, scheme, classes, size)
+    handles = _choropleth(ax, own, values, indicator, scheme, classes)
     own.dissolve().boundary.plot(ax=ax, color=LEVEL_COLOURS["territoire"], linewidth=2)
     _label_communes(ax, own, size)
     _frame_map(ax, drawn if context else own)
@@ -368,7 +368,7 @@ def departement_map(
     what = "communes" if level == "commune" else "EPCI"
     footnote = _footnote(values, communes, demo=_demo(table))
     figure, ax = titled_figure(spec.label, f"{name} — {what}, {period}", footnote, size=size)
-    handles = _choropleth(ax, shapes, values, indicator, scheme, classes, size)
+    handles = _choropleth(ax, shapes, values, indicator, scheme, classes)
     drawn.dissolve("departement").boundary.plot(ax=ax, color=LEVEL_COLOURS["departement"], linewidth=1.2)
     _frame_map(ax, drawn)
     ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=12, title=_unit_title(spec.unit))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from conftest import DEMO
+from conftest import DEMO, real_folder
 from ctg_analysis.cli import main
 from ctg_analysis.errors import TerritoryError
 from ctg_analysis.geography import commune_reference
@@ -184,3 +185,36 @@ def test_a_control_character_in_an_id_or_a_label_is_refused_at_validation(tmp_pa
     assert "territoire 't\\x00x' : identifiant avec un caractère de contrôle ('t\\x00x') ; retirez-le" in result.output
     assert "territoire 'ok' : libellé avec un caractère de contrôle ('a\\x07b') ; retirez-le" in result.output
     assert "lignes" not in result.output  # a tab or a line break in a label is allowed (a workbook keeps them)
+
+
+def test_a_commune_merged_before_the_data_is_followed_with_its_new_commune_or_refused_with_what_to_write(
+    tmp_path, real
+):
+    """INSEE's own movements of COG 2023 (read here with the csv module): a commune merged on 1 January
+    2023 is refused alone, with the commune to write, and followed when the new commune is listed too."""
+    import csv
+
+    with open(real / "cog-2023" / "v_mvtcommune_2023.csv", encoding="utf-8") as file:
+        merger = next(
+            row
+            for row in csv.DictReader(file)
+            if row["MOD"] == "32" and row["DATE_EFF"] == "2023-01-01" and row["COM_AV"] != row["COM_AP"]
+        )
+    old, new = merger["COM_AV"], merger["COM_AP"]
+    data = real_folder(tmp_path, real, ["cog-2023/v_commune_2023.csv", "cog-2023/v_mvtcommune_2023.csv"]).root
+    path = tmp_path / "t.yaml"
+    path.write_text(f"territories:\n  - id: seule\n    communes: ['{old}']\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["territories", "check", str(path), "--data", str(data)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    # No census file: the data's geography is the one shipped with the package, 2023 or later.
+    year = int(re.search(r"celle du 1er janvier (\d{4})", result.output)[1])
+    assert year >= 2023
+    assert (
+        f"territoire 'seule' : code commune '{old}' ({merger['LIBELLE_AV']}) fusionné dans '{new}' "
+        f"({merger['LIBELLE_AP']}) le 01/01/2023 : la géographie des données est celle du 1er janvier {year} ; "
+        f"écrivez '{new}' (la commune entière), ou déclarez « cog_year: 2022 » au territoire pour suivre ses codes"
+    ) in " ".join(result.output.split())
+    path.write_text(f"territories:\n  - id: les-deux\n    communes: ['{old}', '{new}']\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["territories", "check", str(path), "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    assert f"code suivi dans les mouvements des communes : {old} → {new} (géographie {year})" in result.output

@@ -365,12 +365,23 @@ def _resolve(
             items.loc[rows, "code"] = items.loc[rows, "given"].map(passage.set_index("source")["target"])
             items.loc[rows, "followed"] = True
         unknown = unknown & ~items["followed"]
+    merged_away = _merged_away(items.loc[unknown, "given"], movements, reference.attrs.get("cog_year"))
+    if len(merged_away):
+        # Followed when the commune it merged into is listed too: the territory's perimeter is unchanged.
+        target = items["given"].map(merged_away["target"])
+        listed = pd.MultiIndex.from_frame(items.loc[~unknown, ["territory", "code"]])
+        within = unknown & pd.MultiIndex.from_arrays([items["territory"], target]).isin(listed)
+        items.loc[within, "code"] = target[within]
+        items.loc[within, "followed"] = True
+        unknown = unknown & ~within
     later = _later_communes(reference)
     problems += [
         f"{w} : code commune {g!r} ({later[g]}) postérieur à la géographie des données (1er janvier "
         f"{reference.attrs.get('cog_year')}) : ajoutez des données plus récentes (populations légales) ou déclarez "
         "les communes d'origine"
         if g in later
+        else _merged_problem(w, merged_away.loc[g], reference.attrs.get("cog_year"))
+        if g in merged_away.index
         else f"{w} : code commune {g!r} inconnu{_corsica(g, communes['code']) or did_you_mean(g, communes['code'])}"
         for w, g in zip(where[unknown], items.loc[unknown, "given"], strict=True)
     ]
@@ -401,6 +412,59 @@ def _resolve(
                 f"utilisez {row['parent']}"
             )
     return kinds[["territory", "code", "given", "followed", "departement"]]
+
+
+def _merged_away(given: pd.Series, movements: pd.DataFrame | None, year: int | None) -> pd.DataFrame:
+    """Communes merged into another before the reference's year (1 January), by code: the commune that
+    holds each now (``target``, ``target_label``), its own name (``label``) and the date.
+
+    Examples
+    --------
+    >>> from ctg_analysis.geography.embedded import embedded_movements
+    >>> _merged_away(pd.Series(["95282", "95169"]), embedded_movements(), 2024).loc["95282"].tolist()
+    ['95169', 'Commeny', 'Gouzangrez', Timestamp('2024-01-01 00:00:00')]
+    """
+    columns = ["target", "target_label", "label", "date"]
+    if movements is None or year is None or given.empty:
+        return pd.DataFrame(columns=columns, index=pd.Index([], dtype="string", name="code"))
+    from ctg_analysis.geography.conversion import commune_passage
+
+    gone = movements.loc[
+        movements["com_av"].isin(given)
+        & movements["com_av"].ne(movements["com_ap"])
+        & movements["date_eff"].le(pd.Timestamp(year=year, month=1, day=1))
+    ]
+    gone = gone.sort_values("date_eff").drop_duplicates("com_av", keep="last")
+    # The geography just before each disappearance: a few distinct years, each a passage to the data's year.
+    before = (gone["date_eff"] - pd.Timedelta(days=1)).dt.year
+    passages = [
+        commune_passage(movements, int(since), year, warn=False).drop_duplicates("source", keep=False)
+        for since in before.unique()
+    ]
+    if not passages:
+        return pd.DataFrame(columns=columns, index=pd.Index([], dtype="string", name="code"))
+    # A split commune has several targets (dropped above): it cannot be followed to one commune.
+    target = pd.concat(passages).drop_duplicates("source").set_index("source")["target"]
+    names = movements.drop_duplicates("com_ap", keep="last").set_index("com_ap")["libelle_ap"]
+    found = gone.loc[gone["com_av"].isin(target.index)].set_index("com_av")
+    return pd.DataFrame(
+        {
+            "target": target.reindex(found.index),
+            "target_label": target.reindex(found.index).map(names),
+            "label": found["libelle_av"],
+            "date": found["date_eff"],
+        }
+    ).rename_axis("code")
+
+
+def _merged_problem(where: str, merged: pd.Series, year: int | None) -> str:
+    """What to write for a commune merged into another before the data's geography."""
+    return (
+        f"{where} : code commune {merged.name!r} ({merged['label']}) fusionné dans {merged['target']!r} "
+        f"({merged['target_label']}) le {merged['date']:%d/%m/%Y} : la géographie des données est celle du 1er "
+        f"janvier {year} ; écrivez {merged['target']!r} (la commune entière), ou déclarez « cog_year: "
+        f"{(merged['date'] - pd.Timedelta(days=1)).year} » au territoire pour suivre ses codes"
+    )
 
 
 def _corsica(code: str, codes: pd.Series) -> str:

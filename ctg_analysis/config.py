@@ -37,6 +37,8 @@ __all__ = [
 PROJECT_FILE = "ctg.toml"
 PROJECT_ENV = "CTG_PROJECT_DIR"
 CACHE_ENV = "CTG_CACHE_DIR"
+#: The largest file read, in megabytes (see :func:`ctg_analysis.sources._io.max_file_bytes`).
+MAX_FILE_ENV = "CTG_MAX_FILE_MB"
 #: The levels a territory can be compared with, in the order reports show them.
 COMPARISON_LEVELS = ("epci", "departement", "region", "france")
 #: The reports' title when the project gives none.

@@ -237,3 +237,91 @@ def test_an_impossible_value_is_named(value, said, tmp_path):
     path = _write(tmp_path, "base-cc-evol-struct-pop-2019.csv", CENSUS.replace("372.5", value))
     with pytest.raises(SourceFileError, match=rf"colonne P19_POP0002, ligne de données 2 : valeur '{value}' {said}"):
         read_file(path)
+
+
+def test_a_zip_bomb_is_refused_from_its_declared_size_before_reading(tmp_path):
+    """A 10 MB archive holding 2.3 GB of zeros (never written uncompressed, never decompressed)."""
+    buffer = io.BytesIO()
+    zeros = bytes(64 << 20)
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        with archive.open("base-cc-evol-struct-pop-2019.csv", "w", force_zip64=True) as member:
+            member.write(CENSUS.encode())
+            for _ in range(34):
+                member.write(zeros)
+    assert buffer.tell() < 20_000_000
+    path = _write(tmp_path, "base-cc-evol-struct-pop-2019_csv.zip", buffer.getvalue())
+    with pytest.raises(SourceFileError) as refused:
+        read_file(path)
+    said = "[base-cc-evol-struct-pop-2019.csv] : ce fichier de l'archive ferait 2\u202f282 Mo une fois lu, au-delà"
+    assert said in str(refused.value)
+    assert "limite de 2\u202f048 Mo" in str(refused.value) and "CTG_MAX_FILE_MB" in str(refused.value)
+
+
+def test_a_file_over_the_size_limit_is_refused_and_the_limit_can_be_set(tmp_path, monkeypatch):
+    path = _write(tmp_path, "base-cc-evol-struct-pop-2019.csv", CENSUS)
+    monkeypatch.setenv("CTG_MAX_FILE_MB", "0.00005")  # 50 bytes
+    assert "le fichier ferait 0 Mo une fois lu, au-delà de la limite" in _scan_problem(tmp_path, path)
+    monkeypatch.setenv("CTG_MAX_FILE_MB", "beaucoup")
+    with pytest.raises(SourceFileError, match=r"CTG_MAX_FILE_MB : valeur 'beaucoup' invalide : attendu un nombre"):
+        read_file(path)
+    monkeypatch.setenv("CTG_MAX_FILE_MB", "1")
+    assert read_file(path)
+
+
+def test_a_header_line_too_long_or_too_wide_is_refused_before_parsing(tmp_path):
+    long_line = _write(tmp_path, "une-ligne.csv", "x;" * 600_000 + "\n")
+    with pytest.raises(SourceFileError) as refused:
+        read_file(long_line)
+    assert str(refused.value).endswith("première ligne de plus de 1 Mo : ce n'est pas un tableau de données")
+    wide = _write(tmp_path, "large.csv", ";".join(f"c{i}" for i in range(10_001)) + "\n" + "1;" * 10_000 + "1\n")
+    with pytest.raises(SourceFileError, match="10\u202f001 colonnes dans l'en-tête, au-delà de 10\u202f000 : ce n'est"):
+        read_file(wide)
+
+
+def _census_workbook(path, *, saved_values: bool):
+    """A census commune sheet whose P19_POP0002 cells are formulas, written with openpyxl (no values saved),
+    or with their values saved as Excel and LibreOffice do."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "COM"
+    sheet.append(["CODGEO", "P19_POP", "P19_POP0002"])
+    sheet.append(["95205", 7300.5, "=125*2"])
+    sheet.append(["95229", 9960.7, "=186.25*2"])
+    book.save(path)
+    if saved_values:
+        with zipfile.ZipFile(path) as source:
+            members = {name: source.read(name) for name in source.namelist()}
+        xml = members["xl/worksheets/sheet1.xml"].decode()
+        xml = xml.replace("<f>125*2</f><v></v>", "<f>125*2</f><v>250</v>")
+        xml = xml.replace("<f>186.25*2</f><v></v>", "<f>186.25*2</f><v>372.5</v>")
+        members["xl/worksheets/sheet1.xml"] = xml.encode()
+        with zipfile.ZipFile(path, "w") as target:
+            for name, content in members.items():
+                target.writestr(name, content)
+    return path
+
+
+def test_formula_cells_saved_without_their_values_are_a_named_error(tmp_path):
+    path = _census_workbook(tmp_path / "base-cc-evol-struct-pop-2019.xlsx", saved_values=False)
+    with pytest.raises(SourceFileError) as refused:
+        read_file(path)
+    assert str(refused.value) == (
+        f"{path} [COM] : 2 cellule(s) de formule sans valeur enregistrée (la première en C2) : le classeur a été "
+        "écrit par un programme sans être recalculé ; ouvrez-le dans Excel ou LibreOffice et enregistrez-le, pour "
+        "que les valeurs y soient"
+    )
+    (tmp_path / "saved").mkdir()
+    saved = _census_workbook(tmp_path / "saved" / "base-cc-evol-struct-pop-2019.xlsx", saved_values=True)
+    (table,) = read_file(saved)
+    assert table.data.set_index("geo")["P_POP0002"].to_dict() == {"95205": 250.0, "95229": 372.5}
+
+
+def test_a_two_level_header_is_read_under_its_groups_not_refused_as_duplicated(tmp_path, real):
+    """INSEE's population estimates: « 0 à 19 ans » under « Ensemble », « Hommes » and « Femmes »."""
+    from conftest import real_folder
+
+    folder = real_folder(tmp_path, real, ["estim-pop-dep-gca-1975-2020/estim-pop-dep-sexe-gca-1975-2020.xls"])
+    (problem,) = folder.problems
+    assert problem.reason.startswith("fichier non reconnu") and "Ensemble 0 à 19 ans" in problem.reason

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
 
+from ctg_analysis.config import MAX_FILE_ENV
 from ctg_analysis.errors import SourceFileError, UnreadableFileError
+from ctg_analysis.formatting import format_number
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +31,14 @@ _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 # Cells that mean "secret" or "not available" in INSEE and CNAF files: never zero.
 _MISSING_MARKERS = {"", "s", "nd", "n.d.", "nc", "na", "nan", "null", "-", "///", "x"}
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]")
+#: Limits that refuse a hostile or mistaken file before reading it. INSEE's largest files (the census bases
+#: of all communes, about 100 MB as CSV) are far below them.
+DEFAULT_MAX_FILE_MB = 2048
+MAX_HEADER_BYTES = 1 << 20
+MAX_COLUMNS = 10_000
+# A formula cell of an XLSX sheet saved without its computed value (written by a script, never opened).
+_FORMULA_WITHOUT_VALUE = re.compile(rb"<c\b([^>]*)>\s*<f\b[^>]*?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+_CELL_REFERENCE = re.compile(rb'\br="([A-Z]+[0-9]+)"')
 
 
 @dataclass
@@ -82,6 +94,7 @@ def read_sheets(path: Path) -> list[RawSheet]:
     """
     path = Path(path)
     try:
+        _within_limit(path, path.stat().st_size, "le fichier")
         raw = path.read_bytes()
     except OSError as exc:
         raise UnreadableFileError(path, f"lecture impossible ({exc.strerror or exc})") from exc
@@ -93,6 +106,29 @@ def read_sheets(path: Path) -> list[RawSheet]:
     if suffix in {".xls", ".xlsx", ".xlsm"}:
         return _read_workbook(path, raw, part_prefix=None)
     return [_read_text(path, raw, part=None)]
+
+
+def max_file_bytes() -> int:
+    """The largest file, or uncompressed zip member, read: ``CTG_MAX_FILE_MB`` megabytes (2 048 by default)."""
+    value = os.environ.get(MAX_FILE_ENV, "")
+    try:
+        megabytes = float(value) if value.strip() else DEFAULT_MAX_FILE_MB
+    except ValueError:
+        raise SourceFileError(
+            MAX_FILE_ENV, f"valeur {value[:20]!r} invalide : attendu un nombre de mégaoctets (ex. 4096)"
+        ) from None
+    return int(megabytes * 1_000_000)
+
+
+def _within_limit(where: Path | str, size: int, what: str) -> None:
+    """Refuse, before reading it, content larger than :func:`max_file_bytes`."""
+    if size > (limit := max_file_bytes()):
+        raise UnreadableFileError(
+            where,
+            f"{what} ferait {format_number(size / 1e6)} Mo une fois lu, au-delà de la limite de "
+            f"{format_number(limit / 1e6)} Mo : vérifiez qu'il s'agit bien d'un fichier officiel, ou relevez la "
+            f"limite ({MAX_FILE_ENV}=…)",
+        )
 
 
 def _read_zip(path: Path, raw: bytes) -> list[RawSheet]:
@@ -109,6 +145,10 @@ def _read_zip(path: Path, raw: bytes) -> list[RawSheet]:
         ]
         if not members:
             raise UnreadableFileError(path, "l'archive zip ne contient aucun fichier CSV, XLS ou XLSX")
+        # The sizes the archive declares; reading stops there even if they lie.
+        for member in members:
+            _within_limit(f"{path} [{member.filename}]", member.file_size, "ce fichier de l'archive")
+        _within_limit(path, sum(m.file_size for m in members), "le contenu de l'archive")
         for member in members:
             content = archive.read(member)
             if not content.strip():
@@ -146,16 +186,26 @@ def _is_cp1252(raw: bytes) -> bool:
 
 
 def _read_text(path: Path, raw: bytes, part: str | None) -> RawSheet:
+    where = f"{path}" + (f" [{part}]" if part else "")
+    # The header first: a file that is not a table is refused before the whole of it is parsed.
+    if raw.find(b"\n", 0, MAX_HEADER_BYTES) < 0 and len(raw) > MAX_HEADER_BYTES:
+        raise UnreadableFileError(
+            where, f"première ligne de plus de {MAX_HEADER_BYTES // 1_000_000} Mo : ce n'est pas un tableau de données"
+        )
     text, encoding = _decode(path, raw)
     first_line = text.lstrip("\ufeff").split("\n", 1)[0]
     sep = max(_SEPARATORS, key=first_line.count)
     if first_line.count(sep) == 0:
-        where = f"{path}" + (f" [{part}]" if part else "")
         raise UnreadableFileError(
             where,
             "une seule colonne dans l'en-tête : séparateur non reconnu (attendu « ; », « , » ou tabulation)",
         )
-    where = f"{path}" + (f" [{part}]" if part else "")
+    if (width := first_line.count(sep) + 1) > MAX_COLUMNS:
+        raise UnreadableFileError(
+            where,
+            f"{format_number(width)} colonnes dans l'en-tête, au-delà de {format_number(MAX_COLUMNS)} : ce n'est pas "
+            "un fichier officiel",
+        )
     _refuse_duplicates([c.strip().strip('"').lstrip("\ufeff") for c in first_line.rstrip("\r").split(sep)], where)
     try:
         frame = pd.read_csv(
@@ -179,6 +229,7 @@ def _refuse_duplicates(header: list[str], where: str) -> None:
 
 
 def _read_workbook(path: Path, raw: bytes, part_prefix: str | None) -> list[RawSheet]:
+    unsaved = _formulas_without_values(path, raw) if raw[:2] == b"PK" else {}
     try:
         # calamine reads .xls and .xlsx alike, and does not trust the (often wrong) sheet dimensions
         # that make openpyxl's read-only mode see a single row in INSEE workbooks.
@@ -189,9 +240,49 @@ def _read_workbook(path: Path, raw: bytes, part_prefix: str | None) -> list[RawS
     for name, grid in book.items():
         part = f"{part_prefix}:{name}" if part_prefix else str(name)
         sheet = _split_header(path, part, str(name), grid)
+        if sheet is not None and str(name) in unsaved:
+            count, first = unsaved[str(name)]
+            raise UnreadableFileError(
+                f"{path} [{part}]",
+                f"{count} cellule(s) de formule sans valeur enregistrée (la première en {first}) : le classeur a été "
+                "écrit par un programme sans être recalculé ; ouvrez-le dans Excel ou LibreOffice et "
+                "enregistrez-le, pour que les valeurs y soient",
+            )
         if sheet is not None:
             sheets.append(sheet)
     return sheets
+
+
+def _formulas_without_values(path: Path, raw: bytes) -> dict[str, tuple[int, str]]:
+    """The sheets of an XLSX workbook holding formulas saved without their value: name → (count, first cell).
+
+    Such cells read as empty, so a whole column would silently be missing. The workbook's uncompressed
+    size is checked against the limit on the way.
+    """
+    try:
+        book = zipfile.ZipFile(io.BytesIO(raw))
+        with book:
+            _within_limit(path, sum(m.file_size for m in book.infolist()), "le contenu du classeur")
+            relations = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+            targets = {r.get("Id"): r.get("Target", "").lstrip("/") for r in relations}
+            workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+            names = {
+                sheet.get("name"): targets.get(next((v for k, v in sheet.attrib.items() if k.endswith("}id")), ""))
+                for sheet in workbook.iter()
+                if sheet.tag.endswith("}sheet")
+            }
+            found = {}
+            for name, target in names.items():
+                member = target if target and target.startswith("xl/") else f"xl/{target}"
+                if member not in book.namelist():
+                    continue
+                cells = _FORMULA_WITHOUT_VALUE.findall(book.read(member))
+                if cells:
+                    first = _CELL_REFERENCE.search(cells[0])
+                    found[name] = (len(cells), first.group(1).decode() if first else "?")
+            return found
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError):
+        return {}  # not an Office Open XML workbook: calamine says what is wrong with it
 
 
 def _split_header(path: Path, part: str, name: str, grid: pd.DataFrame) -> RawSheet | None:
@@ -218,6 +309,10 @@ def _split_header(path: Path, part: str, name: str, grid: pd.DataFrame) -> RawSh
     if header_at is None:
         return None
     header = [str(v).strip() if not pd.isna(v) else f"_col{j}" for j, v in enumerate(grid.iloc[header_at])]
+    if header_at and len(set(header)) < len(header):
+        # A two-level header (« Hommes » over « 0 à 19 ans »…, merged cells): each name under its group's.
+        groups = grid.iloc[header_at - 1].ffill()
+        header = [f"{g} {h}".strip() if not pd.isna(g) else h for g, h in zip(groups, header, strict=True)]
     _refuse_duplicates(header, f"{path} [{part}]")
     titles = [" ".join(str(v) for v in grid.iloc[i].dropna()) for i in range(header_at)]
     frame = grid.iloc[header_at + 1 :].dropna(how="all")

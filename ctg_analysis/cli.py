@@ -171,9 +171,10 @@ _territories_option = click.option(
 def data_check(folder: Path | None, cache: bool, skip_bad_files: bool) -> None:
     """Liste les jeux de données reconnus dans FOLDER (par défaut le dossier de données du projet) et les
     fichiers non utilisés."""
+    from ctg_analysis.geography.reference import dated_commune_lists
     from ctg_analysis.sources.folder import scan_folder
 
-    found = scan_folder(config.data_folder(folder), cache_dir=None if cache else False)
+    found = dated_commune_lists(scan_folder(config.data_folder(folder), cache_dir=None if cache else False))
     click.echo(f"Dossier : {found.root}" + (" — données fictives de démonstration" if found.demo else ""))
     if found.tables:
         click.echo(f"\n{len(found.tables)} tables reconnues :\n")

@@ -325,3 +325,19 @@ def test_a_two_level_header_is_read_under_its_groups_not_refused_as_duplicated(t
     folder = real_folder(tmp_path, real, ["estim-pop-dep-gca-1975-2020/estim-pop-dep-sexe-gca-1975-2020.xls"])
     (problem,) = folder.problems
     assert problem.reason.startswith("fichier non reconnu") and "Ensemble 0 à 19 ans" in problem.reason
+
+
+def test_a_misleading_year_in_a_file_name_is_said_and_the_content_wins(tmp_path, caplog):
+    path = _write(tmp_path, "base-cc-evol-struct-pop-2016.csv", CENSUS)  # P19_ columns: the 2019 census
+    for _ in range(2):  # read, then found in the cache: said both times
+        caplog.clear()
+        (table,) = scan_folder(path.parent, cache_dir=tmp_path / "cache", progress=False).tables
+        assert table.vintage == 2019
+        assert (
+            "base-cc-evol-struct-pop-2016.csv : millésime 2019 d'après son contenu, et non 2016 comme le dit son nom "
+            "; le contenu fait foi"
+        ) in caplog.messages
+    path.rename(path.with_name("base-cc-evol-struct-pop-2019.csv"))
+    caplog.clear()
+    scan_folder(path.parent, cache_dir=tmp_path / "cache", progress=False)
+    assert not [m for m in caplog.messages if "fait foi" in m]

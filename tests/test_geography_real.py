@@ -137,3 +137,28 @@ def test_passage_1943_2025_against_cogiter_on_every_historical_code(real):
         "95025",
         "95065",
     ]
+
+
+def test_a_commune_list_is_dated_by_its_codes_and_a_misleading_name_is_said(tmp_path, real):
+    """INSEE's lists of 2019, 2021 and 2023 date to their own year; the 2023 list saved as « 2019 » is read
+    as the COG 2023, with a warning, in `ctg data check`."""
+    from click.testing import CliRunner
+
+    from ctg_analysis.cli import main
+    from ctg_analysis.geography.embedded import commune_list_years
+
+    for year, path in ((2019, "cog-2019/commune2019.csv"), (2021, "cog-2021/commune_2021.csv")):
+        published = _official(real, path).loc["COM"].index.to_series()
+        assert year in commune_list_years(published, embedded_movements())
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "commune_2019.csv").symlink_to(real / "cog-2023" / "v_commune_2023.csv")
+    (data / "commune2019.csv").symlink_to(real / "cog-2019" / "commune2019.csv")
+    result = CliRunner().invoke(main, ["data", "check", str(data)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "commune_2019.csv : communes du COG 2023 d'après leurs codes et les mouvements des communes, et non 2019 "
+        "comme le dit son nom : lu comme COG 2023"
+    ) in result.output
+    rows = {line.split()[-1]: line.split()[-4:-2] for line in result.output.splitlines() if "COG – communes" in line}
+    assert rows == {"commune_2019.csv": ["2023", "2023"], "commune2019.csv": ["2019", "2019"]}

@@ -32,6 +32,8 @@ __all__ = [
     "movement_steps",
 ]
 
+#: The first COG year whose commune list INSEE publishes as a table: the earliest a list is dated to.
+_FIRST_LIST_YEAR = 1999
 #: Columns of a canonical movement table (the COG reader's, lower-case).
 MOVEMENT_COLUMNS = ["mod", "date_eff", "typecom_av", "com_av", "libelle_av", "typecom_ap", "com_ap", "libelle_ap"]
 # Within one effective date, code changes (41: change of département, 50: transfer of the chief town)
@@ -255,3 +257,68 @@ def communes_created_after(year: int) -> pd.Series:
     then = communes_at(latest, _movements(), year)
     current = latest.loc[latest["type"].eq("COM") & ~latest["code"].isin(then.loc[then["type"].eq("COM"), "code"])]
     return pd.Series(current["label"].to_numpy(dtype=object), index=current["code"].to_numpy(dtype=object))
+
+
+def commune_list_years(codes: pd.Series, movements: pd.DataFrame) -> list[int]:
+    """The COG years whose list of communes (type COM) agrees best with ``codes``: a commune list dated by
+    its content.
+
+    After a movement, a code is a commune when it is on the movement's "after" side as a COM (a commune
+    merged into another, or made a commune déléguée, is not); the list of 1 January Y holds the codes
+    that were communes after their last movement before then. Only the départements of ``codes`` are
+    compared, so a list of a few départements is dated too. Years after the last movement cannot be told
+    apart: the list is dated up to then.
+
+    Parameters
+    ----------
+    codes
+        The codes of the communes (type COM) of a list.
+    movements
+        Canonical movements (:data:`MOVEMENT_COLUMNS`).
+
+    Returns
+    -------
+    list of int
+        The best years, in order (several when no movement took effect between them).
+
+    Examples
+    --------
+    >>> c2023 = communes_at(embedded_communes(), embedded_movements(), 2023)
+    >>> commune_list_years(c2023.loc[c2023["type"].eq("COM"), "code"], embedded_movements())
+    [2023]
+    """
+    listed = pd.Index(codes.dropna().unique())
+    moved = movements.loc[movements["date_eff"].notna()]
+    # The 1 January from which a movement shows in the lists.
+    shown = ((moved["date_eff"] - pd.Timedelta(days=1)).dt.year + 1).astype("int64")
+    sides = [
+        pd.DataFrame({"code": moved[f"com_{side}"], "year": shown, "side": side})
+        .loc[moved[f"typecom_{side}"].eq("COM")]
+        .drop_duplicates()
+        for side in ("av", "ap")
+    ]
+    changes = pd.concat(sides).pivot_table(index=["code", "year"], columns="side", aggfunc="size", fill_value=0)
+    changes = changes.reindex(columns=["av", "ap"], fill_value=0).gt(0).reset_index()
+    listed_departements = departement_of(listed.to_series()).unique().to_numpy(dtype=object)
+    # Compared as Python objects (hashed): isin on Arrow strings walks the values in Python.
+    changes = changes.loc[_objects(departement_of(changes["code"])).isin(listed_departements)]
+    if changes.empty:
+        return []
+    # A list is the same from one year with movements to the next: those years (since the first COG files
+    # published as tables, 1999) are the candidates.
+    candidates = sorted({y for y in changes["year"] if y >= _FIRST_LIST_YEAR} | {_FIRST_LIST_YEAR})
+    # Each code's state at each year: a commune after its last movement up to then (on the "after" side as
+    # a COM); before its first, a commune if it was on the "before" side as one.
+    last = changes.drop_duplicates(["code", "year"], keep="last")
+    state = last.set_index(["code", "year"])["ap"].astype("float64").unstack().sort_index(axis=1)
+    before = last.sort_values("year").drop_duplicates("code").set_index("code")["av"].astype("float64")
+    state = state.reindex(columns=sorted({*state.columns, *candidates})).ffill(axis=1)[candidates]
+    state = state.fillna({year: before.reindex(state.index) for year in candidates}).astype(bool)
+    listed_now = _objects(state.index).isin(listed.to_numpy(dtype=object))
+    scores = state.ne(listed_now, axis=0).sum()
+    return [int(y) for y in scores.index[scores.eq(scores.min())]]
+
+
+def _objects(values: pd.Series | pd.Index) -> pd.Index:
+    """Strings as a Python-object index, whose ``isin`` hashes (fast on tens of thousands of codes)."""
+    return pd.Index(values.to_numpy(dtype=object), dtype=object)

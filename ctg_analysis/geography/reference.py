@@ -8,11 +8,13 @@ EPCI composition), otherwise from the official geography shipped with the packag
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from importlib import resources
 
 import pandas as pd
 
 from ctg_analysis.geography.embedded import (
+    commune_list_years,
     communes_at,
     embedded_communes,
     embedded_epci,
@@ -28,6 +30,8 @@ log = logging.getLogger(__name__)
 __all__ = [
     "REFERENCE_COLUMNS",
     "commune_reference",
+    "dated_by_codes",
+    "dated_commune_lists",
     "departements",
     "epci_composition",
     "folder_movements",
@@ -94,11 +98,11 @@ def commune_reference(folder: DataFolder, cog_year: int | None = None) -> pd.Dat
     False
     """
     shipped = embedded_communes()
-    cogs = folder.find("cog_communes")
+    movements = folder_movements(folder)
+    cogs = dated_commune_lists(folder).find("cog_communes")
     if cog_year is None:
         known = [t.cog_year for t in cogs if t.cog_year] or [t.cog_year for t in folder.tables if t.cog_year]
         cog_year = max(known) if known else shipped.attrs["cog_year"]
-    movements = folder_movements(folder)
     candidates = [(abs(t.cog_year - cog_year), 0, t) for t in cogs if t.cog_year]
     if not (own_world(folder) and candidates):
         candidates.append((abs(shipped.attrs["cog_year"] - cog_year), 1, None))
@@ -134,6 +138,46 @@ def commune_reference(folder: DataFolder, cog_year: int | None = None) -> pd.Dat
     reference["epci_label"] = reference["code"].map(members["epci_label"]).astype("string")
     reference.attrs["epci_year"] = epci_year
     return reference[REFERENCE_COLUMNS].sort_values("code", ignore_index=True)
+
+
+def dated_commune_lists(folder: DataFolder) -> DataFolder:
+    """The folder with its COG commune lists dated by their codes (:func:`dated_by_codes`)."""
+    if not folder.find("cog_communes"):
+        return folder
+    movements = folder_movements(folder)
+    tables = [dated_by_codes(t, movements) if t.dataset == "cog_communes" else t for t in folder.tables]
+    return replace(folder, tables=tables)
+
+
+def dated_by_codes(table: SourceTable, movements: pd.DataFrame) -> SourceTable:
+    """A COG commune list dated by its codes: the year its name says when they agree, else the year of its
+    codes, with a warning (a file renamed by hand, or saved under another year's name).
+
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> from ctg_analysis.geography.embedded import communes_at
+    >>> c2023 = communes_at(embedded_communes(), embedded_movements(), 2023).rename(columns={"code": "geo"})
+    >>> misnamed = SourceTable("cog_communes", "commune", 2019, 2019, "file", "communes_2019.csv", None, "",
+    ...                        "Insee, COG 2019", False, c2023)
+    >>> dated_by_codes(misnamed, embedded_movements()).cog_year
+    2023
+    """
+    years = commune_list_years(table.data.loc[table.data["type"].eq("COM"), "geo"], movements)
+    if not years or table.cog_year in years:
+        return table
+    year = years[-1]
+    if table.cog_year is not None:
+        span = f"{years[0]} à {years[-1]}" if len(years) > 1 else str(year)
+        log.warning(
+            "%s : communes du COG %s d'après leurs codes et les mouvements des communes, et non %d comme le dit "
+            "son nom : lu comme COG %d",
+            table.path,
+            span,
+            table.cog_year,
+            year,
+        )
+    return replace(table, vintage=year, cog_year=year, cog_year_from="codes", source=f"Insee, COG {year}")
 
 
 def own_world(folder: DataFolder) -> bool:

@@ -133,8 +133,18 @@ def year_in_titles(sheet: RawSheet, patterns: Iterable[str]) -> int | None:
     return None
 
 
+def years_in_name(name: str) -> list[int]:
+    """The four-digit years (1990–2099) a file name says.
+
+    Examples
+    --------
+    >>> years_in_name("ensemble_RP2019_en_vigueur_2022.xlsx")
+    [2019, 2022]
+    """
+    return [int(y) for y in re.findall(r"(?<!\d)(19[9]\d|20\d\d)(?!\d)", name)]
+
+
 def year_in_name(sheet: RawSheet) -> int | None:
-    """A four-digit year (1990–2099) in the file or member name."""
-    name = f"{sheet.path.name} {sheet.part or ''}"
-    found = re.findall(r"(?<!\d)(19[9]\d|20\d\d)(?!\d)", name)
-    return int(found[-1]) if found else None
+    """The last year in the file or member name."""
+    found = years_in_name(f"{sheet.path.name} {sheet.part or ''}")
+    return found[-1] if found else None

@@ -19,6 +19,7 @@ from ctg_analysis.errors import CtgError, SourceFileError, UnreadableFileError, 
 from ctg_analysis.feedback import progress_bar
 from ctg_analysis.levels import SOURCE_LEVELS
 from ctg_analysis.sources._io import DATA_SUFFIXES
+from ctg_analysis.sources._layout import years_in_name
 from ctg_analysis.sources.cache import TableCache
 from ctg_analysis.sources.datasets import DATASETS, get_dataset
 from ctg_analysis.sources.iris import iris_to_communes
@@ -289,8 +290,28 @@ def scan_folder(
                 )
             )
         tables += [t for t in found if not t.data.empty]
+        for warning in _misleading_names(found, relative):
+            log.warning(warning)
     log.info("%s : %d tables lues, %d fichiers non utilisés", root, len(tables), len(problems))
     return DataFolder(root, tables, problems, outlines)
+
+
+def _misleading_names(tables: list[SourceTable], relative: str) -> list[str]:
+    """Warnings for a file whose name says a year its content contradicts: the content is what counts.
+
+    Said at every scan, whether the tables were read or found in the cache; a name with two years
+    (``ensemble_RP2019_en_vigueur_2022``) agrees when the vintage or the COG year is one of them.
+    """
+    said = []
+    for table in tables:
+        named = set(years_in_name(f"{Path(relative).name} {table.part or ''}"))
+        dated = {table.vintage, table.cog_year} - {None}
+        if named and dated and not named & dated:
+            said.append(
+                f"{relative} : millésime {table.vintage} d'après son contenu, et non "
+                f"{' ou '.join(map(str, sorted(named)))} comme le dit son nom ; le contenu fait foi"
+            )
+    return list(dict.fromkeys(said))
 
 
 def _area_names() -> tuple[set[str], set[str]]:

@@ -52,8 +52,9 @@ class SourceTable:
     cog_year
         The COG year of its codes (1 January of that year).
     cog_year_from
-        How ``cog_year`` was found: ``"file"`` (stated in the file), ``"convention"`` (INSEE's usual
-        publication rule for that dataset).
+        How ``cog_year`` was found: ``"file"`` (stated in the file or its name), ``"convention"`` (INSEE's
+        usual publication rule for that dataset), ``"codes"`` (a COG commune list dated by its codes, see
+        :func:`ctg_analysis.geography.reference.dated_by_codes`).
     path
         The source file, relative to the scanned folder.
     part

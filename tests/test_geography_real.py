@@ -149,7 +149,8 @@ def test_a_commune_list_is_dated_by_its_codes_and_a_misleading_name_is_said(tmp_
 
     for year, path in ((2019, "cog-2019/commune2019.csv"), (2021, "cog-2021/commune_2021.csv")):
         published = _official(real, path).loc["COM"].index.to_series()
-        assert year in commune_list_years(published, embedded_movements())
+        dated = commune_list_years(published, embedded_movements())
+        assert (dated.first, dated.last, dated.later) == (year, year, False)
     data = tmp_path / "data"
     data.mkdir()
     (data / "commune_2019.csv").symlink_to(real / "cog-2023" / "v_commune_2023.csv")

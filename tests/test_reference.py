@@ -84,3 +84,17 @@ def test_any_year_s_commune_list_comes_from_the_shipped_one():
     c2023 = communes_at(embedded_communes(), embedded_movements(), 2023).set_index("code")
     assert {"95169", "95282"} <= set(c2023.index) and "95282" not in set(embedded_communes()["code"])
     assert communes_created_after(2023).loc["60694"] == "Les Hauts-Talican"
+
+
+def test_a_commune_list_newer_than_the_known_movements_keeps_the_year_of_its_name():
+    """No movement known after the package's COG year: a list of that year agrees with any later one
+    (a COG published after the package is not re-dated to an older year)."""
+    from ctg_analysis.geography.embedded import commune_list_years, communes_at, embedded_communes, embedded_movements
+
+    latest = embedded_communes()
+    year = int(latest.attrs["cog_year"])
+    dated = commune_list_years(latest.loc[latest["type"].eq("COM"), "code"], embedded_movements())
+    assert (dated.last, dated.later) == (year, True) and year + 1 in dated and year - 1 not in dated
+    older = communes_at(latest, embedded_movements(), 2016)
+    dated = commune_list_years(older.loc[older["type"].eq("COM"), "code"], embedded_movements())
+    assert 2016 in dated and not dated.later and year not in dated

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -23,6 +24,7 @@ from ctg_analysis.codes import arrondissement_parent, departement_of
 
 __all__ = [
     "MOVEMENT_COLUMNS",
+    "ListYears",
     "communes_at",
     "communes_created_after",
     "embedded_communes",
@@ -259,15 +261,29 @@ def communes_created_after(year: int) -> pd.Series:
     return pd.Series(current["label"].to_numpy(dtype=object), index=current["code"].to_numpy(dtype=object))
 
 
-def commune_list_years(codes: pd.Series, movements: pd.DataFrame) -> list[int]:
+class ListYears(NamedTuple):
+    """The COG years a commune list agrees with: ``first`` to ``last``, and any later year when ``later``
+    (no movement is known after ``last`` in its départements)."""
+
+    first: int
+    last: int
+    later: bool
+
+    def __contains__(self, year: object) -> bool:
+        return isinstance(year, int) and (self.first <= year <= self.last or (self.later and year > self.last))
+
+    def __str__(self) -> str:
+        return f"{self.first} à {self.last}" if self.first != self.last else str(self.first)
+
+
+def commune_list_years(codes: pd.Series, movements: pd.DataFrame) -> ListYears | None:
     """The COG years whose list of communes (type COM) agrees best with ``codes``: a commune list dated by
     its content.
 
     After a movement, a code is a commune when it is on the movement's "after" side as a COM (a commune
     merged into another, or made a commune déléguée, is not); the list of 1 January Y holds the codes
     that were communes after their last movement before then. Only the départements of ``codes`` are
-    compared, so a list of a few départements is dated too. Years after the last movement cannot be told
-    apart: the list is dated up to then.
+    compared, so a list of a few départements is dated too.
 
     Parameters
     ----------
@@ -278,14 +294,16 @@ def commune_list_years(codes: pd.Series, movements: pd.DataFrame) -> list[int]:
 
     Returns
     -------
-    list of int
-        The best years, in order (several when no movement took effect between them).
+    ListYears or None
+        The best years (several when no movement took effect between them); ``None`` when no movement
+        concerns its départements.
 
     Examples
     --------
     >>> c2023 = communes_at(embedded_communes(), embedded_movements(), 2023)
-    >>> commune_list_years(c2023.loc[c2023["type"].eq("COM"), "code"], embedded_movements())
-    [2023]
+    >>> years = commune_list_years(c2023.loc[c2023["type"].eq("COM"), "code"], embedded_movements())
+    >>> years, 2023 in years, 2019 in years
+    (ListYears(first=2023, last=2023, later=False), True, False)
     """
     listed = pd.Index(codes.dropna().unique())
     moved = movements.loc[movements["date_eff"].notna()]
@@ -303,7 +321,7 @@ def commune_list_years(codes: pd.Series, movements: pd.DataFrame) -> list[int]:
     # Compared as Python objects (hashed): isin on Arrow strings walks the values in Python.
     changes = changes.loc[_objects(departement_of(changes["code"])).isin(listed_departements)]
     if changes.empty:
-        return []
+        return None
     # A list is the same from one year with movements to the next: those years (since the first COG files
     # published as tables, 1999) are the candidates.
     candidates = sorted({y for y in changes["year"] if y >= _FIRST_LIST_YEAR} | {_FIRST_LIST_YEAR})
@@ -316,7 +334,11 @@ def commune_list_years(codes: pd.Series, movements: pd.DataFrame) -> list[int]:
     state = state.fillna({year: before.reindex(state.index) for year in candidates}).astype(bool)
     listed_now = _objects(state.index).isin(listed.to_numpy(dtype=object))
     scores = state.ne(listed_now, axis=0).sum()
-    return [int(y) for y in scores.index[scores.eq(scores.min())]]
+    best = scores.index[scores.eq(scores.min())]
+    # Each candidate stands for the years up to the next one.
+    following = [*candidates[1:], None]
+    until = following[candidates.index(int(best.max()))]
+    return ListYears(int(best.min()), until - 1 if until else int(best.max()), until is None)
 
 
 def _objects(values: pd.Series | pd.Index) -> pd.Index:

@@ -164,16 +164,15 @@ def dated_by_codes(table: SourceTable, movements: pd.DataFrame) -> SourceTable:
     2023
     """
     years = commune_list_years(table.data.loc[table.data["type"].eq("COM"), "geo"], movements)
-    if not years or table.cog_year in years:
+    if years is None or table.cog_year in years:
         return table
-    year = years[-1]
+    year = years.last
     if table.cog_year is not None:
-        span = f"{years[0]} à {years[-1]}" if len(years) > 1 else str(year)
         log.warning(
             "%s : communes du COG %s d'après leurs codes et les mouvements des communes, et non %d comme le dit "
             "son nom : lu comme COG %d",
             table.path,
-            span,
+            years,
             table.cog_year,
             year,
         )

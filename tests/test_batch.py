@@ -539,3 +539,28 @@ def test_an_interrupted_batch_stops_at_once_keeps_what_is_finished_and_leaves_no
     assert _processes_with("TMPDIR", str(private)) == []
     assert list(private.iterdir()) == []
     assert list((Path(os.environ["CTG_CACHE_DIR"]) / "modeles").iterdir()) == []  # the run's template copy
+
+
+def test_the_template_copy_lives_in_the_project_cache_and_those_of_dead_runs_are_cleared(tmp_path, monkeypatch):
+    """A fresh project (its cache not created yet): the copy goes to its cache's « modeles » folder, hidden
+    and named after the run's process; a killed run's copy is removed; an unwritable cache falls back to
+    the system's temporary folder."""
+    import subprocess
+
+    from ctg_analysis.reports.batch import _template_folder
+
+    cache = tmp_path / "projet" / "data" / "processed"
+    monkeypatch.setenv("CTG_CACHE_DIR", str(cache))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    first = _template_folder()
+    assert first.parent == cache / "modeles" and first.name.startswith(f".ctg-modele.{os.getpid()}.")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    killed = cache / "modeles" / f".ctg-modele.{dead.stdout.strip()}.abc"
+    killed.mkdir()
+    second = _template_folder()
+    assert sorted(p.name for p in (cache / "modeles").iterdir()) == sorted([first.name, second.name])
+    # A cache that cannot hold the folder (a file in its place: refused even to root).
+    shutil.rmtree(cache / "modeles")
+    (cache / "modeles").write_bytes(b"")
+    assert _template_folder().parent == tmp_path / "tmp"

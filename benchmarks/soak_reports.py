@@ -6,13 +6,14 @@ On the national synthetic dataset (``national_data.py``), in a fresh project, wi
 project makes (notebook, HTML, JSON, charts, workbook, deck):
 
 1. ``ctg report`` renders the territories (exit 0 expected);
-2. ``ctg report`` renders them again, and is killed with SIGKILL (the whole process group, as a lost
-   session or the OOM killer would) once half of them are rewritten;
+2. the project's template gains a cell (so every report is due again), and ``ctg report`` renders them
+   again, killed with SIGKILL (the whole process group, as a lost session or the OOM killer would) once
+   half of them are rewritten;
 3. every report folder is checked: each file complete (HTML closed, notebook and JSON parsed, workbook
    and deck valid zip archives, PNG images whole), and the same files as after the first run;
    no process of the killed run is left after a few seconds (kernels included);
-4. ``ctg report --resume`` finishes: exit 0, no hidden staging folder or template copy left, every
-   report ``ok`` in its manifest.
+4. ``ctg report --resume`` finishes: exit 0, only the reports not yet rewritten rendered, no hidden
+   staging folder or template copy left, every report ``ok`` in its manifest and from the new template.
 
 Prints the time of each run and the checks; exits 1 when one fails.
 """
@@ -40,6 +41,12 @@ from ctg_analysis.sources.folder import scan_folder  # noqa: E402
 from national_data import DEFAULT_FOLDER, write_national  # noqa: E402
 
 CTG = Path(sys.executable).with_name("ctg")
+MARK = "Cellule ajoutée au modèle entre les deux lots."
+
+
+def _from_new_template(reports: Path) -> set[str]:
+    """The reports rendered from the template with the added cell."""
+    return {p.parent.name for p in reports.glob("*/diagnostic.html") if MARK in p.read_text(encoding="utf-8")}
 
 
 def _complete(path: Path) -> str | None:
@@ -144,6 +151,11 @@ def main() -> None:
         failures.append(f"premier lot : code {code}")
     before = _files(reports)
 
+    # A new cell in the project's template: every report is due again.
+    template = project / "notebooks" / "diagnostic.ipynb"
+    notebook = nbformat.read(template, as_version=4)
+    notebook.cells.append(nbformat.v4.new_markdown_cell(MARK))
+    nbformat.write(notebook, template)
     code, killed_after, rewritten = _run(command, env, kill_after=len(ids) // 2, reports=reports)
     print(f"  2. second lot tué (SIGKILL) après {killed_after:5.1f} s, {rewritten} rapports réécrits")
     time.sleep(5)  # kernels notice their parent is gone
@@ -163,10 +175,13 @@ def main() -> None:
         f"{len(left)} processus restant(s), {len(staging)} dossier(s) de travail cachés (laissés au lot suivant)"
     )
     failures += broken + [f"{f} : perdu {names}" for f, names in lost.items()]
+    new = _from_new_template(reports)
+    print(f"     {len(new)} rapports du nouveau modèle, {len(after) - len(new)} de l'ancien, chacun entier")
     if left:
         failures.append(f"processus restants : {left}")
 
     code, resumed, _ = _run([*command, "--resume"], env)
+    rendered = len(_from_new_template(reports)) - len(new)
     staging = [p.name for p in reports.iterdir() if p.name.startswith(".") and p.is_dir()]
     template_copies = list((project / "data" / "processed").glob("modeles/.ctg-modele.*"))
     statuses = {
@@ -176,11 +191,19 @@ def main() -> None:
     }
     not_ok = {k: v for k, v in statuses.items() if v != "ok"}
     print(
-        f"  4. reprise (--resume) : {resumed:5.1f} s, code {code}, {len(statuses)} rapports dont "
-        f"{len(statuses) - len(not_ok)} « ok », {len(staging)} dossier(s) de travail et "
-        f"{len(template_copies)} copie(s) du modèle restant(s)"
+        f"  4. reprise (--resume) : {resumed:5.1f} s, code {code}, {rendered} rapports refaits ; {len(statuses)} "
+        f"rapports dont {len(statuses) - len(not_ok)} « ok », {len(_from_new_template(reports))} du nouveau modèle, "
+        f"{len(staging)} dossier(s) de travail et {len(template_copies)} copie(s) du modèle restant(s)"
     )
-    if code != 0 or not_ok or staging or template_copies or len(statuses) != len(ids):
+    if (
+        code != 0
+        or not_ok
+        or staging
+        or template_copies
+        or len(statuses) != len(ids)
+        or len(_from_new_template(reports)) != len(ids)
+        or rendered != len(ids) - len(new)
+    ):
         failures.append(f"reprise : code {code}, statuts {not_ok}, restes {staging + template_copies}")
     print("  rien de perdu, rien de laissé" if not failures else "  ÉCHECS :\n    " + "\n    ".join(failures))
     sys.exit(1 if failures else 0)

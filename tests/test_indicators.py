@@ -495,3 +495,41 @@ def test_each_value_names_the_file_of_its_own_vintage(computed):
     assert sources[("taux_natalite", "2019")] == "Insee, état civil 2014-2021 ; Insee, RP2019"
     # A row without a period of its own (the evolution of one legal population) cites its dataset's files.
     assert sources[("evol_population_legale", "–")] == "Insee, populations légales RP2019"
+
+
+def test_an_evolution_is_kept_when_its_communes_without_the_older_vintage_hold_few_people():
+    """Three communes, the two small ones without 2013 values: a third of the communes but 90 % of the
+    people are covered by both vintages, so the evolution is published (flagged partial), from 900 to
+    1 000 inhabitants: +11,1 %, computed here by hand. Below half of the people it would be withheld."""
+    from types import SimpleNamespace
+
+    from ctg_analysis.indicators.aggregation import evolutions, sum_rows
+    from ctg_analysis.indicators.catalogue import all_indicators
+    from ctg_analysis.indicators.encoding import AT_TERRITOIRE
+    from ctg_analysis.indicators.flags import derive
+
+    indicators = tuple(i for i in all_indicators() if i.id in ("population", "evol_population"))
+    population = next(n for n, i in enumerate(indicators) if i.id == "population")
+    sums = sum_rows(
+        2,
+        level=AT_TERRITOIRE,
+        geo=0,
+        indicator=population,
+        year_start=[2013, 2019],
+        year_end=[2013, 2019],
+        numerator=[900.0, 1000.0],
+        denominator=np.nan,
+        n_communes=3,
+        n_missing=[2, 0],
+        n_partial=0,
+        n_estimated=0,
+        n_covered=[1, 3],
+        w_covered=[900.0, 1000.0],
+        n_expected=3,
+        w_expected=1000.0,
+    )
+    prepared = SimpleNamespace(indicators=indicators, cog_mismatch=set(), demo=False)
+    derived = derive(evolutions(sums, indicators), prepared)
+    assert derived["value"].tolist() == pytest.approx([(1000 / 900 - 1) * 100])
+    sums["w_covered"][0] = 400.0  # the communes without 2013 values hold 60 % of the people: withheld
+    assert np.isnan(derive(evolutions(sums, indicators), prepared)["value"]).all()

@@ -99,7 +99,7 @@ def commune_reference(folder: DataFolder, cog_year: int | None = None) -> pd.Dat
     """
     shipped = embedded_communes()
     movements = folder_movements(folder)
-    cogs = dated_commune_lists(folder).find("cog_communes")
+    cogs = dated_commune_lists(folder, movements).find("cog_communes")
     if cog_year is None:
         known = [t.cog_year for t in cogs if t.cog_year] or [t.cog_year for t in folder.tables if t.cog_year]
         cog_year = max(known) if known else shipped.attrs["cog_year"]
@@ -140,11 +140,12 @@ def commune_reference(folder: DataFolder, cog_year: int | None = None) -> pd.Dat
     return reference[REFERENCE_COLUMNS].sort_values("code", ignore_index=True)
 
 
-def dated_commune_lists(folder: DataFolder) -> DataFolder:
-    """The folder with its COG commune lists dated by their codes (:func:`dated_by_codes`)."""
+def dated_commune_lists(folder: DataFolder, movements: pd.DataFrame | None = None) -> DataFolder:
+    """The folder with its COG commune lists dated by their codes (:func:`dated_by_codes`); ``movements``:
+    the folder's (:func:`folder_movements`), when already read."""
     if not folder.find("cog_communes"):
         return folder
-    movements = folder_movements(folder)
+    movements = folder_movements(folder) if movements is None else movements
     tables = [dated_by_codes(t, movements) if t.dataset == "cog_communes" else t for t in folder.tables]
     return replace(folder, tables=tables)
 

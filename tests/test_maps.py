@@ -210,6 +210,31 @@ def test_admin_express_layers_are_recognised_by_content(tmp_path):
     assert read_outlines(layer, ("95",))["code"].tolist() == ["95205"]  # only the département asked for
 
 
+def test_a_geojson_is_read_for_the_departements_asked_for(tmp_path):
+    """A GeoJSON is parsed whole once (GDAL parses it whole whatever the filter); each read keeps the
+    communes of the départements asked for."""
+
+    def square(x: float) -> dict:
+        ring = [[x, 45.0], [x + 0.01, 45.0], [x + 0.01, 45.01], [x, 45.01], [x, 45.0]]
+        return {"type": "Polygon", "coordinates": [ring]}
+
+    codes = ["01001", "01002", "95205", "2A004", "97101"]
+    features = [
+        {"type": "Feature", "properties": {"code": code, "nom": f"Commune {n}"}, "geometry": square(n / 10)}
+        for n, code in enumerate(codes)
+    ]
+    path = tmp_path / "communes.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    folder = scan_folder(tmp_path, cache_dir=False, progress=False)
+    from ctg_analysis.sources.outlines import read_outlines
+
+    [layer] = folder.outlines
+    assert sorted(read_outlines(layer, ("01", "2A"))["code"]) == ["01001", "01002", "2A004"]
+    assert read_outlines(layer, ("971",))["code"].tolist() == ["97101"]
+    assert read_outlines(layer, ("60",)).empty
+    assert len(read_outlines(layer)) == 5
+
+
 def test_demo_maps_and_a_folder_without_outlines(demo_folder):
     diagnostic = Diagnostic.open(DEMO)
     table = diagnostic.table(["ctg-ecouen"])

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ctg_analysis.codes import departement_of
 from ctg_analysis.errors import UnreadableFileError, UnrecognisedFileError
 
 __all__ = [
@@ -188,7 +189,15 @@ def read_outlines(layer: OutlineLayer, departements: tuple[str, ...] | None = No
     UnreadableFileError
         The shapes cannot be read, or a code is missing.
     """
-    frame = _read(layer, departements)
+    if departements is not None and layer.file.suffix.lower() == ".geojson":
+        # GDAL parses a GeoJSON file whole, whatever the filter: parse it once and keep what is asked for.
+        frame = _read(layer, None)
+        if layer.level == "commune":
+            frame = frame.loc[departement_of(frame["code"]).isin(departements)]
+        elif layer.level == "departement":
+            frame = frame.loc[frame["code"].isin(departements)]
+    else:
+        frame = _read(layer, departements)
     return frame.copy()
 
 

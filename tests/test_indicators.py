@@ -533,3 +533,53 @@ def test_an_evolution_is_kept_when_its_communes_without_the_older_vintage_hold_f
     assert derived["value"].tolist() == pytest.approx([(1000 / 900 - 1) * 100])
     sums["w_covered"][0] = 400.0  # the communes without 2013 values hold 60 % of the people: withheld
     assert np.isnan(derive(evolutions(sums, indicators), prepared)["value"]).all()
+
+
+def test_full_coverage_is_the_population_of_each_unit_s_communes():
+    """What a complete source covers, level by level, from a geography of four communes written out here:
+    a territory's population is its own communes' (95001 + 95003: 100 + 600), not its number of communes;
+    a unit with a commune of unknown population has none; France leaves Mayotte (and its unknown
+    populations) out for a source without Mayotte's values."""
+    from types import SimpleNamespace
+
+    from ctg_analysis.indicators.coverage import with_expected
+    from ctg_analysis.indicators.encoding import AT_DEPARTEMENT, AT_EPCI, AT_FRANCE, AT_TERRITOIRE
+
+    geography = SimpleNamespace(
+        communes=np.array(["95001", "95002", "95003", "97601"], dtype=object),
+        parents={
+            "epci": np.array([0, 0, 1, -1]),
+            "departement": np.array([0, 0, 0, 1]),
+            "region": np.array([0, 0, 0, 1]),
+        },
+        codes={
+            "epci": pd.Index(["200000001", "200000002"]),
+            "departement": pd.Index(["95", "976"]),
+            "region": pd.Index(["11", "06"]),
+            "france": pd.Index(["FRANCE"]),
+        },
+    )
+    prepared = SimpleNamespace(
+        geography=geography,
+        population=np.array([100.0, 300.0, 600.0, 50.0]),
+        slots=pd.DataFrame({"indicator": [0], "year_start": [2019], "year_end": [2019]}),
+        values=pd.DataFrame({"commune": [0, 1, 2], "slot": [0, 0, 0]}),  # no value in Mayotte
+    )
+    membership = pd.DataFrame({"territory": [0, 0, 1], "commune": [0, 2, 1]})
+    rows = 5
+    sums = {
+        "level": np.array([AT_TERRITOIRE, AT_TERRITOIRE, AT_EPCI, AT_DEPARTEMENT, AT_FRANCE]),
+        "geo": np.array([0, 1, 0, 0, 0]),
+        "indicator": np.zeros(rows, dtype="int64"),
+        "year_start": np.full(rows, 2019),
+        "year_end": np.full(rows, 2019),
+    }
+    expected = with_expected(sums, prepared, membership, 2)
+    assert expected["n_expected"].tolist() == [2, 1, 2, 3, 3]
+    assert expected["w_expected"].tolist() == [700, 300, 400, 1000, 1000]
+    prepared.population = np.array([100.0, np.nan, 600.0, 50.0])
+    expected = with_expected(sums, prepared, membership, 2)
+    assert expected["w_expected"][0] == 700
+    assert np.isnan(expected["w_expected"][1:]).all()  # 95002 is in territory 1, its EPCI, 95 and France
+    prepared.population = np.array([100.0, 300.0, 600.0, np.nan])  # Mayotte's unknown: not France's
+    assert with_expected(sums, prepared, membership, 2)["w_expected"].tolist() == [700, 300, 400, 1000, 1000]

@@ -203,9 +203,11 @@ def territories() -> None:
 def territories_check(file: Path | None, data_dir: Path | None, skip_bad_files: bool) -> None:
     """Valide FILE (par défaut les territoires du dossier de données, sinon ceux du projet) contre
     le référentiel complet des communes, dans la géographie des données."""
+    from ctg_analysis import config
     from ctg_analysis.diagnostic import Diagnostic
-    from ctg_analysis.territories import load_territories
+    from ctg_analysis.territories import load_territories, territory_entries
 
+    territory_entries(config.territories_file(data_dir, file))  # a malformed file is said before the data scan
     diagnostic = Diagnostic.open(data_dir, file, skip_bad_files=skip_bad_files)
     reference = diagnostic.reference
     # Every territory must be valid here (a report leaves the invalid ones out).

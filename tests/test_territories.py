@@ -218,3 +218,18 @@ def test_a_commune_merged_before_the_data_is_followed_with_its_new_commune_or_re
     result = CliRunner().invoke(main, ["territories", "check", str(path), "--data", str(data)])
     assert result.exit_code == 0, result.output
     assert f"code suivi dans les mouvements des communes : {old} → {new} (géographie {year})" in result.output
+
+
+def test_territories_check_says_a_malformed_file_before_reading_the_data(tmp_path):
+    """The file's layout is checked first: its error comes at once, whatever the data folder holds (here
+    none, whose error would otherwise come first, after a scan of seconds on a real folder)."""
+    file = tmp_path / "territoires.yaml"
+    file.write_text("territoires:\n  - id: t\n", encoding="utf-8")
+    absent = tmp_path / "absent"
+    result = CliRunner().invoke(main, ["territories", "check", str(file), "--data", str(absent)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"{file} : attendu une clé « territories » contenant une liste de territoires" in result.output
+    assert str(absent) not in result.output
+    missing = tmp_path / "nulle-part.yaml"
+    result = CliRunner().invoke(main, ["territories", "check", str(missing), "--data", str(absent)])
+    assert result.exit_code == 2 and "nulle-part.yaml : lecture impossible" in result.output

@@ -37,7 +37,7 @@ from ctg_analysis.yaml_input import load_yaml
 
 log = logging.getLogger(__name__)
 
-__all__ = ["COMPARISON_LEVELS", "Territories", "Territory", "load_territories"]
+__all__ = ["COMPARISON_LEVELS", "Territories", "Territory", "load_territories", "territory_entries"]
 
 #: Levels a territory may name as extra comparisons.
 COMPARISON_LEVELS = ("commune", "epci", "departement", "region")
@@ -137,6 +137,40 @@ class Territories:
         return self._membership.copy()
 
 
+def territory_entries(path: str | Path) -> list:
+    """The territories a file declares, as written: its YAML read and its layout checked, before any
+    commune is looked up (a malformed file is said at once, before the data folder is read).
+
+    Raises
+    ------
+    TerritoryError
+        The file is missing, not YAML, or declares no list of territories under ``territories``.
+
+    Examples
+    --------
+    >>> from ctg_analysis.resources import DEMO_DIR
+    >>> territory_entries(DEMO_DIR / "territories.yaml")[0]["id"]
+    'ctg-ecouen'
+    """
+    path = Path(path)
+    try:
+        # Every scalar a string: 01001 stays "01001" instead of becoming a number.
+        content = load_yaml(path.read_text(encoding="utf-8"), strings=True)
+    except OSError as exc:
+        raise TerritoryError(f"{path} : lecture impossible ({exc.strerror or exc})") from exc
+    except yaml.YAMLError as exc:
+        raise TerritoryError(f"{path} : YAML invalide ({exc})") from exc
+    entries = content.get("territories") if isinstance(content, dict) else None
+    if isinstance(content, dict) and "territories" in content and not entries:
+        raise TerritoryError(
+            f"{path} : aucun territoire déclaré ; ajoutez les vôtres sous « territories: » (l'exemple commenté du "
+            f"fichier montre comment)"
+        )
+    if not isinstance(entries, list) or not entries:
+        raise TerritoryError(f"{path} : attendu une clé « territories » contenant une liste de territoires")
+    return entries
+
+
 def load_territories(
     path: str | Path, reference: pd.DataFrame, movements: pd.DataFrame | None = None, *, strict: bool = True
 ) -> Territories:
@@ -176,21 +210,7 @@ def load_territories(
     ('95229',)
     """
     path = Path(path)
-    try:
-        # Every scalar a string: 01001 stays "01001" instead of becoming a number.
-        content = load_yaml(path.read_text(encoding="utf-8"), strings=True)
-    except OSError as exc:
-        raise TerritoryError(f"{path} : lecture impossible ({exc.strerror or exc})") from exc
-    except yaml.YAMLError as exc:
-        raise TerritoryError(f"{path} : YAML invalide ({exc})") from exc
-    entries = content.get("territories") if isinstance(content, dict) else None
-    if isinstance(content, dict) and "territories" in content and not entries:
-        raise TerritoryError(
-            f"{path} : aucun territoire déclaré ; ajoutez les vôtres sous « territories: » (l'exemple commenté du "
-            f"fichier montre comment)"
-        )
-    if not isinstance(entries, list) or not entries:
-        raise TerritoryError(f"{path} : attendu une clé « territories » contenant une liste de territoires")
+    entries = territory_entries(path)
     problems: list[str] = []
     heads, items = _flatten(entries, problems)
     resolved = _resolve(items, heads, reference, movements, problems)

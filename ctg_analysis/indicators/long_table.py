@@ -128,19 +128,24 @@ def compute_indicators(
     membership, order = membership_of(prepared, territories, territory_ids)
     links = comparison_links(prepared, territories, membership, order)
     geography = prepared.geography
-    values = prepared.values
-    commune = values["commune"].to_numpy()
 
     def wanted(level: int, size: int) -> np.ndarray:
         mask = np.zeros(size + 1, dtype=bool)  # the last slot stands for "unknown parent" (−1)
         mask[links.loc[links["level"] == level, "geo"].to_numpy()] = True
         return mask
 
+    shown = wanted(AT_COMMUNE, len(geography.communes))
+    summed = np.zeros(len(shown), dtype=bool)
+    summed[membership["commune"].to_numpy()] = True
+    # The rows of the communes shown or summed only: a territory's, not the whole of France's.
+    rows = np.flatnonzero((shown | summed)[prepared.values["commune"].to_numpy()])
+    values = prepared.values.iloc[rows]
+    commune = values["commune"].to_numpy()
     slots = prepared.slots
     # Missing terms were masked in prepare: their sums count zero and their communes count as missing.
     arrays = commune_arrays(values, prepared.population)
     pieces = []
-    selected = wanted(AT_COMMUNE, len(geography.communes))[commune]
+    selected = shown[commune]
     pieces.append(communes_as_sums(subset(arrays, selected), commune[selected], slots))
     if not membership["commune"].duplicated().any():
         # Territories that do not overlap (the usual case): each commune's territory is a lookup.

@@ -57,7 +57,7 @@ def _floor_one(territory_id: str, data: str, territories_file: str, settings: di
         shown += [
             report.heading(theme),
             report.commentary(theme),
-            table._repr_html_() if hasattr(table, "_repr_html_") else str(table),
+            str(table._repr_mimebundle_()) if hasattr(table, "_repr_mimebundle_") else str(table),
         ]
         charts += report.charts(theme)
     plan = {spec.name: spec for spec in report.plan}

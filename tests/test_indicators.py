@@ -409,6 +409,9 @@ def test_views_for_jupyterlab(computed):
     assert text.loc[("petite enfance", "Évolution des enfants de 0 à 2 ans", "2013-2019")].iloc[0] == "+25,7\u00a0%"
     html = view._repr_html_()
     assert "color: #9a9a9a" in html and "Données fictives de démonstration" in html
+    # A notebook gets both formats in one bundle, the same as each on its own.
+    assert view._repr_mimebundle_() == {"text/plain": repr(view), "text/html": html}
+    assert "+25,7\u00a0%" in repr(view)
     # The median is not published for a grouping: its cell is greyed with the reason, one header row.
     revenus = wide_view(table, "ctg-ecouen", theme="accès aux droits-précarité").to_html()
     assert re.search(r'<td class="fragile" title="non disponible : indicateur non additif[^"]*">–\*</td>', revenus)

@@ -206,7 +206,9 @@ class WideView:
         >>> '<td class="fragile" title="non disponible : indicateur non additif' in html
         True
         """
-        text = self.formatted()
+        return self._html(self.formatted())
+
+    def _html(self, text: pd.DataFrame) -> str:
         caption = FRAGILE_LEGEND + (" Données fictives de démonstration." if self.demo else "")
         return text_table_html(
             text.droplevel(0),
@@ -217,6 +219,11 @@ class WideView:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        # A notebook asks for every format at once: the French text is formatted once for both.
+        text = self.formatted()
+        return {"text/plain": text.to_string(), "text/html": self._html(text)}
 
     def __repr__(self) -> str:
         return self.formatted().to_string()

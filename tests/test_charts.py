@@ -21,6 +21,7 @@ from ctg_analysis.charts import (  # noqa: E402
     age_structure,
     births_chart,
     chart_plan,
+    communes_small_multiples,
     comparison_bars,
     evolution_chart,
     export_charts,
@@ -151,6 +152,42 @@ def test_exported_images_have_slide_sizes(table, tmp_path):
     assert Image.open(half).size == (1333, 1500)
     with pytest.raises(CtgError, match="inconnu"):
         save_figure(figure, tmp_path / "x", formats=("gif",))
+
+
+_DRAW_IN_ANOTHER_PROCESS = """
+import sys
+from ctg_analysis.charts.figures import communes_small_multiples
+from ctg_analysis.charts.export import save_figure
+from ctg_analysis.indicators import compute_indicators, prepare
+from ctg_analysis.sources.folder import scan_folder
+from ctg_analysis.territories import load_territories
+folder = scan_folder(sys.argv[1], cache_dir=False, progress=False)
+prepared = prepare(folder)
+territories = load_territories(folder.root / "territories.yaml", prepared.reference, prepared.movements)
+figure = communes_small_multiples(compute_indicators(prepared, territories), "ctg-ecouen")
+save_figure(figure, sys.argv[2], formats=("svg",))
+sys.stdout.write(figure.svg())
+"""
+
+
+def test_the_same_chart_gives_the_same_svg_in_another_process(table, tmp_path):
+    """A report rendered again, or by another worker, is the same file: no date in the SVG, and clip paths
+    named after what they draw (matplotlib's names change with the last digits of their coordinates)."""
+    import subprocess
+    import sys
+
+    figure = communes_small_multiples(table, "ctg-ecouen")
+    (exported,) = save_figure(figure, tmp_path / "here", formats=("svg",))
+    done = subprocess.run(
+        [sys.executable, "-c", _DRAW_IN_ANOTHER_PROCESS, str(DEMO), str(tmp_path / "there")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    inline = figure.svg()
+    assert "<clipPath" in inline and done.stdout == inline
+    assert (tmp_path / "there.svg").read_text(encoding="utf-8") == exported.read_text(encoding="utf-8")
+    assert "<dc:date>" not in exported.read_text(encoding="utf-8")
 
 
 def test_export_names_are_stable(table, tmp_path):

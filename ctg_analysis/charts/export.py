@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ctg_analysis.charts import figures, maps
-from ctg_analysis.charts.style import SIZES, ChartFigure, house_style
+from ctg_analysis.charts.style import SIZES, ChartFigure, house_style, svg_text
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import atomic_path
 from ctg_analysis.geography.outlines import Outlines
@@ -207,7 +207,10 @@ def save_figure(
         # Light PNG compression: encoding, not drawing, is what costs most at 200 dpi.
         options = {"pil_kwargs": {"compress_level": 1}} if suffix == "png" else {}
         with atomic_path(path) as temporary, house_style():
-            figure.savefig(temporary, format=suffix, dpi=dpi, **options)
+            if suffix == "svg":
+                temporary.write_text(svg_text(figure), encoding="utf-8")
+            else:
+                figure.savefig(temporary, format=suffix, dpi=dpi, **options)
         written.append(path)
     return tuple(written)
 

@@ -7,6 +7,7 @@ cross-hatched, marked with an asterisk and explained in the footnote.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import textwrap
@@ -33,6 +34,8 @@ __all__ = [
     "french_axis",
     "house_style",
     "show_as_svg",
+    "stable_clip_ids",
+    "svg_text",
     "titled_figure",
 ]
 
@@ -167,11 +170,38 @@ class ChartFigure(Figure):
         >>> figure.svg().count('width="100%"'), "<text" in figure.svg()
         (1, True)
         """
-        buffer = io.StringIO()
-        with house_style():
-            self.savefig(buffer, format="svg", metadata={"Date": None})
         # The root's size in points would overflow a page narrower than 13.3 inches: its viewBox keeps the ratio.
-        return re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 width="100%"', buffer.getvalue(), count=1)
+        return re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 width="100%"', svg_text(self), count=1)
+
+
+def svg_text(figure: Figure) -> str:
+    """A figure as SVG in the house style, its text kept as text: the same figure gives the same SVG (no date,
+    clip paths named after what they draw)."""
+    buffer = io.StringIO()
+    with house_style():
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return stable_clip_ids(buffer.getvalue())
+
+
+_CLIP_PATH = re.compile(r'<clipPath id="(p[0-9a-f]{10})">(.*?)</clipPath>', re.DOTALL)
+
+
+def stable_clip_ids(svg: str) -> str:
+    """``svg`` with each clip path named after what it draws.
+
+    matplotlib names a clip path after its exact coordinates, which differ in their last digits from one
+    process to another (the text is measured in another order): the same chart would give another SVG.
+
+    Examples
+    --------
+    >>> one = '<clipPath id="p0123456789"><rect x="1"/></clipPath><path clip-path="url(#p0123456789)"/>'
+    >>> stable_clip_ids(one) == stable_clip_ids(one.replace("p0123456789", "pabcdefabcd"))
+    True
+    """
+    named = {old: "p" + hashlib.sha256(body.encode()).hexdigest()[:10] for old, body in _CLIP_PATH.findall(svg)}
+    if not named:
+        return svg
+    return re.sub(r"(?<![0-9A-Za-z])p[0-9a-f]{10}(?![0-9a-f])", lambda m: named.get(m[0], m[0]), svg)
 
 
 def show_as_svg() -> None:

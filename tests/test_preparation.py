@@ -124,3 +124,23 @@ def test_a_folder_without_the_data_needed_says_so(tmp_path):
         f"collectivités "
         "d'outre-mer (975, 977, 978, 98x), hors du champ France (métropole et DROM) de ctg-analysis"
     )
+
+
+def test_a_code_older_than_the_file_s_geography_keeps_its_secret_flag_in_its_merge(tmp_path):
+    """A commune value summing IRIS of which some are secret (``<VAR>_partial``) keeps its flag when its
+    code, older than the file's geography, is followed into its merge; the other communes keep theirs."""
+    from dataclasses import replace
+
+    from ctg_analysis.indicators.harmonisation import bring_to
+
+    folder = _census(tmp_path / "data", 2019, {"95040": (800.5, 30.25), "95259": (100.25, 4.0), "95169": (300.0, 10.0)})
+    prepared = prepare(folder, indicators=["population"])
+    (table,) = folder.tables
+    # Gadancourt (95259), merged into Avernes (95040) in 2018, had a secret IRIS; 95169 one too.
+    flagged = replace(table, data=table.data.assign(P_POP_partial=[False, True, True]))
+    communes = pd.Index(prepared.reference.loc[prepared.reference["type"] == "COM", "code"].to_numpy(dtype=object))
+    converted, done = bring_to(flagged, 2021, prepared.movements, None, {}, communes)
+    assert done
+    data = converted.data.set_index("geo")
+    assert data.loc["95040", "P_POP"] == pytest.approx(900.75)
+    assert data["P_POP_partial"].to_dict() == {"95040": True, "95169": True}

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ctg_analysis.errors import GeographyError
 from ctg_analysis.geography.embedded import movement_steps
-from ctg_analysis.sources.tables import SourceTable
+from ctg_analysis.sources.tables import ESTIMATED, SourceTable
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +206,7 @@ def convert_cog(
     converted = converted.mask(any_missing)
     marks = moved[flags].fillna(False).astype(bool) if flags else pd.DataFrame(index=moved.index)
     if moved["share"].ne(1.0).any():
-        marks = marks.assign(estimated=moved["share"].ne(1.0))
+        marks = marks.assign(**{ESTIMATED: moved["share"].ne(1.0)})
     if len(marks.columns):
         converted = converted.join(
             marks.assign(geo=moved["target"], **{k: moved[k] for k in keys}).groupby(["geo", *keys]).any()
@@ -239,7 +239,6 @@ def convert_table(
         raise GeographyError(f"{table.path} : année du COG inconnue, conversion impossible")
     variables = table.variables
     non_additive = [v for v in variables if not table.definition.is_additive(v)]
-    flags = [c for c in table.data.columns if c.endswith("_partial") or c == "estimated"]
     data = convert_cog(
         table.data,
         variables,
@@ -249,6 +248,6 @@ def convert_table(
         non_additive=non_additive,
         weights=weights,
         passage=passage,
-        flags=flags,
+        flags=table.flags,
     )
     return replace(table, cog_year=to_year, cog_year_from="conversion", data=data)

@@ -93,7 +93,6 @@ def _follow_stale_codes(
     if merges.empty:
         return table
     log.info("%s : %d code(s) antérieur(s) à la géographie %s suivis dans les fusions", table.path, len(merges), origin)
-    flags = [c for c in table.data.columns if c.endswith("_partial") or c == "estimated"]
     data = convert_cog(
         table.data,
         table.variables,
@@ -101,7 +100,7 @@ def _follow_stale_codes(
         to_year=table.cog_year,
         movements=movements,
         passage=merges,
-        flags=flags,
+        flags=table.flags,
     )
     return replace(table, data=data)
 

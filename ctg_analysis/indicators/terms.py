@@ -16,7 +16,7 @@ from ctg_analysis.indicators.catalogue import Indicator
 from ctg_analysis.indicators.encoding import LEVELS, Geography
 from ctg_analysis.sources.datasets import DATASETS
 from ctg_analysis.sources.folder import DataFolder
-from ctg_analysis.sources.tables import SourceTable
+from ctg_analysis.sources.tables import ESTIMATED, PARTIAL_SUFFIX, SourceTable
 
 __all__ = ["POPULATION_DATASETS", "commune_population", "commune_values", "published_values"]
 
@@ -39,7 +39,7 @@ def _flag_column(data: pd.DataFrame, columns: list[str]) -> np.ndarray:
 
 def _partial(data: pd.DataFrame, variables: list[str]) -> np.ndarray:
     """Communes whose value sums IRIS of which some are secret (see ``iris_to_communes``)."""
-    return _flag_column(data, [f"{v}_partial" for v in variables])
+    return _flag_column(data, [f"{v}{PARTIAL_SUFFIX}" for v in variables])
 
 
 def commune_values(indicator: Indicator, tables: dict[str, SourceTable]) -> dict[str, np.ndarray]:
@@ -50,7 +50,7 @@ def commune_values(indicator: Indicator, tables: dict[str, SourceTable]) -> dict
     year = data["period"].to_numpy(dtype="int64")
     numerator = _expression(data, indicator.numerator_variables, where)
     partial = _partial(data, indicator.numerator_variables)
-    estimated = _flag_column(data, ["estimated"])
+    estimated = _flag_column(data, [ESTIMATED])
     start = year
     if indicator.kind == "rolling_sum":
         # Consecutive years only: a missing year (or a secret value) leaves its windows missing.
@@ -88,7 +88,7 @@ def commune_values(indicator: Indicator, tables: dict[str, SourceTable]) -> dict
                 "year": source["period"].to_numpy(dtype="int64"),
                 "denominator": _expression(source, indicator.denominator_variables, where),
                 "partial_denominator": _partial(source, indicator.denominator_variables),
-                "estimated_denominator": _flag_column(source, ["estimated"]),
+                "estimated_denominator": _flag_column(source, [ESTIMATED]),
             }
         )
         frame = pd.DataFrame(

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from ctg_analysis.codes import fold_arrondissements
 from ctg_analysis.errors import CtgError
-from ctg_analysis.sources.tables import SourceTable
+from ctg_analysis.sources.tables import PARTIAL_SUFFIX, SourceTable
 
 __all__ = ["iris_to_communes"]
 
@@ -52,7 +52,7 @@ def iris_to_communes(table: SourceTable) -> SourceTable:
     sums = groups[variables].sum(min_count=1)
     missing = data[variables].isna().groupby([data["commune"].rename("geo"), data["period"]]).any()
     partial = missing & sums.notna()
-    flags = partial.loc[:, partial.any()].add_suffix("_partial")
+    flags = partial.loc[:, partial.any()].add_suffix(PARTIAL_SUFFIX)
     frame = sums.join(flags).reset_index()
     frame = fold_arrondissements(frame, variables, additive=True)
     return replace(table, level="commune", data=frame)

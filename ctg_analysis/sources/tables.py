@@ -21,8 +21,12 @@ import pandas as pd
 
 from ctg_analysis.sources.datasets import DATASETS, Dataset
 
-__all__ = ["ATTRIBUTE_COLUMNS", "SourceTable"]
+__all__ = ["ATTRIBUTE_COLUMNS", "ESTIMATED", "PARTIAL_SUFFIX", "SourceTable"]
 
+#: The suffix of a variable's flag column: its commune value sums IRIS of which some are secret.
+PARTIAL_SUFFIX = "_partial"
+#: The flag column of a commune value shared out of a split commune (by population).
+ESTIMATED = "estimated"
 #: Non-numeric columns a canonical table may carry besides ``geo`` and ``period``.
 ATTRIBUTE_COLUMNS = (
     "label",
@@ -103,8 +107,13 @@ class SourceTable:
     def variables(self) -> list[str]:
         """The numeric variable columns (not the ``<VAR>_partial`` flags of an IRIS aggregation, nor the
         ``estimated`` flag of a commune shared out of a split one)."""
-        skipped = {"geo", "period", "flow_start", "estimated", *ATTRIBUTE_COLUMNS}
-        return [c for c in self.data.columns if c not in skipped and not c.endswith("_partial")]
+        skipped = {"geo", "period", "flow_start", ESTIMATED, *ATTRIBUTE_COLUMNS}
+        return [c for c in self.data.columns if c not in skipped and not c.endswith(PARTIAL_SUFFIX)]
+
+    @property
+    def flags(self) -> list[str]:
+        """The boolean flag columns (``<VAR>_partial``, ``estimated``): carried along when its codes change."""
+        return [c for c in self.data.columns if c.endswith(PARTIAL_SUFFIX) or c == ESTIMATED]
 
     def metadata(self) -> dict[str, object]:
         """Everything but the frame, JSON-serialisable (for the cache manifest)."""

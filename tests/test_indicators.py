@@ -586,3 +586,37 @@ def test_full_coverage_is_the_population_of_each_unit_s_communes():
     assert np.isnan(expected["w_expected"][1:]).all()  # 95002 is in territory 1, its EPCI, 95 and France
     prepared.population = np.array([100.0, 300.0, 600.0, np.nan])  # Mayotte's unknown: not France's
     assert with_expected(sums, prepared, membership, 2)["w_expected"].tolist() == [700, 300, 400, 1000, 1000]
+
+
+def test_a_published_value_goes_to_a_territory_only_when_it_is_exactly_the_published_unit():
+    """Seven communes, three in EPCI 0, two in EPCI 1, two in none, written out here. The territory of EPCI
+    0's three communes gets EPCI 0's published median; a territory of three communes across both EPCIs (as
+    many as EPCI 0 has) gets none, and is said unavailable, as does one of the two communes without EPCI (as
+    many as EPCI 1 has); a single commune gets its own; a member commune the file does not publish (secret)
+    is shown missing."""
+    from types import SimpleNamespace
+
+    from ctg_analysis.indicators.aggregation import published_rows
+    from ctg_analysis.indicators.encoding import AT_COMMUNE, AT_EPCI, AT_TERRITOIRE
+
+    geography = SimpleNamespace(
+        parents={"epci": np.array([0, 0, 0, 1, 1, -1, -1])}, codes={"epci": pd.Index(["e0", "e1"])}
+    )
+    published = pd.DataFrame(
+        {
+            "level": np.array([AT_EPCI, AT_EPCI, AT_COMMUNE, AT_COMMUNE, AT_COMMUNE, AT_COMMUNE], dtype="int8"),
+            "geo": np.array([0, 1, 0, 1, 2, 4], dtype="int32"),  # commune 3 is secret
+            "indicator": np.int16(0),
+            "year": np.int16(2019),
+            "value": [21000.0, 19000.0, 20000.0, 22000.0, 23000.0, 18000.0],
+            "perimeter": False,
+        }
+    )
+    membership = pd.DataFrame({"territory": [0, 0, 0, 1, 1, 1, 2, 3, 3], "commune": [0, 1, 2, 0, 1, 3, 4, 5, 6]})
+    rows = pd.DataFrame(published_rows(published, membership, geography))
+    territories = rows.loc[rows["level"] == AT_TERRITOIRE].set_index("geo").sort_index()
+    assert territories["numerator"].tolist()[0] == 21000.0 and territories["numerator"].tolist()[2] == 18000.0
+    assert np.isnan(territories.loc[[1, 3], "numerator"]).all()
+    assert territories["unavailable"].tolist() == [False, True, False, True]
+    communes = rows.loc[rows["level"] == AT_COMMUNE].drop_duplicates("geo", keep="last").set_index("geo")
+    assert np.isnan(communes.loc[3, "numerator"]) and communes.loc[3, "n_missing"] == 1

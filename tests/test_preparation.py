@@ -144,3 +144,25 @@ def test_a_code_older_than_the_file_s_geography_keeps_its_secret_flag_in_its_mer
     data = converted.data.set_index("geo")
     assert data.loc["95040", "P_POP"] == pytest.approx(900.75)
     assert data["P_POP_partial"].to_dict() == {"95040": True, "95169": True}
+
+
+def test_a_value_published_in_a_more_recent_geography_is_kept_only_where_the_commune_did_not_change(tmp_path):
+    """Filosofi 2022 is published in the COG 2023; brought to the data's 2022 geography, Culoz-Béon (01138,
+    Culoz and Béon merged on 1 January 2023) is not Culoz: no value, perimeter changed. Saint-Denis-lès-Bourg
+    (01344) and Commeny (95169, merged only in 2024) keep theirs."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "FILO2022_DISP_COM.csv").write_text(
+        "CODGEO;LIBGEO;NBMEN22;NBPERS22;Q222;TP6022\n"
+        "01344;Saint-Denis-lès-Bourg;2500;5600;23100;9,5\n"
+        "01138;Culoz-Béon;1500;3300;21500;11,0\n"
+        "95169;Commeny;250;600;26000;5,0\n",
+        encoding="utf-8",
+    )
+    scanned = scan_folder(folder, cache_dir=False, progress=False)
+    prepared = prepare(scanned, indicators=["revenu_median"], cog_year=2022)
+    published = prepared.published.assign(code=prepared.geography.communes[prepared.published["geo"]])
+    values = published.loc[published["level"] == 0].set_index("code")
+    assert values.loc["01344", "value"] == 23100 and values.loc["95169", "value"] == 26000
+    assert not values.loc[["01344", "95169"], "perimeter"].any()
+    assert np.isnan(values.loc["01138", "value"]) and values.loc["01138", "perimeter"]

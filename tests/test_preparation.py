@@ -166,3 +166,22 @@ def test_a_value_published_in_a_more_recent_geography_is_kept_only_where_the_com
     assert values.loc["01344", "value"] == 23100 and values.loc["95169", "value"] == 26000
     assert not values.loc[["01344", "95169"], "perimeter"].any()
     assert np.isnan(values.loc["01138", "value"]) and values.loc["01138", "perimeter"]
+
+
+def test_a_rate_whose_denominator_sums_secret_iris_is_partial(tmp_path):
+    """The birth rate divides births (commune file) by the census population: summed here from an IRIS base
+    with one IRIS of Avernes without value, so Avernes' rate is partial (its denominator understated), and
+    Commeny's is not."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "base-ic-evol-struct-pop-2019.csv").write_text(
+        "IRIS;COM;TYP_IRIS;P19_POP;P19_POP0002\n950400101;95040;H;500;20\n950400102;95040;H;;\n951690000;95169;Z;300;10\n",
+        encoding="utf-8",
+    )
+    (folder / "base-naissances-2021.csv").write_text(
+        "CODGEO;NAISD19;NAISD20;NAISD21\n95040;8;7;9\n95169;3;2;4\n", encoding="utf-8"
+    )
+    prepared = prepare(scan_folder(folder, cache_dir=False, progress=False), indicators=["taux_natalite"])
+    values = prepared.values.assign(code=prepared.geography.communes[prepared.values["commune"]]).set_index("code")
+    assert values.loc["95040", ["numerator", "denominator"]].tolist() == [8.0, 500.0]
+    assert values["partial"].to_dict() == {"95040": True, "95169": False}

@@ -185,3 +185,15 @@ def test_a_rate_whose_denominator_sums_secret_iris_is_partial(tmp_path):
     values = prepared.values.assign(code=prepared.geography.communes[prepared.values["commune"]]).set_index("code")
     assert values.loc["95040", ["numerator", "denominator"]].tolist() == [8.0, 500.0]
     assert values["partial"].to_dict() == {"95040": True, "95169": False}
+
+
+def test_a_commune_missing_from_the_reference_still_counts_in_its_departement_and_france(tmp_path):
+    """A code no COG knows (95999) is no commune of any territory, but its people are in the data: the sums
+    of the département and of France add them to the others' (800,5 + 1 000)."""
+    folder = _census(tmp_path / "data", 2019, {"95040": (800.5, 30.25), "95999": (1000.0, 40.0)})
+    prepared = prepare(folder, indicators=["population"])
+    assert "95999" in set(prepared.geography.communes)
+    for level, code in (("departement", "95"), ("france", prepared.geography.codes["france"][0])):
+        sums = prepared.level_sums[level]
+        row = sums["geo"] == prepared.geography.codes[level].get_loc(code)
+        assert sums["numerator"][row].tolist() == [1800.5] and sums["n_communes"][row].tolist() == [2]

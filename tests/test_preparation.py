@@ -197,3 +197,22 @@ def test_a_commune_missing_from_the_reference_still_counts_in_its_departement_an
         sums = prepared.level_sums[level]
         row = sums["geo"] == prepared.geography.codes[level].get_loc(code)
         assert sums["numerator"][row].tolist() == [1800.5] and sums["n_communes"][row].tolist() == [2]
+
+
+def test_each_published_indicator_cites_the_files_of_its_own_years(tmp_path):
+    """Two Filosofi vintages, the poverty rate (TP60) in the newer only: the median cites both files, the
+    rate the newer alone."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "FILO2018_DISP_COM.csv").write_text("CODGEO;LIBGEO;NBMEN18;Q218\n01001;A;100;21000\n", encoding="utf-8")
+    (folder / "FILO2019_DISP_COM.csv").write_text(
+        "CODGEO;LIBGEO;NBMEN19;Q219;TP6019\n01001;A;100;21500;9,5\n", encoding="utf-8"
+    )
+    scanned = scan_folder(folder, cache_dir=False, progress=False)
+    prepared = prepare(scanned, indicators=["revenu_median", "taux_pauvrete"])
+    assert prepared.sources == {
+        "revenu_median": "Insee, Filosofi 2019 ; Insee, Filosofi 2018",
+        "taux_pauvrete": "Insee, Filosofi 2019",
+    }
+    assert prepared.period_sources[("revenu_median", 2018)] == "Insee, Filosofi 2018"
+    assert ("taux_pauvrete", 2018) not in prepared.period_sources

@@ -10,7 +10,8 @@ Two official layouts are read as published:
   département or a région by its names.
 
 Recognising a file reads its header only (:func:`recognise_outlines`); its shapes are read when a map
-needs them, only for the départements drawn (:func:`read_outlines`). Names are never taken from the
+needs them, only for the départements drawn (:func:`read_outlines`): a GeoPackage or a Shapefile through
+a filter, a GeoJSON (which GDAL parses whole whatever the filter) once per process. Names are never taken from the
 outline files (they drop articles: « Mesnil-Aubry »): labels come from the COG.
 """
 

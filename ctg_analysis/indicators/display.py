@@ -271,12 +271,12 @@ def text_table_html(
 #: The look of :func:`text_table_html` (scoped to its class: a report holds several tables).
 _TABLE_CSS = (
     ".ctg-table{border-collapse:collapse;font-size:0.9em;margin:0.4em 0 1.6em}"
-    ".ctg-table th,.ctg-table td{padding:0.3em 0.7em;border-bottom:1px solid #e3e3e3;vertical-align:top}"
+    ".ctg-table th,.ctg-table td{padding:0.3em 0.5em;border-bottom:1px solid #e3e3e3;vertical-align:top}"
     ".ctg-table thead th{text-align:right;font-weight:normal;color:#444;vertical-align:bottom;"
     "border-bottom:2px solid #555}"
     ".ctg-table thead th:first-child,.ctg-table thead th:nth-child(2){text-align:left}"
     ".ctg-table thead th b{display:block;color:#111}"
-    ".ctg-table th[scope=row]{text-align:left;font-weight:normal;min-width:14em;max-width:24em}"
+    ".ctg-table th[scope=row]{text-align:left;font-weight:normal;min-width:11em;max-width:24em}"
     ".ctg-table td{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}"
     ".ctg-table td.period{text-align:left;color:#555}"
     ".ctg-table td.fragile{color: #9a9a9a; font-style: italic}"

@@ -39,7 +39,8 @@ def load_yaml(text: str, *, strings: bool = False):
         loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
     else:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    for event in yaml.parse(text, Loader=loader):
+    # An alias is written ``*name``: a text without a star holds none and is not parsed twice.
+    for event in yaml.parse(text, Loader=loader) if "*" in text else ():
         if isinstance(event, yaml.AliasEvent):
             raise AliasRefused(
                 f"alias YAML « *{event.anchor} » ligne {event.start_mark.line + 1} : les alias ne sont pas acceptés, "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import math
+from functools import lru_cache
 
 import babel.dates
 from babel.numbers import format_decimal
@@ -40,12 +41,16 @@ def format_number(value: float | None, decimals: int = 0, *, sign: bool = False)
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
+    rounded = round(float(value), decimals)
+    return _formatted(rounded or 0.0, decimals, sign)  # 0.0, not -0.0: no "-0,0"
+
+
+@lru_cache(maxsize=4096)
+def _formatted(rounded: float, decimals: int, sign: bool) -> str:
+    # babel takes a tenth of a millisecond a number; a chart's axes format the same ticks at every measure.
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
     if sign:
         pattern = f"+{pattern};-{pattern}"
-    rounded = round(float(value), decimals)
-    if rounded == 0:
-        rounded = 0.0  # no "-0,0"
     return format_decimal(rounded, format=pattern, locale=_LOCALE)
 
 

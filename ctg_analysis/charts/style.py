@@ -269,7 +269,9 @@ def _place_axes(figure: Figure, rect: tuple[float, float, float, float], rendere
         box = (rect[0], rect[1], rect[2] - rect[0], rect[3] - rect[1])
         figure.set_layout_engine("constrained", rect=box, w_pad=_MARGIN / 2, h_pad=_MARGIN / 2)
         figure.get_layout_engine().execute(figure)
-        figure.set_layout_engine("none")
+        # No engine left at all ("none" leaves a placeholder): with one, saving lays the figure out again,
+        # a whole drawing without output.
+        figure.set_layout_engine(None)
         return
     (ax,) = shown
     width, height = figure.bbox.width, figure.bbox.height

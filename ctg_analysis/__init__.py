@@ -16,51 +16,44 @@ Examples
 >>> ctg.build_fiches(table, "ezanville", ctg.load_plan("data/plan-actions.yaml"))  # doctest: +SKIP
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-from ctg_analysis.actions.fiches import build_fiches
-from ctg_analysis.actions.plan import load_plan
-from ctg_analysis.actions.sentences import diagnostic_text, load_phrases
-from ctg_analysis.config import current_project
-from ctg_analysis.diagnostic import Diagnostic
-from ctg_analysis.errors import CtgError
-from ctg_analysis.geography import commune_reference, convert_table
-from ctg_analysis.indicators import catalogue, compute_indicators, indicators_of_theme, prepare
-from ctg_analysis.indicators.comparisons import compare, position
-from ctg_analysis.indicators.display import communes_view, comparison_view, key_figures, side_by_side, wide_view
-from ctg_analysis.sources import DataFolder, SourceTable, read_file, scan_folder
-from ctg_analysis.territories import Territories, load_territories
+import importlib
+from importlib.metadata import PackageNotFoundError, version
 
 try:
     __version__ = version("ctg-analysis")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-__all__ = [
-    "CtgError",
-    "DataFolder",
-    "Diagnostic",
-    "SourceTable",
-    "Territories",
-    "build_fiches",
-    "catalogue",
-    "commune_reference",
-    "communes_view",
-    "compare",
-    "comparison_view",
-    "compute_indicators",
-    "convert_table",
-    "current_project",
-    "diagnostic_text",
-    "indicators_of_theme",
-    "key_figures",
-    "load_phrases",
-    "load_plan",
-    "load_territories",
-    "position",
-    "prepare",
-    "read_file",
-    "scan_folder",
-    "side_by_side",
-    "wide_view",
-]
+#: The public names, by the module that defines them. They are imported on first use: a report worker or
+#: ``ctg --help`` needs neither pandas nor matplotlib, a second of start-up each.
+_PUBLIC = {
+    "ctg_analysis.actions.fiches": ("build_fiches",),
+    "ctg_analysis.actions.plan": ("load_plan",),
+    "ctg_analysis.actions.sentences": ("diagnostic_text", "load_phrases"),
+    "ctg_analysis.config": ("current_project",),
+    "ctg_analysis.diagnostic": ("Diagnostic",),
+    "ctg_analysis.errors": ("CtgError",),
+    "ctg_analysis.geography": ("commune_reference", "convert_table"),
+    "ctg_analysis.indicators": ("catalogue", "compute_indicators", "indicators_of_theme", "prepare"),
+    "ctg_analysis.indicators.comparisons": ("compare", "position"),
+    "ctg_analysis.indicators.display": ("communes_view", "comparison_view", "key_figures", "side_by_side", "wide_view"),
+    "ctg_analysis.sources": ("DataFolder", "SourceTable", "read_file", "scan_folder"),
+    "ctg_analysis.territories": ("Territories", "load_territories"),
+}
+_MODULE_OF = {name: module for module, names in _PUBLIC.items() for name in names}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str):
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module 'ctg_analysis' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_MODULE_OF[name]), name)
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

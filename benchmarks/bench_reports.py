@@ -25,18 +25,11 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import nbformat
 import numpy as np
-import papermill
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ctg_analysis.config import current_project, template_file  # noqa: E402
-from ctg_analysis.formatting import format_number  # noqa: E402
-from ctg_analysis.reports import render_reports  # noqa: E402
-from ctg_analysis.reports.render import territory_slug  # noqa: E402
-from ctg_analysis.reports.templates import Template, project_parameters  # noqa: E402
-from ctg_analysis.sources.folder import scan_folder  # noqa: E402
-from national_data import DEFAULT_FOLDER, write_national  # noqa: E402
+# Only what the batch's workers need too is imported here: they are spawned, and a spawned process imports
+# the main script again (``ctg report``'s is light). The rest is imported where used.
+BENCHMARKS = Path(__file__).resolve().parent
 
 PARAMETERS = {"exports": []}
 
@@ -76,6 +69,9 @@ def _floor_one(territory_id: str, data: str, territories_file: str, settings: di
 def floor(ids: list[str], data: Path, territories_file: Path, workers: int) -> tuple[float, float, int]:
     """Seconds for the template's work on ``workers`` plain processes (each prepares the data once), and
     the seconds and number of maps among them."""
+    from ctg_analysis.config import current_project
+    from ctg_analysis.reports.templates import project_parameters
+
     settings = project_parameters(current_project())
     start = time.perf_counter()
     with ProcessPoolExecutor(workers) as pool:
@@ -87,6 +83,8 @@ def floor(ids: list[str], data: Path, territories_file: Path, workers: int) -> t
 
 def outputs(path: Path) -> list:
     """What a notebook shows, without execution metadata."""
+    import nbformat
+
     nb = nbformat.read(str(path), as_version=4)
     return [
         {
@@ -101,6 +99,18 @@ def outputs(path: Path) -> list:
 
 
 def main() -> None:
+    import papermill
+
+    from ctg_analysis.config import current_project, template_file
+    from ctg_analysis.files import territory_slug
+    from ctg_analysis.formatting import format_number
+    from ctg_analysis.reports import render_reports
+    from ctg_analysis.reports.templates import Template, project_parameters
+    from ctg_analysis.sources.folder import scan_folder
+
+    sys.path.insert(0, str(BENCHMARKS))
+    from national_data import DEFAULT_FOLDER, write_national
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folder", type=Path, default=DEFAULT_FOLDER)
     parser.add_argument("--territories", type=int, default=24)

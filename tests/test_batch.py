@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 from dataclasses import replace
@@ -328,6 +329,43 @@ def test_the_batch_passes_its_parameters_and_lists_what_it_rendered(tmp_path):
     assert not (tmp_path / "r2").exists()
 
 
+def test_a_worker_loads_neither_pandas_nor_matplotlib_and_the_package_names_still_resolve():
+    # A report worker spawns with this module and the renderer only (its kernel does the work): a second
+    # less of each worker's start. The package's public names are imported on first use.
+    code = (
+        "import sys, ctg_analysis.reports.kernels, ctg_analysis.reports.render\n"
+        "print(sorted(m for m in ('pandas', 'matplotlib', 'rfc3987_syntax') if m in sys.modules))\n"
+        "import ctg_analysis\n"
+        "print(all(callable(getattr(ctg_analysis, name)) for name in ctg_analysis.__all__), len(ctg_analysis.__all__))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded, names = done.stdout.splitlines()
+    assert loaded == "['rfc3987_syntax']"  # imported by nbformat's schema checker, outside a worker
+    assert names == "True 26"
+
+
+@pytest.mark.reports
+def test_an_invalid_territory_among_several_stops_the_kernels_started_meanwhile(tmp_path, monkeypatch):
+    # Workers spawn and start their kernels while the batch scans the data; an invalid territory found then
+    # stops them, and every kernel started is shut down (its folder, in the workers' temporary folder, gone).
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temporary))  # the spawned workers' temporary folder
+    territories = _two_valid_and_one_broken(tmp_path)
+    with pytest.raises(CtgError, match="territoire 'casse' invalide"):
+        render_reports(
+            ["ezanville", "casse"],
+            data_dir=DEMO,
+            territories_file=territories,
+            reports_dir=tmp_path / "r",
+            template=tiny_template(tmp_path),
+            workers=2,
+            progress=False,
+        )
+    assert not (tmp_path / "r").exists()
+    assert not list(temporary.glob("ctg-kernel-*"))
+
+
 @pytest.mark.reports
 def test_without_resume_a_batch_renders_again_what_is_up_to_date(tmp_path):
     template = tiny_template(tmp_path, "print('rendu')")
@@ -464,8 +502,6 @@ def test_two_workers_each_keep_their_kernel_and_a_dead_worker_fails_its_territor
 
 
 def test_kernel_folders_of_dead_processes_are_cleared_and_the_others_kept(tmp_path, monkeypatch):
-    import subprocess
-
     from ctg_analysis.reports.kernels import clear_stale_kernel_folders
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
@@ -498,7 +534,6 @@ def _processes_with(variable: str, value: str) -> list[int]:
 @pytest.mark.parametrize(("signum", "code"), [(2, 130), (15, 143)], ids=["ctrl-c", "sigterm"])
 def test_an_interrupted_batch_stops_at_once_keeps_what_is_finished_and_leaves_nothing(tmp_path, signum, code):
     import signal
-    import subprocess
     import time
 
     template = tiny_template(tmp_path, "import time\ntime.sleep(0.2 if territory_id == 'ctg-ecouen' else 120)")
@@ -545,8 +580,6 @@ def test_the_template_copy_lives_in_the_project_cache_and_those_of_dead_runs_are
     """A fresh project (its cache not created yet): the copy goes to its cache's « modeles » folder, hidden
     and named after the run's process; a killed run's copy is removed; an unwritable cache falls back to
     the system's temporary folder."""
-    import subprocess
-
     from ctg_analysis.reports.batch import _template_folder
 
     cache = tmp_path / "projet" / "data" / "processed"

@@ -3,6 +3,7 @@ progress bar, failures isolated, ``resume`` for what is up to date, and a Dask c
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -11,7 +12,6 @@ import os
 import shutil
 import signal
 import tempfile
-import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from ctg_analysis.errors import CtgError, Interrupted
 from ctg_analysis.feedback import progress_bar
 from ctg_analysis.files import clear_stale_staging, staging_folder, territory_slug
 from ctg_analysis.reports.index import write_index
-from ctg_analysis.reports.kernels import clear_stale_kernel_folders
+from ctg_analysis.reports.kernels import clear_stale_kernel_folders, render_in_worker, start_worker
 from ctg_analysis.reports.metadata import Status
 from ctg_analysis.reports.render import RenderJob, RenderResult, render, up_to_date
 from ctg_analysis.reports.templates import Template, project_parameters
@@ -29,29 +29,6 @@ from ctg_analysis.reports.templates import Template, project_parameters
 log = logging.getLogger(__name__)
 
 __all__ = ["render_reports"]
-
-
-def _render_in_worker(job: RenderJob) -> RenderResult:
-    """Render with this worker process's kernel (started on first use, reused afterwards)."""
-    from ctg_analysis.reports.kernels import worker_kernel
-
-    return render(job, kernel=worker_kernel())
-
-
-def _start_worker(stop) -> None:
-    """A local worker stops when the batch says so (``stop`` set), or on SIGTERM: its kernel shut down,
-    its unfinished report's staging removed, at once. Ctrl-C at the terminal is the batch's to handle."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda *_: _stop_worker(signal.SIGTERM))
-    threading.Thread(target=lambda: stop.wait() and _stop_worker(signal.SIGINT), daemon=True).start()
-
-
-def _stop_worker(signum: int) -> None:
-    from ctg_analysis.reports import kernels
-
-    if kernels.WORKER_KERNEL is not None:
-        kernels.WORKER_KERNEL.shutdown()
-    os._exit(128 + signum)  # the render in progress is abandoned: its staging folder is the batch's to clear
 
 
 def render_reports(
@@ -111,93 +88,100 @@ def render_reports(
     >>> [r.status for r in results]  # doctest: +SKIP
     ['ok', 'ok', 'ok']
     """
-    diagnostic = Diagnostic.open(data_dir, territories_file, skip_bad_files=skip_bad_files, progress=False)
-    reports = config.reports_folder(reports_dir).resolve()
-    project = config.find_project()  # its settings go to the template, when there is one
-    # Only the territories asked for must be valid; with all of them, the invalid ones fail alone.
-    territories = diagnostic.territories
-    ids = territory_ids or [t.id for t in territories]
-    for territory_id in ids:
-        territories.get(territory_id)  # an unknown or invalid id fails before any kernel starts
-    invalid = {} if territory_ids else territories.invalid
-    clear_stale_kernel_folders()  # left by killed runs: their sockets would stay in the temporary folder
-    if reports.is_dir():
-        clear_stale_staging(reports)  # unfinished reports of a killed run
-    workdir = _template_folder()
-    try:
-        model = Template(config.template_file(template), workdir)
-        values = {
-            "data_dir": str(diagnostic.folder.root),
-            "territories_file": str(diagnostic.territories_file),
-            # A path given as a parameter reaches the notebook as text (its parameters are JSON).
-            **{k: str(v) if isinstance(v, os.PathLike) else v for k, v in (parameters or {}).items()},
-        }
-        if skip_bad_files:
-            values["skip_bad_files"] = True
-        model.check({**values, "territory_id": "", "output_dir": ""})
-        # The project's settings, for the templates that declare them (an older copy may not).
-        settings = project_parameters(project) if project else {}
-        values = {**{k: v for k, v in settings.items() if k in model.parameters}, **values}
-        # The project's own indicators are computed with the data: a change to them renders again.
-        data_hash = diagnostic.data_digest()
-        jobs = []
+    count = workers or os.cpu_count() or 1
+    if territory_ids:
+        count = min(count, len(territory_ids))
+    # Local workers spawned now start their kernels while the data folder is scanned (not for a resume,
+    # which may find every report up to date).
+    early = _LocalWorkers(count, reuse_kernels) if scheduler is None and count > 1 and not resume else None
+    with early or contextlib.nullcontext():
+        diagnostic = Diagnostic.open(data_dir, territories_file, skip_bad_files=skip_bad_files, progress=False)
+        reports = config.reports_folder(reports_dir).resolve()
+        project = config.find_project()  # its settings go to the template, when there is one
+        # Only the territories asked for must be valid; with all of them, the invalid ones fail alone.
+        territories = diagnostic.territories
+        ids = territory_ids or [t.id for t in territories]
         for territory_id in ids:
-            territory = territories.get(territory_id)
-            definition = json.dumps(
-                [territory.id, territory.label, territory.communes, territory.comparisons, values, pdf],
-                sort_keys=True,
-                default=str,
-            )
-            inputs = hashlib.sha256(f"{data_hash}|{model.digest}|{definition}".encode()).hexdigest()
-            jobs.append(
-                RenderJob(territory.id, territory.label, str(model.notebook), str(reports), inputs, values, pdf=pdf)
-            )
-        results: dict[str, RenderResult] = {}
-        pending = []
-        for job in jobs:
-            fresh = up_to_date(reports, job) if resume else None
-            if fresh is not None:
-                results[job.territory_id] = fresh
-            else:
-                pending.append(job)
-        bar = progress_bar(total=len(pending), desc="Rapports", unit="territoire", show=progress)
-        stopped = None
+            territories.get(territory_id)  # an unknown or invalid id fails before any report is rendered
+        invalid = {} if territory_ids else territories.invalid
+        clear_stale_kernel_folders()  # left by killed runs: their sockets would stay in the temporary folder
+        if reports.is_dir():
+            clear_stale_staging(reports)  # unfinished reports of a killed run
+        workdir = _template_folder()
         try:
-            for result in _execute(pending, workers or os.cpu_count() or 1, scheduler, reuse_kernels):
-                results[result.territory_id] = result
-                bar.update()
-        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM from the CLI: the workers are stopped already
-            stopped = exc
-            if reports.is_dir():
-                clear_stale_staging(reports)
-        finally:
-            bar.close()
-        failures = {
-            tid: RenderResult(
-                tid, tid, territory_slug(tid), Status.FAILED, error="territoire invalide : " + " ; ".join(problems)
+            model = Template(config.template_file(template), workdir)
+            values = {
+                "data_dir": str(diagnostic.folder.root),
+                "territories_file": str(diagnostic.territories_file),
+                # A path given as a parameter reaches the notebook as text (its parameters are JSON).
+                **{k: str(v) if isinstance(v, os.PathLike) else v for k, v in (parameters or {}).items()},
+            }
+            if skip_bad_files:
+                values["skip_bad_files"] = True
+            model.check({**values, "territory_id": "", "output_dir": ""})
+            # The project's settings, for the templates that declare them (an older copy may not).
+            settings = project_parameters(project) if project else {}
+            values = {**{k: v for k, v in settings.items() if k in model.parameters}, **values}
+            # The project's own indicators are computed with the data: a change to them renders again.
+            data_hash = diagnostic.data_digest()
+            jobs = []
+            for territory_id in ids:
+                territory = territories.get(territory_id)
+                definition = json.dumps(
+                    [territory.id, territory.label, territory.communes, territory.comparisons, values, pdf],
+                    sort_keys=True,
+                    default=str,
+                )
+                inputs = hashlib.sha256(f"{data_hash}|{model.digest}|{definition}".encode()).hexdigest()
+                jobs.append(
+                    RenderJob(territory.id, territory.label, str(model.notebook), str(reports), inputs, values, pdf=pdf)
+                )
+            results: dict[str, RenderResult] = {}
+            pending = []
+            for job in jobs:
+                fresh = up_to_date(reports, job) if resume else None
+                if fresh is not None:
+                    results[job.territory_id] = fresh
+                else:
+                    pending.append(job)
+            bar = progress_bar(total=len(pending), desc="Rapports", unit="territoire", show=progress)
+            stopped = None
+            try:
+                for result in _execute(pending, count, scheduler, reuse_kernels, early):
+                    results[result.territory_id] = result
+                    bar.update()
+            except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM from the CLI: the workers are stopped already
+                stopped = exc
+                if reports.is_dir():
+                    clear_stale_staging(reports)
+            finally:
+                bar.close()
+            failures = {
+                tid: RenderResult(
+                    tid, tid, territory_slug(tid), Status.FAILED, error="territoire invalide : " + " ; ".join(problems)
+                )
+                for tid, problems in invalid.items()
+            }
+            unfinished = tuple(job.territory_id for job in pending if job.territory_id not in results)
+            listed = [
+                (t.id, t.label, territory_slug(t.id))
+                for t in territories
+                if t.id in set(ids) or (reports / territory_slug(t.id)).exists()
+            ]
+            listed += [(tid, tid, territory_slug(tid)) for tid in failures]
+            write_index(
+                reports,
+                listed,
+                demo=diagnostic.demo,
+                failures={tid: r.error for tid, r in failures.items()},
+                interrupted=unfinished if stopped is not None else (),
             )
-            for tid, problems in invalid.items()
-        }
-        unfinished = tuple(job.territory_id for job in pending if job.territory_id not in results)
-        listed = [
-            (t.id, t.label, territory_slug(t.id))
-            for t in territories
-            if t.id in set(ids) or (reports / territory_slug(t.id)).exists()
-        ]
-        listed += [(tid, tid, territory_slug(tid)) for tid in failures]
-        write_index(
-            reports,
-            listed,
-            demo=diagnostic.demo,
-            failures={tid: r.error for tid, r in failures.items()},
-            interrupted=unfinished if stopped is not None else (),
-        )
-        if stopped is not None:
-            signum = stopped.signum if isinstance(stopped, Interrupted) else signal.SIGINT
-            raise Interrupted(signum, len(pending) - len(unfinished), unfinished) from None
-        return [results[job.territory_id] for job in jobs] + list(failures.values())
-    finally:  # the template's copy is the run's alone: not left behind
-        shutil.rmtree(workdir, ignore_errors=True)
+            if stopped is not None:
+                signum = stopped.signum if isinstance(stopped, Interrupted) else signal.SIGINT
+                raise Interrupted(signum, len(pending) - len(unfinished), unfinished) from None
+            return [results[job.territory_id] for job in jobs] + list(failures.values())
+        finally:  # the template's copy is the run's alone: not left behind
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _template_folder() -> Path:
@@ -213,14 +197,61 @@ def _template_folder() -> Path:
     raise CtgError(f"{config.cache_dir()} : impossible d'y écrire le modèle de rapport (dossier en lecture seule ?)")
 
 
-def _execute(jobs: list[RenderJob], workers: int, scheduler, reuse_kernels: bool):
-    """Yield results as territories complete."""
+class _LocalWorkers:
+    """Worker processes on this machine, spawned at once, each starting its kernel (when kernels are
+    reused): made before the data folder is scanned, they start meanwhile. Leaving on an exception stops
+    them at once, their kernels shut down; otherwise they finish their work first."""
+
+    def __init__(self, count: int, reuse_kernels: bool) -> None:
+        # "spawn": each worker starts clean (no forked ZMQ context or kernel from the parent).
+        context = multiprocessing.get_context("spawn")
+        self._stop = context.Event()
+        self._task = render_in_worker if reuse_kernels else render
+        self._pool = ProcessPoolExecutor(
+            count, mp_context=context, initializer=start_worker, initargs=(self._stop, reuse_kernels)
+        )
+        for _ in range(count):
+            self._pool.submit(int)  # a worker is spawned for each task waiting: all of them, now
+
+    def __enter__(self) -> _LocalWorkers:
+        return self
+
+    def __exit__(self, kind, *_) -> None:
+        if kind is not None:
+            self._stop.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def results(self, jobs: list[RenderJob]):
+        """Yield results as territories complete."""
+        futures = {self._pool.submit(self._task, job): job for job in jobs}
+        try:
+            for future in as_completed(futures):
+                job = futures[future]
+                try:
+                    yield future.result()
+                except Exception as exc:  # a worker that died: its territory fails, the others go on
+                    yield RenderResult(
+                        job.territory_id,
+                        job.label,
+                        territory_slug(job.territory_id),
+                        Status.FAILED,
+                        error=f"{type(exc).__name__}: {exc}",
+                    )
+        except BaseException as exc:  # interrupted: every worker shuts its kernel down and exits, before the
+            self.__exit__(type(exc))  # batch clears their unfinished reports
+            raise
+
+
+def _execute(jobs: list[RenderJob], workers: int, scheduler, reuse_kernels: bool, local: _LocalWorkers | None):
+    """Yield results as territories complete: on ``local`` workers when started, else on a Dask cluster, in
+    this process, or on workers started now."""
     if not jobs:
         return
     if scheduler is not None:
         yield from _on_dask(jobs, scheduler)
-        return
-    if workers <= 1 or len(jobs) == 1:
+    elif local is not None:
+        yield from local.results(jobs)
+    elif workers <= 1 or len(jobs) == 1:
         from ctg_analysis.reports.kernels import ReusableKernel
 
         kernel = ReusableKernel() if reuse_kernels else None
@@ -230,33 +261,9 @@ def _execute(jobs: list[RenderJob], workers: int, scheduler, reuse_kernels: bool
         finally:
             if kernel is not None:
                 kernel.shutdown()
-        return
-    task = _render_in_worker if reuse_kernels else render
-    # "spawn": each worker starts clean (no forked ZMQ context or kernel from the parent).
-    context = multiprocessing.get_context("spawn")
-    stop = context.Event()
-    pool = ProcessPoolExecutor(
-        max_workers=min(workers, len(jobs)), mp_context=context, initializer=_start_worker, initargs=(stop,)
-    )
-    try:
-        futures = {pool.submit(task, job): job for job in jobs}
-        for future in as_completed(futures):
-            job = futures[future]
-            try:
-                yield future.result()
-            except Exception as exc:  # a worker that died: its territory fails, the others go on
-                yield RenderResult(
-                    job.territory_id,
-                    job.label,
-                    territory_slug(job.territory_id),
-                    Status.FAILED,
-                    error=f"{type(exc).__name__}: {exc}",
-                )
-    except BaseException:  # interrupted: every worker shuts its kernel down and exits now
-        stop.set()
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    else:
+        with _LocalWorkers(min(workers, len(jobs)), reuse_kernels) as started:
+            yield from started.results(jobs)
 
 
 def _on_dask(jobs: list[RenderJob], scheduler):
@@ -269,7 +276,7 @@ def _on_dask(jobs: list[RenderJob], scheduler):
         raise CtgError("l'exécution sur un cluster Dask demande : pip install 'ctg-analysis[dist]'") from exc
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
-        futures = client.map(_render_in_worker, jobs, pure=False)
+        futures = client.map(render_in_worker, jobs, pure=False)
         for future in dask_completed(futures):
             yield future.result()
     finally:

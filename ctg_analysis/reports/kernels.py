@@ -1,9 +1,14 @@
-"""One Jupyter kernel per worker, reused from notebook to notebook.
+"""One Jupyter kernel per worker, reused from notebook to notebook, and the worker processes' side of the
+batch.
 
 Starting a kernel and importing pandas, matplotlib and ctg-analysis costs seconds; a batch pays it once
-per worker. Kernels talk over IPC sockets in a private folder (no TCP port to race for between parallel
-workers). Between two notebooks the kernel's namespace is reset and its figures closed, so nothing of one
-territory reaches the next; after a failure the kernel is restarted.
+per worker, as the worker spawns (while the batch scans the data folder). Kernels talk over IPC sockets in
+a private folder (no TCP port to race for between parallel workers). Between two notebooks the kernel's
+namespace is reset and its figures closed, so nothing of one territory reaches the next; after a failure
+the kernel is restarted.
+
+A worker imports neither pandas nor matplotlib (its kernel does): this module and the renderer are all it
+loads.
 """
 
 from __future__ import annotations
@@ -12,27 +17,46 @@ import atexit
 import logging
 import os
 import shutil
+import signal
+import sys
 import tempfile
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jupyter_client import KernelManager
 
 from ctg_analysis.files import process_running
 
+if TYPE_CHECKING:
+    from ctg_analysis.reports.render import RenderJob, RenderResult
+
 log = logging.getLogger(__name__)
 
-__all__ = ["ReusableKernel", "clear_stale_kernel_folders", "worker_kernel"]
+__all__ = ["ReusableKernel", "clear_stale_kernel_folders", "render_in_worker", "start_worker", "worker_kernel"]
 
 _PREFIX = "ctg-kernel-"
 #: The file of a kernel folder naming the process that owns it.
 _OWNER = "owner.pid"
-_RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
+#: Every report template imports it: imported as the kernel starts, without waiting for it.
+_PRELOAD = "import ctg_analysis.reports.notebook"
+#: Figures closed (when pyplot is in use), then the namespace reset; IPython's own ``%reset`` collects the
+#: cyclic garbage twice, this once.
+_RESET = (
+    "import sys as _sys\n"
+    "if 'matplotlib.pyplot' in _sys.modules:\n"
+    "    _sys.modules['matplotlib.pyplot'].close('all')\n"
+    "get_ipython().reset(new_session=False)"
+)
 
 
 class ReusableKernel:
     """A Python kernel on IPC transport that notebooks execute in one after the other."""
 
     def __init__(self) -> None:
+        #: Held while shutting down: a worker stopped by the batch as it exits (its exit hook shutting the
+        #: kernel down too) must not close the kernel's sockets from two threads at once.
+        self._closing = threading.Lock()
         self._folder = tempfile.mkdtemp(prefix=_PREFIX)
         (Path(self._folder) / _OWNER).write_text(str(os.getpid()), encoding="ascii")
         self.manager = KernelManager(
@@ -47,6 +71,7 @@ class ReusableKernel:
         self._client = self.manager.blocking_client()
         self._client.start_channels()
         self._client.wait_for_ready(timeout=60)
+        self._client.execute(_PRELOAD, silent=True, store_history=False)
         atexit.register(self.shutdown)
 
     def reset(self) -> None:
@@ -61,22 +86,55 @@ class ReusableKernel:
         self._client.wait_for_ready(timeout=60)
 
     def shutdown(self) -> None:
-        if self.manager.has_kernel:
-            self._client.stop_channels()
-            self.manager.shutdown_kernel(now=True)
-        shutil.rmtree(self._folder, ignore_errors=True)
+        with self._closing:
+            if self.manager.has_kernel:
+                self._client.stop_channels()
+                self.manager.shutdown_kernel(now=True)
+            shutil.rmtree(self._folder, ignore_errors=True)
 
 
 #: The kernel of this worker process, if started.
 WORKER_KERNEL: ReusableKernel | None = None
+#: Held while the worker's kernel starts: a worker stopped meanwhile shuts it down once started.
+_STARTING = threading.RLock()
 
 
 def worker_kernel() -> ReusableKernel:
     """The kernel of this worker process, started on first use."""
     global WORKER_KERNEL
-    if WORKER_KERNEL is None:
-        WORKER_KERNEL = ReusableKernel()
+    with _STARTING:
+        if WORKER_KERNEL is None:
+            WORKER_KERNEL = ReusableKernel()
     return WORKER_KERNEL
+
+
+def start_worker(stop, reuse_kernel: bool) -> None:
+    """Set up a local worker of the batch as it spawns: its kernel started at once (with ``reuse_kernel``);
+    stopped when the batch sets ``stop``, or on SIGTERM, its kernel shut down. Ctrl-C at the terminal is the
+    batch's to handle."""
+    # nbformat validates notebooks with jsonschema, whose optional IRI format checker (rfc3987-syntax, which
+    # JupyterLab installs) builds some thirty parsers when imported: over a second of each worker's start
+    # (python-jsonschema/jsonschema#1428). No notebook schema uses that format, and a worker runs nothing else.
+    sys.modules.setdefault("rfc3987_syntax", None)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: _stop_worker(signal.SIGTERM))
+    threading.Thread(target=lambda: stop.wait() and _stop_worker(signal.SIGINT), daemon=True).start()
+    if reuse_kernel:
+        worker_kernel()
+
+
+def _stop_worker(signum: int) -> None:
+    with _STARTING:
+        if WORKER_KERNEL is not None:
+            WORKER_KERNEL.shutdown()
+    os._exit(128 + signum)  # the render in progress is abandoned: its staging folder is the batch's to clear
+
+
+def render_in_worker(job: RenderJob) -> RenderResult:
+    """Render with this worker process's kernel (started on first use, reused afterwards)."""
+    from ctg_analysis.reports.render import render
+
+    return render(job, kernel=worker_kernel())
 
 
 def clear_stale_kernel_folders() -> int:

@@ -347,6 +347,9 @@ def report(
     skip_bad_files,
 ) -> None:
     """Produit le diagnostic de chaque territoire (carnet exécuté, HTML, graphiques, classeur, diaporama)."""
+    from ctg_analysis.reports.kernels import without_iri_grammar
+
+    without_iri_grammar()
     from ctg_analysis.reports import render_reports
     from ctg_analysis.reports.metadata import Status
 

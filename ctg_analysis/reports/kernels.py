@@ -33,7 +33,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ReusableKernel", "clear_stale_kernel_folders", "render_in_worker", "start_worker", "worker_kernel"]
+__all__ = [
+    "ReusableKernel",
+    "clear_stale_kernel_folders",
+    "render_in_worker",
+    "start_worker",
+    "without_iri_grammar",
+    "worker_kernel",
+]
 
 _PREFIX = "ctg-kernel-"
 #: The file of a kernel folder naming the process that owns it.
@@ -108,14 +115,22 @@ def worker_kernel() -> ReusableKernel:
     return WORKER_KERNEL
 
 
+def without_iri_grammar() -> None:
+    """Keep this process from loading jsonschema's IRI format checker: for ctg's own processes only (a report
+    worker, the ``ctg`` command), before nbformat is imported.
+
+    nbformat validates notebooks with jsonschema, whose optional IRI checker (rfc3987-syntax, which JupyterLab
+    installs) builds some thirty parsers when imported: 1.4 s of each process's start
+    (python-jsonschema/jsonschema#1428). No notebook schema uses that format.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
 def start_worker(stop, reuse_kernel: bool) -> None:
     """Set up a local worker of the batch as it spawns: its kernel started at once (with ``reuse_kernel``);
     stopped when the batch sets ``stop``, or on SIGTERM, its kernel shut down. Ctrl-C at the terminal is the
     batch's to handle."""
-    # nbformat validates notebooks with jsonschema, whose optional IRI format checker (rfc3987-syntax, which
-    # JupyterLab installs) builds some thirty parsers when imported: over a second of each worker's start
-    # (python-jsonschema/jsonschema#1428). No notebook schema uses that format, and a worker runs nothing else.
-    sys.modules.setdefault("rfc3987_syntax", None)
+    without_iri_grammar()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: _stop_worker(signal.SIGTERM))
     threading.Thread(target=lambda: stop.wait() and _stop_worker(signal.SIGINT), daemon=True).start()

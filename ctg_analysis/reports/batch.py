@@ -94,7 +94,9 @@ def render_reports(
     # Local workers spawned now start their kernels while the data folder is scanned (not for a resume,
     # which may find every report up to date).
     early = _LocalWorkers(count, reuse_kernels) if scheduler is None and count > 1 and not resume else None
-    with early or contextlib.nullcontext():
+    with contextlib.ExitStack() as run:
+        if early is not None:
+            run.enter_context(early)
         diagnostic = Diagnostic.open(data_dir, territories_file, skip_bad_files=skip_bad_files, progress=False)
         reports = config.reports_folder(reports_dir).resolve()
         project = config.find_project()  # its settings go to the template, when there is one
@@ -108,80 +110,78 @@ def render_reports(
         if reports.is_dir():
             clear_stale_staging(reports)  # unfinished reports of a killed run
         workdir = _template_folder()
-        try:
-            model = Template(config.template_file(template), workdir)
-            values = {
-                "data_dir": str(diagnostic.folder.root),
-                "territories_file": str(diagnostic.territories_file),
-                # A path given as a parameter reaches the notebook as text (its parameters are JSON).
-                **{k: str(v) if isinstance(v, os.PathLike) else v for k, v in (parameters or {}).items()},
-            }
-            if skip_bad_files:
-                values["skip_bad_files"] = True
-            model.check({**values, "territory_id": "", "output_dir": ""})
-            # The project's settings, for the templates that declare them (an older copy may not).
-            settings = project_parameters(project) if project else {}
-            values = {**{k: v for k, v in settings.items() if k in model.parameters}, **values}
-            # The project's own indicators are computed with the data: a change to them renders again.
-            data_hash = diagnostic.data_digest()
-            jobs = []
-            for territory_id in ids:
-                territory = territories.get(territory_id)
-                definition = json.dumps(
-                    [territory.id, territory.label, territory.communes, territory.comparisons, values, pdf],
-                    sort_keys=True,
-                    default=str,
-                )
-                inputs = hashlib.sha256(f"{data_hash}|{model.digest}|{definition}".encode()).hexdigest()
-                jobs.append(
-                    RenderJob(territory.id, territory.label, str(model.notebook), str(reports), inputs, values, pdf=pdf)
-                )
-            results: dict[str, RenderResult] = {}
-            pending = []
-            for job in jobs:
-                fresh = up_to_date(reports, job) if resume else None
-                if fresh is not None:
-                    results[job.territory_id] = fresh
-                else:
-                    pending.append(job)
-            bar = progress_bar(total=len(pending), desc="Rapports", unit="territoire", show=progress)
-            stopped = None
-            try:
-                for result in _execute(pending, count, scheduler, reuse_kernels, early):
-                    results[result.territory_id] = result
-                    bar.update()
-            except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM from the CLI: the workers are stopped already
-                stopped = exc
-                if reports.is_dir():
-                    clear_stale_staging(reports)
-            finally:
-                bar.close()
-            failures = {
-                tid: RenderResult(
-                    tid, tid, territory_slug(tid), Status.FAILED, error="territoire invalide : " + " ; ".join(problems)
-                )
-                for tid, problems in invalid.items()
-            }
-            unfinished = tuple(job.territory_id for job in pending if job.territory_id not in results)
-            listed = [
-                (t.id, t.label, territory_slug(t.id))
-                for t in territories
-                if t.id in set(ids) or (reports / territory_slug(t.id)).exists()
-            ]
-            listed += [(tid, tid, territory_slug(tid)) for tid in failures]
-            write_index(
-                reports,
-                listed,
-                demo=diagnostic.demo,
-                failures={tid: r.error for tid, r in failures.items()},
-                interrupted=unfinished if stopped is not None else (),
+        run.callback(shutil.rmtree, workdir, ignore_errors=True)  # the template's copy is the run's alone
+        model = Template(config.template_file(template), workdir)
+        values = {
+            "data_dir": str(diagnostic.folder.root),
+            "territories_file": str(diagnostic.territories_file),
+            # A path given as a parameter reaches the notebook as text (its parameters are JSON).
+            **{k: str(v) if isinstance(v, os.PathLike) else v for k, v in (parameters or {}).items()},
+        }
+        if skip_bad_files:
+            values["skip_bad_files"] = True
+        model.check({**values, "territory_id": "", "output_dir": ""})
+        # The project's settings, for the templates that declare them (an older copy may not).
+        settings = project_parameters(project) if project else {}
+        values = {**{k: v for k, v in settings.items() if k in model.parameters}, **values}
+        # The project's own indicators are computed with the data: a change to them renders again.
+        data_hash = diagnostic.data_digest()
+        jobs = []
+        for territory_id in ids:
+            territory = territories.get(territory_id)
+            definition = json.dumps(
+                [territory.id, territory.label, territory.communes, territory.comparisons, values, pdf],
+                sort_keys=True,
+                default=str,
             )
-            if stopped is not None:
-                signum = stopped.signum if isinstance(stopped, Interrupted) else signal.SIGINT
-                raise Interrupted(signum, len(pending) - len(unfinished), unfinished) from None
-            return [results[job.territory_id] for job in jobs] + list(failures.values())
-        finally:  # the template's copy is the run's alone: not left behind
-            shutil.rmtree(workdir, ignore_errors=True)
+            inputs = hashlib.sha256(f"{data_hash}|{model.digest}|{definition}".encode()).hexdigest()
+            jobs.append(
+                RenderJob(territory.id, territory.label, str(model.notebook), str(reports), inputs, values, pdf=pdf)
+            )
+        results: dict[str, RenderResult] = {}
+        pending = []
+        for job in jobs:
+            fresh = up_to_date(reports, job) if resume else None
+            if fresh is not None:
+                results[job.territory_id] = fresh
+            else:
+                pending.append(job)
+        bar = progress_bar(total=len(pending), desc="Rapports", unit="territoire", show=progress)
+        stopped = None
+        try:
+            for result in _execute(pending, count, scheduler, reuse_kernels, early):
+                results[result.territory_id] = result
+                bar.update()
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM from the CLI: the workers are stopped already
+            stopped = exc
+            if reports.is_dir():
+                clear_stale_staging(reports)
+        finally:
+            bar.close()
+        failures = {
+            tid: RenderResult(
+                tid, tid, territory_slug(tid), Status.FAILED, error="territoire invalide : " + " ; ".join(problems)
+            )
+            for tid, problems in invalid.items()
+        }
+        unfinished = tuple(job.territory_id for job in pending if job.territory_id not in results)
+        listed = [
+            (t.id, t.label, territory_slug(t.id))
+            for t in territories
+            if t.id in set(ids) or (reports / territory_slug(t.id)).exists()
+        ]
+        listed += [(tid, tid, territory_slug(tid)) for tid in failures]
+        write_index(
+            reports,
+            listed,
+            demo=diagnostic.demo,
+            failures={tid: r.error for tid, r in failures.items()},
+            interrupted=unfinished if stopped is not None else (),
+        )
+        if stopped is not None:
+            signum = stopped.signum if isinstance(stopped, Interrupted) else signal.SIGINT
+            raise Interrupted(signum, len(pending) - len(unfinished), unfinished) from None
+        return [results[job.territory_id] for job in jobs] + list(failures.values())
 
 
 def _template_folder() -> Path:
@@ -217,7 +217,12 @@ class _LocalWorkers:
         return self
 
     def __exit__(self, kind, *_) -> None:
-        if kind is not None:
+        self.close(now=kind is not None)
+
+    def close(self, *, now: bool) -> None:
+        """Wait for the workers to exit: ``now``, their kernels shut down and their renders abandoned; else once
+        their work is done."""
+        if now:
             self._stop.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
@@ -237,8 +242,8 @@ class _LocalWorkers:
                         Status.FAILED,
                         error=f"{type(exc).__name__}: {exc}",
                     )
-        except BaseException as exc:  # interrupted: every worker shuts its kernel down and exits, before the
-            self.__exit__(type(exc))  # batch clears their unfinished reports
+        except BaseException:  # interrupted: every worker exits before the batch clears their unfinished reports
+            self.close(now=True)
             raise
 
 

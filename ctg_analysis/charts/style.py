@@ -12,11 +12,12 @@ import io
 import re
 import textwrap
 from contextlib import contextmanager
-from functools import wraps
+from functools import cache, wraps
 from importlib import resources
 
 import matplotlib.style
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -122,7 +123,7 @@ class ChartFigure(Figure):
         >>> figure.header[1].get_text().count("\\n") > 0  # the subtitle wraps at half a slide
         True
         """
-        renderer = self.canvas.get_renderer()
+        renderer = _measuring_renderer(self.dpi)
         width, height = self.bbox.width, self.bbox.height
         margin = _MARGIN * self.dpi
         for text in (*self.header, self.footnote):
@@ -238,6 +239,17 @@ def titled_figure(
     return figure, axes
 
 
+@cache
+def _measuring_renderer(dpi: float) -> RendererAgg:
+    """The renderer every chart of this process measures its text with, at ``dpi``.
+
+    matplotlib keeps text metrics per renderer: with one for all charts, the labels that recur from
+    chart to chart (levels, communes, tick values) are measured once, not once per figure. It never
+    draws, so its size does not matter.
+    """
+    return RendererAgg(1, 1, dpi)
+
+
 def _wrap(text: Text, written: str, width: float, renderer) -> None:
     """Set ``text`` to ``written`` broken into lines at most ``width`` pixels wide (between words).
 
@@ -260,22 +272,16 @@ def _place_axes(figure: Figure, rect: tuple[float, float, float, float], rendere
     """Put the axes and their decorations (tick labels, titles, legends) inside ``rect`` (left, bottom,
     right, top in figure coordinates).
 
-    One axes is measured once and placed so that its decorations end at the rectangle's edges (a
-    chart's text is drawn once more when saved: every measure counts); a grid of panels goes to
-    matplotlib's constrained layout.
+    One axes is placed so that its decorations end at the rectangle's edges; a grid of panels goes to
+    :func:`_place_grid` (a chart's text is drawn once more when saved: every measure counts).
     """
     shown = [ax for ax in figure.axes if ax.get_visible()]
-    if len(shown) != 1:  # constrained layout sizes each row of panels by its own labels
-        box = (rect[0], rect[1], rect[2] - rect[0], rect[3] - rect[1])
-        figure.set_layout_engine("constrained", rect=box, w_pad=_MARGIN / 2, h_pad=_MARGIN / 2)
-        figure.get_layout_engine().execute(figure)
-        # No engine left at all ("none" leaves a placeholder): with one, saving lays the figure out again,
-        # a whole drawing without output.
-        figure.set_layout_engine(None)
-        return
-    (ax,) = shown
     width, height = figure.bbox.width, figure.bbox.height
     target = Bbox.from_extents(rect[0] * width, rect[1] * height, rect[2] * width, rect[3] * height)
+    if len(shown) != 1:
+        _place_grid(figure, shown, target, renderer)
+        return
+    (ax,) = shown
     inner = target
     # Measured again after a move: labels placed in data coordinates move with the axes, their size does not.
     for _ in range(3):
@@ -288,6 +294,45 @@ def _place_axes(figure: Figure, rect: tuple[float, float, float, float], rendere
             return
         inner = Bbox.from_extents(inner.x0 + over[0], inner.y0 + over[1], inner.x1 - over[2], inner.y1 - over[3])
     ax.set_position(figure.transFigure.inverted().transform_bbox(inner))
+
+
+def _place_grid(figure: Figure, panels: list, target: Bbox, renderer) -> None:
+    """Put a grid of panels (subplots of one grid) inside ``target`` (in pixels), all of one size, each
+    column as wide as its widest decorations need and each row as high as its highest, a margin between.
+
+    Each panel is measured once, on the plain grid: its tick labels and title keep their size and their
+    place beside it whatever its size (a title's width is left out, as matplotlib's constrained layout
+    does: a long one may pass over the next panel's space, above it).
+    """
+    if any(ax.get_subplotspec() is None for ax in panels):
+        raise ValueError("une figure de plusieurs axes doit les disposer en grille (figure.subplots)")
+    rows, columns = panels[0].get_subplotspec().get_gridspec().get_geometry()
+    row = np.array([ax.get_subplotspec().rowspan.start for ax in panels])
+    column = np.array([ax.get_subplotspec().colspan.start for ax in panels])
+    cell = np.array([target.width / columns, target.height / rows])
+    to_figure = figure.transFigure.inverted()
+    # How far each panel's decorations reach beyond it: left, bottom, right, top.
+    reach = np.zeros((len(panels), 4))
+    for n, ax in enumerate(panels):
+        x0, y0 = target.x0 + column[n] * cell[0], target.y1 - (row[n] + 1) * cell[1]
+        ax.set_position(to_figure.transform_bbox(Bbox.from_bounds(x0, y0, *cell)))
+        tight, box = ax.get_tightbbox(renderer, for_layout_only=True), ax.bbox
+        reach[n] = (box.x0 - tight.x0, box.y0 - tight.y0, tight.x1 - box.x1, tight.y1 - box.y1)
+    reach = np.maximum(reach, 0)
+    left, right, bottom, top = (np.zeros(columns), np.zeros(columns), np.zeros(rows), np.zeros(rows))
+    np.maximum.at(left, column, reach[:, 0])
+    np.maximum.at(right, column, reach[:, 2])
+    np.maximum.at(bottom, row, reach[:, 1])
+    np.maximum.at(top, row, reach[:, 3])
+    gap = _MARGIN * figure.dpi
+    panel_width = (target.width - left.sum() - right.sum() - gap * (columns - 1)) / columns
+    panel_height = (target.height - top.sum() - bottom.sum() - gap * (rows - 1)) / rows
+    # Where each column's panels start (from the left) and each row's end (from the top).
+    starts = target.x0 + np.cumsum(left + panel_width + right + gap) - right - gap - panel_width
+    ends = target.y1 - np.cumsum(top + panel_height + bottom + gap) + bottom + gap + panel_height
+    for ax, r, c in zip(panels, row, column, strict=True):
+        box = Bbox.from_bounds(starts[c], ends[r] - panel_height, panel_width, panel_height)
+        ax.set_position(to_figure.transform_bbox(box))
 
 
 def _give_way(labels: list[Text], renderer) -> None:

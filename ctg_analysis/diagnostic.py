@@ -21,6 +21,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import pickle
 from functools import cached_property
 from pathlib import Path
 
@@ -28,6 +29,7 @@ import pandas as pd
 
 from ctg_analysis import config
 from ctg_analysis.errors import CtgError
+from ctg_analysis.files import write_bytes
 from ctg_analysis.geography import commune_reference
 from ctg_analysis.geography.outlines import Outlines
 from ctg_analysis.geography.reference import folder_movements
@@ -35,7 +37,7 @@ from ctg_analysis.indicators import PreparedData, common_cog_year, compute_indic
 from ctg_analysis.sources.folder import DataFolder, scan_folder
 from ctg_analysis.territories import Territories, Territory, load_territories
 
-__all__ = ["Diagnostic"]
+__all__ = ["Diagnostic", "adopt"]
 
 #: The last diagnostic opened with ``reuse``, by the state of its files: a kernel that renders territory
 #: after territory reads and prepares the data once.
@@ -48,10 +50,14 @@ class Diagnostic:
     Use :meth:`open`; ``territories_file`` is the territories file that goes with the data.
     """
 
-    def __init__(self, folder: DataFolder, territories_file: Path, *, skip_bad_files: bool = False) -> None:
+    def __init__(
+        self, folder: DataFolder, territories_file: Path, *, skip_bad_files: bool = False, state: tuple = ()
+    ) -> None:
         self.folder = folder
         self.territories_file = territories_file
         self.skip_bad_files = skip_bad_files
+        #: Its files as they were when it was opened (names, sizes, modification times).
+        self.state = state
         self.left_out = tuple(folder.require_readable(skip_bad_files=skip_bad_files))
         #: Kept for the life of its process (``open(reuse=True)``).
         self.kept = False
@@ -90,17 +96,18 @@ class Diagnostic:
         """
         data = config.data_folder(data_dir).resolve()
         path = config.territories_file(data, territories_file).resolve()
-        key = (_state(data), _state(path), _state(_own_indicators()), skip_bad_files) if reuse else None
-        if key is not None and key in _REUSED:
-            return _REUSED[key]
-        diagnostic = cls(scan_folder(data, progress=progress), path, skip_bad_files=skip_bad_files)
-        if key is not None:
-            if _REUSED:  # one data set at a time: the previous one's objects go back to the collector
-                _REUSED.clear()
-                gc.unfreeze()
-            _REUSED[key] = diagnostic
-            diagnostic.kept = True
+        state = _files_state(data, path, skip_bad_files)
+        if reuse and state in _REUSED:
+            return _REUSED[state]
+        diagnostic = cls(scan_folder(data, progress=progress), path, skip_bad_files=skip_bad_files, state=state)
+        if reuse:
+            _keep(diagnostic)
         return diagnostic
+
+    def hand_over(self, path: str | Path) -> None:
+        """Write this diagnostic as far as it has gone (scanned, territories validated…) to ``path``, for
+        another process of the same machine to :func:`adopt` rather than do it again."""
+        write_bytes(path, pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
 
     @property
     def demo(self) -> bool:
@@ -167,6 +174,33 @@ class Diagnostic:
             [hashlib.sha256(own.read_bytes()).hexdigest()] if own else []
         )
         return hashlib.sha256("".join(digests).encode()).hexdigest()
+
+
+def adopt(path: str | Path) -> bool:
+    """Take the diagnostic :meth:`~Diagnostic.hand_over` wrote to ``path`` as the one this process reuses
+    (``Diagnostic.open(reuse=True)``), unless one of its files changed since it was opened; whether it was.
+
+    A batch's kernels adopt the diagnostic the batch opened: they neither scan the data folder nor load
+    the territories again, and only prepare the data.
+    """
+    diagnostic = pickle.loads(Path(path).read_bytes())
+    if _files_state(diagnostic.folder.root, diagnostic.territories_file, diagnostic.skip_bad_files) != diagnostic.state:
+        return False
+    _keep(diagnostic)
+    return True
+
+
+def _keep(diagnostic: Diagnostic) -> None:
+    """Keep ``diagnostic`` for the life of this process, in place of the one kept before."""
+    if _REUSED:  # one data set at a time: the previous one's objects go back to the collector
+        _REUSED.clear()
+        gc.unfreeze()
+    _REUSED[diagnostic.state] = diagnostic
+    diagnostic.kept = True
+
+
+def _files_state(data: Path, territories_file: Path, skip_bad_files: bool) -> tuple:
+    return (_state(data), _state(territories_file), _state(_own_indicators()), skip_bad_files)
 
 
 def _own_indicators() -> Path | None:

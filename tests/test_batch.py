@@ -597,3 +597,44 @@ def test_the_template_copy_lives_in_the_project_cache_and_those_of_dead_runs_are
     shutil.rmtree(cache / "modeles")
     (cache / "modeles").write_bytes(b"")
     assert _template_folder().parent == tmp_path / "tmp"
+
+
+def test_a_diagnostic_handed_over_is_adopted_without_a_scan_and_declined_once_a_file_changed(tmp_path, monkeypatch):
+    import ctg_analysis.diagnostic as module
+    from ctg_analysis.diagnostic import Diagnostic, adopt
+
+    data = shutil.copytree(DEMO, tmp_path / "data")
+    opened = Diagnostic.open(data, progress=False)
+    expected = [t.id for t in opened.territories]
+    opened.hand_over(tmp_path / "opened.pickle")
+    monkeypatch.setattr(module, "_REUSED", {})
+
+    def no_scan(*_, **__):
+        raise AssertionError("the folder was scanned again")
+
+    monkeypatch.setattr(module, "scan_folder", no_scan)
+    assert adopt(tmp_path / "opened.pickle")
+    again = Diagnostic.open(data, reuse=True)
+    assert [t.id for t in again.territories] == expected and again.kept
+    # A file changed since it was opened: declined, the folder is scanned again.
+    (data / "territories.yaml").write_text((data / "territories.yaml").read_text(encoding="utf-8") + "\n")
+    monkeypatch.setattr(module, "_REUSED", {})
+    assert not adopt(tmp_path / "opened.pickle")
+    with pytest.raises(AssertionError, match="scanned again"):
+        Diagnostic.open(data, reuse=True)
+
+
+@pytest.mark.reports
+def test_the_batch_s_kernel_adopts_the_diagnostic_it_opened_before_the_first_notebook(tmp_path):
+    template = tiny_template(tmp_path, "from ctg_analysis.diagnostic import _REUSED\nprint('adopté', len(_REUSED))")
+    results = render_reports(
+        ["ezanville", "ctg-ecouen"],
+        data_dir=DEMO,
+        reports_dir=tmp_path / "r",
+        template=template,
+        workers=1,
+        progress=False,
+    )
+    assert [r.status for r in results] == ["ok", "ok"]
+    for territory in ("ezanville", "ctg-ecouen"):
+        assert "adopté 1" in (tmp_path / "r" / territory / "diagnostic.html").read_text(encoding="utf-8")

@@ -126,6 +126,10 @@ def render_reports(
         values = {**{k: v for k, v in settings.items() if k in model.parameters}, **values}
         # The project's own indicators are computed with the data: a change to them renders again.
         data_hash = diagnostic.data_digest()
+        # This machine's reused kernels take the folder as scanned and the territories as validated here.
+        opened = str(workdir / "diagnostic.pickle") if reuse_kernels and scheduler is None else ""
+        if opened:
+            diagnostic.hand_over(opened)
         jobs = []
         for territory_id in ids:
             territory = territories.get(territory_id)
@@ -136,7 +140,16 @@ def render_reports(
             )
             inputs = hashlib.sha256(f"{data_hash}|{model.digest}|{definition}".encode()).hexdigest()
             jobs.append(
-                RenderJob(territory.id, territory.label, str(model.notebook), str(reports), inputs, values, pdf=pdf)
+                RenderJob(
+                    territory.id,
+                    territory.label,
+                    str(model.notebook),
+                    str(reports),
+                    inputs,
+                    values,
+                    pdf=pdf,
+                    opened=opened,
+                )
             )
         results: dict[str, RenderResult] = {}
         pending = []

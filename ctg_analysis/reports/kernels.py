@@ -79,6 +79,8 @@ class ReusableKernel:
         self._client.start_channels()
         self._client.wait_for_ready(timeout=60)
         self._client.execute(_PRELOAD, silent=True, store_history=False)
+        #: The diagnostic handed over to this kernel (:meth:`adopt`).
+        self._adopted = ""
         atexit.register(self.shutdown)
 
     def reset(self) -> None:
@@ -87,8 +89,18 @@ class ReusableKernel:
         if reply["content"]["status"] != "ok":
             self.restart()
 
+    def adopt(self, opened: str) -> None:
+        """Have the kernel adopt the diagnostic a batch opened and handed over to ``opened``
+        (:func:`~ctg_analysis.diagnostic.adopt`), once; sent without waiting, it runs before the next notebook.
+        One whose files changed since is declined there, and the notebook opens the data folder itself."""
+        if opened and opened != self._adopted:
+            code = f"__import__('ctg_analysis.diagnostic', fromlist=['adopt']).adopt({opened!r})"
+            self._client.execute(code, silent=True, store_history=False)
+            self._adopted = opened
+
     def restart(self) -> None:
         """A fresh kernel in place of this one (after a failure)."""
+        self._adopted = ""
         self.manager.restart_kernel(now=True)
         self._client.wait_for_ready(timeout=60)
 

@@ -48,6 +48,8 @@ class RenderJob:
     timeout: int = 600
     #: Print the HTML page to an A4 PDF as well (WeasyPrint, the ``pdf`` extra).
     pdf: bool = False
+    #: The diagnostic the batch opened, handed over for a reused kernel to adopt (empty: none).
+    opened: str = ""
 
 
 @dataclass
@@ -112,6 +114,7 @@ def _render_into(staging: Path, job: RenderJob, kernel) -> RenderResult:
     try:
         if kernel is not None:
             kernel.reset()
+            kernel.adopt(job.opened)
         # The executed notebook is written once, at the end or on a cell's error, not after every cell.
         notebook = papermill.execute_notebook(
             job.notebook,

@@ -266,3 +266,19 @@ def test_ctg_export_writes_the_maps_at_slide_size(tmp_path):
     assert "situation.png" in names and "situation.svg" in names and "carte-part_0_2.png" in names
     assert Image.open(maps / "situation.png").size == (2666, 1500)  # 13.333 × 7.5 in at 200 dpi
     assert "Situation du territoire" in (maps / "situation.svg").read_text(encoding="utf-8")
+
+
+def test_a_backdrop_drawn_as_one_path_has_each_ring_of_its_communes_once():
+    from matplotlib.figure import Figure
+
+    from ctg_analysis.charts.maps import _fill_as_one
+
+    communes = Diagnostic.open(DEMO).outlines.communes(["95"])
+    ax = Figure().subplots()
+    _fill_as_one(ax, communes, facecolor="#EEEEEE", edgecolor="white")
+    ((path,),) = [c.get_paths() for c in ax.collections]
+    drawn = path.to_polygons(closed_only=True)
+    parts = [p for g in communes.geometry for p in getattr(g, "geoms", [g])]
+    rings = [np.asarray(r.coords) for p in parts for r in (p.exterior, *p.interiors)]
+    assert len(drawn) == len(rings) > len(communes) / 2
+    assert all(np.allclose(a, b) for a, b in zip(drawn, rings, strict=True))

@@ -638,19 +638,3 @@ def test_the_batch_s_kernel_adopts_the_diagnostic_it_opened_before_the_first_not
     assert [r.status for r in results] == ["ok", "ok"]
     for territory in ("ezanville", "ctg-ecouen"):
         assert "adopté 1" in (tmp_path / "r" / territory / "diagnostic.html").read_text(encoding="utf-8")
-
-
-@pytest.mark.reports
-def test_the_territories_of_most_communes_are_rendered_first_and_returned_as_asked(tmp_path):
-    order = tmp_path / "order.txt"
-    template = tiny_template(tmp_path, f"with open({str(order)!r}, 'a') as f:\n    f.write(territory_id + ' ')")
-    results = render_reports(
-        ["ezanville", "ctg-ecouen"],
-        data_dir=DEMO,
-        reports_dir=tmp_path / "r",
-        template=template,
-        workers=1,
-        progress=False,
-    )
-    assert [r.territory_id for r in results] == ["ezanville", "ctg-ecouen"]
-    assert order.read_text().split() == ["ctg-ecouen", "ezanville"]  # five communes, then one

@@ -162,9 +162,7 @@ def render_reports(
         bar = progress_bar(total=len(pending), desc="Rapports", unit="territoire", show=progress)
         stopped = None
         try:
-            # The territories of most communes first: the batch does not end on one worker with a big one left.
-            largest_first = sorted(pending, key=lambda job: -len(territories.get(job.territory_id).communes))
-            for result in _execute(largest_first, count, scheduler, reuse_kernels, early):
+            for result in _execute(pending, count, scheduler, reuse_kernels, early):
                 results[result.territory_id] = result
                 bar.update()
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM from the CLI: the workers are stopped already

@@ -105,8 +105,8 @@ class Diagnostic:
         return diagnostic
 
     def hand_over(self, path: str | Path) -> None:
-        """Write this diagnostic as far as it has gone (scanned, territories validated…) to ``path``, for
-        another process of the same machine to :func:`adopt` rather than do it again."""
+        """Write this diagnostic as far as it has gone (scanned, territories validated, data prepared…) to
+        ``path``, for another process of the same machine to :func:`adopt` rather than do it again."""
         write_bytes(path, pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
 
     @property
@@ -145,10 +145,7 @@ class Diagnostic:
         """The data prepared for every indicator of the catalogue, in :attr:`cog_year`."""
         prepared = prepare(self.folder, cog_year=self.cog_year, skip_bad_files=self.skip_bad_files)
         if self.kept:
-            # Kept data out of the cyclic collector's scans: each full collection would walk its hundreds of
-            # thousands of objects again, about a second per territory of a batch.
-            gc.collect()
-            gc.freeze()
+            _freeze()
         return prepared
 
     def table(self, territory_ids: list[str] | None = None) -> pd.DataFrame:
@@ -180,13 +177,15 @@ def adopt(path: str | Path) -> bool:
     """Take the diagnostic :meth:`~Diagnostic.hand_over` wrote to ``path`` as the one this process reuses
     (``Diagnostic.open(reuse=True)``), unless one of its files changed since it was opened; whether it was.
 
-    A batch's kernels adopt the diagnostic the batch opened: they neither scan the data folder nor load
-    the territories again, and only prepare the data.
+    A batch's kernels adopt the diagnostic the batch opened: they neither scan the data folder, nor load
+    the territories, nor prepare the data again.
     """
     diagnostic = pickle.loads(Path(path).read_bytes())
     if _files_state(diagnostic.folder.root, diagnostic.territories_file, diagnostic.skip_bad_files) != diagnostic.state:
         return False
     _keep(diagnostic)
+    if "prepared" in vars(diagnostic):  # handed over with its data prepared
+        _freeze()
     return True
 
 
@@ -197,6 +196,13 @@ def _keep(diagnostic: Diagnostic) -> None:
         gc.unfreeze()
     _REUSED[diagnostic.state] = diagnostic
     diagnostic.kept = True
+
+
+def _freeze() -> None:
+    """Kept data out of the cyclic collector's scans: each full collection would walk its hundreds of
+    thousands of objects again, about a second per territory of a batch."""
+    gc.collect()
+    gc.freeze()
 
 
 def _files_state(data: Path, territories_file: Path, skip_bad_files: bool) -> tuple:

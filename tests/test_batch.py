@@ -625,8 +625,13 @@ def test_a_diagnostic_handed_over_is_adopted_without_a_scan_and_declined_once_a_
 
 
 @pytest.mark.reports
-def test_the_batch_s_kernel_adopts_the_diagnostic_it_opened_before_the_first_notebook(tmp_path):
-    template = tiny_template(tmp_path, "from ctg_analysis.diagnostic import _REUSED\nprint('adopté', len(_REUSED))")
+def test_the_batch_s_kernel_adopts_the_data_it_prepared_and_keeps_no_output(tmp_path):
+    template = tiny_template(
+        tmp_path,
+        "from ctg_analysis.diagnostic import _REUSED\n"
+        "print('adopté', len(_REUSED), 'préparé', ['prepared' in vars(d) for d in _REUSED.values()])\n"
+        "# %%\n1 + 1\n# %%\nprint('sorties gardées', len(Out))",
+    )
     results = render_reports(
         ["ezanville", "ctg-ecouen"],
         data_dir=DEMO,
@@ -637,4 +642,5 @@ def test_the_batch_s_kernel_adopts_the_diagnostic_it_opened_before_the_first_not
     )
     assert [r.status for r in results] == ["ok", "ok"]
     for territory in ("ezanville", "ctg-ecouen"):
-        assert "adopté 1" in (tmp_path / "r" / territory / "diagnostic.html").read_text(encoding="utf-8")
+        page = (tmp_path / "r" / territory / "diagnostic.html").read_text(encoding="utf-8")
+        assert "adopté 1 préparé [True]" in page and "sorties gardées 0" in page

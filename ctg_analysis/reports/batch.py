@@ -126,10 +126,8 @@ def render_reports(
         values = {**{k: v for k, v in settings.items() if k in model.parameters}, **values}
         # The project's own indicators are computed with the data: a change to them renders again.
         data_hash = diagnostic.data_digest()
-        # This machine's reused kernels take the folder as scanned and the territories as validated here.
+        # This machine's reused kernels take the data as scanned, validated and prepared here, once.
         opened = str(workdir / "diagnostic.pickle") if reuse_kernels and scheduler is None else ""
-        if opened:
-            diagnostic.hand_over(opened)
         jobs = []
         for territory_id in ids:
             territory = territories.get(territory_id)
@@ -159,6 +157,9 @@ def render_reports(
                 results[job.territory_id] = fresh
             else:
                 pending.append(job)
+        if pending and opened:
+            _ = diagnostic.prepared  # here once rather than in each kernel
+            diagnostic.hand_over(opened)
         bar = progress_bar(total=len(pending), desc="Rapports", unit="territoire", show=progress)
         stopped = None
         try:

@@ -45,10 +45,12 @@ __all__ = [
 _PREFIX = "ctg-kernel-"
 #: The file of a kernel folder naming the process that owns it.
 _OWNER = "owner.pid"
-#: Every report template imports it: imported as the kernel starts, without waiting for it.
-_PRELOAD = "import ctg_analysis.reports.notebook"
-#: Figures closed (when pyplot is in use), then the namespace reset; IPython's own ``%reset`` collects the
-#: cyclic garbage twice, this once.
+#: What every report imports, imported as the kernel starts, without waiting for it: the report module, and
+#: the map classes' library (a second of SciPy and scikit-learn, else imported by the first map). Imported
+#: before the data are prepared, they are frozen with them, out of the collections between territories.
+_PRELOAD = "import ctg_analysis.reports.notebook, mapclassify"
+#: Figures closed (when pyplot is in use), then the namespace emptied; the kernel keeps no output cache, so
+#: IPython's reset has none to flush and collects no garbage itself.
 _RESET = (
     "import sys as _sys\n"
     "if 'matplotlib.pyplot' in _sys.modules:\n"
@@ -74,7 +76,10 @@ class ReusableKernel:
             # dies (killed for want of memory) is seen within a second; a blocking one would wait for ever.
             client_class="jupyter_client.asynchronous.AsyncKernelClient",
         )
-        self.manager.start_kernel()
+        # No output cache (``Out``, ``_``): nothing of a territory kept for the next, and no full collection
+        # of the cyclic garbage as each reset empties it (a tenth of a second a territory); Python's own
+        # collector takes the garbage as it goes.
+        self.manager.start_kernel(extra_arguments=["--InteractiveShell.cache_size=0"])
         self._client = self.manager.blocking_client()
         self._client.start_channels()
         self._client.wait_for_ready(timeout=60)

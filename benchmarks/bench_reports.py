@@ -4,7 +4,7 @@
 
 On the national synthetic dataset (``national_data.py``), for the same territories, in one run:
 
-- the batch: ``render_reports`` (parallel workers, one reused kernel each, data prepared once per kernel);
+- the batch: ``render_reports`` (parallel workers, one reused kernel each, data prepared once and handed to them);
 - its floor: the same template's work done in plain worker processes, on the same number of workers,
   without papermill, kernels or HTML (open the report, its tables, texts and inline charts and maps drawn
   to SVG as the notebook shows them; the maps' share of it is printed too);

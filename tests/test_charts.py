@@ -288,3 +288,23 @@ def test_no_chart_text_is_cut_or_covered_at_either_size_even_for_a_long_label(ta
             ]
             plt.close(figure)
     assert problems == []
+
+
+@pytest.mark.parametrize(("size", "panels"), [("slide", 13), ("half", 8)])
+def test_commune_panels_stay_readable_for_every_commune_of_the_demo(demo_folder, tmp_path, size, panels):
+    communes = ["95094", "95205", "95395", "95492", "95509", "95229", "78901", "78906"]
+    communes += ["95903", "95906", "95909", "95912", "95915"]
+    path = tmp_path / "t.yaml"
+    path.write_text(f"territories:\n  - id: tout\n    label: Tout\n    communes: {communes}\n", encoding="utf-8")
+    prepared = prepare(demo_folder)
+    table = compute_indicators(prepared, load_territories(path, prepared.reference, prepared.movements))
+    figure = communes_small_multiples(table, "tout", size=size)
+    assert sum(ax.get_visible() for ax in figure.axes) == panels
+    assert ("les 8 plus peuplées sur 13" in figure.header[1].get_text().replace("\n", " ")) == (panels == 8)
+    texts = _drawn_texts(figure)
+    covered = [
+        (a, b)
+        for (a, one), (b, other) in itertools.combinations(texts, 2)
+        if min(one.x1, other.x1) - max(one.x0, other.x0) > 1 and min(one.y1, other.y1) - max(one.y0, other.y0) > 1
+    ]
+    assert covered == []

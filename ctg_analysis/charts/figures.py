@@ -53,8 +53,9 @@ AGE_BANDS = {
     "pop_80p": "80 ans ou plus",
 }
 _LADDER = ["territoire", "commune", "epci", "departement", "region", "france"]
-#: Panels of the communes' small multiples, at most.
-MAX_PANELS = 16
+#: Panels of the communes' small multiples, at most, by figure size: four rows of four on a slide, four rows
+#: of two on half a slide (more rows would leave each panel too low for its scale).
+MAX_PANELS = {"slide": 16, "half": 8}
 _FRAGILE_NOTE = "* valeur fragile (petits effectifs, partielle ou non comparable)"
 _DEMO_NOTE = "Données fictives de démonstration"
 
@@ -294,17 +295,17 @@ def communes_small_multiples(
     communes = [c for c in shares.columns if c[0] == "commune"]
     if len(communes) < 2:
         raise CtgError(f"territoire {territory!r} d'une seule commune : pas de comparaison entre communes")
-    total = len(communes)
-    if total > MAX_PANELS:
+    total, most = len(communes), MAX_PANELS[size]
+    if total > most:
         # Beyond a readable grid, the most populous communes.
         population = rows.loc[(rows["level"] == "commune") & (rows["indicator"] == "population")].set_index(
             "geo_label"
         )["value"]
-        communes = sorted(communes, key=lambda c: -population.get(c[1], 0))[:MAX_PANELS]
+        communes = sorted(communes, key=lambda c: -population.get(c[1], 0))[:most]
     departement = next((c for c in shares.columns if c[0] == "departement"), None)
     columns = min(4 if size == "slide" else 2, len(communes))
     lines = math.ceil(len(communes) / columns)
-    shown = f", les {MAX_PANELS} plus peuplées sur {total}" if total > MAX_PANELS else ""
+    shown = f", les {most} plus peuplées sur {total}" if total > most else ""
     subtitle = f"{_territory_label(rows)} — part de chaque tranche d'âge, {rows['period'].iloc[0]}{shown}"
     figure, axes = titled_figure(
         "Structure par âge de chaque commune",

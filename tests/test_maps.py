@@ -282,3 +282,5 @@ def test_a_backdrop_drawn_as_one_path_has_each_ring_of_its_communes_once():
     rings = [np.asarray(r.coords) for p in parts for r in (p.exterior, *p.interiors)]
     assert len(drawn) == len(rings) > len(communes) / 2
     assert all(np.allclose(a, b) for a, b in zip(drawn, rings, strict=True))
+    _fill_as_one(ax, communes.iloc[0:0], facecolor="#D9D9D9")  # no neighbours, as for an overseas département
+    assert len(ax.collections) == 1

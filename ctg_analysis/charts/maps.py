@@ -82,6 +82,8 @@ def _fill_as_one(ax, shapes, **style) -> None:
     """
     rings = shapely.get_rings(shapely.get_parts(shapes.geometry.to_numpy()))
     vertices, ring = shapely.get_coordinates(rings, return_index=True)
+    if not len(vertices):  # no neighbouring département (an overseas one), nothing to draw
+        return
     first = np.r_[True, ring[1:] != ring[:-1]]
     codes = np.where(first, Path.MOVETO, Path.LINETO).astype(Path.code_type)
     codes[np.r_[first[1:], True]] = Path.CLOSEPOLY  # a ring's last point repeats its first

@@ -190,6 +190,30 @@ def test_the_index_shows_each_report_s_status_and_first_five_key_figures_from_it
     assert '<td class="echec">échec</td>' in rows[3] and "commune 99999 inconnue" in rows[3]
 
 
+@pytest.mark.reports
+def test_a_reused_kernel_yields_to_the_batch_and_closes_each_notebook_s_client(tmp_path):
+    import threading
+
+    from ctg_analysis.reports.kernels import ReusableKernel
+
+    reports = tmp_path / "reports"
+    template = tiny_template(tmp_path, "import os\nprint('priorité', os.nice(0))")
+    kernel = ReusableKernel()
+    try:
+        threads = []
+        for _ in range(3):
+            assert render(_job(reports, template), kernel=kernel).status == "ok"
+            threads.append(threading.active_count())
+        # Left open, each notebook's client would keep its heartbeat thread (and go on receiving every later
+        # notebook's outputs).
+        assert threads[0] == threads[1] == threads[2]
+        shown = (reports / "ezanville" / "diagnostic.html").read_text(encoding="utf-8")
+        if hasattr(os, "nice"):
+            assert f"priorité {min(os.nice(0) + 5, 19)}" in shown
+    finally:
+        kernel.shutdown()
+
+
 def test_a_manifest_cut_short_is_rendered_again(tmp_path):
     (tmp_path / "ezanville").mkdir()
     (tmp_path / "ezanville" / MANIFEST).write_text('{"inputs_hash": "abc", "sta', encoding="utf-8")

@@ -14,6 +14,7 @@ loads.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import shutil
@@ -48,7 +49,9 @@ _OWNER = "owner.pid"
 #: What every report imports, imported as the kernel starts, without waiting for it: the report module, and
 #: the map classes' library (a second of SciPy and scikit-learn, else imported by the first map). Imported
 #: before the data are prepared, they are frozen with them, out of the collections between territories.
-_PRELOAD = "import ctg_analysis.reports.notebook, mapclassify"
+#: First, the kernel lowers its priority below the batch's own process: on a busy machine the data's
+#: preparation, which every kernel waits for, goes first.
+_PRELOAD = "import os\nif hasattr(os, 'nice'): os.nice(5)\nimport ctg_analysis.reports.notebook, mapclassify"
 #: Figures closed (when pyplot is in use), then the namespace emptied; the kernel keeps no output cache, so
 #: IPython's reset has none to flush and collects no garbage itself.
 _RESET = (
@@ -57,6 +60,24 @@ _RESET = (
     "    _sys.modules['matplotlib.pyplot'].close('all')\n"
     "get_ipython().reset(new_session=False)"
 )
+
+
+class _NotebookKernelManager(KernelManager):
+    """A kernel manager that keeps the clients it makes until :meth:`close_clients`.
+
+    Papermill makes a client for each notebook and leaves it open when the kernel is not its own: each would
+    keep its own ZMQ context and three threads, and go on receiving every later notebook's outputs.
+    """
+
+    def client(self, **kwargs):
+        client = super().client(**kwargs)
+        self.clients = [*getattr(self, "clients", []), client]
+        return client
+
+    def close_clients(self) -> None:
+        for client in getattr(self, "clients", []):
+            client.stop_channels()
+        self.clients = []
 
 
 class ReusableKernel:
@@ -68,7 +89,7 @@ class ReusableKernel:
         self._closing = threading.Lock()
         self._folder = tempfile.mkdtemp(prefix=_PREFIX)
         (Path(self._folder) / _OWNER).write_text(str(os.getpid()), encoding="ascii")
-        self.manager = KernelManager(
+        self.manager = _NotebookKernelManager(
             kernel_name="python3",
             transport="ipc",
             ip=str(Path(self._folder) / "kernel"),
@@ -87,6 +108,18 @@ class ReusableKernel:
         #: The diagnostic handed over to this kernel (:meth:`adopt`).
         self._adopted = ""
         atexit.register(self.shutdown)
+
+    @contextlib.contextmanager
+    def notebook(self, opened: str = ""):
+        """The kernel's manager, for a notebook to execute in: the previous notebook's definitions
+        forgotten, the diagnostic handed over at ``opened`` adopted (:meth:`adopt`), and the notebook's
+        client closed afterwards."""
+        self.reset()
+        self.adopt(opened)
+        try:
+            yield self.manager
+        finally:
+            self.manager.close_clients()
 
     def reset(self) -> None:
         """Forget everything the previous notebook defined."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 
 import matplotlib
@@ -188,6 +189,41 @@ def test_the_same_chart_gives_the_same_svg_in_another_process(table, tmp_path):
     assert "<clipPath" in inline and done.stdout == inline
     assert (tmp_path / "there.svg").read_text(encoding="utf-8") == exported.read_text(encoding="utf-8")
     assert "<dc:date>" not in exported.read_text(encoding="utf-8")
+
+
+def test_an_svg_drawn_with_measures_shared_between_charts_is_matplotlib_s_own(table):
+    """The charts' SVG renderer takes a text's measures from the charts drawn before it: the file must be the one
+    matplotlib's own SVG canvas writes."""
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    from ctg_analysis.charts.style import house_style, stable_clip_ids, svg_text
+
+    figures = [
+        comparison_bars(table, "ctg-ecouen", "part_familles_monoparentales"),
+        communes_small_multiples(table, "ctg-ecouen", size="half"),  # the same labels in other sizes
+        comparison_bars(table, "ezanville", "part_familles_monoparentales"),
+    ]
+    for figure in figures:
+        shared = svg_text(figure)
+        own = io.StringIO()
+        FigureCanvasSVG(figure)
+        with house_style():
+            figure.savefig(own, format="svg", metadata={"Date": None})
+        assert shared == stable_clip_ids(own.getvalue())
+
+
+def test_an_axis_label_given_before_the_fit_sits_beside_its_tick_labels(table):
+    from ctg_analysis.charts.style import titled_figure
+
+    figure, ax = titled_figure("Titre", "Sous-titre", "Source")
+    ax.bar(range(3), [10_000, 20_000, 30_000])
+    ax.set_ylabel("Nombre d'enfants")
+    figure.fit()
+    renderer = figure.canvas.get_renderer()
+    label = ax.yaxis.label.get_window_extent(renderer)
+    ticks = [t.get_window_extent(renderer) for t in ax.get_yticklabels() if t.get_text()]
+    assert ticks and all(label.x1 <= t.x0 for t in ticks)  # left of the tick labels, not over them
+    assert label.x0 >= 0 and ax.xaxis.label.get_text() == ""
 
 
 def test_export_names_are_stable(table, tmp_path):

@@ -7,17 +7,21 @@ cross-hatched, marked with an asterisk and explained in the footnote.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import re
 import textwrap
 from contextlib import contextmanager
-from functools import cache, wraps
+from functools import cache, lru_cache, wraps
 from importlib import resources
 
 import matplotlib.style
 import numpy as np
+from matplotlib import cbook
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.backends.backend_mixed import MixedModeRenderer
+from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -113,7 +117,8 @@ class ChartFigure(Figure):
         """Lay the figure out for its current size, nothing cut and no two texts over each other.
 
         Title, subtitle and footnote are wrapped to the figure's width; the axes, their labels and
-        legends fill the space between; x tick labels that collide are wrapped narrower.
+        legends fill the space between; x tick labels that collide are wrapped narrower. An axis label
+        empty when the figure is fitted stays empty: give an axis its label before.
 
         Examples
         --------
@@ -124,6 +129,11 @@ class ChartFigure(Figure):
         True
         """
         renderer = _measuring_renderer(self.dpi)
+        for axis in (axis for ax in self.axes for axis in (ax.xaxis, ax.yaxis)):
+            if not axis.label.get_text():
+                # matplotlib places an axis label beside the tick labels, measuring them all again at every
+                # measure and drawing, even for an empty label (a twentieth of a chart's time): not to move.
+                axis.set_label_coords(0.5, 0.5)
         width, height = self.bbox.width, self.bbox.height
         margin = _MARGIN * self.dpi
         for text in (*self.header, self.footnote):
@@ -179,9 +189,57 @@ def svg_text(figure: Figure) -> str:
     """A figure as SVG in the house style, its text kept as text: the same figure gives the same SVG (no date,
     clip paths named after what they draw)."""
     buffer = io.StringIO()
-    with house_style():
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    canvas = figure.canvas
+    _SVGCanvas(figure)
+    try:
+        with house_style():
+            figure.savefig(buffer, format="svg", metadata={"Date": None})
+    finally:
+        figure.set_canvas(canvas)
     return stable_clip_ids(buffer.getvalue())
+
+
+class _SVGCanvas(FigureCanvasSVG):
+    """matplotlib's SVG canvas, drawing with :class:`_SVGRenderer`."""
+
+    def print_svg(self, filename, *, bbox_inches_restore=None, metadata=None, **_) -> None:
+        # FigureCanvasSVG.print_svg (matplotlib 3.11) with another renderer; the colours and resolution that
+        # matplotlib passes a canvas outside it are set on the figure already.
+        with cbook.open_file_cm(filename, "w", encoding="utf-8") as file:
+            if not cbook.file_requires_unicode(file):
+                file = codecs.getwriter("utf-8")(file)
+            dpi = self.figure.dpi
+            self.figure.dpi = 72
+            width, height = self.figure.get_size_inches()
+            renderer = MixedModeRenderer(
+                self.figure,
+                width,
+                height,
+                dpi,
+                _SVGRenderer(width * 72, height * 72, file, image_dpi=dpi, metadata=metadata),
+                bbox_inches_restore=bbox_inches_restore,
+            )
+            self.figure.draw(renderer)
+            renderer.finalize()
+
+
+class _SVGRenderer(RendererSVG):
+    """matplotlib's SVG renderer, its text measured once in the process: matplotlib keeps text measures per
+    renderer, that is per figure saved, while a chart's labels recur from chart to chart."""
+
+    def get_text_width_height_descent(self, s, prop, ismath):
+        return _svg_text_metrics(s, prop.copy(), ismath)  # a copy: a font's hash follows its changes
+
+
+@lru_cache(maxsize=16384)
+def _svg_text_metrics(text: str, prop, ismath) -> tuple[float, float, float]:
+    # An SVG renderer measures in points, whatever its size: any one measures as the figure's own would.
+    return RendererSVG.get_text_width_height_descent(_svg_measurer(), text, prop, ismath)
+
+
+@cache
+def _svg_measurer() -> RendererSVG:
+    return RendererSVG(1, 1, io.StringIO())
 
 
 _CLIP_PATH = re.compile(r'<clipPath id="(p[0-9a-f]{10})">(.*?)</clipPath>', re.DOTALL)

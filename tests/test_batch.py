@@ -191,27 +191,55 @@ def test_the_index_shows_each_report_s_status_and_first_five_key_figures_from_it
 
 
 @pytest.mark.reports
-def test_a_reused_kernel_yields_to_the_batch_and_closes_each_notebook_s_client(tmp_path):
+def test_the_notebooks_of_a_reused_kernel_share_one_client_that_awaits_the_kernel_once(tmp_path, monkeypatch):
     import threading
+
+    from jupyter_client.asynchronous import AsyncKernelClient
 
     from ctg_analysis.reports.kernels import ReusableKernel
 
-    reports = tmp_path / "reports"
-    template = tiny_template(tmp_path, "import os\nprint('priorité', os.nice(0))")
+    waits = []
+    wait = AsyncKernelClient.wait_for_ready
+
+    async def counted(self, timeout=None):
+        waits.append(self)
+        await wait(self, timeout)
+
+    monkeypatch.setattr(AsyncKernelClient, "wait_for_ready", counted)
+    (tmp_path / "f").mkdir()
+    template, failing = tiny_template(tmp_path), tiny_template(tmp_path / "f", "raise ValueError('x')")
     kernel = ReusableKernel()
     try:
         threads = []
         for _ in range(3):
-            assert render(_job(reports, template), kernel=kernel).status == "ok"
+            assert render(_job(tmp_path / "r", template), kernel=kernel).status == "ok"
             threads.append(threading.active_count())
-        # Left open, each notebook's client would keep its heartbeat thread (and go on receiving every later
-        # notebook's outputs).
-        assert threads[0] == threads[1] == threads[2]
-        shown = (reports / "ezanville" / "diagnostic.html").read_text(encoding="utf-8")
-        if hasattr(os, "nice"):
-            assert f"priorité {min(os.nice(0) + 5, 19)}" in shown
+        # A client for each notebook would wait a quarter of a second for the kernel, and left open by
+        # papermill, keep its heartbeat thread and go on receiving every later notebook's outputs.
+        assert len(waits) == 1 and threads[0] == threads[1] == threads[2]
+        assert render(_job(tmp_path / "r", failing), kernel=kernel).status == "échec"
+        assert render(_job(tmp_path / "r", template), kernel=kernel).status == "ok"
+        assert len(waits) == 2 and waits[0] is not waits[1]  # the restarted kernel awaited by a new client
     finally:
         kernel.shutdown()
+
+
+@pytest.mark.reports
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="pas de priorité de processus sous Windows")
+def test_the_batch_s_workers_and_kernels_yield_to_the_batch_s_own_process(tmp_path):
+    template = tiny_template(tmp_path, "import os\nprint('priorité', os.nice(0))")
+    results = render_reports(
+        ["ezanville", "ctg-ecouen"],
+        data_dir=DEMO,
+        reports_dir=tmp_path / "r",
+        template=template,
+        workers=2,
+        progress=False,
+    )
+    assert [r.status for r in results] == ["ok", "ok"]
+    for territory in ("ezanville", "ctg-ecouen"):
+        shown = (tmp_path / "r" / territory / "diagnostic.html").read_text(encoding="utf-8")
+        assert f"priorité {min(os.nice(0) + 5, 19)}" in shown
 
 
 def test_a_manifest_cut_short_is_rendered_again(tmp_path):

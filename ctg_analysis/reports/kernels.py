@@ -14,7 +14,6 @@ loads.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import logging
 import os
 import shutil
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jupyter_client import KernelManager
+from jupyter_client.asynchronous import AsyncKernelClient
 
 from ctg_analysis.files import process_running
 
@@ -49,9 +49,7 @@ _OWNER = "owner.pid"
 #: What every report imports, imported as the kernel starts, without waiting for it: the report module, and
 #: the map classes' library (a second of SciPy and scikit-learn, else imported by the first map). Imported
 #: before the data are prepared, they are frozen with them, out of the collections between territories.
-#: First, the kernel lowers its priority below the batch's own process: on a busy machine the data's
-#: preparation, which every kernel waits for, goes first.
-_PRELOAD = "import os\nif hasattr(os, 'nice'): os.nice(5)\nimport ctg_analysis.reports.notebook, mapclassify"
+_PRELOAD = "import ctg_analysis.reports.notebook, mapclassify"
 #: Figures closed (when pyplot is in use), then the namespace emptied; the kernel keeps no output cache, so
 #: IPython's reset has none to flush and collects no garbage itself.
 _RESET = (
@@ -62,22 +60,53 @@ _RESET = (
 )
 
 
-class _NotebookKernelManager(KernelManager):
-    """A kernel manager that keeps the clients it makes until :meth:`close_clients`.
+class _NotebookClient(AsyncKernelClient):
+    """The client the notebooks of a reused kernel execute with: its channels started once, the kernel awaited
+    once.
 
-    Papermill makes a client for each notebook and leaves it open when the kernel is not its own: each would
-    keep its own ZMQ context and three threads, and go on receiving every later notebook's outputs.
+    It waits for messages without blocking its event loop, so that a kernel that dies (killed for want of
+    memory) is seen within a second; a blocking one would wait for ever.
     """
 
-    def client(self, **kwargs):
-        client = super().client(**kwargs)
-        self.clients = [*getattr(self, "clients", []), client]
-        return client
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._started = self._ready = False
 
-    def close_clients(self) -> None:
-        for client in getattr(self, "clients", []):
-            client.stop_channels()
-        self.clients = []
+    def start_channels(self, *args, **kwargs) -> None:
+        if not self._started:
+            super().start_channels(*args, **kwargs)
+            self._started = True
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        if not self._ready:
+            await super().wait_for_ready(timeout)
+            self._ready = True
+
+
+class _NotebookKernelManager(KernelManager):
+    """A kernel manager that gives every notebook the same client (a :class:`_NotebookClient`), until
+    :meth:`close_client`.
+
+    Papermill asks for a client for each notebook and waits for the kernel with it: a quarter of a second a
+    notebook, the last fifth making sure that no message follows. And it leaves the client open when the kernel
+    is not its own: each would keep its ZMQ context and three threads, and receive every later notebook's
+    outputs.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(client_class=f"{__name__}._NotebookClient", **kwargs)
+        self._client: _NotebookClient | None = None
+
+    def client(self, **kwargs) -> _NotebookClient:
+        if self._client is None:
+            self._client = super().client(**kwargs)
+        return self._client
+
+    def close_client(self) -> None:
+        """Close the notebooks' client (the next notebook has a new one)."""
+        if self._client is not None:
+            self._client.stop_channels()
+            self._client = None
 
 
 class ReusableKernel:
@@ -93,9 +122,6 @@ class ReusableKernel:
             kernel_name="python3",
             transport="ipc",
             ip=str(Path(self._folder) / "kernel"),
-            # The notebook's client waits for messages without blocking its event loop, so that a kernel that
-            # dies (killed for want of memory) is seen within a second; a blocking one would wait for ever.
-            client_class="jupyter_client.asynchronous.AsyncKernelClient",
         )
         # No output cache (``Out``, ``_``): nothing of a territory kept for the next, and no full collection
         # of the cyclic garbage as each reset empties it (a tenth of a second a territory); Python's own
@@ -108,18 +134,6 @@ class ReusableKernel:
         #: The diagnostic handed over to this kernel (:meth:`adopt`).
         self._adopted = ""
         atexit.register(self.shutdown)
-
-    @contextlib.contextmanager
-    def notebook(self, opened: str = ""):
-        """The kernel's manager, for a notebook to execute in: the previous notebook's definitions
-        forgotten, the diagnostic handed over at ``opened`` adopted (:meth:`adopt`), and the notebook's
-        client closed afterwards."""
-        self.reset()
-        self.adopt(opened)
-        try:
-            yield self.manager
-        finally:
-            self.manager.close_clients()
 
     def reset(self) -> None:
         """Forget everything the previous notebook defined."""
@@ -139,6 +153,7 @@ class ReusableKernel:
     def restart(self) -> None:
         """A fresh kernel in place of this one (after a failure)."""
         self._adopted = ""
+        self.manager.close_client()  # the next notebook's client awaits the new kernel
         self.manager.restart_kernel(now=True)
         self._client.wait_for_ready(timeout=60)
 
@@ -146,6 +161,7 @@ class ReusableKernel:
         with self._closing:
             if self.manager.has_kernel:
                 self._client.stop_channels()
+                self.manager.close_client()
                 self.manager.shutdown_kernel(now=True)
             shutil.rmtree(self._folder, ignore_errors=True)
 
@@ -177,15 +193,22 @@ def without_iri_grammar() -> None:
 
 
 def start_worker(stop, reuse_kernel: bool) -> None:
-    """Set up a local worker of the batch as it spawns: its kernel started at once (with ``reuse_kernel``);
-    stopped when the batch sets ``stop``, or on SIGTERM, its kernel shut down. Ctrl-C at the terminal is the
-    batch's to handle."""
+    """Set up a local worker of the batch as it spawns: its kernel started at once (with ``reuse_kernel``)
+    and the renderer imported, while the batch prepares the data; stopped when the batch sets ``stop``, or on
+    SIGTERM, its kernel shut down. Ctrl-C at the terminal is the batch's to handle.
+
+    The worker and its kernel run at a lower priority than the batch's own process: on a busy machine the
+    data's preparation, which every worker waits for, goes first.
+    """
+    if hasattr(os, "nice"):  # not on Windows
+        os.nice(5)
     without_iri_grammar()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: _stop_worker(signal.SIGTERM))
     threading.Thread(target=lambda: stop.wait() and _stop_worker(signal.SIGINT), daemon=True).start()
     if reuse_kernel:
         worker_kernel()
+    import ctg_analysis.reports.render  # noqa: F401  (now rather than on the first territory)
 
 
 def _stop_worker(signum: int) -> None:

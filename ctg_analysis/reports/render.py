@@ -3,7 +3,6 @@ code, write the charts, workbook and deck, and move the whole folder into place 
 
 from __future__ import annotations
 
-import contextlib
 import html
 import logging
 import shutil
@@ -113,18 +112,20 @@ def _render_into(staging: Path, job: RenderJob, kernel) -> RenderResult:
     parameters = {**job.parameters, "territory_id": job.territory_id, "output_dir": str(staging)}
     executed = staging / "diagnostic.ipynb"
     try:
-        with kernel.notebook(job.opened) if kernel is not None else contextlib.nullcontext() as manager:
-            # The executed notebook is written once, at the end or on a cell's error, not after every cell.
-            notebook = papermill.execute_notebook(
-                job.notebook,
-                str(executed),
-                parameters=parameters,
-                request_save_on_cell_execute=False,
-                kernel_name="python3",
-                km=manager,
-                progress_bar=False,
-                execution_timeout=job.timeout,
-            )
+        if kernel is not None:
+            kernel.reset()
+            kernel.adopt(job.opened)
+        # The executed notebook is written once, at the end or on a cell's error, not after every cell.
+        notebook = papermill.execute_notebook(
+            job.notebook,
+            str(executed),
+            parameters=parameters,
+            request_save_on_cell_execute=False,
+            kernel_name="python3",
+            km=kernel.manager if kernel is not None else None,
+            progress_bar=False,
+            execution_timeout=job.timeout,
+        )
     except papermill.PapermillExecutionError as exc:
         if kernel is not None:
             kernel.restart()

@@ -161,8 +161,8 @@ class ReusableKernel:
         with self._closing:
             if self.manager.has_kernel:
                 self._client.stop_channels()
-                self.manager.close_client()
                 self.manager.shutdown_kernel(now=True)
+                self.manager.close_client()
             shutil.rmtree(self._folder, ignore_errors=True)
 
 

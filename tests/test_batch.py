@@ -34,6 +34,20 @@ from ctg_analysis.reports.render import (
 from ctg_analysis.reports.templates import Template
 
 
+def _two_demo_pages(tmp_path, cells: str, *, workers: int) -> list[str]:
+    """The pages of two demo territories rendered by a batch of the tiny template with ``cells``, both ok."""
+    results = render_reports(
+        ["ezanville", "ctg-ecouen"],
+        data_dir=DEMO,
+        reports_dir=tmp_path / "r",
+        template=tiny_template(tmp_path, cells),
+        workers=workers,
+        progress=False,
+    )
+    assert [r.status for r in results] == ["ok", "ok"]
+    return [(tmp_path / "r" / t / "diagnostic.html").read_text(encoding="utf-8") for t in ("ezanville", "ctg-ecouen")]
+
+
 def _job(reports, template="", territory="ezanville", inputs="h1", **parameters):
     notebook = Template(template, template.parent / "travail").notebook if template else ""
     return RenderJob(territory, territory.title(), str(notebook), str(reports), inputs, parameters)
@@ -227,18 +241,7 @@ def test_the_notebooks_of_a_reused_kernel_share_one_client_that_awaits_the_kerne
 @pytest.mark.reports
 @pytest.mark.skipif(not hasattr(os, "nice"), reason="pas de priorité de processus sous Windows")
 def test_the_batch_s_workers_and_kernels_yield_to_the_batch_s_own_process(tmp_path):
-    template = tiny_template(tmp_path, "import os\nprint('priorité', os.nice(0))")
-    results = render_reports(
-        ["ezanville", "ctg-ecouen"],
-        data_dir=DEMO,
-        reports_dir=tmp_path / "r",
-        template=template,
-        workers=2,
-        progress=False,
-    )
-    assert [r.status for r in results] == ["ok", "ok"]
-    for territory in ("ezanville", "ctg-ecouen"):
-        shown = (tmp_path / "r" / territory / "diagnostic.html").read_text(encoding="utf-8")
+    for shown in _two_demo_pages(tmp_path, "import os\nprint('priorité', os.nice(0))", workers=2):
         assert f"priorité {min(os.nice(0) + 5, 19)}" in shown
 
 
@@ -678,21 +681,10 @@ def test_a_diagnostic_handed_over_is_adopted_without_a_scan_and_declined_once_a_
 
 @pytest.mark.reports
 def test_the_batch_s_kernel_adopts_the_data_it_prepared_and_keeps_no_output(tmp_path):
-    template = tiny_template(
-        tmp_path,
+    cells = (
         "from ctg_analysis.diagnostic import _REUSED\n"
         "print('adopté', len(_REUSED), 'préparé', ['prepared' in vars(d) for d in _REUSED.values()])\n"
-        "# %%\n1 + 1\n# %%\nprint('sorties gardées', len(Out))",
+        "# %%\n1 + 1\n# %%\nprint('sorties gardées', len(Out))"
     )
-    results = render_reports(
-        ["ezanville", "ctg-ecouen"],
-        data_dir=DEMO,
-        reports_dir=tmp_path / "r",
-        template=template,
-        workers=1,
-        progress=False,
-    )
-    assert [r.status for r in results] == ["ok", "ok"]
-    for territory in ("ezanville", "ctg-ecouen"):
-        page = (tmp_path / "r" / territory / "diagnostic.html").read_text(encoding="utf-8")
+    for page in _two_demo_pages(tmp_path, cells, workers=1):
         assert "adopté 1 préparé [True]" in page and "sorties gardées 0" in page

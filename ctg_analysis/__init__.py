@@ -31,7 +31,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 _PUBLIC = {
     "ctg_analysis.actions.fiches": ("build_fiches",),
     "ctg_analysis.actions.plan": ("load_plan",),
-    "ctg_analysis.actions.sentences": ("diagnostic_text", "load_phrases"),
+    "ctg_analysis.commentary.sentences": ("diagnostic_text", "load_phrases"),
     "ctg_analysis.config": ("current_project",),
     "ctg_analysis.diagnostic": ("Diagnostic",),
     "ctg_analysis.errors": ("CtgError",),

@@ -407,7 +407,7 @@ def fiches(territory_id, plan_file, data_dir, territories_file, formats, phrases
     """Produit les fiches actions pré-remplies (diagnostic initial, indicateurs d'évaluation) d'un territoire."""
     from ctg_analysis.actions.fiches import build_fiches, write_fiches_docx, write_fiches_xlsx
     from ctg_analysis.actions.plan import load_plan
-    from ctg_analysis.actions.sentences import load_phrases
+    from ctg_analysis.commentary.sentences import load_phrases
     from ctg_analysis.diagnostic import Diagnostic
     from ctg_analysis.exports.documents import check_formats
     from ctg_analysis.files import territory_slug

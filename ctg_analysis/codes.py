@@ -8,6 +8,7 @@ census files list beside the commune itself: a table must never count both.
 from __future__ import annotations
 
 import logging
+from importlib import resources
 
 import pandas as pd
 
@@ -21,6 +22,7 @@ __all__ = [
     "OVERSEAS_COLLECTIVITIES",
     "arrondissement_parent",
     "departement_of",
+    "departements",
     "fold_arrondissements",
     "in_france",
 ]
@@ -152,3 +154,15 @@ def fold_arrondissements(frame: pd.DataFrame, variables: list[str], *, additive:
     if "label" in summed.columns:
         summed["label"] = summed["geo"].map({"75056": "Paris", "69123": "Lyon", "13055": "Marseille"})
     return pd.concat([kept, summed[frame.columns]], ignore_index=True)
+
+
+def departements() -> pd.DataFrame:
+    """Départements with their région, French names and type of name (COG 2023, shipped with the package).
+
+    Examples
+    --------
+    >>> departements().set_index("departement").loc["2A", ["region", "departement_label"]].tolist()
+    ['94', 'Corse-du-Sud']
+    """
+    with resources.files("ctg_analysis.resources").joinpath("departements.csv").open(encoding="utf-8") as handle:
+        return pd.read_csv(handle, dtype=str, comment="#")

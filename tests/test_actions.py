@@ -565,7 +565,7 @@ def test_cli_fiches_and_suivi(baselines, tmp_path):
     # A partner's own wording.
     from importlib import resources
 
-    text = resources.files("ctg_analysis.actions").joinpath("phrases.yaml").read_text(encoding="utf-8")
+    text = resources.files("ctg_analysis.commentary").joinpath("phrases.yaml").read_text(encoding="utf-8")
     mine = tmp_path / "mes-phrases.yaml"
     mine.write_text(
         text.replace('"{valeur} {nom} en {année} {lieu}."', '"En {année}, {lieu} : {valeur} {nom}."'), encoding="utf-8"

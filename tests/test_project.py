@@ -348,7 +348,7 @@ def test_the_wheel_holds_every_resource(wheel):
     assert expected - names == set()
     for name in (
         "indicators/catalogue.yaml",
-        "actions/phrases.yaml",
+        "commentary/phrases.yaml",
         "demo/territories.yaml",
         "demo/plan-actions.yaml",
     ):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ctg_analysis.actions import describe, diagnostic_text, load_phrases
-from ctg_analysis.actions.grammar import agree, de, is_plural, with_article
+from ctg_analysis.commentary import describe, diagnostic_text, load_phrases
+from ctg_analysis.commentary.grammar import agree, de, is_plural, with_article
 from ctg_analysis.errors import CtgError
 
 NNBSP, NBSP = "\u202f", "\u00a0"
@@ -312,7 +312,7 @@ def test_every_catalogue_indicator_can_be_described():
 def test_an_edited_phrases_file_is_checked(tmp_path):
     from importlib import resources
 
-    text = resources.files("ctg_analysis.actions").joinpath("phrases.yaml").read_text(encoding="utf-8")
+    text = resources.files("ctg_analysis.commentary").joinpath("phrases.yaml").read_text(encoding="utf-8")
     broken = tmp_path / "phrases.yaml"
     broken.write_text(
         text.replace("{valeur} {nom} en {année} {lieu}.", "{valeur} {nom} en {anne} {lieu}."), encoding="utf-8"

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from ctg_analysis.actions.plan import FIELDS, Action, EvaluationIndicator, Plan
-from ctg_analysis.actions.sentences import Phrases, diagnostic_text, load_phrases
+from ctg_analysis.commentary.sentences import Phrases, diagnostic_text, load_phrases
 from ctg_analysis.exports.tables import save_workbook
 from ctg_analysis.exports.workbook import NUMBER_FORMATS
 from ctg_analysis.files import atomic_path

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from ctg_analysis.actions.sentences import load_phrases, normalise_theme
+from ctg_analysis.commentary.sentences import load_phrases, normalise_theme
 from ctg_analysis.errors import CtgError, did_you_mean
 from ctg_analysis.indicators.catalogue import all_indicators
 from ctg_analysis.yaml_input import load_yaml

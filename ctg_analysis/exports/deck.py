@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ctg_analysis.actions.sentences import diagnostic_text
 from ctg_analysis.charts.export import ExportedChart
+from ctg_analysis.commentary.sentences import diagnostic_text
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import atomic_path
 from ctg_analysis.formatting import format_date

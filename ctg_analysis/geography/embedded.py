@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from ctg_analysis.codes import arrondissement_parent, departement_of
+from ctg_analysis.codes import arrondissement_parent, departement_of, departements
 
 __all__ = [
     "MOVEMENT_COLUMNS",
@@ -239,8 +239,6 @@ def _parents(rows: pd.DataFrame, side: str) -> pd.Series:
 
 @cache
 def _departement_regions() -> pd.Series:
-    from ctg_analysis.geography.reference import departements
-
     return departements().set_index("departement")["region"]
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from importlib import resources
 
 import pandas as pd
 
+from ctg_analysis.codes import departements
 from ctg_analysis.geography.embedded import (
     commune_list_years,
     communes_at,
@@ -32,7 +32,6 @@ __all__ = [
     "commune_reference",
     "dated_by_codes",
     "dated_commune_lists",
-    "departements",
     "epci_composition",
     "folder_movements",
     "own_world",
@@ -50,12 +49,6 @@ REFERENCE_COLUMNS = [
     "epci",
     "epci_label",
 ]
-
-
-def departements() -> pd.DataFrame:
-    """Départements with their région and French names (COG 2023, shipped with the package)."""
-    with resources.files("ctg_analysis.resources").joinpath("departements.csv").open(encoding="utf-8") as handle:
-        return pd.read_csv(handle, dtype=str, comment="#")
 
 
 def _nearest(tables: list[SourceTable], year: int | None) -> SourceTable | None:

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ctg_analysis.codes import FRANCE, FRANCE_METRO, departement_of
-from ctg_analysis.geography.reference import departements
+from ctg_analysis.codes import FRANCE, FRANCE_METRO, departement_of, departements
 
 __all__ = [
     "AT_COMMUNE",

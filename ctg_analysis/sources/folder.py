@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ctg_analysis import config
+from ctg_analysis.codes import departements
 from ctg_analysis.errors import CtgError, SourceFileError, UnreadableFileError, UnrecognisedFileError
 from ctg_analysis.feedback import progress_bar
 from ctg_analysis.levels import SOURCE_LEVELS
@@ -316,8 +317,6 @@ def _misleading_names(tables: list[SourceTable], relative: str) -> list[str]:
 
 def _area_names() -> tuple[set[str], set[str]]:
     """French names of the départements and régions (an outline file of 2-character codes is one or the other)."""
-    from ctg_analysis.geography.reference import departements
-
     shipped = departements()
     return set(shipped["departement_label"]), set(shipped["region_label"])
 

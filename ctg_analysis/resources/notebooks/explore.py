@@ -122,7 +122,7 @@ departement_map(diagnostic.outlines, diagnostic.departement_table(departement), 
 # ## Vers le plan d'actions
 #
 # Le texte du « Diagnostic initial » d'une fiche action, par thématique ou pour des indicateurs choisis
-# (formulation modifiable : une copie de `ctg_analysis/actions/phrases.yaml`, `ctg fiches --phrases`),
+# (formulation modifiable : une copie de `ctg_analysis/commentary/phrases.yaml`, `ctg fiches --phrases`),
 # puis les fiches actions : sans plan, une par thématique ; avec le plan des partenaires,
 # `ctg.build_fiches(table, territory_id, ctg.load_plan("plan.yaml"))`.
 

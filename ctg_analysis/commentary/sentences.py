@@ -25,11 +25,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from ctg_analysis.actions.grammar import agree, capitalise, de, is_plural, with_article
-from ctg_analysis.codes import departement_of
+from ctg_analysis.codes import departement_of, departements
+from ctg_analysis.commentary.grammar import agree, capitalise, de, is_plural, with_article
 from ctg_analysis.errors import CtgError, did_you_mean
 from ctg_analysis.formatting import FrenchText, format_value
-from ctg_analysis.geography.reference import departements
 from ctg_analysis.indicators.catalogue import all_indicators, get_indicator
 from ctg_analysis.indicators.comparisons import position
 from ctg_analysis.indicators.display import latest_period, territory_rows
@@ -159,7 +158,7 @@ def load_phrases(path: str | Path | None = None) -> Phrases:
 
 @functools.cache
 def _shipped_phrases() -> Phrases:
-    text = resources.files("ctg_analysis.actions").joinpath("phrases.yaml").read_text(encoding="utf-8")
+    text = resources.files("ctg_analysis.commentary").joinpath("phrases.yaml").read_text(encoding="utf-8")
     return _parse_phrases(text, "phrases.yaml")
 
 

@@ -17,10 +17,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ctg_analysis.demo.layouts import csv_bytes, workbook_bytes, zip_bytes
-from ctg_analysis.demo.outlines import outline_bytes
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))  # the demo generator's file layouts
+
 from ctg_analysis.files import write_bytes
 from ctg_analysis.sources.folder import DEMO_MARKER
+from demo.layouts import csv_bytes, workbook_bytes, zip_bytes
+from demo.outlines import outline_bytes
 
 SEED = 35_000
 N_COMMUNES = 35_000

@@ -12,7 +12,7 @@ Examples
 >>> diagnostic = ctg.Diagnostic.open()  # the project's data and territories  # doctest: +SKIP
 >>> table = diagnostic.table()  # doctest: +SKIP
 >>> ctg.wide_view(table, "ezanville", theme="petite enfance")  # doctest: +SKIP
->>> ctg.diagnostic_text(table, "ezanville", theme="parentalité")  # doctest: +SKIP
+>>> ctg.diagnostic_text(table, "ezanville", thematique="parentalité")  # doctest: +SKIP
 >>> ctg.build_fiches(table, "ezanville", ctg.load_plan("data/plan-actions.yaml"))  # doctest: +SKIP
 """
 

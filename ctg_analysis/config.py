@@ -15,12 +15,13 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ctg_analysis.errors import CtgError, did_you_mean
+from ctg_analysis.levels import REFERENCE_LEVELS
 from ctg_analysis.resources import TEMPLATES_DIR
 
 __all__ = [
-    "COMPARISON_LEVELS",
     "DEFAULT_TITLE",
     "PROJECT_FILE",
     "NoProjectError",
@@ -39,8 +40,7 @@ PROJECT_ENV = "CTG_PROJECT_DIR"
 CACHE_ENV = "CTG_CACHE_DIR"
 #: The largest file read, in megabytes (see :func:`ctg_analysis.sources._io.max_file_bytes`).
 MAX_FILE_ENV = "CTG_MAX_FILE_MB"
-#: The levels a territory can be compared with, in the order reports show them.
-COMPARISON_LEVELS = ("epci", "departement", "region", "france")
+_T = TypeVar("_T")
 #: The reports' title when the project gives none.
 DEFAULT_TITLE = "Diagnostic partagé de Convention Territoriale Globale"
 
@@ -53,7 +53,7 @@ _SCHEMA: dict[str, dict[str, tuple[type, object]]] = {
         "indicators": (str, ""),
         "census_vintage": (int, 0),
     },
-    "reports": {"folder": (str, "reports"), "comparison_levels": (list, list(COMPARISON_LEVELS))},
+    "reports": {"folder": (str, "reports"), "comparison_levels": (list, list(REFERENCE_LEVELS))},
 }
 
 
@@ -118,21 +118,23 @@ class Project:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise CtgError(f"{path} : fichier TOML illisible ({exc})") from exc
         values = _validated(content, path)
-        levels = tuple(values["reports"]["comparison_levels"])
-        if unknown := [level for level in levels if level not in COMPARISON_LEVELS]:
+        levels = tuple(map(str, _setting(values, "reports", "comparison_levels", list)))
+        if unknown := [level for level in levels if level not in REFERENCE_LEVELS]:
             raise CtgError(
                 f"{path} : [reports] comparison_levels : niveau(x) inconnu(s) {', '.join(map(repr, unknown))} "
-                f"(attendu {', '.join(COMPARISON_LEVELS)})"
+                f"(attendu {', '.join(REFERENCE_LEVELS)})"
             )
-        data = values["data"]
+        indicators = _setting(values, "data", "indicators", str)
         return cls(
             root=root,
-            **values["project"],
-            data_dir=root / data["folder"],
-            territories_file=root / data["territories"],
-            indicators_file=root / data["indicators"] if data["indicators"] else None,
-            census_vintage=data["census_vintage"],
-            reports_dir=root / values["reports"]["folder"],
+            title=_setting(values, "project", "title", str),
+            caf=_setting(values, "project", "caf", str),
+            author=_setting(values, "project", "author", str),
+            data_dir=root / _setting(values, "data", "folder", str),
+            territories_file=root / _setting(values, "data", "territories", str),
+            indicators_file=root / indicators if indicators else None,
+            census_vintage=_setting(values, "data", "census_vintage", int),
+            reports_dir=root / _setting(values, "reports", "folder", str),
             comparison_levels=levels,
         )
 
@@ -144,7 +146,7 @@ class Project:
         return TEMPLATES_DIR / f"{name}.py"
 
 
-def _validated(content: dict, path: Path) -> dict[str, dict[str, object]]:
+def _validated(content: dict[str, Any], path: Path) -> dict[str, dict[str, object]]:
     values: dict[str, dict[str, object]] = {}
     for section, given in content.items():
         if section not in _SCHEMA:
@@ -168,6 +170,14 @@ def _validated(content: dict, path: Path) -> dict[str, dict[str, object]]:
                 raise CtgError(f"{path} : [{section}] {key} = {value!r} : attendu {expected}")
             values[section][key] = value
     return values
+
+
+def _setting(values: dict[str, dict[str, object]], section: str, key: str, kind: type[_T]) -> _T:
+    """One validated setting, with its type (:func:`_validated` checked it against ``_SCHEMA``)."""
+    value = values[section][key]
+    if not isinstance(value, kind):  # pragma: no cover - _SCHEMA and this call disagree: a programming error
+        raise TypeError(f"[{section}] {key}: {type(value).__name__} where _SCHEMA says {kind.__name__}")
+    return value
 
 
 def find_project(start: str | Path | None = None) -> Project | None:
@@ -241,6 +251,9 @@ def territories_file(data_dir: str | Path | None = None, given: str | Path | Non
     """
     if given:
         return Path(given)
-    project = None if data_dir else current_project()
-    beside = Path(data_dir or project.data_dir) / "territories.yaml"
-    return beside if beside.is_file() else (project or current_project()).territories_file
+    if not data_dir:
+        project = current_project()
+        beside = project.data_dir / "territories.yaml"
+        return beside if beside.is_file() else project.territories_file
+    beside = Path(data_dir) / "territories.yaml"
+    return beside if beside.is_file() else current_project().territories_file

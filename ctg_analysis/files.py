@@ -8,10 +8,11 @@ import os
 import re
 import shutil
 import tempfile
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from ctg_analysis.text import plain
 
 __all__ = [
     "atomic_path",
@@ -127,8 +128,8 @@ def slugify(text: str, *, fallback: str = "sans-nom") -> str:
     >>> slugify("../../x")
     'x'
     """
-    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    ascii_text = plain(text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
     return slug[:80].strip("-") or fallback
 
 

@@ -1,4 +1,4 @@
-"""The geographic levels, declared once: their order, French names and chart colours.
+"""The geographic levels, declared once: their order, French names, chart colours and codes in the long table.
 
 Official files publish at the *source* levels, from the IRIS to France; the long table of indicators
 holds, for each territory, the territory itself (``territoire``), its communes and the levels it is
@@ -15,40 +15,63 @@ Examples
 'Département'
 >>> [level for level in LADDER]
 ['territoire', 'epci', 'departement', 'region', 'france']
+>>> TABLE_LEVELS.index("departement"), REFERENCE_LEVELS
+(3, ('epci', 'departement', 'region', 'france'))
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["LADDER", "LEVELS", "LEVEL_COLOURS", "LEVEL_NAMES", "LEVEL_NAMES_IN_TEXT", "SOURCE_LEVELS", "Level"]
+__all__ = [
+    "CHART_LEVELS",
+    "LADDER",
+    "LEVELS",
+    "LEVEL_CODES",
+    "LEVEL_COLOURS",
+    "LEVEL_NAMES",
+    "LEVEL_NAMES_IN_TEXT",
+    "REFERENCE_LEVELS",
+    "SOURCE_LEVELS",
+    "TABLE_LEVELS",
+    "Level",
+]
 
 
 @dataclass(frozen=True)
 class Level:
-    """A geographic level: its id, its French name (as a table column or a chart tag reads it) and the
-    colour of its bars and lines."""
+    """A geographic level: its id, its French name (as a table column or a chart tag reads it), the
+    colour of its bars and lines, and its code in the long table of indicators (``None``: a level of the
+    source files only)."""
 
     id: str
     name: str
     colour: str
+    code: int | None
 
 
 #: Every level, the territory first, then from the smallest to France.
 LEVELS = (
-    Level("territoire", "Territoire", "#08306B"),
-    Level("iris", "IRIS", "#C6DBEF"),
-    Level("commune", "Commune", "#6BAED6"),
-    Level("epci", "EPCI", "#D95F02"),
-    Level("departement", "Département", "#525252"),
-    Level("region", "Région", "#969696"),
-    Level("france", "France", "#D9D9D9"),
+    Level("territoire", "Territoire", "#08306B", 1),
+    Level("iris", "IRIS", "#C6DBEF", None),
+    Level("commune", "Commune", "#6BAED6", 0),
+    Level("epci", "EPCI", "#D95F02", 2),
+    Level("departement", "Département", "#525252", 3),
+    Level("region", "Région", "#969696", 4),
+    Level("france", "France", "#D9D9D9", 5),
 )
 LEVEL_NAMES = {level.id: level.name for level in LEVELS}
 #: The names inside a sentence or a label: « (département) », but « (EPCI) », an acronym.
 LEVEL_NAMES_IN_TEXT = {level.id: level.name if level.name.isupper() else level.name.lower() for level in LEVELS}
 LEVEL_COLOURS = {level.id: level.colour for level in LEVELS}
+LEVEL_CODES = {level.id: level.code for level in LEVELS if level.code is not None}
 #: The levels official files publish at, the smallest first.
 SOURCE_LEVELS = tuple(level.id for level in LEVELS if level.id != "territoire")
 #: The territory and the levels above it it is compared with, in the order of the comparison tables.
 LADDER = tuple(level.id for level in LEVELS if level.id not in ("iris", "commune"))
+#: The levels a territory's figures are set beside in the reports (by default all; ``ctg.toml`` may choose).
+REFERENCE_LEVELS = LADDER[1:]
+#: The levels of the long table of indicators, each at the position of its code (the table's sort order).
+TABLE_LEVELS = tuple(sorted((lv.id for lv in LEVELS if lv.code is not None), key=lambda id: LEVEL_CODES[id]))
+#: The levels a chart draws, in the order of :data:`LEVELS`: the territory, its communes, then upward.
+CHART_LEVELS = tuple(level.id for level in LEVELS if level.code is not None)

@@ -43,7 +43,13 @@ def load_yaml(text: str, *, strings: bool = False):
     for event in yaml.parse(text, Loader=loader) if "*" in text else ():
         if isinstance(event, yaml.AliasEvent):
             raise AliasRefused(
-                f"alias YAML « *{event.anchor} » ligne {event.start_mark.line + 1} : les alias ne sont pas acceptés, "
+                f"alias YAML « *{event.anchor} »{_line(event.start_mark)} : les alias ne sont pas acceptés, "
                 "écrivez la valeur en entier"
             )
     return yaml.load(text, Loader=loader)  # noqa: S506 - a safe (or base) loader, chosen above
+
+
+def _line(mark: object) -> str:
+    """`` ligne N`` where the parser knows the place (a mark of the C or the Python parser), else nothing."""
+    line = getattr(mark, "line", None)
+    return f" ligne {line + 1}" if isinstance(line, int) else ""

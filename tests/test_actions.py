@@ -89,7 +89,7 @@ def test_the_demo_plan_loads():
     assert plan.territory == "ezanville"
     assert [a.number for a in plan.actions] == [1, 2, 3]
     first = plan.actions[0]
-    assert first.theme == "Parentalité" and first.title.startswith("Maintenir l'information")
+    assert first.thematique == "Parentalité" and first.title.startswith("Maintenir l'information")
     assert [i.id for i in first.indicators] == ["naissances", "evol_0_2", "taux_activite_femmes"]
     assert plan.targets() == {"taux_activite_femmes": 75.0, "part_0_2": 4.0, "part_monoparents_caf": 20.0}
     assert first.other_indicators == (
@@ -213,7 +213,7 @@ def test_without_a_plan_one_fiche_per_thematique(current):
     prepared, territories = current
     table = compute_indicators(prepared, territories, territory_ids=["ezanville"])
     fiches = build_fiches(table, "ezanville")
-    themes = [f.action.theme for f in fiches]
+    themes = [f.action.thematique for f in fiches]
     assert themes[:4] == ["petite enfance", "parentalité", "enfance", "jeunesse"]
     assert all(f.boxes["Public cible"] == "" for f in fiches)  # left for the partners
     # The demo warning ends the document once, not each generated text the partners' own follows.

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from conftest import DEMO
-from ctg_analysis.demo import write_demo, write_earlier_demo
 from ctg_analysis.sources.iris import iris_to_communes
 from ctg_analysis.sources.registry import read_file
+from demo import write_demo, write_earlier_demo
 
 SEED_TERRITORY = ["95205", "95395", "95509", "95094", "95492"]
 

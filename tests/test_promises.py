@@ -24,6 +24,7 @@ def test_the_readers_version_changes_with_the_reading_code(tmp_path, monkeypatch
     copy = tmp_path / "ctg_analysis"
     shutil.copytree(package / "sources", copy / "sources")
     shutil.copy(package / "codes.py", copy / "codes.py")
+    shutil.copy(package / "text.py", copy / "text.py")
     monkeypatch.setattr(cache_module, "_PACKAGE", copy)
     before = cache_module._readers_version()
     assert before == cache_module.READERS_VERSION  # the same code gives the same key
@@ -33,6 +34,9 @@ def test_the_readers_version_changes_with_the_reading_code(tmp_path, monkeypatch
     (copy / "codes.py").write_text(
         (copy / "codes.py").read_text(encoding="utf-8") + "\n# a change in the codes\n", encoding="utf-8"
     )
+    changed = cache_module._readers_version()
+    (copy / "text.py").write_text((copy / "text.py").read_text(encoding="utf-8") + "\n# folded otherwise\n")
+    assert cache_module._readers_version() != changed
     changed = cache_module._readers_version()
     reader.write_text(reader.read_text(encoding="utf-8").replace("\n# a change in a reader\n", ""), encoding="utf-8")
     assert cache_module._readers_version() not in (before, changed)

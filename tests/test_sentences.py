@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from conftest import DEMO
 from ctg_analysis.commentary import describe, diagnostic_text, load_phrases
 from ctg_analysis.commentary.grammar import agree, de, is_plural, with_article
 from ctg_analysis.errors import CtgError
@@ -172,6 +173,24 @@ CASES = [
         "Le revenu disponible médian par unité de consommation du territoire n'est pas disponible pour 2019. "
         "Indicateur non additif, que l'Insee ne publie pas pour ce regroupement de communes.",
     ),
+    # A value INSEE does not publish for a grouping: the range of the communes that have one, without the
+    # caveat that would repeat it.
+    (
+        "revenu_median",
+        None,
+        {"flags": "unavailable", "commune_values": (23500, 21000)},
+        f"Le revenu disponible médian par unité de consommation du territoire : valeur non publiée par l'Insee pour "
+        f"un regroupement de communes ; elle va de 21{NNBSP}000{NBSP}€ (Le Mesnil-Aubry) à 23{NNBSP}500{NBSP}€ "
+        f"(Écouen) en 2019 selon les 2 communes où elle est publiée (classeur, feuille « Détail communal »).",
+    ),
+    (
+        "taux_pauvrete",
+        None,
+        {"flags": "unavailable", "commune_values": (None, 9.4)},
+        f"Le taux de pauvreté du territoire : valeur non publiée par l'Insee pour un regroupement de communes ; elle "
+        f"est de 9,4{NBSP}% (Le Mesnil-Aubry) en 2019 dans la seule de ses communes où elle est publiée (classeur, "
+        f"feuille « Détail communal »).",
+    ),
     (
         "naissances",
         4,
@@ -285,12 +304,12 @@ def test_the_seed_fiche_on_the_demo_data(demo_folder):
 def test_thematiques_match_without_case_or_accents():
     phrases = load_phrases()
     assert (
-        phrases.theme_indicators("PARENTALITÉ")
-        == phrases.theme_indicators("parentalite")
-        == phrases.theme_indicators("Parentalité")
+        phrases.thematique_indicators("PARENTALITÉ")
+        == phrases.thematique_indicators("parentalite")
+        == phrases.thematique_indicators("Parentalité")
     )
     with pytest.raises(CtgError, match=r"thématique 'parentalitée' inconnue \(vouliez-vous dire : 'parentalité'"):
-        phrases.theme_indicators("parentalitée")
+        phrases.thematique_indicators("parentalitée")
 
 
 def test_every_catalogue_indicator_can_be_described():
@@ -366,3 +385,58 @@ def test_agreement_and_number():
     ]
     assert [agree("celui", g, p) for g in "mf" for p in (False, True)] == ["celui", "ceux", "celle", "celles"]
     assert [is_plural(v) for v in (0, 1, 1.9, 2, -3)] == [False, False, False, True, True]
+
+
+def test_the_report_the_deck_and_the_fiches_write_one_commentary():
+    import html
+
+    from ctg_analysis.commentary import theme_sentences
+    from ctg_analysis.reports.notebook import open_report
+    from ctg_analysis.themes import THEME_IDS
+
+    report = open_report("ctg-ecouen", data_dir=str(DEMO), territories_file=str(DEMO / "territories.yaml"))
+    said = 0
+    for theme in THEME_IDS:
+        sentences = theme_sentences(report.table, "ctg-ecouen", theme)
+        listed = [line[2:] for line in report.commentary(theme).split("\n") if line.startswith("- ")]
+        assert listed == [html.escape(str(s)) for s in sentences]
+        # The deck's notes and a fiche read the same sentences for the same indicators.
+        text = diagnostic_text(report.table, "ctg-ecouen", theme=theme, demo_warning=False)
+        assert all(str(s) in text for s in sentences)
+        said += len(sentences)
+    assert said >= 10  # the demo describes most themes: the comparison above is not of empty lists
+
+
+@pytest.mark.parametrize(
+    "theme",
+    [
+        "démographie",
+        "petite enfance",
+        "enfance-jeunesse",
+        "parentalité-familles",
+        "accès aux droits-précarité",
+        "logement",
+    ],
+)
+def test_every_report_theme_is_accepted_wherever_a_theme_is_taken(theme):
+    import ctg_analysis as ctg
+    from ctg_analysis.themes import THEME_IDS
+
+    assert theme in THEME_IDS  # the list above is the themes of themes.py, written out
+    diagnostic = ctg.Diagnostic.open(DEMO, DEMO / "territories.yaml")
+    table = diagnostic.table(["ezanville", "ctg-ecouen"])
+    assert isinstance(ctg.diagnostic_text(table, "ezanville", theme=theme), str)
+    for view in (ctg.wide_view(table, "ezanville", theme=theme), ctg.communes_view(table, "ctg-ecouen", theme=theme)):
+        assert len(view.formatted())
+    assert len(ctg.side_by_side(table, ["ezanville", "ctg-ecouen"], theme=theme).formatted())
+
+
+def test_a_thematique_given_as_a_report_theme_is_refused_with_the_right_keyword():
+    table = _table("naissances", 12)
+    with pytest.raises(
+        CtgError, match=r"'parentalité' est une thématique des fiches actions.*thematique='parentalité'"
+    ):
+        diagnostic_text(table, "t", theme="parentalité")
+    with pytest.raises(CtgError, match=r"thème 'logment' inconnu \(vouliez-vous dire : 'logement'"):
+        diagnostic_text(table, "t", theme="logment")
+    assert diagnostic_text(table, "t", thematique="Parentalité").startswith("12 naissances domiciliées en 2019")

@@ -94,8 +94,12 @@ class Fiche:
 
 def default_plan(territory: str | None = None, phrases: Phrases | None = None) -> Plan:
     """A plan with one empty action per CTG thématique of ``phrases.yaml``: the fiches partners start from."""
-    themes = (phrases or load_phrases()).themes
-    return Plan(tuple(Action(n, theme, "") for n, theme in enumerate(themes, start=1)), territory=territory, source="")
+    thematiques = (phrases or load_phrases()).thematiques
+    return Plan(
+        tuple(Action(n, thematique, "") for n, thematique in enumerate(thematiques, start=1)),
+        territory=territory,
+        source="",
+    )
 
 
 def _evaluation(
@@ -210,7 +214,7 @@ def build_fiches(
     >>> from ctg_analysis.actions.plan import load_plan
     >>> from ctg_analysis.resources import RESOURCES
     >>> fiches = build_fiches(table, "ezanville", load_plan(RESOURCES / "demo" / "plan-actions.yaml"))
-    >>> fiches[0].action.theme
+    >>> fiches[0].action.thematique
     'Parentalité'
     """
     phrases = phrases or load_phrases()
@@ -219,7 +223,9 @@ def build_fiches(
     demo = "demo" in set(";".join(territory_rows(table, territory)["flags"].dropna().astype(str)).split(";"))
     fiches = []
     for action in plan.actions:
-        chosen = list(action.indicators) or [EvaluationIndicator(i) for i in phrases.theme_indicators(action.theme)]
+        chosen = list(action.indicators) or [
+            EvaluationIndicator(i) for i in phrases.thematique_indicators(action.thematique)
+        ]
         evaluation = _evaluation(table, territory, chosen, phrases)
         # The demo warning ends the document, not the generated text the partners' own follows.
         generated = diagnostic_text(
@@ -254,7 +260,7 @@ def _height(*texts: str) -> float:
 def _fiche_sheet(sheet, fiche: Fiche) -> None:
     sheet.column_dimensions["A"].width = sheet.column_dimensions["B"].width = 62
     _merged(sheet, 1, fiche.title, bold=True, size=14, fill=_HEAD)
-    _merged(sheet, 2, f"Thématique : {fiche.action.theme.upper()}", bold=True)
+    _merged(sheet, 2, f"Thématique : {fiche.action.thematique.upper()}", bold=True)
     _merged(sheet, 3, f"Action : {fiche.action.title}", bold=True)
     row = 4
     for left, right in _PAIRS:
@@ -290,7 +296,7 @@ def plan_summary(fiches: list[Fiche]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "N°": [f.action.number for f in fiches],
-            "Thématique": [f.action.theme for f in fiches],
+            "Thématique": [f.action.thematique for f in fiches],
             "Action": [f.action.title for f in fiches],
             "Public cible": [f.action.text("public_cible") for f in fiches],
             "Référents": [f.action.text("référents") for f in fiches],
@@ -369,7 +375,7 @@ def write_fiches_docx(fiches: list[Fiche], path: str | Path) -> Path:
         if n:
             document.add_page_break()
         document.add_heading(fiche.title, level=1)
-        document.add_paragraph().add_run(f"Thématique : {fiche.action.theme.upper()}").bold = True
+        document.add_paragraph().add_run(f"Thématique : {fiche.action.thematique.upper()}").bold = True
         document.add_paragraph().add_run(f"Action : {fiche.action.title}").bold = True
         grid = document.add_table(rows=2 * len(_PAIRS), cols=2)
         grid.style = "Table Grid"

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from ctg_analysis.commentary.sentences import load_phrases, normalise_theme
+from ctg_analysis.commentary.sentences import load_phrases, normalise_thematique
 from ctg_analysis.errors import CtgError, did_you_mean
 from ctg_analysis.indicators.catalogue import all_indicators
 from ctg_analysis.yaml_input import load_yaml
@@ -70,7 +70,7 @@ class Action:
     """
 
     number: int
-    theme: str
+    thematique: str
     title: str
     texts: dict[str, str] = field(default_factory=dict)
     indicators: tuple[EvaluationIndicator, ...] = ()
@@ -95,7 +95,7 @@ class Plan:
 
 
 def _key(header: str) -> str:
-    return normalise_theme(header).replace(" ", "_").replace("'", "_")
+    return normalise_thematique(header).replace(" ", "_").replace("'", "_")
 
 
 _ALIASES = (
@@ -218,17 +218,17 @@ def load_plan(path: str | Path) -> Plan:
                 problems.append(f"{where} : champ {key!r} inconnu{did_you_mean(key, list(FIELDS))}")
         missing = [k for k in _REQUIRED if not _text(entry.get(k))]
         problems += [f"{where} : champ {k!r} manquant" for k in missing]
-        theme = _text(entry.get("thématique"))
-        if theme:
+        thematique = _text(entry.get("thématique"))
+        if thematique:
             try:
-                phrases.theme_indicators(theme)
+                phrases.thematique_indicators(thematique)
             except CtgError as exc:
                 problems.append(f"{where} : {exc}")
         number = _number(entry.get("numéro"), where, problems) if _text(entry.get("numéro")) else n + 1
         actions.append(
             Action(
                 number=int(number or n + 1),
-                theme=theme,
+                thematique=thematique,
                 title=_text(entry.get("action")),
                 texts={k: _text(entry.get(k)) for k in _TEXT_FIELDS if _text(entry.get(k))},
                 indicators=_indicators(entry.get("indicateurs"), where, problems),

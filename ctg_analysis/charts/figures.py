@@ -26,7 +26,7 @@ from ctg_analysis.errors import CtgError
 from ctg_analysis.formatting import format_number, format_value
 from ctg_analysis.indicators.catalogue import get_indicator
 from ctg_analysis.indicators.display import cited_sources, is_fragile, key_figure_ids, shown_flags, territory_rows
-from ctg_analysis.levels import LEVEL_COLOURS, LEVEL_NAMES_IN_TEXT
+from ctg_analysis.levels import CHART_LEVELS, LEVEL_COLOURS, LEVEL_NAMES_IN_TEXT
 
 __all__ = [
     "AGE_BANDS",
@@ -52,7 +52,6 @@ AGE_BANDS = {
     "pop_65_79": "65-79 ans",
     "pop_80p": "80 ans ou plus",
 }
-_LADDER = ["territoire", "commune", "epci", "departement", "region", "france"]
 #: Panels of the communes' small multiples, at most, by figure size: four rows of four on a slide, four rows
 #: of two on half a slide (more rows would leave each panel too low for its scale).
 MAX_PANELS = {"slide": 16, "half": 8}
@@ -96,7 +95,7 @@ def _label(row, width: int = 30) -> str:
 
 
 def _ordered(rows: pd.DataFrame) -> pd.DataFrame:
-    rank = rows["level"].astype(str).map({level: i for i, level in enumerate(_LADDER)})
+    rank = rows["level"].astype(str).map({level: i for i, level in enumerate(CHART_LEVELS)})
     return rows.assign(_rank=rank.to_numpy()).sort_values(["_rank", "geo"], kind="stable").drop(columns="_rank")
 
 
@@ -273,7 +272,7 @@ def _band_shares(rows: pd.DataFrame, period: str | None) -> tuple[pd.DataFrame, 
     shares = wide[list(AGE_BANDS)].div(wide["population"], axis=0) * 100
     shares = shares.reset_index()
     shares["key"] = list(zip(shares["level"].astype(str), shares["geo_label"].astype(str), strict=True))
-    order = {level: i for i, level in enumerate(_LADDER)}
+    order = {level: i for i, level in enumerate(CHART_LEVELS)}
     shares = shares.sort_values(by="level", key=lambda s: s.astype(str).map(order), kind="stable")
     table = shares.set_index("key")[list(AGE_BANDS)].T
     table.columns = pd.MultiIndex.from_tuples(table.columns)

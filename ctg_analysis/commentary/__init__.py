@@ -4,6 +4,22 @@ One commentary for every document: the report's themes, the deck's speaker notes
 yearly follow-up are written by these functions from the same wording file.
 """
 
-from ctg_analysis.commentary.sentences import Phrases, Sentence, describe, diagnostic_text, load_phrases
+from ctg_analysis.commentary.sentences import (
+    Phrases,
+    Sentence,
+    commented_indicators,
+    describe,
+    diagnostic_text,
+    load_phrases,
+    theme_sentences,
+)
 
-__all__ = ["Phrases", "Sentence", "describe", "diagnostic_text", "load_phrases"]
+__all__ = [
+    "Phrases",
+    "Sentence",
+    "commented_indicators",
+    "describe",
+    "diagnostic_text",
+    "load_phrases",
+    "theme_sentences",
+]

@@ -1,4 +1,9 @@
-"""French sentences for the "Diagnostic initial" box of a fiche action, written from the long table.
+"""French sentences about the figures of the long table: one commentary for every document.
+
+The report's theme commentary (:func:`theme_sentences`), the deck's speaker notes and the "Diagnostic
+initial" box of the fiches actions (:func:`diagnostic_text`) are all written by :func:`describe`. A report
+*theme* (:data:`~ctg_analysis.themes.THEMES`: a section of the report) and a CTG *thématique* (the fiches'
+fields of action, listed in ``phrases.yaml``) are two vocabularies, with distinct names here.
 
 The wording lives in ``phrases.yaml`` (templates, subjects and their gender, the counted nouns, the
 caveats, the default indicators of each CTG thématique), which a non-developer can edit; this module
@@ -17,7 +22,6 @@ from __future__ import annotations
 import functools
 import logging
 import string
-import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -29,13 +33,25 @@ from ctg_analysis.codes import departement_of, departements
 from ctg_analysis.commentary.grammar import agree, capitalise, de, is_plural, with_article
 from ctg_analysis.errors import CtgError, did_you_mean
 from ctg_analysis.formatting import FrenchText, format_value
-from ctg_analysis.indicators.catalogue import all_indicators, get_indicator
+from ctg_analysis.indicators.catalogue import Indicator, all_indicators, get_indicator, indicators_of_theme
 from ctg_analysis.indicators.comparisons import position
 from ctg_analysis.indicators.display import latest_period, territory_rows
 from ctg_analysis.indicators.encoding import NO_YEAR
+from ctg_analysis.indicators.flags import DEMO_FLAG
+from ctg_analysis.text import plain
+from ctg_analysis.themes import THEME_IDS, get_theme
 from ctg_analysis.yaml_input import load_yaml
 
-__all__ = ["Phrases", "Sentence", "describe", "diagnostic_text", "load_phrases", "normalise_theme"]
+__all__ = [
+    "Phrases",
+    "Sentence",
+    "commented_indicators",
+    "describe",
+    "diagnostic_text",
+    "load_phrases",
+    "normalise_thematique",
+    "theme_sentences",
+]
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +76,12 @@ _KNOWN_FIELDS = {
     "comparable",
     "celui",
     "de_nom",
+    "minimum",
+    "maximum",
+    "nombre",
 }
+#: The cases of the sentence for a value not published for a grouping: one commune gives it, several.
+_NOT_PUBLISHED_KEYS = ("une", "plusieurs")
 _TEMPLATE_KEYS = {
     "effectif": ("zéro", "nombre"),
     "effectif_période": ("zéro", "nombre"),
@@ -79,14 +100,14 @@ class Phrases:
     tolerance_points: float
     tolerance_relative: float
     warnings: dict[str, str]
-    themes: dict[str, list[str]]
+    thematiques: dict[str, list[str]]
     subjects: dict[str, dict]
     source: str
 
     def subject(self, indicator_id: str) -> dict:
         """Subject, gender and counted noun of an indicator; an evolution takes those of what it measures."""
         indicator = get_indicator(indicator_id)
-        measured = get_indicator(indicator.of) if indicator.is_change else indicator
+        measured = get_indicator(indicator.of) if indicator.is_change and indicator.of else indicator
         if measured.id in self.subjects:
             return self.subjects[measured.id]
         # No wording (a project's own indicator, an older copy of phrases.yaml): the catalogue label.
@@ -104,22 +125,33 @@ class Phrases:
             "genre_nom": "m",
         }
 
-    def theme_indicators(self, theme: str) -> list[str]:
+    def thematique_indicators(self, thematique: str) -> list[str]:
         """The default indicators of a CTG thématique, whatever its case and accents."""
-        wanted = normalise_theme(theme)
-        for name, indicators in self.themes.items():
-            if normalise_theme(name) == wanted:
+        wanted = normalise_thematique(thematique)
+        for name, indicators in self.thematiques.items():
+            if normalise_thematique(name) == wanted:
                 return list(indicators)
         raise CtgError(
-            f"thématique {theme!r} inconnue{did_you_mean(theme, list(self.themes))} ; thématiques connues : "
-            f"{', '.join(self.themes)}"
+            f"thématique {thematique!r} inconnue{did_you_mean(thematique, list(self.thematiques))} ; thématiques "
+            f"connues : {', '.join(self.thematiques)}"
         )
 
 
-def normalise_theme(theme: str) -> str:
+def normalise_thematique(thematique: str) -> str:
     """A thématique compared without case, accents, hyphens or extra spaces (``PARENTALITÉ`` = ``parentalite``)."""
-    plain = "".join(c for c in unicodedata.normalize("NFD", str(theme)) if not unicodedata.combining(c))
-    return " ".join(plain.casefold().replace("-", " ").replace("’", "'").split())
+    return " ".join(plain(thematique).replace("-", " ").replace("’", "'").split())
+
+
+def commented_indicators(theme: str) -> list[str]:
+    """The indicators a report theme's commentary describes: its rates, shares and evolutions, each set
+    against the département (a count is read in the theme's table; an annual rate repeats its evolution).
+
+    Examples
+    --------
+    >>> commented_indicators("petite enfance")
+    ['part_0_2', 'evol_0_2', 'part_3_5', 'evol_3_5', 'taux_natalite']
+    """
+    return [i.id for i in indicators_of_theme(theme) if not (i.is_count or i.kind == "annual_rate")]
 
 
 def _check_template(text: object, where: str, source: str) -> None:
@@ -177,6 +209,11 @@ def _parse_phrases(text: str, source: str) -> Phrases:
             )
     for key in ("manquant", "liste", "et"):
         _check_template(_require(templates, key, "modèles", source), f"modèles.{key}", source)
+    # Optional: an older copy of phrases.yaml without them says « non disponible » instead.
+    for key in ("absent", *(f"non_publié.{n}" for n in _NOT_PUBLISHED_KEYS)):
+        group, _, name = key.partition(".")
+        if group in templates and (not name or name in (templates[group] or {})):
+            _check_template(templates[group][name] if name else templates[group], f"modèles.{key}", source)
     places, levels = _require(raw, "lieux", "racine", source), _require(raw, "niveaux", "racine", source)
     for group, mapping, keys in (
         ("lieux", places, ("territoire", "commune")),
@@ -199,13 +236,13 @@ def _parse_phrases(text: str, source: str) -> Phrases:
         for key in ("genre", "genre_nom"):
             if key in entry and entry[key] not in ("m", "f"):
                 raise CtgError(f"{source} : indicateurs.{indicator.id}.{key} vaut {entry[key]!r} (attendu m ou f)")
-    themes = _require(raw, "thématiques", "racine", source)
-    for theme, ids in themes.items():
+    thematiques = _require(raw, "thématiques", "racine", source)
+    for thematique, ids in thematiques.items():
         for indicator_id in ids or []:
             try:
                 get_indicator(indicator_id)
             except CtgError as exc:
-                raise CtgError(f"{source} : thématiques.{theme} : {exc}") from None
+                raise CtgError(f"{source} : thématiques.{thematique} : {exc}") from None
     tolerance = _require(raw, "tolérance", "racine", source)
     warnings = _require(raw, "avertissements", "racine", source)
     return Phrases(
@@ -215,7 +252,7 @@ def _parse_phrases(text: str, source: str) -> Phrases:
         tolerance_points=float(_require(tolerance, "points", "tolérance", source)),
         tolerance_relative=float(_require(tolerance, "relative", "tolérance", source)),
         warnings={str(k): str(v) for k, v in warnings.items()},
-        themes={str(k): list(v or []) for k, v in themes.items()},
+        thematiques={str(k): list(v or []) for k, v in thematiques.items()},
         subjects=subjects,
         source=source,
     )
@@ -235,6 +272,9 @@ class Sentence:
         Warnings about the value (small numbers, partial, not comparable…), without the demo warning.
     demo
         Whether the value comes from the demo data.
+    informative
+        Whether it gives a figure: the value, or for a value INSEE does not publish for a grouping, the
+        range of its communes (``False``: « n'est pas disponible »).
     """
 
     indicator: str
@@ -242,6 +282,7 @@ class Sentence:
     text: str
     caveats: tuple[str, ...]
     demo: bool
+    informative: bool = True
 
     def __str__(self) -> str:
         return " ".join((self.text, *self.caveats))
@@ -310,9 +351,31 @@ def describe(
     references = references.loc[references["value"].notna()].sort_values("geo")
     flags = [f for f in str(row["flags"]).split(";") if f]
     fields = _common_fields(phrases, indicator_id, row, rows, commune)
-    text = _sentence(phrases, indicator, row, references, fields)
-    caveats = tuple(phrases.warnings[f] for f in phrases.warnings if f in flags and f != "demo")
-    return Sentence(indicator_id, str(row["period"]), text, caveats, "demo" in flags)
+    communes = rows.loc[(rows["level"] == "commune") & (rows["period"] == row["period"]) & rows["value"].notna()]
+    if _said_by_communes(phrases, row, flags, commune, communes):
+        # The sentence says the value is not published for a grouping: its caveat would repeat it.
+        text, informative, flags = (
+            _not_published(phrases, indicator, communes, fields),
+            True,
+            [f for f in flags if f != "unavailable"],
+        )
+    else:
+        text, informative = _sentence(phrases, indicator, row, references, fields), pd.notna(row["value"])
+    caveats = tuple(phrases.warnings[f] for f in phrases.warnings if f in flags and f != DEMO_FLAG)
+    return Sentence(indicator_id, str(row["period"]), text, caveats, DEMO_FLAG in flags, bool(informative))
+
+
+def _said_by_communes(
+    phrases: Phrases, row: pd.Series, flags: list[str], commune: str | None, communes: pd.DataFrame
+) -> bool:
+    """Whether a territory's value INSEE does not publish for a grouping is told by its communes' range."""
+    return (
+        pd.isna(row["value"])
+        and commune is None
+        and "unavailable" in flags
+        and not communes.empty
+        and "non_publié" in phrases.templates
+    )
 
 
 def _common_fields(
@@ -364,7 +427,23 @@ def _comparison_list(phrases: Phrases, references: pd.DataFrame, unit: str, deci
     )
 
 
-def _sentence(phrases: Phrases, indicator, row: pd.Series, references: pd.DataFrame, fields: dict[str, str]) -> str:
+def _not_published(phrases: Phrases, indicator: Indicator, communes: pd.DataFrame, fields: dict[str, str]) -> str:
+    """A value INSEE publishes for communes but not for a grouping (a median, a poverty rate): the range
+    of the territory's communes that have one instead."""
+    ordered = communes.sort_values("value", kind="stable")
+    low, high = (
+        f"{format_value(c['value'], indicator.unit, indicator.decimals, sign=indicator.is_change)} ({c['geo_label']})"
+        for c in (ordered.iloc[0], ordered.iloc[-1])
+    )
+    case = "une" if len(ordered) == 1 else "plusieurs"
+    return capitalise(
+        phrases.templates["non_publié"][case].format(**fields, minimum=low, maximum=high, nombre=len(ordered))
+    )
+
+
+def _sentence(
+    phrases: Phrases, indicator: Indicator, row: pd.Series, references: pd.DataFrame, fields: dict[str, str]
+) -> str:
     templates, unit, decimals, value = phrases.templates, indicator.unit, indicator.decimals, row["value"]
     if pd.isna(value):
         # No file of the data gives the indicator at all (its period is « – »).
@@ -427,6 +506,7 @@ def diagnostic_text(
     *,
     indicators: list[str] | None = None,
     theme: str | None = None,
+    thematique: str | None = None,
     commune: str | None = None,
     phrases: Phrases | None = None,
     demo_warning: bool = True,
@@ -440,22 +520,25 @@ def diagnostic_text(
     indicators
         Catalogue ids, in order.
     theme
-        A CTG thématique (``"parentalité"``, ``"Petite enfance"``…): its default indicators of
-        ``phrases.yaml``, used when ``indicators`` is not given.
+        A report theme (:data:`~ctg_analysis.themes.THEME_IDS`): the indicators its commentary describes
+        (:func:`commented_indicators`), when ``indicators`` is not given.
+    thematique
+        A CTG thématique of the fiches (``"parentalité"``, ``"Petite enfance"``…): its default indicators
+        of ``phrases.yaml``, when neither ``indicators`` nor ``theme`` is given.
     demo_warning
         End with the demo warning when the figures are the demo's (``False`` for a document that says
         it once for all its texts).
 
     Examples
     --------
-    >>> diagnostic_text(table, "ctg-ecouen", theme="petite enfance")[:53]
+    >>> diagnostic_text(table, "ctg-ecouen", thematique="petite enfance")[:53]
     '175 naissances domiciliées en 2021 sur le territoire.'
+    >>> diagnostic_text(table, "ctg-ecouen", theme="petite enfance")[:51]
+    'La part des enfants de 0 à 2 ans dans la population'
     """
     phrases = phrases or load_phrases()
     if indicators is None:
-        if theme is None:
-            raise CtgError("indiquez des indicateurs ou une thématique")
-        indicators = phrases.theme_indicators(theme)
+        indicators = _chosen_indicators(phrases, theme, thematique)
     table = territory_rows(table, territory)  # filtered once for every sentence
     sentences = [
         s
@@ -466,3 +549,32 @@ def diagnostic_text(
     if demo_warning and any(s.demo for s in sentences):
         parts.append(phrases.warnings["demo"])
     return FrenchText(" ".join(parts))
+
+
+def theme_sentences(table: pd.DataFrame, territory: str, theme: str, phrases: Phrases | None = None) -> list[Sentence]:
+    """The commentary of a report theme: a sentence for each of its indicators that gives a figure.
+
+    Examples
+    --------
+    >>> [s.indicator for s in theme_sentences(table, "ezanville", "petite enfance")]
+    ['part_0_2', 'evol_0_2', 'part_3_5', 'evol_3_5', 'taux_natalite']
+    """
+    phrases = phrases or load_phrases()
+    rows = territory_rows(table, territory)
+    described = (describe(rows, territory, i, phrases=phrases) for i in commented_indicators(theme))
+    return [s for s in described if s is not None and s.informative]
+
+
+def _chosen_indicators(phrases: Phrases, theme: str | None, thematique: str | None) -> list[str]:
+    """The indicators of a report theme, else of a CTG thématique."""
+    if theme is not None:
+        if theme not in THEME_IDS and normalise_thematique(theme) in map(normalise_thematique, phrases.thematiques):
+            raise CtgError(
+                f"{theme!r} est une thématique des fiches actions, pas un thème du rapport "
+                f"({', '.join(THEME_IDS)}) : écrivez thematique={theme!r}"
+            )
+        get_theme(theme)  # an unknown theme fails with a suggestion
+        return commented_indicators(theme)
+    if thematique is None:
+        raise CtgError("indiquez des indicateurs, un thème du rapport ou une thématique des fiches")
+    return phrases.thematique_indicators(thematique)

@@ -68,7 +68,7 @@ def commune_passage(
     passage = pd.DataFrame(
         {"source": pd.Series(dtype=object), "current": pd.Series(dtype=object), "share": pd.Series(dtype="float64")}
     )
-    sources: set = set()
+    sources: set[str] = set()
     # One step per effective date (a few per year), never one per commune; within a date, code changes
     # come first, so that a commune renumbered and merged on the same day is followed to the end.
     for _, step in movement_steps(window, pd.Timestamp(from_year, 1, 1), pd.Timestamp(to_year, 1, 1)):
@@ -86,7 +86,7 @@ def commune_passage(
         moved = (
             moved.drop(columns=["next", "step_share"])
             .groupby(["source", "current"], as_index=False)["share"]
-            .sum(skipna=False)
+            .sum(skipna=False)  # type: ignore[assignment]  # as_index=False: a DataFrame, whatever the stubs say
         )
         passage = pd.concat([passage.loc[~moving], moved], ignore_index=True)
     passage = passage.rename(columns={"current": "target"}).astype({"source": "string", "target": "string"})

@@ -14,6 +14,7 @@ one by walking the movements back (or forward), date by date: :func:`communes_at
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from typing import NamedTuple
@@ -121,7 +122,8 @@ def embedded_epci(year: int | None = None) -> pd.DataFrame:
         return frame.copy()
     years = frame["year"].unique()
     nearest = min(years, key=lambda y: (abs(int(y) - year), -int(y)))
-    return frame.loc[frame["year"] == nearest].reset_index(drop=True)
+    chosen: pd.DataFrame = frame.loc[frame["year"] == nearest].reset_index(drop=True)
+    return chosen
 
 
 def merge_movements(*tables: pd.DataFrame | None) -> pd.DataFrame:
@@ -132,7 +134,9 @@ def merge_movements(*tables: pd.DataFrame | None) -> pd.DataFrame:
     return merged.drop_duplicates(keys).sort_values(["date_eff", "mod"], kind="stable", ignore_index=True)
 
 
-def movement_steps(movements: pd.DataFrame, after: pd.Timestamp, until: pd.Timestamp):
+def movement_steps(
+    movements: pd.DataFrame, after: pd.Timestamp, until: pd.Timestamp
+) -> Iterator[tuple[pd.Timestamp, pd.DataFrame]]:
     """The movements effective in ``(after, until]``, as steps in the order they apply.
 
     A step is one effective date and one group of modifications: first the code changes and every
@@ -146,7 +150,7 @@ def movement_steps(movements: pd.DataFrame, after: pd.Timestamp, until: pd.Times
     feeds = moving & pd.MultiIndex.from_arrays([window["date_eff"], window["com_ap"]]).isin(leaving)
     rank = (~(window["mod"].isin(_FIRST_MODS) | feeds)).astype(int)
     for (date, _), rows in window.assign(_rank=rank).groupby(["date_eff", "_rank"], sort=True):
-        yield date, rows.drop(columns="_rank")
+        yield date, rows.drop(columns="_rank")  # type: ignore[misc]  # date_eff holds Timestamps
 
 
 def communes_at(communes: pd.DataFrame, movements: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -188,7 +192,7 @@ def communes_at(communes: pd.DataFrame, movements: pd.DataFrame, year: int) -> p
         parents = items["parent"] if "parent" in items.columns else pd.Series(pd.NA, index=items.index)
         # (type, code) → (label, parent): each step touches a few movement rows, never the whole list.
         columns = [
-            column.to_numpy(dtype=object, na_value=None)
+            column.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # None: pandas allows it
             for column in (items["type"], items["code"], items["label"], parents)
         ]
         state = dict(
@@ -315,7 +319,7 @@ def commune_list_years(codes: pd.Series, movements: pd.DataFrame) -> ListYears |
     ]
     changes = pd.concat(sides).pivot_table(index=["code", "year"], columns="side", aggfunc="size", fill_value=0)
     changes = changes.reindex(columns=["av", "ap"], fill_value=0).gt(0).reset_index()
-    listed_departements = departement_of(listed.to_series()).unique().to_numpy(dtype=object)
+    listed_departements = pd.unique(departement_of(listed.to_series()).to_numpy(dtype=object))
     # Compared as Python objects (hashed): isin on Arrow strings walks the values in Python.
     changes = changes.loc[_objects(departement_of(changes["code"])).isin(listed_departements)]
     if changes.empty:
@@ -341,4 +345,5 @@ def commune_list_years(codes: pd.Series, movements: pd.DataFrame) -> ListYears |
 
 def _objects(values: pd.Series | pd.Index) -> pd.Index:
     """Strings as a Python-object index, whose ``isin`` hashes (fast on tens of thousands of codes)."""
-    return pd.Index(values.to_numpy(dtype=object), dtype=object)
+    objects: pd.Index = pd.Index(values.to_numpy(dtype=object), dtype=object)
+    return objects

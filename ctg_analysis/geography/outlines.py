@@ -11,7 +11,9 @@ the commune reference (the COG), never from the outline file.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -19,6 +21,9 @@ from ctg_analysis.codes import departement_of
 from ctg_analysis.geography.conversion import commune_passage
 from ctg_analysis.geography.embedded import communes_at
 from ctg_analysis.sources.outlines import OutlineLayer, read_outlines
+
+if TYPE_CHECKING:  # imported where drawn: a report worker that draws no map never loads GeoPandas
+    import geopandas
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +37,7 @@ METROPOLITAN_CRS = "EPSG:2154"
 _FIRST_YEAR = 2008
 
 
-def projection(departements) -> str:
+def projection(departements: Iterable[str]) -> str:
     """The projected coordinates a map of these départements is drawn in.
 
     Examples
@@ -71,7 +76,7 @@ class Outlines:
         self.reference = reference
         self.movements = movements
         self.cog_year = int(reference.attrs.get("cog_year", 0)) or None
-        self._communes: dict[tuple[str, ...], object] = {}
+        self._communes: dict[tuple[str, ...], geopandas.GeoDataFrame] = {}
 
     @classmethod
     def none(cls) -> Outlines:
@@ -89,7 +94,7 @@ class Outlines:
         communes = self.reference.loc[self.reference["type"].eq("COM")]
         return communes[["code", "label", "departement", "epci", "epci_label"]].reset_index(drop=True)
 
-    def communes(self, departements) -> object:
+    def communes(self, departements: Iterable[str]) -> geopandas.GeoDataFrame:
         """The communes of these départements in the data's geography, projected for a map.
 
         Returns
@@ -104,7 +109,7 @@ class Outlines:
             self._communes[key] = self._build_communes(key)
         return self._communes[key].copy()
 
-    def _build_communes(self, departements: tuple[str, ...]):
+    def _build_communes(self, departements: tuple[str, ...]) -> geopandas.GeoDataFrame:
         import geopandas
 
         crs = projection(departements)
@@ -158,7 +163,7 @@ class Outlines:
         scores = {}
         # The list of 1 January Y differs from Y + 1's when a movement took effect in (Y-01-01, Y+1-01-01].
         changed = set((movements["date_eff"] - pd.Timedelta(days=1)).dt.year)
-        listed: set = set()
+        listed: set[str] = set()
         # One year back at a time, from the next, and only the years some movement changed.
         for year in range(self.cog_year, _FIRST_YEAR - 1, -1):
             if year == self.cog_year or year in changed:
@@ -190,7 +195,9 @@ class Outlines:
             last += 1
         return years[0], last
 
-    def _to_data_geography(self, shapes, years: tuple[int, int], movements: pd.DataFrame):
+    def _to_data_geography(
+        self, shapes: geopandas.GeoDataFrame, years: tuple[int, int], movements: pd.DataFrame
+    ) -> tuple[geopandas.GeoDataFrame, dict[str, str]]:
         """Outlines of COG ``years`` in the data's geography: merged communes dissolved, split ones said."""
         year, last = years
         since = movements["date_eff"].gt(pd.Timestamp(year, 1, 1)) & movements["date_eff"].le(
@@ -210,7 +217,7 @@ class Outlines:
         shapes = shapes.loc[~shapes["code"].isin(split)].assign(code=lambda f: f["code"].replace(moves.to_dict()))
         return shapes.dissolve("code", as_index=False), lost
 
-    def departements(self, codes=None):
+    def departements(self, codes: Iterable[str] | None = None) -> geopandas.GeoDataFrame | None:
         """Département outlines (``code``, ``geometry``): the folder's département layer, else the
         communes dissolved (only the départements whose communes are in the files)."""
         import geopandas

@@ -96,7 +96,9 @@ def commune_reference(folder: DataFolder, cog_year: int | None = None) -> pd.Dat
     if cog_year is None:
         known = [t.cog_year for t in cogs if t.cog_year] or [t.cog_year for t in folder.tables if t.cog_year]
         cog_year = max(known) if known else shipped.attrs["cog_year"]
-    candidates = [(abs(t.cog_year - cog_year), 0, t) for t in cogs if t.cog_year]
+    candidates: list[tuple[int, int, SourceTable | None]] = [
+        (abs(t.cog_year - cog_year), 0, t) for t in cogs if t.cog_year
+    ]
     if not (own_world(folder) and candidates):
         candidates.append((abs(shipped.attrs["cog_year"] - cog_year), 1, None))
     _, _, cog = min(candidates, key=lambda c: (c[0], c[1]))

@@ -9,7 +9,6 @@ source would cover), ``aggregation`` (sums over communes), ``flags`` (values and
 """
 
 from ctg_analysis.indicators.catalogue import catalogue, get_indicator, indicators_of_theme
-from ctg_analysis.indicators.encoding import LEVELS
 from ctg_analysis.indicators.flags import FLAGS
 from ctg_analysis.indicators.harmonisation import common_cog_year
 from ctg_analysis.indicators.long_table import compute_indicators
@@ -17,7 +16,6 @@ from ctg_analysis.indicators.preparation import PreparedData, prepare
 
 __all__ = [
     "FLAGS",
-    "LEVELS",
     "PreparedData",
     "catalogue",
     "common_cog_year",

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ctg_analysis.indicators.catalogue import Indicator
 from ctg_analysis.indicators.encoding import (
     AT_COMMUNE,
-    AT_DEPARTEMENT,
     AT_EPCI,
     AT_FRANCE,
-    AT_REGION,
     AT_TERRITOIRE,
     Geography,
 )
+from ctg_analysis.levels import TABLE_LEVELS
 
 __all__ = [
     "SUM_COLUMNS",
@@ -61,7 +61,7 @@ _SUM_ROW = {
 _EXPECTED = {"n_expected": "float64", "w_expected": "float64"}
 
 
-def sum_rows(size: int, **columns) -> dict[str, np.ndarray]:
+def sum_rows(size: int, **columns: ArrayLike) -> dict[str, np.ndarray]:
     """Summed rows with every column at its type; a scalar fills its column, flags default to false.
 
     Examples
@@ -78,7 +78,7 @@ def sum_rows(size: int, **columns) -> dict[str, np.ndarray]:
     if unknown:
         raise ValueError(f"colonnes de sommes inconnues : {', '.join(sorted(unknown))}")
 
-    def column(value, kind: str) -> np.ndarray:
+    def column(value: ArrayLike, kind: str) -> np.ndarray:
         array = np.asarray(value, dtype=kind)
         return np.full(size, array, dtype=kind) if array.ndim == 0 else array
 
@@ -166,7 +166,8 @@ def level_sums(
     """The sums of every EPCI, département, région and France: the same for every territory, computed once
     per data folder."""
     sums = {}
-    for level, code in (("epci", AT_EPCI), ("departement", AT_DEPARTEMENT), ("region", AT_REGION)):
+    for level in ("epci", "departement", "region"):
+        code = TABLE_LEVELS.index(level)
         parent = geography.parents[level][commune]
         known = parent >= 0
         sums[level] = aggregate(subset(arrays, known), parent[known], code, len(geography.codes[level]), slots)
@@ -189,13 +190,13 @@ def evolutions(sums: dict[str, np.ndarray], indicators: tuple[Indicator, ...]) -
     """Evolutions between the latest vintage and the latest one at least ``min_gap`` years before."""
     position = {i.id: n for n, i in enumerate(indicators)}
     changes = [i for i in indicators if i.is_change]
-    rows = np.isin(sums["indicator"], [position[i.of] for i in changes])
+    rows = np.isin(sums["indicator"], [position[str(i.of)] for i in changes])
     bases = pd.DataFrame(
         {column: sums[column][rows] for column in ("level", "geo", "indicator", "year_end", *SUM_COLUMNS, *_EXPECTED)}
     )
     pieces = []
     for indicator in changes:
-        base = bases.loc[bases["indicator"] == position[indicator.of]]
+        base = bases.loc[bases["indicator"] == position[str(indicator.of)]]
         years = sorted(base["year_end"].unique())
         if len(years) < 2:
             continue

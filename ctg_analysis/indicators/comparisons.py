@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,7 +45,7 @@ class Position:
     text: str
 
 
-def _close(gap, ratio, rate, evolution, tolerance_points: float, tolerance_relative: float):
+def _close(gap: Any, ratio: Any, rate: Any, evolution: Any, tolerance_points: float, tolerance_relative: float) -> Any:
     """Whether values are "comparable" (scalars or Series): an evolution within the points; a rate or
     share within the points *and* the relative tolerance (3,7 % against 4,8 % is not close, though
     within a point); a count or amount within the relative tolerance."""

@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 
 from ctg_analysis.codes import departement_of
-from ctg_analysis.indicators.encoding import AT_FRANCE, LEVELS, pack
+from ctg_analysis.indicators.encoding import AT_FRANCE, pack
 from ctg_analysis.indicators.preparation import PreparedData
+from ctg_analysis.levels import TABLE_LEVELS
 
 __all__ = ["with_expected"]
 
@@ -16,8 +17,8 @@ __all__ = ["with_expected"]
 def _per_unit(
     prepared: PreparedData, membership: pd.DataFrame, n_territories: int, weights: np.ndarray
 ) -> list[np.ndarray]:
-    """Σ ``weights`` of the communes of every unit, level by level in :data:`LEVELS` order (commune,
-    territory, EPCI, département, région, France)."""
+    """Σ ``weights`` of the communes of every unit, level by level in the order of their codes
+    (:data:`~ctg_analysis.levels.TABLE_LEVELS`: commune, territory, EPCI, département, région, France)."""
     geography = prepared.geography
     commune = membership["commune"].to_numpy()
     sums = [weights, np.bincount(membership["territory"].to_numpy(), weights=weights[commune], minlength=n_territories)]
@@ -68,7 +69,7 @@ def with_expected(
     level, geo = sums["level"].astype("int64"), sums["geo"].astype("int64")
     n_expected = np.zeros(len(level))
     w_expected = np.zeros(len(level))
-    for code in range(len(LEVELS)):
+    for code in range(len(TABLE_LEVELS)):
         rows = level == code
         n_expected[rows] = counts[code][geo[rows]]
         w_expected[rows] = people[code][geo[rows]]

@@ -8,19 +8,23 @@ comparable, unavailable), with a legend and the demo warning.
 from __future__ import annotations
 
 import html
-import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ctg_analysis.errors import CtgError, did_you_mean
 from ctg_analysis.formatting import MISSING, format_number, format_value
-from ctg_analysis.indicators.catalogue import get_indicator, indicators_of_theme
+from ctg_analysis.indicators.catalogue import Indicator, get_indicator, indicators_of_theme
 from ctg_analysis.indicators.comparisons import RATE_UNITS
-from ctg_analysis.indicators.flags import FLAGS
+from ctg_analysis.indicators.flags import DEMO_FLAG, FLAGS
 from ctg_analysis.levels import LADDER, LEVEL_NAMES
+from ctg_analysis.text import plain
 from ctg_analysis.themes import get_theme
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
 
 __all__ = [
     "KEY_FIGURES",
@@ -68,21 +72,12 @@ def key_figure_ids(table: pd.DataFrame, territory: str) -> list[str]:
     ['population_legale']
     """
     given = set(table.loc[(table["territory"] == territory) & table["value"].notna(), "indicator"])
-    chosen = [i if i in given else _KEY_FALLBACKS.get(i) for i in KEY_FIGURES]
+    chosen = [i if i in given else _KEY_FALLBACKS.get(i, i) for i in KEY_FIGURES]
     return [i for i in chosen if i in given]
 
 
 #: Flags that make a value fragile: greyed out in views.
-QUALITY_FLAGS = (
-    "small",
-    "partial",
-    "missing",
-    "not_comparable",
-    "unavailable",
-    "perimeter",
-    "estimated",
-    "cog_mismatch",
-)
+QUALITY_FLAGS = tuple(code for code in FLAGS if code != DEMO_FLAG)
 
 
 def territory_rows(table: pd.DataFrame, territory: str) -> pd.DataFrame:
@@ -192,7 +187,8 @@ class WideView:
                 format_value(v, self.units[row], int(self.decimals[row]), sign=signed) for v in self.values.loc[row]
             ]
             out.loc[row] = [t + ("*" if f else "") for t, f in zip(texts, fragile.loc[row], strict=True)]
-        out.index = out.index.set_levels([out.index.levels[1].map(lambda i: get_indicator(i).label)], level=[1])
+        labels = out.index.levels[1].map(lambda i: get_indicator(i).label)  # type: ignore[attr-defined]
+        out.index = out.index.set_levels([labels], level=[1])  # type: ignore[attr-defined]  # (label, period)
         return out
 
     def to_html(self) -> str:
@@ -220,7 +216,7 @@ class WideView:
     def _repr_html_(self) -> str:
         return self.to_html()
 
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
         # A notebook asks for every format at once: the French text is formatted once for both.
         text = self.formatted()
         return {"text/plain": text.to_string(), "text/html": self._html(text)}
@@ -251,7 +247,7 @@ def text_table_html(
     head = "".join(f'<th scope="col">{_column_heading(c)}</th>' for c in text.columns)
     rows = []
     for n, (label, period) in enumerate(text.index):
-        if several and (n == 0 or groups[n - 1] != groups[n]):
+        if groups is not None and several and (n == 0 or groups[n - 1] != groups[n]):
             title = _escape(get_theme(groups[n]).title)
             rows.append(f'<tr class="theme"><th colspan="{len(text.columns) + 2}">{title}</th></tr>')
         whys = reasons[n] if reasons is not None else [""] * len(text.columns)
@@ -384,7 +380,7 @@ def communes_view(
 
 def _collation_key(name: str) -> str:
     """Sort French names as a reader expects (Écouen among the E)."""
-    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    return plain(name)
 
 
 def _level_column(rows: pd.DataFrame) -> pd.Series:
@@ -412,7 +408,7 @@ def _pivot(rows: pd.DataFrame, column: pd.Series, names: list[str]) -> WideView:
     decimals = pd.Series({row: get_indicator(row[1]).decimals for row in values.index})
     values.index.names = ["thème", "indicateur", "période"]
     flags.index.names = values.index.names
-    demo = "demo" in set(";".join(rows["flags"].dropna()).split(";"))
+    demo = DEMO_FLAG in set(";".join(rows["flags"].dropna()).split(";"))
     return WideView(values, flags, units.set_axis(values.index), decimals.set_axis(values.index), demo)
 
 
@@ -446,7 +442,7 @@ def key_figures(table: pd.DataFrame, territory: str) -> pd.DataFrame:
     return wide.rename(columns={"indicator": "Indicateur", "period": "Période"}).fillna("–")
 
 
-def key_figure_records(table: pd.DataFrame, territory: str) -> list[dict]:
+def key_figure_records(table: pd.DataFrame, territory: str) -> list[dict[str, str | float | None]]:
     """The territory's own key figures as data (JSON-ready): ``indicator``, ``label``, ``period``,
     ``value`` (``None`` when missing), ``unit``, ``text`` (French, ``*`` when fragile), in key-figure order.
 
@@ -464,9 +460,9 @@ def key_figure_records(table: pd.DataFrame, territory: str) -> list[dict]:
     records = []
     for indicator_id in (i for i in wanted if i in rows.index):
         row, indicator = rows.loc[indicator_id], get_indicator(indicator_id)
-        value = None if pd.isna(row["value"]) else float(row["value"])
+        value: float | None = None if pd.isna(row["value"]) else float(row["value"])
         fragile = bool(is_fragile(pd.Series([row["flags"]])).iloc[0])
-        text = format_value(row["value"], indicator.unit, indicator.decimals, sign=indicator.is_change) + (
+        text = format_value(value, indicator.unit, indicator.decimals, sign=indicator.is_change) + (
             "*" if fragile else ""
         )
         records.append(
@@ -482,7 +478,7 @@ def key_figure_records(table: pd.DataFrame, territory: str) -> list[dict]:
     return records
 
 
-def comparison_view(pairs: pd.DataFrame):
+def comparison_view(pairs: pd.DataFrame) -> Styler:
     """The rows of :func:`~ctg_analysis.indicators.comparisons.compare` in French, for JupyterLab: each
     value with its unit, the gap (in points for rates and shares), the ratio and the position.
 
@@ -509,7 +505,7 @@ def comparison_view(pairs: pd.DataFrame):
                 format_value(v, i.unit, i.decimals, sign=i.is_change)
                 for v, i in zip(pairs["comparison_value"], indicators, strict=True)
             ],
-            "Écart": [_gap(g, i, r) for g, i, r in zip(pairs["gap"], indicators, rate, strict=True)],
+            "Écart": [_gap(g, i, bool(r)) for g, i, r in zip(pairs["gap"], indicators, rate, strict=True)],
             "Rapport": [format_number(r, 2) for r in pairs["ratio"]],
             "Position": pairs["direction"].astype(str).to_numpy(),
         }
@@ -517,7 +513,7 @@ def comparison_view(pairs: pd.DataFrame):
     return text.style.format(escape="html").hide(axis="index")
 
 
-def _gap(gap: float, indicator, rate: bool) -> str:
+def _gap(gap: float, indicator: Indicator, rate: bool) -> str:
     """A gap in French: in points between rates and shares (``+2,6 pt``), else in the unit."""
     text = format_number(gap, indicator.decimals, sign=True)
     if text == MISSING or indicator.unit == "nombre":

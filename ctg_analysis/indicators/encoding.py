@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ctg_analysis.codes import FRANCE, FRANCE_METRO, departement_of, departements
+from ctg_analysis.levels import TABLE_LEVELS
 
 __all__ = [
     "AT_COMMUNE",
@@ -20,7 +21,6 @@ __all__ = [
     "AT_FRANCE",
     "AT_REGION",
     "AT_TERRITOIRE",
-    "LEVELS",
     "NO_YEAR",
     "Geography",
     "categorical",
@@ -30,9 +30,10 @@ __all__ = [
     "unpack",
 ]
 
-#: The comparison ladder, from the finest level: a level is its position here.
-LEVELS = ("commune", "territoire", "epci", "departement", "region", "france")
-AT_COMMUNE, AT_TERRITOIRE, AT_EPCI, AT_DEPARTEMENT, AT_REGION, AT_FRANCE = range(len(LEVELS))
+#: Each level's code in the long table (declared in :mod:`ctg_analysis.levels`).
+AT_COMMUNE, AT_TERRITOIRE, AT_EPCI, AT_DEPARTEMENT, AT_REGION, AT_FRANCE = (
+    TABLE_LEVELS.index(level) for level in ("commune", "territoire", "epci", "departement", "region", "france")
+)
 #: Years are packed on 8 bits from this one; an indicator without any data has this year (shown « – »).
 YEAR0 = 1900
 NO_YEAR = YEAR0
@@ -46,12 +47,16 @@ def pack_period(year_start: np.ndarray, year_end: np.ndarray) -> np.ndarray:
     >>> pack_period(np.array([2013, 2019]), np.array([2019, 2019])).tolist()
     [30577, 30583]
     """
-    return ((np.asarray(year_end, dtype="int64") - YEAR0) << 8) | (np.asarray(year_start, dtype="int64") - YEAR0)
+    packed: np.ndarray = ((np.asarray(year_end, dtype="int64") - YEAR0) << 8) | (
+        np.asarray(year_start, dtype="int64") - YEAR0
+    )
+    return packed
 
 
 def pack(indicator: np.ndarray, year_start: np.ndarray, year_end: np.ndarray) -> np.ndarray:
     """(indicator, period) packed in one integer: the sort key of slots and of the long table."""
-    return (np.asarray(indicator, dtype="int64") << 16) | pack_period(year_start, year_end)
+    packed: np.ndarray = (np.asarray(indicator, dtype="int64") << 16) | pack_period(year_start, year_end)
+    return packed
 
 
 def unpack(keys: np.ndarray) -> pd.DataFrame:
@@ -136,7 +141,7 @@ class Geography:
             names = table[[level, label]].dropna(subset=[level]).drop_duplicates(level)
             codes[level] = pd.Index(names[level].to_numpy(dtype=object), dtype=object)
             labels[level] = names[label].fillna(names[level]).astype(str).to_numpy()
-            parents[level] = codes[level].get_indexer(table[level].to_numpy(dtype=object, na_value=None))
+            parents[level] = codes[level].get_indexer(pd.Index(table[level].to_numpy(dtype=object), dtype=object))
         overseas = table["departement"].astype(str).str.len().eq(3).any()
         codes["france"] = pd.Index([FRANCE, FRANCE_METRO] if overseas else [FRANCE_METRO], dtype=object)
         labels["france"] = np.array(

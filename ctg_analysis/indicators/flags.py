@@ -3,12 +3,15 @@ and the quality flags that say how far to trust it or why it is absent."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ctg_analysis.indicators.encoding import AT_COMMUNE, AT_DEPARTEMENT
 from ctg_analysis.indicators.preparation import PreparedData
 
-__all__ = ["FLAGS", "MIN_COVERAGE", "derive", "flag_bits", "flag_meanings", "flag_texts"]
+__all__ = ["DEMO_FLAG", "FLAGS", "MIN_COVERAGE", "derive", "flag_bits", "flag_meanings", "flag_texts"]
 
 
 #: Flag codes of the long table and their French meaning, in the order they are listed.
@@ -24,6 +27,8 @@ FLAGS = {
     "cog_mismatch": "géographies non harmonisées (COG différent)",
     "demo": "données fictives de démonstration",
 }
+#: The flag of the demo's fictional data: a mark of origin, not of quality.
+DEMO_FLAG = "demo"
 
 
 def flag_meanings() -> list[str]:
@@ -34,7 +39,7 @@ def flag_meanings() -> list[str]:
     >>> flag_meanings()[0]
     'Petits effectifs : valeur fragile.'
     """
-    return [f"{meaning[0].upper()}{meaning[1:]}." for code, meaning in FLAGS.items() if code != "demo"]
+    return [f"{meaning[0].upper()}{meaning[1:]}." for code, meaning in FLAGS.items() if code != DEMO_FLAG]
 
 
 #: Below this share of its population (or, where populations are unknown, of its communes) covered by
@@ -48,8 +53,9 @@ def derive(sums: dict[str, np.ndarray], prepared: PreparedData) -> dict[str, np.
     indicators = prepared.indicators
     which = sums["indicator"].astype("int64")
 
-    def per_indicator(values: list) -> np.ndarray:
-        return np.asarray(values)[which]
+    def per_indicator(values: list[Any]) -> np.ndarray:
+        spread: np.ndarray = np.asarray(values)[which]
+        return spread
 
     counts = per_indicator([i.is_count or not i.additive for i in indicators])  # a published value is read as is
     ratios = per_indicator([i.is_ratio for i in indicators])
@@ -97,7 +103,7 @@ def derive(sums: dict[str, np.ndarray], prepared: PreparedData) -> dict[str, np.
             # The parts of a split commune stay in their département: its sums (and above) are exact.
             "estimated": (np.nan_to_num(sums["n_estimated"]) > 0) & (sums["level"] < AT_DEPARTEMENT),
             "cog_mismatch": per_indicator([i.id in prepared.cog_mismatch for i in indicators]),
-            "demo": np.full(len(which), prepared.demo),
+            DEMO_FLAG: np.full(len(which), prepared.demo),
         }
     bits = flag_bits(len(which), **flags)
     return {
@@ -117,7 +123,7 @@ def derive(sums: dict[str, np.ndarray], prepared: PreparedData) -> dict[str, np.
     }
 
 
-def flag_bits(size: int, **flags) -> np.ndarray:
+def flag_bits(size: int, **flags: ArrayLike) -> np.ndarray:
     """The flags of each row as one bitmask, bit *n* for the *n*-th code of :data:`FLAGS` (a flag not
     given is false, a scalar holds for every row).
 

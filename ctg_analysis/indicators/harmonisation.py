@@ -53,7 +53,7 @@ def bring_to(
     cog_year: int,
     movements: pd.DataFrame,
     weights: pd.Series | None,
-    passages: dict,
+    passages: dict[int | tuple[str, int], pd.DataFrame],
     communes: pd.Index,
 ) -> tuple[SourceTable, bool]:
     """The table in the common COG year (whose communes are ``communes``), and whether that worked."""
@@ -73,22 +73,27 @@ def bring_to(
 
 
 def _follow_stale_codes(
-    table: SourceTable, origin: int, movements: pd.DataFrame, passages: dict, communes: pd.Index
+    table: SourceTable,
+    origin: int,
+    movements: pd.DataFrame,
+    passages: dict[int | tuple[str, int], pd.DataFrame],
+    communes: pd.Index,
 ) -> SourceTable:
     """Codes older than the file's stated geography (``origin``), followed through the merges of the
     years before it to the table's geography."""
     codes = table.data["geo"].to_numpy(dtype=object)
-    stale = pd.unique(codes[communes.get_indexer(codes) < 0])
+    stale = pd.unique(codes[communes.get_indexer(codes) < 0])  # type: ignore[arg-type]  # pandas takes any array-like; the stubs say Index
     if not len(stale):
         return table
     since = origin - _STALE_YEARS
+    assert table.cog_year is not None  # a file of stated geography (``origin``) is dated
     if ("stale", since) not in passages:
         passages[("stale", since)] = commune_passage(movements, since, table.cog_year)
     merges = passages[("stale", since)]
     merges = merges.loc[
         merges["source"].isin(stale)
         & merges["share"].eq(1.0)
-        & (communes.get_indexer(merges["target"].to_numpy(dtype=object)) >= 0)
+        & (communes.get_indexer(merges["target"].to_numpy(dtype=object)) >= 0)  # type: ignore[arg-type]  # pandas takes any array-like; the stubs say Index
     ]
     if merges.empty:
         return table
@@ -112,7 +117,7 @@ def stack_vintages(tables: list[SourceTable]) -> SourceTable:
     source = " ; ".join(dict.fromkeys(t.source for t in tables))
     # Each period's source: the latest file it is taken from (another only where that one lacks a commune).
     first = data.groupby("period")["_file"].min()
-    period_sources = {int(period): tables[int(n)].source for period, n in first.items()}
+    period_sources = {int(str(period)): tables[int(n)].source for period, n in first.to_dict().items()}
     return replace(
         tables[0], data=data.drop(columns="_file").reset_index(drop=True), source=source, period_sources=period_sources
     )

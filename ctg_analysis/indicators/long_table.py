@@ -22,15 +22,12 @@ from ctg_analysis.indicators.aggregation import (
     stack_sums,
     subset,
 )
+from ctg_analysis.indicators.catalogue import Indicator
 from ctg_analysis.indicators.coverage import with_expected
 from ctg_analysis.indicators.encoding import (
     AT_COMMUNE,
-    AT_DEPARTEMENT,
-    AT_EPCI,
     AT_FRANCE,
-    AT_REGION,
     AT_TERRITOIRE,
-    LEVELS,
     NO_YEAR,
     categorical,
     pack,
@@ -40,6 +37,7 @@ from ctg_analysis.indicators.encoding import (
 from ctg_analysis.indicators.flags import derive, flag_bits, flag_texts
 from ctg_analysis.indicators.membership import comparison_links, membership_of
 from ctg_analysis.indicators.preparation import PreparedData
+from ctg_analysis.levels import REFERENCE_LEVELS, TABLE_LEVELS
 from ctg_analysis.territories import Territories
 
 __all__ = ["LONG_COLUMNS", "compute_indicators"]
@@ -69,7 +67,9 @@ LONG_COLUMNS = [
 ]
 
 
-def _period_sources(prepared, indicators, which, start, end) -> pd.Categorical:
+def _period_sources(
+    prepared: PreparedData, indicators: tuple[Indicator, ...], which: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> pd.Categorical:
     """Each row's source line: the files of the years its period reads (both ends of an evolution), else
     every file of its indicator."""
     packed = (np.asarray(which, dtype="int64") << 32) | (np.asarray(start, dtype="int64") << 16) | np.asarray(end)
@@ -162,12 +162,8 @@ def compute_indicators(
                 subset(arrays, pairs["row"].to_numpy()), pairs["territory"].to_numpy(), AT_TERRITOIRE, len(order), slots
             )
         )
-    for level, code in (
-        ("epci", AT_EPCI),
-        ("departement", AT_DEPARTEMENT),
-        ("region", AT_REGION),
-        ("france", AT_FRANCE),
-    ):
+    for level in REFERENCE_LEVELS:
+        code = TABLE_LEVELS.index(level)
         sums = prepared.level_sums[level]
         keep = wanted(code, len(geography.codes.get(level, [0])))[sums["geo"]]
         pieces.append(subset(sums, keep))
@@ -244,9 +240,10 @@ def _complete(table: dict[str, np.ndarray], links: pd.DataFrame, prepared: Prepa
     # The table is ordered by (territory, level, geo, indicator, period): the new rows are inserted at
     # their place (a search in the packed keys), not sorted in with the millions of others.
     def key(link_position: np.ndarray, columns: dict[str, np.ndarray]) -> np.ndarray:
-        return (link_position.astype("int64") << 24) | pack(
+        keys: np.ndarray = (link_position.astype("int64") << 24) | pack(
             columns["indicator"], columns["year_start"], columns["year_end"]
         )
+        return keys
 
     extra_key = key(link, extra)
     order = np.argsort(extra_key, kind="stable")
@@ -285,22 +282,10 @@ def _frame(
     indicators = prepared.indicators
     geography = prepared.geography
     labels_by_id = {t.id: t.label for t in territories}
-    level_codes = [
-        geography.codes["commune"],
-        pd.Index(order),
-        geography.codes["epci"],
-        geography.codes["departement"],
-        geography.codes["region"],
-        geography.codes["france"],
-    ]
-    level_labels = [
-        geography.labels["commune"],
-        np.array([labels_by_id[t] for t in order], dtype=object),
-        geography.labels["epci"],
-        geography.labels["departement"],
-        geography.labels["region"],
-        geography.labels["france"],
-    ]
+    codes = {**geography.codes, "territoire": pd.Index(order)}
+    labels = {**geography.labels, "territoire": np.array([labels_by_id[t] for t in order], dtype=object)}
+    level_codes = [codes[level] for level in TABLE_LEVELS]
+    level_labels = [labels[level] for level in TABLE_LEVELS]
     offsets = np.cumsum([0, *[len(c) for c in level_codes]])[:-1]
     place = offsets[table["level"]] + table["geo"]
     start = table["year_start"].astype("int64")
@@ -312,7 +297,7 @@ def _frame(
     return pd.DataFrame(
         {
             "territory": pd.Categorical.from_codes(table["territory"], categories=pd.Index(order, dtype="object")),
-            "level": pd.Categorical.from_codes(table["level"], categories=pd.Index(LEVELS, dtype="object")),
+            "level": pd.Categorical.from_codes(table["level"], categories=pd.Index(TABLE_LEVELS, dtype="object")),
             "geo": categorical(place, np.concatenate([np.asarray(c, dtype=object) for c in level_codes])),
             "geo_label": categorical(place, np.concatenate([np.asarray(c, dtype=object) for c in level_labels])),
             "indicator": pd.Categorical.from_codes(

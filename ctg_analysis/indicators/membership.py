@@ -9,14 +9,11 @@ import pandas as pd
 from ctg_analysis.errors import CtgError
 from ctg_analysis.indicators.encoding import (
     AT_COMMUNE,
-    AT_DEPARTEMENT,
-    AT_EPCI,
     AT_FRANCE,
-    AT_REGION,
     AT_TERRITOIRE,
-    LEVELS,
 )
 from ctg_analysis.indicators.preparation import PreparedData
+from ctg_analysis.levels import TABLE_LEVELS
 from ctg_analysis.territories import Territories
 
 __all__ = ["comparison_links", "membership_of"]
@@ -33,7 +30,7 @@ def membership_of(
             territories.get(territory_id)  # an unknown id fails with a suggestion
         membership = membership.loc[membership["territory"].isin(ids)]
         order = [i for i in order if i in set(ids)]
-    communes = prepared.geography.communes.get_indexer(membership["commune"].astype(str))
+    communes = prepared.geography.communes.get_indexer(membership["commune"].astype(str))  # type: ignore[arg-type]  # pandas takes any array-like; the stubs say Index
     if (communes < 0).any():
         unknown = sorted(set(membership["commune"][communes < 0]))
         raise CtgError(
@@ -58,19 +55,20 @@ def comparison_links(
         (territory, AT_COMMUNE, commune),
         (distinct, AT_TERRITOIRE, distinct),
     ]
-    for level, code in (("epci", AT_EPCI), ("departement", AT_DEPARTEMENT), ("region", AT_REGION)):
+    for level in ("epci", "departement", "region"):
+        code = TABLE_LEVELS.index(level)
         parent = geography.parents[level][commune]
         known = parent >= 0
         parts.append((territory[known], code, parent[known]))
     # France is the sum of the communes of the data; a value published for France métropolitaine only
     # (Filosofi) stands beside it under its own code when the data go beyond it.
     published = prepared.published
-    french = published.loc[published["level"] == AT_FRANCE, "geo"].unique() if len(published) else []
+    french = published.loc[published["level"] == AT_FRANCE, "geo"].unique() if len(published) else np.array([], int)
     for france in sorted({0, *french}):
         parts.append((distinct, AT_FRANCE, np.full(len(distinct), france)))
     positions = {territory_id: n for n, territory_id in enumerate(order)}
     extra = [
-        (positions[t.id], LEVELS.index(level), geography.codes[level].get_indexer([code])[0])
+        (positions[t.id], TABLE_LEVELS.index(level), geography.codes[level].get_indexer([code])[0])  # type: ignore[arg-type]  # pandas takes any array-like; the stubs say Index
         for t in territories
         if t.id in positions
         for level, code in t.comparisons

@@ -37,9 +37,10 @@ class PreparedData:
         ``denominator``, ``missing`` (a secret or missing term), ``partial`` (summed over IRIS of which
         some are secret), ``estimated`` (shared out of a split commune).
     published
-        Non-additive indicators as published: ``level`` (position in :data:`LEVELS`), ``geo`` (position
-        in ``geography.codes[level]``), ``indicator``, ``year``, ``value``, ``perimeter`` (the unit's
-        perimeter changed since the publication: no value).
+        Non-additive indicators as published: ``level`` (its code, see
+        :data:`~ctg_analysis.levels.TABLE_LEVELS`), ``geo`` (position in ``geography.codes[level]``),
+        ``indicator``, ``year``, ``value``, ``perimeter`` (the unit's perimeter changed since the
+        publication: no value).
     reference
         The commune reference in the common COG year.
     geography
@@ -162,7 +163,7 @@ def prepare(
     communes = pd.Index(reference.loc[reference["type"].eq("COM"), "code"].to_numpy(dtype=object))
     harmonised: dict[str, SourceTable] = {}
     mismatched: set[str] = set()
-    passages: dict = {}  # one passage table per source COG year
+    passages: dict[int | tuple[str, int], pd.DataFrame] = {}  # one passage table per source COG year
     for dataset, tables in progress_bar(
         vintages.items(), desc="Préparation", unit="jeu de données", total=len(vintages), show=progress
     ):
@@ -173,12 +174,12 @@ def prepare(
 
     codes = {dataset: table.data["geo"].to_numpy(dtype=object) for dataset, table in harmonised.items()}
     geography = Geography.build(reference, np.array([], dtype=object))
-    positions = {dataset: geography.communes.get_indexer(c) for dataset, c in codes.items()}
+    positions = {dataset: geography.communes.get_indexer(c) for dataset, c in codes.items()}  # type: ignore[arg-type]  # pandas takes any array-like; the stubs say Index
     extra = [c[positions[dataset] < 0] for dataset, c in codes.items()]
     if sum(len(e) for e in extra):
         # Communes of the data missing from the reference still count in their département and France.
         geography = Geography.build(reference, pd.unique(np.concatenate(extra)))
-        positions = {dataset: geography.communes.get_indexer(c) for dataset, c in codes.items()}
+        positions = {dataset: geography.communes.get_indexer(c) for dataset, c in codes.items()}  # type: ignore[arg-type]  # pandas takes any array-like; the stubs say Index
     for dataset, table in harmonised.items():
         # From here on a commune is its position in the geography.
         harmonised[dataset] = replace(table, data=table.data.assign(commune_id=positions[dataset]))
@@ -253,7 +254,7 @@ def prepare(
         if not indicator.additive:
             used = published.loc[published["indicator"] == position[indicator.id], "year"].unique()
             lines = {
-                int(t.vintage): t.source
+                int(t.vintage or 0): t.source
                 for t in published_tables
                 if t.dataset == indicator.dataset and t.vintage in set(used.tolist())
             }

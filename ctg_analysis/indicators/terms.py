@@ -13,7 +13,8 @@ from ctg_analysis.geography import commune_passage
 from ctg_analysis.geography.embedded import embedded_epci
 from ctg_analysis.geography.reference import epci_composition
 from ctg_analysis.indicators.catalogue import Indicator
-from ctg_analysis.indicators.encoding import LEVELS, Geography
+from ctg_analysis.indicators.encoding import Geography
+from ctg_analysis.levels import TABLE_LEVELS
 from ctg_analysis.sources.datasets import DATASETS
 from ctg_analysis.sources.folder import DataFolder
 from ctg_analysis.sources.tables import ESTIMATED, PARTIAL_SUFFIX, SourceTable
@@ -28,7 +29,8 @@ def _expression(frame: pd.DataFrame, variables: list[str], where: str) -> np.nda
         raise CtgError(f"{where} : variable(s) {', '.join(absent)} absente(s) de la table")
     if len(variables) == 1:
         return frame[variables[0]].to_numpy(dtype="float64")
-    return frame[variables].to_numpy(dtype="float64").sum(axis=1)  # NaN in any term gives NaN
+    total: np.ndarray = frame[variables].to_numpy(dtype="float64").sum(axis=1)  # NaN in any term gives NaN
+    return total
 
 
 def _flag_column(data: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -45,6 +47,7 @@ def _partial(data: pd.DataFrame, variables: list[str]) -> np.ndarray:
 def commune_values(indicator: Indicator, tables: dict[str, SourceTable]) -> dict[str, np.ndarray]:
     """Numerator and denominator of an additive indicator per commune and year."""
     where = f"indicateur {indicator.id}"
+    assert indicator.dataset is not None  # an additive indicator names its dataset (catalogue check)
     data = tables[indicator.dataset].data
     commune = data["commune_id"].to_numpy()
     year = data["period"].to_numpy(dtype="int64")
@@ -53,6 +56,7 @@ def commune_values(indicator: Indicator, tables: dict[str, SourceTable]) -> dict
     estimated = _flag_column(data, [ESTIMATED])
     start = year
     if indicator.kind == "rolling_sum":
+        assert indicator.window is not None  # a rolling sum has its window (catalogue check)
         # Consecutive years only: a missing year (or a secret value) leaves its windows missing.
         wide = pd.DataFrame({"commune": commune, "year": year, "numerator": numerator}).pivot(
             index="commune", columns="year", values="numerator"
@@ -170,10 +174,10 @@ def published_values(
             frames.append(
                 pd.DataFrame(
                     {
-                        "level": np.int8(LEVELS.index(table.level)),
+                        "level": np.int8(TABLE_LEVELS.index(table.level)),
                         "geo": geo[known].astype("int32"),
                         "indicator": np.int16(position[indicator.id]),
-                        "year": np.int16(table.vintage),
+                        "year": np.int16(table.vintage or 0),
                         "value": np.where(changed, np.nan, value)[known],
                         "perimeter": changed[known],
                     }
@@ -232,7 +236,7 @@ class _Perimeters:
         changed = np.zeros(len(codes), dtype=bool)
         if level == "epci" and year and year != self.cog_year:
             changed = self._epci_changed(year, codes)
-        return self.geography.codes[level].get_indexer(codes.to_numpy(dtype=object)), values, changed
+        return self.geography.codes[level].get_indexer(codes.to_numpy(dtype=object)), values, changed  # type: ignore[arg-type]  # pandas takes any array-like; the stubs say Index
 
     def _communes(self, year: int, codes: pd.Series, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         passage = self.passage(year)
@@ -241,7 +245,7 @@ class _Perimeters:
             later = commune_passage(self.movements, self.cog_year, year)
             touched = set(later["source"]) | set(later["target"])
             changed = codes.isin(touched).to_numpy()
-            return self.geography.communes.get_indexer(codes.to_numpy(dtype=object)), values, changed
+            return self.geography.communes.get_indexer(codes.to_numpy(dtype=object)), values, changed  # type: ignore[arg-type]  # pandas takes any array-like; the stubs say Index
         sources_per_target = passage.groupby("target")["source"].nunique()
         targets_per_source = passage.groupby("source")["target"].nunique()
         # A plain code change (one source, one target, nothing else merged in) keeps the perimeter.
@@ -253,13 +257,13 @@ class _Perimeters:
         absorbing = set(passage["target"])
         moved = codes.map(renamed).astype(object)
         target = moved.where(moved.notna(), codes)
-        changed = (codes.isin(passage["source"]) & moved.isna()) | (codes.isin(absorbing) & moved.isna())
+        reached = (codes.isin(passage["source"]) & moved.isna()) | (codes.isin(absorbing) & moved.isna())
         # Communes that exist only since (merged or re-established) get a row without value too.
         new = sorted(absorbing - set(target))
         target = pd.concat([target, pd.Series(new, dtype=object)], ignore_index=True)
         values = np.concatenate([values, np.full(len(new), np.nan)])
-        changed = np.concatenate([changed.to_numpy(dtype=bool), np.ones(len(new), dtype=bool)])
-        return self.geography.communes.get_indexer(target.to_numpy(dtype=object)), values, changed
+        changed = np.concatenate([reached.to_numpy(dtype=bool), np.ones(len(new), dtype=bool)])
+        return self.geography.communes.get_indexer(target.to_numpy(dtype=object)), values, changed  # type: ignore[arg-type]  # pandas takes any array-like; the stubs say Index
 
     def _epci_changed(self, year: int, codes: pd.Series) -> np.ndarray:
         """EPCIs whose communes at ``year`` (brought to the common geography) are not their communes now."""

@@ -19,15 +19,15 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from ctg_analysis.charts import chart_plan
-from ctg_analysis.config import COMPARISON_LEVELS, DEFAULT_TITLE
+from ctg_analysis.commentary import theme_sentences
+from ctg_analysis.config import DEFAULT_TITLE
 from ctg_analysis.diagnostic import Diagnostic
 from ctg_analysis.errors import CtgError
 from ctg_analysis.exports.documents import check_formats, write_documents
 from ctg_analysis.files import slugify
-from ctg_analysis.formatting import format_date, format_value
+from ctg_analysis.formatting import format_date
 from ctg_analysis.geography.outlines import Outlines
 from ctg_analysis.indicators import indicators_of_theme
-from ctg_analysis.indicators.comparisons import position
 from ctg_analysis.indicators.display import (
     FRAGILE_LEGEND,
     cited_sources,
@@ -38,6 +38,7 @@ from ctg_analysis.indicators.display import (
 )
 from ctg_analysis.indicators.flags import flag_meanings
 from ctg_analysis.indicators.preparation import PreparedData
+from ctg_analysis.levels import REFERENCE_LEVELS
 from ctg_analysis.reports.metadata import REPORT_DATA, write_json
 from ctg_analysis.sources.datasets import dataset_hint
 from ctg_analysis.territories import Territories
@@ -53,7 +54,7 @@ def open_report(
     *,
     data_dir: str | Path = "",
     territories_file: str | Path = "",
-    comparison_levels: list[str] | tuple[str, ...] = COMPARISON_LEVELS,
+    comparison_levels: list[str] | tuple[str, ...] = REFERENCE_LEVELS,
     census_vintage: int = 0,
     skip_bad_files: bool = False,
     title: str = "",
@@ -85,11 +86,11 @@ def open_report(
     if not territory_id and len(territories):
         territory_id = next(iter(territories)).id  # a template opened in JupyterLab: the file's first territory
     territory = territories.get(territory_id)
-    unknown = set(comparison_levels) - set(COMPARISON_LEVELS)
+    unknown = set(comparison_levels) - set(REFERENCE_LEVELS)
     if unknown:
         raise CtgError(
             f"niveau(x) de comparaison inconnu(s) : {', '.join(sorted(unknown))} (attendu "
-            f"{', '.join(COMPARISON_LEVELS)})"
+            f"{', '.join(REFERENCE_LEVELS)})"
         )
     table = diagnostic.table([territory_id])
     table = table.loc[table["level"].isin(["commune", "territoire", *comparison_levels])]
@@ -254,74 +255,15 @@ class Report:
         self.drawn[chart] = figure
         display(figure)
 
-    @staticmethod
-    def _not_published(indicator, latest: pd.DataFrame, signed: bool) -> str:
-        """The sentence for a value INSEE publishes for communes but not for a grouping: the range of the
-        territory's communes instead."""
-        communes = latest.loc[(latest["level"] == "commune") & latest["value"].notna()].sort_values("value")
-        sentence = (
-            f"- {indicator.label} ({latest['period'].iloc[0]}) : l'Insee ne publie pas cette valeur pour un "
-            "regroupement de communes"
-        )
-        if communes.empty:
-            return sentence + "."
-        low, high = (
-            f"{format_value(c['value'], indicator.unit, indicator.decimals, sign=signed)} "
-            f"({html.escape(str(c['geo_label']))})"
-            for c in (communes.iloc[0], communes.iloc[-1])
-        )
-        where = "classeur, feuille « Détail communal »"
-        if len(communes) == 1:
-            return f"{sentence} ; elle vaut {low} dans la seule de ses communes où elle est publiée ({where})."
-        return (
-            f"{sentence} ; elle va de {low} à {high} selon ses {len(communes)} communes où elle est publiée ({where})."
-        )
-
     def commentary(self, theme: str) -> str:
-        """Short French sentences: each rate, share or evolution of the theme against the département."""
-        rows = self.table.loc[self.table["territory"] == self.territory_id]
-        sentences = []
-        for indicator in indicators_of_theme(theme):
-            if (
-                indicator.is_count or indicator.kind == "annual_rate"
-            ):  # compared with the département: rates and evolutions
-                continue
-            found = rows.loc[rows["indicator"] == indicator.id]
-            if found.empty:
-                continue
-            latest = found.loc[found["year_end"] == found["year_end"].max()]
-            own = latest.loc[latest["level"] == "territoire"]
-            reference = latest.loc[latest["level"] == "departement"]
-            if own.empty:
-                continue
-            signed = indicator.is_change
-            if pd.isna(own["value"].iloc[0]):
-                if "unavailable" in str(own["flags"].iloc[0]):
-                    sentences.append(self._not_published(indicator, latest, signed))
-                continue
-            value = own["value"].iloc[0]
-            if reference.empty or pd.isna(reference["value"].iloc[0]):
-                sentences.append(
-                    f"- {indicator.label} ({own['period'].iloc[0]}) : "
-                    f"{format_value(value, indicator.unit, indicator.decimals, sign=signed)}."
-                )
-                continue
-            where = f"dans le département ({html.escape(str(reference['geo_label'].iloc[0]))})"
-            compared = position(
-                value,
-                reference["value"].iloc[0],
-                unit=indicator.unit,
-                decimals=indicator.decimals,
-                signed=signed,
-                where=where,
-            )
-            sentences.append(
-                f"- {indicator.label} ({own['period'].iloc[0]}) : {compared.text} — niveau {compared.direction}."
-            )
+        """The theme's commentary (:func:`~ctg_analysis.commentary.theme_sentences`, the sentences of the deck
+        and the fiches), as a Markdown list, then what the data lack."""
+        sentences = theme_sentences(self.table, self.territory_id, theme)
         missing = self.missing_data(theme)
         if not sentences:
             return missing or "*Pas d'indicateur de taux disponible pour ce thème dans les données.*"
-        return "\n".join(sentences) + (f"\n\n{missing}" if missing else "")
+        listed = "\n".join(f"- {html.escape(str(sentence))}" for sentence in sentences)
+        return listed + (f"\n\n{missing}" if missing else "")
 
     def methods(self) -> str:
         lines = [

@@ -2,7 +2,7 @@
 from a source checkout).
 
 - ``demo/`` and ``demo-2019/``: the synthetic demo dataset in the official layouts, and its earlier
-  edition (written by ``python -m ctg_analysis.demo``);
+  edition (written by ``python tools/write_demo.py`` in a clone of the repository);
 - ``notebooks/``: the report templates (jupytext percent files);
 - ``geography/``: the official geography (built by ``tools/build_geography.py``);
 - ``ctg.mplstyle``, ``departements.csv``: the house style, the départements' grammar.

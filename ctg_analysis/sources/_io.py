@@ -264,10 +264,10 @@ def _formulas_without_values(path: Path, raw: bytes) -> dict[str, tuple[int, str
         with book:
             _within_limit(path, sum(m.file_size for m in book.infolist()), "le contenu du classeur")
             relations = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
-            targets = {r.get("Id"): r.get("Target", "").lstrip("/") for r in relations}
+            targets = {r.get("Id", ""): r.get("Target", "").lstrip("/") for r in relations}
             workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
             names = {
-                sheet.get("name"): targets.get(next((v for k, v in sheet.attrib.items() if k.endswith("}id")), ""))
+                sheet.get("name", ""): targets.get(next((v for k, v in sheet.attrib.items() if k.endswith("}id")), ""))
                 for sheet in workbook.iter()
                 if sheet.tag.endswith("}sheet")
             }
@@ -303,7 +303,7 @@ def _split_header(path: Path, part: str, name: str, grid: pd.DataFrame) -> RawSh
     if header_at is None:
         for i in candidates:
             below = head.iloc[i + 1] if i + 1 < len(head) else pd.Series(dtype=object)
-            if any(isinstance(v, (int, float, np.number)) and not pd.isna(v) for v in below):
+            if any(isinstance(v, (int, float, np.number)) and v == v for v in below.tolist()):  # v == v: not NaN
                 header_at = i
                 break
     if header_at is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -33,12 +32,6 @@ def full_year(two_digits: str | int) -> int:
     """Four-digit year of a two-digit census or file suffix (``68`` → 1968, ``22`` → 2022)."""
     yy = int(two_digits)
     return 1900 + yy if yy >= 60 else 2000 + yy
-
-
-def plain(text: str) -> str:
-    """Lower-case text without accents, for matching sheet names and French headers."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
 
 
 def any_column(sheet: RawSheet, pattern: str) -> bool:

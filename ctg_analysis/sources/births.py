@@ -29,7 +29,9 @@ def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
     ids = pd.DataFrame({"geo": codes(sheet, "CODGEO", width=COMMUNE_WIDTH, dataset=dataset, meaning="code commune")})
     if "LIBGEO" in sheet.columns:
         ids["label"] = sheet.frame["LIBGEO"].astype("string")
-    variables = {c: (m.group(1), full_year(m.group(2)), None) for c in sheet.columns if (m := _YEARLY.fullmatch(c))}
+    variables: dict[str, tuple[str, int, int | None]] = {
+        c: (m.group(1), full_year(m.group(2)), None) for c in sheet.columns if (m := _YEARLY.fullmatch(c))
+    }
     frame = by_period(sheet, ids, variables)
     check_unique(frame, ["geo", "period"], sheet.where)
     numeric = [c for c in frame.columns if c in ("NAISD", "DECESD")]

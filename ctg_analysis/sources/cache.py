@@ -30,7 +30,8 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 
 def _readers_version() -> str:
     digest = hashlib.sha256()
-    for module in sorted([*(_PACKAGE / "sources").glob("*.py"), _PACKAGE / "codes.py"]):
+    # The readers, and the leaves they recognise and read with (codes, the plain form of French text).
+    for module in sorted([*(_PACKAGE / "sources").glob("*.py"), _PACKAGE / "codes.py", _PACKAGE / "text.py"]):
         digest.update(module.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -72,7 +73,7 @@ class TableCache:
     def put(self, sha256: str, tables: list[SourceTable]) -> None:
         """Store the tables of a file content; a cache that cannot be written is skipped with a warning."""
         entry = self._entry(sha256)
-        if entry is None or entry.exists():
+        if self.folder is None or entry is None or entry.exists():
             return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)

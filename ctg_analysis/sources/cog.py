@@ -35,7 +35,8 @@ _MOVEMENT_COLUMNS = ["MOD", "DATE_EFF", "TYPECOM_AV", "COM_AV", "LIBELLE_AV", "T
 
 
 def _text(sheet: RawSheet, name: str, dataset: str, meaning: str) -> pd.Series:
-    return column(sheet, name, dataset=dataset, meaning=meaning).astype("string").str.strip().replace("", pd.NA)
+    values = column(sheet, name, dataset=dataset, meaning=meaning).astype("string").str.strip()
+    return values.mask(values.eq(""))
 
 
 def _parsed(level: str, frame: pd.DataFrame, year: int | None) -> list[Parsed]:

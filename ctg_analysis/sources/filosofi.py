@@ -24,8 +24,8 @@ from ctg_analysis.sources._layout import (
     full_year,
     has_columns,
     numbers,
-    plain,
 )
+from ctg_analysis.text import plain
 
 __all__ = ["matches", "read"]
 

@@ -11,6 +11,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -209,7 +210,7 @@ def _is_demo(path: Path, root: Path) -> bool:
 def scan_folder(
     folder: str | Path,
     *,
-    cache_dir: str | Path | None | bool = None,
+    cache_dir: str | Path | None | Literal[False] = None,
     progress: bool | None = None,
 ) -> DataFolder:
     """Read every published file of a folder (recursively) into canonical tables.

@@ -13,7 +13,8 @@ import pandas as pd
 from ctg_analysis.codes import COMMUNE_WIDTH
 from ctg_analysis.errors import MissingColumnError, SourceFileError
 from ctg_analysis.sources._io import RawSheet, normalise_codes
-from ctg_analysis.sources._layout import Parsed, check_unique, column, numbers, plain, year_in_titles
+from ctg_analysis.sources._layout import Parsed, check_unique, column, numbers, year_in_titles
+from ctg_analysis.text import plain
 
 __all__ = ["matches", "read"]
 
@@ -32,7 +33,7 @@ def _text(sheet: RawSheet, name: str, dataset: str, meaning: str) -> pd.Series:
 
 
 def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
-    level = _LEVELS[plain(sheet.sheet)]
+    level = _LEVELS[plain(sheet.sheet or "")]
     region = _text(sheet, "Code région", dataset, "code région")
     # Overseas collectivities appear with "null" codes in some editions: they are not communes of a
     # département and are left out.

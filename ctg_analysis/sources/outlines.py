@@ -21,9 +21,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ctg_analysis.codes import departement_of
 from ctg_analysis.errors import UnreadableFileError, UnrecognisedFileError
+
+if TYPE_CHECKING:  # imported where read: the folder scan recognises outlines without loading GeoPandas
+    import geopandas
 
 __all__ = [
     "OUTLINE_LEVELS",
@@ -170,7 +174,7 @@ def _level_of_codes(file: Path, layer: str, departement_names: set[str], region_
     return None
 
 
-def read_outlines(layer: OutlineLayer, departements: tuple[str, ...] | None = None):
+def read_outlines(layer: OutlineLayer, departements: tuple[str, ...] | None = None) -> geopandas.GeoDataFrame:
     """The outlines of a layer (``code``, ``geometry``), in its own coordinates, for some départements.
 
     Parameters
@@ -203,7 +207,7 @@ def read_outlines(layer: OutlineLayer, departements: tuple[str, ...] | None = No
 
 
 @lru_cache(maxsize=32)
-def _read(layer: OutlineLayer, departements: tuple[str, ...] | None):
+def _read(layer: OutlineLayer, departements: tuple[str, ...] | None) -> geopandas.GeoDataFrame:
     import geopandas
 
     where = None

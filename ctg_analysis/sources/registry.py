@@ -13,9 +13,10 @@ from pathlib import Path
 
 from ctg_analysis.errors import UnrecognisedFileError, WrongDatasetError
 from ctg_analysis.sources._io import RawSheet, read_sheets
-from ctg_analysis.sources._layout import Parsed, has_columns, plain
+from ctg_analysis.sources._layout import Parsed, has_columns
 from ctg_analysis.sources.datasets import DATASETS, Dataset, get_dataset
 from ctg_analysis.sources.tables import SourceTable
+from ctg_analysis.text import plain
 
 log = logging.getLogger(__name__)
 

@@ -37,10 +37,10 @@ from ctg_analysis.yaml_input import load_yaml
 
 log = logging.getLogger(__name__)
 
-__all__ = ["COMPARISON_LEVELS", "Territories", "Territory", "load_territories", "territory_entries"]
+__all__ = ["COMPARISON_UNIT_LEVELS", "Territories", "Territory", "load_territories", "territory_entries"]
 
-#: Levels a territory may name as extra comparisons.
-COMPARISON_LEVELS = ("commune", "epci", "departement", "region")
+#: The levels of the units a territory may name as extra comparisons (``comparisons:`` in the territories file).
+COMPARISON_UNIT_LEVELS = ("commune", "epci", "departement", "region")
 
 
 @dataclass(frozen=True)
@@ -262,7 +262,9 @@ def _owner(problem: str) -> str | None:
 
 def _flatten(entries: list, problems: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The YAML entries as two tables: one row per territory, one row per listed commune."""
-    heads, items = [], []
+    heads: list[tuple[int, str, str, int | None, tuple[tuple[str, str], ...]]] = []
+    # (territory position, order, code, name, département): a commune given by its code or by its name.
+    items: list[tuple[int, int, str | None, str | None, str | None]] = []
     for position, entry in enumerate(entries):
         if not isinstance(entry, dict) or not entry.get("id"):
             problems.append(f"territoire n°{position + 1} : attendu un identifiant (id) et une liste de communes")
@@ -519,9 +521,10 @@ def _comparisons(raw: object, where: str, problems: list[str]) -> tuple[tuple[st
         return ()
     found = []
     for item in raw:
-        if not isinstance(item, dict) or item.get("level") not in COMPARISON_LEVELS or not item.get("code"):
+        if not isinstance(item, dict) or item.get("level") not in COMPARISON_UNIT_LEVELS or not item.get("code"):
             problems.append(
-                f"{where} : comparaison {item!r} invalide (attendu level parmi {', '.join(COMPARISON_LEVELS)} et code)"
+                f"{where} : comparaison {item!r} invalide "
+                f"(attendu level parmi {', '.join(COMPARISON_UNIT_LEVELS)} et code)"
             )
             continue
         found.append((str(item["level"]), str(item["code"])))

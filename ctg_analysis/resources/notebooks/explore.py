@@ -127,7 +127,7 @@ departement_map(diagnostic.outlines, diagnostic.departement_table(departement), 
 # `ctg.build_fiches(table, territory_id, ctg.load_plan("plan.yaml"))`.
 
 # %%
-ctg.diagnostic_text(table, territory_id, theme="parentalité")
+ctg.diagnostic_text(table, territory_id, thematique="parentalité")
 
 # %%
 fiches = ctg.build_fiches(table, territory_id)

@@ -1,5 +1,5 @@
 """The embedded demo dataset: synthetic files in the official layouts (*données fictives de démonstration*)."""
 
-from ctg_analysis.demo.generate import DEMO_LABEL, build_demo, write_demo, write_earlier_demo
+from demo.generate import DEMO_LABEL, build_demo, write_demo, write_earlier_demo
 
 __all__ = ["DEMO_LABEL", "build_demo", "write_demo", "write_earlier_demo"]

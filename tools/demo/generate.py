@@ -10,7 +10,8 @@ Populations are built by single year of age and sex, so that every published ban
 bands, 15–64) is a sum of the same ages and the files agree with each other. Ézanville reproduces the
 seed's fiche action: 128 births in 2019 and 0–2 year olds up 25.7 % between 2013 and 2019.
 
-Run ``python -m ctg_analysis.demo [FOLDER]`` to write it (default: the package's ``resources/demo``).
+Run ``python tools/write_demo.py [FOLDER]`` to write it (default: the package's ``resources/demo``). The generator
+is a maintainers' tool: it is not in the wheel, only what it writes is.
 """
 
 from __future__ import annotations
@@ -18,15 +19,15 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, replace
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ctg_analysis.demo.layouts import csv_bytes, workbook_bytes, zip_bytes
-from ctg_analysis.demo.outlines import outline_bytes
 from ctg_analysis.files import write_bytes
+from ctg_analysis.resources import DEMO_DIR
+from demo.layouts import csv_bytes, workbook_bytes, zip_bytes
+from demo.outlines import outline_bytes
 
 log = logging.getLogger(__name__)
 
@@ -679,14 +680,14 @@ def write_demo(folder: str | Path, seed: int = SEED) -> list[Path]:
         )
     files["contours/communes-demo.geojson"] = outline_bytes(demo.communes, seed)
     # The worked example of a plan d'actions goes with the demo it is written for.
-    files["plan-actions.yaml"] = resources.files("ctg_analysis.demo").joinpath("plan-actions.yaml").read_bytes()
-    return _write(folder, files, seed, "python -m ctg_analysis.demo")
+    files["plan-actions.yaml"] = (DEMO_DIR / "plan-actions.yaml").read_bytes()
+    return _write(folder, files, seed, "python tools/write_demo.py")
 
 
 def _write(folder: Path, files: dict[str, bytes], seed: int, generator: str) -> list[Path]:
     """Write the files, the demo territories and the demo marker, each through a temporary file."""
     # The demo territories live with the demo data: a user's own territories file is for real data.
-    files["territories.yaml"] = resources.files("ctg_analysis.demo").joinpath("territories.yaml").read_bytes()
+    files["territories.yaml"] = (DEMO_DIR / "territories.yaml").read_bytes()
     files["ctg-demo.json"] = (
         json.dumps(
             {"demo": True, "label": DEMO_LABEL, "generator": generator, "seed": seed}, ensure_ascii=False, indent=2
@@ -760,4 +761,4 @@ def write_earlier_demo(folder: str | Path, seed: int = SEED) -> list[Path]:
     cog = cog_tables(demo)
     for table, stem in (("communes", "commune"), ("departements", "departement"), ("regions", "region")):
         files[f"cog/{stem}_2021.csv"] = csv_bytes(cog[table], sep=",", crlf=True)
-    return _write(folder, files, seed, "python -m ctg_analysis.demo --earlier")
+    return _write(folder, files, seed, "python tools/write_demo.py --earlier")

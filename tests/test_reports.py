@@ -115,9 +115,9 @@ def test_the_report_page_opens_offline_in_french_with_its_cover_and_contents(ren
     medians = filosofi.loc[filosofi["CODGEO"].isin(["95205", "95395", "95509", "95094", "95492"]), "Q219"].dropna()
     low, high = (f"{v:,.0f}".replace(",", "\u202f") + "\u00a0€" for v in (medians.min(), medians.max()))
     assert (
-        "Revenu disponible médian par unité de consommation (2019) : l'Insee ne publie pas cette valeur pour un "
-        f"regroupement de communes ; elle va de {low} (Puiseux-en-France) à {high} (Le Mesnil-Aubry) selon ses "
-        f"{len(medians)} communes"
+        "Le revenu disponible médian par unité de consommation du territoire : valeur non publiée par l'Insee pour "
+        f"un regroupement de communes ; elle va de {low} (Puiseux-en-France) à {high} (Le Mesnil-Aubry) en 2019 "
+        f"selon les {len(medians)} communes"
     ) in page
 
 

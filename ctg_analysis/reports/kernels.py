@@ -157,6 +157,17 @@ class ReusableKernel:
         self.manager.restart_kernel(now=True)
         self._client.wait_for_ready(timeout=60)
 
+    def kill(self) -> None:
+        """Kill the kernel's process at once and remove its folder, with no lock and no word to the kernel: for
+        a worker about to exit, whatever its other threads are doing with the kernel (closing its sockets from
+        a second thread, or waiting on a lock the interrupted thread holds, hung the batch)."""
+        process = getattr(self.manager.provisioner, "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        self.manager.cleanup_connection_file()  # in the temporary folder: files only, no socket touched
+        shutil.rmtree(self._folder, ignore_errors=True)
+
     def shutdown(self) -> None:
         with self._closing:
             if self.manager.has_kernel:
@@ -212,9 +223,9 @@ def start_worker(stop, reuse_kernel: bool) -> None:
 
 
 def _stop_worker(signum: int) -> None:
-    with _STARTING:
+    with _STARTING:  # a kernel being started is killed once started
         if WORKER_KERNEL is not None:
-            WORKER_KERNEL.shutdown()
+            WORKER_KERNEL.kill()
     os._exit(128 + signum)  # the render in progress is abandoned: its staging folder is the batch's to clear
 
 

@@ -22,10 +22,12 @@ _YEARLY = re.compile(r"^(NAISD|DECESD)(\d{2})$")
 
 def matches(sheet: RawSheet) -> bool:
     # Workbooks also hold département and région sheets: the communes are in sheet COM.
+    """Whether a sheet is INSEE's *base_naissances*: domiciled births per year (``NAISD21``) in the communes' sheet."""
     return any_column(sheet, r"NAISD\d\d") and sheet.sheet in (None, "COM")
 
 
 def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
+    """The births as one row per (commune, year), arrondissements folded into their commune."""
     ids = pd.DataFrame({"geo": codes(sheet, "CODGEO", width=COMMUNE_WIDTH, dataset=dataset, meaning="code commune")})
     if "LIBGEO" in sheet.columns:
         ids["label"] = sheet.frame["LIBGEO"].astype("string")

@@ -20,10 +20,13 @@ _IDENTIFIERS = {"CODGEO", "LIBGEO", "DEPCOM", "LIBCOM", "EPCI", "UU", "REG", "DE
 
 
 def matches(sheet: RawSheet) -> bool:
+    """Whether a sheet is a CNAF allocataires file by IRIS (``data_CAF_AAAA_IRIS.csv``: ``CODGEO``, ``A``,
+    ``PERCOU``…)."""
     return has_columns(sheet, ["CODGEO", "A", "PERCOU"])
 
 
 def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
+    """The CNAF counts by IRIS for the year its name gives (the file holds none), secret cells left missing."""
     vintage = year_in_name(sheet)
     if vintage is None:
         raise SourceFileError(

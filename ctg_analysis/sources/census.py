@@ -33,14 +33,20 @@ _ATTRIBUTES = {"LIBGEO": "label", "LIBCOM": "label", "LIBIRIS": "label", "TYP_IR
 
 
 def is_history(sheet: RawSheet) -> bool:
+    """Whether a sheet is a census *séries historiques* base: births and deaths between censuses (``NAIS1319``) or
+    densities (``D19_POP``)."""
     return any_column(sheet, r"(NAIS|DECE)\d{4}") or any_column(sheet, r"D\d\d_POP")
 
 
 def is_families(sheet: RawSheet) -> bool:
+    """Whether a sheet is a census couples-families-households base (``C19_FAM``, ``C19_MEN``…), not a historical
+    series."""
     return any_column(sheet, r"C\d\d_(FAM|MEN|COUPAENF|FAMMONO)") and not is_history(sheet)
 
 
 def is_employment(sheet: RawSheet) -> bool:
+    """Whether a sheet is a census employment and working population base (``P19_ACT1564``, ``P19_F1564``…), not
+    another census base."""
     return (
         any_column(sheet, r"P\d\d_[FH]?ACT(OCC)?1564|P\d\d_ACT15P|P\d\d_F1564")
         and not is_history(sheet)
@@ -49,6 +55,8 @@ def is_employment(sheet: RawSheet) -> bool:
 
 
 def is_population(sheet: RawSheet) -> bool:
+    """Whether a sheet is a census population structure base (``P19_POP0002``, ``P19_POPF``…), not another census
+    base."""
     return (
         any_column(sheet, r"P\d\d_POP(\d{4}|\d\dP|H|F)")
         and not is_history(sheet)
@@ -58,6 +66,9 @@ def is_population(sheet: RawSheet) -> bool:
 
 
 def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
+    """A census base (commune or IRIS level) as one row per (area, vintage): each variable without its vintage
+    (``P19_POP0002`` → ``P_POP0002``), flows between censuses (``NAIS1319``) on the period they end; Paris, Lyon and
+    Marseille arrondissements folded into their commune; the geography stated in the titles when it is."""
     iris_level = has_columns(sheet, ["IRIS"])
     if iris_level:
         ids = pd.DataFrame(

@@ -45,10 +45,12 @@ def _parsed(level: str, frame: pd.DataFrame, year: int | None) -> list[Parsed]:
 
 
 def is_communes(sheet: RawSheet) -> bool:
+    """Whether a sheet is a COG list of communes (``TYPECOM``, ``COM``, ``DEP``, ``REG``, ``LIBELLE``)."""
     return has_columns(sheet, ["TYPECOM", "COM", "DEP", "REG", "LIBELLE"])
 
 
 def read_communes(sheet: RawSheet, dataset: str) -> list[Parsed]:
+    """The communes (and arrondissements, delegated and associated communes) of a COG year."""
     frame = pd.DataFrame(
         {
             "geo": codes(sheet, "COM", width=COMMUNE_WIDTH, dataset=dataset, meaning="code commune"),
@@ -66,6 +68,7 @@ def read_communes(sheet: RawSheet, dataset: str) -> list[Parsed]:
 
 
 def is_departements(sheet: RawSheet) -> bool:
+    """Whether a sheet is a COG list of départements."""
     return (
         has_columns(sheet, ["DEP", "REG", "CHEFLIEU", "LIBELLE"])
         and not has_columns(sheet, ["COM"])
@@ -74,6 +77,7 @@ def is_departements(sheet: RawSheet) -> bool:
 
 
 def read_departements(sheet: RawSheet, dataset: str) -> list[Parsed]:
+    """The départements of a COG year with their région and name."""
     frame = pd.DataFrame(
         {
             "geo": _text(sheet, "DEP", dataset, "code département"),
@@ -86,10 +90,12 @@ def read_departements(sheet: RawSheet, dataset: str) -> list[Parsed]:
 
 
 def is_regions(sheet: RawSheet) -> bool:
+    """Whether a sheet is a COG list of régions (a chef-lieu, no département column)."""
     return has_columns(sheet, ["REG", "CHEFLIEU", "LIBELLE"]) and not has_columns(sheet, ["DEP"])
 
 
 def read_regions(sheet: RawSheet, dataset: str) -> list[Parsed]:
+    """The régions of a COG year with their name."""
     frame = pd.DataFrame(
         {
             "geo": _text(sheet, "REG", dataset, "code région"),
@@ -101,10 +107,12 @@ def read_regions(sheet: RawSheet, dataset: str) -> list[Parsed]:
 
 
 def is_movements(sheet: RawSheet) -> bool:
+    """Whether a sheet is INSEE's list of commune movements (``MOD``, ``DATE_EFF``, ``COM_AV``, ``COM_AP``)."""
     return has_columns(sheet, ["MOD", "DATE_EFF", "COM_AV", "COM_AP"])
 
 
 def read_movements(sheet: RawSheet, dataset: str) -> list[Parsed]:
+    """The movements of the communes (merges, splits, code changes) with their effective dates."""
     frame = pd.DataFrame({name.lower(): _text(sheet, name, dataset, name) for name in _MOVEMENT_COLUMNS})
     for side in ("com_av", "com_ap"):
         # Creations ex nihilo (a new commune out of territory of no commune) have no "before" side.
@@ -129,10 +137,12 @@ def read_movements(sheet: RawSheet, dataset: str) -> list[Parsed]:
 
 
 def is_epci(sheet: RawSheet) -> bool:
+    """Whether a sheet is INSEE's EPCI composition (``CODGEO``, ``EPCI``, ``LIBEPCI``)."""
     return has_columns(sheet, ["CODGEO", "EPCI", "LIBEPCI"])
 
 
 def read_epci(sheet: RawSheet, dataset: str) -> list[Parsed]:
+    """Each commune's EPCI (code and name) at the date the file gives."""
     frame = pd.DataFrame(
         {
             "geo": codes(sheet, "CODGEO", width=COMMUNE_WIDTH, dataset=dataset, meaning="code commune"),

@@ -37,6 +37,8 @@ _RENAMED = {"MED": "Q2"}
 
 def matches(sheet: RawSheet) -> bool:
     # INSEE's workbooks carry one sheet per household breakdown; the whole population is ENSEMBLE.
+    """Whether a sheet is a Filosofi disposable income base (medians, deciles, rates) of one published level,
+    for the whole population (the ``ENSEMBLE`` sheet of a workbook)."""
     if sheet.sheet is not None and plain(sheet.sheet) != "ensemble":
         return False
     return any_column(sheet, r"(DISP_)?(Q2|MED)\d\d") and (
@@ -64,6 +66,8 @@ def _level(sheet: RawSheet, codes_: pd.Series) -> str:
 
 
 def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
+    """The Filosofi values of one level as published (never summed: medians and rates are not additive),
+    secret cells left missing."""
     key = "IRIS" if has_columns(sheet, ["IRIS"]) else "CODGEO"
     raw = column(sheet, key, dataset=dataset, meaning="code géographique").astype("string").str.strip()
     level = _level(sheet, raw)

@@ -24,6 +24,8 @@ _NULL = {"null", ""}
 
 
 def matches(sheet: RawSheet) -> bool:
+    """Whether a sheet is a level of INSEE's legal populations workbook (``ensemble.xlsx``: its communes',
+    départements' or régions' sheet, with a « Code région » column)."""
     return plain(sheet.sheet or "") in _LEVELS and "Code région" in sheet.columns
 
 
@@ -33,6 +35,7 @@ def _text(sheet: RawSheet, name: str, dataset: str, meaning: str) -> pd.Series:
 
 
 def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
+    """The legal populations (municipal, counted apart, total) of one level, overseas collectivities left out."""
     level = _LEVELS[plain(sheet.sheet or "")]
     region = _text(sheet, "Code région", dataset, "code région")
     # Overseas collectivities appear with "null" codes in some editions: they are not communes of a

@@ -20,7 +20,7 @@ from ctg_analysis.text import plain
 
 log = logging.getLogger(__name__)
 
-__all__ = ["read_file", "file_hash"]
+__all__ = ["file_hash", "matching_datasets", "read_file"]
 
 # Official files that are recognised but carry nothing ctg-analysis uses: said so, not "unknown".
 _KNOWN_UNUSED = (
@@ -116,7 +116,17 @@ def read_file(
             # communes: reading both would count those cities twice.
             log.info("%s : feuille des arrondissements municipaux ignorée", sheet.where)
             continue
-        dataset = next((d for d in DATASETS.values() if d.matches(sheet)), None)
+        claimed = matching_datasets(sheet)
+        if len(claimed) > 1:
+            # A combined base (the comparateur de territoires) holds several datasets' columns in one sheet:
+            # read as one of them, it would be dated and read wrongly.
+            unused.append(
+                "mise en page de plusieurs jeux de données à la fois ("
+                + ", ".join(d.label for d in claimed)
+                + ") : base combinée non lue"
+            )
+            continue
+        dataset = claimed[0] if claimed else None
         if dataset is None:
             if (reason := _unused_reason(sheet)) is not None:
                 unused.append(reason)
@@ -136,6 +146,20 @@ def read_file(
         reason = "; ".join(dict.fromkeys(unused)) or "aucune feuille de données"
         raise UnrecognisedFileError(path, f"fichier non reconnu : {reason}")
     return tables
+
+
+def matching_datasets(sheet: RawSheet) -> list[Dataset]:
+    """The declared datasets whose layout a sheet has: one for a published file, none for an unknown or
+    unused one; several means two readers claim one layout (or a base combining several datasets).
+
+    Examples
+    --------
+    >>> from ctg_analysis.resources import DEMO_DIR
+    >>> sheets = read_sheets(DEMO_DIR / "etat-civil" / "base_naissances_2021.xlsx")
+    >>> [[d.id for d in matching_datasets(sheet)] for sheet in sheets]
+    [['births']]
+    """
+    return [dataset for dataset in DATASETS.values() if dataset.matches(sheet)]
 
 
 def _is_documentation(sheet: RawSheet) -> bool:

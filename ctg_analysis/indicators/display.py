@@ -519,8 +519,3 @@ def _gap(gap: float, indicator: Indicator, rate: bool) -> str:
     if text == MISSING or indicator.unit == "nombre":
         return text
     return f"{text}\u00a0{'pt' if rate else indicator.unit}"
-
-
-def flag_legend() -> pd.DataFrame:
-    """The flag codes and their French meaning."""
-    return pd.DataFrame({"code": list(FLAGS), "signification": list(FLAGS.values())})

@@ -35,7 +35,6 @@ __all__ = ["DEMO_LABEL", "EARLIER_EDITION", "SEED", "build_demo", "write_demo", 
 
 SEED = 20201005  # the day of the seed's CTG presentation
 DEMO_LABEL = "Données fictives de démonstration"
-CENSUS_YEARS = (2013, 2019)
 #: The year of the earlier edition: the files a CTG signed then would have had (RP2016, births to 2018).
 EARLIER_EDITION = 2019
 BIRTH_YEARS = tuple(range(2008, 2022))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
@@ -361,7 +362,6 @@ def write_fiches_docx(fiches: list[Fiche], path: str | Path) -> Path:
     written through a temporary file."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
-    from docx.enum.table import WD_ROW_HEIGHT_RULE
     from docx.shared import Cm, Pt
 
     document = Document()
@@ -377,43 +377,10 @@ def write_fiches_docx(fiches: list[Fiche], path: str | Path) -> Path:
         document.add_heading(fiche.title, level=1)
         document.add_paragraph().add_run(f"Thématique : {fiche.action.thematique.upper()}").bold = True
         document.add_paragraph().add_run(f"Action : {fiche.action.title}").bold = True
-        grid = document.add_table(rows=2 * len(_PAIRS), cols=2)
-        grid.style = "Table Grid"
-        for r, (left, right) in enumerate(_PAIRS):
-            _keep_with_next(grid.rows[2 * r])  # a label stays with its box
-            # Room to write in a box left empty for the partners.
-            box = grid.rows[2 * r + 1]
-            box.height, box.height_rule = Cm(BOX_HEIGHT_CM), WD_ROW_HEIGHT_RULE.AT_LEAST
-            for c, key in enumerate((left, right)):
-                if key:
-                    grid.cell(2 * r, c).paragraphs[0].add_run(FIELDS[key]).bold = True
-                    grid.cell(2 * r + 1, c).text = fiche.boxes.get(FIELDS[key], "")
+        _boxes_table(document, fiche)
         heading = document.add_heading("Indicateurs d'évaluation : valeurs de référence", level=2)
         heading.paragraph_format.keep_with_next = True
-        columns = ["Indicateur", "Année", "Valeur de référence", "Département", "Cible", "Source"]
-        values = document.add_table(rows=1 + len(fiche.evaluation), cols=len(columns))
-        values.style = "Table Grid"
-        for c, name in enumerate(columns):
-            values.cell(0, c).paragraphs[0].add_run(name).bold = True
-        for r, row in enumerate(fiche.evaluation.itertuples(index=False), start=1):
-            indicator = get_indicator(row[1])
-            signed = indicator.is_change
-            texts = [
-                row[0],
-                row[2] or MISSING,
-                format_value(row[3], row[4], indicator.decimals, sign=signed) if row[3] is not None else MISSING,
-                row[5] or MISSING,
-                format_value(row[7], row[4], indicator.decimals, sign=signed) if pd.notna(row[7]) else "",
-                row[8],
-            ]
-            for c, text in enumerate(texts):
-                values.cell(r, c).text = str(text)
-        for column, width in zip(values.columns, (4.4, 1.9, 2.4, 2.9, 1.8, 4.0), strict=True):
-            for cell in column.cells:  # Word reads the cells' widths
-                cell.width = Cm(width)
-        _repeat_header(values.rows[0])
-        for table_row in values.rows[:-1]:  # the table on one page, its header with its rows
-            _keep_with_next(table_row)
+        _evaluation_table(document, fiche)
     if any(fiche.demo for fiche in fiches):
         document.add_paragraph().add_run(
             "Données fictives de démonstration : aucun chiffre de ces fiches ne décrit un territoire réel."
@@ -421,3 +388,52 @@ def write_fiches_docx(fiches: list[Fiche], path: str | Path) -> Path:
     with atomic_path(path) as temporary:
         document.save(temporary)
     return Path(path)
+
+
+def _boxes_table(document: Any, fiche: Fiche) -> None:
+    """The seed's two-column table: each field's label over its box, the box left roomy for the partners."""
+    from docx.enum.table import WD_ROW_HEIGHT_RULE
+    from docx.shared import Cm
+
+    grid = document.add_table(rows=2 * len(_PAIRS), cols=2)
+    grid.style = "Table Grid"
+    for r, (left, right) in enumerate(_PAIRS):
+        _keep_with_next(grid.rows[2 * r])  # a label stays with its box
+        # Room to write in a box left empty for the partners.
+        box = grid.rows[2 * r + 1]
+        box.height, box.height_rule = Cm(BOX_HEIGHT_CM), WD_ROW_HEIGHT_RULE.AT_LEAST
+        for c, key in enumerate((left, right)):
+            if key:
+                grid.cell(2 * r, c).paragraphs[0].add_run(FIELDS[key]).bold = True
+                grid.cell(2 * r + 1, c).text = fiche.boxes.get(FIELDS[key], "")
+
+
+def _evaluation_table(document: Any, fiche: Fiche) -> None:
+    """The evaluation indicators with their baseline, the département's value, the target and the source,
+    on one page with its header."""
+    from docx.shared import Cm
+
+    columns = ["Indicateur", "Année", "Valeur de référence", "Département", "Cible", "Source"]
+    values = document.add_table(rows=1 + len(fiche.evaluation), cols=len(columns))
+    values.style = "Table Grid"
+    for c, name in enumerate(columns):
+        values.cell(0, c).paragraphs[0].add_run(name).bold = True
+    for r, row in enumerate(fiche.evaluation.itertuples(index=False), start=1):
+        indicator = get_indicator(row[1])
+        signed = indicator.is_change
+        texts = [
+            row[0],
+            row[2] or MISSING,
+            format_value(row[3], row[4], indicator.decimals, sign=signed) if row[3] is not None else MISSING,
+            row[5] or MISSING,
+            format_value(row[7], row[4], indicator.decimals, sign=signed) if pd.notna(row[7]) else "",
+            row[8],
+        ]
+        for c, text in enumerate(texts):
+            values.cell(r, c).text = str(text)
+    for column, width in zip(values.columns, (4.4, 1.9, 2.4, 2.9, 1.8, 4.0), strict=True):
+        for cell in column.cells:  # Word reads the cells' widths
+            cell.width = Cm(width)
+    _repeat_header(values.rows[0])
+    for table_row in values.rows[:-1]:  # the table on one page, its header with its rows
+        _keep_with_next(table_row)

@@ -260,64 +260,75 @@ def follow_up(
     single = departements.groupby(["indicator", "period"])["value"].agg(["first", "size"])
     departement_now = single.loc[single["size"] == 1, "first"]
     before = latest_period(baseline.values).set_index("indicator")
-    if plan is not None:
-        ids = list(dict.fromkeys(i.id for a in plan.actions for i in a.indicators))
-        targets = plan.targets()
-    else:
-        ids = list(dict.fromkeys(baseline.values["indicator"]))
-        targets = {}
-    same, why = geography
-    lines = []
-    for indicator_id in ids:
-        indicator = get_indicator(indicator_id)
-        old = before.loc[indicator_id] if indicator_id in before.index else None
-        new = current.loc[indicator_id] if indicator_id in current.index else None
-        old_value = math.nan if old is None else float(old["value"])
-        new_value = math.nan if new is None else float(new["value"])
-        change = new_value - old_value
-        relative = (new_value / old_value - 1) * 100 if old_value else math.nan
-        target = targets.get(indicator_id, math.nan)
-        valid, motive = True, why
-        if math.isnan(old_value):
-            valid, motive = False, "valeur de référence absente du classeur"
-        elif math.isnan(new_value):
-            valid, motive = False, "valeur absente des nouvelles données"
-        elif int(new["year_end"]) <= int(old["year_end"]):
-            valid, motive = False, "pas de millésime plus récent que la référence"
-        elif _census_based(indicator_id) and int(new["year_end"]) - int(old["year_end"]) < _FIVE_YEARS:
-            valid, motive = (
-                False,
-                (
-                    f"recensements {int(old['year_end'])} et {int(new['year_end'])} distants de moins de cinq ans "
-                    f"(règle des cinq ans)"
-                ),
-            )
-        elif not same:
-            valid = False
-        lines.append(
-            [
-                indicator.label,
-                indicator_id,
-                indicator.unit,
-                None if old is None else old["period"],
-                old_value,
-                None if new is None else new["period"],
-                new_value,
-                change,
-                relative if indicator.unit not in RATE_UNITS else math.nan,
-                target,
-                new_value - target,
-                "oui" if valid else "non",
-                motive,
-                " ; ".join(
-                    dict.fromkeys(
-                        str(s)
-                        for s in (None if old is None else old["source"], None if new is None else new["source"])
-                        if s
-                    )
-                ),
-                math.nan if old is None else float(old.get("departement", math.nan)),
-                math.nan if new is None else float(departement_now.get((indicator_id, new["period"]), math.nan)),
-            ]
+    ids, targets = _evaluated(baseline, plan)
+    lines = [
+        _follow_up_line(
+            indicator_id,
+            before.loc[indicator_id] if indicator_id in before.index else None,
+            current.loc[indicator_id] if indicator_id in current.index else None,
+            targets.get(indicator_id, math.nan),
+            geography,
+            departement_now,
         )
+        for indicator_id in ids
+    ]
     return pd.DataFrame(lines, columns=FOLLOW_UP_COLUMNS)
+
+
+def _evaluated(baseline: Baseline, plan: Plan | None) -> tuple[list[str], dict[str, float]]:
+    """The indicators followed and their targets: the plan's, else every indicator of the baseline."""
+    if plan is None:
+        return list(dict.fromkeys(baseline.values["indicator"])), {}
+    return list(dict.fromkeys(i.id for a in plan.actions for i in a.indicators)), plan.targets()
+
+
+def _comparable(
+    indicator_id: str, old: pd.Series | None, new: pd.Series | None, geography: tuple[bool, str]
+) -> tuple[bool, str]:
+    """Whether the new value can be compared with the baseline's, and why not (French)."""
+    same, why = geography
+    if old is None or math.isnan(float(old["value"])):
+        return False, "valeur de référence absente du classeur"
+    if new is None or math.isnan(float(new["value"])):
+        return False, "valeur absente des nouvelles données"
+    before, after = int(old["year_end"]), int(new["year_end"])
+    if after <= before:
+        return False, "pas de millésime plus récent que la référence"
+    if _census_based(indicator_id) and after - before < _FIVE_YEARS:
+        return False, f"recensements {before} et {after} distants de moins de cinq ans (règle des cinq ans)"
+    return same, why
+
+
+def _follow_up_line(
+    indicator_id: str,
+    old: pd.Series | None,
+    new: pd.Series | None,
+    target: float,
+    geography: tuple[bool, str],
+    departement_now: pd.Series,
+) -> list[object]:
+    """One row of the follow-up table (:data:`FOLLOW_UP_COLUMNS`)."""
+    indicator = get_indicator(indicator_id)
+    old_value = math.nan if old is None else float(old["value"])
+    new_value = math.nan if new is None else float(new["value"])
+    relative = (new_value / old_value - 1) * 100 if old_value else math.nan
+    valid, motive = _comparable(indicator_id, old, new, geography)
+    sources = (None if old is None else old["source"], None if new is None else new["source"])
+    return [
+        indicator.label,
+        indicator_id,
+        indicator.unit,
+        None if old is None else old["period"],
+        old_value,
+        None if new is None else new["period"],
+        new_value,
+        new_value - old_value,
+        relative if indicator.unit not in RATE_UNITS else math.nan,
+        target,
+        new_value - target,
+        "oui" if valid else "non",
+        motive,
+        " ; ".join(dict.fromkeys(str(s) for s in sources if s)),
+        math.nan if old is None else float(old.get("departement", math.nan)),
+        math.nan if new is None else float(departement_now.get((indicator_id, new["period"]), math.nan)),
+    ]

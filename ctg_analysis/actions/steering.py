@@ -7,6 +7,8 @@ import math
 from pathlib import Path
 
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -15,7 +17,7 @@ from ctg_analysis.charts.style import FRAGILE_HATCH, french_axis, styled, titled
 from ctg_analysis.exports.tables import save_workbook
 from ctg_analysis.exports.workbook import NUMBER_FORMATS
 from ctg_analysis.formatting import MISSING, format_value
-from ctg_analysis.indicators.catalogue import get_indicator
+from ctg_analysis.indicators.catalogue import Indicator, get_indicator
 from ctg_analysis.indicators.comparisons import RATE_UNITS
 from ctg_analysis.levels import LEVEL_COLOURS
 
@@ -82,7 +84,7 @@ def write_follow_up_xlsx(
 
 
 @styled
-def follow_up_chart(row: pd.Series, label: str, *, demo: bool = False):
+def follow_up_chart(row: pd.Series, label: str, *, demo: bool = False) -> Figure:
     """Baseline against current value (and the target) of one indicator; an invalid comparison is hatched.
 
     Parameters
@@ -93,7 +95,6 @@ def follow_up_chart(row: pd.Series, label: str, *, demo: bool = False):
         The territory's name.
     """
     indicator = get_indicator(row["Identifiant"])
-    signed = indicator.is_change
     valid = row["Comparaison valide"] == "oui"
     subtitle = (
         f"{label} : référence {row['Année de référence'] or MISSING}, valeur actuelle "
@@ -104,6 +105,29 @@ def follow_up_chart(row: pd.Series, label: str, *, demo: bool = False):
     footnote = f"Source : {row['Source']}." + (" Données fictives de démonstration." if demo else "")
     figure, axis = titled_figure(indicator.label, subtitle, footnote)
     values = [row["Valeur de référence"], row["Valeur actuelle"]]
+    _valued_bars(axis, row, indicator, values, valid)
+    if not pd.isna(row["Cible"]):
+        axis.axhline(row["Cible"], color=LEVEL_COLOURS["epci"], linestyle="--", linewidth=2)
+        axis.annotate(
+            f"Cible : {format_value(row['Cible'], indicator.unit, indicator.decimals, sign=indicator.is_change)}",
+            (1.3, row["Cible"]),
+            color=LEVEL_COLOURS["epci"],
+            va="bottom",
+            fontsize=14,
+        )
+    departement = _departement_marks(axis, row, indicator)
+    axis.set_xlim(-0.6, 1.9)
+    highest = max((v for v in (*values, *departement, row["Cible"]) if not pd.isna(v)), default=0)
+    if highest > 0:
+        axis.set_ylim(0, highest * 1.15)  # room for the value labels and the target's
+    french_axis(axis.yaxis, 0 if indicator.unit in ("nombre", "€") else 1)
+    axis.set_ylabel(indicator.unit if indicator.unit != "nombre" else "")
+    return figure
+
+
+def _valued_bars(axis: Axes, row: pd.Series, indicator: Indicator, values: list[float], valid: bool) -> None:
+    """The baseline's and the current value's bars, each with its value; the current one hatched when the
+    comparison is not valid."""
     names = [f"Référence\n{row['Année de référence'] or MISSING}", f"Actuel\n{row['Année actuelle'] or MISSING}"]
     bars = axis.bar(
         names,
@@ -116,7 +140,7 @@ def follow_up_chart(row: pd.Series, label: str, *, demo: bool = False):
         bars[1].set_edgecolor("white")
     for bar, value in zip(bars, values, strict=True):
         axis.annotate(
-            format_value(value, indicator.unit, indicator.decimals, sign=signed),
+            format_value(value, indicator.unit, indicator.decimals, sign=indicator.is_change),
             (bar.get_x() + bar.get_width() / 2, bar.get_height()),
             ha="center",
             va="bottom",
@@ -124,16 +148,10 @@ def follow_up_chart(row: pd.Series, label: str, *, demo: bool = False):
             xytext=(0, 4),
             textcoords="offset points",
         )
-    if not pd.isna(row["Cible"]):
-        axis.axhline(row["Cible"], color=LEVEL_COLOURS["epci"], linestyle="--", linewidth=2)
-        axis.annotate(
-            f"Cible : {format_value(row['Cible'], indicator.unit, indicator.decimals, sign=signed)}",
-            (1.3, row["Cible"]),
-            color=LEVEL_COLOURS["epci"],
-            va="bottom",
-            fontsize=14,
-        )
-    # The département beside each bar, for rates and shares (its counts are on another scale).
+
+
+def _departement_marks(axis: Axes, row: pd.Series, indicator: Indicator) -> list[float]:
+    """The département beside each bar, for rates and shares (its counts are on another scale); its values."""
     departement = [row.get("Département (référence)", math.nan), row.get("Département (actuel)", math.nan)]
     if indicator.unit == "nombre":
         departement = [math.nan, math.nan]
@@ -149,13 +167,7 @@ def follow_up_chart(row: pd.Series, label: str, *, demo: bool = False):
             zorder=3,
         )
         axis.legend(loc="upper left")
-    axis.set_xlim(-0.6, 1.9)
-    highest = max((v for v in (*values, *departement, row["Cible"]) if not pd.isna(v)), default=0)
-    if highest > 0:
-        axis.set_ylim(0, highest * 1.15)  # room for the value labels and the target's
-    french_axis(axis.yaxis, 0 if indicator.unit in ("nombre", "€") else 1)
-    axis.set_ylabel(indicator.unit if indicator.unit != "nombre" else "")
-    return figure
+    return departement
 
 
 def write_follow_up_deck(

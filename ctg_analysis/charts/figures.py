@@ -17,6 +17,8 @@ import textwrap
 
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Patch
@@ -291,68 +293,86 @@ def communes_small_multiples(
     [13.33, 7.5]
     """
     shares, rows = _band_shares(territory_rows(table, territory), period)
-    communes = [c for c in shares.columns if c[0] == "commune"]
-    if len(communes) < 2:
-        raise CtgError(f"territoire {territory!r} d'une seule commune : pas de comparaison entre communes")
-    total, most = len(communes), MAX_PANELS[size]
-    if total > most:
-        # Beyond a readable grid, the most populous communes.
-        population = rows.loc[(rows["level"] == "commune") & (rows["indicator"] == "population")].set_index(
-            "geo_label"
-        )["value"]
-        communes = sorted(communes, key=lambda c: -population.get(c[1], 0))[:most]
+    communes, total = _panel_communes(shares, rows, territory, MAX_PANELS[size])
     departement = next((c for c in shares.columns if c[0] == "departement"), None)
     columns = min(4 if size == "slide" else 2, len(communes))
-    lines = math.ceil(len(communes) / columns)
-    shown = f", les {most} plus peuplées sur {total}" if total > most else ""
+    shown = f", les {MAX_PANELS[size]} plus peuplées sur {total}" if total > len(communes) else ""
     subtitle = f"{_territory_label(rows)} — part de chaque tranche d'âge, {rows['period'].iloc[0]}{shown}"
     figure, axes = titled_figure(
         "Structure par âge de chaque commune",
         subtitle,
         _footnote(rows),
         size=size,
-        nrows=lines,
+        nrows=math.ceil(len(communes) / columns),
         ncols=columns,
         squeeze=False,
     )
-    positions = np.arange(len(AGE_BANDS))
     # One scale for every panel, set on each: axes shared by matplotlib cost a second per figure.
     top = 1.08 * np.nanmax(shares[communes + ([departement] if departement is not None else [])].to_numpy())
     for index, (ax, commune) in enumerate(zip(axes.ravel(), communes, strict=False)):
-        ax.bar(
-            positions,
-            shares[commune].to_numpy(),
-            color=LEVEL_COLOURS["commune"],
-            edgecolor="#333333",
-            linewidth=0.4,
-            hatch=LEVEL_HATCHES["commune"],
-        )
-        if departement is not None:
-            ax.plot(
-                positions,
-                shares[departement].to_numpy(),
-                color=LEVEL_COLOURS["departement"],
-                marker="o",
-                markersize=3,
-                linewidth=1.5,
-            )
-        ax.set_title(commune[1], fontsize=13, loc="left", pad=6)
-        ax.set_ylim(0, top)
-        ax.grid(axis="x", visible=False)
+        _age_panel(ax, shares, commune, departement, top)
         # Bands named under the last panel of each column only (ticks cost a millisecond each to draw).
         if index + columns >= len(communes):
-            ax.set_xticks(positions, list(AGE_BANDS.values()), rotation=90, fontsize=9)
+            ax.set_xticks(np.arange(len(AGE_BANDS)), list(AGE_BANDS.values()), rotation=90, fontsize=9)
         else:
             ax.set_xticks([])
         french_axis(ax.yaxis, 0, "\u00a0%", ticks=3)
         ax.tick_params(axis="y", labelsize=10, labelleft=index % columns == 0)
     for ax in axes.ravel()[len(communes) :]:
         ax.set_visible(False)
-    handles = [
+    figure.legend(handles=_panels_legend(departement), ncol=2)  # placed by the layout, above the footnote
+    return figure
+
+
+def _panel_communes(
+    shares: pd.DataFrame, rows: pd.DataFrame, territory: str, most: int
+) -> tuple[list[tuple[str, str]], int]:
+    """The communes given a panel (beyond a readable grid, the most populous), and how many there are."""
+    communes = [c for c in shares.columns if c[0] == "commune"]
+    if len(communes) < 2:
+        raise CtgError(f"territoire {territory!r} d'une seule commune : pas de comparaison entre communes")
+    if len(communes) > most:
+        population = rows.loc[(rows["level"] == "commune") & (rows["indicator"] == "population")].set_index(
+            "geo_label"
+        )["value"]
+        return sorted(communes, key=lambda c: -population.get(c[1], 0))[:most], len(communes)
+    return communes, len(communes)
+
+
+def _age_panel(
+    ax: Axes, shares: pd.DataFrame, commune: tuple[str, str], departement: tuple[str, str] | None, top: float
+) -> None:
+    """A commune's age bars, with its département's profile as a line, on the scale shared by every panel."""
+    positions = np.arange(len(AGE_BANDS))
+    ax.bar(
+        positions,
+        shares[commune].to_numpy(),
+        color=LEVEL_COLOURS["commune"],
+        edgecolor="#333333",
+        linewidth=0.4,
+        hatch=LEVEL_HATCHES["commune"],
+    )
+    if departement is not None:
+        ax.plot(
+            positions,
+            shares[departement].to_numpy(),
+            color=LEVEL_COLOURS["departement"],
+            marker="o",
+            markersize=3,
+            linewidth=1.5,
+        )
+    ax.set_title(commune[1], fontsize=13, loc="left", pad=6)
+    ax.set_ylim(0, top)
+    ax.grid(axis="x", visible=False)
+
+
+def _panels_legend(departement: tuple[str, str] | None) -> list[Artist]:
+    """The legend of the small multiples: the communes' bars, the département's line as drawn."""
+    handles: list[Artist] = [
         Patch(facecolor=LEVEL_COLOURS["commune"], hatch=LEVEL_HATCHES["commune"], edgecolor="#333333", label="Commune")
     ]
     if departement is not None:
-        handles.append(  # drawn as it is on the panels
+        handles.append(
             Line2D(
                 [],
                 [],
@@ -363,8 +383,7 @@ def communes_small_multiples(
                 label=f"{departement[1]} ({LEVEL_NAMES_IN_TEXT['departement']})",
             )
         )
-    figure.legend(handles=handles, ncol=2)  # placed by the layout, above the footnote
-    return figure
+    return handles
 
 
 @styled
@@ -518,18 +537,7 @@ def key_figures_card(table: pd.DataFrame, territory: str, *, size: str = "slide"
     [13.33, 7.5]
     """
     rows = territory_rows(table, territory)
-    cards = []
-    for indicator in key_figure_ids(table, territory):
-        found = rows.loc[rows["indicator"] == indicator]
-        if found.empty:
-            continue
-        latest = found.loc[found["year_end"] == found["year_end"].max()]
-        latest = latest.loc[latest["year_start"] == latest["year_start"].min()]
-        own = latest.loc[latest["level"] == "territoire"]
-        departement = latest.loc[latest["level"] == "departement"]
-        if own.empty:
-            continue
-        cards.append((indicator, own.iloc[0], departement.iloc[0] if len(departement) else None))
+    cards = _key_cards(rows, key_figure_ids(table, territory))
     # Five cards by two at slide size, two by three at half a slide.
     columns, lines = (5, 2) if size == "slide" else (2, 3)
     shown = cards[: columns * lines]
@@ -545,46 +553,72 @@ def key_figures_card(table: pd.DataFrame, territory: str, *, size: str = "slide"
     # An axis switched off rather than removed: notebooks do not show figures without any axes. The cards
     # are drawn in it, so that the layout places them between the title and the footnote.
     ax.set_axis_off()
-    width, height, pad = 1 / columns - 0.012, 1 / lines - 0.04, 0.05 / columns
-    for n, (indicator, own, departement) in enumerate(shown):
-        spec = get_indicator(indicator)
+    width, height = 1 / columns - 0.012, 1 / lines - 0.04
+    for n, card in enumerate(shown):
         x, y = (n % columns) / columns, 1 - (n // columns + 1) / lines + 0.02
-        weak = bool(is_fragile(shown_flags(own.to_frame().T)).iloc[0])
-        ax.add_patch(_card_background(ax, x, y, width, height))
-        ax.text(
-            x + pad,
-            y + 0.8 * height,
-            format_value(own["value"], spec.unit, spec.decimals, sign=_signed(indicator)) + (" *" if weak else ""),
-            fontsize=26,
-            fontweight="bold",
-            color=LEVEL_COLOURS["territoire"],
-            va="center",
-            transform=ax.transAxes,
-        )
-        ax.text(
-            x + pad,
-            y + 0.62 * height,
-            textwrap.fill(f"{spec.label} ({own['period']})", 26),
-            fontsize=11,
-            va="top",
-            linespacing=1.3,
-            transform=ax.transAxes,
-        )
-        if departement is not None and not math.isnan(departement["value"]):
-            reference = (
-                f"{departement['geo_label']} : "
-                f"{format_value(departement['value'], spec.unit, spec.decimals, sign=_signed(indicator))}"
-            )
-            ax.text(
-                x + pad,
-                y + 0.08 * height,
-                textwrap.fill(reference, 30),
-                fontsize=10.5,
-                color="#555555",
-                va="bottom",
-                transform=ax.transAxes,
-            )
+        _draw_card(ax, card, (x, y, width, height), pad=0.05 / columns)
     return figure
+
+
+def _key_cards(rows: pd.DataFrame, indicators: list[str]) -> list[tuple[str, pd.Series, pd.Series | None]]:
+    """Each key figure's card: the territory's row at its latest period, and its département's if single."""
+    cards = []
+    for indicator in indicators:
+        found = rows.loc[rows["indicator"] == indicator]
+        if found.empty:
+            continue
+        latest = found.loc[found["year_end"] == found["year_end"].max()]
+        latest = latest.loc[latest["year_start"] == latest["year_start"].min()]
+        own = latest.loc[latest["level"] == "territoire"]
+        departement = latest.loc[latest["level"] == "departement"]
+        if own.empty:
+            continue
+        cards.append((indicator, own.iloc[0], departement.iloc[0] if len(departement) else None))
+    return cards
+
+
+def _draw_card(
+    ax: Axes, card: tuple[str, pd.Series, pd.Series | None], box: tuple[float, float, float, float], pad: float
+) -> None:
+    """One card: the value in big (starred when fragile), its label and period, the département's value."""
+    indicator, own, departement = card
+    x, y, width, height = box
+    spec = get_indicator(indicator)
+    weak = bool(is_fragile(shown_flags(own.to_frame().T)).iloc[0])
+    ax.add_patch(_card_background(ax, x, y, width, height))
+    ax.text(
+        x + pad,
+        y + 0.8 * height,
+        format_value(own["value"], spec.unit, spec.decimals, sign=_signed(indicator)) + (" *" if weak else ""),
+        fontsize=26,
+        fontweight="bold",
+        color=LEVEL_COLOURS["territoire"],
+        va="center",
+        transform=ax.transAxes,
+    )
+    ax.text(
+        x + pad,
+        y + 0.62 * height,
+        textwrap.fill(f"{spec.label} ({own['period']})", 26),
+        fontsize=11,
+        va="top",
+        linespacing=1.3,
+        transform=ax.transAxes,
+    )
+    if departement is not None and not math.isnan(departement["value"]):
+        reference = (
+            f"{departement['geo_label']} : "
+            f"{format_value(departement['value'], spec.unit, spec.decimals, sign=_signed(indicator))}"
+        )
+        ax.text(
+            x + pad,
+            y + 0.08 * height,
+            textwrap.fill(reference, 30),
+            fontsize=10.5,
+            color="#555555",
+            va="bottom",
+            transform=ax.transAxes,
+        )
 
 
 def _card_background(ax, x: float, y: float, width: float, height: float) -> FancyBboxPatch:

@@ -25,6 +25,7 @@ import string
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -194,12 +195,9 @@ def _shipped_phrases() -> Phrases:
     return _parse_phrases(text, "phrases.yaml")
 
 
-def _parse_phrases(text: str, source: str) -> Phrases:
-    try:
-        raw = load_yaml(text)
-    except yaml.YAMLError as exc:
-        raise CtgError(f"{source} : YAML illisible ({exc})") from None
-    templates = _require(raw, "modèles", "racine", source)
+def _check_templates(templates: dict[str, Any], source: str) -> None:
+    """The sentence templates: the required ones, and the optional ones where given (an older copy of
+    ``phrases.yaml`` without them says « n'est pas disponible » instead)."""
     for group, keys in _TEMPLATE_KEYS.items():
         for key in keys:
             _check_template(
@@ -209,11 +207,21 @@ def _parse_phrases(text: str, source: str) -> Phrases:
             )
     for key in ("manquant", "liste", "et"):
         _check_template(_require(templates, key, "modèles", source), f"modèles.{key}", source)
-    # Optional: an older copy of phrases.yaml without them says « non disponible » instead.
-    for key in ("absent", *(f"non_publié.{n}" for n in _NOT_PUBLISHED_KEYS)):
-        group, _, name = key.partition(".")
-        if group in templates and (not name or name in (templates[group] or {})):
-            _check_template(templates[group][name] if name else templates[group], f"modèles.{key}", source)
+    if "absent" in templates:
+        _check_template(templates["absent"], "modèles.absent", source)
+    if "non_publié" in templates:
+        for key in _NOT_PUBLISHED_KEYS:
+            where = f"modèles.non_publié.{key}"
+            _check_template(_require(templates["non_publié"], key, "modèles.non_publié", source), where, source)
+
+
+def _parse_phrases(text: str, source: str) -> Phrases:
+    try:
+        raw = load_yaml(text)
+    except yaml.YAMLError as exc:
+        raise CtgError(f"{source} : YAML illisible ({exc})") from None
+    templates = _require(raw, "modèles", "racine", source)
+    _check_templates(templates, source)
     places, levels = _require(raw, "lieux", "racine", source), _require(raw, "niveaux", "racine", source)
     for group, mapping, keys in (
         ("lieux", places, ("territoire", "commune")),

@@ -3,11 +3,13 @@ and the quality flags that say how far to trust it or why it is absent."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ctg_analysis.indicators.catalogue import Indicator
 from ctg_analysis.indicators.encoding import AT_COMMUNE, AT_DEPARTEMENT
 from ctg_analysis.indicators.preparation import PreparedData
 
@@ -59,37 +61,25 @@ def derive(sums: dict[str, np.ndarray], prepared: PreparedData) -> dict[str, np.
 
     counts = per_indicator([i.is_count or not i.additive for i in indicators])  # a published value is read as is
     ratios = per_indicator([i.is_ratio for i in indicators])
-    evolution = per_indicator([i.kind == "evolution" for i in indicators])
-    annual = per_indicator([i.kind == "annual_rate" for i in indicators])
-    changes = evolution | annual
+    changes = per_indicator([i.is_change for i in indicators])
     numerator = sums["numerator"].astype("float64")
     denominator = sums["denominator"].astype("float64")
     years = sums["year_end"].astype("int64") - sums["year_start"].astype("int64")
-    value = np.where(counts, numerator, np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value[ratios] = (numerator[ratios] / denominator[ratios]) * per_indicator([i.scale for i in indicators])[ratios]
-        value[evolution] = (numerator[evolution] / denominator[evolution] - 1) * 100
-        value[annual] = ((numerator[annual] / denominator[annual]) ** (1 / np.maximum(years[annual], 1)) - 1) * 100
+    value = _values(sums, indicators, per_indicator, counts, ratios, years)
     published = sums["published"].astype(bool)
-    unavailable = sums["unavailable"].astype(bool)
-    perimeter = sums["perimeter"].astype(bool)
-    n_missing = np.nan_to_num(sums["n_missing"])
-    n_communes = np.nan_to_num(sums["n_communes"])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        coverage_communes = np.where(published, np.nan, sums["n_covered"] / sums["n_expected"])
-        coverage_population = np.where(
-            published | (sums["w_expected"] <= 0), np.nan, sums["w_covered"] / sums["w_expected"]
-        )
-    coverage_communes = np.minimum(coverage_communes, 1.0)
-    coverage_population = np.minimum(coverage_population, 1.0)
+    coverage_communes, coverage_population = _coverage(sums, published)
     coverage = np.where(np.isnan(coverage_population), coverage_communes, coverage_population)
     incomplete = ~published & (coverage < 1 - 1e-9)
     withheld = incomplete & (coverage < MIN_COVERAGE) & (sums["level"] != AT_COMMUNE)
+    n_missing = np.nan_to_num(sums["n_missing"])
+    n_communes = np.nan_to_num(sums["n_communes"])
     all_missing = (
         (published & np.isnan(numerator)) | (~published & (n_missing >= n_communes) & (n_missing > 0)) | withheld
     )
     value[all_missing] = np.nan
     size = np.where(counts, numerator, denominator)
+    unavailable = sums["unavailable"].astype(bool)
+    perimeter = sums["perimeter"].astype(bool)
     with np.errstate(invalid="ignore"):
         flags = {
             "small": ~published & (size < per_indicator([i.min_denominator for i in indicators])) & ~np.isnan(value),
@@ -105,7 +95,6 @@ def derive(sums: dict[str, np.ndarray], prepared: PreparedData) -> dict[str, np.
             "cog_mismatch": per_indicator([i.id in prepared.cog_mismatch for i in indicators]),
             DEMO_FLAG: np.full(len(which), prepared.demo),
         }
-    bits = flag_bits(len(which), **flags)
     return {
         "level": sums["level"],
         "geo": sums["geo"],
@@ -115,12 +104,43 @@ def derive(sums: dict[str, np.ndarray], prepared: PreparedData) -> dict[str, np.
         "value": value,
         "numerator": numerator,
         "denominator": np.where(ratios | changes, denominator, np.nan),
-        "flags": bits,
+        "flags": flag_bits(len(which), **flags),
         "n_communes": n_communes.astype("int32"),
         "published": published,
         "coverage_communes": coverage_communes,
         "coverage_population": coverage_population,
     }
+
+
+def _values(
+    sums: dict[str, np.ndarray],
+    indicators: tuple[Indicator, ...],
+    per_indicator: Callable[[list[Any]], np.ndarray],
+    counts: np.ndarray,
+    ratios: np.ndarray,
+    years: np.ndarray,
+) -> np.ndarray:
+    """Each unit's value from its sums: a count as summed, a ratio Σ numerators / Σ denominators (scaled),
+    an evolution in per cent, an annual rate of change in per cent a year."""
+    numerator = sums["numerator"].astype("float64")
+    denominator = sums["denominator"].astype("float64")
+    evolution = per_indicator([i.kind == "evolution" for i in indicators])
+    annual = per_indicator([i.kind == "annual_rate" for i in indicators])
+    value = np.where(counts, numerator, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value[ratios] = (numerator[ratios] / denominator[ratios]) * per_indicator([i.scale for i in indicators])[ratios]
+        value[evolution] = (numerator[evolution] / denominator[evolution] - 1) * 100
+        value[annual] = ((numerator[annual] / denominator[annual]) ** (1 / np.maximum(years[annual], 1)) - 1) * 100
+    return value
+
+
+def _coverage(sums: dict[str, np.ndarray], published: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The share of the expected communes, and of their population, a summed value covers (at most 1;
+    none for a published value)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        communes = np.where(published, np.nan, sums["n_covered"] / sums["n_expected"])
+        population = np.where(published | (sums["w_expected"] <= 0), np.nan, sums["w_covered"] / sums["w_expected"])
+    return np.minimum(communes, 1.0), np.minimum(population, 1.0)
 
 
 def flag_bits(size: int, **flags: ArrayLike) -> np.ndarray:

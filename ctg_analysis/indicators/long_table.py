@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ctg_analysis.indicators.aggregation import (
     aggregate,
@@ -181,45 +182,16 @@ def _complete(table: dict[str, np.ndarray], links: pd.DataFrame, prepared: Prepa
 
     The missing row takes the indicator's latest period in the data, or « – » when no file has it.
     """
-    n_indicators = len(prepared.indicators)
     links = links.sort_values(["territory", "level", "geo"], ignore_index=True)
-    link_key = (
-        (links["territory"].to_numpy(dtype="int64") << 40)
-        | (links["level"].to_numpy(dtype="int64") << 32)
-        | links["geo"].to_numpy(dtype="int64")
+    row_link = np.searchsorted(
+        _unit_keys(links["territory"], links["level"], links["geo"]),
+        _unit_keys(table["territory"], table["level"], table["geo"]),
     )
-    row_key = (
-        (table["territory"].astype("int64") << 40)
-        | (table["level"].astype("int64") << 32)
-        | table["geo"].astype("int64")
-    )
-    row_link = np.searchsorted(link_key, row_key)
-    present = np.zeros(len(links) * n_indicators, dtype=bool)
-    present[row_link * n_indicators + table["indicator"].astype("int64")] = True
-    absent = np.flatnonzero(~present)
-    link, indicator = absent // n_indicators, absent % n_indicators
-    # France métropolitaine stands beside France only for the values published for it.
-    published = np.array([not i.additive for i in prepared.indicators])
-    keep = ~(
-        (links["level"].to_numpy()[link] == AT_FRANCE) & (links["geo"].to_numpy()[link] > 0) & ~published[indicator]
-    )
-    absent, link, indicator = absent[keep], link[keep], indicator[keep]
-    if not len(absent):
+    link, indicator = _absent(table, links, row_link, prepared)
+    if not len(link):
         return table
-    slots = prepared.slots
-    latest = (
-        slots.sort_values(["year_end", "year_start"]).drop_duplicates("indicator", keep="last").set_index("indicator")
-    )
-    evolutions = pd.DataFrame(
-        {"indicator": table["indicator"], "year_start": table["year_start"], "year_end": table["year_end"]}
-    )
-    latest = pd.concat([latest.reset_index(), evolutions.loc[~evolutions["indicator"].isin(latest.index)]])
-    latest = (
-        latest.sort_values(["year_end", "year_start"]).drop_duplicates("indicator", keep="last").set_index("indicator")
-    )
-    start = latest["year_start"].reindex(indicator).fillna(NO_YEAR).to_numpy(dtype="int16")
-    end = latest["year_end"].reindex(indicator).fillna(NO_YEAR).to_numpy(dtype="int16")
-    count = len(absent)
+    start, end = _latest_periods(table, prepared.slots, indicator)
+    count = len(link)
     extra = {
         "territory": links["territory"].to_numpy()[link],
         "level": links["level"].to_numpy()[link],
@@ -249,6 +221,52 @@ def _complete(table: dict[str, np.ndarray], links: pd.DataFrame, prepared: Prepa
     order = np.argsort(extra_key, kind="stable")
     at = np.searchsorted(key(row_link, table), extra_key[order])
     return {column: np.insert(table[column], at, extra[column][order]) for column in table}
+
+
+def _unit_keys(territory: ArrayLike, level: ArrayLike, geo: ArrayLike) -> np.ndarray:
+    """(territory, level, geo) packed in one integer, in their sort order."""
+    keys: np.ndarray = (
+        (np.asarray(territory, dtype="int64") << 40)
+        | (np.asarray(level, dtype="int64") << 32)
+        | np.asarray(geo, dtype="int64")
+    )
+    return keys
+
+
+def _absent(
+    table: dict[str, np.ndarray], links: pd.DataFrame, row_link: np.ndarray, prepared: PreparedData
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (link, indicator) pairs without any row; France métropolitaine stands beside France only for the
+    values published for it."""
+    n_indicators = len(prepared.indicators)
+    present = np.zeros(len(links) * n_indicators, dtype=bool)
+    present[row_link * n_indicators + table["indicator"].astype("int64")] = True
+    absent = np.flatnonzero(~present)
+    link, indicator = absent // n_indicators, absent % n_indicators
+    published = np.array([not i.additive for i in prepared.indicators])
+    keep = ~(
+        (links["level"].to_numpy()[link] == AT_FRANCE) & (links["geo"].to_numpy()[link] > 0) & ~published[indicator]
+    )
+    return link[keep], indicator[keep]
+
+
+def _latest_periods(
+    table: dict[str, np.ndarray], slots: pd.DataFrame, indicator: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The latest period of each indicator in the data (its slots, or an evolution's rows), « – » without."""
+    latest = (
+        slots.sort_values(["year_end", "year_start"]).drop_duplicates("indicator", keep="last").set_index("indicator")
+    )
+    evolutions = pd.DataFrame(
+        {"indicator": table["indicator"], "year_start": table["year_start"], "year_end": table["year_end"]}
+    )
+    latest = pd.concat([latest.reset_index(), evolutions.loc[~evolutions["indicator"].isin(latest.index)]])
+    latest = (
+        latest.sort_values(["year_end", "year_start"]).drop_duplicates("indicator", keep="last").set_index("indicator")
+    )
+    start = latest["year_start"].reindex(indicator).fillna(NO_YEAR).to_numpy(dtype="int16")
+    end = latest["year_end"].reindex(indicator).fillna(NO_YEAR).to_numpy(dtype="int16")
+    return start, end
 
 
 def _join(links: pd.DataFrame, sums: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -133,10 +133,63 @@ def prepare(
     (2022, ['naissances'])
     """
     left_out = tuple(folder.require_readable(skip_bad_files=skip_bad_files))
+    wanted = _with_bases(indicators)
+    vintages, published_tables = _source_tables(folder, wanted)
+    target = cog_year or latest_cog_year([*published_tables, *(t for ts in vintages.values() for t in ts)])
+    movements = folder_movements(folder)
+    reference = commune_reference(folder, target)
+    harmonised, mismatched = _harmonised(vintages, target, movements, reference, progress)
+    geography, harmonised = _positioned(harmonised, reference)
+    order = {i.id: n for n, i in enumerate(all_indicators())}
+    available = tuple(sorted(wanted, key=lambda i: order[i.id]))
+    position = {i.id: n for n, i in enumerate(available)}
+    values, provenance = _commune_values(available, position, harmonised, mismatched)
+    published = published_values(
+        published_tables,
+        [i for i in available if not i.additive],
+        position,
+        geography,
+        reference,
+        movements,
+        target,
+        folder,
+    )
+    _cite_published(provenance, available, position, published, published_tables)
+    values, slots = _slotted(values)
+    population = commune_population(harmonised, geography)
+    return PreparedData(
+        values=values,
+        published=published,
+        reference=reference,
+        geography=geography,
+        cog_year=target,
+        indicators=available,
+        sources=provenance.sources,
+        period_sources=provenance.period_sources,
+        cog_mismatch=provenance.mismatch,
+        demo=folder.demo,
+        movements=movements,
+        slots=slots,
+        population=population,
+        left_out=left_out,
+        level_sums=level_sums(commune_arrays(values, population), values["commune"].to_numpy(), geography, slots),
+    )
+
+
+def _with_bases(indicators: list[str] | None) -> list[Indicator]:
+    """The indicators asked for (default: the whole catalogue), each evolution with its base count."""
     wanted = [get_indicator(i) for i in indicators] if indicators else list(all_indicators())
     for indicator in list(wanted):
         if indicator.of and get_indicator(indicator.of) not in wanted:
             wanted.append(get_indicator(indicator.of))
+    return wanted
+
+
+def _source_tables(
+    folder: DataFolder, wanted: list[Indicator]
+) -> tuple[dict[str, list[SourceTable]], list[SourceTable]]:
+    """The commune tables of each additive dataset the indicators read (by vintage), and the tables of the
+    values published per level; a folder with none of them is an error that says why."""
     datasets = {d for i in wanted for d in (i.dataset, i.denominator_dataset) if d}
     # The populations weigh the coverage of every source, whatever indicators are asked for.
     published_datasets = {d for d in datasets if DATASETS[d].published}
@@ -155,11 +208,20 @@ def prepare(
             else " (recensement, naissances, CAF…)"
         )
         raise CtgError(f"{folder.root} : aucune des données nécessaires aux indicateurs{detail}")
-    target = cog_year or latest_cog_year([*published_tables, *(t for ts in vintages.values() for t in ts)])
-    movements = folder_movements(folder)
+    return vintages, published_tables
+
+
+def _harmonised(
+    vintages: dict[str, list[SourceTable]],
+    target: int,
+    movements: pd.DataFrame,
+    reference: pd.DataFrame,
+    progress: bool | None,
+) -> tuple[dict[str, SourceTable], set[str]]:
+    """Each dataset's vintages brought to the common COG year and stacked, and the datasets some of whose
+    files could not be brought there."""
     legal = next((t for t in vintages.get("legal_population", []) if t.cog_year == target), None)
     weights = legal.data.set_index("geo")["PMUN"] if legal is not None else None
-    reference = commune_reference(folder, target)
     communes = pd.Index(reference.loc[reference["type"].eq("COM"), "code"].to_numpy(dtype=object))
     harmonised: dict[str, SourceTable] = {}
     mismatched: set[str] = set()
@@ -171,7 +233,13 @@ def prepare(
         if not all(ok for _, ok in brought):
             mismatched.add(dataset)
         harmonised[dataset] = stack_vintages([table for table, _ in brought])
+    return harmonised, mismatched
 
+
+def _positioned(
+    harmonised: dict[str, SourceTable], reference: pd.DataFrame
+) -> tuple[Geography, dict[str, SourceTable]]:
+    """The geography of the data, and each table with its communes' positions in it (``commune_id``)."""
     codes = {dataset: table.data["geo"].to_numpy(dtype=object) for dataset, table in harmonised.items()}
     geography = Geography.build(reference, np.array([], dtype=object))
     positions = {dataset: geography.communes.get_indexer(c) for dataset, c in codes.items()}  # type: ignore[arg-type]  # pandas takes any array-like; the stubs say Index
@@ -180,13 +248,43 @@ def prepare(
         # Communes of the data missing from the reference still count in their département and France.
         geography = Geography.build(reference, pd.unique(np.concatenate(extra)))
         positions = {dataset: geography.communes.get_indexer(c) for dataset, c in codes.items()}  # type: ignore[arg-type]  # pandas takes any array-like; the stubs say Index
-    for dataset, table in harmonised.items():
-        # From here on a commune is its position in the geography.
-        harmonised[dataset] = replace(table, data=table.data.assign(commune_id=positions[dataset]))
+    # From here on a commune is its position in the geography.
+    return geography, {
+        dataset: replace(table, data=table.data.assign(commune_id=positions[dataset]))
+        for dataset, table in harmonised.items()
+    }
 
-    order = {i.id: n for n, i in enumerate(all_indicators())}
-    available = tuple(sorted(wanted, key=lambda i: order[i.id]))
-    position = {i.id: n for n, i in enumerate(available)}
+
+@dataclass
+class _Provenance:
+    """Where each indicator's figures come from: its source lines, those of each of its years, and whether
+    its files were in different geographies."""
+
+    sources: dict[str, str] = field(default_factory=dict)
+    period_sources: dict[tuple[str, int], str] = field(default_factory=dict)
+    mismatch: set[str] = field(default_factory=set)
+
+
+_VALUE_COLUMNS = {
+    "indicator": "int16",
+    "commune": "int32",
+    "year_start": "int16",
+    "year_end": "int16",
+    "numerator": None,
+    "denominator": None,
+    "missing": bool,
+    "partial": bool,
+    "estimated": bool,
+}
+
+
+def _commune_values(
+    available: tuple[Indicator, ...],
+    position: dict[str, int],
+    harmonised: dict[str, SourceTable],
+    mismatched: set[str],
+) -> tuple[pd.DataFrame, _Provenance]:
+    """The terms of every additive indicator per commune and period, and where they come from."""
     computable = {
         i.id
         for i in available
@@ -195,72 +293,55 @@ def prepare(
         and i.dataset in harmonised
         and (i.denominator_dataset is None or i.denominator_dataset in harmonised)
     }
-    sources, mismatch, period_sources = {}, set(), {}
+    provenance = _Provenance()
     frames = []
     for indicator in available:
-        if indicator.of:
+        if indicator.of or indicator.id not in computable:
             continue
-        if indicator.id in computable:
-            sources[indicator.id] = " ; ".join(
-                dict.fromkeys(harmonised[d].source for d in (indicator.dataset, indicator.denominator_dataset) if d)
-            )
-            if {indicator.dataset, indicator.denominator_dataset} & mismatched:
-                mismatch.add(indicator.id)
-            computed = commune_values(indicator, harmonised)
-            computed["indicator"] = np.full(len(computed["commune"]), position[indicator.id], dtype="int16")
-            tables = [harmonised[d] for d in (indicator.dataset, indicator.denominator_dataset) if d]
-            for year in np.unique(np.concatenate([computed["year_start"], computed["year_end"]])).tolist():
-                period_sources[indicator.id, year] = " ; ".join(dict.fromkeys(t.source_of(year) for t in tables))
-            frames.append(computed)
+        tables = [harmonised[d] for d in (indicator.dataset, indicator.denominator_dataset) if d]
+        provenance.sources[indicator.id] = " ; ".join(dict.fromkeys(t.source for t in tables))
+        if {indicator.dataset, indicator.denominator_dataset} & mismatched:
+            provenance.mismatch.add(indicator.id)
+        computed = commune_values(indicator, harmonised)
+        computed["indicator"] = np.full(len(computed["commune"]), position[indicator.id], dtype="int16")
+        for year in np.unique(np.concatenate([computed["year_start"], computed["year_end"]])).tolist():
+            provenance.period_sources[indicator.id, year] = " ; ".join(dict.fromkeys(t.source_of(year) for t in tables))
+        frames.append(computed)
     for indicator in available:
         if indicator.of:
-            sources[indicator.id] = sources.get(indicator.of, "")
-            if indicator.of in mismatch:
-                mismatch.add(indicator.id)
-    columns = [
-        "indicator",
-        "commune",
-        "year_start",
-        "year_end",
-        "numerator",
-        "denominator",
-        "missing",
-        "partial",
-        "estimated",
-    ]
-    values = pd.DataFrame({c: np.concatenate([f[c] for f in frames]) if frames else np.array([]) for c in columns})
-    values = values.astype(
-        {
-            "indicator": "int16",
-            "commune": "int32",
-            "year_start": "int16",
-            "year_end": "int16",
-            "missing": bool,
-            "partial": bool,
-            "estimated": bool,
-        }
+            provenance.sources[indicator.id] = provenance.sources.get(indicator.of, "")
+            if indicator.of in provenance.mismatch:
+                provenance.mismatch.add(indicator.id)
+    values = pd.DataFrame(
+        {c: np.concatenate([f[c] for f in frames]) if frames else np.array([]) for c in _VALUE_COLUMNS}
     )
-    published = published_values(
-        published_tables,
-        [i for i in available if not i.additive],
-        position,
-        geography,
-        reference,
-        movements,
-        target,
-        folder,
-    )
+    return values.astype({c: kind for c, kind in _VALUE_COLUMNS.items() if kind is not None}), provenance
+
+
+def _cite_published(
+    provenance: _Provenance,
+    available: tuple[Indicator, ...],
+    position: dict[str, int],
+    published: pd.DataFrame,
+    published_tables: list[SourceTable],
+) -> None:
+    """Each published (non-additive) indicator's source lines: the files of the years it is given for."""
     for indicator in available:
-        if not indicator.additive:
-            used = published.loc[published["indicator"] == position[indicator.id], "year"].unique()
-            lines = {
-                int(t.vintage or 0): t.source
-                for t in published_tables
-                if t.dataset == indicator.dataset and t.vintage in set(used.tolist())
-            }
-            sources[indicator.id] = " ; ".join(dict.fromkeys(lines.values()))
-            period_sources.update({(indicator.id, year): line for year, line in lines.items()})
-    # A slot is one (indicator, period): the dense key of every aggregation.
+        if indicator.additive:
+            continue
+        used = published.loc[published["indicator"] == position[indicator.id], "year"].unique()
+        lines = {
+            int(t.vintage or 0): t.source
+            for t in published_tables
+            if t.dataset == indicator.dataset and t.vintage in set(used.tolist())
+        }
+        provenance.sources[indicator.id] = " ; ".join(dict.fromkeys(lines.values()))
+        provenance.period_sources.update({(indicator.id, year): line for year, line in lines.items()})
+
+
+def _slotted(values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The values with their slot, and the slots: a slot is one (indicator, period), the dense key of
+    every aggregation."""
     packed = pack(
         values["indicator"].to_numpy(dtype="int64"),
         values["year_start"].to_numpy(dtype="int64"),
@@ -268,22 +349,4 @@ def prepare(
     )
     slot, slot_keys = pd.factorize(packed, sort=True)
     values["slot"] = slot.astype("int32")
-    slots = unpack(slot_keys)
-    population = commune_population(harmonised, geography)
-    return PreparedData(
-        values=values,
-        published=published,
-        reference=reference,
-        geography=geography,
-        cog_year=target,
-        indicators=available,
-        sources=sources,
-        period_sources=period_sources,
-        cog_mismatch=mismatch,
-        demo=folder.demo,
-        movements=movements,
-        slots=slots,
-        population=population,
-        left_out=left_out,
-        level_sums=level_sums(commune_arrays(values, population), values["commune"].to_numpy(), geography, slots),
-    )
+    return values, unpack(slot_keys)

@@ -49,78 +49,96 @@ def commune_values(indicator: Indicator, tables: dict[str, SourceTable]) -> dict
     where = f"indicateur {indicator.id}"
     assert indicator.dataset is not None  # an additive indicator names its dataset (catalogue check)
     data = tables[indicator.dataset].data
-    commune = data["commune_id"].to_numpy()
-    year = data["period"].to_numpy(dtype="int64")
-    numerator = _expression(data, indicator.numerator_variables, where)
-    partial = _partial(data, indicator.numerator_variables)
-    estimated = _flag_column(data, [ESTIMATED])
-    start = year
+    terms = {
+        "commune": data["commune_id"].to_numpy(),
+        "year": data["period"].to_numpy(dtype="int64"),
+        "numerator": _expression(data, indicator.numerator_variables, where),
+        "partial": _partial(data, indicator.numerator_variables),
+        "estimated": _flag_column(data, [ESTIMATED]),
+    }
+    terms["start"] = terms["year"]
     if indicator.kind == "rolling_sum":
-        assert indicator.window is not None  # a rolling sum has its window (catalogue check)
-        # Consecutive years only: a missing year (or a secret value) leaves its windows missing.
-        wide = pd.DataFrame({"commune": commune, "year": year, "numerator": numerator}).pivot(
-            index="commune", columns="year", values="numerator"
-        )
-        first = int(wide.columns.min())
-        wide = wide.reindex(columns=range(first, int(wide.columns.max()) + 1))
-        windows = np.lib.stride_tricks.sliding_window_view(wide.to_numpy(), indicator.window, axis=1).sum(axis=-1)
-        ends = np.arange(first + indicator.window - 1, first + wide.shape[1])
-        flagged = (
-            pd.DataFrame({"commune": commune, "flag": estimated})
-            .groupby("commune")["flag"]
-            .any()
-            .reindex(wide.index, fill_value=False)
-        )
-        commune = np.repeat(wide.index.to_numpy(), len(ends))
-        year = np.tile(ends, len(wide))
-        numerator = windows.ravel()
-        partial = np.zeros(len(numerator), dtype=bool)
-        estimated = np.repeat(flagged.to_numpy(dtype=bool), len(ends))
-        start = year - indicator.window + 1
-    if not indicator.denominator:
-        denominator = np.full(len(numerator), np.nan)
-        missing = np.isnan(numerator)
-    elif indicator.denominator_dataset in (None, indicator.dataset):
-        denominator = _expression(data, indicator.denominator_variables, where)  # same rows
-        partial = partial | _partial(data, indicator.denominator_variables)
-        missing = np.isnan(numerator) | np.isnan(denominator)
-    else:
-        source = tables[indicator.denominator_dataset].data
-        other = pd.DataFrame(
-            {
-                "commune": source["commune_id"].to_numpy(),
-                "year": source["period"].to_numpy(dtype="int64"),
-                "denominator": _expression(source, indicator.denominator_variables, where),
-                "partial_denominator": _partial(source, indicator.denominator_variables),
-                "estimated_denominator": _flag_column(source, [ESTIMATED]),
-            }
-        )
-        frame = pd.DataFrame(
-            {
-                "commune": commune,
-                "year": year,
-                "start": start,
-                "numerator": numerator,
-                "partial": partial,
-                "estimated": estimated,
-            }
-        )
-        frame = frame.merge(other, on=["commune", "year"], how="inner")
-        commune, year, start = frame["commune"].to_numpy(), frame["year"].to_numpy(), frame["start"].to_numpy()
-        numerator, denominator = frame["numerator"].to_numpy(), frame["denominator"].to_numpy()
-        partial = frame["partial"].to_numpy() | frame["partial_denominator"].to_numpy()
-        estimated = frame["estimated"].to_numpy() | frame["estimated_denominator"].to_numpy()
-        missing = np.isnan(numerator) | np.isnan(denominator)
+        terms = _rolling_windows(terms, indicator)
+    terms = _with_denominator(terms, indicator, tables, where)
+    missing = (
+        np.isnan(terms["numerator"]) | np.isnan(terms["denominator"])
+        if indicator.denominator
+        else np.isnan(terms["numerator"])
+    )
     # A commune missing either term leaves both sums: Σ numerators / Σ denominators over the same communes.
     return {
-        "commune": commune.astype("int32"),
-        "year_start": np.asarray(start).astype("int16"),
-        "year_end": np.asarray(year).astype("int16"),
-        "numerator": np.where(missing, np.nan, numerator),
-        "denominator": np.where(missing, np.nan, denominator),
+        "commune": terms["commune"].astype("int32"),
+        "year_start": np.asarray(terms["start"]).astype("int16"),
+        "year_end": np.asarray(terms["year"]).astype("int16"),
+        "numerator": np.where(missing, np.nan, terms["numerator"]),
+        "denominator": np.where(missing, np.nan, terms["denominator"]),
         "missing": missing,
-        "partial": partial.astype(bool),
-        "estimated": np.asarray(estimated, dtype=bool),
+        "partial": terms["partial"].astype(bool),
+        "estimated": np.asarray(terms["estimated"], dtype=bool),
+    }
+
+
+def _rolling_windows(terms: dict[str, np.ndarray], indicator: Indicator) -> dict[str, np.ndarray]:
+    """Sums over ``window`` consecutive years: a missing year (or a secret value) leaves its windows missing."""
+    assert indicator.window is not None  # a rolling sum has its window (catalogue check)
+    wide = pd.DataFrame({"commune": terms["commune"], "year": terms["year"], "numerator": terms["numerator"]}).pivot(
+        index="commune", columns="year", values="numerator"
+    )
+    first = int(wide.columns.min())
+    wide = wide.reindex(columns=range(first, int(wide.columns.max()) + 1))
+    windows = np.lib.stride_tricks.sliding_window_view(wide.to_numpy(), indicator.window, axis=1).sum(axis=-1)
+    ends = np.arange(first + indicator.window - 1, first + wide.shape[1])
+    flagged = (
+        pd.DataFrame({"commune": terms["commune"], "flag": terms["estimated"]})
+        .groupby("commune")["flag"]
+        .any()
+        .reindex(wide.index, fill_value=False)
+    )
+    year = np.tile(ends, len(wide))
+    return {
+        "commune": np.repeat(wide.index.to_numpy(), len(ends)),
+        "year": year,
+        "start": year - indicator.window + 1,
+        "numerator": windows.ravel(),
+        "partial": np.zeros(windows.size, dtype=bool),
+        "estimated": np.repeat(flagged.to_numpy(dtype=bool), len(ends)),
+    }
+
+
+def _with_denominator(
+    terms: dict[str, np.ndarray], indicator: Indicator, tables: dict[str, SourceTable], where: str
+) -> dict[str, np.ndarray]:
+    """The terms with their denominator: none (a count), from the same rows, or from another dataset's rows
+    of the same commune and year (the rows of either alone are left out)."""
+    if not indicator.denominator:
+        return {**terms, "denominator": np.full(len(terms["numerator"]), np.nan)}
+    assert indicator.dataset is not None  # an additive indicator names its dataset (catalogue check)
+    if indicator.denominator_dataset in (None, indicator.dataset):
+        data = tables[indicator.dataset].data  # the numerator's rows
+        return {
+            **terms,
+            "denominator": _expression(data, indicator.denominator_variables, where),
+            "partial": terms["partial"] | _partial(data, indicator.denominator_variables),
+        }
+    source = tables[indicator.denominator_dataset].data
+    other = pd.DataFrame(
+        {
+            "commune": source["commune_id"].to_numpy(),
+            "year": source["period"].to_numpy(dtype="int64"),
+            "denominator": _expression(source, indicator.denominator_variables, where),
+            "partial_denominator": _partial(source, indicator.denominator_variables),
+            "estimated_denominator": _flag_column(source, [ESTIMATED]),
+        }
+    )
+    frame = pd.DataFrame(terms).merge(other, on=["commune", "year"], how="inner")
+    return {
+        "commune": frame["commune"].to_numpy(),
+        "year": frame["year"].to_numpy(),
+        "start": frame["start"].to_numpy(),
+        "numerator": frame["numerator"].to_numpy(),
+        "denominator": frame["denominator"].to_numpy(),
+        "partial": frame["partial"].to_numpy() | frame["partial_denominator"].to_numpy(),
+        "estimated": frame["estimated"].to_numpy() | frame["estimated_denominator"].to_numpy(),
     }
 
 

@@ -25,6 +25,7 @@ from ctg_analysis.reports.kernels import clear_stale_kernel_folders, render_in_w
 from ctg_analysis.reports.metadata import Status
 from ctg_analysis.reports.render import RenderJob, RenderResult, render, up_to_date
 from ctg_analysis.reports.templates import Template, project_parameters
+from ctg_analysis.territories import Territories
 
 log = logging.getLogger(__name__)
 
@@ -99,103 +100,153 @@ def render_reports(
             run.enter_context(early)
         diagnostic = Diagnostic.open(data_dir, territories_file, skip_bad_files=skip_bad_files, progress=False)
         reports = config.reports_folder(reports_dir).resolve()
-        project = config.find_project()  # its settings go to the template, when there is one
-        # Only the territories asked for must be valid; with all of them, the invalid ones fail alone.
-        territories = diagnostic.territories
-        ids = territory_ids or [t.id for t in territories]
-        for territory_id in ids:
-            territories.get(territory_id)  # an unknown or invalid id fails before any report is rendered
-        invalid = {} if territory_ids else territories.invalid
-        clear_stale_kernel_folders()  # left by killed runs: their sockets would stay in the temporary folder
-        if reports.is_dir():
-            clear_stale_staging(reports)  # unfinished reports of a killed run
+        ids, invalid = _requested(diagnostic.territories, territory_ids)
+        _clear_killed_runs(reports)
         workdir = _template_folder()
         run.callback(shutil.rmtree, workdir, ignore_errors=True)  # the template's copy is the run's alone
         model = Template(config.template_file(template), workdir)
-        values = {
-            "data_dir": str(diagnostic.folder.root),
-            "territories_file": str(diagnostic.territories_file),
-            # A path given as a parameter reaches the notebook as text (its parameters are JSON).
-            **{k: str(v) if isinstance(v, os.PathLike) else v for k, v in (parameters or {}).items()},
-        }
-        if skip_bad_files:
-            values["skip_bad_files"] = True
-        model.check({**values, "territory_id": "", "output_dir": ""})
-        # The project's settings, for the templates that declare them (an older copy may not).
-        settings = project_parameters(project) if project else {}
-        values = {**{k: v for k, v in settings.items() if k in model.parameters}, **values}
-        # The project's own indicators are computed with the data: a change to them renders again.
-        data_hash = diagnostic.data_digest()
+        values = _template_values(model, diagnostic, parameters, skip_bad_files)
         # This machine's reused kernels take the data as scanned, validated and prepared here, once.
         opened = str(workdir / "diagnostic.pickle") if reuse_kernels and scheduler is None else ""
-        jobs = []
-        for territory_id in ids:
-            territory = territories.get(territory_id)
-            definition = json.dumps(
-                [territory.id, territory.label, territory.communes, territory.comparisons, values, pdf],
-                sort_keys=True,
-                default=str,
-            )
-            inputs = hashlib.sha256(f"{data_hash}|{model.digest}|{definition}".encode()).hexdigest()
-            jobs.append(
-                RenderJob(
-                    territory.id,
-                    territory.label,
-                    str(model.notebook),
-                    str(reports),
-                    inputs,
-                    values,
-                    pdf=pdf,
-                    opened=opened,
-                )
-            )
-        results: dict[str, RenderResult] = {}
-        pending = []
-        for job in jobs:
-            fresh = up_to_date(reports, job) if resume else None
-            if fresh is not None:
-                results[job.territory_id] = fresh
-            else:
-                pending.append(job)
+        jobs = _jobs(ids, diagnostic, model, values, reports, pdf=pdf, opened=opened)
+        results = {
+            job.territory_id: fresh for job in jobs if resume and (fresh := up_to_date(reports, job)) is not None
+        }
+        pending = [job for job in jobs if job.territory_id not in results]
         if pending and opened:
             _ = diagnostic.prepared  # here once rather than in each kernel
             diagnostic.hand_over(opened)
-        bar = progress_bar(total=len(pending), desc="Rapports", unit="territoire", show=progress)
-        stopped = None
-        try:
-            for result in _execute(pending, count, scheduler, reuse_kernels, early):
-                results[result.territory_id] = result
-                bar.update()
-        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM from the CLI: the workers are stopped already
-            stopped = exc
-            if reports.is_dir():
-                clear_stale_staging(reports)
-        finally:
-            bar.close()
-        failures = {
-            tid: RenderResult(
-                tid, tid, territory_slug(tid), Status.FAILED, error="territoire invalide : " + " ; ".join(problems)
-            )
-            for tid, problems in invalid.items()
-        }
+        stopped = _execute_with_bar(pending, results, count, scheduler, reuse_kernels, early, reports, progress)
+        failures = _invalid_results(invalid)
         unfinished = tuple(job.territory_id for job in pending if job.territory_id not in results)
-        listed = [
-            (t.id, t.label, territory_slug(t.id))
-            for t in territories
-            if t.id in set(ids) or (reports / territory_slug(t.id)).exists()
-        ]
-        listed += [(tid, tid, territory_slug(tid)) for tid in failures]
-        write_index(
-            reports,
-            listed,
-            demo=diagnostic.demo,
-            failures={tid: r.error for tid, r in failures.items()},
-            interrupted=unfinished if stopped is not None else (),
-        )
+        _write_run_index(reports, diagnostic, ids, failures, unfinished if stopped is not None else ())
         if stopped is not None:
             signum = stopped.signum if isinstance(stopped, Interrupted) else signal.SIGINT
             raise Interrupted(signum, len(pending) - len(unfinished), unfinished) from None
         return [results[job.territory_id] for job in jobs] + list(failures.values())
+
+
+def _requested(
+    territories: Territories, territory_ids: list[str] | None
+) -> tuple[list[str], dict[str, tuple[str, ...]]]:
+    """The territories to render, and the invalid ones that fail alone (only when all are asked for)."""
+    ids = territory_ids or [t.id for t in territories]
+    for territory_id in ids:
+        territories.get(territory_id)  # an unknown or invalid id fails before any report is rendered
+    return ids, {} if territory_ids else territories.invalid
+
+
+def _clear_killed_runs(reports: Path) -> None:
+    """What killed runs left: their kernels' sockets in the temporary folder, their unfinished reports."""
+    clear_stale_kernel_folders()
+    if reports.is_dir():
+        clear_stale_staging(reports)
+
+
+def _template_values(
+    model: Template, diagnostic: Diagnostic, parameters: dict[str, object] | None, skip_bad_files: bool
+) -> dict[str, object]:
+    """The template's parameters of every territory: the data, the caller's, the project's settings."""
+    values: dict[str, object] = {
+        "data_dir": str(diagnostic.folder.root),
+        "territories_file": str(diagnostic.territories_file),
+        # A path given as a parameter reaches the notebook as text (its parameters are JSON).
+        **{k: str(v) if isinstance(v, os.PathLike) else v for k, v in (parameters or {}).items()},
+    }
+    if skip_bad_files:
+        values["skip_bad_files"] = True
+    model.check({**values, "territory_id": "", "output_dir": ""})
+    # The project's settings, for the templates that declare them (an older copy may not).
+    project = config.find_project()
+    settings = project_parameters(project) if project else {}
+    return {**{k: v for k, v in settings.items() if k in model.parameters}, **values}
+
+
+def _jobs(
+    ids: list[str],
+    diagnostic: Diagnostic,
+    model: Template,
+    values: dict[str, object],
+    reports: Path,
+    *,
+    pdf: bool,
+    opened: str,
+) -> list[RenderJob]:
+    """One job per territory, keyed by everything its report depends on (for ``--resume``)."""
+    # The project's own indicators are computed with the data: a change to them renders again.
+    data_hash = diagnostic.data_digest()
+    jobs = []
+    for territory_id in ids:
+        territory = diagnostic.territories.get(territory_id)
+        definition = json.dumps(
+            [territory.id, territory.label, territory.communes, territory.comparisons, values, pdf],
+            sort_keys=True,
+            default=str,
+        )
+        inputs = hashlib.sha256(f"{data_hash}|{model.digest}|{definition}".encode()).hexdigest()
+        jobs.append(
+            RenderJob(
+                territory.id, territory.label, str(model.notebook), str(reports), inputs, values, pdf=pdf, opened=opened
+            )
+        )
+    return jobs
+
+
+def _execute_with_bar(
+    pending: list[RenderJob],
+    results: dict[str, RenderResult],
+    count: int,
+    scheduler: object,
+    reuse_kernels: bool,
+    early: _LocalWorkers | None,
+    reports: Path,
+    progress: bool | None,
+) -> KeyboardInterrupt | None:
+    """Render the pending jobs into ``results`` under a progress bar; the interruption that stopped them."""
+    bar = progress_bar(total=len(pending), desc="Rapports", unit="territoire", show=progress)
+    try:
+        for result in _execute(pending, count, scheduler, reuse_kernels, early):
+            results[result.territory_id] = result
+            bar.update()
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM from the CLI: the workers are stopped already
+        if reports.is_dir():
+            clear_stale_staging(reports)
+        return exc
+    finally:
+        bar.close()
+    return None
+
+
+def _invalid_results(invalid: dict[str, tuple[str, ...]]) -> dict[str, RenderResult]:
+    return {
+        tid: RenderResult(
+            tid, tid, territory_slug(tid), Status.FAILED, error="territoire invalide : " + " ; ".join(problems)
+        )
+        for tid, problems in invalid.items()
+    }
+
+
+def _write_run_index(
+    reports: Path,
+    diagnostic: Diagnostic,
+    ids: list[str],
+    failures: dict[str, RenderResult],
+    interrupted: tuple[str, ...],
+) -> None:
+    """The index of the reports folder: this run's territories, the earlier reports still there, the failures."""
+    listed = [
+        (t.id, t.label, territory_slug(t.id))
+        for t in diagnostic.territories
+        if t.id in set(ids) or (reports / territory_slug(t.id)).exists()
+    ]
+    listed += [(tid, tid, territory_slug(tid)) for tid in failures]
+    write_index(
+        reports,
+        listed,
+        demo=diagnostic.demo,
+        failures={tid: r.error for tid, r in failures.items()},
+        interrupted=interrupted,
+    )
 
 
 def _template_folder() -> Path:

@@ -11,7 +11,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import pandas as pd
 
@@ -254,48 +254,65 @@ def scan_folder(
     problems: list[Problem] = []
     outlines: list[OutlineLayer] = []
     for path in progress_bar(files, desc="Lecture des fichiers", unit="fichier", show=progress):
-        relative = str(path.relative_to(root))
-        suffix = path.suffix.lower()
-        if suffix in _QUIET_SUFFIXES or path.name == DEMO_MARKER:
-            continue
-        if suffix in OUTLINE_SIDECARS and path.with_suffix(".shp").is_file():
-            continue  # read with its Shapefile
-        if suffix in OUTLINE_SUFFIXES:
-            try:
-                outlines += recognise_outlines(path, relative, *_area_names(), sha256=file_hash(path))
-            except CtgError as exc:
-                problems.append(Problem(relative, exc.problem if isinstance(exc, SourceFileError) else str(exc)))
-            continue
-        if suffix not in DATA_SUFFIXES:
-            problems.append(
+        scanned = _scan_file(path, root, cache)
+        tables += scanned.tables
+        problems += scanned.problems
+        outlines += scanned.outlines
+    log.info("%s : %d tables lues, %d fichiers non utilisés", root, len(tables), len(problems))
+    return DataFolder(root, tables, problems, outlines)
+
+
+class _Scanned(NamedTuple):
+    """What one file of the folder gave."""
+
+    tables: list[SourceTable]
+    problems: list[Problem]
+    outlines: list[OutlineLayer]
+
+
+def _scan_file(path: Path, root: Path, cache: TableCache) -> _Scanned:
+    """One file of the folder: its tables, or its outlines, or why it is not used (never skipped silently)."""
+    relative = str(path.relative_to(root))
+    suffix = path.suffix.lower()
+    if suffix in _QUIET_SUFFIXES or path.name == DEMO_MARKER:
+        return _Scanned([], [], [])
+    if suffix in OUTLINE_SIDECARS and path.with_suffix(".shp").is_file():
+        return _Scanned([], [], [])  # read with its Shapefile
+    if suffix in OUTLINE_SUFFIXES:
+        try:
+            return _Scanned([], [], recognise_outlines(path, relative, *_area_names(), sha256=file_hash(path)))
+        except CtgError as exc:
+            return _Scanned([], [Problem(relative, exc.problem if isinstance(exc, SourceFileError) else str(exc))], [])
+    if suffix not in DATA_SUFFIXES:
+        return _Scanned(
+            [],
+            [
                 Problem(
                     relative,
                     f"format non lu ({suffix or 'sans extension'}) : attendu CSV, ZIP, XLS, XLSX, ou des contours "
                     "GeoJSON, GeoPackage ou Shapefile",
                 )
+            ],
+            [],
+        )
+    try:
+        found = _read_cached(path, root, relative, _is_demo(path, root), cache)
+    except CtgError as exc:
+        return _Scanned([], [_problem(relative, exc)], [])
+    problems = []
+    empty = [t for t in found if t.data.empty]
+    if empty:
+        where = ", ".join(dict.fromkeys(t.part or path.name for t in empty))
+        problems.append(
+            Problem(
+                relative,
+                f"aucune ligne de données ({where}) : fichier tronqué ou réduit à son en-tête ?",
+                blocking=True,
             )
-            continue
-        demo = _is_demo(path, root)
-        try:
-            found = _read_cached(path, root, relative, demo, cache)
-        except CtgError as exc:
-            problems.append(_problem(relative, exc))
-            continue
-        empty = [t for t in found if t.data.empty]
-        if empty:
-            where = ", ".join(dict.fromkeys(t.part or path.name for t in empty))
-            problems.append(
-                Problem(
-                    relative,
-                    f"aucune ligne de données ({where}) : fichier tronqué ou réduit à son en-tête ?",
-                    blocking=True,
-                )
-            )
-        tables += [t for t in found if not t.data.empty]
-        for warning in _misleading_names(found, relative):
-            log.warning(warning)
-    log.info("%s : %d tables lues, %d fichiers non utilisés", root, len(tables), len(problems))
-    return DataFolder(root, tables, problems, outlines)
+        )
+    for warning in _misleading_names(found, relative):
+        log.warning(warning)
+    return _Scanned([t for t in found if not t.data.empty], problems, [])
 
 
 def _misleading_names(tables: list[SourceTable], relative: str) -> list[str]:

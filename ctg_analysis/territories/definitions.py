@@ -330,8 +330,27 @@ def _resolve(
     known = reference.set_index(pd.Index(reference["code"].to_numpy(dtype=object), name="code"))
     communes = reference.loc[reference["type"].eq("COM")]
     items = items.assign(code=items["given"], followed=False)
+    _find_by_name(items, where, communes, problems)
+    by_code = items["given"].notna()
+    short = by_code & items["given"].str.fullmatch(r"\d{4}").fillna(False)
+    problems += [
+        f"{w} : code {g!r} sur 4 chiffres : écrivez-le entre guillemets avec son zéro initial (« 0{g} »)"
+        for w, g in zip(where[short], items.loc[short, "given"], strict=True)
+    ]
+    unknown = by_code & ~short & ~items["given"].isin(known.index)
+    unknown = _follow_declared_years(items, unknown, heads, reference, movements)
+    merged_away = _merged_away(items.loc[unknown, "given"], movements, reference.attrs.get("cog_year"))
+    unknown = _follow_merged_within(items, unknown, merged_away)
+    problems += _unknown_code_problems(items, unknown, where, reference, merged_away, communes)
+    resolved = items.loc[items["code"].notna() & ~short & ~unknown & (by_code | items["code"].isin(known.index))]
+    resolved = _listed_once(resolved, where, known, problems)
+    kinds = resolved.join(known[["type", "parent", "departement"]], on="code")
+    problems += _arrondissement_problems(kinds, where)
+    return kinds[["territory", "code", "given", "followed", "departement"]]
 
-    # By name: exact name within the département.
+
+def _find_by_name(items: pd.DataFrame, where: pd.Series, communes: pd.DataFrame, problems: list[str]) -> None:
+    """The codes of the communes given by name: the exact name within the département given with it."""
     by_name = items["name"].notna()
     no_departement = by_name & items["departement_given"].isna()
     problems += [
@@ -366,74 +385,90 @@ def _resolve(
             f"{matches.loc[index, 'all']}"
         )
 
-    # By code: four digits is a lost leading zero; an old code may be followed through the movements.
-    by_code = items["given"].notna()
-    short = by_code & items["given"].str.fullmatch(r"\d{4}").fillna(False)
-    problems += [
-        f"{w} : code {g!r} sur 4 chiffres : écrivez-le entre guillemets avec son zéro initial (« 0{g} »)"
-        for w, g in zip(where[short], items.loc[short, "given"], strict=True)
-    ]
-    unknown = by_code & ~short & ~items["given"].isin(known.index)
-    if unknown.any() and movements is not None:
-        year = reference.attrs.get("cog_year")
-        declared = items["territory"].map(heads.set_index("position")["cog_year"])
-        for since in declared[unknown].dropna().unique():
-            if year is None or since >= year:
-                continue
-            from ctg_analysis.geography.conversion import commune_passage
 
-            passage = commune_passage(movements, int(since), year).drop_duplicates("source", keep=False)
-            rows = unknown & declared.eq(since) & items["given"].isin(passage["source"])
-            items.loc[rows, "code"] = items.loc[rows, "given"].map(passage.set_index("source")["target"])
-            items.loc[rows, "followed"] = True
-        unknown = unknown & ~items["followed"]
-    merged_away = _merged_away(items.loc[unknown, "given"], movements, reference.attrs.get("cog_year"))
-    if len(merged_away):
-        # Followed when the commune it merged into is listed too: the territory's perimeter is unchanged.
-        target = items["given"].map(merged_away["target"])
-        listed = pd.MultiIndex.from_frame(items.loc[~unknown, ["territory", "code"]])
-        within = unknown & pd.MultiIndex.from_arrays([items["territory"], target]).isin(listed)
-        items.loc[within, "code"] = target[within]
-        items.loc[within, "followed"] = True
-        unknown = unknown & ~within
+def _follow_declared_years(
+    items: pd.DataFrame,
+    unknown: pd.Series,
+    heads: pd.DataFrame,
+    reference: pd.DataFrame,
+    movements: pd.DataFrame | None,
+) -> pd.Series:
+    """Old codes of a territory declared in an earlier geography (``cog_year``), followed through the
+    movements to the reference's; the codes still unknown."""
+    if not unknown.any() or movements is None:
+        return unknown
+    year = reference.attrs.get("cog_year")
+    declared = items["territory"].map(heads.set_index("position")["cog_year"])
+    for since in declared[unknown].dropna().unique():
+        if year is None or since >= year:
+            continue
+        from ctg_analysis.geography.conversion import commune_passage
+
+        passage = commune_passage(movements, int(since), year).drop_duplicates("source", keep=False)
+        rows = unknown & declared.eq(since) & items["given"].isin(passage["source"])
+        items.loc[rows, "code"] = items.loc[rows, "given"].map(passage.set_index("source")["target"])
+        items.loc[rows, "followed"] = True
+    return unknown & ~items["followed"]
+
+
+def _follow_merged_within(items: pd.DataFrame, unknown: pd.Series, merged_away: pd.DataFrame) -> pd.Series:
+    """Communes merged away, followed when the commune they merged into is listed too (the territory's
+    perimeter is unchanged); the codes still unknown."""
+    if not len(merged_away):
+        return unknown
+    target = items["given"].map(merged_away["target"])
+    listed = pd.MultiIndex.from_frame(items.loc[~unknown, ["territory", "code"]])
+    within = unknown & pd.MultiIndex.from_arrays([items["territory"], target]).isin(listed)
+    items.loc[within, "code"] = target[within]
+    items.loc[within, "followed"] = True
+    return unknown & ~within
+
+
+def _unknown_code_problems(
+    items: pd.DataFrame,
+    unknown: pd.Series,
+    where: pd.Series,
+    reference: pd.DataFrame,
+    merged_away: pd.DataFrame,
+    communes: pd.DataFrame,
+) -> list[str]:
+    """Why each unknown code is unknown: a commune created after the data's geography, merged away, or none."""
     later = _later_communes(reference)
-    problems += [
+    year = reference.attrs.get("cog_year")
+    return [
         f"{w} : code commune {g!r} ({later[g]}) postérieur à la géographie des données (1er janvier "
-        f"{reference.attrs.get('cog_year')}) : ajoutez des données plus récentes (populations légales) ou déclarez "
-        "les communes d'origine"
+        f"{year}) : ajoutez des données plus récentes (populations légales) ou déclarez les communes d'origine"
         if g in later
-        else _merged_problem(w, merged_away.loc[g], reference.attrs.get("cog_year"))
+        else _merged_problem(w, merged_away.loc[g], year)
         if g in merged_away.index
         else f"{w} : code commune {g!r} inconnu{_corsica(g, communes['code']) or did_you_mean(g, communes['code'])}"
         for w, g in zip(where[unknown], items.loc[unknown, "given"], strict=True)
     ]
-    resolved = items.loc[items["code"].notna() & ~short & ~unknown & (by_code | items["code"].isin(known.index))]
 
-    # A commune listed twice; communes merged since the territory was declared count once.
+
+def _listed_once(resolved: pd.DataFrame, where: pd.Series, known: pd.DataFrame, problems: list[str]) -> pd.DataFrame:
+    """Each commune once per territory, in the order listed; a commune listed twice is a problem, but
+    communes merged since the territory was declared count once."""
     merged = resolved.groupby(["territory", "code"])["followed"].transform("any")
     twice = resolved.duplicated(["territory", "code"]) & ~merged
     problems += [
         f"{where[i]} : commune {c} ({known.loc[c, 'label']}) listée deux fois"
         for i, c in resolved.loc[twice, "code"].items()
     ]
-    resolved = resolved.drop_duplicates(["territory", "code"]).sort_values(["territory", "order"])
+    return resolved.drop_duplicates(["territory", "code"]).sort_values(["territory", "order"])
 
-    # Arrondissements: the data are communal.
-    kinds = resolved.join(known[["type", "parent", "departement"]], on="code")
+
+def _arrondissement_problems(kinds: pd.DataFrame, where: pd.Series) -> list[str]:
+    """Municipal arrondissements listed: the data are communal (the commune counts, or would count twice)."""
     arm = kinds.loc[kinds["type"].eq("ARM")]
-    listed = set(zip(resolved["territory"], resolved["code"], strict=True))
-    for index, row in arm.iterrows():
-        if (row["territory"], row["parent"]) in listed:
-            problems.append(
-                f"{where[index]} : arrondissement {row['code']} listé avec sa commune {row['parent']} (compté deux "
-                f"fois)"
-            )
-        else:
-            problems.append(
-                f"{where[index]} : {row['code']} est un arrondissement municipal ; les données sont communales, "
-                f"utilisez {row['parent']}"
-            )
-    return kinds[["territory", "code", "given", "followed", "departement"]]
+    listed = set(zip(kinds["territory"], kinds["code"], strict=True))
+    return [
+        f"{where[index]} : arrondissement {row['code']} listé avec sa commune {row['parent']} (compté deux fois)"
+        if (row["territory"], row["parent"]) in listed
+        else f"{where[index]} : {row['code']} est un arrondissement municipal ; les données sont communales, "
+        f"utilisez {row['parent']}"
+        for index, row in arm.iterrows()
+    ]
 
 
 def _merged_away(given: pd.Series, movements: pd.DataFrame | None, year: int | None) -> pd.DataFrame:

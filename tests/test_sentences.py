@@ -9,6 +9,7 @@ from conftest import DEMO
 from ctg_analysis.commentary import describe, diagnostic_text, load_phrases
 from ctg_analysis.commentary.grammar import agree, de, is_plural, with_article
 from ctg_analysis.errors import CtgError
+from ctg_analysis.themes import THEME_IDS
 
 NNBSP, NBSP = "\u202f", "\u00a0"
 
@@ -407,22 +408,10 @@ def test_the_report_the_deck_and_the_fiches_write_one_commentary():
     assert said >= 10  # the demo describes most themes: the comparison above is not of empty lists
 
 
-@pytest.mark.parametrize(
-    "theme",
-    [
-        "démographie",
-        "petite enfance",
-        "enfance-jeunesse",
-        "parentalité-familles",
-        "accès aux droits-précarité",
-        "logement",
-    ],
-)
+@pytest.mark.parametrize("theme", THEME_IDS)
 def test_every_report_theme_is_accepted_wherever_a_theme_is_taken(theme):
     import ctg_analysis as ctg
-    from ctg_analysis.themes import THEME_IDS
 
-    assert theme in THEME_IDS  # the list above is the themes of themes.py, written out
     diagnostic = ctg.Diagnostic.open(DEMO, DEMO / "territories.yaml")
     table = diagnostic.table(["ezanville", "ctg-ecouen"])
     assert isinstance(ctg.diagnostic_text(table, "ezanville", theme=theme), str)

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))  # the de
 
 from ctg_analysis.files import write_bytes
 from ctg_analysis.sources.folder import DEMO_MARKER
-from demo.layouts import csv_bytes, workbook_bytes, zip_bytes
+from demo.layouts import MOVEMENT_COLUMNS, csv_bytes, workbook_bytes, zip_bytes
 from demo.outlines import outline_bytes
 
 SEED = 35_000
@@ -257,22 +257,7 @@ def write_national(folder: Path = DEFAULT_FOLDER) -> Path:
     # The movements file of the COG 2022: no change among these communes since 2019.
     movements = pd.DataFrame(
         [[10, "2019-01-01", "COM", "01001", "0", "A", "A", "A", "COM", "01001", "0", "B", "B", "B"]],
-        columns=[
-            "MOD",
-            "DATE_EFF",
-            "TYPECOM_AV",
-            "COM_AV",
-            "TNCC_AV",
-            "NCC_AV",
-            "NCCENR_AV",
-            "LIBELLE_AV",
-            "TYPECOM_AP",
-            "COM_AP",
-            "TNCC_AP",
-            "NCC_AP",
-            "NCCENR_AP",
-            "LIBELLE_AP",
-        ],
+        columns=MOVEMENT_COLUMNS,
     )
     movements.loc[1] = [10, "2022-01-01", "COM", "01002", "0", "C", "C", "C", "COM", "01002", "0", "C", "C", "C"]
     files["mvtcommune_2022.csv"] = csv_bytes(movements, sep=",", crlf=True)

@@ -26,7 +26,7 @@ import pandas as pd
 
 from ctg_analysis.files import write_bytes
 from ctg_analysis.resources import DEMO_DIR
-from demo.layouts import csv_bytes, workbook_bytes, zip_bytes
+from demo.layouts import MOVEMENT_COLUMNS, csv_bytes, workbook_bytes, zip_bytes
 from demo.outlines import outline_bytes
 
 log = logging.getLogger(__name__)
@@ -529,22 +529,7 @@ def cog_tables(demo: Demo) -> dict[str, pd.DataFrame]:
             ]
             for code in (absorbed, absorbing)  # as INSEE does, the absorbing commune is listed too
         ],
-        columns=[
-            "MOD",
-            "DATE_EFF",
-            "TYPECOM_AV",
-            "COM_AV",
-            "TNCC_AV",
-            "NCC_AV",
-            "NCCENR_AV",
-            "LIBELLE_AV",
-            "TYPECOM_AP",
-            "COM_AP",
-            "TNCC_AP",
-            "NCC_AP",
-            "NCCENR_AP",
-            "LIBELLE_AP",
-        ],
+        columns=MOVEMENT_COLUMNS,
     )
     epci = pd.DataFrame(
         {

@@ -15,9 +15,26 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
-__all__ = ["csv_bytes", "workbook_bytes", "zip_bytes"]
+__all__ = ["MOVEMENT_COLUMNS", "csv_bytes", "workbook_bytes", "zip_bytes"]
 
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
+#: The columns of INSEE's movements of the communes (``mvtcommune``), in the published order.
+MOVEMENT_COLUMNS = [
+    "MOD",
+    "DATE_EFF",
+    "TYPECOM_AV",
+    "COM_AV",
+    "TNCC_AV",
+    "NCC_AV",
+    "NCCENR_AV",
+    "LIBELLE_AV",
+    "TYPECOM_AP",
+    "COM_AP",
+    "TNCC_AP",
+    "NCC_AP",
+    "NCCENR_AP",
+    "LIBELLE_AP",
+]
 
 
 def csv_bytes(

@@ -83,15 +83,19 @@ _ARM_RANGES = (("75101", "75120", "75056"), ("69381", "69389", "69123"), ("13201
 def arrondissement_parent(codes: pd.Series) -> pd.Series:
     """Return the parent commune of each municipal arrondissement code, NA for other codes.
 
+    INSEE's Melodi files add an arrondissement « non connu » to each city (``751XX``, ``693XX``, ``132XX``):
+    part of the city too.
+
     Examples
     --------
-    >>> arrondissement_parent(pd.Series(["75104", "69381", "95205"])).tolist()
-    ['75056', '69123', <NA>]
+    >>> arrondissement_parent(pd.Series(["75104", "69381", "95205", "751XX"])).tolist()
+    ['75056', '69123', <NA>, '75056']
     """
     codes = codes.astype("string")
     parent = pd.Series(pd.NA, index=codes.index, dtype="string")
     for first, last, commune in _ARM_RANGES:
-        parent = parent.mask(codes.between(first, last) & codes.str.len().eq(5), commune)
+        unknown = codes.eq(first[:3] + "XX")
+        parent = parent.mask((codes.between(first, last) & codes.str.len().eq(5)) | unknown, commune)
     return parent
 
 

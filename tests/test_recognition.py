@@ -19,8 +19,7 @@ UNREAD = {
     "cnaf-s-ben-com-f-extract-2020-2024": "a data.caf.fr export (issue 32)",
     "estim-pop-dep-gca-1975-2020": "population estimates by département: no indicator reads them",
     "insee-melodi-explorer-marseille-11-12": "INSEE's Melodi long format, data-explorer export (issue 31)",
-    "insee-melodi-extracts-2023-2025": "INSEE's Melodi long format (issue 31)",
-    "insee-melodi-naissances-2008-2024": "INSEE's Melodi long format (issue 31)",
+    "insee-melodi-extracts-2023-2025": "INSEE's Melodi census, equipment tables (issue 31); its births are read",
     "questionr-rp2012-rp2018": "census counts re-saved by a third party (R package questionr): not a published layout",
 }
 #: Sheets of a recognised workbook that the toolkit does not use (the legal populations at other levels).

@@ -388,7 +388,7 @@ def _panels_legend(departement: tuple[str, str] | None) -> list[Artist]:
 
 @styled
 def births_chart(table: pd.DataFrame, territory: str, *, size: str = "slide") -> Figure:
-    """Domiciled births per year on the territory since 2014, with the 3-year moving average.
+    """Domiciled births of every year of the data on the territory, with the 3-year moving average.
 
     Examples
     --------

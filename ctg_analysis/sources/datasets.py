@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ctg_analysis.sources import births, caf, census, cog, filosofi, legal_population
 from ctg_analysis.sources._io import RawSheet
 from ctg_analysis.sources._layout import Parsed
+from ctg_analysis.sources.melodi import MelodiLayout, MelodiSeries
 
 __all__ = ["DATASETS", "Dataset", "dataset_hint", "get_dataset"]
 
@@ -53,6 +54,9 @@ class Dataset:
         the populations légales over the census).
     names
         The levels whose official names the dataset gives (geography reference), in ascending authority.
+    melodi
+        The Melodi dataset that gives it in INSEE's long format, and how (``None`` when INSEE publishes it
+        in no such file yet).
     """
 
     id: str
@@ -67,6 +71,17 @@ class Dataset:
     published: bool = False
     population: str | None = None
     names: tuple[str, ...] = ()
+    melodi: MelodiLayout | None = None
+
+    def claims(self, sheet: RawSheet) -> bool:
+        """Whether a sheet is this dataset, in its own layout or in INSEE's Melodi long format."""
+        return self.matches(sheet) or (self.melodi is not None and self.melodi.matches(sheet))
+
+    def parse(self, sheet: RawSheet) -> list[Parsed]:
+        """Read a sheet this dataset claims, in whichever of its layouts it is."""
+        if self.melodi is not None and self.melodi.matches(sheet):
+            return self.melodi.read(sheet, self.label)
+        return self.read(sheet, self.label)
 
     def is_additive(self, variable: str) -> bool:
         """Whether ``variable`` adds up over IRIS and communes.
@@ -81,7 +96,7 @@ class Dataset:
 
 _CENSUS = "(Insee, {file}, insee.fr, rubrique Statistiques › Bases de données)"
 
-#: The datasets, in the order of listings; a sheet is read by the first whose layout it matches.
+#: The datasets, in the order of listings; a sheet is read by the one dataset whose layout it has.
 DATASETS: dict[str, Dataset] = {
     d.id: d
     for d in (
@@ -132,11 +147,18 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             "births",
             "État civil – naissances domiciliées",
-            "le fichier des naissances domiciliées par commune (Insee, état civil, base_naissances_AAAA, insee.fr)",
+            "le fichier des naissances domiciliées par commune (Insee, état civil : base_naissances_AAAA, ou "
+            "DS_ETAT_CIVIL_NAIS_COMMUNES au format Melodi, insee.fr)",
             ("commune",),
             births.matches,
             births.read,
             cog_lag=1,  # the births of year N are published in the geography of 1 January N+1
+            melodi=MelodiLayout(
+                "DS_ETAT_CIVIL_NAIS_COMMUNES",
+                frozenset({"EC_MEASURE"}),
+                (MelodiSeries("NAISD", {"EC_MEASURE": "LVB"}),),  # live births, at the mother's home
+                "Insee, état civil",
+            ),
         ),
         Dataset(
             "legal_population",

@@ -139,9 +139,7 @@ def read_file(
             raise WrongDatasetError(
                 sheet.where, f"ce fichier est « {dataset.label} », alors que « {wanted.label} » était attendu"
             )
-        tables += [
-            _table(dataset, parsed, relative, sheet.part, sha256, demo) for parsed in dataset.read(sheet, dataset.label)
-        ]
+        tables += [_table(dataset, parsed, relative, sheet.part, sha256, demo) for parsed in dataset.parse(sheet)]
     if not tables:
         reason = "; ".join(dict.fromkeys(unused)) or "aucune feuille de données"
         raise UnrecognisedFileError(path, f"fichier non reconnu : {reason}")
@@ -159,7 +157,7 @@ def matching_datasets(sheet: RawSheet) -> list[Dataset]:
     >>> [[d.id for d in matching_datasets(sheet)] for sheet in sheets]
     [['births']]
     """
-    return [dataset for dataset in DATASETS.values() if dataset.matches(sheet)]
+    return [dataset for dataset in DATASETS.values() if dataset.claims(sheet)]
 
 
 def _is_documentation(sheet: RawSheet) -> bool:

@@ -1,0 +1,182 @@
+"""INSEE's Melodi long format: one row per (area, period, dimension values), the value in ``OBS_VALUE``.
+
+Since INSEE moved its dissemination to Melodi, the current vintages (births 2008–2024, the 2023 census,
+Filosofi 2023…) come as ``DS_<NAME>_data.csv`` (in its zip, beside ``DS_<NAME>_metadata.csv``, or exported
+from INSEE's data explorer: quoted fields, decimal comma). Every such file has the columns ``GEO`` (the
+area's code), ``GEO_OBJECT`` (its level: ``COM``, ``ARM``, ``EPCI``, ``DEP``, ``REG``, ``FRANCE``…),
+``TIME_PERIOD`` and ``OBS_VALUE``, attribute columns (``FREQ``, ``OBS_STATUS``…) and the dimension columns
+of its dataset (``EC_MEASURE`` for births; ``SEX``, ``AGE``, ``RP_MEASURE`` for a census table).
+
+A Melodi dataset is recognised by its dimension columns, and turned into the canonical wide table of the
+dataset it feeds through a :class:`MelodiLayout` declared beside that dataset in
+:data:`~ctg_analysis.sources.datasets.DATASETS`: each canonical variable is the rows of given dimension codes.
+
+Statuses, as INSEE's metadata define them: ``M`` (value missing: the data do not exist) and ``K`` (value
+counted in another commune, a commune nouvelle's ``W`` row) leave the value missing, never zero; a
+confidential value (``CONF_STATUS`` ``C``) is missing too. Paris, Lyon and Marseille are published both as
+communes and as arrondissements (``ARM``, with ``751XX``… for an unknown arrondissement): the commune's row
+is kept, its arrondissements summed only where it is absent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ctg_analysis.codes import COMMUNE_WIDTH, fold_arrondissements
+from ctg_analysis.errors import SourceFileError
+from ctg_analysis.sources._io import RawSheet
+from ctg_analysis.sources._layout import Parsed, check_unique, column, numbers
+
+__all__ = ["MelodiLayout", "MelodiSeries", "dimensions", "is_long"]
+
+#: The columns every Melodi data file has.
+_KEYS = ("GEO", "GEO_OBJECT", "TIME_PERIOD", "OBS_VALUE")
+#: Attribute columns: they qualify a value, they do not select it.
+_ATTRIBUTES = frozenset({"FREQ", "OBS_STATUS", "OBS_STATUS_FR", "CONF_STATUS", "UNIT_MEASURE", "UNIT_MULT", "DECIMALS"})
+#: Statuses whose value is not the area's own: missing (``M``), counted in another commune (``K``).
+_NOT_OWN = frozenset({"M", "K"})
+#: A code as the Melodi API writes it: the geography's year, the level and the code (``2025-COM-33318``).
+_DATED_CODE = re.compile(r"^(\d{4})-([A-Z0-9]+)-(.+)$")
+#: The levels of Melodi's ``GEO_OBJECT`` that the commune-level computation reads.
+_COMMUNE_OBJECTS = ("COM", "ARM")
+
+
+def is_long(sheet: RawSheet) -> bool:
+    """Whether a sheet is in Melodi's long format (``GEO``, ``GEO_OBJECT``, ``TIME_PERIOD``, ``OBS_VALUE``).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> frame = pd.DataFrame(columns=["GEO", "GEO_OBJECT", "EC_MEASURE", "TIME_PERIOD", "OBS_VALUE"])
+    >>> is_long(RawSheet(Path("DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv"), None, frame))
+    True
+    """
+    upper = {c.upper() for c in sheet.columns}
+    return all(key in upper for key in _KEYS)
+
+
+def dimensions(sheet: RawSheet) -> frozenset[str]:
+    """The dimension columns of a long-format sheet: neither its keys nor its attributes."""
+    return frozenset(c.upper() for c in sheet.columns) - set(_KEYS) - _ATTRIBUTES
+
+
+@dataclass(frozen=True)
+class MelodiSeries:
+    """One canonical variable: the rows of a Melodi file whose dimensions have these codes."""
+
+    variable: str
+    codes: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class MelodiLayout:
+    """How a Melodi dataset feeds a canonical dataset.
+
+    Attributes
+    ----------
+    name
+        INSEE's id of the Melodi dataset (``DS_ETAT_CIVIL_NAIS_COMMUNES``), for the messages.
+    dimensions
+        Its dimension columns: what recognises it.
+    series
+        The canonical variables it gives.
+    source
+        The source line of its tables, before their years (``Insee, état civil``).
+    """
+
+    name: str
+    dimensions: frozenset[str]
+    series: tuple[MelodiSeries, ...]
+    source: str
+
+    def matches(self, sheet: RawSheet) -> bool:
+        """Whether a sheet is this Melodi dataset: the long format with exactly its dimension columns."""
+        return is_long(sheet) and dimensions(sheet) == self.dimensions
+
+    def read(self, sheet: RawSheet, dataset: str) -> list[Parsed]:
+        """The commune-level table of the canonical variables, one row per (commune, year); the values of
+        other levels (EPCI, département, région, France) are INSEE's, not summed here."""
+        rows = _rows(sheet, dataset)
+        communes = rows.loc[rows["level"].isin(_COMMUNE_OBJECTS)]
+        if communes.empty:
+            raise SourceFileError(
+                sheet.where, f"aucune ligne de commune (GEO_OBJECT COM ou ARM) : attendue dans un fichier « {dataset} »"
+            )
+        frame = self._wide(communes, sheet)
+        frame = fold_arrondissements(frame, [s.variable for s in self.series], additive=True)
+        check_unique(frame, ["geo", "period"], sheet.where)
+        first, last = int(frame["period"].min()), int(frame["period"].max())
+        years = f"{first}-{last}" if first != last else str(last)
+        stated = rows["cog_year"].dropna()
+        cog_year = int(stated.max()) if len(stated) else None
+        return [Parsed("commune", last, f"{self.source} {years} (Melodi {self.name})", frame, cog_year=cog_year)]
+
+    def _wide(self, rows: pd.DataFrame, sheet: RawSheet) -> pd.DataFrame:
+        """One column per canonical variable, one row per (code, year)."""
+        parts = []
+        for series in self.series:
+            chosen = pd.Series(True, index=rows.index)
+            for dimension, code in series.codes.items():
+                chosen &= rows[dimension].eq(code)
+            parts.append(rows.loc[chosen, ["geo", "period", "value"]].assign(variable=series.variable))
+        selected = pd.concat(parts, ignore_index=True)
+        duplicated = selected.duplicated(["geo", "period", "variable"], keep=False)
+        if duplicated.any():
+            first = selected.loc[duplicated].iloc[0]
+            raise SourceFileError(
+                sheet.where,
+                f"{int(duplicated.sum())} lignes en double (code {first['geo']}, année {first['period']}, "
+                f"{first['variable']}) : attendu une ligne par code, année et modalité",
+            )
+        wide = selected.pivot(index=["geo", "period"], columns="variable", values="value").reset_index()
+        wide.columns.name = None
+        return wide[["geo", "period", *(s.variable for s in self.series)]]
+
+
+def _rows(sheet: RawSheet, dataset: str) -> pd.DataFrame:
+    """The sheet's rows with their level, code, year, value (missing where INSEE gives none of the area's
+    own), the geography's year where the codes state it, and the dimension codes."""
+    geo = column(sheet, "GEO", dataset=dataset, meaning="code géographique").astype("string").str.strip()
+    level = column(sheet, "GEO_OBJECT", dataset=dataset, meaning="niveau géographique").astype("string").str.strip()
+    dated = geo.str.extract(_DATED_CODE)
+    has_date = dated[0].notna()
+    rows = pd.DataFrame(
+        {
+            "level": level.mask(has_date, dated[1]).str.upper(),
+            "geo": geo.mask(has_date, dated[2]),
+            "cog_year": pd.to_numeric(dated[0], errors="coerce"),
+            "period": _years(sheet, dataset),
+            "value": numbers(sheet, _name(sheet, "OBS_VALUE")),
+        }
+    )
+    own = pd.Series(True, index=rows.index)
+    for status, refused in (("OBS_STATUS", _NOT_OWN), ("CONF_STATUS", frozenset({"C"}))):
+        if status in {c.upper() for c in sheet.columns}:
+            own &= ~column(sheet, status, dataset=dataset, meaning=status).astype("string").str.strip().isin(refused)
+    rows["value"] = rows["value"].where(own)
+    communes = rows["level"].isin(_COMMUNE_OBJECTS)
+    rows.loc[communes, "geo"] = rows.loc[communes, "geo"].str.zfill(COMMUNE_WIDTH)
+    for dimension in dimensions(sheet):
+        rows[dimension] = sheet.frame[_name(sheet, dimension)].astype("string").str.strip().to_numpy()
+    return rows
+
+
+def _years(sheet: RawSheet, dataset: str) -> pd.Series:
+    """``TIME_PERIOD`` as years; anything else is a broken file, named."""
+    text = column(sheet, "TIME_PERIOD", dataset=dataset, meaning="période").astype("string").str.strip()
+    years = pd.to_numeric(text.where(text.str.fullmatch(r"\d{4}").fillna(False)), errors="coerce")
+    if years.isna().any():
+        row = int(years.isna().to_numpy().argmax())
+        raise SourceFileError(
+            sheet.where, f"colonne TIME_PERIOD, ligne {row + 2} : {text.iloc[row]!r} au lieu d'une année (AAAA)"
+        )
+    return years.astype("int64")
+
+
+def _name(sheet: RawSheet, upper: str) -> str:
+    """The sheet's own spelling of a column (Melodi writes them upper-case; an export may not)."""
+    return next(c for c in sheet.columns if c.upper() == upper)

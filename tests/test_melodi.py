@@ -1,0 +1,174 @@
+"""INSEE's Melodi long format, read as downloaded: the national births file and the 2025 edition's extract,
+each value checked against the raw file read with plain pandas."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ctg_analysis.errors import SourceFileError
+from ctg_analysis.sources.registry import matching_datasets, read_file, read_sheets
+
+BIRTHS = Path("insee-melodi-naissances-2008-2024") / "DS_ETAT_CIVIL_NAIS_COMMUNES.zip"
+EDITION_2025 = Path("insee-melodi-extracts-2023-2025") / "insee_naissances_sample.zip"
+
+
+def _raw(path: Path) -> pd.DataFrame:
+    """The data member of a Melodi zip, read with plain pandas (codes as text)."""
+    with zipfile.ZipFile(path) as archive:
+        member = next(n for n in archive.namelist() if n.endswith("_data.csv"))
+        return pd.read_csv(archive.open(member), sep=";", dtype={"GEO": str, "OBS_STATUS": str})
+
+
+def _births(path: Path) -> pd.Series:
+    (table,) = read_file(path)
+    assert (table.dataset, table.level) == ("births", "commune")
+    return table.data.set_index(["geo", "period"])["NAISD"]
+
+
+@pytest.fixture(scope="module")
+def national(real):
+    return _raw(real / BIRTHS), _births(real / BIRTHS)
+
+
+@pytest.mark.real
+def test_the_national_births_file_gives_each_communes_births_of_every_year(national):
+    raw, births = national
+    communes = raw.loc[raw["GEO_OBJECT"] == "COM"].set_index(["GEO", "TIME_PERIOD"])["OBS_VALUE"]
+    # Écouen, Ézanville, Le Plessis-Gassot (a real zero in 2008), Ajaccio, Saint-Denis de La Réunion.
+    for code in ("95205", "95229", "95492", "2A004", "97411"):
+        for year in (2008, 2016, 2018, 2019, 2024):
+            assert births[code, year] == communes[code, year]
+    assert births["95492", 2008] == 0
+    # The seed presentation's « 128 naissances en 2019 » at Ézanville is INSEE's 2018 figure.
+    assert (births["95229", 2018], births["95229", 2019]) == (128, 135)
+    assert births.index.get_level_values("period").unique().tolist() == list(range(2008, 2025))
+
+
+@pytest.mark.real
+def test_cities_are_counted_once_and_a_departement_adds_up_to_insees_own_row(national):
+    raw, births = national
+    # Paris, Lyon and Marseille are published as communes and as arrondissements: the commune, once.
+    city = raw.loc[(raw["GEO_OBJECT"] == "COM") & raw["GEO"].isin(["75056", "69123", "13055"])]
+    for code, year, value in city[["GEO", "TIME_PERIOD", "OBS_VALUE"]].itertuples(index=False):
+        assert births[code, year] == value
+    assert not births.index.get_level_values("geo").str.match(r"751|693|132").any()
+    # The Val-d'Oise's communes add up to INSEE's row for the département, every year.
+    departement = raw.loc[(raw["GEO_OBJECT"] == "DEP") & (raw["GEO"] == "95")].set_index("TIME_PERIOD")["OBS_VALUE"]
+    summed = births.loc[births.index.get_level_values("geo").str.startswith("95")].groupby(level="period").sum()
+    assert summed.sort_index().tolist() == departement.sort_index().tolist()
+
+
+@pytest.mark.real
+def test_a_value_missing_in_the_file_stays_missing(national):
+    raw, births = national
+    missing = raw.loc[(raw["OBS_STATUS"] == "M") & (raw["GEO_OBJECT"] == "COM")]
+    assert len(missing) > 100  # the communes of Mayotte before INSEE counted them
+    assert births.loc[list(zip(missing["GEO"], missing["TIME_PERIOD"], strict=True))].isna().all()
+
+
+@pytest.mark.real
+def test_a_city_published_only_by_its_arrondissements_is_their_sum(real, tmp_path):
+    raw = _raw(real / BIRTHS)
+    # A cut file holding Paris's arrondissements (with its « arrondissement non connu », 751XX) and no commune row.
+    arrondissements = raw.loc[(raw["GEO_OBJECT"] == "ARM") & raw["GEO"].str.startswith("751")]
+    path = tmp_path / "DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv"
+    arrondissements.to_csv(path, sep=";", index=False)
+    births = _births(path)
+    paris = raw.loc[(raw["GEO_OBJECT"] == "COM") & (raw["GEO"] == "75056")].set_index("TIME_PERIOD")["OBS_VALUE"]
+    assert births.xs("75056", level="geo").sort_index().tolist() == paris.sort_index().tolist()
+
+
+@pytest.mark.real
+def test_the_2025_edition_reads_alike_with_its_statuses(real):
+    raw = _raw(real / EDITION_2025)
+    births = _births(real / EDITION_2025)
+    # Another column order and values written as floats: the same reading.
+    assert (
+        births["2A004", 2025]
+        == raw.query("GEO == '2A004' and GEO_OBJECT == 'COM' and TIME_PERIOD == 2025")["OBS_VALUE"].item()
+    )
+    # A commune déléguée's births counted in its commune nouvelle (K) are not its own: missing, never zero.
+    counted_elsewhere = raw.loc[(raw["OBS_STATUS"] == "K") & (raw["GEO_OBJECT"] == "COM")]
+    assert (
+        len(counted_elsewhere)
+        and births.loc[list(zip(counted_elsewhere["GEO"], counted_elsewhere["TIME_PERIOD"], strict=True))].isna().all()
+    )
+    # The commune nouvelle's own rows (W: includes its communes déléguées) are kept.
+    nouvelle = raw.loc[(raw["OBS_STATUS"] == "W") & (raw["GEO_OBJECT"] == "COM")]
+    assert (
+        len(nouvelle)
+        and births.loc[list(zip(nouvelle["GEO"], nouvelle["TIME_PERIOD"], strict=True))].tolist()
+        == nouvelle["OBS_VALUE"].tolist()
+    )
+
+
+def _melodi(text: str, tmp_path: Path) -> Path:
+    path = tmp_path / "DS_ETAT_CIVIL_NAIS_COMMUNES.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv", text)
+    return path
+
+
+HEADER = '"EC_MEASURE";"FREQ";"GEO";"GEO_OBJECT";"OBS_STATUS";"TIME_PERIOD";"OBS_VALUE"\n'
+
+
+def test_a_truncated_melodi_file_is_a_named_error(tmp_path):
+    text = HEADER + '"LVB";"A";"95229";"COM";"A";2019;135\n"LVB";"A";"95229";"COM";"A";20'
+    with pytest.raises(SourceFileError, match=r"TIME_PERIOD, ligne 3 : '20' au lieu d'une année"):
+        read_file(_melodi(text, tmp_path))
+
+
+def test_a_melodi_file_without_its_value_column_is_not_taken_for_births(tmp_path):
+    text = HEADER.replace(';"OBS_VALUE"', "") + '"LVB";"A";"95229";"COM";"A";2019\n'
+    (sheet,) = read_sheets(_melodi(text, tmp_path))
+    assert matching_datasets(sheet) == []
+
+
+def test_a_code_dated_by_the_melodi_api_gives_the_geography_of_the_table(tmp_path):
+    text = io.StringIO()
+    pd.DataFrame(
+        {
+            "GEO": ["2025-COM-95229", "2025-COM-95205", "2025-DEP-95"],
+            "GEO_OBJECT": ["COM", "COM", "DEP"],
+            "EC_MEASURE": "LVB",
+            "TIME_PERIOD": 2024,
+            "OBS_VALUE": [120, 89, 17445],
+        }
+    ).to_csv(text, sep=";", index=False)
+    (table,) = read_file(_melodi(text.getvalue(), tmp_path))
+    assert (table.cog_year, table.cog_year_from) == (2025, "file")
+    assert table.data.set_index("geo")["NAISD"].to_dict() == {"95205": 89, "95229": 120}
+
+
+def test_a_value_counted_in_another_commune_is_not_counted_twice(tmp_path):
+    # K: the commune déléguée's births, counted in its commune nouvelle's W row (whose value includes them).
+    text = HEADER + '"LVB";"A";"14666";"COM";"K";2019;7\n"LVB";"A";"14712";"COM";"W";2019;42\n'
+    births = _births(_melodi(text, tmp_path))
+    assert births.isna().to_dict() == {("14666", 2019): True, ("14712", 2019): False}
+    assert births["14712", 2019] == 42
+
+
+@pytest.mark.real
+def test_a_territorys_births_of_every_year_from_the_melodi_file(real, tmp_path):
+    from conftest import real_folder
+    from ctg_analysis.indicators import compute_indicators, prepare
+    from ctg_analysis.territories import load_territories
+
+    seed = ["95205", "95395", "95509", "95094", "95492"]
+    folder = real_folder(tmp_path, real, [str(BIRTHS), "populations-legales/ensemble_RP2022_en_vigueur_2025.xlsx"])
+    prepared = prepare(folder, indicators=["naissances"], progress=False)
+    path = tmp_path / "territories.yaml"
+    path.write_text(
+        "territories:\n  - id: seed\n    label: Seed\n    communes: [" + ", ".join(f'"{c}"' for c in seed) + "]\n"
+    )
+    table = compute_indicators(prepared, load_territories(path, prepared.reference, prepared.movements))
+    own = table.loc[(table["level"] == "territoire") & (table["indicator"] == "naissances")]
+    raw = _raw(real / BIRTHS)
+    expected = raw.loc[(raw["GEO_OBJECT"] == "COM") & raw["GEO"].isin(seed)].groupby("TIME_PERIOD")["OBS_VALUE"].sum()
+    assert own.set_index(own["period"].astype(int))["value"].sort_index().to_dict() == expected.to_dict()
+    assert len(expected) == 17  # 2008 to 2024

@@ -172,3 +172,15 @@ def test_a_territorys_births_of_every_year_from_the_melodi_file(real, tmp_path):
     expected = raw.loc[(raw["GEO_OBJECT"] == "COM") & raw["GEO"].isin(seed)].groupby("TIME_PERIOD")["OBS_VALUE"].sum()
     assert own.set_index(own["period"].astype(int))["value"].sort_index().to_dict() == expected.to_dict()
     assert len(expected) == 17  # 2008 to 2024
+
+
+def test_a_data_explorer_export_reads_alike(tmp_path):
+    # The explorer's layout, as its real census exports have it: quoted text fields, TIME_PERIOD and OBS_VALUE
+    # unquoted, a decimal comma, no OBS_STATUS column, no line end after the last row.
+    path = tmp_path / "DS_ETAT_CIVIL_NAIS_COMMUNES.csv"
+    path.write_text(
+        '"GEO";"GEO_OBJECT";"EC_MEASURE";TIME_PERIOD;OBS_VALUE\n'
+        '"95229";"COM";"LVB";2019;135,0\n"95229";"COM";"LVB";2018;128,0\n"95";"DEP";"LVB";2019;17900,0',
+        encoding="utf-8",
+    )
+    assert _births(path).to_dict() == {("95229", 2018): 128.0, ("95229", 2019): 135.0}

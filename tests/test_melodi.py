@@ -184,3 +184,48 @@ def test_a_data_explorer_export_reads_alike(tmp_path):
         encoding="utf-8",
     )
     assert _births(path).to_dict() == {("95229", 2018): 128.0, ("95229", 2019): 135.0}
+
+
+def test_two_files_giving_the_same_births_take_the_latest_and_say_where_they_disagree(tmp_path, caplog):
+    import logging
+    import shutil
+
+    from conftest import DEMO
+    from ctg_analysis.indicators import compute_indicators, prepare
+    from ctg_analysis.sources.folder import scan_folder
+    from ctg_analysis.territories import load_territories
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(DEMO / "etat-civil" / "base_naissances_2021.xlsx", folder)
+    (older,) = read_file(folder / "base_naissances_2021.xlsx")
+    # INSEE's newer publication in Melodi: the same years in the same geography, one value revised, and 2022.
+    newer = older.data[["geo", "period", "NAISD"]].copy()
+    newer.loc[(newer["geo"] == "95229") & (newer["period"] == 2019), "NAISD"] += 3
+    newer = pd.concat([newer, newer.loc[newer["period"] == 2021].assign(period=2022)], ignore_index=True)
+    pd.DataFrame(
+        {
+            "GEO": f"{older.cog_year}-COM-" + newer["geo"],
+            "GEO_OBJECT": "COM",
+            "EC_MEASURE": "LVB",
+            "TIME_PERIOD": newer["period"],
+            "OBS_VALUE": newer["NAISD"],
+        }
+    ).to_csv(folder / "DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv", sep=";", index=False)
+    with caplog.at_level(logging.WARNING, logger="ctg_analysis.indicators.harmonisation"):
+        prepared = prepare(scan_folder(folder, cache_dir=False, progress=False), indicators=["naissances"])
+    said = [r.getMessage() for r in caplog.records if "différentes" in r.getMessage()]
+    assert len(said) == 1
+    assert said[0].startswith(
+        "DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv et base_naissances_2021.xlsx : 1 valeur(s) de NAISD"
+    )
+    assert "(par exemple 95229 en 2019 : 131 contre 128)" in said[0]
+    assert said[0].endswith("celles du plus récent, DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv, sont retenues")
+    path = tmp_path / "territories.yaml"
+    path.write_text('territories:\n  - id: ezanville\n    label: Ézanville\n    communes: ["95229"]\n')
+    territories = load_territories(path, prepared.reference, prepared.movements)
+    table = compute_indicators(prepared, territories, territory_ids=["ezanville"])
+    own = table.loc[(table["level"] == "territoire") & (table["indicator"] == "naissances")]
+    values = own.set_index(own["period"].astype(int))["value"]
+    expected = newer.loc[newer["geo"] == "95229"].set_index("period")["NAISD"]
+    assert values.to_dict() == expected.to_dict()  # every year from the newer file, 2019 revised included

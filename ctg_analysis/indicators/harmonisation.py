@@ -6,10 +6,12 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from ctg_analysis.codes import fold_arrondissements, in_france
 from ctg_analysis.errors import GeographyError
+from ctg_analysis.formatting import format_number
 from ctg_analysis.geography import commune_passage, convert_cog, convert_table
 from ctg_analysis.geography.embedded import embedded_communes
 from ctg_analysis.indicators.catalogue import all_indicators
@@ -111,8 +113,10 @@ def _follow_stale_codes(
 
 
 def stack_vintages(tables: list[SourceTable]) -> SourceTable:
-    """The vintages of a dataset as one table; a period present in two files is taken from the latest."""
+    """The vintages of a dataset as one table; a period present in two files is taken from the latest (the
+    most recent publication), and where they disagree it is said, never averaged."""
     stacked = pd.concat([t.data.assign(_file=n) for n, t in enumerate(tables)], ignore_index=True)
+    _warn_disagreements(stacked, tables)
     data = stacked.drop_duplicates(["geo", "period"], keep="first")
     source = " ; ".join(dict.fromkeys(t.source for t in tables))
     # Each period's source: the latest file it is taken from (another only where that one lacks a commune).
@@ -121,6 +125,47 @@ def stack_vintages(tables: list[SourceTable]) -> SourceTable:
     return replace(
         tables[0], data=data.drop(columns="_file").reset_index(drop=True), source=source, period_sources=period_sources
     )
+
+
+def _warn_disagreements(stacked: pd.DataFrame, tables: list[SourceTable]) -> None:
+    """A warning for each pair of files that give a commune and period different values of a variable."""
+    shared = stacked.loc[stacked.duplicated(["geo", "period"], keep=False)]
+    if shared.empty:
+        return
+    kept = shared.drop_duplicates(["geo", "period"], keep="first").set_index(["geo", "period"])
+    others = shared.loc[shared.duplicated(["geo", "period"], keep="first")]
+    keys = pd.MultiIndex.from_frame(others[["geo", "period"]])
+    paths = np.array([t.path for t in tables], dtype=object)
+    for variable in (c for c in tables[0].variables if c in shared.columns):
+        chosen, given = kept[variable].reindex(keys).to_numpy(), others[variable].to_numpy()
+        # Equal within rounding (weighted census counts converted between geographies), or both missing.
+        differ = ~(np.isclose(chosen, given, rtol=1e-6, atol=0.5) | (np.isnan(chosen) & np.isnan(given)))
+        found = pd.DataFrame(
+            {
+                "latest": paths[kept["_file"].reindex(keys).to_numpy(dtype="int64")[differ]],
+                "older": paths[others["_file"].to_numpy(dtype="int64")[differ]],
+                "geo": others["geo"].to_numpy()[differ],
+                "period": others["period"].to_numpy()[differ],
+                "chosen": chosen[differ],
+                "given": given[differ],
+            }
+        )
+        for (latest, older), rows in found.groupby(["latest", "older"]):
+            example = rows.iloc[0]
+            whole = float(example["chosen"]).is_integer() and float(example["given"]).is_integer()
+            log.warning(
+                "%s et %s : %d valeur(s) de %s différentes pour une même commune et une même année (par exemple %s "
+                "en %d : %s contre %s) ; celles du plus récent, %s, sont retenues",
+                latest,
+                older,
+                len(rows),
+                variable,
+                example["geo"],
+                int(example["period"]),
+                format_number(example["chosen"], 0 if whole else 1),
+                format_number(example["given"], 0 if whole else 1),
+                latest,
+            )
 
 
 def latest_cog_year(tables: list[SourceTable]) -> int:

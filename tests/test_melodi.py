@@ -25,8 +25,10 @@ def _raw(path: Path) -> pd.DataFrame:
 
 
 def _births(path: Path) -> pd.Series:
-    (table,) = read_file(path)
-    assert (table.dataset, table.level) == ("births", "commune")
+    """The births per (commune, year) a file gives, its other levels aside."""
+    tables = read_file(path)
+    assert {t.dataset for t in tables} == {"births"}
+    table = next(t for t in tables if t.level == "commune")
     return table.data.set_index(["geo", "period"])["NAISD"]
 
 
@@ -140,8 +142,9 @@ def test_a_code_dated_by_the_melodi_api_gives_the_geography_of_the_table(tmp_pat
             "OBS_VALUE": [120, 89, 17445],
         }
     ).to_csv(text, sep=";", index=False)
-    (table,) = read_file(_melodi(text.getvalue(), tmp_path))
-    assert (table.cog_year, table.cog_year_from) == (2025, "file")
+    table, departement = read_file(_melodi(text.getvalue(), tmp_path))
+    assert (table.level, table.cog_year, table.cog_year_from) == ("commune", 2025, "file")
+    assert departement.data.set_index("geo")["NAISD"].to_dict() == {"95": 17445}
     assert table.data.set_index("geo")["NAISD"].to_dict() == {"95205": 89, "95229": 120}
 
 
@@ -229,3 +232,35 @@ def test_two_files_giving_the_same_births_take_the_latest_and_say_where_they_dis
     values = own.set_index(own["period"].astype(int))["value"]
     expected = newer.loc[newer["geo"] == "95229"].set_index("period")["NAISD"]
     assert values.to_dict() == expected.to_dict()  # every year from the newer file, 2019 revised included
+
+
+@pytest.mark.real
+def test_insees_own_rows_above_the_commune_are_kept_as_published(real):
+    raw = _raw(real / BIRTHS)
+    tables = {t.level: t.data.set_index(["geo", "period"])["NAISD"] for t in read_file(real / BIRTHS)}
+    assert set(tables) == {"commune", "epci", "departement", "region", "france"}
+    for level, melodi, code in (("departement", "DEP", "95"), ("epci", "EPCI", "200056380"), ("france", "FRANCE", "F")):
+        rows = raw.loc[(raw["GEO_OBJECT"] == melodi) & (raw["GEO"] == code)].set_index("TIME_PERIOD")["OBS_VALUE"]
+        assert (
+            tables[level].xs(code, level="geo").sort_index().fillna(-1).tolist()
+            == rows.sort_index().fillna(-1).tolist()
+        )
+
+
+@pytest.mark.real
+def test_a_file_whose_communes_miss_their_departements_value_is_said_cut(real, tmp_path, caplog):
+    import logging
+
+    from conftest import real_folder
+
+    with caplog.at_level(logging.WARNING, logger="ctg_analysis.sources.folder"):
+        real_folder(tmp_path, real, [str(BIRTHS), str(EDITION_2025)])
+    said = [r.getMessage() for r in caplog.records if "fichier coupé ou mélangé" in r.getMessage()]
+    # The third party's extract keeps a few communes of each département beside INSEE's département rows;
+    # INSEE's national file adds up (within the births INSEE counts in a département without their commune).
+    assert len(said) == 1 and said[0].startswith(str(EDITION_2025).replace("/", "__"))
+    raw = _raw(real / EDITION_2025)
+    communes = raw.loc[(raw["GEO_OBJECT"] == "COM") & raw["GEO"].str.startswith("13")]
+    summed = communes.loc[communes["TIME_PERIOD"] == 2008, "OBS_VALUE"].sum()
+    published = raw.query("GEO_OBJECT == 'DEP' and GEO == '13' and TIME_PERIOD == 2008")["OBS_VALUE"].item()
+    assert f"NAISD du 13 en 2008 : {summed:,.0f} contre {published:,.0f}".replace(",", "\u202f") in said[0]

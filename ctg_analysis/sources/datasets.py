@@ -149,7 +149,7 @@ DATASETS: dict[str, Dataset] = {
             "État civil – naissances domiciliées",
             "le fichier des naissances domiciliées par commune (Insee, état civil : base_naissances_AAAA, ou "
             "DS_ETAT_CIVIL_NAIS_COMMUNES au format Melodi, insee.fr)",
-            ("commune",),
+            ("commune", "epci", "departement", "region", "france"),  # above the commune: Melodi's own rows
             births.matches,
             births.read,
             cog_lag=1,  # the births of year N are published in the geography of 1 January N+1

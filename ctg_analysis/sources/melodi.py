@@ -43,6 +43,9 @@ _NOT_OWN = frozenset({"M", "K"})
 _DATED_CODE = re.compile(r"^(\d{4})-([A-Z0-9]+)-(.+)$")
 #: The levels of Melodi's ``GEO_OBJECT`` that the commune-level computation reads.
 _COMMUNE_OBJECTS = ("COM", "ARM")
+#: The levels whose rows INSEE computed itself, kept as published (the toolkit's level for each); the
+#: others (``ARR``, ``UU2020``, ``ZE2020``…) are zonings no CTG compares with.
+_PUBLISHED_OBJECTS = {"EPCI": "epci", "DEP": "departement", "REG": "region", "FRANCE": "france"}
 
 
 def is_long(sheet: RawSheet) -> bool:
@@ -98,8 +101,9 @@ class MelodiLayout:
         return is_long(sheet) and dimensions(sheet) == self.dimensions
 
     def read(self, sheet: RawSheet, dataset: str) -> list[Parsed]:
-        """The commune-level table of the canonical variables, one row per (commune, year); the values of
-        other levels (EPCI, département, région, France) are INSEE's, not summed here."""
+        """The canonical variables, one row per (area, year): the communes' table, and a table of INSEE's
+        own values for each other level the file publishes (EPCI, département, région, France), kept as
+        published to be checked against the communes, never summed over."""
         rows = _rows(sheet, dataset)
         communes = rows.loc[rows["level"].isin(_COMMUNE_OBJECTS)]
         if communes.empty:
@@ -111,9 +115,15 @@ class MelodiLayout:
         check_unique(frame, ["geo", "period"], sheet.where)
         first, last = int(frame["period"].min()), int(frame["period"].max())
         years = f"{first}-{last}" if first != last else str(last)
+        source = f"{self.source} {years} (Melodi {self.name})"
         stated = rows["cog_year"].dropna()
         cog_year = int(stated.max()) if len(stated) else None
-        return [Parsed("commune", last, f"{self.source} {years} (Melodi {self.name})", frame, cog_year=cog_year)]
+        published = [
+            Parsed(level, last, source, self._wide(rows.loc[rows["level"] == melodi], sheet), cog_year=cog_year)
+            for melodi, level in _PUBLISHED_OBJECTS.items()
+            if (rows["level"] == melodi).any()
+        ]
+        return [Parsed("commune", last, source, frame, cog_year=cog_year), *published]
 
     def _wide(self, rows: pd.DataFrame, sheet: RawSheet) -> pd.DataFrame:
         """One column per canonical variable, one row per (code, year)."""

@@ -55,6 +55,23 @@ def test_truncated_zip(tmp_path):
     assert "illisible" in _scan_problem(tmp_path, path)
 
 
+def test_a_download_cut_mid_row_is_refused_not_read_with_empty_cells(tmp_path):
+    # Issue 35's probe: the demo's Filosofi commune file cut at 2 000 bytes was read as 38 rows, the last one's
+    # missing columns as missing values.
+    from conftest import DEMO
+
+    path = _write(tmp_path, "FILO2019_DISP_COM.csv", (DEMO / "filosofi" / "FILO2019_DISP_COM.csv").read_bytes()[:2000])
+    expected = r"dernière ligne \(ligne 39\) incomplète : 3 champ\(s\) au lieu de 9 \(« 78909;Doncelles-le-Bois;72 »\)"
+    with pytest.raises(SourceFileError, match=expected):
+        read_file(path)
+    assert "fichier tronqué" in _scan_problem(tmp_path, path)
+    result = CliRunner().invoke(main, ["data", "check", str(path.parent)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    # A last row whose final cell is published empty is whole: it keeps its separator.
+    whole = _write(tmp_path / "whole", "FILO2019_DISP_COM.csv", CENSUS.replace("372.5\n", "\n"))
+    assert read_file(whole)
+
+
 def test_corrupt_workbook(tmp_path):
     path = _write(tmp_path, "ensemble.xlsx", b"PK\x03\x04 not really a workbook")
     with pytest.raises(SourceFileError, match=r"ensemble.xlsx : classeur Excel illisible"):

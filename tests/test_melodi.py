@@ -121,7 +121,11 @@ HEADER = '"EC_MEASURE";"FREQ";"GEO";"GEO_OBJECT";"OBS_STATUS";"TIME_PERIOD";"OBS
 
 def test_a_truncated_melodi_file_is_a_named_error(tmp_path):
     text = HEADER + '"LVB";"A";"95229";"COM";"A";2019;135\n"LVB";"A";"95229";"COM";"A";20'
-    with pytest.raises(SourceFileError, match=r"TIME_PERIOD, ligne 3 : '20' au lieu d'une année"):
+    with pytest.raises(SourceFileError, match=r"dernière ligne \(ligne 3\) incomplète : 6 champ\(s\) au lieu de 7"):
+        read_file(_melodi(text, tmp_path))
+    # A whole row whose period is not a year: named with its row.
+    text = HEADER + '"LVB";"A";"95229";"COM";"A";2019-S1;135\n"LVB";"A";"95229";"COM";"A";2020;106\n'
+    with pytest.raises(SourceFileError, match=r"TIME_PERIOD, ligne 2 : '2019-S1' au lieu d'une année"):
         read_file(_melodi(text, tmp_path))
 
 

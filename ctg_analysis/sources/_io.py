@@ -7,6 +7,7 @@ as published. Number parsing and code repair live here too, because every reader
 
 from __future__ import annotations
 
+import csv
 import io
 import logging
 import os
@@ -213,11 +214,27 @@ def _read_text(path: Path, raw: bytes, part: str | None) -> RawSheet:
         )
     except (pd.errors.ParserError, ValueError) as exc:
         raise UnreadableFileError(path, f"CSV mal formé : {exc}") from exc
+    _refuse_short_last_row(text, sep, len(frame.columns), len(frame), where)
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     # Trailing separators (Excel exports) produce unnamed empty columns.
     empty = [c for c in frame.columns if c.startswith("Unnamed:") or c == ""]
     frame = frame.drop(columns=empty)
     return RawSheet(path, part, frame, encoding=encoding)
+
+
+def _refuse_short_last_row(text: str, sep: str, width: int, rows: int, where: str) -> None:
+    """A last row with fewer fields than the header is a download cut short (or a file read while being
+    written): pandas would read its missing fields as empty cells. Refused, named."""
+    last = text.rstrip("\r\n").rsplit("\n", 1)[-1].rstrip("\r")
+    if rows == 0 or not last:
+        return
+    fields = len(next(csv.reader([last], delimiter=sep, quotechar='"')))
+    if fields < width:
+        raise UnreadableFileError(
+            where,
+            f"dernière ligne (ligne {rows + 1}) incomplète : {fields} champ(s) au lieu de {width} "
+            f"(« {last[:60]} ») : fichier tronqué ; téléchargez-le à nouveau",
+        )
 
 
 def _refuse_duplicates(header: list[str], where: str) -> None:

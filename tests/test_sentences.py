@@ -51,7 +51,7 @@ def _table(
                 "n_communes": 1,
             }
         )
-    for code, label, dep_value in deps:
+    for code, label, dep_value, *dep_flags in deps:
         rows.append(
             {
                 **base,
@@ -59,7 +59,7 @@ def _table(
                 "geo": code,
                 "geo_label": label,
                 "value": dep_value,
-                "flags": "",
+                "flags": dep_flags[0] if dep_flags else "",
                 "n_communes": 100,
             }
         )
@@ -199,6 +199,21 @@ CASES = [
         "4 naissances domiciliées en 2019 sur le territoire. Petits effectifs : valeur fragile, à interpréter avec "
         "prudence.",
     ),
+    # A partial share is given alone, not set against a whole département; a whole share is not set against a
+    # partial département (the CNAF's IRIS files cover a département's communes cut into IRIS only).
+    (
+        "part_allocataires_rsa",
+        6.6,
+        {"flags": "partial", "period": "2020", "deps": (("95", "Val-d'Oise", 9.0),)},
+        f"La part des allocataires du RSA du territoire est de 6,6{NBSP}% en 2020. Valeur partielle : des communes "
+        f"sont manquantes ou couvertes par le secret statistique.",
+    ),
+    (
+        "part_allocataires_rsa",
+        6.6,
+        {"period": "2020", "deps": (("95", "Val-d'Oise", 15.2, "partial"),)},
+        f"La part des allocataires du RSA du territoire est de 6,6{NBSP}% en 2020.",
+    ),
     (
         "allocataires",
         2464.2,
@@ -210,8 +225,8 @@ CASES = [
         "evol_0_2",
         12.0,
         {"period": "2016-2019", "flags": "not_comparable;small", "deps": (("95", "Val-d'Oise", 3.0),)},
-        f"Le nombre d'enfants de 0 à 2 ans progresse de 12,0{NBSP}% entre 2016 et 2019, contre +3,0{NBSP}% dans le "
-        f"département. "
+        # A non-comparable evolution is not set against the département's (the guide's rule): given alone.
+        f"Le nombre d'enfants de 0 à 2 ans progresse de 12,0{NBSP}% entre 2016 et 2019. "
         "Petits effectifs : valeur fragile, à interpréter avec prudence. "
         "Les recensements comparés sont distants de moins de cinq ans : évolution à ne pas interpréter.",
     ),

@@ -81,6 +81,10 @@ _KNOWN_FIELDS = {
     "maximum",
     "nombre",
 }
+#: Flags that keep a value from being set against another as if it were whole (the guide's rule: a partial,
+#: estimated or non-comparable value is never compared as if it were whole).
+_NOT_COMPARED = frozenset({"not_comparable", "partial", "estimated", "cog_mismatch"})
+_NOT_COMPARED_PATTERN = r"(?:^|;)(?:" + "|".join(sorted(_NOT_COMPARED)) + r")(?:;|$)"
 #: The cases of the sentence for a value not published for a grouping: one commune gives it, several.
 _NOT_PUBLISHED_KEYS = ("une", "plusieurs")
 _TEMPLATE_KEYS = {
@@ -352,12 +356,8 @@ def describe(
     if subject_rows.empty:
         return None
     row = latest_period(subject_rows).iloc[0]
-    references = rows.loc[(rows["level"] == "departement") & (rows["period"] == row["period"])]
-    if commune is not None:
-        own = departement_of(pd.Series([commune])).iloc[0]
-        references = references.loc[references["geo"].astype(str) == own]
-    references = references.loc[references["value"].notna()].sort_values("geo")
     flags = [f for f in str(row["flags"]).split(";") if f]
+    references = _references(rows, row, flags, commune)
     fields = _common_fields(phrases, indicator_id, row, rows, commune)
     communes = rows.loc[(rows["level"] == "commune") & (rows["period"] == row["period"]) & rows["value"].notna()]
     if _said_by_communes(phrases, row, flags, commune, communes):
@@ -371,6 +371,19 @@ def describe(
         text, informative = _sentence(phrases, indicator, row, references, fields), pd.notna(row["value"])
     caveats = tuple(phrases.warnings[f] for f in phrases.warnings if f in flags and f != DEMO_FLAG)
     return Sentence(indicator_id, str(row["period"]), text, caveats, DEMO_FLAG in flags, bool(informative))
+
+
+def _references(rows: pd.DataFrame, row: pd.Series, flags: list[str], commune: str | None) -> pd.DataFrame:
+    """The département values a sentence sets its value against: none when the value is partial, estimated,
+    non comparable or in another geography (it is given alone, with its caveat), and only whole ones."""
+    references = rows.loc[(rows["level"] == "departement") & (rows["period"] == row["period"])]
+    if _NOT_COMPARED & set(flags):
+        return references.iloc[0:0]
+    if commune is not None:
+        own = departement_of(pd.Series([commune])).iloc[0]
+        references = references.loc[references["geo"].astype(str) == own]
+    whole = ~references["flags"].astype(str).str.contains(_NOT_COMPARED_PATTERN, regex=True)
+    return references.loc[references["value"].notna() & whole].sort_values("geo")
 
 
 def _said_by_communes(

@@ -13,7 +13,7 @@ from functools import lru_cache
 import babel.dates
 from babel.numbers import format_decimal
 
-__all__ = ["MISSING", "format_date", "format_number", "format_value"]
+__all__ = ["MISSING", "format_date", "format_number", "format_value", "or_missing"]
 
 MISSING = "–"
 _LOCALE = "fr_FR"
@@ -92,3 +92,16 @@ def format_date(day: datetime.date) -> str:
     '26 novembre 2026'
     """
     return babel.dates.format_date(day, format="long", locale=_LOCALE)
+
+
+def or_missing(value: object) -> str:
+    """A text cell as its reader sees it: the value, or an en dash where there is none (``None``, NaN, empty),
+    never « nan ».
+
+    Examples
+    --------
+    >>> or_missing(float("nan")), or_missing("2019"), or_missing(None), or_missing(2019)
+    ('–', '2019', '–', '2019')
+    """
+    text = "" if value is None else str(value)
+    return MISSING if text in ("", "nan", "NaN", "<NA>", "NaT", "None") else text

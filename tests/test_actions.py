@@ -634,3 +634,33 @@ def test_cli_errors_exit_2_without_traceback(baselines, tmp_path):
     assert result.exit_code == 2 and "classeur de référence du territoire 'ezanville'" in result.output
     result = runner.invoke(main, ["fiches", "--territory", "ezanville", "--formats", "pdf"])
     assert result.exit_code == 2 and "format(s) inconnu(s) : 'pdf' (attendu xlsx, docx)" in result.output
+
+
+def test_no_nan_reaches_a_reader_of_the_fiches_or_the_follow_up(current, baselines, tmp_path):
+    # Indicators without any value (their file absent): the year, the département and the source are blank,
+    # never « nan » (issue 33's fiche read « Année : nan »; the follow-up deck's table and subtitles too).
+    import re
+
+    import docx
+    from pptx import Presentation
+
+    from ctg_analysis.actions.steering import write_follow_up_deck
+
+    prepared, territories = current
+    table = compute_indicators(prepared, territories, territory_ids=["ezanville"])
+    without = table.loc[~table["indicator"].isin(["allocataires", "part_allocataires_rsa", "taux_pauvrete"])]
+    fiches = build_fiches(without, "ezanville")
+    assert any(f.evaluation["Année"].isna().any() for f in fiches)  # the case the test is about
+    document = docx.Document(write_fiches_docx(fiches, tmp_path / "fiches.docx"))
+    texts = [p.text for p in document.paragraphs] + [c.text for t in document.tables for r in t.rows for c in r.cells]
+    book = openpyxl.load_workbook(write_fiches_xlsx(fiches, tmp_path / "fiches.xlsx"))
+    texts += [str(c.value) for sheet in book for row in sheet.iter_rows() for c in row if c.value is not None]
+    baseline = read_baseline(baselines["ezanville"])
+    follow = follow_up(baseline, without, "ezanville", plan=load_plan(PLAN))
+    assert follow["Année actuelle"].isna().any()
+    deck = Presentation(str(write_follow_up_deck(follow, [], tmp_path / "suivi.pptx", baseline=baseline, label="É")))
+    texts += [s.text_frame.text for slide in deck.slides for s in slide.shapes if s.has_text_frame]
+    texts += [
+        c.text for slide in deck.slides for s in slide.shapes if s.has_table for r in s.table.rows for c in r.cells
+    ]
+    assert len(texts) > 100 and [t for t in texts if re.search(r"\bnan\b", t, re.IGNORECASE)] == []

@@ -18,7 +18,7 @@ from ctg_analysis.commentary.sentences import Phrases, diagnostic_text, load_phr
 from ctg_analysis.exports.tables import save_workbook
 from ctg_analysis.exports.workbook import NUMBER_FORMATS
 from ctg_analysis.files import atomic_path
-from ctg_analysis.formatting import MISSING, format_value
+from ctg_analysis.formatting import MISSING, format_value, or_missing
 from ctg_analysis.indicators.catalogue import get_indicator
 from ctg_analysis.indicators.comparisons import position
 from ctg_analysis.indicators.display import latest_period, territory_rows
@@ -189,11 +189,11 @@ def _evaluation_text(evaluation: pd.DataFrame, others: tuple[str, ...]) -> str:
         signed = get_indicator(row[1]).is_change
         value = format_value(row[3], unit, decimals, sign=signed) if row[3] is not None else MISSING
         line = f"{row[0]} : {value} {_when(row[2])}".rstrip()
-        if row[5]:
+        if or_missing(row[5]) != MISSING:
             line += f" ({row[5]})"
         if row[7] is not None and not pd.isna(row[7]):
             line += f" ; cible : {format_value(row[7], unit, decimals, sign=signed)}"
-        if row[8]:
+        if or_missing(row[8]) != MISSING:
             line += f" — {row[8]}"
         lines.append(line)
     return "\n".join([*lines, *others])
@@ -423,11 +423,11 @@ def _evaluation_table(document: Any, fiche: Fiche) -> None:
         signed = indicator.is_change
         texts = [
             row[0],
-            row[2] or MISSING,
+            or_missing(row[2]),
             format_value(row[3], row[4], indicator.decimals, sign=signed) if row[3] is not None else MISSING,
-            row[5] or MISSING,
+            or_missing(row[5]),
             format_value(row[7], row[4], indicator.decimals, sign=signed) if pd.notna(row[7]) else "",
-            row[8],
+            "" if or_missing(row[8]) == MISSING else row[8],
         ]
         for c, text in enumerate(texts):
             values.cell(r, c).text = str(text)

@@ -16,7 +16,7 @@ from ctg_analysis.actions.followup import FOLLOW_UP_COLUMNS, Baseline
 from ctg_analysis.charts.style import FRAGILE_HATCH, french_axis, styled, titled_figure
 from ctg_analysis.exports.tables import save_workbook
 from ctg_analysis.exports.workbook import NUMBER_FORMATS
-from ctg_analysis.formatting import MISSING, format_value
+from ctg_analysis.formatting import format_value, or_missing
 from ctg_analysis.indicators.catalogue import Indicator, get_indicator
 from ctg_analysis.indicators.comparisons import RATE_UNITS
 from ctg_analysis.levels import LEVEL_COLOURS
@@ -97,8 +97,8 @@ def follow_up_chart(row: pd.Series, label: str, *, demo: bool = False) -> Figure
     indicator = get_indicator(row["Identifiant"])
     valid = row["Comparaison valide"] == "oui"
     subtitle = (
-        f"{label} : référence {row['Année de référence'] or MISSING}, valeur actuelle "
-        f"{row['Année actuelle'] or MISSING}"
+        f"{label} : référence {or_missing(row['Année de référence'])}, valeur actuelle "
+        f"{or_missing(row['Année actuelle'])}"
     )
     if not valid and row["Motif"]:
         subtitle += f"\nComparaison non valide : {row['Motif']}"
@@ -128,7 +128,7 @@ def follow_up_chart(row: pd.Series, label: str, *, demo: bool = False) -> Figure
 def _valued_bars(axis: Axes, row: pd.Series, indicator: Indicator, values: list[float], valid: bool) -> None:
     """The baseline's and the current value's bars, each with its value; the current one hatched when the
     comparison is not valid."""
-    names = [f"Référence\n{row['Année de référence'] or MISSING}", f"Actuel\n{row['Année actuelle'] or MISSING}"]
+    names = [f"Référence\n{or_missing(row['Année de référence'])}", f"Actuel\n{or_missing(row['Année actuelle'])}"]
     bars = axis.bar(
         names,
         [0 if pd.isna(v) else v for v in values],
@@ -198,8 +198,8 @@ def write_follow_up_deck(
         texts.append(
             [
                 row[0],
-                f"{format_value(row[4], unit, decimals, sign=signed)} ({row[3] or MISSING})",
-                f"{format_value(row[6], unit, decimals, sign=signed)} ({row[5] or MISSING})",
+                f"{format_value(row[4], unit, decimals, sign=signed)} ({or_missing(row[3])})",
+                f"{format_value(row[6], unit, decimals, sign=signed)} ({or_missing(row[5])})",
                 format_value(row[7], "points" if unit in RATE_UNITS else unit, decimals, sign=True),
                 "" if pd.isna(row[9]) else format_value(row[9], unit, decimals, sign=signed),
                 row[11] + (f" : {row[12]}" if row[12] and row[11] == "non" else ""),

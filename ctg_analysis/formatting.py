@@ -13,7 +13,7 @@ from functools import lru_cache
 import babel.dates
 from babel.numbers import format_decimal
 
-__all__ = ["MISSING", "format_date", "format_number", "format_value", "or_missing"]
+__all__ = ["MISSING", "format_count", "format_date", "format_number", "format_value", "or_missing"]
 
 MISSING = "–"
 _LOCALE = "fr_FR"
@@ -92,6 +92,17 @@ def format_date(day: datetime.date) -> str:
     '26 novembre 2026'
     """
     return babel.dates.format_date(day, format="long", locale=_LOCALE)
+
+
+def format_count(value: float) -> str:
+    """A count as a whole number, a weighted count (census, conversions) with one decimal.
+
+    Examples
+    --------
+    >>> format_count(1214.0), format_count(3911.01124)
+    ('1\u202f214', '3\u202f911,0')
+    """
+    return format_number(value, 0 if float(value).is_integer() else 1)
 
 
 def or_missing(value: object) -> str:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ctg_analysis.codes import fold_arrondissements, in_france
 from ctg_analysis.errors import GeographyError
-from ctg_analysis.formatting import format_number
+from ctg_analysis.formatting import format_count
 from ctg_analysis.geography import commune_passage, convert_cog, convert_table
 from ctg_analysis.geography.embedded import embedded_communes
 from ctg_analysis.indicators.catalogue import all_indicators
@@ -152,7 +152,6 @@ def _warn_disagreements(stacked: pd.DataFrame, tables: list[SourceTable]) -> Non
         )
         for (latest, older), rows in found.groupby(["latest", "older"]):
             example = rows.iloc[0]
-            whole = float(example["chosen"]).is_integer() and float(example["given"]).is_integer()
             log.warning(
                 "%s et %s : %d valeur(s) de %s différentes pour une même commune et une même année (par exemple %s "
                 "en %d : %s contre %s) ; celles du plus récent, %s, sont retenues",
@@ -162,8 +161,8 @@ def _warn_disagreements(stacked: pd.DataFrame, tables: list[SourceTable]) -> Non
                 variable,
                 example["geo"],
                 int(example["period"]),
-                format_number(example["chosen"], 0 if whole else 1),
-                format_number(example["given"], 0 if whole else 1),
+                format_count(example["chosen"]),
+                format_count(example["given"]),
                 latest,
             )
 

@@ -20,7 +20,7 @@ from ctg_analysis import config
 from ctg_analysis.codes import departement_of, departements
 from ctg_analysis.errors import CtgError, SourceFileError, UnreadableFileError, UnrecognisedFileError
 from ctg_analysis.feedback import progress_bar
-from ctg_analysis.formatting import format_number
+from ctg_analysis.formatting import format_count
 from ctg_analysis.levels import SOURCE_LEVELS
 from ctg_analysis.sources._io import DATA_SUFFIXES
 from ctg_analysis.sources._layout import years_in_name
@@ -345,15 +345,10 @@ def _departements_not_summed(tables: list[SourceTable], relative: str) -> list[s
                 said.append(
                     f"{relative} : ses communes ne font pas la valeur qu'il donne pour leur département "
                     f"({len(gaps)} département(s) × année(s), par exemple {variable} du {code} en {year} : "
-                    f"{_plain_number(first['summed'])} contre {_plain_number(first['published'])}) : "
+                    f"{format_count(first['summed'])} contre {format_count(first['published'])}) : "
                     "fichier coupé ou mélangé ? Les indicateurs somment les communes présentes"
                 )
     return said
-
-
-def _plain_number(value: float) -> str:
-    """A count as a whole number, a weighted count with one decimal."""
-    return format_number(value, 0 if float(value).is_integer() else 1)
 
 
 def _misleading_names(tables: list[SourceTable], relative: str) -> list[str]:

@@ -29,7 +29,7 @@ import pandas as pd
 from ctg_analysis.codes import COMMUNE_WIDTH, fold_arrondissements
 from ctg_analysis.errors import SourceFileError
 from ctg_analysis.sources._io import RawSheet
-from ctg_analysis.sources._layout import Parsed, check_unique, column, numbers
+from ctg_analysis.sources._layout import Parsed, check_unique, column, has_columns, numbers
 
 __all__ = ["MelodiLayout", "MelodiSeries", "dimensions", "is_long"]
 
@@ -160,18 +160,18 @@ def _rows(sheet: RawSheet, dataset: str) -> pd.DataFrame:
             "geo": geo.mask(has_date, dated[2]),
             "cog_year": pd.to_numeric(dated[0], errors="coerce"),
             "period": _years(sheet, dataset),
-            "value": numbers(sheet, _name(sheet, "OBS_VALUE")),
+            "value": numbers(sheet, next(c for c in sheet.columns if c.upper() == "OBS_VALUE")),
         }
     )
     own = pd.Series(True, index=rows.index)
     for status, refused in (("OBS_STATUS", _NOT_OWN), ("CONF_STATUS", frozenset({"C"}))):
-        if status in {c.upper() for c in sheet.columns}:
+        if has_columns(sheet, [status]):
             own &= ~column(sheet, status, dataset=dataset, meaning=status).astype("string").str.strip().isin(refused)
     rows["value"] = rows["value"].where(own)
     communes = rows["level"].isin(_COMMUNE_OBJECTS)
     rows.loc[communes, "geo"] = rows.loc[communes, "geo"].str.zfill(COMMUNE_WIDTH)
     for dimension in dimensions(sheet):
-        rows[dimension] = sheet.frame[_name(sheet, dimension)].astype("string").str.strip().to_numpy()
+        rows[dimension] = column(sheet, dimension, dataset=dataset, meaning=dimension).astype("string").str.strip()
     return rows
 
 
@@ -185,8 +185,3 @@ def _years(sheet: RawSheet, dataset: str) -> pd.Series:
             sheet.where, f"colonne TIME_PERIOD, ligne {row + 2} : {text.iloc[row]!r} au lieu d'une année (AAAA)"
         )
     return years.astype("int64")
-
-
-def _name(sheet: RawSheet, upper: str) -> str:
-    """The sheet's own spelling of a column (Melodi writes them upper-case; an export may not)."""
-    return next(c for c in sheet.columns if c.upper() == upper)

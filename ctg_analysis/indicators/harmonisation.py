@@ -129,6 +129,8 @@ def stack_vintages(tables: list[SourceTable]) -> SourceTable:
 
 def _warn_disagreements(stacked: pd.DataFrame, tables: list[SourceTable]) -> None:
     """A warning for each pair of files that give a commune and period different values of a variable."""
+    if len(tables) < 2:
+        return  # one file holds each (commune, period) once: its reader refuses duplicates
     shared = stacked.loc[stacked.duplicated(["geo", "period"], keep=False)]
     if shared.empty:
         return

@@ -50,8 +50,20 @@ def test_split_is_shared_by_population_of_the_parts():
     weights = pd.Series({"01004": 300.0, "01005": 100.0})
     converted = convert_cog(table, ["POP"], from_year=2021, to_year=2022, movements=SYNTHETIC, weights=weights)
     assert converted.set_index("geo")["POP"].to_dict() == {"01004": 75.0, "01005": 25.0}
-    with pytest.raises(GeographyError, match=r"commune\(s\) scindée\(s\) \(01004\).*paramètre weights"):
-        convert_cog(table, ["POP"], from_year=2021, to_year=2022, movements=SYNTHETIC)
+
+
+def test_a_split_without_populations_leaves_only_its_parts_missing(caplog):
+    table = pd.DataFrame({"geo": ["01004", "01001"], "POP": [100.0, 40.0]})
+    with caplog.at_level("WARNING", logger="ctg_analysis.geography.conversion"):
+        converted = convert_cog(table, ["POP"], from_year=2021, to_year=2022, movements=SYNTHETIC, where="f.csv")
+    values = converted.set_index("geo")["POP"]
+    assert values.isna().to_dict() == {"01001": False, "01004": True, "01005": True}
+    assert values["01001"] == 40.0
+    assert caplog.messages == [
+        "f.csv : conversion du COG 2021 vers 2022 : commune(s) scindée(s) (01004) ; la répartition demande la "
+        "population des communes issues de la scission (paramètre weights, par exemple les populations légales en "
+        "géographie 2022) : sans elle, les valeurs de leurs parties restent manquantes"
+    ]
 
 
 def test_code_change_keeps_non_additive_values_but_a_merge_refuses_them():
@@ -184,13 +196,11 @@ def test_the_conversion_is_logged_and_its_refusals_name_ten_communes(caplog):
         f"communes fusionnées ou scindées ({', '.join(codes[:10])})"
     )
     splits = hand_movements(*[(21, "2019-01-01", "COM", code, "COM", to) for code in codes for to in (code, "01200")])
-    with pytest.raises(GeographyError) as unshared:
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="ctg_analysis.geography.conversion"):
         convert_cog(many, ["MED"], from_year=2018, to_year=2019, movements=splits)
-    assert str(unshared.value) == (
+    assert caplog.messages[0].startswith(
         f"conversion du COG 2018 vers 2019 : commune(s) scindée(s) ({', '.join(codes[:10])}) ; la répartition demande "
-        f"la "
-        "population des communes issues de la scission (paramètre weights, par exemple les populations légales en "
-        "géographie 2019)"
     )
 
 

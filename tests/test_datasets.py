@@ -126,6 +126,7 @@ def test_the_declarations_agree_with_the_rules_they_replace():
         "census_population",
         "census_families",
         "census_employment",
+        "census_housing",
         "census_history",
         "legal_population",
     }
@@ -141,6 +142,7 @@ def test_the_declarations_agree_with_the_rules_they_replace():
         "census_population": 2,
         "census_families": 2,
         "census_employment": 2,
+        "census_housing": 2,
         "census_history": 2,
         "births": 1,
         "legal_population": 2,

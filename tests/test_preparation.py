@@ -49,18 +49,20 @@ def test_a_code_older_than_the_file_s_geography_is_followed_into_its_merge(tmp_p
     assert _population(tmp_path, prepared, ["95040", "95169"], "pop_0_2")["value"] == pytest.approx(44.25)
 
 
-def test_a_split_without_populations_to_share_it_is_refused_and_flagged(tmp_path, caplog):
+def test_a_split_without_populations_to_share_it_leaves_its_parts_missing_and_no_other_commune(tmp_path, caplog):
     # RP2017 (COG 2019): Saline (14712) was split on 31 December 2019 into Sannerville (14666) and Troarn
-    # (14712): without the legal populations of the parts it cannot be shared.
-    folder = _census(tmp_path / "data", 2017, {"14712": (5000.0, 150.0), "14666": (1800.0, 60.0)})
-    with caplog.at_level("WARNING", logger="ctg_analysis.indicators.harmonisation"):
+    # (14712): without the legal populations of the parts it cannot be shared. The rest converts (a split
+    # elsewhere in France does not make every territory's figures non comparable).
+    folder = _census(tmp_path / "data", 2017, {"14712": (5000.0, 150.0), "95040": (800.0, 30.0)})
+    with caplog.at_level("WARNING", logger="ctg_analysis.geography.conversion"):
         prepared = prepare(folder, indicators=["population"], cog_year=2021)
-    assert prepared.cog_mismatch == {"population"}
+    assert prepared.cog_mismatch == set()
     (warning,) = [m for m in caplog.messages if "scindée" in m]
     assert warning.startswith(
         "base-cc-evol-struct-pop-2017.csv : conversion du COG 2019 vers 2021 : commune(s) scindée(s) (14712)"
     )
-    assert "cog_mismatch" in _population(tmp_path, prepared, ["14666"])["flags"].split(";")
+    assert "missing" in _population(tmp_path, prepared, ["14666"])["flags"].split(";")
+    assert _population(tmp_path, prepared, ["95040"])["value"] == 800.0
     # In its own COG year the same file is not converted: nothing to flag.
     assert prepare(folder, indicators=["population"], cog_year=2019).cog_mismatch == set()
 

@@ -119,6 +119,7 @@ def convert_cog(
     weights: pd.Series | None = None,
     passage: pd.DataFrame | None = None,
     flags: list[str] | tuple[str, ...] = (),
+    where: str | None = None,
 ) -> pd.DataFrame:
     """Express a commune-level frame in the geography of another COG year.
 
@@ -147,6 +148,8 @@ def convert_cog(
         (:func:`commune_passage`).
     flags
         Boolean columns carried along (any part flagged flags the whole).
+    where
+        The file the frame comes from, for the messages.
 
     Returns
     -------
@@ -157,8 +160,8 @@ def convert_cog(
     Raises
     ------
     GeographyError
-        A non-additive column on a merged or split commune, or a split commune of the table without
-        weights for its parts.
+        A non-additive column on a merged or split commune. (A split commune without ``weights`` for its
+        parts leaves their values missing, with a warning.)
 
     Examples
     --------
@@ -188,11 +191,17 @@ def convert_cog(
         )
     unshared = moved["share"].isna()
     if unshared.any():
+        # Only the split communes' parts are lost (missing, never guessed): the rest of France converts.
         communes = ", ".join(sorted(moved.loc[unshared, "geo"].unique())[:10])
-        raise GeographyError(
-            f"conversion du COG {from_year} vers {to_year} : commune(s) scindée(s) ({communes}) ; la répartition "
-            "demande la population des communes issues de la scission (paramètre weights, par exemple les "
-            f"populations légales en géographie {to_year})"
+        log.warning(
+            "%sconversion du COG %s vers %s : commune(s) scindée(s) (%s) ; la répartition demande la population des "
+            "communes issues de la scission (paramètre weights, par exemple les populations légales en géographie "
+            "%s) : sans elle, les valeurs de leurs parties restent manquantes",
+            f"{where} : " if where else "",
+            from_year,
+            to_year,
+            communes,
+            to_year,
         )
     values = moved[variables].mul(moved["share"], axis=0)
     grouped = values.assign(geo=moved["target"], **{k: moved[k] for k in keys}).groupby(["geo", *keys], sort=True)
@@ -249,5 +258,6 @@ def convert_table(
         weights=weights,
         passage=passage,
         flags=table.flags,
+        where=table.path,
     )
     return replace(table, cog_year=to_year, cog_year_from="conversion", data=data)

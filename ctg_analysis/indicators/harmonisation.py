@@ -117,7 +117,7 @@ def stack_vintages(tables: list[SourceTable]) -> SourceTable:
     most recent publication), and where they disagree it is said, never averaged."""
     stacked = pd.concat([t.data.assign(_file=n) for n, t in enumerate(tables)], ignore_index=True)
     _warn_disagreements(stacked, tables)
-    data = stacked.drop_duplicates(["geo", "period"], keep="first")
+    data = _latest_per_column(stacked.drop_duplicates(["geo", "period"], keep="first"), stacked, tables)
     source = " ; ".join(dict.fromkeys(t.source for t in tables))
     # Each period's source: the latest file it is taken from (another only where that one lacks a commune).
     first = data.groupby("period")["_file"].min()
@@ -125,6 +125,20 @@ def stack_vintages(tables: list[SourceTable]) -> SourceTable:
     return replace(
         tables[0], data=data.drop(columns="_file").reset_index(drop=True), source=source, period_sources=period_sources
     )
+
+
+def _latest_per_column(data: pd.DataFrame, stacked: pd.DataFrame, tables: list[SourceTable]) -> pd.DataFrame:
+    """Each column from the latest file that has it: a file giving a period's populations only (the
+    comparateur's ``P_POP``) does not hide the age bands of another file of that period."""
+    keys = pd.MultiIndex.from_frame(data[["geo", "period"]])
+    for column in data.columns.drop(["geo", "period", "_file"]):
+        having = [n for n, t in enumerate(tables) if column in t.data.columns]
+        if len(having) == len(tables):
+            continue
+        rows = stacked.loc[stacked["_file"].isin(having), ["geo", "period", column]]
+        latest = rows.drop_duplicates(["geo", "period"], keep="first").set_index(["geo", "period"])[column]
+        data[column] = latest.reindex(keys).to_numpy()
+    return data
 
 
 def _warn_disagreements(stacked: pd.DataFrame, tables: list[SourceTable]) -> None:
@@ -138,14 +152,17 @@ def _warn_disagreements(stacked: pd.DataFrame, tables: list[SourceTable]) -> Non
     others = shared.loc[shared.duplicated(["geo", "period"], keep="first")]
     keys = pd.MultiIndex.from_frame(others[["geo", "period"]])
     paths = np.array([t.path for t in tables], dtype=object)
-    for variable in (c for c in tables[0].variables if c in shared.columns):
+    latest_file = kept["_file"].reindex(keys).to_numpy(dtype="int64")
+    older_file = others["_file"].to_numpy(dtype="int64")
+    for variable in dict.fromkeys(v for t in tables for v in t.variables):
         chosen, given = kept[variable].reindex(keys).to_numpy(), others[variable].to_numpy()
-        # Equal within rounding (weighted census counts converted between geographies), or both missing.
-        differ = ~(np.isclose(chosen, given, rtol=1e-6, atol=0.5) | (np.isnan(chosen) & np.isnan(given)))
+        # Two values given that differ beyond rounding (weighted census counts converted between geographies);
+        # a value one file lacks (secret, not in its columns, a split commune not shared) is no disagreement.
+        differ = ~np.isclose(chosen, given, rtol=1e-6, atol=0.5) & ~np.isnan(chosen) & ~np.isnan(given)
         found = pd.DataFrame(
             {
-                "latest": paths[kept["_file"].reindex(keys).to_numpy(dtype="int64")[differ]],
-                "older": paths[others["_file"].to_numpy(dtype="int64")[differ]],
+                "latest": paths[latest_file[differ]],
+                "older": paths[older_file[differ]],
                 "geo": others["geo"].to_numpy()[differ],
                 "period": others["period"].to_numpy()[differ],
                 "chosen": chosen[differ],

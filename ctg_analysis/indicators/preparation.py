@@ -4,6 +4,7 @@ sums of every EPCI, département, région and France."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -21,6 +22,8 @@ from ctg_analysis.indicators.terms import POPULATION_DATASETS, commune_populatio
 from ctg_analysis.sources.datasets import DATASETS
 from ctg_analysis.sources.folder import DataFolder, Problem
 from ctg_analysis.sources.tables import SourceTable
+
+log = logging.getLogger(__name__)
 
 __all__ = ["PreparedData", "prepare"]
 
@@ -292,6 +295,7 @@ def _commune_values(
         and i.additive
         and i.dataset in harmonised
         and (i.denominator_dataset is None or i.denominator_dataset in harmonised)
+        and _has_terms(i, harmonised)
     }
     provenance = _Provenance()
     frames = []
@@ -316,6 +320,30 @@ def _commune_values(
         {c: np.concatenate([f[c] for f in frames]) if frames else np.array([]) for c in _VALUE_COLUMNS}
     )
     return values.astype({c: kind for c, kind in _VALUE_COLUMNS.items() if kind is not None}), provenance
+
+
+def _has_terms(indicator: Indicator, harmonised: dict[str, SourceTable]) -> bool:
+    """Whether the files read give every variable of the indicator; a file of the dataset may not (the
+    comparateur has the census populations but no age band): the indicator is then missing, and said so."""
+    assert indicator.dataset is not None  # an additive indicator names its dataset (catalogue check)
+    needed = {indicator.dataset: indicator.numerator_variables}
+    if indicator.denominator:
+        needed.setdefault(indicator.denominator_dataset or indicator.dataset, [])
+        needed[indicator.denominator_dataset or indicator.dataset] += indicator.denominator_variables
+    absent = {
+        dataset: [v for v in variables if v not in harmonised[dataset].data.columns]
+        for dataset, variables in needed.items()
+    }
+    for dataset, variables in absent.items():
+        if variables:
+            log.info(
+                "indicateur %s non calculé : %s absent(s) des fichiers « %s » lus (%s)",
+                indicator.id,
+                ", ".join(variables),
+                harmonised[dataset].label,
+                harmonised[dataset].source,
+            )
+    return not any(absent.values())
 
 
 def _cite_published(

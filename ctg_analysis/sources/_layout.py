@@ -26,6 +26,8 @@ class Parsed:
     data: pd.DataFrame
     #: The COG year stated in the file (title rows, file name), if any.
     cog_year: int | None = None
+    #: The dataset the table feeds, when the sheet is a base combining several (the comparateur).
+    dataset: str | None = None
 
 
 def full_year(two_digits: str | int) -> int:

@@ -38,6 +38,6 @@ def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
     check_unique(frame, ["geo", "period"], sheet.where)
     numeric = [c for c in frame.columns if c in ("NAISD", "DECESD")]
     frame = fold_arrondissements(frame, numeric, additive=True)
-    vintage = int(frame["period"].max())
-    source = f"Insee, état civil {int(frame['period'].min())}-{vintage}"
+    first, vintage = int(frame["period"].min()), int(frame["period"].max())
+    source = f"Insee, état civil {first}-{vintage}" if first != vintage else f"Insee, état civil {vintage}"
     return [Parsed("commune", vintage, source, frame)]

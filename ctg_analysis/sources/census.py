@@ -1,5 +1,5 @@
 """INSEE census (RP) bases: évolution et structure de la population, couples-familles-ménages,
-emploi-population active, séries historiques; commune (``base-cc``) and IRIS (``base-ic``) levels.
+emploi-population active, logement, séries historiques; commune (``base-cc``) and IRIS (``base-ic``) levels.
 
 Every vintage present in a file is kept: a 2022 commune base also carries ``P16_`` and ``P11_`` columns,
 which become rows with ``period`` 2016 and 2011. Nothing assumes the gap between vintages.
@@ -24,7 +24,7 @@ from ctg_analysis.sources._layout import (
     year_in_titles,
 )
 
-__all__ = ["is_employment", "is_families", "is_history", "is_population", "read"]
+__all__ = ["is_employment", "is_families", "is_history", "is_housing", "is_population", "read"]
 
 _PREFIXED = re.compile(r"^([PCD])(\d{2})_(\w+)$")
 _FLOW = re.compile(r"^(NAIS|DECE)(\d{2})(\d{2})$")
@@ -62,6 +62,18 @@ def is_population(sheet: RawSheet) -> bool:
         and not is_history(sheet)
         and not is_families(sheet)
         and not is_employment(sheet)
+    )
+
+
+def is_housing(sheet: RawSheet) -> bool:
+    """Whether a sheet is a census housing base (``P19_LOG``, ``P19_RP``, ``P19_LOGVAC``…), not another census
+    base."""
+    return (
+        any_column(sheet, r"P\d\d_(LOG|RSECOCC|LOGVAC)")
+        and not is_history(sheet)
+        and not is_families(sheet)
+        and not is_employment(sheet)
+        and not is_population(sheet)
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ctg_analysis.sources import births, caf, census, cog, filosofi, legal_population
+from ctg_analysis.sources import births, caf, census, cog, comparateur, filosofi, legal_population
 from ctg_analysis.sources._io import RawSheet
 from ctg_analysis.sources._layout import Parsed
 from ctg_analysis.sources.melodi import MelodiLayout, MelodiSeries
@@ -57,6 +57,10 @@ class Dataset:
     melodi
         The Melodi dataset that gives it in INSEE's long format, and how (``None`` when INSEE publishes it
         in no such file yet).
+    combines
+        For a base combining the columns of several datasets (the comparateur de territoires), the
+        datasets it feeds: its reader gives their tables, and it is read instead of any of them that
+        would claim its sheet.
     """
 
     id: str
@@ -72,6 +76,7 @@ class Dataset:
     population: str | None = None
     names: tuple[str, ...] = ()
     melodi: MelodiLayout | None = None
+    combines: tuple[str, ...] = ()
 
     def claims(self, sheet: RawSheet) -> bool:
         """Whether a sheet is this dataset, in its own layout or in INSEE's Melodi long format."""
@@ -145,6 +150,16 @@ DATASETS: dict[str, Dataset] = {
             census_rule=True,
         ),
         Dataset(
+            "census_housing",
+            "Recensement – logement",
+            "la base « Logement » du recensement " + _CENSUS.format(file="base-cc-logement-AAAA"),
+            ("iris", "commune"),
+            census.is_housing,
+            census.read,
+            cog_lag=2,
+            census_rule=True,
+        ),
+        Dataset(
             "births",
             "État civil – naissances domiciliées",
             "le fichier des naissances domiciliées par commune (Insee, état civil : base_naissances_AAAA, ou "
@@ -191,6 +206,15 @@ DATASETS: dict[str, Dataset] = {
             caf.matches,
             caf.read,
             cog_lag=0,
+        ),
+        Dataset(
+            "comparateur",
+            "Comparateur de territoires",
+            "la base du comparateur de territoires (Insee, base_cc_comparateur, insee.fr)",
+            ("commune",),
+            comparateur.matches,
+            comparateur.read,
+            combines=comparateur.FEEDS,
         ),
         Dataset(
             "cog_communes",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from ctg_analysis.errors import UnrecognisedFileError, WrongDatasetError
@@ -139,7 +140,8 @@ def read_file(
             raise WrongDatasetError(
                 sheet.where, f"ce fichier est « {dataset.label} », alors que « {wanted.label} » était attendu"
             )
-        tables += [_table(dataset, parsed, relative, sheet.part, sha256, demo) for parsed in dataset.parse(sheet)]
+        read = [_table(dataset, parsed, relative, sheet.part, sha256, demo) for parsed in dataset.parse(sheet)]
+        tables += _one_geography(read) if dataset.combines else read
     if not tables:
         reason = "; ".join(dict.fromkeys(unused)) or "aucune feuille de données"
         raise UnrecognisedFileError(path, f"fichier non reconnu : {reason}")
@@ -157,15 +159,28 @@ def matching_datasets(sheet: RawSheet) -> list[Dataset]:
     >>> [[d.id for d in matching_datasets(sheet)] for sheet in sheets]
     [['births']]
     """
-    return [dataset for dataset in DATASETS.values() if dataset.claims(sheet)]
+    claimed = [dataset for dataset in DATASETS.values() if dataset.claims(sheet)]
+    combined = {fed for dataset in claimed for fed in dataset.combines}
+    return [dataset for dataset in claimed if dataset.id not in combined]
 
 
 def _is_documentation(sheet: RawSheet) -> bool:
     return sheet.sheet is not None and plain(sheet.sheet) in _DOCUMENTATION_SHEETS
 
 
+def _one_geography(tables: list[SourceTable]) -> list[SourceTable]:
+    """The tables of one combined base in one geography: that of its most recent part by its dataset's
+    convention (the comparateur of RP2018 and births 2020 is in the COG 2021, not the census's 2020)."""
+    dated = [t.cog_year for t in tables if t.cog_year_from == "convention" and t.cog_year is not None]
+    if not dated:
+        return tables
+    return [replace(t, cog_year=max(dated)) if t.cog_year_from == "convention" else t for t in tables]
+
+
 def _table(dataset: Dataset, parsed: Parsed, path: str, part: str | None, sha256: str, demo: bool) -> SourceTable:
     """A parsed sheet with its file identity, dated by the dataset's convention when the file is silent."""
+    if parsed.dataset is not None:  # a part of a combined base, read as the dataset it feeds
+        dataset = get_dataset(parsed.dataset)
     if parsed.level not in dataset.levels:  # a reader out of step with its declaration
         raise ValueError(
             f"{path} : niveau {parsed.level} lu, alors que « {dataset.label} » est publié aux niveaux "

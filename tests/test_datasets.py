@@ -137,7 +137,8 @@ def test_the_declarations_agree_with_the_rules_they_replace():
         "NBPERS",
         "NBUC",
     ]
-    # RP N is published in the COG of N+2, births and Filosofi N in that of N+1, CNAF files in the year's own.
+    # RP N is published in the COG of N+2, births and Filosofi N in that of N+1, CNAF and BPE files in the year's
+    # own.
     assert {d: spec.cog_lag for d, spec in DATASETS.items() if spec.cog_lag is not None} == {
         "census_population": 2,
         "census_families": 2,
@@ -148,6 +149,7 @@ def test_the_declarations_agree_with_the_rules_they_replace():
         "legal_population": 2,
         "filosofi": 1,
         "caf": 0,
+        "equipment": 0,  # the BPE of year N counts the equipment of 1 January N, in that day's geography
     }
     # The populations légales' commune population wins over the census's (the later of the two).
     assert [(d, spec.population) for d, spec in DATASETS.items() if spec.population] == [

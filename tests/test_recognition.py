@@ -79,6 +79,9 @@ def test_every_reader_says_what_it_recognises_and_reads():
     from ctg_analysis.sources.datasets import DATASETS
 
     undocumented = {
-        f"{f.__module__}.{f.__qualname__}" for d in DATASETS.values() for f in (d.matches, d.read) if not f.__doc__
+        f"{f.__module__}.{f.__qualname__}"
+        for d in DATASETS.values()
+        for f in (d.matches, d.read)
+        if f is not None and not f.__doc__
     }
     assert undocumented == set()

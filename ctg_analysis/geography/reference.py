@@ -204,6 +204,10 @@ def _naming(level: str) -> list[str]:
     return [d.id for d in DATASETS.values() if level in d.names]
 
 
+def _named(tables: list[SourceTable]) -> list[SourceTable]:
+    return [t for t in tables if "label" in t.data.columns]
+
+
 def _with_names(folder: DataFolder, reference: pd.DataFrame) -> pd.DataFrame:
     """Fill région codes and département and région names: COG files, populations légales, then the package."""
     year = reference.attrs["cog_year"]
@@ -212,11 +216,12 @@ def _with_names(folder: DataFolder, reference: pd.DataFrame) -> pd.DataFrame:
     reg_names = shipped.drop_duplicates("region").set_index("region")["region_label"]
     reg_of_dep = shipped.set_index("departement")["region"]
     for dataset in _naming("departement"):
-        if (table := _nearest(folder.find(dataset, "departement"), year)) is not None:
+        # A Melodi file gives codes without names: only the files that name them count.
+        if (table := _nearest(_named(folder.find(dataset, "departement")), year)) is not None:
             dep_names = table.data.set_index("geo")["label"].combine_first(dep_names)
             reg_of_dep = table.data.set_index("geo")["region"].combine_first(reg_of_dep)
     for dataset in _naming("region"):
-        if (table := _nearest(folder.find(dataset, "region"), year)) is not None:
+        if (table := _nearest(_named(folder.find(dataset, "region")), year)) is not None:
             reg_names = table.data.set_index("geo")["label"].combine_first(reg_names)
     attrs = dict(reference.attrs)
     reference = reference.assign(

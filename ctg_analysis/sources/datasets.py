@@ -36,7 +36,8 @@ class Dataset:
     levels
         The geographic levels it is published at (:data:`~ctg_analysis.levels.SOURCE_LEVELS`).
     matches
-        Whether a sheet (CSV, zip member, workbook sheet) has the dataset's layout.
+        Whether a sheet (CSV, zip member, workbook sheet) has the dataset's own layout (``None`` when the
+        dataset is read only in INSEE's Melodi long format, ``melodi``).
     read
         Reads a matching sheet, given the dataset's French label for its messages.
     cog_lag
@@ -55,8 +56,8 @@ class Dataset:
     names
         The levels whose official names the dataset gives (geography reference), in ascending authority.
     melodi
-        The Melodi dataset that gives it in INSEE's long format, and how (``None`` when INSEE publishes it
-        in no such file yet).
+        The Melodi datasets that give it in INSEE's long format, and how (:mod:`~ctg_analysis.sources.melodi`;
+        none when INSEE publishes it in no such file yet).
     combines
         For a base combining the columns of several datasets (the comparateur de territoires), the
         datasets it feeds: its reader gives their tables, and it is read instead of any of them that
@@ -67,25 +68,32 @@ class Dataset:
     label: str
     download: str
     levels: tuple[str, ...]
-    matches: Callable[[RawSheet], bool]
-    read: Callable[[RawSheet, str], list[Parsed]]
+    matches: Callable[[RawSheet], bool] | None
+    read: Callable[[RawSheet, str], list[Parsed]] | None
     cog_lag: int | None = None
     additive: bool | frozenset[str] = True
     census_rule: bool = False
     published: bool = False
     population: str | None = None
     names: tuple[str, ...] = ()
-    melodi: MelodiLayout | None = None
+    melodi: tuple[MelodiLayout, ...] = ()
     combines: tuple[str, ...] = ()
 
     def claims(self, sheet: RawSheet) -> bool:
         """Whether a sheet is this dataset, in its own layout or in INSEE's Melodi long format."""
-        return self.matches(sheet) or (self.melodi is not None and self.melodi.matches(sheet))
+        return (self.matches is not None and self.matches(sheet)) or any(
+            layout.matches(sheet) for layout in self.melodi
+        )
 
     def parse(self, sheet: RawSheet) -> list[Parsed]:
-        """Read a sheet this dataset claims, in whichever of its layouts it is."""
-        if self.melodi is not None and self.melodi.matches(sheet):
-            return self.melodi.read(sheet, self.label)
+        """Read a sheet this dataset claims, in whichever of its layouts it is (of a Melodi file, the levels
+        the dataset is published at: its other zonings are not read)."""
+        for layout in self.melodi:
+            if layout.matches(sheet):
+                parsed = layout.read(sheet, self.label, additive=self.additive is True)
+                return [table for table in parsed if table.level in self.levels]
+        if self.read is None:
+            raise ValueError(f"{sheet.where} : « {self.label} » ne se lit qu'au format Melodi")
         return self.read(sheet, self.label)
 
     def is_additive(self, variable: str) -> bool:
@@ -100,6 +108,8 @@ class Dataset:
 
 
 _CENSUS = "(Insee, {file}, insee.fr, rubrique Statistiques › Bases de données)"
+#: The census is read per commune (or IRIS); INSEE's own rows of a Melodi table above, to check the sums.
+_CENSUS_LEVELS = ("iris", "commune", "epci", "departement", "region", "france")
 
 #: The datasets, in the order of listings; a sheet is read by the one dataset whose layout it has.
 DATASETS: dict[str, Dataset] = {
@@ -110,34 +120,95 @@ DATASETS: dict[str, Dataset] = {
             "Recensement – évolution et structure de la population",
             "la base « Évolution et structure de la population » du recensement "
             + _CENSUS.format(file="base-cc-evol-struct-pop-AAAA ou base-ic-evol-struct-pop-AAAA"),
-            ("iris", "commune"),
+            _CENSUS_LEVELS,
             census.is_population,
             census.read,
             cog_lag=2,  # RP vintage N is published in the geography of 1 January N+2 (RP2019 on COG 2021)
             census_rule=True,
             population="P_POP",
+            melodi=(
+                # The population by sex and age (INSEE's age code list CL_AGE: Y_LT3 « moins de 3 ans »…);
+                # a table without a band gives no such variable.
+                MelodiLayout(
+                    "DS_RP_POPULATION_PRINC",
+                    "Insee, recensement",
+                    (
+                        MelodiSeries("P_POP", {"SEX": "_T", "AGE": "_T"}),
+                        MelodiSeries("P_POPH", {"SEX": "M", "AGE": "_T"}),
+                        MelodiSeries("P_POPF", {"SEX": "F", "AGE": "_T"}),
+                        *(
+                            MelodiSeries(f"P_POP{band}", {"SEX": "_T", "AGE": code})
+                            for band, code in (
+                                ("0002", "Y_LT3"),
+                                ("0305", "Y3T5"),
+                                ("0610", "Y6T10"),
+                                ("1117", "Y11T17"),
+                                ("1824", "Y18T24"),
+                                ("2539", "Y25T39"),
+                                ("4054", "Y40T54"),
+                                ("5564", "Y55T64"),
+                                ("6579", "Y65T79"),
+                                ("80P", "Y_GE80"),
+                            )
+                        ),
+                    ),
+                    totals={"RP_MEASURE": "POP"},
+                ),
+            ),
         ),
         Dataset(
             "census_families",
             "Recensement – couples, familles, ménages",
             "la base « Couples, familles, ménages » du recensement "
             + _CENSUS.format(file="base-cc-coupl-fam-men-AAAA"),
-            ("iris", "commune"),
+            _CENSUS_LEVELS,
             census.is_families,
             census.read,
             cog_lag=2,
             census_rule=True,
+            melodi=(
+                # Families by type (TFN: 1 single parent, 21 couple without a child, 22 with children; 1 + 21 + 22
+                # = _T), all numbers of children (NCH), complementary exploitation as in the base (C_ variables).
+                MelodiLayout(
+                    "DS_RP_FAMILLE_COMP",
+                    "Insee, recensement",
+                    (
+                        MelodiSeries("C_FAM", {"TFN": "_T"}),
+                        MelodiSeries("C_FAMMONO", {"TFN": "1"}),
+                        MelodiSeries("C_COUPSENF", {"TFN": "21"}),
+                        MelodiSeries("C_COUPAENF", {"TFN": "22"}),
+                    ),
+                    totals={"NCH": "_T", "RP_MEASURE": "NBFAM"},
+                ),
+            ),
         ),
         Dataset(
             "census_employment",
             "Recensement – emploi, population active",
             "la base « Emploi – population active » du recensement "
             + _CENSUS.format(file="base-cc-emploi-pop-active-AAAA"),
-            ("iris", "commune"),
+            _CENSUS_LEVELS,
             census.is_employment,
             census.read,
             cog_lag=2,
             census_rule=True,
+            melodi=(
+                # People aged 15-64 by sex and status (EMPSTA_ENQ: 1 employed, 2 unemployed, 1T2 active, _T all).
+                MelodiLayout(
+                    "DS_RP_EMPLOI_LR_PRINC",
+                    "Insee, recensement",
+                    (
+                        MelodiSeries("P_POP1564", {"SEX": "_T", "EMPSTA_ENQ": "_T"}),
+                        MelodiSeries("P_ACT1564", {"SEX": "_T", "EMPSTA_ENQ": "1T2"}),
+                        MelodiSeries("P_ACTOCC1564", {"SEX": "_T", "EMPSTA_ENQ": "1"}),
+                        MelodiSeries("P_CHOM1564", {"SEX": "_T", "EMPSTA_ENQ": "2"}),
+                        MelodiSeries("P_F1564", {"SEX": "F", "EMPSTA_ENQ": "_T"}),
+                        MelodiSeries("P_FACT1564", {"SEX": "F", "EMPSTA_ENQ": "1T2"}),
+                        MelodiSeries("P_FACTOCC1564", {"SEX": "F", "EMPSTA_ENQ": "1"}),
+                    ),
+                    totals={"AGE": "Y15T64", "EDUC": "_T", "RP_MEASURE": "POP"},
+                ),
+            ),
         ),
         Dataset(
             "census_history",
@@ -153,11 +224,30 @@ DATASETS: dict[str, Dataset] = {
             "census_housing",
             "Recensement – logement",
             "la base « Logement » du recensement " + _CENSUS.format(file="base-cc-logement-AAAA"),
-            ("iris", "commune"),
+            _CENSUS_LEVELS,
             census.is_housing,
             census.read,
             cog_lag=2,
             census_rule=True,
+            melodi=(
+                # Dwellings by occupancy (OCS), every other characteristic at its total.
+                MelodiLayout(
+                    "DS_RP_LOGEMENT_PRINC",
+                    "Insee, recensement",
+                    (
+                        MelodiSeries("P_LOG", {"OCS": "_T"}),
+                        MelodiSeries("P_RP", {"OCS": "DW_MAIN"}),
+                        MelodiSeries("P_RSECOCC", {"OCS": "DW_SEC_DW_OCC"}),
+                        MelodiSeries("P_LOGVAC", {"OCS": "DW_VAC"}),
+                    ),
+                    totals={
+                        **dict.fromkeys(
+                            ("L_STAY", "TDW", "CARS", "CARPARK", "NOR", "TSH", "BUILD_END", "NRG_SRC"), "_T"
+                        ),
+                        "RP_MEASURE": "DWELLINGS",
+                    },
+                ),
+            ),
         ),
         Dataset(
             "births",
@@ -168,11 +258,12 @@ DATASETS: dict[str, Dataset] = {
             births.matches,
             births.read,
             cog_lag=1,  # the births of year N are published in the geography of 1 January N+1
-            melodi=MelodiLayout(
-                "DS_ETAT_CIVIL_NAIS_COMMUNES",
-                frozenset({"EC_MEASURE"}),
-                (MelodiSeries("NAISD", {"EC_MEASURE": "LVB"}),),  # live births, at the mother's home
-                "Insee, état civil",
+            melodi=(
+                MelodiLayout(
+                    "DS_ETAT_CIVIL_NAIS_COMMUNES",
+                    "Insee, état civil",
+                    (MelodiSeries("NAISD", {"EC_MEASURE": "LVB"}),),  # live births, at the mother's home
+                ),
             ),
         ),
         Dataset(
@@ -186,6 +277,17 @@ DATASETS: dict[str, Dataset] = {
             census_rule=True,
             population="PMUN",
             names=("departement", "region"),
+            melodi=(
+                MelodiLayout(
+                    "DS_POPULATIONS_REFERENCE",
+                    "Insee, populations de référence",
+                    (
+                        MelodiSeries("PMUN", {"POPREF_MEASURE": "PMUN"}),  # population municipale
+                        MelodiSeries("PCAP", {"POPREF_MEASURE": "PCAP"}),  # comptée à part
+                        MelodiSeries("PTOT", {"POPREF_MEASURE": "PTOT"}),  # totale
+                    ),
+                ),
+            ),
         ),
         Dataset(
             "filosofi",
@@ -197,6 +299,25 @@ DATASETS: dict[str, Dataset] = {
             cog_lag=1,  # Filosofi year N is published in the geography of 1 January N+1
             additive=frozenset({"NBMEN", "NBPERS", "NBUC"}),
             published=True,
+            melodi=(
+                # The median standard of living (= disposable income per consumption unit, Q2) and the poverty
+                # rate at 60 % of the median (TP60), as FILOSOFI_MEASURE codes MED_SL and PR_MD60.
+                MelodiLayout(
+                    "DS_FILOSOFI_CC",
+                    "Insee, Filosofi",
+                    (
+                        MelodiSeries("Q2", {"FILOSOFI_MEASURE": "MED_SL"}),
+                        MelodiSeries("TP60", {"FILOSOFI_MEASURE": "PR_MD60"}),
+                    ),
+                ),
+                # The same median by type of household (TPH_FISCAL), all households (_T) taken.
+                MelodiLayout(
+                    "DS_FILOSOFI_MEN_TP_NIVVIE",
+                    "Insee, Filosofi",
+                    (MelodiSeries("Q2", {"FILOSOFI_MEASURE": "MED_SL"}),),
+                    totals={"TPH_FISCAL": "_T"},
+                ),
+            ),
         ),
         Dataset(
             "caf",
@@ -206,6 +327,28 @@ DATASETS: dict[str, Dataset] = {
             caf.matches,
             caf.read,
             cog_lag=0,
+        ),
+        Dataset(
+            "equipment",
+            "Base permanente des équipements",
+            "la base permanente des équipements (Insee, DS_BPE au format Melodi, insee.fr)",
+            ("commune", "epci", "departement", "region", "france"),
+            None,
+            None,
+            cog_lag=0,  # the equipment present on 1 January N, in the geography of that day
+            melodi=(
+                # Facilities counted per domain (A services to individuals, B shops, C education, D health and
+                # social action, E transport, F sport, leisure and culture, G tourism) and in all.
+                MelodiLayout(
+                    "DS_BPE",
+                    "Insee, BPE",
+                    (
+                        MelodiSeries("NB_EQUIP", {"FACILITY_DOM": "_T"}),
+                        *(MelodiSeries(f"NB_DOM_{domain}", {"FACILITY_DOM": domain}) for domain in "ABCDEFG"),
+                    ),
+                    totals={"FACILITY_SDOM": "_T", "FACILITY_TYPE": "_T", "BPE_MEASURE": "FACILITIES"},
+                ),
+            ),
         ),
         Dataset(
             "comparateur",

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -83,27 +83,40 @@ class MelodiLayout:
     ----------
     name
         INSEE's id of the Melodi dataset (``DS_ETAT_CIVIL_NAIS_COMMUNES``), for the messages.
-    dimensions
-        Its dimension columns: what recognises it.
-    series
-        The canonical variables it gives.
     source
         The source line of its tables, before their years (``Insee, état civil``).
+    series
+        The canonical variables it gives: the codes that select each one's rows.
+    totals
+        Codes every series shares (the other dimensions at their total ``_T``, a measure…).
+    others
+        Its dimension columns no series selects on (each series takes all their rows: there must be one).
+
+    The dimension columns of the dataset are those the series and ``totals`` name, and ``others``: a sheet
+    with exactly these is the dataset. A variable whose codes the file does not hold (a cut file, or an
+    age band a table does not give) is absent from its tables, never approximated from other bands.
     """
 
     name: str
-    dimensions: frozenset[str]
-    series: tuple[MelodiSeries, ...]
     source: str
+    series: tuple[MelodiSeries, ...]
+    totals: Mapping[str, str] = field(default_factory=dict)
+    others: frozenset[str] = frozenset()
+
+    @property
+    def dimensions(self) -> frozenset[str]:
+        """The dimension columns of the dataset: what recognises it."""
+        return frozenset({d for s in self.series for d in s.codes} | set(self.totals) | self.others)
 
     def matches(self, sheet: RawSheet) -> bool:
         """Whether a sheet is this Melodi dataset: the long format with exactly its dimension columns."""
         return is_long(sheet) and dimensions(sheet) == self.dimensions
 
-    def read(self, sheet: RawSheet, dataset: str) -> list[Parsed]:
+    def read(self, sheet: RawSheet, dataset: str, *, additive: bool = True) -> list[Parsed]:
         """The canonical variables, one row per (area, year): the communes' table, and a table of INSEE's
         own values for each other level the file publishes (EPCI, département, région, France), kept as
-        published to be checked against the communes, never summed over."""
+        published to be checked against the communes, never summed over. Paris, Lyon and Marseille's
+        arrondissements are summed where their commune is absent, if the values are ``additive``."""
         rows = _rows(sheet, dataset)
         communes = rows.loc[rows["level"].isin(_COMMUNE_OBJECTS)]
         if communes.empty:
@@ -111,9 +124,9 @@ class MelodiLayout:
                 sheet.where, f"aucune ligne de commune (GEO_OBJECT COM ou ARM) : attendue dans un fichier « {dataset} »"
             )
         frame = self._wide(communes, sheet)
-        frame = fold_arrondissements(frame, [s.variable for s in self.series], additive=True)
+        frame = fold_arrondissements(frame, [c for c in frame.columns if c not in ("geo", "period")], additive=additive)
         check_unique(frame, ["geo", "period"], sheet.where)
-        first, last = int(frame["period"].min()), int(frame["period"].max())
+        first, last = int(rows["period"].min()), int(rows["period"].max())
         years = f"{first}-{last}" if first != last else str(last)
         source = f"{self.source} {years} (Melodi {self.name})"
         stated = rows["cog_year"].dropna()
@@ -130,7 +143,7 @@ class MelodiLayout:
         parts = []
         for series in self.series:
             chosen = pd.Series(True, index=rows.index)
-            for dimension, code in series.codes.items():
+            for dimension, code in {**self.totals, **series.codes}.items():
                 chosen &= rows[dimension].eq(code)
             parts.append(rows.loc[chosen, ["geo", "period", "value"]].assign(variable=series.variable))
         selected = pd.concat(parts, ignore_index=True)
@@ -144,7 +157,7 @@ class MelodiLayout:
             )
         wide = selected.pivot(index=["geo", "period"], columns="variable", values="value").reset_index()
         wide.columns.name = None
-        return wide[["geo", "period", *(s.variable for s in self.series)]]
+        return wide[["geo", "period", *(s.variable for s in self.series if s.variable in wide.columns)]]
 
 
 def _rows(sheet: RawSheet, dataset: str) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ctg_analysis.errors import UnrecognisedFileError, WrongDatasetError
+from ctg_analysis.sources import melodi
 from ctg_analysis.sources._io import RawSheet, read_sheets
 from ctg_analysis.sources._layout import Parsed, has_columns
 from ctg_analysis.sources.datasets import DATASETS, Dataset, get_dataset
@@ -50,6 +51,12 @@ def _unused_reason(sheet: RawSheet) -> str | None:
     for columns, reason in _KNOWN_UNUSED:
         if has_columns(sheet, columns):
             return reason
+    if melodi.is_long(sheet):
+        return (
+            "table Melodi d'un jeu que ctg-analysis ne lit pas (dimensions "
+            + ", ".join(sorted(melodi.dimensions(sheet)))
+            + ")"
+        )
     return None
 
 

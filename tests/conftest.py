@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -31,6 +32,49 @@ def movements(*rows: tuple) -> pd.DataFrame:
     """INSEE commune movements written by hand: (MOD, DATE_EFF, TYPECOM_AV, COM_AV, TYPECOM_AP, COM_AP) rows."""
     frame = pd.DataFrame(list(rows), columns=["mod", "date_eff", "typecom_av", "com_av", "typecom_ap", "com_ap"])
     return frame.assign(date_eff=pd.to_datetime(frame["date_eff"]))
+
+
+def _demo_melodi(path: Path) -> pd.DataFrame:
+    """A Melodi data file of the demo, its commune rows, read plainly."""
+    with zipfile.ZipFile(path) as archive:
+        (member,) = [n for n in archive.namelist() if n.endswith("_data.csv")]
+        raw = pd.read_csv(archive.open(member), sep=";", dtype={"GEO": str})
+    return raw.loc[raw["GEO_OBJECT"] == "COM"]
+
+
+def demo_births() -> pd.DataFrame:
+    """The demo's Melodi births, read plainly, in the layout of INSEE's base: ``CODGEO`` and ``NAISDyy``."""
+    raw = _demo_melodi(DEMO / "etat-civil" / "DS_ETAT_CIVIL_NAIS_COMMUNES.zip")
+    wide = raw.pivot(index="GEO", columns="TIME_PERIOD", values="OBS_VALUE")
+    wide.columns = [f"NAISD{year % 100:02d}" for year in wide.columns]
+    return wide.rename_axis("CODGEO").reset_index()
+
+
+#: The employment base's columns as Melodi codes (SEX, EMPSTA_ENQ): INSEE's code list, written out here.
+_EMPLOYMENT = {
+    ("_T", "_T"): "POP1564",
+    ("_T", "1T2"): "ACT1564",
+    ("_T", "1"): "ACTOCC1564",
+    ("_T", "2"): "CHOM1564",
+    ("F", "_T"): "F1564",
+    ("F", "1T2"): "FACT1564",
+    ("F", "1"): "FACTOCC1564",
+    ("M", "_T"): "H1564",
+    ("M", "1T2"): "HACT1564",
+    ("M", "1"): "HACTOCC1564",
+}
+
+
+def demo_employment() -> pd.DataFrame:
+    """The demo's Melodi employment table, read plainly, in the layout of INSEE's base: ``CODGEO`` and
+    ``P19_FACT1564``…"""
+    raw = _demo_melodi(DEMO / "recensement" / "DS_RP_EMPLOI_LR_PRINC_2019_CSV_FR.zip")
+    names = [
+        f"P{year % 100:02d}_{_EMPLOYMENT[sex, status]}"
+        for sex, status, year in raw[["SEX", "EMPSTA_ENQ", "TIME_PERIOD"]].itertuples(index=False)
+    ]
+    wide = raw.assign(column=names).pivot(index="GEO", columns="column", values="OBS_VALUE")
+    return wide.rename_axis("CODGEO").reset_index().rename_axis(columns=None)
 
 
 def tiny_template(folder: Path, more: str = "") -> Path:

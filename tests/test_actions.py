@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 matplotlib.use("Agg")
 
-from conftest import DEMO, movements
+from conftest import DEMO, demo_births, demo_employment, movements
 from ctg_analysis.actions.fiches import build_fiches, write_fiches_docx, write_fiches_xlsx
 from ctg_analysis.actions.followup import Baseline, follow_up, read_baseline, same_geography
 from ctg_analysis.actions.plan import load_plan
@@ -72,12 +72,8 @@ def _raw_census(name: str) -> pd.DataFrame:
 
 
 def _raw_births(year: int) -> float:
-    """Ézanville's births of a year, read straight from the demo workbook."""
-    frame = pd.read_excel(
-        DEMO / "etat-civil" / "base_naissances_2021.xlsx", sheet_name="COM", header=None, dtype=str, engine="openpyxl"
-    )
-    header = frame.index[frame.iloc[:, 0] == "CODGEO"][0]
-    frame.columns = frame.iloc[header]
+    """Ézanville's births of a year, read straight from the demo's births file."""
+    frame = demo_births()
     return float(frame.loc[frame["CODGEO"] == "95229", f"NAISD{year % 100:02d}"].iloc[0])
 
 
@@ -604,15 +600,15 @@ def test_cli_fiches_and_suivi(baselines, tmp_path):
     )
 
     # Beside each value, the département's, from the raw files of both editions (Val-d'Oise's communes).
-    def women_activity(folder, name, year):
-        with zipfile.ZipFile(folder / "recensement" / f"{name}_csv.zip") as archive:
-            frame = pd.read_csv(archive.open(f"{name}.CSV"), sep=";", dtype={"CODGEO": str})
+    def women_activity(frame, year):
         frame = frame.loc[frame["CODGEO"].str.startswith("95")]
         return 100 * frame[f"P{year}_FACT1564"].sum() / frame[f"P{year}_F1564"].sum()
 
+    with zipfile.ZipFile(EARLIER / "recensement" / "base-cc-emploi-pop-active-2016_csv.zip") as archive:
+        earlier = pd.read_csv(archive.open("base-cc-emploi-pop-active-2016.CSV"), sep=";", dtype={"CODGEO": str})
     assert rows["taux_activite_femmes"][14:16] == (
-        pytest.approx(women_activity(EARLIER, "base-cc-emploi-pop-active-2016", 16)),
-        pytest.approx(women_activity(DEMO, "base-cc-emploi-pop-active-2019", 19)),
+        pytest.approx(women_activity(earlier, 16)),
+        pytest.approx(women_activity(demo_employment(), 19)),
     )
 
     from pptx import Presentation

@@ -88,7 +88,7 @@ def test_the_seed_fiche_action_figures(demo_folder):
     assert births[("95229", 2019)] == 128
     census = demo_folder.table("census_population").data.set_index(["geo", "period"])["P_POP0002"]
     assert round(100 * (census[("95229", 2019)] / census[("95229", 2013)] - 1), 1) == 25.7
-    assert sorted(births.index.get_level_values("period").unique()) == list(range(2014, 2022))
+    assert sorted(births.index.get_level_values("period").unique()) == list(range(2008, 2022))
 
 
 def test_iris_file_adds_up_to_the_commune_file(demo_folder):

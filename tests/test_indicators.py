@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import DEMO
+from conftest import DEMO, demo_births, demo_employment
 from ctg_analysis.errors import CtgError
 from ctg_analysis.geography import commune_reference
 from ctg_analysis.indicators import compute_indicators, prepare
@@ -40,14 +40,8 @@ def raw():
     """The demo's raw files, read plainly."""
     census = _geography_2022(_zip_csv("base-cc-evol-struct-pop-2019")).groupby("CODGEO").sum()
     families = _geography_2022(_zip_csv("base-cc-coupl-fam-men-2019")).groupby("CODGEO").sum()
-    employment = _geography_2022(_zip_csv("base-cc-emploi-pop-active-2019")).groupby("CODGEO").sum()
-    births = pd.read_excel(
-        DEMO / "etat-civil" / "base_naissances_2021.xlsx",
-        engine="openpyxl",
-        sheet_name="COM",
-        skiprows=5,
-        dtype={"CODGEO": str},
-    ).set_index("CODGEO")
+    employment = _geography_2022(demo_employment()).groupby("CODGEO").sum()
+    births = demo_births().set_index("CODGEO")
     caf = pd.read_csv(DEMO / "caf" / "data_CAF_2020_IRIS.csv", sep=";", dtype={"CODGEO": str})
     caf = _geography_2022(caf.assign(CODGEO=caf["CODGEO"].str[:5])).groupby("CODGEO").sum(min_count=1)
     cog = pd.read_csv(DEMO / "cog" / "commune_2021.csv", dtype=str)
@@ -495,7 +489,10 @@ def test_each_value_names_the_file_of_its_own_vintage(computed):
     assert sources[("enfants_caf_0_2", "2020")] == "CNAF, données allocataires au 31/12/2020"
     # Both census years of one file, and a rate reading two datasets.
     assert sources[("evol_0_2", "2013-2019")] == "Insee, RP2019"
-    assert sources[("taux_natalite", "2019")] == "Insee, état civil 2014-2021 ; Insee, RP2019"
+    assert (
+        sources[("taux_natalite", "2019")]
+        == "Insee, état civil 2008-2021 (Melodi DS_ETAT_CIVIL_NAIS_COMMUNES) ; Insee, RP2019"
+    )
     # A row without a period of its own (the evolution of one legal population) cites its dataset's files.
     assert sources[("evol_population_legale", "–")] == "Insee, populations légales RP2019"
 

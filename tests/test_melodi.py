@@ -197,19 +197,21 @@ def test_two_files_giving_the_same_births_take_the_latest_and_say_where_they_dis
     import logging
     import shutil
 
-    from conftest import DEMO
     from ctg_analysis.indicators import compute_indicators, prepare
+    from ctg_analysis.resources import EARLIER_DEMO_DIR
     from ctg_analysis.sources.folder import scan_folder
     from ctg_analysis.territories import load_territories
 
     folder = tmp_path / "data"
     folder.mkdir()
-    shutil.copy(DEMO / "etat-civil" / "base_naissances_2021.xlsx", folder)
-    (older,) = read_file(folder / "base_naissances_2021.xlsx")
-    # INSEE's newer publication in Melodi: the same years in the same geography, one value revised, and 2022.
+    shutil.copy(EARLIER_DEMO_DIR / "etat-civil" / "base_naissances_2018.xlsx", folder)
+    (older,) = read_file(folder / "base_naissances_2018.xlsx")
+    # INSEE's newer publication in Melodi: the same years in the same geography, one value revised, and 2019.
     newer = older.data[["geo", "period", "NAISD"]].copy()
-    newer.loc[(newer["geo"] == "95229") & (newer["period"] == 2019), "NAISD"] += 3
-    newer = pd.concat([newer, newer.loc[newer["period"] == 2021].assign(period=2022)], ignore_index=True)
+    revised = (newer["geo"] == "95229") & (newer["period"] == 2018)
+    published = int(newer.loc[revised, "NAISD"].iloc[0])
+    newer.loc[revised, "NAISD"] += 3
+    newer = pd.concat([newer, newer.loc[newer["period"] == 2018].assign(period=2019)], ignore_index=True)
     pd.DataFrame(
         {
             "GEO": f"{older.cog_year}-COM-" + newer["geo"],
@@ -224,9 +226,9 @@ def test_two_files_giving_the_same_births_take_the_latest_and_say_where_they_dis
     said = [r.getMessage() for r in caplog.records if "différentes" in r.getMessage()]
     assert len(said) == 1
     assert said[0].startswith(
-        "DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv et base_naissances_2021.xlsx : 1 valeur(s) de NAISD"
+        "DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv et base_naissances_2018.xlsx : 1 valeur(s) de NAISD"
     )
-    assert "(par exemple 95229 en 2019 : 131 contre 128)" in said[0]
+    assert f"(par exemple 95229 en 2018 : {published + 3} contre {published})" in said[0]
     assert said[0].endswith("celles du plus récent, DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv, sont retenues")
     path = tmp_path / "territories.yaml"
     path.write_text('territories:\n  - id: ezanville\n    label: Ézanville\n    communes: ["95229"]\n')

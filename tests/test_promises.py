@@ -14,6 +14,7 @@ import ctg_analysis.sources.cache as cache_module
 import ctg_analysis.sources.registry as registry
 from conftest import DEMO, TINY_TEMPLATE
 from ctg_analysis.actions.followup import Baseline, follow_up
+from ctg_analysis.resources import EARLIER_DEMO_DIR
 from ctg_analysis.sources.folder import scan_folder
 
 # --- the cache key includes the reading code -------------------------------------------------------
@@ -297,7 +298,9 @@ def test_a_file_is_recognised_by_its_content_under_a_misleading_name(tmp_path):
     folder.mkdir()
     # Filosofi's départements under the name of a CAF file, the births workbook under a census name.
     shutil.copy(DEMO / "filosofi" / "FILO2019_DISP_DEP.csv", folder / "data_CAF_2020_IRIS.csv")
-    shutil.copy(DEMO / "etat-civil" / "base_naissances_2021.xlsx", folder / "base-cc-evol-struct-pop-2019.xlsx")
+    shutil.copy(
+        EARLIER_DEMO_DIR / "etat-civil" / "base_naissances_2018.xlsx", folder / "base-cc-evol-struct-pop-2019.xlsx"
+    )
     found = scan_folder(folder, cache_dir=False, progress=False)
     assert found.problems == []
     assert sorted((t.dataset, t.level) for t in found.tables) == [("births", "commune"), ("filosofi", "departement")]

@@ -15,7 +15,7 @@ import pptx
 import pytest
 from click.testing import CliRunner
 
-from conftest import DEMO, ROOT, tiny_template
+from conftest import DEMO, ROOT, demo_births, tiny_template
 from ctg_analysis.cli import main
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import territory_slug
@@ -101,7 +101,10 @@ def test_the_report_page_opens_offline_in_french_with_its_cover_and_contents(ren
     assert "CTG Écouen" in cover and "5 commune(s) :" in cover and "Le Plessis-Gassot" in cover
     assert "au 1<sup>er</sup> janvier 2022 (COG)" in cover and "Données fictives de démonstration" in cover
     sources = cover[cover.index("Sources : ") :].split(".</p>")[0].removeprefix("Sources : ").split(" ; ")
-    assert len(sources) == len(set(sources)) and "Insee, état civil 2014-2021" in sources
+    assert (
+        len(sources) == len(set(sources))
+        and "Insee, état civil 2008-2021 (Melodi DS_ETAT_CIVIL_NAIS_COMMUNES)" in sources
+    )
     links = re.findall(r'<a href="#([^"]+)">', page[page.index('<nav class="ctg-toc">') :])
     assert links[0] == "chiffres-cles" and links[-1] == "sources-et-methodes" and len(links) == 8
     assert all(f'<h2 id="{anchor}">' in page for anchor in links)
@@ -130,13 +133,7 @@ def _workbook_and_deck_read_back(folder):
         census = pd.read_csv(
             io.BytesIO(archive.read("base-cc-evol-struct-pop-2019.CSV")), sep=";", dtype={"CODGEO": str}
         ).set_index("CODGEO")
-    births = pd.read_excel(
-        DEMO / "etat-civil" / "base_naissances_2021.xlsx",
-        sheet_name="COM",
-        skiprows=5,
-        dtype={"CODGEO": str},
-        engine="openpyxl",
-    )
+    births = demo_births()
     sheets = pd.read_excel(
         folder / "diagnostic.xlsx", sheet_name=None, dtype={"Code": str, "Période": str}, engine="openpyxl"
     )

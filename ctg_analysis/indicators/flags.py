@@ -20,7 +20,9 @@ __all__ = ["DEMO_FLAG", "FLAGS", "MIN_COVERAGE", "derive", "flag_bits", "flag_me
 FLAGS = {
     "small": "petits effectifs : valeur fragile",
     "partial": "valeur partielle : des communes manquent dans la source ou sont secrètes (voir la couverture)",
-    "missing": "donnée manquante ou secrète",
+    # INSEE's Melodi statuses, as its metadata define them: M (donnée inexistante), K (comptée dans la commune
+    # nouvelle, dont la ligne W l'inclut) and a confidential value (CONF_STATUS C) are all read as missing.
+    "missing": "donnée manquante, secrète ou comptée dans une autre commune (statuts Insee M, C et K)",
     "not_comparable": "millésimes distants de moins de 5 ans : évolution non comparable",
     "unavailable": "non disponible : indicateur non additif, non publié pour ce regroupement",
     "perimeter": "non disponible : périmètre modifié depuis la publication (communes fusionnées ou scindées, "

@@ -17,7 +17,7 @@ from ctg_analysis.geography.embedded import embedded_communes
 from ctg_analysis.indicators.catalogue import all_indicators
 from ctg_analysis.sources.folder import DataFolder
 from ctg_analysis.sources.iris import iris_to_communes
-from ctg_analysis.sources.tables import SourceTable
+from ctg_analysis.sources.tables import SourceTable, first_per_column
 
 log = logging.getLogger(__name__)
 
@@ -114,31 +114,16 @@ def _follow_stale_codes(
 
 def stack_vintages(tables: list[SourceTable]) -> SourceTable:
     """The vintages of a dataset as one table; a period present in two files is taken from the latest (the
-    most recent publication), and where they disagree it is said, never averaged."""
+    most recent publication), each variable from the latest file that has it, and where they disagree it is
+    said, never averaged."""
     stacked = pd.concat([t.data.assign(_file=n) for n, t in enumerate(tables)], ignore_index=True)
     _warn_disagreements(stacked, tables)
-    data = _latest_per_column(stacked.drop_duplicates(["geo", "period"], keep="first"), stacked, tables)
+    data = first_per_column([t.data for t in tables])
     source = " ; ".join(dict.fromkeys(t.source for t in tables))
     # Each period's source: the latest file it is taken from (another only where that one lacks a commune).
-    first = data.groupby("period")["_file"].min()
+    first = stacked.drop_duplicates(["geo", "period"], keep="first").groupby("period")["_file"].min()
     period_sources = {int(str(period)): tables[int(n)].source for period, n in first.to_dict().items()}
-    return replace(
-        tables[0], data=data.drop(columns="_file").reset_index(drop=True), source=source, period_sources=period_sources
-    )
-
-
-def _latest_per_column(data: pd.DataFrame, stacked: pd.DataFrame, tables: list[SourceTable]) -> pd.DataFrame:
-    """Each column from the latest file that has it: a file giving a period's populations only (the
-    comparateur's ``P_POP``) does not hide the age bands of another file of that period."""
-    keys = pd.MultiIndex.from_frame(data[["geo", "period"]])
-    for column in data.columns.drop(["geo", "period", "_file"]):
-        having = [n for n, t in enumerate(tables) if column in t.data.columns]
-        if len(having) == len(tables):
-            continue
-        rows = stacked.loc[stacked["_file"].isin(having), ["geo", "period", column]]
-        latest = rows.drop_duplicates(["geo", "period"], keep="first").set_index(["geo", "period"])[column]
-        data[column] = latest.reindex(keys).to_numpy()
-    return data
+    return replace(tables[0], data=data, source=source, period_sources=period_sources)
 
 
 def _warn_disagreements(stacked: pd.DataFrame, tables: list[SourceTable]) -> None:

@@ -131,7 +131,7 @@ DATASETS: dict[str, Dataset] = {
                 # a table without a band gives no such variable.
                 MelodiLayout(
                     "DS_RP_POPULATION_PRINC",
-                    "Insee, recensement",
+                    "Insee, RP{last}",
                     (
                         MelodiSeries("P_POP", {"SEX": "_T", "AGE": "_T"}),
                         MelodiSeries("P_POPH", {"SEX": "M", "AGE": "_T"}),
@@ -171,7 +171,7 @@ DATASETS: dict[str, Dataset] = {
                 # = _T), all numbers of children (NCH), complementary exploitation as in the base (C_ variables).
                 MelodiLayout(
                     "DS_RP_FAMILLE_COMP",
-                    "Insee, recensement",
+                    "Insee, RP{last}",
                     (
                         MelodiSeries("C_FAM", {"TFN": "_T"}),
                         MelodiSeries("C_FAMMONO", {"TFN": "1"}),
@@ -196,7 +196,7 @@ DATASETS: dict[str, Dataset] = {
                 # People aged 15-64 by sex and status (EMPSTA_ENQ: 1 employed, 2 unemployed, 1T2 active, _T all).
                 MelodiLayout(
                     "DS_RP_EMPLOI_LR_PRINC",
-                    "Insee, recensement",
+                    "Insee, RP{last}",
                     (
                         MelodiSeries("P_POP1564", {"SEX": "_T", "EMPSTA_ENQ": "_T"}),
                         MelodiSeries("P_ACT1564", {"SEX": "_T", "EMPSTA_ENQ": "1T2"}),
@@ -233,7 +233,7 @@ DATASETS: dict[str, Dataset] = {
                 # Dwellings by occupancy (OCS), every other characteristic at its total.
                 MelodiLayout(
                     "DS_RP_LOGEMENT_PRINC",
-                    "Insee, recensement",
+                    "Insee, RP{last}",
                     (
                         MelodiSeries("P_LOG", {"OCS": "_T"}),
                         MelodiSeries("P_RP", {"OCS": "DW_MAIN"}),
@@ -261,7 +261,7 @@ DATASETS: dict[str, Dataset] = {
             melodi=(
                 MelodiLayout(
                     "DS_ETAT_CIVIL_NAIS_COMMUNES",
-                    "Insee, état civil",
+                    "Insee, état civil {years}",
                     (MelodiSeries("NAISD", {"EC_MEASURE": "LVB"}),),  # live births, at the mother's home
                 ),
             ),
@@ -280,7 +280,7 @@ DATASETS: dict[str, Dataset] = {
             melodi=(
                 MelodiLayout(
                     "DS_POPULATIONS_REFERENCE",
-                    "Insee, populations de référence",
+                    "Insee, populations de référence RP{last}",
                     (
                         MelodiSeries("PMUN", {"POPREF_MEASURE": "PMUN"}),  # population municipale
                         MelodiSeries("PCAP", {"POPREF_MEASURE": "PCAP"}),  # comptée à part
@@ -304,7 +304,7 @@ DATASETS: dict[str, Dataset] = {
                 # rate at 60 % of the median (TP60), as FILOSOFI_MEASURE codes MED_SL and PR_MD60.
                 MelodiLayout(
                     "DS_FILOSOFI_CC",
-                    "Insee, Filosofi",
+                    "Insee, Filosofi {last}",
                     (
                         MelodiSeries("Q2", {"FILOSOFI_MEASURE": "MED_SL"}),
                         MelodiSeries("TP60", {"FILOSOFI_MEASURE": "PR_MD60"}),
@@ -313,7 +313,7 @@ DATASETS: dict[str, Dataset] = {
                 # The same median by type of household (TPH_FISCAL), all households (_T) taken.
                 MelodiLayout(
                     "DS_FILOSOFI_MEN_TP_NIVVIE",
-                    "Insee, Filosofi",
+                    "Insee, Filosofi {last}",
                     (MelodiSeries("Q2", {"FILOSOFI_MEASURE": "MED_SL"}),),
                     totals={"TPH_FISCAL": "_T"},
                 ),
@@ -341,7 +341,7 @@ DATASETS: dict[str, Dataset] = {
                 # social action, E transport, F sport, leisure and culture, G tourism) and in all.
                 MelodiLayout(
                     "DS_BPE",
-                    "Insee, BPE",
+                    "Insee, BPE {last}",
                     (
                         MelodiSeries("NB_EQUIP", {"FACILITY_DOM": "_T"}),
                         *(MelodiSeries(f"NB_DOM_{domain}", {"FACILITY_DOM": domain}) for domain in "ABCDEFG"),

@@ -29,7 +29,7 @@ from ctg_analysis.sources.datasets import DATASETS, get_dataset
 from ctg_analysis.sources.iris import iris_to_communes
 from ctg_analysis.sources.outlines import OUTLINE_SIDECARS, OUTLINE_SUFFIXES, OutlineLayer, recognise_outlines
 from ctg_analysis.sources.registry import file_hash, read_file
-from ctg_analysis.sources.tables import SourceTable
+from ctg_analysis.sources.tables import SourceTable, first_per_column
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,8 @@ class DataFolder:
     def table(
         self, dataset: str, level: str = "commune", vintage: int | None = None, *, from_iris: bool = False
     ) -> SourceTable:
-        """The table of a dataset at a level: the given vintage, or the latest one.
+        """The table of a dataset at a level: the given vintage, or the latest one (several files of that
+        vintage, such as a Melodi table and INSEE's base, as one: each variable from the first file that has it).
 
         With ``from_iris=True``, a commune-level table missing from the folder is built by summing the
         IRIS-level table of the same dataset (see :func:`~ctg_analysis.sources.iris.iris_to_communes`).
@@ -164,7 +165,10 @@ class DataFolder:
         label = get_dataset(dataset).label
         found = self.find(dataset, level, vintage)
         if found:
-            return found[0]
+            alike = [t for t in found if (t.vintage, t.cog_year) == (found[0].vintage, found[0].cog_year)]
+            if len(alike) == 1:
+                return found[0]
+            return dataclasses.replace(found[0], data=first_per_column([t.data for t in alike]))
         if from_iris and level == "commune" and (iris := self.find(dataset, "iris", vintage)):
             return iris_to_communes(iris[0])
         have = sorted({f"{t.level} {t.vintage}" for t in self.find(dataset)})

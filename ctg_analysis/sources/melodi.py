@@ -84,7 +84,8 @@ class MelodiLayout:
     name
         INSEE's id of the Melodi dataset (``DS_ETAT_CIVIL_NAIS_COMMUNES``), for the messages.
     source
-        The source line of its tables, before their years (``Insee, état civil``).
+        The source line of its tables, with ``{years}`` (``2008-2024``) or ``{last}`` (``2024``) for the
+        years it holds: ``Insee, état civil {years}``, ``Insee, RP{last}`` (a census's vintages are its last).
     series
         The canonical variables it gives: the codes that select each one's rows.
     totals
@@ -128,7 +129,7 @@ class MelodiLayout:
         check_unique(frame, ["geo", "period"], sheet.where)
         first, last = int(rows["period"].min()), int(rows["period"].max())
         years = f"{first}-{last}" if first != last else str(last)
-        source = f"{self.source} {years} (Melodi {self.name})"
+        source = f"{self.source.format(years=years, last=last)} (Melodi {self.name})"
         stated = rows["cog_year"].dropna()
         cog_year = int(stated.max()) if len(stated) else None
         published = [

@@ -162,9 +162,9 @@ def matching_datasets(sheet: RawSheet) -> list[Dataset]:
     Examples
     --------
     >>> from ctg_analysis.resources import DEMO_DIR
-    >>> sheets = read_sheets(DEMO_DIR / "etat-civil" / "base_naissances_2021.xlsx")
-    >>> [[d.id for d in matching_datasets(sheet)] for sheet in sheets]
-    [['births']]
+    >>> sheets = read_sheets(DEMO_DIR / "etat-civil" / "DS_ETAT_CIVIL_NAIS_COMMUNES.zip")
+    >>> {sheet.part: [d.id for d in matching_datasets(sheet)] for sheet in sheets}  # doctest: +NORMALIZE_WHITESPACE
+    {'DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv': ['births'], 'DS_ETAT_CIVIL_NAIS_COMMUNES_metadata.csv': []}
     """
     claimed = [dataset for dataset in DATASETS.values() if dataset.claims(sheet)]
     combined = {fed for dataset in claimed for fed in dataset.combines}

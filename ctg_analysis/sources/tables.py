@@ -21,7 +21,7 @@ import pandas as pd
 
 from ctg_analysis.sources.datasets import DATASETS, Dataset
 
-__all__ = ["ATTRIBUTE_COLUMNS", "ESTIMATED", "PARTIAL_SUFFIX", "SourceTable"]
+__all__ = ["ATTRIBUTE_COLUMNS", "ESTIMATED", "PARTIAL_SUFFIX", "SourceTable", "first_per_column"]
 
 #: The suffix of a variable's flag column: its commune value sums IRIS of which some are secret.
 PARTIAL_SUFFIX = "_partial"
@@ -129,3 +129,29 @@ class SourceTable:
             "source": self.source,
             "demo": self.demo,
         }
+
+
+def first_per_column(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Canonical frames of one dataset as one, a row per (``geo``, ``period``), each value from the first
+    frame that has its column: a file giving a period's populations only (the comparateur's ``P_POP``, a
+    Melodi table without the under-25s' bands) does not hide the age bands another file gives.
+
+    Examples
+    --------
+    >>> melodi = pd.DataFrame({"geo": ["95229"], "period": [2019], "P_POP": [9719.0]})
+    >>> base = pd.DataFrame({"geo": ["95229"], "period": [2019], "P_POP": [9719.2], "P_POP0002": [360.5]})
+    >>> first_per_column([melodi, base])
+         geo  period   P_POP  P_POP0002
+    0  95229    2019  9719.0      360.5
+    """
+    stacked = pd.concat([f.assign(_frame=n) for n, f in enumerate(frames)], ignore_index=True)
+    data = stacked.drop_duplicates(["geo", "period"], keep="first").drop(columns="_frame")
+    keys = pd.MultiIndex.from_frame(data[["geo", "period"]])
+    for column in data.columns.drop(["geo", "period"]):
+        having = [n for n, f in enumerate(frames) if column in f.columns]
+        if len(having) == len(frames):
+            continue
+        rows = stacked.loc[stacked["_frame"].isin(having), ["geo", "period", column]]
+        first = rows.drop_duplicates(["geo", "period"], keep="first").set_index(["geo", "period"])[column]
+        data[column] = first.reindex(keys).to_numpy()
+    return data.reset_index(drop=True)

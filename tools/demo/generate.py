@@ -340,18 +340,89 @@ def census_history(demo: Demo, rng: np.random.Generator) -> pd.DataFrame:
     return _round(pd.DataFrame(columns))
 
 
-def births_table(demo: Demo) -> pd.DataFrame:
-    """``base_naissances_2021`` sheet ``COM``: domiciled births and deaths 2014–2021, geography 2022."""
-    absorbed, absorbing, _ = MERGE  # the file is in the geography of 2022: after the merge
-    years = [y for y in BIRTH_YEARS if y >= 2014]
-    births, deaths = demo.births[years].copy(), demo.deaths[years].copy()
-    for table in (births, deaths):
-        table.loc[absorbing] += table.loc[absorbed]
-    births, deaths = births.drop(index=absorbed), deaths.drop(index=absorbed)
-    labels = demo.communes.set_index("code")["label"]
-    frame = pd.DataFrame({"CODGEO": births.index, "LIBGEO": labels.reindex(births.index).to_numpy()})
-    frame = frame.assign(**{f"NAISD{_yy(y)}": births[y].to_numpy() for y in years})
-    return frame.assign(**{f"DECESD{_yy(y)}": deaths[y].to_numpy() for y in years})
+def _melodi_rows(communes: pd.DataFrame, departements: pd.Series, value_columns: list[str]) -> pd.DataFrame:
+    """Commune rows of a Melodi table (``GEO``, ``GEO_OBJECT`` ``COM``, dimension columns, ``TIME_PERIOD``,
+    ``OBS_VALUE``) and INSEE's own rows of their départements (``DEP``), the sums of their communes."""
+    keys = [c for c in communes.columns if c not in value_columns]
+    own = communes.assign(GEO_OBJECT="COM")
+    summed = (
+        communes.assign(GEO=departements.reindex(communes["GEO"]).to_numpy())
+        .groupby(keys, sort=False)[value_columns]
+        .sum()
+        .reset_index()
+        .assign(GEO_OBJECT="DEP")
+    )
+    return pd.concat([own, summed], ignore_index=True)
+
+
+def melodi_births(demo: Demo) -> pd.DataFrame:
+    """``DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv``: live births 2008–2021 by the mother's commune, one row per
+    (area, year), in the geography of 2022 (after the merge), as INSEE's Melodi file has them."""
+    absorbed, absorbing, _ = MERGE
+    births = demo.births.copy()
+    births.loc[absorbing] += births.loc[absorbed]
+    births = births.drop(index=absorbed)
+    long = births.rename_axis("GEO").reset_index().melt("GEO", var_name="TIME_PERIOD", value_name="OBS_VALUE")
+    departements = demo.communes.set_index("code")["departement"]
+    rows = _melodi_rows(long, departements, ["OBS_VALUE"])
+    return rows.assign(EC_MEASURE="LVB", FREQ="A", OBS_STATUS="A")[
+        ["EC_MEASURE", "FREQ", "GEO", "GEO_OBJECT", "OBS_STATUS", "TIME_PERIOD", "OBS_VALUE"]
+    ]
+
+
+#: The Melodi codes (SEX, EMPSTA_ENQ) of the employment base's columns: 1 employed, 2 unemployed, 1T2 active.
+_EMPLOYMENT_CODES = {
+    "POP1564": ("_T", "_T"),
+    "ACT1564": ("_T", "1T2"),
+    "ACTOCC1564": ("_T", "1"),
+    "CHOM1564": ("_T", "2"),
+    "H1564": ("M", "_T"),
+    "HACT1564": ("M", "1T2"),
+    "HACTOCC1564": ("M", "1"),
+    "F1564": ("F", "_T"),
+    "FACT1564": ("F", "1T2"),
+    "FACTOCC1564": ("F", "1"),
+}
+
+
+def melodi_employment(base: pd.DataFrame, demo: Demo) -> pd.DataFrame:
+    """``DS_RP_EMPLOI_LR_PRINC_2019_data.csv``: the employment base's figures of both vintages (15–64 year olds
+    by sex and status) in INSEE's Melodi long format, in the census geography (2021)."""
+    long = base.melt("CODGEO", var_name="column", value_name="OBS_VALUE").rename(columns={"CODGEO": "GEO"})
+    parts = long["column"].str.extract(r"^P(\d\d)_(\w+)$")
+    codes = parts[1].map(_EMPLOYMENT_CODES)
+    long = long.assign(SEX=codes.str[0], EMPSTA_ENQ=codes.str[1], TIME_PERIOD=2000 + parts[0].astype(int)).drop(
+        columns="column"
+    )
+    departements = demo.communes.set_index("code")["departement"]
+    rows = _melodi_rows(long, departements, ["OBS_VALUE"])
+    return rows.assign(AGE="Y15T64", EDUC="_T", RP_MEASURE="POP", FREQ="A", OBS_STATUS="A")[
+        [
+            "GEO",
+            "GEO_OBJECT",
+            "SEX",
+            "EMPSTA_ENQ",
+            "AGE",
+            "EDUC",
+            "RP_MEASURE",
+            "FREQ",
+            "OBS_STATUS",
+            "TIME_PERIOD",
+            "OBS_VALUE",
+        ]
+    ]
+
+
+def _melodi_metadata(codes: dict[str, tuple[str, dict[str, str]]]) -> pd.DataFrame:
+    """A Melodi ``_metadata.csv``: each dimension's codes with their French labels."""
+    return pd.DataFrame(
+        [
+            (column, label, code, meaning)
+            for column, (label, values) in codes.items()
+            for code, meaning in values.items()
+        ],
+        columns=["COD_VAR", "LIB_VAR", "COD_MOD", "LIB_MOD"],
+    )
 
 
 def legal_population(demo: Demo, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
@@ -579,30 +650,49 @@ def write_demo(folder: str | Path, seed: int = SEED) -> list[Path]:
     for name, frame in (
         ("base-cc-evol-struct-pop-2019", census_population(demo)),
         ("base-cc-coupl-fam-men-2019", census_families(demo, rng)),
-        ("base-cc-emploi-pop-active-2019", census_employment(demo, rng)),
-        ("base-cc-serie-historique-2019", census_history(demo, rng)),
     ):
         files[f"recensement/{name}_csv.zip"] = zip_bytes(
             {f"{name}.CSV": csv_bytes(frame), f"meta_{name}.CSV": csv_bytes(dictionary)}
         )
+    # The employment census as INSEE's Melodi serves it today (one row per area, vintage, sex and status).
+    employment = melodi_employment(census_employment(demo, rng), demo)
+    files["recensement/DS_RP_EMPLOI_LR_PRINC_2019_CSV_FR.zip"] = zip_bytes(
+        {
+            "DS_RP_EMPLOI_LR_PRINC_2019_data.csv": csv_bytes(employment),
+            "DS_RP_EMPLOI_LR_PRINC_2019_metadata.csv": csv_bytes(
+                _melodi_metadata(
+                    {
+                        "SEX": ("Sexe", {"_T": "Total", "M": "Hommes", "F": "Femmes"}),
+                        "EMPSTA_ENQ": (
+                            "Statut d'emploi au sens du recensement",
+                            {"_T": "Total", "1T2": "Actifs", "1": "Actifs ayant un emploi", "2": "Chômeurs"},
+                        ),
+                        "AGE": ("Âge", {"Y15T64": "15 à 64 ans"}),
+                        "OBS_STATUS": ("Statut de l'observation", {"A": "Normale"}),
+                    }
+                )
+            ),
+        }
+    )
+    name = "base-cc-serie-historique-2019"
+    files[f"recensement/{name}_csv.zip"] = zip_bytes(
+        {f"{name}.CSV": csv_bytes(census_history(demo, rng)), f"meta_{name}.CSV": csv_bytes(dictionary)}
+    )
     files["recensement/base-ic-evol-struct-pop-2019.csv"] = csv_bytes(census_population_iris(demo, rng))
 
-    births = births_table(demo)
-    labels = ["Code géographique", "Libellé géographique"] + [
-        f"Naissances domiciliées en 20{c[-2:]}" if c.startswith("NAISD") else f"Décès domiciliés en 20{c[-2:]}"
-        for c in births.columns[2:]
-    ]
-    files["etat-civil/base_naissances_2021.xlsx"] = workbook_bytes(
+    # The births of every year since 2008 as INSEE's Melodi file gives them (quoted text fields).
+    files["etat-civil/DS_ETAT_CIVIL_NAIS_COMMUNES.zip"] = zip_bytes(
         {
-            "COM": (
-                _insee_titles(
-                    "Naissances et décès domiciliés par commune de 2014 à 2021",
-                    "Géographie au 01/01/2022",
-                    "Source : Insee, état civil",
+            "DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv": csv_bytes(melodi_births(demo), quoting=True),
+            "DS_ETAT_CIVIL_NAIS_COMMUNES_metadata.csv": csv_bytes(
+                _melodi_metadata(
+                    {
+                        "EC_MEASURE": ("Mesure état civil", {"LVB": "Nombre de naissances vivantes"}),
+                        "OBS_STATUS": ("Statut de l'observation", {"A": "Normale"}),
+                    }
                 ),
-                births,
-                labels,
-            )
+                quoting=True,
+            ),
         }
     )
 

@@ -7,6 +7,7 @@ timestamps and workbook properties.
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import zipfile
@@ -46,6 +47,7 @@ def csv_bytes(
     crlf: bool = False,
     thousands: str | None = None,
     final_newline: bool = True,
+    quoting: bool = False,
 ) -> bytes:
     """A frame as published CSV bytes (missing values as empty cells).
 
@@ -59,6 +61,8 @@ def csv_bytes(
         Thousands separator of integer columns (CNAF 2016–2017 use U+202F).
     final_newline
         Whether the last line ends with a line end (Filosofi's France files do not).
+    quoting
+        Quote the text fields (Melodi's births file; its numbers are not quoted).
     """
     if thousands:
         integers = [c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c].dtype)]
@@ -66,7 +70,14 @@ def csv_bytes(
             **{c: frame[c].map(lambda v: "" if pd.isna(v) else f"{v:,}".replace(",", thousands)) for c in integers}
         )
     end = "\r\n" if crlf else "\n"
-    text = frame.to_csv(sep=sep, decimal=decimal, index=False, lineterminator=end, na_rep="")
+    text = frame.to_csv(
+        sep=sep,
+        decimal=decimal,
+        index=False,
+        lineterminator=end,
+        na_rep="",
+        quoting=csv.QUOTE_NONNUMERIC if quoting else csv.QUOTE_MINIMAL,
+    )
     if not final_newline:
         text = text.removesuffix(end)
     return ("\ufeff" if bom else "").encode("utf-8") + text.encode("utf-8")

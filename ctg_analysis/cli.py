@@ -179,6 +179,12 @@ def data_check(folder: Path | None, cache: bool, skip_bad_files: bool) -> None:
     if found.tables:
         click.echo(f"\n{len(found.tables)} tables reconnues :\n")
         click.echo(_show(found.summary()))
+        if not (providers := found.providers()).empty:
+            click.echo(
+                "\nAnnées données par plusieurs fichiers : celui du millésime le plus récent est retenu (à millésime "
+                "égal, le premier dans l'ordre des chemins) ; un désaccord entre eux est signalé à la préparation :\n"
+            )
+            click.echo(_show(providers))
     else:
         click.echo("\nAucune table reconnue.")
     if found.problems:

@@ -91,6 +91,11 @@ def test_with_the_melodi_births_the_latest_publication_gives_each_year(real, tmp
     from ctg_analysis.territories import load_territories
 
     folder = real_folder(tmp_path, real, [str(COMPARATEUR), str(BIRTHS)])
+    # `ctg data check` says which file gives a year both give: the latest vintage (Melodi's, to 2024).
+    shared = folder.providers()
+    assert shared[["jeu de données", "année"]].values.tolist() == [["État civil – naissances domiciliées", 2020]]
+    assert shared["fichier retenu"].iloc[0].startswith(str(BIRTHS).replace("/", "__"))
+    assert shared["aussi dans"].iloc[0].startswith(str(COMPARATEUR).replace("/", "__"))
     with caplog.at_level(logging.INFO):
         prepared = prepare(folder, indicators=["naissances", "taux_natalite", "taux_activite", "part_0_2"])
     path = tmp_path / "territories.yaml"

@@ -270,3 +270,24 @@ def test_a_file_whose_communes_miss_their_departements_value_is_said_cut(real, t
     summed = communes.loc[communes["TIME_PERIOD"] == 2008, "OBS_VALUE"].sum()
     published = raw.query("GEO_OBJECT == 'DEP' and GEO == '13' and TIME_PERIOD == 2008")["OBS_VALUE"].item()
     assert f"NAISD du 13 en 2008 : {summed:,.0f} contre {published:,.0f}".replace(",", "\u202f") in said[0]
+
+
+@pytest.mark.real
+def test_the_sentence_of_a_birth_count_names_the_year_of_its_figure(real, tmp_path):
+    # The seed presentation's « 128 naissances en 2019 » at Ézanville is INSEE's figure of 2018: a sentence
+    # always says which year its figure is of (the latest, here 2024).
+    from conftest import real_folder
+    from ctg_analysis.commentary import describe
+    from ctg_analysis.indicators import compute_indicators, prepare
+    from ctg_analysis.territories import load_territories
+
+    folder = real_folder(tmp_path, real, [str(BIRTHS)])
+    prepared = prepare(folder, indicators=["naissances"], progress=False)
+    path = tmp_path / "territories.yaml"
+    path.write_text('territories:\n  - {id: ezanville, label: Ézanville, communes: ["95229"]}\n')
+    table = compute_indicators(prepared, load_territories(path, prepared.reference, prepared.movements))
+    raw = _raw(real / BIRTHS)
+    ezanville = raw.loc[raw["GEO_OBJECT"].eq("COM") & raw["GEO"].eq("95229")].set_index("TIME_PERIOD")["OBS_VALUE"]
+    assert (ezanville[2018], ezanville[2019]) == (128, 135)
+    sentence = describe(table, "ezanville", "naissances")
+    assert f"{int(ezanville[2024])} naissances domiciliées en 2024" in sentence.text

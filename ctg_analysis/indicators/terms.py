@@ -189,13 +189,15 @@ def published_values(
                 table.level, table.cog_year, data["geo"], data[indicator.numerator].to_numpy(dtype="float64")
             )
             known = geo >= 0
+            # A Melodi file may hold several years: each row's own (a base holds its vintage's only).
+            years = data["period"].to_numpy() if "period" in data.columns else np.full(len(data), table.vintage or 0)
             frames.append(
                 pd.DataFrame(
                     {
                         "level": np.int8(TABLE_LEVELS.index(table.level)),
                         "geo": geo[known].astype("int32"),
                         "indicator": np.int16(position[indicator.id]),
-                        "year": np.int16(table.vintage or 0),
+                        "year": years[known].astype("int16"),
                         "value": np.where(changed, np.nan, value)[known],
                         "perimeter": changed[known],
                     }

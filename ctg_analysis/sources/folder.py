@@ -176,6 +176,38 @@ class DataFolder:
         detail = f" ; disponible : {', '.join(have)}" if have else ""
         raise CtgError(f"{self.root} : aucune table {wanted}{detail}")
 
+    def providers(self) -> pd.DataFrame:
+        """Which file gives a year that several files give at commune level (French, for display): the latest
+        vintage (of equal vintages, the first path), the others named beside it (the rule of the preparation: one source per
+        figure, see :func:`~ctg_analysis.indicators.harmonisation.stack_vintages`).
+
+        Examples
+        --------
+        >>> folder.providers().empty  # the demo has one file per dataset
+        True
+        """
+        rows = []
+        for dataset in DATASETS:
+            tables = [t for t in self.find(dataset, "commune") if "period" in t.data.columns]  # not the COG lists
+            if len(tables) < 2:
+                continue
+            periods = pd.DataFrame(
+                [(int(p), n) for n, t in enumerate(tables) for p in t.data["period"].unique()], columns=["year", "file"]
+            )
+            for year, files in periods.groupby("year")["file"]:
+                chosen, *others = files.sort_values().tolist()
+                if not others:
+                    continue
+                rows.append(
+                    {
+                        "jeu de données": get_dataset(dataset).label,
+                        "année": year,
+                        "fichier retenu": _file_name(tables[chosen]),
+                        "aussi dans": ", ".join(_file_name(tables[n]) for n in others),
+                    }
+                )
+        return pd.DataFrame(rows, columns=["jeu de données", "année", "fichier retenu", "aussi dans"])
+
     def summary(self) -> pd.DataFrame:
         """What was found, one row per table and outline layer, with French column labels (for display)."""
         rows = [
@@ -185,7 +217,7 @@ class DataFolder:
                 "millésime": t.vintage,
                 "COG": t.cog_year,
                 "lignes": len(t.data),
-                "fichier": t.path + (f" [{t.part}]" if t.part else ""),
+                "fichier": _file_name(t),
             }
             for t in sorted(
                 self.tables,
@@ -401,3 +433,8 @@ def _read_cached(path: Path, root: Path, relative: str, demo: bool, cache: Table
     tables = read_file(path, root=root, demo=demo, sha256=sha256)
     cache.put(sha256, tables)
     return tables
+
+
+def _file_name(table: SourceTable) -> str:
+    """A table's file, and its part (zip member, sheet), as the listings show it."""
+    return table.path + (f" [{table.part}]" if table.part else "")

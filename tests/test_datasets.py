@@ -13,8 +13,9 @@ from ctg_analysis.sources._layout import any_column
 from ctg_analysis.sources.datasets import DATASETS, Dataset, dataset_hint, get_dataset
 from ctg_analysis.sources.folder import scan_folder
 
-#: The census housing base (« Logement », base-cc-logement-AAAA), not yet read by the toolkit, in its own
-#: published layout: P19_LOG (dwellings), P19_LOGVAC (vacant dwellings).
+#: The census housing base (« Logement », base-cc-logement-AAAA) in its own published layout: P19_LOG
+#: (dwellings), P19_LOGVAC (vacant dwellings). The test declares it again, in place of the registry's own
+#: declaration, to show that the declaration alone drives everything (the five-year rule switched on or off).
 _HOUSING_FILE = (
     "CODGEO;LIBGEO;P19_LOG;P19_LOGVAC;P13_LOG;P13_LOGVAC\n"
     "95229;Ézanville;4012,98;201,03;3900;180\n"

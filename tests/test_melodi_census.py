@@ -139,3 +139,10 @@ def test_reference_populations_and_filosofi_in_the_melodi_layout(tmp_path):
     assert communes.loc["95229", ["Q2", "TP60"]].tolist() == [25480, 8.1]
     assert pd.isna(communes.loc["95492", "Q2"])  # confidential: missing, not zero
     assert tables["departement"].data["Q2"].tolist() == [23010]
+
+
+@pytest.mark.real
+def test_an_export_of_arrondissements_medians_alone_is_said_unused_not_summed(real):
+    # Medians do not add up: Marseille's 11th and 12th arrondissements give no median for Marseille.
+    with pytest.raises(UnrecognisedFileError, match="« Filosofi – revenus disponibles » reconnu, mais sans valeur"):
+        read_file(real / EXPLORER / "DS_FILOSOFI_MEN_TP_NIVVIE.csv")

@@ -185,24 +185,25 @@ def published_values(
             data = table.data.loc[in_france(table.data["geo"]).to_numpy()] if table.level == "commune" else table.data
             if table.level == "commune":
                 data = fold_arrondissements(data, table.variables, additive=False)
-            geo, value, changed = perimeters.bring(
-                table.level, table.cog_year, data["geo"], data[indicator.numerator].to_numpy(dtype="float64")
-            )
-            known = geo >= 0
-            # A Melodi file may hold several years: each row's own (a base holds its vintage's only).
-            years = data["period"].to_numpy() if "period" in data.columns else np.full(len(data), table.vintage or 0)
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "level": np.int8(TABLE_LEVELS.index(table.level)),
-                        "geo": geo[known].astype("int32"),
-                        "indicator": np.int16(position[indicator.id]),
-                        "year": years[known].astype("int16"),
-                        "value": np.where(changed, np.nan, value)[known],
-                        "perimeter": changed[known],
-                    }
+            # A Melodi file may hold several years: each brought to today's perimeters on its own.
+            years = data["period"] if "period" in data.columns else pd.Series(table.vintage or 0, index=data.index)
+            for year, rows in data.groupby(years.to_numpy()):
+                geo, value, changed = perimeters.bring(
+                    table.level, table.cog_year, rows["geo"], rows[indicator.numerator].to_numpy(dtype="float64")
                 )
-            )
+                known = geo >= 0
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "level": np.int8(TABLE_LEVELS.index(table.level)),
+                            "geo": geo[known].astype("int32"),
+                            "indicator": np.int16(position[indicator.id]),
+                            "year": np.int16(year),
+                            "value": np.where(changed, np.nan, value)[known],
+                            "perimeter": changed[known],
+                        }
+                    )
+                )
     empty = pd.DataFrame(
         {
             "level": pd.Series(dtype="int8"),

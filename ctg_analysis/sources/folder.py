@@ -178,8 +178,8 @@ class DataFolder:
 
     def providers(self) -> pd.DataFrame:
         """Which file gives a year that several files give at commune level (French, for display): the latest
-        vintage (of equal vintages, the first path), the others named beside it (the rule of the preparation: one source per
-        figure, see :func:`~ctg_analysis.indicators.harmonisation.stack_vintages`).
+        vintage (of equal vintages, the first path), the others named beside it (the rule of the preparation:
+        one source per figure, see :func:`~ctg_analysis.indicators.harmonisation.stack_vintages`).
 
         Examples
         --------
@@ -367,23 +367,31 @@ def _departements_not_summed(tables: list[SourceTable], relative: str) -> list[s
             continue
         dataset = get_dataset(communes.dataset)
         published = departements[0].data.set_index(["geo", "period"])
+        columns = ["geo", "period", *communes.variables]
+        summed = (
+            communes.data[columns]
+            .assign(geo=departement_of(communes.data["geo"]))
+            .groupby(["geo", "period"])
+            .sum(min_count=1)
+        )
+        gaps = {}
         for variable in (v for v in communes.variables if v in published.columns and dataset.is_additive(v)):
-            summed = (
-                communes.data.assign(geo=departement_of(communes.data["geo"]))
-                .groupby(["geo", "period"])[variable]
-                .sum(min_count=1)
-            )
-            both = pd.concat([summed.rename("summed"), published[variable].rename("published")], axis=1, join="inner")
+            both = pd.concat([summed[variable].rename("summed"), published[variable].rename("published")], axis=1)
+            both = both.dropna()
             close = np.isclose(both["summed"], both["published"], rtol=_TOLERATED_GAP, atol=0.5)
-            gaps = both.loc[~close & both.notna().all(axis=1)]
-            if len(gaps):
-                (code, year), first = gaps.index[0], gaps.iloc[0]
-                said.append(
-                    f"{relative} : ses communes ne font pas la valeur qu'il donne pour leur département "
-                    f"({len(gaps)} département(s) × année(s), par exemple {variable} du {code} en {year} : "
-                    f"{format_count(first['summed'])} contre {format_count(first['published'])}) : "
-                    "fichier coupé ou mélangé ? Les indicateurs somment les communes présentes"
-                )
+            if not close.all():
+                gaps[variable] = both.loc[~close]
+        if gaps:
+            # One warning per file, whatever the number of its variables that miss.
+            (variable, first), *_ = gaps.items()
+            (code, year), values = first.index[0], first.iloc[0]
+            units = {key for rows in gaps.values() for key in rows.index}
+            said.append(
+                f"{relative} : ses communes ne font pas la valeur qu'il donne pour leur département "
+                f"({len(units)} département(s) × année(s), {len(gaps)} variable(s) ; par exemple {variable} du {code} "
+                f"en {year} : {format_count(values['summed'])} contre {format_count(values['published'])}) : "
+                "fichier coupé ou mélangé ? Les indicateurs somment les communes présentes"
+            )
     return said
 
 

@@ -117,14 +117,11 @@ class MelodiLayout:
         """The canonical variables, one row per (area, year): the communes' table, and a table of INSEE's
         own values for each other level the file publishes (EPCI, département, région, France), kept as
         published to be checked against the communes, never summed over. Paris, Lyon and Marseille's
-        arrondissements are summed where their commune is absent, if the values are ``additive``."""
+        arrondissements are summed where their commune is absent, if the values are ``additive`` (an
+        export of arrondissements' medians alone gives no commune). A level the file does not give has no
+        table: a file of none of them gives none."""
         rows = _rows(sheet, dataset)
-        communes = rows.loc[rows["level"].isin(_COMMUNE_OBJECTS)]
-        if communes.empty:
-            raise SourceFileError(
-                sheet.where, f"aucune ligne de commune (GEO_OBJECT COM ou ARM) : attendue dans un fichier « {dataset} »"
-            )
-        frame = self._wide(communes, sheet)
+        frame = self._wide(rows.loc[rows["level"].isin(_COMMUNE_OBJECTS)], sheet)
         frame = fold_arrondissements(frame, [c for c in frame.columns if c not in ("geo", "period")], additive=additive)
         check_unique(frame, ["geo", "period"], sheet.where)
         first, last = int(rows["period"].min()), int(rows["period"].max())
@@ -137,7 +134,8 @@ class MelodiLayout:
             for melodi, level in _PUBLISHED_OBJECTS.items()
             if (rows["level"] == melodi).any()
         ]
-        return [Parsed("commune", last, source, frame, cog_year=cog_year), *published]
+        communes = [Parsed("commune", last, source, frame, cog_year=cog_year)] if len(frame) else []
+        return [*communes, *published]
 
     def _wide(self, rows: pd.DataFrame, sheet: RawSheet) -> pd.DataFrame:
         """One column per canonical variable, one row per (code, year)."""

@@ -148,6 +148,10 @@ def read_file(
                 sheet.where, f"ce fichier est « {dataset.label} », alors que « {wanted.label} » était attendu"
             )
         read = [_table(dataset, parsed, relative, sheet.part, sha256, demo) for parsed in dataset.parse(sheet)]
+        if not read:  # a Melodi export of arrondissements' medians alone, or of zonings no CTG uses
+            unused.append(
+                f"« {dataset.label} » reconnu, mais sans valeur d'une commune ni d'un niveau lu (EPCI, département…)"
+            )
         tables += _one_geography(read) if dataset.combines else read
     if not tables:
         reason = "; ".join(dict.fromkeys(unused)) or "aucune feuille de données"

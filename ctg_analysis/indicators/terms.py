@@ -186,8 +186,9 @@ def published_values(
             if table.level == "commune":
                 data = fold_arrondissements(data, table.variables, additive=False)
             # A Melodi file may hold several years: each brought to today's perimeters on its own.
-            years = data["period"] if "period" in data.columns else pd.Series(table.vintage or 0, index=data.index)
-            for year, rows in data.groupby(years.to_numpy()):
+            years = data["period"].to_numpy() if "period" in data.columns else np.full(len(data), table.vintage or 0)
+            for year in np.unique(years).tolist():
+                rows = data.loc[years == year]
                 geo, value, changed = perimeters.bring(
                     table.level, table.cog_year, rows["geo"], rows[indicator.numerator].to_numpy(dtype="float64")
                 )

@@ -1,4 +1,4 @@
-"""Low-level reading of published files: bytes → text → raw string grids, whatever the container.
+"""Low-level reading of published files: bytes → text → raw grids, whatever the container.
 
 Nothing here knows about datasets; it turns a CSV (any usual encoding and separator), a CSV or workbook
 inside a zip, or an XLS/XLSX workbook with title rows into :class:`RawSheet` objects whose cells are kept
@@ -19,6 +19,8 @@ from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+from pyarrow import csv as pa_csv
 
 from ctg_analysis.config import MAX_FILE_ENV
 from ctg_analysis.errors import SourceFileError, UnreadableFileError
@@ -54,7 +56,8 @@ class RawSheet:
         The zip member or the sheet name, ``None`` for a plain CSV.
     frame
         The cells under the header row, one column per header cell, values as published (``str`` for
-        text files; ``str`` or ``float`` for workbooks).
+        text files; ``str`` or ``float`` for workbooks; for a file in INSEE's Melodi long format, its
+        codes as categories and its years and values as numbers).
     titles
         Text of the title rows above the header (for the vintage, the source, the geography).
     encoding
@@ -99,7 +102,7 @@ def read_sheets(path: Path) -> list[RawSheet]:
         raw = path.read_bytes()
     except OSError as exc:
         raise UnreadableFileError(path, f"lecture impossible ({exc.strerror or exc})") from exc
-    if not raw.strip():
+    if raw.isspace() or not raw:
         raise UnreadableFileError(path, "le fichier est vide")
     suffix = path.suffix.lower()
     if suffix == ".zip":
@@ -152,7 +155,7 @@ def _read_zip(path: Path, raw: bytes) -> list[RawSheet]:
         _within_limit(path, sum(m.file_size for m in members), "le contenu de l'archive")
         for member in members:
             content = archive.read(member)
-            if not content.strip():
+            if content.isspace() or not content:
                 raise UnreadableFileError(path, f"le fichier {member.filename} de l'archive est vide")
             if Path(member.filename).suffix.lower() in {".xls", ".xlsx", ".xlsm"}:
                 sheets += _read_workbook(path, content, part_prefix=member.filename)
@@ -193,6 +196,8 @@ def _read_text(path: Path, raw: bytes, part: str | None) -> RawSheet:
         raise UnreadableFileError(
             where, f"première ligne de plus de {MAX_HEADER_BYTES // 1_000_000} Mo : ce n'est pas un tableau de données"
         )
+    if (long := _read_long(path, raw, part, where)) is not None:
+        return long
     text, encoding = _decode(path, raw)
     first_line = text.lstrip("\ufeff").split("\n", 1)[0]
     sep = max(_SEPARATORS, key=first_line.count)
@@ -220,6 +225,41 @@ def _read_text(path: Path, raw: bytes, part: str | None) -> RawSheet:
     empty = [c for c in frame.columns if c.startswith("Unnamed:") or c == ""]
     frame = frame.drop(columns=empty)
     return RawSheet(path, part, frame, encoding=encoding)
+
+
+#: The columns of INSEE's Melodi long format (a national census table: 10 million rows, 400 MB).
+_LONG_KEYS = ("GEO", "GEO_OBJECT", "TIME_PERIOD", "OBS_VALUE")
+
+
+def _read_long(path: Path, raw: bytes, part: str | None, where: str) -> RawSheet | None:
+    """A file in INSEE's Melodi long format read by pyarrow's multi-threaded CSV reader: its text columns
+    as categories (a few thousand codes over millions of rows), its values as numbers, without decoding
+    the whole file to Python text. ``None`` for any other file, and for a Melodi file pyarrow cannot read
+    as such (a decimal comma, a broken row): the general reader then reads it and names what is wrong."""
+    end = raw.find(b"\n")
+    try:
+        header = raw[: end if end >= 0 else len(raw)].decode("utf-8-sig").rstrip("\r")
+    except UnicodeDecodeError:
+        return None
+    sep = max(_SEPARATORS, key=header.count)
+    names = [c.strip().strip('"') for c in header.split(sep)]
+    if not set(_LONG_KEYS) <= set(names) or len(set(names)) < len(names):
+        return None
+    text = pa.dictionary(pa.int32(), pa.string())
+    types = {name: text for name in names} | {"TIME_PERIOD": pa.int32(), "OBS_VALUE": pa.float64()}
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(raw),
+            parse_options=pa_csv.ParseOptions(delimiter=sep, quote_char='"'),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    frame = table.to_pandas()
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return RawSheet(path, part, frame, encoding="utf-8")
 
 
 def _refuse_short_last_row(text: str, sep: str, width: int, rows: int, where: str) -> None:

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 from ctg_analysis.codes import COMMUNE_WIDTH, fold_arrondissements
@@ -120,7 +121,12 @@ class MelodiLayout:
         arrondissements are summed where their commune is absent, if the values are ``additive`` (an
         export of arrondissements' medians alone gives no commune). A level the file does not give has no
         table: a file of none of them gives none."""
-        rows = _rows(sheet, dataset)
+        variable = self._variables(sheet, dataset)
+        kept = variable >= 0
+        # Only the rows a variable needs are read further (a tenth of a national census table).
+        sheet = replace(sheet, frame=sheet.frame.loc[kept].reset_index(drop=True))
+        names = np.array([s.variable for s in self.series], dtype=object)
+        rows = _rows(sheet, dataset).assign(variable=names[variable[kept]])
         frame = self._wide(rows.loc[rows["level"].isin(_COMMUNE_OBJECTS)], sheet)
         frame = fold_arrondissements(frame, [c for c in frame.columns if c not in ("geo", "period")], additive=additive)
         check_unique(frame, ["geo", "period"], sheet.where)
@@ -137,34 +143,51 @@ class MelodiLayout:
         communes = [Parsed("commune", last, source, frame, cog_year=cog_year)] if len(frame) else []
         return [*communes, *published]
 
+    def _variables(self, sheet: RawSheet, dataset: str) -> np.ndarray:
+        """Per row, the position in ``series`` of the variable its dimension codes select; -1 for a row no
+        variable needs."""
+        codes = {d: _text(column(sheet, d, dataset=dataset, meaning=d)) for d in self.dimensions}
+        variable = np.full(len(sheet.frame), -1, dtype="int16")
+        for position, series in enumerate(self.series):
+            chosen = variable < 0  # the rows no earlier series took
+            for dimension, code in {**self.totals, **series.codes}.items():
+                chosen &= codes[dimension].eq(code).to_numpy()
+            variable[chosen] = position
+        return variable
+
     def _wide(self, rows: pd.DataFrame, sheet: RawSheet) -> pd.DataFrame:
         """One column per canonical variable, one row per (code, year)."""
-        parts = []
-        for series in self.series:
-            chosen = pd.Series(True, index=rows.index)
-            for dimension, code in {**self.totals, **series.codes}.items():
-                chosen &= rows[dimension].eq(code)
-            parts.append(rows.loc[chosen, ["geo", "period", "value"]].assign(variable=series.variable))
-        selected = pd.concat(parts, ignore_index=True)
-        duplicated = selected.duplicated(["geo", "period", "variable"], keep=False)
+        duplicated = rows.duplicated(["geo", "period", "variable"], keep=False)
         if duplicated.any():
-            first = selected.loc[duplicated].iloc[0]
+            first = rows.loc[duplicated].iloc[0]
             raise SourceFileError(
                 sheet.where,
                 f"{int(duplicated.sum())} lignes en double (code {first['geo']}, année {first['period']}, "
                 f"{first['variable']}) : attendu une ligne par code, année et modalité",
             )
-        wide = selected.pivot(index=["geo", "period"], columns="variable", values="value").reset_index()
+        wide = rows.pivot(index=["geo", "period"], columns="variable", values="value").reset_index()
         wide.columns.name = None
         return wide[["geo", "period", *(s.variable for s in self.series if s.variable in wide.columns)]]
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Codes as stripped text; a column of categories (a large file read by pyarrow) stays one, only its
+    few distinct codes stripped."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        stripped = values.cat.categories.astype("string").str.strip()
+        if stripped.is_unique:
+            return values.cat.rename_categories(stripped)
+    return values.astype("string").str.strip()
 
 
 def _rows(sheet: RawSheet, dataset: str) -> pd.DataFrame:
     """The sheet's rows with their level, code, year, value (missing where INSEE gives none of the area's
     own), the geography's year where the codes state it, and the dimension codes."""
-    geo = column(sheet, "GEO", dataset=dataset, meaning="code géographique").astype("string").str.strip()
-    level = column(sheet, "GEO_OBJECT", dataset=dataset, meaning="niveau géographique").astype("string").str.strip()
-    dated = geo.str.extract(_DATED_CODE)
+    geo = _text(column(sheet, "GEO", dataset=dataset, meaning="code géographique")).astype("string")
+    level = _text(column(sheet, "GEO_OBJECT", dataset=dataset, meaning="niveau géographique")).astype("string")
+    # Each distinct code parsed once (a national table repeats each code a few hundred times).
+    inverse, distinct = pd.factorize(geo)
+    dated = pd.Series(distinct, dtype="string").str.extract(_DATED_CODE).iloc[inverse].set_axis(geo.index)
     has_date = dated[0].notna()
     rows = pd.DataFrame(
         {
@@ -178,18 +201,19 @@ def _rows(sheet: RawSheet, dataset: str) -> pd.DataFrame:
     own = pd.Series(True, index=rows.index)
     for status, refused in (("OBS_STATUS", _NOT_OWN), ("CONF_STATUS", frozenset({"C"}))):
         if has_columns(sheet, [status]):
-            own &= ~column(sheet, status, dataset=dataset, meaning=status).astype("string").str.strip().isin(refused)
+            own &= ~_text(column(sheet, status, dataset=dataset, meaning=status)).isin(refused)
     rows["value"] = rows["value"].where(own)
     communes = rows["level"].isin(_COMMUNE_OBJECTS)
     rows.loc[communes, "geo"] = rows.loc[communes, "geo"].str.zfill(COMMUNE_WIDTH)
-    for dimension in dimensions(sheet):
-        rows[dimension] = column(sheet, dimension, dataset=dataset, meaning=dimension).astype("string").str.strip()
     return rows
 
 
 def _years(sheet: RawSheet, dataset: str) -> pd.Series:
     """``TIME_PERIOD`` as years; anything else is a broken file, named."""
-    text = column(sheet, "TIME_PERIOD", dataset=dataset, meaning="période").astype("string").str.strip()
+    published = column(sheet, "TIME_PERIOD", dataset=dataset, meaning="période")
+    if pd.api.types.is_integer_dtype(published.dtype) and published.between(1000, 9999).all():
+        return published.astype("int64")  # read as numbers by pyarrow: years already
+    text = published.astype("string").str.strip()
     years = pd.to_numeric(text.where(text.str.fullmatch(r"\d{4}").fillna(False)), errors="coerce")
     if years.isna().any():
         row = int(years.isna().to_numpy().argmax())

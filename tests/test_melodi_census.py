@@ -116,25 +116,34 @@ def test_equipment_per_domain_and_a_melodi_table_no_dataset_uses_is_named(real):
         read_file(real / EXTRACTS / "insee_population_comp_sample.zip")
 
 
-def test_reference_populations_and_filosofi_in_the_melodi_layout(tmp_path):
-    # The layouts of DS_POPULATIONS_REFERENCE (values of INSEE's API answer for the Rhône, 2023) and
-    # DS_FILOSOFI_CC (columns of the bulk file; MED_SL the median standard of living, PR_MD60 the poverty rate).
-    popref = tmp_path / "DS_POPULATIONS_REFERENCE_data.csv"
-    popref.write_text(
+def _tables_by_level(folder: Path, name: str, text: str) -> dict:
+    path = folder / name
+    path.write_text(text)
+    return {t.level: t for t in read_file(path)}
+
+
+def test_reference_populations_in_the_melodi_layout(tmp_path):
+    # DS_POPULATIONS_REFERENCE, with the values of INSEE's API answer for the Rhône (2023).
+    tables = _tables_by_level(
+        tmp_path,
+        "DS_POPULATIONS_REFERENCE_data.csv",
         "GEO;GEO_OBJECT;POPREF_MEASURE;FREQ;OBS_STATUS;TIME_PERIOD;OBS_VALUE\n"
         "69;DEP;PMUN;A;A;2023;1914667\n69;DEP;PCAP;A;A;2023;25348\n69;DEP;PTOT;A;A;2023;1940015\n"
-        "69123;COM;PMUN;A;A;2023;520774\n69123;COM;PTOT;A;A;2023;530000\n"
+        "69123;COM;PMUN;A;A;2023;520774\n69123;COM;PTOT;A;A;2023;530000\n",
     )
-    tables = {t.level: t for t in read_file(popref)}
     assert tables["departement"].data.iloc[0][["PMUN", "PCAP", "PTOT"]].tolist() == [1914667, 25348, 1940015]
     assert (tables["commune"].dataset, tables["commune"].cog_year) == ("legal_population", 2025)
-    filosofi = tmp_path / "DS_FILOSOFI_CC_data.csv"
-    filosofi.write_text(
+
+
+def test_filosofi_in_the_melodi_layout(tmp_path):
+    # DS_FILOSOFI_CC, the columns of the bulk file: MED_SL the median standard of living, PR_MD60 the poverty rate.
+    tables = _tables_by_level(
+        tmp_path,
+        "DS_FILOSOFI_CC_data.csv",
         "GEO;GEO_OBJECT;FILOSOFI_MEASURE;UNIT_MEASURE;UNIT_MULT;CONF_STATUS;OBS_STATUS;TIME_PERIOD;OBS_VALUE\n"
         "95229;COM;MED_SL;EUR_YR;0;F;A;2021;25480\n95229;COM;PR_MD60;PT;0;F;A;2021;8.1\n"
-        "95492;COM;MED_SL;EUR_YR;0;C;O;2021;\n95;DEP;MED_SL;EUR_YR;0;F;A;2021;23010\n"
+        "95492;COM;MED_SL;EUR_YR;0;C;O;2021;\n95;DEP;MED_SL;EUR_YR;0;F;A;2021;23010\n",
     )
-    tables = {t.level: t for t in read_file(filosofi)}
     communes = tables["commune"].data.set_index("geo")
     assert communes.loc["95229", ["Q2", "TP60"]].tolist() == [25480, 8.1]
     assert pd.isna(communes.loc["95492", "Q2"])  # confidential: missing, not zero

@@ -252,6 +252,32 @@ def test_hostile_ids_and_labels(tmp_path):
     assert "<script>alert" not in html
 
 
+def test_the_projects_own_indicator_is_text_wherever_the_report_shows_it(tmp_path, monkeypatch):
+    # A label, a unit and a field written by the analyst (or copied from anywhere): never a tag, a link or
+    # emphasis in the report, in its commentary (Markdown), its tables or its chart messages (HTML).
+    from ctg_analysis.config import PROJECT_ENV
+
+    (tmp_path / "ctg.toml").write_text(
+        f'[data]\nfolder = "{DEMO.as_posix()}"\nindicators = "ind.yaml"\n', encoding="utf-8"
+    )
+    (tmp_path / "ind.yaml").write_text(
+        "- id: part_x\n"
+        "  label: \"<script>alert('ind')</script> [lien](javascript:alert(1)) **gras**\"\n"
+        "  theme: petite enfance\n  kind: share\n  dataset: census_population\n"
+        "  numerator: P_POP0002\n  denominator: P_POP\n  scale: 100\n  min_denominator: 0\n  decimals: 1\n"
+        '  unit: "<img src=x onerror=alert(7)>"\n  field: "<b>champ</b>"\n  chart: bars\n  in_report: true\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv(PROJECT_ENV, str(tmp_path))
+    reports = tmp_path / "reports"
+    (result,) = render_reports(["ezanville"], reports_dir=reports, workers=1, parameters=LIGHT, progress=False)
+    assert result.status == "ok"
+    html = (reports / "ezanville" / "diagnostic.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert('ind')&lt;/script&gt;" in html  # the label is there, as text
+    for raw in ("<script>alert", 'href="javascript', "<strong>gras", "<img src=x", "<b>champ"):
+        assert raw not in html, raw
+
+
 def test_interrupted_run_keeps_previous_reports_and_resume_completes(tmp_path, monkeypatch):
     reports, template = tmp_path / "reports", tiny_template(tmp_path)
     (first,) = render_reports(["ezanville"], reports_dir=reports, template=template, workers=1, progress=False)

@@ -42,6 +42,7 @@ from ctg_analysis.levels import REFERENCE_LEVELS
 from ctg_analysis.reports.metadata import REPORT_DATA, write_json
 from ctg_analysis.sources.datasets import dataset_hint
 from ctg_analysis.territories import Territories
+from ctg_analysis.text import markdown_text
 from ctg_analysis.themes import THEME_IDS, get_theme
 
 log = logging.getLogger(__name__)
@@ -218,8 +219,8 @@ class Report:
             return ""
         labels = ", ".join(i.label[0].lower() + i.label[1:] for i in absent[:6]) + (" …" if len(absent) > 6 else "")
         return (
-            f"*Non disponible dans les données pour ce territoire : {html.escape(labels)}. "
-            + " ".join(dataset_hint(d) for d in datasets)
+            f"*Non disponible dans les données pour ce territoire : {markdown_text(labels)}. "
+            + " ".join(markdown_text(dataset_hint(d)) for d in datasets)
             + "*"
         )
 
@@ -245,12 +246,12 @@ class Report:
         if spec is None:
             raise CtgError(f"graphique {chart!r} inconnu")
         if (reason := spec.missing_data(self.table, self.territory_id)) is not None:
-            display(Markdown(f"*{spec.title} : {reason}*"))
+            display(Markdown(f"*{markdown_text(spec.title)} : {markdown_text(reason)}*"))
             return
         try:
             figure = spec.draw(self.table, self.territory_id)
         except CtgError as exc:
-            display(Markdown(f"*{spec.title} : graphique non disponible ({exc}).*"))
+            display(Markdown(f"*{markdown_text(spec.title)} : graphique non disponible ({markdown_text(exc)}).*"))
             return
         self.drawn[chart] = figure
         display(figure)
@@ -262,12 +263,12 @@ class Report:
         missing = self.missing_data(theme)
         if not sentences:
             return missing or "*Pas d'indicateur de taux disponible pour ce thème dans les données.*"
-        listed = "\n".join(f"- {html.escape(str(sentence))}" for sentence in sentences)
+        listed = "\n".join(f"- {markdown_text(sentence)}" for sentence in sentences)
         return listed + (f"\n\n{missing}" if missing else "")
 
     def methods(self) -> str:
         lines = [
-            "**Sources** : " + " ; ".join(self._sources()) + ".",
+            "**Sources** : " + " ; ".join(markdown_text(source) for source in self._sources()) + ".",
             "**Méthode** : au-dessus de la commune, chaque valeur est la somme des numérateurs divisée par la somme "
             "des "
             "dénominateurs des communes ; les évolutions comparent des recensements distants d'au moins 5 ans, dans "
@@ -276,12 +277,12 @@ class Report:
             f"l'Insee.",
             "**Valeurs fragiles** : une valeur suivie d'un astérisque (*) est à lire avec prudence, pour l'une de "
             "ces raisons :",
-            "\n".join(f"- {meaning}" for meaning in flag_meanings()),
+            "\n".join(f"- {markdown_text(meaning)}" for meaning in flag_meanings()),
         ]
         if self.prepared.left_out:
             lines.append(
                 "**Fichiers écartés** (illisibles ou vides, non utilisés) : "
-                + " ; ".join(f"{html.escape(p.path)} ({html.escape(p.reason)})" for p in self.prepared.left_out)
+                + " ; ".join(f"{markdown_text(p.path)} ({markdown_text(p.reason)})" for p in self.prepared.left_out)
                 + "."
             )
         if self.demo:

@@ -72,6 +72,34 @@ def test_a_download_cut_mid_row_is_refused_not_read_with_empty_cells(tmp_path):
     assert read_file(whole)
 
 
+@pytest.mark.parametrize(
+    ("column", "value", "said"),
+    [
+        ("TP6019", "-12", "colonne TP60, code 95205, année 2019 : -12 hors des valeurs possibles (de 0 à 100)"),
+        ("Q219", "-5000", "colonne Q2, code 95205, année 2019 : -5\u202f000 hors des valeurs possibles (au moins 0)"),
+        ("TP6019", "112,5", "colonne TP60, code 95205, année 2019 : 112,5 hors des valeurs possibles (de 0 à 100)"),
+    ],
+)
+def test_an_impossible_published_value_is_refused_by_name(tmp_path, column, value, said):
+    # Issue 35's probe: a poverty rate of -12 % or a median of -5 000 € was read and published.
+    import pandas as pd
+
+    from conftest import DEMO
+
+    frame = pd.read_csv(
+        DEMO / "filosofi" / "FILO2019_DISP_COM.csv", sep=";", dtype=str, encoding="utf-8-sig", keep_default_na=False
+    )
+    frame.loc[frame["CODGEO"] == "95205", column] = value
+    path = tmp_path / "raw" / "FILO2019_DISP_COM.csv"
+    path.parent.mkdir()
+    frame.to_csv(path, sep=";", index=False)
+    with pytest.raises(SourceFileError) as refused:
+        read_file(path)
+    assert str(refused.value).endswith(said)
+    result = CliRunner().invoke(main, ["data", "check", str(path.parent), "--no-cache"])
+    assert result.exit_code == 2 and said in result.output and "Traceback" not in result.output
+
+
 def test_corrupt_workbook(tmp_path):
     path = _write(tmp_path, "ensemble.xlsx", b"PK\x03\x04 not really a workbook")
     with pytest.raises(SourceFileError, match=r"ensemble.xlsx : classeur Excel illisible"):

@@ -96,7 +96,7 @@ def test_with_the_melodi_births_the_latest_publication_gives_each_year(real, tmp
     assert shared[["jeu de données", "année"]].values.tolist() == [["État civil – naissances domiciliées", 2020]]
     assert shared["fichier retenu"].iloc[0].startswith(str(BIRTHS).replace("/", "__"))
     assert shared["aussi dans"].iloc[0].startswith(str(COMPARATEUR).replace("/", "__"))
-    with caplog.at_level(logging.INFO):
+    with caplog.at_level(logging.INFO, logger="ctg_analysis.indicators.preparation"):
         prepared = prepare(folder, indicators=["naissances", "taux_natalite", "taux_activite", "part_0_2"])
     path = tmp_path / "territories.yaml"
     path.write_text('territories:\n  - {id: ez, label: Écouen et Ézanville, communes: ["95205", "95229"]}\n')

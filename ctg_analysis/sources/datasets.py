@@ -10,9 +10,13 @@ Adding a dataset is adding one :class:`Dataset` to :data:`DATASETS` (see ``CONTR
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import pandas as pd
+
+from ctg_analysis.formatting import format_count, format_number
 from ctg_analysis.sources import births, caf, census, cog, comparateur, filosofi, legal_population
 from ctg_analysis.sources._io import RawSheet
 from ctg_analysis.sources._layout import Parsed
@@ -62,6 +66,10 @@ class Dataset:
         For a base combining the columns of several datasets (the comparateur de territoires), the
         datasets it feeds: its reader gives their tables, and it is read instead of any of them that
         would claim its sheet.
+    bounds
+        The values the publisher's documentation allows, per variable (a regular expression over the
+        canonical names): ``(pattern, lowest, highest)``, either end ``None`` when open. A value outside is a
+        broken or hand-edited file, refused by name. (Counts are refused below 0 by every reader already.)
     """
 
     id: str
@@ -78,6 +86,7 @@ class Dataset:
     names: tuple[str, ...] = ()
     melodi: tuple[MelodiLayout, ...] = ()
     combines: tuple[str, ...] = ()
+    bounds: tuple[tuple[str, float | None, float | None], ...] = ()
 
     def claims(self, sheet: RawSheet) -> bool:
         """Whether a sheet is this dataset, in its own layout or in INSEE's Melodi long format."""
@@ -95,6 +104,39 @@ class Dataset:
         if self.read is None:
             raise ValueError(f"{sheet.where} : « {self.label} » ne se lit qu'au format Melodi")
         return self.read(sheet, self.label)
+
+    def out_of_bounds(self, data: pd.DataFrame) -> str | None:
+        """The first value outside its variable's documented range, said in French (code, year, value,
+        range); ``None`` when every value is possible.
+
+        Examples
+        --------
+        >>> table = pd.DataFrame({"geo": ["95229"], "period": [2019], "TP60": [-12.0]})
+        >>> get_dataset("filosofi").out_of_bounds(table)
+        'colonne TP60, code 95229, année 2019 : -12 hors des valeurs possibles (de 0 à 100)'
+        """
+        for pattern, lowest, highest in self.bounds:
+            for variable in (c for c in data.columns if re.fullmatch(pattern, str(c))):
+                values = data[variable]
+                wrong = (values < lowest if lowest is not None else False) | (
+                    values > highest if highest is not None else False
+                )
+                if wrong.any():
+                    row = data.loc[wrong].iloc[0]
+                    where = f"colonne {variable}, code {row['geo']}" + (
+                        f", année {row['period']}" if "period" in data.columns else ""
+                    )
+                    span = (
+                        f"de {format_number(lowest)} à {format_number(highest)}"
+                        if lowest is not None and highest is not None
+                        else (
+                            f"au moins {format_number(lowest)}"
+                            if lowest is not None
+                            else f"au plus {format_number(highest)}"
+                        )
+                    )
+                    return f"{where} : {format_count(row[variable])} hors des valeurs possibles ({span})"
+        return None
 
     def is_additive(self, variable: str) -> bool:
         """Whether ``variable`` adds up over IRIS and communes.
@@ -299,6 +341,15 @@ DATASETS: dict[str, Dataset] = {
             cog_lag=1,  # Filosofi year N is published in the geography of 1 January N+1
             additive=frozenset({"NBMEN", "NBPERS", "NBUC"}),
             published=True,
+            # INSEE's Filosofi documentation: counts, quartiles, deciles and ratios of deciles are positive, the
+            # poverty rates are percentages, the Gini index lies between 0 and 1 (the shares of income, taxes
+            # included, may be negative or above 100).
+            bounds=(
+                (r"NB\w*", 0, None),
+                (r"Q[123]|D\d|Q3_Q1|RD|S80S20", 0, None),
+                (r"TP\d\d\w*", 0, 100),
+                (r"GI", 0, 1),
+            ),
             melodi=(
                 # The median standard of living (= disposable income per consumption unit, Q2) and the poverty
                 # rate at 60 % of the median (TP60), as FILOSOFI_MEASURE codes MED_SL and PR_MD60.

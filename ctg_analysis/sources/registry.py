@@ -12,7 +12,7 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from ctg_analysis.errors import UnrecognisedFileError, WrongDatasetError
+from ctg_analysis.errors import SourceFileError, UnrecognisedFileError, WrongDatasetError
 from ctg_analysis.sources import melodi
 from ctg_analysis.sources._io import RawSheet, read_sheets
 from ctg_analysis.sources._layout import Parsed, has_columns
@@ -192,6 +192,8 @@ def _table(dataset: Dataset, parsed: Parsed, path: str, part: str | None, sha256
     """A parsed sheet with its file identity, dated by the dataset's convention when the file is silent."""
     if parsed.dataset is not None:  # a part of a combined base, read as the dataset it feeds
         dataset = get_dataset(parsed.dataset)
+    if (impossible := dataset.out_of_bounds(parsed.data)) is not None:
+        raise SourceFileError(path + (f" [{part}]" if part else ""), impossible)
     if parsed.level not in dataset.levels:  # a reader out of step with its declaration
         raise ValueError(
             f"{path} : niveau {parsed.level} lu, alors que « {dataset.label} » est publié aux niveaux "

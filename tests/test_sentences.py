@@ -404,10 +404,9 @@ def test_agreement_and_number():
 
 
 def test_the_report_the_deck_and_the_fiches_write_one_commentary():
-    import html
-
     from ctg_analysis.commentary import theme_sentences
     from ctg_analysis.reports.notebook import open_report
+    from ctg_analysis.text import markdown_text
     from ctg_analysis.themes import THEME_IDS
 
     report = open_report("ctg-ecouen", data_dir=str(DEMO), territories_file=str(DEMO / "territories.yaml"))
@@ -415,7 +414,7 @@ def test_the_report_the_deck_and_the_fiches_write_one_commentary():
     for theme in THEME_IDS:
         sentences = theme_sentences(report.table, "ctg-ecouen", theme)
         listed = [line[2:] for line in report.commentary(theme).split("\n") if line.startswith("- ")]
-        assert listed == [html.escape(str(s)) for s in sentences]
+        assert listed == [markdown_text(s) for s in sentences]  # as text in the report's Markdown
         # The deck's notes and a fiche read the same sentences for the same indicators.
         text = diagnostic_text(report.table, "ctg-ecouen", theme=theme, demo_warning=False)
         assert all(str(s) in text for s in sentences)

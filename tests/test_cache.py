@@ -27,6 +27,24 @@ def test_second_scan_reads_no_raw_file(tmp_path, monkeypatch):
         assert list(a.data.dtypes) == list(b.data.dtypes)
 
 
+def test_an_unused_file_keeps_its_verdict_and_a_broken_one_is_read_again(tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "dictionnaire.csv").write_text("COD_VAR;LIB_VAR\nP19_POP;Population\n", encoding="utf-8")
+    (folder / "base-cc-evol-struct-pop-2019.csv").write_text(
+        "CODGEO;P19_POP;P19_POP0002\n95229;-3;1\n", encoding="utf-8"
+    )
+    cache = tmp_path / "cache"
+    first = scan_folder(folder, cache_dir=cache, progress=False).problems
+    read = []
+    real_read_sheets = registry.read_sheets
+    monkeypatch.setattr(registry, "read_sheets", lambda path: read.append(path.name) or real_read_sheets(path))
+    second = scan_folder(folder, cache_dir=cache, progress=False).problems
+    assert second == first and len(first) == 2
+    assert "dictionnaire des variables INSEE" in next(p.reason for p in second if p.path == "dictionnaire.csv")
+    assert read == ["base-cc-evol-struct-pop-2019.csv"]  # bad input is never cached: read again, said again
+
+
 def test_changed_file_is_read_again(tmp_path):
     folder = tmp_path / "data"
     shutil.copytree(DEMO / "filosofi", folder)

@@ -3,8 +3,9 @@
 One folder per (file content, reader code) pair: ``<cache>/<sha256>-<readers>/`` holds ``manifest.json``
 and one parquet file per table. The reader part of the key is a hash of the reading code itself, so a
 change in a reader invalidates what it read before. Files that could not be read are not cached: nothing
-is written for bad input. Everything is written in a temporary folder renamed into place: an interrupted
-run never leaves a half-written entry.
+is written for bad input; a readable file of no known layout (a documentation file, an IRIS list) keeps its
+verdict, so that a folder scanned again does not parse it again. Everything is written in a temporary folder
+renamed into place: an interrupted run never leaves a half-written entry.
 """
 
 from __future__ import annotations
@@ -54,13 +55,16 @@ class TableCache:
     def _entry(self, sha256: str) -> Path | None:
         return self.folder / f"{sha256}-{READERS_VERSION}" if self.folder is not None else None
 
-    def get(self, sha256: str) -> list[SourceTable] | None:
-        """The cached tables of a file content, ``None`` on a miss."""
+    def get(self, sha256: str) -> list[SourceTable] | str | None:
+        """The cached tables of a file content, or why it is not used (a readable file of no known layout),
+        ``None`` on a miss."""
         entry = self._entry(sha256)
         if entry is None or not (entry / "manifest.json").is_file():
             return None
         try:
             manifest = json.loads((entry / "manifest.json").read_text(encoding="utf-8"))
+            if "unused" in manifest:
+                return str(manifest["unused"])
             tables = [
                 SourceTable(**meta, data=pd.read_parquet(entry / f"table-{i}.parquet"))
                 for i, meta in enumerate(manifest["tables"])
@@ -70,8 +74,9 @@ class TableCache:
             return None
         return tables
 
-    def put(self, sha256: str, tables: list[SourceTable]) -> None:
-        """Store the tables of a file content; a cache that cannot be written is skipped with a warning."""
+    def put(self, sha256: str, tables: list[SourceTable] | str) -> None:
+        """Store the tables of a file content, or why it is not used; a cache that cannot be written is
+        skipped with a warning."""
         entry = self._entry(sha256)
         if self.folder is None or entry is None or entry.exists():
             return
@@ -82,9 +87,12 @@ class TableCache:
             log.warning("cache non inscriptible (%s) : %s", self.folder, exc.strerror or exc)
             return
         try:
-            for i, table in enumerate(tables):
-                table.data.to_parquet(staging / f"table-{i}.parquet", index=False)
-            manifest = {"tables": [t.metadata() for t in tables]}
+            if isinstance(tables, str):
+                manifest: dict[str, object] = {"unused": tables}
+            else:
+                for i, table in enumerate(tables):
+                    table.data.to_parquet(staging / f"table-{i}.parquet", index=False)
+                manifest = {"tables": [t.metadata() for t in tables]}
             (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
             os.replace(staging, entry)
         except OSError as exc:

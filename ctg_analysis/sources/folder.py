@@ -435,10 +435,16 @@ def _problem(relative: str, exc: CtgError) -> Problem:
 def _read_cached(path: Path, root: Path, relative: str, demo: bool, cache: TableCache) -> list[SourceTable]:
     sha256 = file_hash(path)
     cached = cache.get(sha256)
+    if isinstance(cached, str):
+        raise UnrecognisedFileError(path, cached)
     if cached is not None:
         # The same bytes may sit under another name or folder: identity comes from this scan.
         return [dataclasses.replace(t, path=relative, demo=demo) for t in cached]
-    tables = read_file(path, root=root, demo=demo, sha256=sha256)
+    try:
+        tables = read_file(path, root=root, demo=demo, sha256=sha256)
+    except UnrecognisedFileError as exc:
+        cache.put(sha256, exc.problem)  # readable, of no known layout: not read again
+        raise
     cache.put(sha256, tables)
     return tables
 

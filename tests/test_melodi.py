@@ -291,3 +291,33 @@ def test_the_sentence_of_a_birth_count_names_the_year_of_its_figure(real, tmp_pa
     assert (ezanville[2018], ezanville[2019]) == (128, 135)
     sentence = describe(table, "ezanville", "naissances")
     assert f"{int(ezanville[2024])} naissances domiciliées en 2024" in sentence.text
+
+
+def test_a_table_in_a_later_geography_than_insees_rule_is_dated_by_its_codes(tmp_path, caplog):
+    # A Melodi table of births up to 2022 is in the COG of 2023 by INSEE's rule; this one holds the communes of
+    # the Cantal as they are in 2025, after Neuvéglise-sur-Truyère (15141) was split on 1 January 2025. Read as
+    # 2023 codes, 15141 would be split a second time and its parts lost; dated by its codes, nothing is converted.
+    import logging
+
+    from ctg_analysis.geography.embedded import communes_at, embedded_communes, embedded_movements
+    from ctg_analysis.indicators import prepare
+    from ctg_analysis.sources.folder import scan_folder
+
+    cantal = communes_at(embedded_communes(), embedded_movements(), 2025)
+    codes = cantal.loc[cantal["type"].eq("COM") & cantal["code"].str.startswith("15"), "code"]
+    before = communes_at(embedded_communes(), embedded_movements(), 2024)
+    created = sorted(set(codes) - set(before.loc[before["type"].eq("COM"), "code"]))
+    assert "15141" in set(codes) and created  # the split's new communes
+    folder = tmp_path / "data"
+    folder.mkdir()
+    rows = pd.DataFrame({"GEO": codes, "GEO_OBJECT": "COM", "EC_MEASURE": "LVB", "TIME_PERIOD": 2022, "OBS_VALUE": 3})
+    rows.to_csv(folder / "DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv", sep=";", index=False)
+    with caplog.at_level(logging.WARNING, logger="ctg_analysis.indicators.harmonisation"):
+        prepared = prepare(
+            scan_folder(folder, cache_dir=False, progress=False), indicators=["naissances"], cog_year=2025
+        )
+    assert any(
+        "non du COG 2023 que donne l'usage de l'Insee pour ce jeu : lu comme COG 2025" in m for m in caplog.messages
+    )
+    values = prepared.values
+    assert values["numerator"].sum() == 3 * len(codes) and not values["missing"].any()

@@ -9,11 +9,11 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from ctg_analysis.codes import fold_arrondissements, in_france
+from ctg_analysis.codes import arrondissement_parent, fold_arrondissements, in_france
 from ctg_analysis.errors import GeographyError
 from ctg_analysis.formatting import format_count
 from ctg_analysis.geography import commune_passage, convert_cog, convert_table
-from ctg_analysis.geography.embedded import embedded_communes
+from ctg_analysis.geography.embedded import commune_list_years, embedded_communes
 from ctg_analysis.indicators.catalogue import all_indicators
 from ctg_analysis.sources.folder import DataFolder
 from ctg_analysis.sources.iris import iris_to_communes
@@ -59,19 +59,60 @@ def bring_to(
     communes: pd.Index,
 ) -> tuple[SourceTable, bool]:
     """The table in the common COG year (whose communes are ``communes``), and whether that worked."""
-    if table.cog_year is None or table.cog_year > cog_year:
-        log.warning("%s : COG %s, différent du COG commun %s, non converti", table.path, table.cog_year, cog_year)
-        return table, False
-    origin = table.cog_year
     try:
+        if table.cog_year is not None and table.cog_year < cog_year:
+            passage = _passage(table.cog_year, cog_year, movements, weights, passages)
+            table = _later_geography(table, passage, movements, cog_year)
+        if table.cog_year is None or table.cog_year > cog_year:
+            log.warning("%s : COG %s, différent du COG commun %s, non converti", table.path, table.cog_year, cog_year)
+            return table, False
+        origin = table.cog_year
         if origin != cog_year:
-            if origin not in passages:
-                passages[origin] = commune_passage(movements, origin, cog_year, weights)
-            table = convert_table(table, cog_year, movements, weights=weights, passage=passages[origin])
+            passage = _passage(origin, cog_year, movements, weights, passages)
+            table = convert_table(table, cog_year, movements, weights=weights, passage=passage)
         return _follow_stale_codes(table, origin, movements, passages, communes), True
     except GeographyError as exc:
         log.warning("%s : %s", table.path, exc)
         return table, False
+
+
+def _passage(
+    origin: int,
+    cog_year: int,
+    movements: pd.DataFrame,
+    weights: pd.Series | None,
+    passages: dict[int | tuple[str, int], pd.DataFrame],
+) -> pd.DataFrame:
+    """The passage table from a COG year to the common one, computed once per year."""
+    if origin not in passages:
+        passages[origin] = commune_passage(movements, origin, cog_year, weights)
+    return passages[origin]
+
+
+def _later_geography(table: SourceTable, passage: pd.DataFrame, movements: pd.DataFrame, cog_year: int) -> SourceTable:
+    """A table dated by INSEE's usual rule for its dataset whose codes are those of a later geography (a
+    Melodi table published in the COG of its release): dated by its codes, with a warning. Only a code
+    created between its year and the common one (a target of the passage that is no source of it) can say
+    so: the codes are dated only then."""
+    if table.cog_year_from != "convention" or table.cog_year is None:
+        return table
+    created = passage.loc[~passage["target"].isin(passage["source"]), "target"]
+    codes = table.data["geo"]
+    if not codes.isin(created).any():
+        return table
+    years = commune_list_years(codes.loc[arrondissement_parent(codes).isna()], movements)
+    if years is None or years.first <= table.cog_year:
+        return table  # its year's geography after all, or an older one (followed through the merges)
+    year = cog_year if cog_year in years else years.last
+    log.warning(
+        "%s : communes du COG %s d'après leurs codes et les mouvements des communes, et non du COG %d que donne "
+        "l'usage de l'Insee pour ce jeu : lu comme COG %d",
+        table.path,
+        years,
+        table.cog_year,
+        year,
+    )
+    return replace(table, cog_year=year, cog_year_from="codes")
 
 
 def _follow_stale_codes(

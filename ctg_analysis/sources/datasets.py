@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ctg_analysis.formatting import format_count, format_number
@@ -118,8 +119,8 @@ class Dataset:
         for pattern, lowest, highest in self.bounds:
             for variable in (c for c in data.columns if re.fullmatch(pattern, str(c))):
                 values = data[variable]
-                wrong = (values < lowest if lowest is not None else False) | (
-                    values > highest if highest is not None else False
+                wrong = values.lt(lowest if lowest is not None else -np.inf) | values.gt(
+                    highest if highest is not None else np.inf
                 )
                 if wrong.any():
                     row = data.loc[wrong].iloc[0]

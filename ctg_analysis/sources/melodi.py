@@ -176,7 +176,7 @@ def _text(values: pd.Series) -> pd.Series:
     if isinstance(values.dtype, pd.CategoricalDtype):
         stripped = values.cat.categories.astype("string").str.strip()
         if stripped.is_unique:
-            return values.cat.rename_categories(stripped)
+            return values.cat.rename_categories(list(stripped))
     return values.astype("string").str.strip()
 
 

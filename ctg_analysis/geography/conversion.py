@@ -189,20 +189,7 @@ def convert_cog(
             f"additives "
             f"(médianes, taux) sur des communes fusionnées ou scindées ({communes})"
         )
-    unshared = moved["share"].isna()
-    if unshared.any():
-        # Only the split communes' parts are lost (missing, never guessed): the rest of France converts.
-        communes = ", ".join(sorted(moved.loc[unshared, "geo"].unique())[:10])
-        log.warning(
-            "%sconversion du COG %s vers %s : commune(s) scindée(s) (%s) ; la répartition demande la population des "
-            "communes issues de la scission (paramètre weights, par exemple les populations légales en géographie "
-            "%s) : sans elle, les valeurs de leurs parties restent manquantes",
-            f"{where} : " if where else "",
-            from_year,
-            to_year,
-            communes,
-            to_year,
-        )
+    _warn_unshared(moved, from_year, to_year, where)
     values = moved[variables].mul(moved["share"], axis=0)
     grouped = values.assign(geo=moved["target"], **{k: moved[k] for k in keys}).groupby(["geo", *keys], sort=True)
     converted = grouped[variables].sum(min_count=1)
@@ -224,6 +211,24 @@ def convert_cog(
     if changed.any():
         log.info("COG %s → %s : %d communes concernées", from_year, to_year, int(changed.sum()))
     return converted
+
+
+def _warn_unshared(moved: pd.DataFrame, from_year: int, to_year: int, where: str | None) -> None:
+    """Say which split communes could not be shared out (no population for their parts): only their parts are
+    lost (missing, never guessed), the rest of France converts."""
+    unshared = moved["share"].isna()
+    if not unshared.any():
+        return
+    log.warning(
+        "%sconversion du COG %s vers %s : commune(s) scindée(s) (%s) ; la répartition demande la population des "
+        "communes issues de la scission (paramètre weights, par exemple les populations légales en géographie "
+        "%s) : sans elle, les valeurs de leurs parties restent manquantes",
+        f"{where} : " if where else "",
+        from_year,
+        to_year,
+        ", ".join(sorted(moved.loc[unshared, "geo"].unique())[:10]),
+        to_year,
+    )
 
 
 def convert_table(

@@ -205,3 +205,14 @@ def test_a_label_a_spreadsheet_would_evaluate_stays_text_in_every_workbook_and_c
     other.active.append(["=cmd|' /C calc'!A0", "@SUM(1)", 3])
     cell = openpyxl.load_workbook(save_workbook(other, tmp_path / "f.xlsx")).active["A1"]
     assert (cell.value, cell.data_type) == ("=cmd|' /C calc'!A0", "s")
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_character_that_starts_a_formula_is_neutralised(start):
+    # OWASP's list: a spreadsheet evaluates a text starting with any of these (« -2+3 » gives 1).
+    from ctg_analysis.exports.tables import neutralised
+
+    frame = pd.DataFrame({"libellé": [f"{start}2+3", "Saint-Denis", "Écouen"], "valeur": [-1.0, 2.0, 3.0]})
+    out = neutralised(frame)
+    assert out["libellé"].tolist() == [f"'{start}2+3", "Saint-Denis", "Écouen"]
+    assert out["valeur"].tolist() == [-1.0, 2.0, 3.0]  # numbers are numbers, negative ones included

@@ -617,3 +617,26 @@ def test_a_published_value_goes_to_a_territory_only_when_it_is_exactly_the_publi
     assert territories["unavailable"].tolist() == [False, True, False, True]
     communes = rows.loc[rows["level"] == AT_COMMUNE].drop_duplicates("geo", keep="last").set_index("geo")
     assert np.isnan(communes.loc[3, "numerator"]) and communes.loc[3, "n_missing"] == 1
+
+
+def test_a_share_is_fragile_by_its_denominator_not_its_numerator(tmp_path):
+    # A share of the under-3s is fragile below 200 inhabitants (its min_denominator), whatever the number of
+    # children: 3 children of 1 000 inhabitants is a sound 0,3 %, 20 of 150 a fragile 13,3 %.
+    from ctg_analysis.indicators import compute_indicators, prepare
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "base-cc-evol-struct-pop-2019.csv").write_text(
+        "CODGEO;P19_POP;P19_POP0002\n95229;1000;3\n95205;150;20\n", encoding="utf-8"
+    )
+    prepared = prepare(scan_folder(folder, cache_dir=False, progress=False), indicators=["part_0_2"])
+    path = tmp_path / "territories.yaml"
+    path.write_text(
+        'territories:\n  - {id: grande, label: Grande, communes: ["95229"]}\n'
+        '  - {id: petite, label: Petite, communes: ["95205"]}\n',
+        encoding="utf-8",
+    )
+    table = compute_indicators(prepared, load_territories(path, prepared.reference, prepared.movements))
+    own = table.loc[table["level"].eq("territoire") & table["indicator"].eq("part_0_2")].set_index("territory")
+    assert own.loc["grande", "value"] == pytest.approx(0.3) and "small" not in str(own.loc["grande", "flags"])
+    assert own.loc["petite", "value"] == pytest.approx(100 * 20 / 150) and "small" in str(own.loc["petite", "flags"])

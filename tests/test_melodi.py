@@ -321,3 +321,27 @@ def test_a_table_in_a_later_geography_than_insees_rule_is_dated_by_its_codes(tmp
     )
     values = prepared.values
     assert values["numerator"].sum() == 3 * len(codes) and not values["missing"].any()
+
+
+def test_a_missing_year_leaves_every_three_year_sum_that_holds_it_missing(tmp_path):
+    # Ézanville's births of 2020 are missing (M): a sum over 2018-2020 or 2019-2021 would count them as none.
+    from ctg_analysis.indicators import prepare
+    from ctg_analysis.sources.folder import scan_folder
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv").write_text(
+        "GEO;GEO_OBJECT;EC_MEASURE;OBS_STATUS;TIME_PERIOD;OBS_VALUE\n"
+        + "".join(
+            f"95229;COM;LVB;{'M' if y == 2020 else 'A'};{y};{'' if y == 2020 else y - 1900}\n"
+            for y in range(2018, 2022)
+        )
+        + "".join(f"95205;COM;LVB;A;{y};{y - 1930}\n" for y in range(2018, 2022)),  # 88, 89, 90, 91
+        encoding="utf-8",
+    )
+    prepared = prepare(scan_folder(folder, cache_dir=False, progress=False), indicators=["naissances_3ans"])
+    values = prepared.values.assign(code=prepared.geography.communes[prepared.values["commune"]].to_numpy())
+    windows = values.set_index(["code", "year_end"])
+    assert windows.loc[("95229", 2020), "missing"] and windows.loc[("95229", 2021), "missing"]
+    assert windows.loc[("95205", 2021), "numerator"] == 89 + 90 + 91  # 2019 + 2020 + 2021
+    assert windows.loc[("95205", 2020), "numerator"] == 88 + 89 + 90

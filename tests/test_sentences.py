@@ -443,3 +443,21 @@ def test_a_thematique_given_as_a_report_theme_is_refused_with_the_right_keyword(
     with pytest.raises(CtgError, match=r"thème 'logment' inconnu \(vouliez-vous dire : 'logement'"):
         diagnostic_text(table, "t", theme="logment")
     assert diagnostic_text(table, "t", thematique="Parentalité").startswith("12 naissances domiciliées en 2019")
+
+
+def test_a_sentence_sets_its_value_against_the_departements_of_the_same_year():
+    # The demo holds two census vintages (2013, 2019): the département's share beside the territory's 2019 value
+    # is its 2019 share, computed here from the raw census base (Val-d'Oise's communes).
+    import zipfile
+
+    import ctg_analysis as ctg
+    from ctg_analysis.formatting import format_number
+
+    with zipfile.ZipFile(DEMO / "recensement" / "base-cc-evol-struct-pop-2019_csv.zip") as archive:
+        census = pd.read_csv(archive.open("base-cc-evol-struct-pop-2019.CSV"), sep=";", dtype={"CODGEO": str})
+    val_d_oise = census.loc[census["CODGEO"].str.startswith("95")]
+    shares = {y: 100 * val_d_oise[f"P{y}_POP0002"].sum() / val_d_oise[f"P{y}_POP"].sum() for y in (13, 19)}
+    assert format_number(shares[13], 1) != format_number(shares[19], 1)  # the two years tell apart
+    table = ctg.Diagnostic.open(DEMO, DEMO / "territories.yaml").table(["ezanville"])
+    text = describe(table, "ezanville", "part_0_2").text
+    assert text.endswith(f"contre {format_number(shares[19], 1)}\u00a0% en 2019.")

@@ -38,3 +38,21 @@ def test_cache_entries_follow_the_umask(tmp_path, umask_022):
     entries = [p for p in cache.iterdir() if not p.name.startswith(".")]
     assert entries and all(_mode(p) == 0o755 for p in entries)
     assert all(_mode(f) == 0o644 for p in entries for f in p.iterdir())
+
+
+def test_a_write_that_fails_half_way_leaves_the_previous_file_whole_and_no_temporary(tmp_path):
+    # The failure comes after bytes were written: a write in place would have left the file cut.
+    from ctg_analysis.files import atomic_path
+
+    path = tmp_path / "rapport.csv"
+    path.write_text("l'édition précédente, entière\n", encoding="utf-8")
+    with pytest.raises(OSError, match="disque plein"), atomic_path(path) as temporary:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write("le début de la nouvelle édi")
+            handle.flush()
+        raise OSError("disque plein")
+    assert path.read_text(encoding="utf-8") == "l'édition précédente, entière\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["rapport.csv"]
+    with atomic_path(path) as temporary:
+        temporary.write_text("la nouvelle édition\n", encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == "la nouvelle édition\n"

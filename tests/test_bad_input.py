@@ -284,7 +284,7 @@ def test_an_impossible_value_is_named(value, said, tmp_path):
         read_file(path)
 
 
-def test_a_zip_bomb_is_refused_from_its_declared_size_before_reading(tmp_path):
+def test_a_zip_bomb_is_refused_from_its_declared_size_before_reading(tmp_path, monkeypatch):
     """A 10 MB archive holding 2.3 GB of zeros (never written uncompressed, never decompressed)."""
     buffer = io.BytesIO()
     zeros = bytes(64 << 20)
@@ -295,6 +295,11 @@ def test_a_zip_bomb_is_refused_from_its_declared_size_before_reading(tmp_path):
                 member.write(zeros)
     assert buffer.tell() < 20_000_000
     path = _write(tmp_path, "base-cc-evol-struct-pop-2019_csv.zip", buffer.getvalue())
+
+    def never(*_):
+        raise AssertionError("membre décompressé avant d'être refusé")
+
+    monkeypatch.setattr(zipfile.ZipFile, "read", never)  # refused from what the archive declares
     with pytest.raises(SourceFileError) as refused:
         read_file(path)
     said = "[base-cc-evol-struct-pop-2019.csv] : ce fichier de l'archive ferait 2\u202f282 Mo une fois lu, au-delà"

@@ -640,3 +640,22 @@ def test_a_share_is_fragile_by_its_denominator_not_its_numerator(tmp_path):
     own = table.loc[table["level"].eq("territoire") & table["indicator"].eq("part_0_2")].set_index("territory")
     assert own.loc["grande", "value"] == pytest.approx(0.3) and "small" not in str(own.loc["grande", "flags"])
     assert own.loc["petite", "value"] == pytest.approx(100 * 20 / 150) and "small" in str(own.loc["petite", "flags"])
+
+
+def test_a_secret_commune_is_not_counted_in_the_coverage(tmp_path):
+    # Two communes, the smaller one's under-3s secret: the territory's share sums the other one only, is
+    # partial, and says it covers 3 000 of its 4 000 inhabitants (one commune in two).
+    from ctg_analysis.indicators import compute_indicators, prepare
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "base-cc-evol-struct-pop-2019.csv").write_text(
+        "CODGEO;P19_POP;P19_POP0002\n95229;3000;30\n95205;1000;\n", encoding="utf-8"
+    )
+    prepared = prepare(scan_folder(folder, cache_dir=False, progress=False), indicators=["part_0_2"])
+    path = tmp_path / "territories.yaml"
+    path.write_text('territories:\n  - {id: t, label: T, communes: ["95229", "95205"]}\n', encoding="utf-8")
+    table = compute_indicators(prepared, load_territories(path, prepared.reference, prepared.movements))
+    (own,) = table.loc[table["level"].eq("territoire") & table["indicator"].eq("part_0_2")].itertuples()
+    assert own.value == pytest.approx(1.0) and "partial" in str(own.flags)
+    assert (own.coverage_communes, own.coverage_population) == (pytest.approx(0.5), pytest.approx(0.75))

@@ -659,3 +659,30 @@ def test_a_secret_commune_is_not_counted_in_the_coverage(tmp_path):
     (own,) = table.loc[table["level"].eq("territoire") & table["indicator"].eq("part_0_2")].itertuples()
     assert own.value == pytest.approx(1.0) and "partial" in str(own.flags)
     assert (own.coverage_communes, own.coverage_population) == (pytest.approx(0.5), pytest.approx(0.75))
+
+
+def test_a_territory_of_a_split_communes_part_says_its_value_is_estimated(tmp_path):
+    # Les Hauts-Talican (60054) was split on 1 January 2024, giving back Beaumont-les-Nonains (60694): its census
+    # of 2019 is shared out by the reference populations of 2024 (600 and 400 here), an estimate the territory
+    # of the new commune must say, not only the commune row.
+    from ctg_analysis.indicators import compute_indicators, prepare
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "base-cc-evol-struct-pop-2019.csv").write_text(
+        "CODGEO;P19_POP;P19_POP0002\n60054;1000;40\n", encoding="utf-8"
+    )
+    (folder / "DS_POPULATIONS_REFERENCE_data.csv").write_text(
+        "GEO;GEO_OBJECT;POPREF_MEASURE;TIME_PERIOD;OBS_VALUE\n"
+        "2024-COM-60054;COM;PMUN;2021;600\n2024-COM-60694;COM;PMUN;2021;400\n",
+        encoding="utf-8",
+    )
+    prepared = prepare(scan_folder(folder, cache_dir=False, progress=False), indicators=["pop_0_2", "part_0_2"])
+    assert prepared.cog_year == 2024
+    path = tmp_path / "territories.yaml"
+    path.write_text('territories:\n  - {id: beaumont, label: Beaumont, communes: ["60694"]}\n', encoding="utf-8")
+    table = compute_indicators(prepared, load_territories(path, prepared.reference, prepared.movements))
+    own = table.loc[table["level"].eq("territoire")].set_index("indicator")
+    assert own.loc["pop_0_2", "value"] == pytest.approx(40 * 0.4)
+    assert own.loc["part_0_2", "value"] == pytest.approx(100 * 40 / 1000)
+    assert all("estimated" in str(own.loc[i, "flags"]) for i in ("pop_0_2", "part_0_2"))

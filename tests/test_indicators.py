@@ -619,24 +619,29 @@ def test_a_published_value_goes_to_a_territory_only_when_it_is_exactly_the_publi
     assert np.isnan(communes.loc[3, "numerator"]) and communes.loc[3, "n_missing"] == 1
 
 
-def test_a_share_is_fragile_by_its_denominator_not_its_numerator(tmp_path):
-    # A share of the under-3s is fragile below 200 inhabitants (its min_denominator), whatever the number of
-    # children: 3 children of 1 000 inhabitants is a sound 0,3 %, 20 of 150 a fragile 13,3 %.
+def _from_files(tmp_path, files: dict[str, str], territories: str, indicators: list[str]):
+    """The long table of some territories, from a data folder of the given files (name → text)."""
     from ctg_analysis.indicators import compute_indicators, prepare
 
     folder = tmp_path / "data"
     folder.mkdir()
-    (folder / "base-cc-evol-struct-pop-2019.csv").write_text(
-        "CODGEO;P19_POP;P19_POP0002\n95229;1000;3\n95205;150;20\n", encoding="utf-8"
-    )
-    prepared = prepare(scan_folder(folder, cache_dir=False, progress=False), indicators=["part_0_2"])
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    prepared = prepare(scan_folder(folder, cache_dir=False, progress=False), indicators=indicators)
     path = tmp_path / "territories.yaml"
-    path.write_text(
-        'territories:\n  - {id: grande, label: Grande, communes: ["95229"]}\n'
-        '  - {id: petite, label: Petite, communes: ["95205"]}\n',
-        encoding="utf-8",
+    path.write_text(f"territories:\n{territories}", encoding="utf-8")
+    return prepared, compute_indicators(prepared, load_territories(path, prepared.reference, prepared.movements))
+
+
+def test_a_share_is_fragile_by_its_denominator_not_its_numerator(tmp_path):
+    # A share of the under-3s is fragile below 200 inhabitants (its min_denominator), whatever the number of
+    # children: 3 children of 1 000 inhabitants is a sound 0,3 %, 20 of 150 a fragile 13,3 %.
+    _, table = _from_files(
+        tmp_path,
+        {"base-cc-evol-struct-pop-2019.csv": "CODGEO;P19_POP;P19_POP0002\n95229;1000;3\n95205;150;20\n"},
+        '  - {id: grande, label: Grande, communes: ["95229"]}\n  - {id: petite, label: Petite, communes: ["95205"]}\n',
+        ["part_0_2"],
     )
-    table = compute_indicators(prepared, load_territories(path, prepared.reference, prepared.movements))
     own = table.loc[table["level"].eq("territoire") & table["indicator"].eq("part_0_2")].set_index("territory")
     assert own.loc["grande", "value"] == pytest.approx(0.3) and "small" not in str(own.loc["grande", "flags"])
     assert own.loc["petite", "value"] == pytest.approx(100 * 20 / 150) and "small" in str(own.loc["petite", "flags"])
@@ -645,17 +650,12 @@ def test_a_share_is_fragile_by_its_denominator_not_its_numerator(tmp_path):
 def test_a_secret_commune_is_not_counted_in_the_coverage(tmp_path):
     # Two communes, the smaller one's under-3s secret: the territory's share sums the other one only, is
     # partial, and says it covers 3 000 of its 4 000 inhabitants (one commune in two).
-    from ctg_analysis.indicators import compute_indicators, prepare
-
-    folder = tmp_path / "data"
-    folder.mkdir()
-    (folder / "base-cc-evol-struct-pop-2019.csv").write_text(
-        "CODGEO;P19_POP;P19_POP0002\n95229;3000;30\n95205;1000;\n", encoding="utf-8"
+    _, table = _from_files(
+        tmp_path,
+        {"base-cc-evol-struct-pop-2019.csv": "CODGEO;P19_POP;P19_POP0002\n95229;3000;30\n95205;1000;\n"},
+        '  - {id: t, label: T, communes: ["95229", "95205"]}\n',
+        ["part_0_2"],
     )
-    prepared = prepare(scan_folder(folder, cache_dir=False, progress=False), indicators=["part_0_2"])
-    path = tmp_path / "territories.yaml"
-    path.write_text('territories:\n  - {id: t, label: T, communes: ["95229", "95205"]}\n', encoding="utf-8")
-    table = compute_indicators(prepared, load_territories(path, prepared.reference, prepared.movements))
     (own,) = table.loc[table["level"].eq("territoire") & table["indicator"].eq("part_0_2")].itertuples()
     assert own.value == pytest.approx(1.0) and "partial" in str(own.flags)
     assert (own.coverage_communes, own.coverage_population) == (pytest.approx(0.5), pytest.approx(0.75))
@@ -665,23 +665,17 @@ def test_a_territory_of_a_split_communes_part_says_its_value_is_estimated(tmp_pa
     # Les Hauts-Talican (60054) was split on 1 January 2024, giving back Beaumont-les-Nonains (60694): its census
     # of 2019 is shared out by the reference populations of 2024 (600 and 400 here), an estimate the territory
     # of the new commune must say, not only the commune row.
-    from ctg_analysis.indicators import compute_indicators, prepare
-
-    folder = tmp_path / "data"
-    folder.mkdir()
-    (folder / "base-cc-evol-struct-pop-2019.csv").write_text(
-        "CODGEO;P19_POP;P19_POP0002\n60054;1000;40\n", encoding="utf-8"
+    prepared, table = _from_files(
+        tmp_path,
+        {
+            "base-cc-evol-struct-pop-2019.csv": "CODGEO;P19_POP;P19_POP0002\n60054;1000;40\n",
+            "DS_POPULATIONS_REFERENCE_data.csv": "GEO;GEO_OBJECT;POPREF_MEASURE;TIME_PERIOD;OBS_VALUE\n"
+            "2024-COM-60054;COM;PMUN;2021;600\n2024-COM-60694;COM;PMUN;2021;400\n",
+        },
+        '  - {id: beaumont, label: Beaumont, communes: ["60694"]}\n',
+        ["pop_0_2", "part_0_2"],
     )
-    (folder / "DS_POPULATIONS_REFERENCE_data.csv").write_text(
-        "GEO;GEO_OBJECT;POPREF_MEASURE;TIME_PERIOD;OBS_VALUE\n"
-        "2024-COM-60054;COM;PMUN;2021;600\n2024-COM-60694;COM;PMUN;2021;400\n",
-        encoding="utf-8",
-    )
-    prepared = prepare(scan_folder(folder, cache_dir=False, progress=False), indicators=["pop_0_2", "part_0_2"])
     assert prepared.cog_year == 2024
-    path = tmp_path / "territories.yaml"
-    path.write_text('territories:\n  - {id: beaumont, label: Beaumont, communes: ["60694"]}\n', encoding="utf-8")
-    table = compute_indicators(prepared, load_territories(path, prepared.reference, prepared.movements))
     own = table.loc[table["level"].eq("territoire")].set_index("indicator")
     assert own.loc["pop_0_2", "value"] == pytest.approx(40 * 0.4)
     assert own.loc["part_0_2", "value"] == pytest.approx(100 * 40 / 1000)

@@ -33,7 +33,8 @@ _SEPARATORS = (";", ",", "\t", "|")
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 # Cells that mean "secret" or "not available" in INSEE and CNAF files: never zero.
 _MISSING_MARKERS = {"", "s", "nd", "n.d.", "nc", "na", "nan", "null", "-", "///", "x"}
-_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]")
+#: Thousands separators and stray spaces inside a published number.
+_SPACE_CHARACTERS = (" ", "\t", "\u00a0", "\u202f", "\u2009")
 #: Limits that refuse a hostile or mistaken file before reading it. INSEE's largest files (the census bases
 #: of all communes, about 100 MB as CSV) are far below them.
 DEFAULT_MAX_FILE_MB = 2048
@@ -397,19 +398,28 @@ def to_number(values: pd.Series, *, where: str, column: str, negative: bool = Fa
     """
     if pd.api.types.is_numeric_dtype(values.dtype):
         return _possible(values.astype("float64"), values, where, column, negative)
-    text = values.astype("string").str.strip()
-    cleaned = text.str.replace(_SPACES, "", regex=True).str.replace(",", ".", regex=False)
-    missing = cleaned.isna() | cleaned.str.lower().isin(_MISSING_MARKERS)
-    numbers = pd.to_numeric(cleaned.mask(missing), errors="coerce")
-    _refuse(
-        numbers.isna() & ~missing,
-        values,
-        where,
-        column,
-        "valeur",
-        "non numérique (attendu un nombre, vide ou « s » pour le secret statistique)",
-    )
-    return _possible(numbers.astype("float64"), values, where, column, negative)
+    text = values.astype("str")
+    # Most cells are plain numbers: parsed at once; only the others (decimal comma, thousands spaces, secret
+    # markers, text) are cleaned, which is the costly part of reading a large file.
+    numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+    other = numbers.isna().to_numpy() & text.notna().to_numpy()
+    if other.any():
+        cleaned = text[other].str.strip()
+        for space in _SPACE_CHARACTERS:  # plain replacements: pyarrow's, not a Python loop over the cells
+            cleaned = cleaned.str.replace(space, "", regex=False)
+        cleaned = cleaned.str.replace(",", ".", regex=False)
+        missing = cleaned.str.lower().isin(_MISSING_MARKERS)
+        parsed = pd.to_numeric(cleaned.mask(missing), errors="coerce")
+        _refuse(
+            pd.Series(False, index=values.index).mask(other, parsed.isna() & ~missing).astype(bool),
+            values,
+            where,
+            column,
+            "valeur",
+            "non numérique (attendu un nombre, vide ou « s » pour le secret statistique)",
+        )
+        numbers[other] = parsed.to_numpy(dtype="float64")
+    return _possible(numbers, values, where, column, negative)
 
 
 def _possible(numbers: pd.Series, values: pd.Series, where: str, column: str, negative: bool) -> pd.Series:

@@ -157,20 +157,19 @@ def stack_vintages(tables: list[SourceTable]) -> SourceTable:
     """The vintages of a dataset as one table; a period present in two files is taken from the latest (the
     most recent publication), each variable from the latest file that has it, and where they disagree it is
     said, never averaged."""
-    stacked = pd.concat([t.data.assign(_file=n) for n, t in enumerate(tables)], ignore_index=True)
-    _warn_disagreements(stacked, tables)
-    data = first_per_column([t.data for t in tables])
+    if len(tables) == 1:
+        return tables[0]  # one file holds each (commune, period) once: its reader refuses duplicates
+    _warn_disagreements(pd.concat([t.data.assign(_file=n) for n, t in enumerate(tables)], ignore_index=True), tables)
+    data, origin = first_per_column([t.data for t in tables])
     source = " ; ".join(dict.fromkeys(t.source for t in tables))
     # Each period's source: the latest file it is taken from (another only where that one lacks a commune).
-    first = stacked.drop_duplicates(["geo", "period"], keep="first").groupby("period")["_file"].min()
+    first = pd.Series(origin).groupby(data["period"].to_numpy()).min()
     period_sources = {int(str(period)): tables[int(n)].source for period, n in first.to_dict().items()}
     return replace(tables[0], data=data, source=source, period_sources=period_sources)
 
 
 def _warn_disagreements(stacked: pd.DataFrame, tables: list[SourceTable]) -> None:
     """A warning for each pair of files that give a commune and period different values of a variable."""
-    if len(tables) < 2:
-        return  # one file holds each (commune, period) once: its reader refuses duplicates
     shared = stacked.loc[stacked.duplicated(["geo", "period"], keep=False)]
     if shared.empty:
         return

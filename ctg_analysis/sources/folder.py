@@ -168,7 +168,7 @@ class DataFolder:
             alike = [t for t in found if (t.vintage, t.cog_year) == (found[0].vintage, found[0].cog_year)]
             if len(alike) == 1:
                 return found[0]
-            return dataclasses.replace(found[0], data=first_per_column([t.data for t in alike]))
+            return dataclasses.replace(found[0], data=first_per_column([t.data for t in alike])[0])
         if from_iris and level == "commune" and (iris := self.find(dataset, "iris", vintage)):
             return iris_to_communes(iris[0])
         have = sorted({f"{t.level} {t.vintage}" for t in self.find(dataset)})

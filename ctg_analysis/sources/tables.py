@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ctg_analysis.sources.datasets import DATASETS, Dataset
@@ -131,21 +132,24 @@ class SourceTable:
         }
 
 
-def first_per_column(frames: list[pd.DataFrame]) -> pd.DataFrame:
+def first_per_column(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, np.ndarray]:
     """Canonical frames of one dataset as one, a row per (``geo``, ``period``), each value from the first
     frame that has its column: a file giving a period's populations only (the comparateur's ``P_POP``, a
-    Melodi table without the under-25s' bands) does not hide the age bands another file gives.
+    Melodi table without the under-25s' bands) does not hide the age bands another file gives. Also, per
+    row, the position of the first frame that has its (``geo``, ``period``).
 
     Examples
     --------
     >>> melodi = pd.DataFrame({"geo": ["95229"], "period": [2019], "P_POP": [9719.0]})
     >>> base = pd.DataFrame({"geo": ["95229"], "period": [2019], "P_POP": [9719.2], "P_POP0002": [360.5]})
-    >>> first_per_column([melodi, base])
-         geo  period   P_POP  P_POP0002
-    0  95229    2019  9719.0      360.5
+    >>> data, origin = first_per_column([melodi, base])
+    >>> data, origin.tolist()
+    (     geo  period   P_POP  P_POP0002
+    0  95229    2019  9719.0      360.5, [0])
     """
     stacked = pd.concat([f.assign(_frame=n) for n, f in enumerate(frames)], ignore_index=True)
-    data = stacked.drop_duplicates(["geo", "period"], keep="first").drop(columns="_frame")
+    data = stacked.drop_duplicates(["geo", "period"], keep="first")
+    origin = data.pop("_frame").to_numpy()
     keys = pd.MultiIndex.from_frame(data[["geo", "period"]])
     for column in data.columns.drop(["geo", "period"]):
         having = [n for n, f in enumerate(frames) if column in f.columns]
@@ -154,4 +158,4 @@ def first_per_column(frames: list[pd.DataFrame]) -> pd.DataFrame:
         rows = stacked.loc[stacked["_frame"].isin(having), ["geo", "period", column]]
         first = rows.drop_duplicates(["geo", "period"], keep="first").set_index(["geo", "period"])[column]
         data[column] = first.reindex(keys).to_numpy()
-    return data.reset_index(drop=True)
+    return data.reset_index(drop=True), origin

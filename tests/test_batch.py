@@ -688,3 +688,40 @@ def test_the_batch_s_kernel_adopts_the_data_it_prepared_and_keeps_no_output(tmp_
     )
     for page in _two_demo_pages(tmp_path, cells, workers=1):
         assert "adopté 1 préparé [True]" in page and "sorties gardées 0" in page
+
+
+_TERMINATED_WHILE_STARTING = """
+import os, signal, sys, tempfile, threading
+from ctg_analysis.reports import kernels
+
+real_mkdtemp = tempfile.mkdtemp
+
+def mkdtemp_then_sigterm(*args, **kwargs):
+    folder = real_mkdtemp(*args, **kwargs)
+    print(folder, flush=True)
+    os.kill(os.getpid(), signal.SIGTERM)  # handled by this main thread, inside the kernel's start
+    return folder
+
+kernels.tempfile.mkdtemp = mkdtemp_then_sigterm
+kernels.start_worker(threading.Event(), reuse_kernel=True)
+print("started anyway", flush=True)
+"""
+
+
+@pytest.mark.reports
+def test_a_worker_terminated_while_its_kernel_starts_exits_and_removes_the_kernel_s_folder(tmp_path):
+    # What the pool does to its other workers once one has exited (SIGTERM to each): the signal arrives in
+    # the main thread while it starts the kernel, the kernel's folder just made.
+    done = subprocess.run(
+        [sys.executable, "-c", _TERMINATED_WHILE_STARTING],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    assert done.returncode == 143, done.stderr
+    folder = Path(done.stdout.splitlines()[0])
+    assert folder.parent == tmp_path and folder.name.startswith("ctg-kernel-")
+    assert not folder.exists()
+    assert "started anyway" not in done.stdout
+    assert list(tmp_path.iterdir()) == []

@@ -181,6 +181,11 @@ class ReusableKernel:
 WORKER_KERNEL: ReusableKernel | None = None
 #: Held while the worker's kernel starts: a worker stopped meanwhile shuts it down once started.
 _STARTING = threading.RLock()
+#: Set while this process's main thread starts the kernel. Python runs a signal's handler in the main thread:
+#: a SIGTERM arriving then (the pool terminates its other workers once one has exited) is kept in
+#: ``_DEFERRED`` and obeyed once the kernel is started, so that the kernel is killed with its folder.
+_IN_START = threading.Event()
+_DEFERRED: list[int] = []
 
 
 def worker_kernel() -> ReusableKernel:
@@ -188,7 +193,13 @@ def worker_kernel() -> ReusableKernel:
     global WORKER_KERNEL
     with _STARTING:
         if WORKER_KERNEL is None:
-            WORKER_KERNEL = ReusableKernel()
+            _IN_START.set()
+            try:
+                WORKER_KERNEL = ReusableKernel()
+            finally:
+                _IN_START.clear()
+                if _DEFERRED:
+                    _stop_worker(_DEFERRED[0])
     return WORKER_KERNEL
 
 
@@ -215,11 +226,18 @@ def start_worker(stop, reuse_kernel: bool) -> None:
         os.nice(5)
     without_iri_grammar()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda *_: _stop_worker(signal.SIGTERM))
+    signal.signal(signal.SIGTERM, _on_sigterm)
     threading.Thread(target=lambda: stop.wait() and _stop_worker(signal.SIGINT), daemon=True).start()
     if reuse_kernel:
         worker_kernel()
     import ctg_analysis.reports.render  # noqa: F401  (now rather than on the first territory)
+
+
+def _on_sigterm(signum: int, _frame) -> None:
+    if _IN_START.is_set():
+        _DEFERRED.append(signum)
+    else:
+        _stop_worker(signum)
 
 
 def _stop_worker(signum: int) -> None:

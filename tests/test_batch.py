@@ -586,9 +586,12 @@ def _processes_with(variable: str, value: str) -> list[int]:
 @pytest.mark.reports
 @pytest.mark.slow  # a real command in its own session, stopped: the installed package, not a mutant's
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="processes read from /proc")
-@pytest.mark.parametrize(("signum", "code"), [(2, 130), (15, 143)], ids=["ctrl-c", "sigterm"])
-def test_an_interrupted_batch_stops_at_once_keeps_what_is_finished_and_leaves_nothing(tmp_path, signum, code):
-    import signal
+@pytest.mark.parametrize(
+    ("signum", "group", "code"),
+    [(2, True, 130), (15, False, 143), (15, True, 143)],
+    ids=["ctrl-c", "sigterm", "sigterm-to-the-group"],
+)
+def test_an_interrupted_batch_stops_at_once_keeps_what_is_finished_and_leaves_nothing(tmp_path, signum, group, code):
     import time
 
     template = tiny_template(tmp_path, "import time\ntime.sleep(0.2 if territory_id == 'ctg-ecouen' else 120)")
@@ -608,10 +611,10 @@ def test_an_interrupted_batch_stops_at_once_keeps_what_is_finished_and_leaves_no
         time.sleep(0.2)
     assert len(list(out.glob(".*"))) == 2, "two territories should be rendering"
     started = time.monotonic()
-    if signum == signal.SIGINT:
-        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group
+    if group:  # Ctrl-C at a terminal, or systemd, `timeout`, `docker stop`: the whole group
+        os.killpg(process.pid, signum)
     else:
-        process.send_signal(signal.SIGTERM)  # the command alone
+        process.send_signal(signum)  # the command alone
     _, errors = process.communicate(timeout=60)
     assert time.monotonic() - started < 15
     assert process.returncode == code
@@ -725,3 +728,36 @@ def test_a_worker_terminated_while_its_kernel_starts_exits_and_removes_the_kerne
     assert not folder.exists()
     assert "started anyway" not in done.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.reports
+@pytest.mark.slow  # a real command in its own session, stopped: the installed package, not a mutant's
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="processes read from /proc")
+def test_sigterm_to_the_group_as_the_batch_ends_stops_everything_at_once_and_keeps_every_report(tmp_path):
+    """What systemd, ``timeout``, ``docker stop`` and CI cancellation do: SIGTERM to the whole process group,
+    here just as the last report is written, while the workers shut their kernels down (a worker's handler
+    once waited there on the lock its own interrupted thread held, and the batch hung)."""
+    import signal
+    import time
+
+    template = tiny_template(tmp_path, "import time\ntime.sleep(0.2)")
+    private = tmp_path / "tmp"
+    private.mkdir()
+    out = tmp_path / "rapports"
+    command = [sys.executable, "-c", "from ctg_analysis.cli import main; main()", "report", "--all", "--workers", "2"]
+    command += ["--data", str(DEMO), "--template", str(template), "--out", str(out)]
+    process = subprocess.Popen(
+        command, env={**os.environ, "TMPDIR": str(private)}, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and not (out / "index.html").is_file():
+        time.sleep(0.01)
+    started = time.monotonic()
+    os.killpg(process.pid, signal.SIGTERM)
+    _, errors = process.communicate(timeout=90)
+    assert time.monotonic() - started < 15, "the batch should stop at once"
+    assert process.returncode in (0, 143)  # finished just before the signal, or stopped by it
+    assert "Traceback" not in errors
+    assert sorted(p.name for p in out.iterdir()) == ["ctg-ecouen", "ctg-val-fictif", "ezanville", "index.html"]
+    assert _processes_with("TMPDIR", str(private)) == []
+    assert list(private.iterdir()) == []

@@ -72,6 +72,46 @@ def test_a_download_cut_mid_row_is_refused_not_read_with_empty_cells(tmp_path):
     assert read_file(whole)
 
 
+def test_a_download_cut_at_a_row_s_end_is_refused_where_its_siblings_end_with_a_line_end(tmp_path):
+    # A release whose files end with a line end (as the demo's would after a re-save), the commune file cut
+    # within its last value: every row whole, but « 2219 » lost its last digits. Only the siblings tell.
+    import shutil
+
+    from conftest import DEMO
+
+    folder = shutil.copytree(DEMO / "filosofi", tmp_path / "filosofi")
+    for path in folder.iterdir():
+        path.write_bytes(path.read_bytes() + b"\r\n")
+    commune = folder / "FILO2019_DISP_COM.csv"
+    commune.write_bytes(commune.read_bytes()[:-5])
+    scanned = scan_folder(folder, cache_dir=False, progress=False)
+    assert [(p.path, p.blocking) for p in scanned.problems] == [("FILO2019_DISP_COM.csv", True)]
+    assert "ne se termine pas par un saut de ligne" in scanned.problems[0].reason
+    assert {t.level for t in scanned.tables} == {"departement", "epci", "region", "france"}
+    result = CliRunner().invoke(main, ["data", "check", str(folder)])
+    assert result.exit_code == 2 and "FILO2019_DISP_COM.csv" in result.output and "Traceback" not in result.output
+    # Whole again, or a release none of whose files ends a line (INSEE's own): nothing to say.
+    commune.write_bytes((DEMO / "filosofi" / "FILO2019_DISP_COM.csv").read_bytes() + b"\r\n")
+    assert scan_folder(folder, cache_dir=False, progress=False).problems == []
+    assert scan_folder(DEMO / "filosofi", cache_dir=False, progress=False).problems == []
+
+
+def test_a_short_row_inside_a_file_being_rewritten_is_refused_by_its_line(tmp_path):
+    # A file read while another program rewrites it: a row cut short in the middle, the rest whole. A quoted
+    # cell holding the separator is one field, not two (« Saint-Brice; sous-Forêt » below).
+    from conftest import DEMO
+
+    lines = (DEMO / "filosofi" / "FILO2019_DISP_COM.csv").read_text(encoding="utf-8").splitlines()
+    cut = lines[5].rsplit(";", 4)[0]
+    lines[3] = lines[3].replace(lines[3].split(";")[1], '"Saint-Brice; sous-Forêt"', 1)
+    path = _write(tmp_path, "FILO2019_DISP_COM.csv", "\n".join([*lines[:5], cut, *lines[6:]]) + "\n")
+    with pytest.raises(SourceFileError, match=rf"ligne 6 incomplète : 5 champ\(s\) au lieu de 9 \(« {cut[:60]} »\)"):
+        read_file(path)
+    # The same file whole is read, the quoted name as one cell.
+    (table,) = read_file(_write(tmp_path / "whole", "FILO2019_DISP_COM.csv", "\n".join(lines) + "\n"))
+    assert len(table.data) == len(lines) - 1 and table.data["label"].str.contains("; sous-").sum() == 1
+
+
 @pytest.mark.parametrize(
     ("column", "value", "said"),
     [

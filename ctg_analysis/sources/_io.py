@@ -7,7 +7,6 @@ as published. Number parsing and code repair live here too, because every reader
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import os
@@ -220,7 +219,7 @@ def _read_text(path: Path, raw: bytes, part: str | None) -> RawSheet:
         )
     except (pd.errors.ParserError, ValueError) as exc:
         raise UnreadableFileError(path, f"CSV mal formé : {exc}") from exc
-    _refuse_short_last_row(text, sep, len(frame.columns), len(frame), where)
+    _refuse_short_rows(raw, sep, len(frame.columns), where)
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     # Trailing separators (Excel exports) produce unnamed empty columns.
     empty = [c for c in frame.columns if c.startswith("Unnamed:") or c == ""]
@@ -263,19 +262,41 @@ def _read_long(path: Path, raw: bytes, part: str | None, where: str) -> RawSheet
     return RawSheet(path, part, frame, encoding="utf-8")
 
 
-def _refuse_short_last_row(text: str, sep: str, width: int, rows: int, where: str) -> None:
-    """A last row with fewer fields than the header is a download cut short (or a file read while being
-    written): pandas would read its missing fields as empty cells. Refused, named."""
-    last = text.rstrip("\r\n").rsplit("\n", 1)[-1].rstrip("\r")
-    if rows == 0 or not last:
+def _refuse_short_rows(raw: bytes, sep: str, width: int, where: str) -> None:
+    """A row with fewer fields than the header is a download cut short (or a file read while being written):
+    pandas would read its missing fields as empty cells. Refused, named with its line and content.
+
+    pyarrow's parser counts the fields of every row (quotes understood, on every core); the cells themselves
+    are not converted, so the file's encoding does not matter here.
+    """
+    short: list[tuple[int, str]] = []
+
+    def keep(row) -> str:
+        if not short:
+            short.append((row.actual_columns, row.text))
+        return "skip"
+
+    pa_csv.read_csv(
+        pa.py_buffer(raw),
+        read_options=pa_csv.ReadOptions(column_names=[f"c{i}" for i in range(width)], skip_rows=1),
+        parse_options=pa_csv.ParseOptions(
+            delimiter=sep, quote_char='"', newlines_in_values=True, invalid_row_handler=keep
+        ),
+        convert_options=pa_csv.ConvertOptions(include_columns=["c0"], column_types={"c0": pa.binary()}),
+    )
+    if not short:
         return
-    fields = len(next(csv.reader([last], delimiter=sep, quotechar='"')))
-    if fields < width:
-        raise UnreadableFileError(
-            where,
-            f"dernière ligne (ligne {rows + 1}) incomplète : {fields} champ(s) au lieu de {width} "
-            f"(« {last[:60]} ») : fichier tronqué ; téléchargez-le à nouveau",
-        )
+    fields, line = short[0]
+    lines = [x.rstrip("\r") for x in raw.decode("utf-8", errors="replace").split("\n")]
+    number = next((i + 1 for i, x in enumerate(lines) if x == line), None)
+    at = "une ligne" if number is None else f"ligne {number}"
+    if number is not None and not any(lines[number:]):
+        at = f"dernière ligne ({at})"
+    raise UnreadableFileError(
+        where,
+        f"{at} incomplète : {fields} champ(s) au lieu de {width} (« {line[:60]} ») : fichier tronqué ou en cours "
+        "d'écriture ; téléchargez-le à nouveau",
+    )
 
 
 def _refuse_duplicates(header: list[str], where: str) -> None:

@@ -298,6 +298,8 @@ def scan_folder(
         tables += scanned.tables
         problems += scanned.problems
         outlines += scanned.outlines
+    tables, cut = _without_files_cut_short(root, tables)
+    problems += cut
     log.info("%s : %d tables lues, %d fichiers non utilisés", root, len(tables), len(problems))
     return DataFolder(root, tables, problems, outlines)
 
@@ -353,6 +355,43 @@ def _scan_file(path: Path, root: Path, cache: TableCache) -> _Scanned:
     for warning in [*_misleading_names(found, relative), *_departements_not_summed(found, relative)]:
         log.warning(warning)
     return _Scanned([t for t in found if not t.data.empty], problems, [])
+
+
+def _without_files_cut_short(root: Path, tables: list[SourceTable]) -> tuple[list[SourceTable], list[Problem]]:
+    """The tables without those of a CSV file that does not end with a line end where its siblings (the other
+    CSV files of its dataset and vintage in the same folder: one release, one convention) do: a download cut at
+    a row's end, whose last value may have lost digits. Releases differ (the CNAF's IRIS files of 2016 and 2017
+    stop without a line end, those of 2018 end with one; INSEE's Filosofi 2014–2019 never do)."""
+    plain = [t for t in tables if t.part is None and Path(t.path).suffix.lower() in {".csv", ".txt"}]
+    if not plain:
+        return tables, []
+    files = pd.DataFrame(
+        {
+            "path": [t.path for t in plain],
+            "siblings": [(t.dataset, t.vintage, str(Path(t.path).parent)) for t in plain],
+            "line_end": [_ends_with_line_end(root / t.path) for t in plain],
+        }
+    ).drop_duplicates("path")
+    with_one = files.groupby("siblings")["line_end"].transform("any")
+    cut = files.loc[with_one & ~files["line_end"], "path"].tolist()
+    problems = [
+        Problem(
+            path,
+            "le fichier ne se termine pas par un saut de ligne, contrairement aux autres fichiers du même jeu de "
+            "données dans ce dossier : téléchargement interrompu (sa dernière valeur a pu perdre des chiffres) ; "
+            "téléchargez-le à nouveau",
+            blocking=True,
+        )
+        for path in cut
+    ]
+    refused = set(cut)
+    return [t for t in tables if t.path not in refused], problems
+
+
+def _ends_with_line_end(path: Path) -> bool:
+    with path.open("rb") as file:
+        file.seek(-1, 2)
+        return file.read(1) in (b"\n", b"\r")
 
 
 def _departements_not_summed(tables: list[SourceTable], relative: str) -> list[str]:

@@ -713,9 +713,9 @@ def write_demo(folder: str | Path, seed: int = SEED) -> list[Path]:
         }
     )
 
-    for level, frame in filosofi(demo, rng).items():
+    for level, frame in filosofi(demo, rng).items():  # as INSEE's Filosofi files, none ends with a line end
         files[f"filosofi/FILO2019_DISP_{level}.csv"] = csv_bytes(
-            frame, decimal=",", bom=True, crlf=True, final_newline=level != "METROPOLE"
+            frame, decimal=",", bom=True, crlf=True, final_newline=False
         )
 
     files["caf/data_CAF_2020_IRIS.csv"] = csv_bytes(caf(demo, np.random.default_rng(seed + 2), 2020), crlf=True)

@@ -271,7 +271,7 @@ def _refuse_short_rows(raw: bytes, sep: str, width: int, where: str) -> None:
     """
     short: list[tuple[int, str]] = []
 
-    def keep(row) -> str:
+    def keep(row: pa_csv.InvalidRow) -> str:
         if not short:
             short.append((row.actual_columns, row.text))
         return "skip"

@@ -583,6 +583,22 @@ def _processes_with(variable: str, value: str) -> list[int]:
     return found
 
 
+def _batch_in_its_own_session(tmp_path: Path, cell: str) -> tuple[subprocess.Popen, Path, Path]:
+    """``ctg report --all --workers 2`` of the demo on the tiny template with ``cell``, started in its own session
+    (as a terminal runs a command: Ctrl-C reaches the command and its workers together) with a private temporary
+    folder; the process, its reports folder and that temporary folder."""
+    template = tiny_template(tmp_path, cell)
+    private = tmp_path / "tmp"
+    private.mkdir()
+    out = tmp_path / "rapports"
+    command = [sys.executable, "-c", "from ctg_analysis.cli import main; main()", "report", "--all", "--workers", "2"]
+    command += ["--data", str(DEMO), "--template", str(template), "--out", str(out)]
+    process = subprocess.Popen(
+        command, env={**os.environ, "TMPDIR": str(private)}, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    return process, out, private
+
+
 @pytest.mark.reports
 @pytest.mark.slow  # a real command in its own session, stopped: the installed package, not a mutant's
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="processes read from /proc")
@@ -594,15 +610,8 @@ def _processes_with(variable: str, value: str) -> list[int]:
 def test_an_interrupted_batch_stops_at_once_keeps_what_is_finished_and_leaves_nothing(tmp_path, signum, group, code):
     import time
 
-    template = tiny_template(tmp_path, "import time\ntime.sleep(0.2 if territory_id == 'ctg-ecouen' else 120)")
-    private = tmp_path / "tmp"
-    private.mkdir()
-    out = tmp_path / "rapports"
-    command = [sys.executable, "-c", "from ctg_analysis.cli import main; main()", "report", "--all", "--workers", "2"]
-    command += ["--data", str(DEMO), "--template", str(template), "--out", str(out)]
-    # Its own session, as a terminal runs a command: Ctrl-C reaches the command and its workers together.
-    process = subprocess.Popen(
-        command, env={**os.environ, "TMPDIR": str(private)}, stderr=subprocess.PIPE, text=True, start_new_session=True
+    process, out, private = _batch_in_its_own_session(
+        tmp_path, "import time\ntime.sleep(0.2 if territory_id == 'ctg-ecouen' else 120)"
     )
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and not (
@@ -740,15 +749,7 @@ def test_sigterm_to_the_group_as_the_batch_ends_stops_everything_at_once_and_kee
     import signal
     import time
 
-    template = tiny_template(tmp_path, "import time\ntime.sleep(0.2)")
-    private = tmp_path / "tmp"
-    private.mkdir()
-    out = tmp_path / "rapports"
-    command = [sys.executable, "-c", "from ctg_analysis.cli import main; main()", "report", "--all", "--workers", "2"]
-    command += ["--data", str(DEMO), "--template", str(template), "--out", str(out)]
-    process = subprocess.Popen(
-        command, env={**os.environ, "TMPDIR": str(private)}, stderr=subprocess.PIPE, text=True, start_new_session=True
-    )
+    process, out, private = _batch_in_its_own_session(tmp_path, "import time\ntime.sleep(0.2)")
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and not (out / "index.html").is_file():
         time.sleep(0.01)

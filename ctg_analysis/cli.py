@@ -185,6 +185,8 @@ def data_check(folder: Path | None, cache: bool, skip_bad_files: bool) -> None:
                 "égal, le premier dans l'ordre des chemins) ; un désaccord entre eux est signalé à la préparation :\n"
             )
             click.echo(_show(providers))
+        if notes := found.notes():
+            click.echo("\nCe que disent les fichiers :\n" + "\n".join(f"  - {note}" for note in notes))
     else:
         click.echo("\nAucune table reconnue.")
     if found.problems:

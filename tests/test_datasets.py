@@ -131,15 +131,19 @@ def test_the_declarations_agree_with_the_rules_they_replace():
         "census_history",
         "legal_population",
     }
-    assert {d for d, spec in DATASETS.items() if spec.published} == {"filosofi"}
+    # Filosofi's medians and rates; the CNAF's coverage rates and places, published for communes of 10 000
+    # inhabitants or more only (their sum would be no territory's supply).
+    assert {d for d, spec in DATASETS.items() if spec.published} == {"filosofi", "childcare"}
+    assert not get_dataset("childcare").is_additive("TOT_OFFRE") and not get_dataset("childcare").is_additive("TXCOUV")
     filosofi = get_dataset("filosofi")
     assert [v for v in ("NBMEN", "NBPERS", "NBUC", "Q2", "TP60", "D1") if filosofi.is_additive(v)] == [
         "NBMEN",
         "NBPERS",
         "NBUC",
     ]
-    # RP N is published in the COG of N+2, births and Filosofi N in that of N+1, CNAF and BPE files in the year's
-    # own.
+    # RP N is published in the COG of N+2, births and Filosofi N in that of N+1, CNAF IRIS and BPE files in the
+    # year's own; the CNAF's data.caf.fr figures of N in that of N+1 (its statistical files are extracted early in
+    # N+1: data.caf.fr's notes on its EPCI datasets).
     assert {d: spec.cog_lag for d, spec in DATASETS.items() if spec.cog_lag is not None} == {
         "census_population": 2,
         "census_families": 2,
@@ -150,6 +154,7 @@ def test_the_declarations_agree_with_the_rules_they_replace():
         "legal_population": 2,
         "filosofi": 1,
         "caf": 0,
+        "childcare": 1,
         "equipment": 0,  # the BPE of year N counts the equipment of 1 January N, in that day's geography
     }
     # The populations légales' commune population wins over the census's (the later of the two).

@@ -68,7 +68,11 @@ class ChartSpec:
         if self.is_map and not self.outlines:
             return "carte non disponible. " + maps.OUTLINES_HINT
         level = "commune" if self.is_map and self.needs else "territoire"
-        rows = table.loc[(table["territory"] == territory) & (table["level"] == level) & table["value"].notna()]
+        rows = table.loc[(table["territory"] == territory) & table["value"].notna()]
+        # A published value (a median, a coverage rate) the territory has none of is still drawn where its EPCI,
+        # département… have one: context, its own bar saying why it is missing.
+        published = not self.is_map and all(get_indicator(i).kind == "published" for i in self.needs)
+        rows = rows.loc[rows["level"] != "commune"] if published and self.needs else rows.loc[rows["level"] == level]
         absent = [i for i in self.needs if not (rows["indicator"] == i).any()]
         if not absent:
             if self.is_map and any(_alike(rows.loc[rows["indicator"] == i]) for i in self.needs):
@@ -133,7 +137,7 @@ def chart_plan(outlines: Outlines | None = None) -> tuple[ChartSpec, ...]:
     Examples
     --------
     >>> [spec.name for spec in chart_plan() if spec.theme == "petite enfance"]
-    ['naissances', 'part_0_2', 'evol_0_2', 'taux_natalite', 'carte-part_0_2']
+    ['naissances', 'part_0_2', 'evol_0_2', 'taux_natalite', 'taux_couverture_accueil', 'carte-part_0_2']
     """
     outlines = Outlines.none() if outlines is None else outlines
     charted = [

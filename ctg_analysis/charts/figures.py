@@ -134,10 +134,15 @@ def comparison_bars(
     """
     rows = _ordered(_rows(table, territory, indicator, period))
     spec = get_indicator(indicator)
-    fragile = is_fragile(shown_flags(rows)).to_numpy()
+    if spec.kind == "published":  # only where published: the territory's own bar says why it has none
+        rows = rows.loc[rows["value"].notna() | rows["level"].eq("territoire")]
+    fragile = (is_fragile(shown_flags(rows)) & rows["value"].notna()).to_numpy()
     labels = [_label(r) + (" *" if weak else "") for r, weak in zip(rows.itertuples(), fragile, strict=True)]
     subtitle = f"{_territory_label(rows)} — {rows['period'].iloc[0]}"
-    figure, ax = titled_figure(spec.label, subtitle, _footnote(rows), size=size)
+    footnote = _footnote(rows, bool(fragile.any()))
+    if rows["flags"].astype(str).str.contains("unavailable").any():
+        footnote += " — non publié : valeur publiée pour une commune ou un EPCI, jamais sommée"
+    figure, ax = titled_figure(spec.label, subtitle, footnote, size=size)
     positions = np.arange(len(rows))[::-1]
     values = rows["value"].to_numpy(dtype=float)
     _bars(ax, positions, values, rows["level"].astype(str).tolist(), fragile, horizontal=True, height=0.7)
@@ -151,8 +156,12 @@ def comparison_bars(
         ticks=7 if size == "slide" else 4,
     )
     span = np.nanmax(np.abs(values), initial=0) or 1
-    for position, value in zip(positions, values, strict=True):
-        text = format_value(value, spec.unit, spec.decimals, sign=_signed(indicator))
+    for position, value, flags in zip(positions, values, rows["flags"].astype(str), strict=True):
+        text = (
+            _missing(flags)
+            if math.isnan(value)
+            else format_value(value, spec.unit, spec.decimals, sign=_signed(indicator))
+        )
         ax.text(
             (0 if math.isnan(value) else value) + span * 0.01 * (1 if (math.isnan(value) or value >= 0) else -1),
             position,
@@ -165,6 +174,11 @@ def comparison_bars(
         ax.axvline(0, color="#333333", linewidth=0.8)
     ax.set_xlim(min(0, np.nanmin(values, initial=0) * 1.2), max(0, np.nanmax(values, initial=0)) * 1.18 or 1)
     return figure
+
+
+def _missing(flags: str) -> str:
+    """Why a bar has no value, in a word (the footnote says more)."""
+    return "non publié" if "unavailable" in flags else "non disponible"
 
 
 def _territory_label(rows: pd.DataFrame) -> str:

@@ -149,14 +149,20 @@ def normalise_thematique(thematique: str) -> str:
 
 def commented_indicators(theme: str) -> list[str]:
     """The indicators a report theme's commentary describes: its rates, shares and evolutions, each set
-    against the département (a count is read in the theme's table; an annual rate repeats its evolution).
+    against the département (a count, summed or published, is read in the theme's table; an annual rate
+    repeats its evolution).
 
     Examples
     --------
-    >>> commented_indicators("petite enfance")
-    ['part_0_2', 'evol_0_2', 'part_3_5', 'evol_3_5', 'taux_natalite']
+    >>> commented_indicators("petite enfance")  # doctest: +NORMALIZE_WHITESPACE
+    ['part_0_2', 'evol_0_2', 'part_3_5', 'evol_3_5', 'taux_natalite', 'taux_couverture_accueil',
+     'taux_couverture_eaje', 'taux_couverture_assistants_maternels']
     """
-    return [i.id for i in indicators_of_theme(theme) if not (i.is_count or i.kind == "annual_rate")]
+    return [
+        i.id
+        for i in indicators_of_theme(theme)
+        if not (i.is_count or i.kind == "annual_rate" or i.unit == "nombre")  # a published count (places) too
+    ]
 
 
 def _check_template(text: object, where: str, source: str) -> None:

@@ -122,9 +122,9 @@ def compute_indicators(
     Examples
     --------
     >>> table = compute_indicators(prepared, territories, territory_ids=["ezanville"])
-    >>> table.query("level == 'territoire' and indicator == 'evol_0_2'")[["period", "value"]].round(1)
-            period  value
-    114  2013-2019   25.7
+    >>> own = table.query("level == 'territoire' and indicator == 'evol_0_2'")
+    >>> own[["period", "value"]].round(1).to_numpy().tolist()
+    [['2013-2019', 25.7]]
     """
     membership, order = membership_of(prepared, territories, territory_ids)
     links = comparison_links(prepared, territories, membership, order)

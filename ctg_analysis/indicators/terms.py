@@ -65,6 +65,11 @@ def commune_values(indicator: Indicator, tables: dict[str, SourceTable]) -> dict
         if indicator.denominator
         else np.isnan(terms["numerator"])
     )
+    # A year no commune has a value of is a year the source does not give the variable (the CNAF's commune
+    # file has no children by age, its IRIS files did): no row, rather than a year of missing values.
+    given = pd.Series(~missing).groupby(np.asarray(terms["year"])).transform("any").to_numpy(dtype=bool)
+    terms = {name: np.asarray(values)[given] for name, values in terms.items()}
+    missing = missing[given]
     # A commune missing either term leaves both sums: Σ numerators / Σ denominators over the same communes.
     return {
         "commune": terms["commune"].astype("int32"),

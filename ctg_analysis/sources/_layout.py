@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Iterable
@@ -28,6 +29,8 @@ class Parsed:
     cog_year: int | None = None
     #: The dataset the table feeds, when the sheet is a base combining several (the comparateur).
     dataset: str | None = None
+    #: What the sheet says that no row carries (:attr:`SourceTable.notes`).
+    notes: tuple[str, ...] = ()
 
 
 def full_year(two_digits: str | int) -> int:
@@ -77,6 +80,23 @@ def numbers(sheet: RawSheet, name: str, *, negative: bool = False) -> pd.Series:
     """Parsed numbers of column ``name`` (NaN for secret or missing cells); negative values refused
     unless ``negative`` (counts never are)."""
     return to_number(sheet.frame[name], where=sheet.where, column=name, negative=negative)
+
+
+def year_span(years: pd.Series) -> str:
+    """The years a table holds, as its source line says them (``2008-2024``, or ``2024``).
+
+    Examples
+    --------
+    >>> year_span(pd.Series([2022, 2020, 2024])), year_span(pd.Series([2023, 2023]))
+    ('2020-2024', '2023')
+    """
+    first, last = int(years.min()), int(years.max())
+    return f"{first}-{last}" if first != last else str(last)
+
+
+def lower_case(sheet: RawSheet) -> RawSheet:
+    """The sheet with its column names in lower case (the Opendatasoft field ids of data.caf.fr's exports)."""
+    return dataclasses.replace(sheet, frame=sheet.frame.rename(columns=lambda c: str(c).lower()))
 
 
 def check_unique(frame: pd.DataFrame, keys: list[str], where: str) -> None:

@@ -66,7 +66,10 @@ class TableCache:
             if "unused" in manifest:
                 return str(manifest["unused"])
             tables = [
-                SourceTable(**meta, data=pd.read_parquet(entry / f"table-{i}.parquet"))
+                SourceTable(
+                    **(meta | {"notes": tuple(meta.get("notes", ()))}),
+                    data=pd.read_parquet(entry / f"table-{i}.parquet"),
+                )
                 for i, meta in enumerate(manifest["tables"])
             ]
         except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -1,31 +1,89 @@
-"""CNAF open data by IRIS or commune (``data_CAF_YYYY_IRIS.csv`` and the commune files of the same layout).
+"""CNAF open data on allocataires, in its two layouts.
 
-The layout changes from year to year (2016–2018 carry label and geography columns, 2019–2020 only
-``CODGEO``); values may use a narrow no-break space as thousands separator (2016–2017); blank cells are
-blurred or secret small values and stay missing. The year is only in the file name.
+- By IRIS or commune (``data_CAF_YYYY_IRIS.csv`` and the commune files of the same layout, 2016–2020): the
+  layout changes from year to year (2016–2018 carry label and geography columns, 2019–2020 only ``CODGEO``);
+  values may use a narrow no-break space as thousands separator (2016–2017); blank cells are blurred or
+  secret small values and stay missing. The year is only in the file name.
+- data.caf.fr's « toutes prestations » exports (``s_ben_com_f``, ``s_ben_epci_f``, ``s_ben_dep``; the portal's
+  CSV export, ``;``, Opendatasoft field ids): one row per area and December (``dtreffre`` ``YYYY-MM``),
+  households by benefit ``indfoy_<benefit>``, persons covered ``indnbp_<benefit>``, amounts ``indmtt_<benefit>``.
+  Counts are rounded to 5 and amounts to 100 € by the CNAF. Rows with an empty commune code (households the
+  CAF could not place) and the ``XX`` EPCI (communes of no EPCI) are counted and said, never spread over areas.
+  Their benefits take the IRIS files' names (``indfoy_rsa`` is ``ARSAS``…), so that both feed one table.
 """
 
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 
 from ctg_analysis.codes import COMMUNE_WIDTH, IRIS_WIDTH, fold_arrondissements
 from ctg_analysis.errors import SourceFileError
+from ctg_analysis.formatting import format_count
 from ctg_analysis.sources._io import RawSheet
-from ctg_analysis.sources._layout import Parsed, check_unique, codes, has_columns, numbers, year_in_name
+from ctg_analysis.sources._layout import (
+    Parsed,
+    check_unique,
+    codes,
+    has_columns,
+    lower_case,
+    numbers,
+    year_in_name,
+    year_span,
+)
 
-__all__ = ["matches", "read"]
+__all__ = ["BENEFITS", "matches", "read"]
 
 _IDENTIFIERS = {"CODGEO", "LIBGEO", "DEPCOM", "LIBCOM", "EPCI", "UU", "REG", "DEP"}
 
 
+#: The benefits of data.caf.fr's field ids (``indfoy_<benefit>``) and their names in the IRIS files (a benefit
+#: not listed keeps its own name, upper case, after ``A``); persons covered by any benefit are ``PERCOU``.
+BENEFITS = {
+    "ndur": "A",  # foyers allocataires, toutes prestations
+    "rsa": "ARSAS",
+    "ppa": "APPA",  # prime d'activité
+    "ndural": "AAL",  # une aide au logement
+    "apl": "AAPL",
+    "als": "AALS",
+    "alf": "AALF",
+    "aah": "AAAH",
+    "af": "AAF",  # allocations familiales
+    "cf": "ACF",  # complément familial
+    "asf": "AASF",  # allocation de soutien familial
+    "ndurpaje": "APAJE",
+    "ab": "APAJE_AB",  # allocation de base de la PAJE
+    "cmg": "ACMG",  # complément de libre choix du mode de garde
+}
+#: The area key of each data.caf.fr export: its column, level, label column and code width.
+_AREAS = (
+    ("numcomdo", "commune", "nomcom", COMMUNE_WIDTH),
+    ("numepci", "epci", "nomepci", 9),
+    ("numdep", "departement", "nomdep", 0),
+)
+
+
 def matches(sheet: RawSheet) -> bool:
-    """Whether a sheet is a CNAF allocataires file by IRIS (``data_CAF_AAAA_IRIS.csv``: ``CODGEO``, ``A``,
-    ``PERCOU``…)."""
-    return has_columns(sheet, ["CODGEO", "A", "PERCOU"])
+    """Whether a sheet is CNAF allocataires data: a file by IRIS (``data_CAF_AAAA_IRIS.csv``: ``CODGEO``,
+    ``A``, ``PERCOU``…) or a data.caf.fr « toutes prestations » export (``dtreffre``, an area key,
+    ``indfoy_…``)."""
+    return has_columns(sheet, ["CODGEO", "A", "PERCOU"]) or _is_export(sheet)
+
+
+def _is_export(sheet: RawSheet) -> bool:
+    names = {c.lower() for c in sheet.columns}
+    return (
+        "dtreffre" in names and any(key in names for key, *_ in _AREAS) and any(n.startswith("indfoy_") for n in names)
+    )
 
 
 def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
+    """The CNAF counts of a sheet, in whichever of its two layouts it is."""
+    return _read_export(sheet, dataset) if _is_export(sheet) else _read_iris(sheet, dataset)
+
+
+def _read_iris(sheet: RawSheet, dataset: str) -> list[Parsed]:
     """The CNAF counts by IRIS for the year its name gives (the file holds none), secret cells left missing."""
     vintage = year_in_name(sheet)
     if vintage is None:
@@ -52,3 +110,75 @@ def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
     if level == "commune":
         frame = fold_arrondissements(frame, variables, additive=True)
     return [Parsed(level, vintage, f"CNAF, données allocataires au 31/12/{vintage}", frame)]
+
+
+def _read_export(sheet: RawSheet, dataset: str) -> list[Parsed]:
+    """A data.caf.fr export: one table of its level, every December it holds, with what it could not place."""
+    sheet = lower_case(sheet)
+    frame = sheet.frame
+    key, level, label, width = next(area for area in _AREAS if area[0] in frame.columns)
+    geo = frame[key].astype("string").str.strip().fillna("")
+    unplaced = geo.eq("") | geo.str.upper().eq("XX")
+    period = _december(frame["dtreffre"], sheet.where)
+    variables = {c: _canonical(c) for c in frame.columns if re.fullmatch(r"ind(foy|nbp|mtt)_\w+", c)}
+    values = pd.DataFrame({name: numbers(sheet, c) for c, name in variables.items()})
+    table = pd.DataFrame({"geo": geo, "period": period})
+    if label in frame.columns:
+        table["label"] = frame[label].astype("string")
+    table = pd.concat([table, values], axis=1)
+    kept = table.loc[~unplaced].reset_index(drop=True)
+    if width:
+        sheet_codes = RawSheet(sheet.path, sheet.part, pd.DataFrame({key: kept["geo"]}), encoding=sheet.encoding)
+        kept["geo"] = codes(sheet_codes, key, width=width, dataset=dataset, meaning="code géographique")
+    else:  # département codes: 2 or 3 characters (« 2A », « 973 »)
+        kept["geo"] = kept["geo"].str.zfill(2)
+    check_unique(kept, ["geo", "period"], sheet.where)
+    if level == "commune":
+        kept = fold_arrondissements(kept, list(variables.values()), additive=True)
+    vintage = int(period.max())
+    source = f"CNAF, data.caf.fr, allocataires par prestation (décembre {year_span(period)})"
+    # December N as extracted early in N + 1, in the geography of that day (data.caf.fr's notes on its EPCI
+    # datasets); the IRIS files keep the dataset's convention.
+    notes = _unplaced_note(table.loc[unplaced], level)
+    return [Parsed(level, vintage, source, kept, cog_year=vintage + 1, notes=notes)]
+
+
+def _december(values: pd.Series, where: str) -> pd.Series:
+    """The year of each ``dtreffre`` (``2024-12``, or a date ``2024-12-31``), every one a December."""
+    text = values.astype("string").str.strip()
+    parts = text.str.extract(r"^(\d{4})-(\d{2})")
+    wrong = parts[0].isna() | parts[1].ne("12")
+    if wrong.any():
+        raise SourceFileError(
+            where,
+            f"colonne dtreffre, ligne {int(wrong.to_numpy().nonzero()[0][0]) + 2} : « {text[wrong].iloc[0]} » ; "
+            "attendu le mois de décembre d'une année (AAAA-12), comme la CNAF publie ces fichiers",
+        )
+    return parts[0].astype("int64")
+
+
+def _canonical(field_id: str) -> str:
+    """The canonical name of a data.caf.fr field (``indfoy_rsa`` → ``ARSAS``, ``indnbp_ndur`` → ``PERCOU``)."""
+    kind, benefit = field_id.split("_", 1)
+    if kind == "indfoy":
+        return BENEFITS.get(benefit, f"A{benefit.upper()}")
+    if kind == "indnbp":
+        return "PERCOU" if benefit == "ndur" else f"PERCOU_{benefit.upper()}"
+    return f"MTT_{benefit.upper()}"  # indmtt: euros paid for December
+
+
+def _unplaced_note(rows: pd.DataFrame, level: str) -> tuple[str, ...]:
+    """What a file says of the households it could not place, by year (never spread over areas)."""
+    if rows.empty:
+        return ()
+    what = "sans code commune (foyers que la CAF n'a pu situer)" if level == "commune" else "« XX » (hors EPCI)"
+    counted = next((c for c in _SAID if c in rows.columns), None)
+    said = ""
+    if counted is not None:
+        per_year = rows.groupby("period")[counted].sum(min_count=1).dropna()
+        said = " (" + " ; ".join(f"{year} : {format_count(n)} {_SAID[counted]}" for year, n in per_year.items()) + ")"
+    return (f"{len(rows)} ligne(s) {what} écartée(s), jamais réparties sur les territoires{said}",)
+
+
+#: The counts a note about unplaced households gives, the first the file has.
+_SAID = {"A": "foyers allocataires", "ARSAS": "foyers au RSA", "APPA": "foyers à la prime d'activité"}

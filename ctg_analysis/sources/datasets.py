@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ctg_analysis.formatting import format_count, format_number
-from ctg_analysis.sources import births, caf, census, cog, comparateur, filosofi, legal_population
+from ctg_analysis.sources import births, caf, census, childcare, cog, comparateur, filosofi, legal_population
 from ctg_analysis.sources._io import RawSheet
 from ctg_analysis.sources._layout import Parsed
 from ctg_analysis.sources.melodi import MelodiLayout, MelodiSeries
@@ -374,11 +374,31 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             "caf",
             "CNAF – données allocataires",
-            "les données allocataires de la CNAF (data_CAF_AAAA_IRIS.csv, data.caf.fr)",
-            ("iris", "commune"),
+            "les données allocataires de la CNAF (data.caf.fr : « Toutes prestations » par commune s_ben_com_f, "
+            "par EPCI s_ben_epci_f, par département s_ben_dep, export CSV ; ou data_CAF_AAAA_IRIS.csv jusqu'en 2020)",
+            ("iris", "commune", "epci", "departement"),
             caf.matches,
             caf.read,
             cog_lag=0,
+        ),
+        Dataset(
+            "childcare",
+            "CNAF – accueil du jeune enfant",
+            "l'accueil du jeune enfant de la CNAF (data.caf.fr : taux de couverture txcouv_pe_com, _epci, _dep, "
+            "_nat et places nbpla_pe_com, _epci, _dep, export CSV)",
+            ("commune", "epci", "departement", "france"),
+            childcare.matches,
+            childcare.read,
+            # The CNAF's figures of year N are those of its statistical files extracted early in N + 1, in the
+            # geography of that day (data.caf.fr's notes on its EPCI datasets: « l'EPCI de résidence … telle
+            # qu'elle est enregistrée dans le fichier statistique des allocataires extrait début d'année N+1 »).
+            cog_lag=1,
+            # Published for the communes of 10 000 inhabitants or more only: their sum is no territory's supply.
+            additive=False,
+            published=True,
+            # A coverage rate above 100 is legitimate (places taken by the children of neighbouring communes);
+            # no rate or place count is negative.
+            bounds=((r"TXCOUV\w*", 0, None), (r"PL_\w+|TOT_OFFRE", 0, None)),
         ),
         Dataset(
             "equipment",

@@ -177,9 +177,10 @@ class DataFolder:
         raise CtgError(f"{self.root} : aucune table {wanted}{detail}")
 
     def providers(self) -> pd.DataFrame:
-        """Which file gives a year that several files give at commune level (French, for display): the latest
-        vintage (of equal vintages, the first path), the others named beside it (the rule of the preparation:
-        one source per figure, see :func:`~ctg_analysis.indicators.harmonisation.stack_vintages`).
+        """Which file gives a year that several files give at commune level, with some of the same variables
+        (French, for display): the latest vintage (of equal vintages, the first path), the others named beside
+        it (the rule of the preparation: one source per figure, see
+        :func:`~ctg_analysis.indicators.harmonisation.stack_vintages`).
 
         Examples
         --------
@@ -194,8 +195,11 @@ class DataFolder:
             periods = pd.DataFrame(
                 [(int(p), n) for n, t in enumerate(tables) for p in t.data["period"].unique()], columns=["year", "file"]
             )
+            variables = [set(t.data.columns) - {"geo", "period", "label", "commune"} for t in tables]
             for year, files in periods.groupby("year")["file"]:
                 chosen, *others = files.sort_values().tolist()
+                # Files giving other variables of the year (the CNAF's rates beside its places) hide nothing.
+                others = [n for n in others if variables[n] & variables[chosen]]
                 if not others:
                     continue
                 rows.append(
@@ -207,6 +211,17 @@ class DataFolder:
                     }
                 )
         return pd.DataFrame(rows, columns=["jeu de données", "année", "fichier retenu", "aussi dans"])
+
+    def notes(self) -> list[str]:
+        """What the files say that no row carries (rows the publisher could not place in an area…), each once,
+        in French, with its file.
+
+        Examples
+        --------
+        >>> print(folder.notes()[0][:60])
+        caf/s_ben_com_f.csv : 1 ligne(s) sans code commune (foyers q
+        """
+        return list(dict.fromkeys(f"{t.path} : {note}" for t in self.tables for note in t.notes))
 
     def summary(self) -> pd.DataFrame:
         """What was found, one row per table and outline layer, with French column labels (for display)."""

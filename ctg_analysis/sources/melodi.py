@@ -30,7 +30,7 @@ import pandas as pd
 from ctg_analysis.codes import COMMUNE_WIDTH, fold_arrondissements
 from ctg_analysis.errors import SourceFileError
 from ctg_analysis.sources._io import RawSheet
-from ctg_analysis.sources._layout import Parsed, check_unique, column, has_columns, numbers
+from ctg_analysis.sources._layout import Parsed, check_unique, column, has_columns, numbers, year_span
 
 __all__ = ["MelodiLayout", "MelodiSeries", "dimensions", "is_long"]
 
@@ -130,8 +130,7 @@ class MelodiLayout:
         frame = self._wide(rows.loc[rows["level"].isin(_COMMUNE_OBJECTS)], sheet)
         frame = fold_arrondissements(frame, [c for c in frame.columns if c not in ("geo", "period")], additive=additive)
         check_unique(frame, ["geo", "period"], sheet.where)
-        first, last = int(rows["period"].min()), int(rows["period"].max())
-        years = f"{first}-{last}" if first != last else str(last)
+        years, last = year_span(rows["period"]), int(rows["period"].max())
         source = f"{self.source.format(years=years, last=last)} (Melodi {self.name})"
         stated = rows["cog_year"].dropna()
         cog_year = int(stated.max()) if len(stated) else None

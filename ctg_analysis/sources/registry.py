@@ -217,4 +217,5 @@ def _table(dataset: Dataset, parsed: Parsed, path: str, part: str | None, sha256
         source=parsed.source,
         demo=demo,
         data=parsed.data,
+        notes=parsed.notes,
     )

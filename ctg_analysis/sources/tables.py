@@ -73,6 +73,9 @@ class SourceTable:
         in it comes from ``source``.
     demo
         True for the synthetic demo data (*données fictives de démonstration*).
+    notes
+        What the file says that no row carries, in French, said at every scan (rows the publisher could
+        not place in an area…).
     data
         The canonical frame.
     """
@@ -89,6 +92,7 @@ class SourceTable:
     demo: bool
     data: pd.DataFrame = field(repr=False, compare=False)
     period_sources: dict[int, str] = field(default_factory=dict, compare=False)
+    notes: tuple[str, ...] = field(default=(), compare=False)
 
     def source_of(self, period: int) -> str:
         """The source line of one period (year) of the table."""
@@ -129,6 +133,7 @@ class SourceTable:
             "sha256": self.sha256,
             "source": self.source,
             "demo": self.demo,
+            "notes": list(self.notes),
         }
 
 

@@ -546,6 +546,136 @@ def caf(demo: Demo, rng: np.random.Generator, year: int) -> pd.DataFrame:
     return frame
 
 
+#: The Decembers of the demo's data.caf.fr export (after the IRIS files, which stop in 2020), and the years of its
+#: childcare files: the CNAF's year N is in the geography of 1 January N + 1, and the demo's movements of
+#: communes stop on 1 January 2022.
+CAFDATA_YEARS = (2021,)
+CHILDCARE_YEARS = (2020, 2021)
+
+
+def _upper_plain(labels: pd.Series) -> pd.Series:
+    """Names as data.caf.fr writes them: upper case, no accents (« ECOUEN », « LE MESNIL AUBRY »)."""
+    from ctg_analysis.text import plain
+
+    return labels.map(plain).str.upper().str.replace("-", " ").str.replace("'", " ")
+
+
+def s_ben_com_f(demo: Demo, rng: np.random.Generator) -> pd.DataFrame:
+    """data.caf.fr's « toutes prestations » by commune (``s_ben_com_f``), as its CSV export gives it: counts of
+    households rounded to 5, amounts of December rounded to 100 €, one row a year the CAF could not place."""
+    people = demo.ages[2019].sum(axis=(1, 2))
+    under_3 = demo.ages[2019][:, :, 0:3].sum(axis=(1, 2))
+    n = len(people)
+    share = {  # each commune its own profile, so that the shares differ from commune to commune
+        "ndur": rng.uniform(0.15, 0.23, n),
+        "rsa": rng.lognormal(np.log(0.07), 0.45, n).clip(0.01, 0.3),
+        "ppa": rng.uniform(0.18, 0.32, n),
+        "ndural": rng.uniform(0.2, 0.42, n),
+        "af": rng.uniform(0.3, 0.45, n),
+    }
+    frames = []
+    for year in CAFDATA_YEARS:
+        drift = 1 + 0.015 * (year - CAFDATA_YEARS[0])
+        households = people * share["ndur"] * drift
+        counts = {f"indfoy_{b}": households * (1 if b == "ndur" else share[b]) for b in share}
+        counts["indfoy_ndurpaje"] = under_3 * rng.uniform(0.55, 0.8, n)
+        counts["indfoy_cmg"] = counts["indfoy_ndurpaje"] * rng.uniform(0.3, 0.6, n)
+        rounded = {k: (np.asarray(v) / 5).round().astype("int64") * 5 for k, v in counts.items()}
+        frame = pd.DataFrame(
+            {
+                "dtreffre": f"{year}-12",
+                "numcomdo": demo.communes["code"].to_numpy(),
+                "nomcom": _upper_plain(demo.communes["label"]).to_numpy(),
+                "indfoy_ndur": rounded["indfoy_ndur"],
+                "indnbp_ndur": (households * rng.uniform(2.2, 2.6, n) / 5).round().astype("int64") * 5,
+                "indfoy_rsa": rounded["indfoy_rsa"],
+                "indmtt_rsa": (rounded["indfoy_rsa"] * rng.uniform(500, 560, n) / 100).round().astype("int64") * 100,
+                "indfoy_ppa": rounded["indfoy_ppa"],
+                "indmtt_ppa": (rounded["indfoy_ppa"] * rng.uniform(170, 200, n) / 100).round().astype("int64") * 100,
+                "indfoy_ndural": rounded["indfoy_ndural"],
+                "indfoy_af": rounded["indfoy_af"],
+                "indfoy_ndurpaje": rounded["indfoy_ndurpaje"],
+                "indfoy_cmg": rounded["indfoy_cmg"],
+            }
+        )
+        unplaced = frame.iloc[[0]].assign(numcomdo="", nomcom="")
+        unplaced.loc[:, frame.columns[3:]] = (unplaced[frame.columns[3:]] // 50 * 5).clip(lower=5)
+        frames += [frame, unplaced]
+    return pd.concat(frames, ignore_index=True).sort_values(["dtreffre", "numcomdo"], ascending=[False, True])
+
+
+#: The childcare modes of the CNAF's coverage files, their share of the under-3s' places: EAJE financed by the
+#: PSU, other EAJE, pre-schooling at 2, assistants maternels, garde à domicile.
+_MODES = ("psu_col", "hors_psu_col", "prescol", "am_ind", "gad_ind")
+
+
+def childcare_places(demo: Demo, rng: np.random.Generator) -> pd.DataFrame:
+    """Places for the under-3s by mode, per commune and year, and the under-3s they serve."""
+    under_3 = demo.ages[2019][:, :, 0:3].sum(axis=(1, 2))
+    n = len(under_3)
+    urban = np.clip(np.log10(demo.communes["base"].to_numpy()) - 2.5, 0, 2) / 2  # 0 in villages, 1 in towns
+    rates = {  # places per child under 3
+        "psu_col": urban * rng.uniform(0.1, 0.35, n),
+        "hors_psu_col": urban * rng.uniform(0.0, 0.06, n),
+        "prescol": rng.uniform(0.0, 0.06, n),
+        "am_ind": rng.uniform(0.2, 0.55, n) * (1.2 - 0.4 * urban),
+        "gad_ind": urban * rng.uniform(0.0, 0.05, n),
+    }
+    frames = []
+    for year in CHILDCARE_YEARS:
+        growth = 1 + 0.02 * (year - CHILDCARE_YEARS[0])
+        places = {mode: (under_3 * rate * growth).round() for mode, rate in rates.items()}
+        frames.append(pd.DataFrame({"year": year, "code": demo.communes["code"], "under_3": under_3, **places}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _childcare_tables(places: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rates and places of ``places`` summed by ``keys`` (with ``year``), in the CNAF's variables."""
+    summed = places.groupby(["year", *keys], sort=True)[["under_3", *_MODES]].sum().reset_index()
+    summed["eaje"] = summed["psu_col"] + summed["hors_psu_col"]
+    summed["ind"] = summed["am_ind"] + summed["gad_ind"]
+    summed["total"] = summed["eaje"] + summed["prescol"] + summed["ind"]
+    order = ["psu_col", "hors_psu_col", "eaje", "prescol", "am_ind", "gad_ind", "ind"]
+    rates = summed[["year", *keys]].copy()
+    counts = summed[["year", *keys]].copy()
+    for mode in [*order, "total"]:
+        rates[mode] = (100 * summed[mode] / summed["under_3"]).round(1)
+        # As the portal serves them: the EAJE and individual sums as decimals (« 65.0 »), the others whole.
+        counts[mode] = summed[mode] if mode in ("eaje", "ind") else summed[mode].astype("int64")
+    return rates, counts
+
+
+def childcare_files(demo: Demo, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+    """The CNAF's ``txcouv_pe_{com,epci,dep,nat}`` and ``nbpla_pe_{com,epci,dep}`` exports (communes of 10 000
+    inhabitants or more only, as published)."""
+    places = childcare_places(demo, rng).merge(
+        demo.communes[["code", "label", "epci", "epci_label", "departement", "region", "base"]], on="code"
+    )
+    places["national"] = "FRANCE ENTIERE HORS MAYOTTE"
+    files = {}
+    scales = {
+        "com": (["code", "label"], ["numcom", "nomcom"], places.loc[places["base"] >= 10_000]),
+        "epci": (["epci", "epci_label"], ["numepci", "nomepci"], places),
+        "dep": (["departement"], ["numdep"], places),
+        "nat": (["national"], ["national"], places),
+    }
+    for scale, (keys, names, rows) in scales.items():
+        rates, counts = _childcare_tables(rows, keys)
+        for kind, table, prefix in (("txcouv", rates, "txcouv"), ("nbpla", counts, "pl")):
+            if kind == "nbpla" and scale == "nat":
+                continue  # the CNAF publishes no national file of places
+            renamed = {mode: f"{prefix}_{mode}_{scale}" for mode in table.columns[1 + len(keys) :]}
+            renamed["total"] = f"txcouv_{scale}" if kind == "txcouv" else f"tot_offre_{scale}"
+            out = table.rename(columns={"year": "annee", **dict(zip(keys, names, strict=True)), **renamed})
+            if scale == "dep":
+                out.insert(2, "nomdep", out["numdep"].map(_DEP_LABELS).map(lambda x: _upper_plain(pd.Series([x]))[0]))
+            if "nomcom" in out or "nomepci" in out:
+                label = "nomcom" if "nomcom" in out else "nomepci"
+                out[label] = _upper_plain(out[label])
+            files[f"{kind}_pe_{scale}"] = out
+    return files
+
+
 def cog_tables(demo: Demo) -> dict[str, pd.DataFrame]:
     """COG 2021 (communes, départements, régions), the 2022 movements, and the EPCI composition 2021."""
     c = demo.communes
@@ -719,6 +849,9 @@ def write_demo(folder: str | Path, seed: int = SEED) -> list[Path]:
         )
 
     files["caf/data_CAF_2020_IRIS.csv"] = csv_bytes(caf(demo, np.random.default_rng(seed + 2), 2020), crlf=True)
+    files["caf/s_ben_com_f.csv"] = csv_bytes(s_ben_com_f(demo, np.random.default_rng(seed + 3)), bom=True, crlf=True)
+    for name, table in childcare_files(demo, np.random.default_rng(seed + 4)).items():
+        files[f"caf/{name}.csv"] = csv_bytes(table)
     files["caf/data_CAF_2016_IRIS.csv"] = csv_bytes(
         caf(demo, np.random.default_rng(seed + 2), 2016), bom=True, crlf=True, thousands="\u202f"
     )

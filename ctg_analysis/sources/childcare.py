@@ -1,0 +1,115 @@
+"""The CNAF's childcare supply (*accueil du jeune enfant*, ONAPE), as data.caf.fr exports it.
+
+Two families of datasets, one file per scale ``{s}`` (``com``, ``epci``, ``dep``, ``nat``), read from the portal's
+CSV export (``;``, Opendatasoft field ids) or its ``_hist`` versions:
+
+- ``txcouv_pe_{s}``: the coverage rates, places for 100 children under 3, one decimal, global (``txcouv_{s}``)
+  and by mode (``txcouv_psu_col_{s}``: EAJE financed by the PSU, ``txcouv_hors_psu_col_{s}``: other EAJE,
+  ``txcouv_eaje_{s}``, ``txcouv_prescol_{s}``: pre-schooling at 2, ``txcouv_am_ind_{s}``: assistants maternels,
+  ``txcouv_gad_ind_{s}``: garde à domicile, ``txcouv_ind_{s}``). A rate above 100 is legitimate (places taken
+  by the children of neighbouring communes: Garches, 111,0 in 2023). Published for each area, never summed.
+- ``nbpla_pe_{s}``: the places by the same modes (``pl_…_{s}``) and in all (``tot_offre_{s}``), which add up.
+
+Communes are published only from 10 000 inhabitants, Marseille by arrondissement; the ``XX`` EPCI (communes of
+no EPCI, the file's maximum) is a placeholder, left out and said. ``annee`` is a year or a date.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pandas as pd
+
+from ctg_analysis.codes import COMMUNE_WIDTH, FRANCE, fold_arrondissements
+from ctg_analysis.errors import SourceFileError
+from ctg_analysis.sources._io import RawSheet
+from ctg_analysis.sources._layout import Parsed, check_unique, codes, lower_case, numbers, year_span
+
+__all__ = ["PLACES", "matches", "read"]
+
+#: The scale suffix of each export's field ids: its level, code column, label column and code width.
+_SCALES = {
+    "com": ("commune", "numcom", "nomcom", COMMUNE_WIDTH),
+    "epci": ("epci", "numepci", "nomepci", 9),
+    "dep": ("departement", "numdep", "nomdep", 0),
+    "nat": ("france", "national", "national", 0),
+}
+_FIELD = re.compile(r"(txcouv(?:_\w+?)?|pl_\w+|tot_offre)_(com|epci|dep|nat)")
+#: The canonical variables of places, by mode and in all: they add up over communes; the rates (``TXCOUV…``)
+#: do not.
+PLACES = frozenset(
+    {"PL_PSU_COL", "PL_HORS_PSU_COL", "PL_EAJE", "PL_PRESCOL", "PL_AM_IND", "PL_GAD_IND", "PL_IND", "TOT_OFFRE"}
+)
+
+
+def matches(sheet: RawSheet) -> bool:
+    """Whether a sheet is a data.caf.fr childcare export: ``annee``, the area key of its scale and the coverage
+    rates (``txcouv_…``) or places (``pl_…``, ``tot_offre_…``) of that scale."""
+    scale = _scale(sheet)
+    return scale is not None and "annee" in {c.lower() for c in sheet.columns}
+
+
+def _scale(sheet: RawSheet) -> str | None:
+    found = {m.group(2) for c in sheet.columns if (m := _FIELD.fullmatch(c.lower()))}
+    if len(found) != 1:
+        return None
+    (scale,) = found
+    return scale if _SCALES[scale][1] in {c.lower() for c in sheet.columns} else None
+
+
+def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
+    """The rates or places of one export, every year it holds, at its scale's level."""
+    scale = _scale(sheet)
+    if scale is None:  # claimed by matches
+        raise SourceFileError(sheet.where, "aucune colonne de taux ou de places d'une seule échelle")
+    level, key, label, width = _SCALES[scale]
+    sheet = lower_case(sheet)
+    frame = sheet.frame
+    variables = {m.group(0): m.group(1).upper() for c in frame.columns if (m := _FIELD.fullmatch(c))}
+    table = pd.DataFrame({"geo": _areas(sheet, level, key, width, dataset), "period": _years(sheet)})
+    if label in frame.columns and level != "france":
+        table["label"] = frame[label].astype("string").str.strip()
+    values = pd.DataFrame({name: numbers(sheet, c) for c, name in variables.items()})
+    table = pd.concat([table, values], axis=1)
+    placeholder = table["geo"].eq("XX")
+    notes: tuple[str, ...] = ()
+    if placeholder.any():
+        notes = (f"{int(placeholder.sum())} ligne(s) « XX » (communes sans EPCI, valeurs hors d'échelle) écartée(s)",)
+        table = table.loc[~placeholder].reset_index(drop=True)
+    check_unique(table, ["geo", "period"], sheet.where)
+    rates = any(v not in PLACES for v in variables.values())
+    if level == "commune":  # Marseille published by arrondissement: its places add up, its rates do not
+        table = fold_arrondissements(table, list(variables.values()), additive=not rates)
+    if level == "france":
+        notes += ("valeurs nationales de la CNAF : France entière hors Mayotte",)
+    source = f"CNAF, data.caf.fr, accueil du jeune enfant {year_span(table['period'])}"
+    return [Parsed(level, int(table["period"].max()), source, table, notes=notes)]
+
+
+def _areas(sheet: RawSheet, level: str, key: str, width: int, dataset: str) -> pd.Series:
+    """The area codes as the toolkit writes them (``XX`` kept, to be left out by the caller)."""
+    frame = sheet.frame
+    if level == "france":
+        return pd.Series(FRANCE, index=frame.index, dtype="string")
+    raw = frame[key].astype("string").str.strip()
+    if not width:  # département codes: 2 or 3 characters (« 2A », « 973 »)
+        return raw.str.zfill(2)
+    placeholder = raw.eq("XX")
+    fixed = raw.copy()
+    real = dataclasses.replace(sheet, frame=frame.loc[~placeholder.to_numpy(), [key]])
+    fixed.loc[~placeholder] = codes(real, key, width=width, dataset=dataset, meaning="code géographique").to_numpy()
+    return fixed
+
+
+def _years(sheet: RawSheet) -> pd.Series:
+    """``annee`` as a year (``2023``) or a date (``2023-01-01``, ``2023``-prefixed): its year."""
+    text = sheet.frame["annee"].astype("string").str.strip()
+    years = text.str.extract(r"^(\d{4})(?:$|-)")[0]
+    if years.isna().any():
+        wrong = years.isna().to_numpy().nonzero()[0][0]
+        raise SourceFileError(
+            sheet.where,
+            f"colonne annee, ligne {wrong + 2} : « {text.iloc[wrong]} » ; attendu une année (AAAA) ou une date",
+        )
+    return years.astype("int64")

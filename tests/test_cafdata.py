@@ -225,3 +225,26 @@ def test_a_published_rate_the_grouping_has_none_of_is_drawn_with_its_epci_s_and_
     assert f"{epci:.1f} %".replace(".", ",") in svg.replace("\u00a0", " ")
     # The territory's bar says why; its communes, none published, have no bar (named once, in the subtitle).
     assert "non publié" in svg and "Ensemble du territoire" in svg and svg.count("Bouqueval") == 1
+
+
+def test_the_sentence_of_a_rate_a_grouping_has_none_of_gives_its_epci_s_and_departement_s(demo_folder):
+    from ctg_analysis.commentary import describe
+    from ctg_analysis.indicators import compute_indicators, prepare
+    from ctg_analysis.territories import load_territories
+
+    prepared = prepare(demo_folder, indicators=["taux_couverture_accueil"], progress=False)
+    territories = load_territories(demo_folder.root / "territories.yaml", prepared.reference, prepared.movements)
+    table = compute_indicators(prepared, territories, territory_ids=["ctg-ecouen"])
+    raw = {
+        scale: pd.read_csv(demo_folder.root / "caf" / f"txcouv_pe_{scale}.csv", sep=";", dtype=str)
+        for scale in ("epci", "dep")
+    }
+    epci = raw["epci"].loc[(raw["epci"]["numepci"] == "200055655") & (raw["epci"]["annee"] == "2021"), "txcouv_epci"]
+    dep = raw["dep"].loc[(raw["dep"]["numdep"] == "95") & (raw["dep"]["annee"] == "2021"), "txcouv_dep"]
+    sentence = describe(table, "ctg-ecouen", "taux_couverture_accueil")
+    assert sentence.text == (
+        "Le taux de couverture de l'accueil du jeune enfant du territoire : valeur non publiée par la CNAF pour un "
+        f"regroupement de communes ; elle est de {epci.item().replace('.', ',')}\u00a0% dans l'EPCI CA Roissy Pays "
+        f"de France et de {dep.item().replace('.', ',')}\u00a0% dans le département du Val-d'Oise en 2021."
+    )
+    assert sentence.caveats == ()  # the sentence says it: no « non additif » caveat besides

@@ -171,8 +171,9 @@ CASES = [
         "revenu_median",
         None,
         {"flags": "unavailable;demo", "deps": (("95", "Val-d'Oise", 23220),)},
-        "Le revenu disponible médian par unité de consommation du territoire n'est pas disponible pour 2019. "
-        "Indicateur non additif, que l'Insee ne publie pas pour ce regroupement de communes.",
+        # No commune of it has one either: the département's, published, as context.
+        "Le revenu disponible médian par unité de consommation du territoire : valeur non publiée par l'Insee pour "
+        f"un regroupement de communes ; elle est de 23{NNBSP}220{NBSP}€ dans le département du Val-d'Oise en 2019.",
     ),
     # A value INSEE does not publish for a grouping: the range of the communes that have one, without the
     # caveat that would repeat it.

@@ -39,6 +39,7 @@ from ctg_analysis.indicators.comparisons import position
 from ctg_analysis.indicators.display import latest_period, territory_rows
 from ctg_analysis.indicators.encoding import NO_YEAR
 from ctg_analysis.indicators.flags import DEMO_FLAG
+from ctg_analysis.sources.datasets import get_dataset
 from ctg_analysis.text import plain
 from ctg_analysis.themes import THEME_IDS, get_theme
 from ctg_analysis.yaml_input import load_yaml
@@ -80,6 +81,8 @@ _KNOWN_FIELDS = {
     "minimum",
     "maximum",
     "nombre",
+    "éditeur",
+    "contexte",
 }
 #: Flags that keep a value from being set against another as if it were whole (the guide's rule: a partial,
 #: estimated or non-comparable value is never compared as if it were whole).
@@ -87,6 +90,8 @@ _NOT_COMPARED = frozenset({"not_comparable", "partial", "estimated", "cog_mismat
 _NOT_COMPARED_PATTERN = r"(?:^|;)(?:" + "|".join(sorted(_NOT_COMPARED)) + r")(?:;|$)"
 #: The cases of the sentence for a value not published for a grouping: one commune gives it, several.
 _NOT_PUBLISHED_KEYS = ("une", "plusieurs")
+#: Wording added since: optional, so that an analyst's older copy of phrases.yaml still loads.
+_OPTIONAL_NOT_PUBLISHED_KEYS = ("contexte",)
 _TEMPLATE_KEYS = {
     "effectif": ("zéro", "nombre"),
     "effectif_période": ("zéro", "nombre"),
@@ -223,6 +228,11 @@ def _check_templates(templates: dict[str, Any], source: str) -> None:
         for key in _NOT_PUBLISHED_KEYS:
             where = f"modèles.non_publié.{key}"
             _check_template(_require(templates["non_publié"], key, "modèles.non_publié", source), where, source)
+        for key in _OPTIONAL_NOT_PUBLISHED_KEYS:
+            if key in templates["non_publié"]:
+                _check_template(templates["non_publié"][key], f"modèles.non_publié.{key}", source)
+    if "dans_epci" in templates:
+        _check_template(templates["dans_epci"], "modèles.dans_epci", source)
 
 
 def _parse_phrases(text: str, source: str) -> Phrases:
@@ -366,10 +376,11 @@ def describe(
     references = _references(rows, row, flags, commune)
     fields = _common_fields(phrases, indicator_id, row, rows, commune)
     communes = rows.loc[(rows["level"] == "commune") & (rows["period"] == row["period"]) & rows["value"].notna()]
-    if _said_by_communes(phrases, row, flags, commune, communes):
+    context = _published_context(phrases, rows, row, flags, commune, communes)
+    if _said_by_communes(phrases, row, flags, commune, communes) or not context.empty:
         # The sentence says the value is not published for a grouping: its caveat would repeat it.
         text, informative, flags = (
-            _not_published(phrases, indicator, communes, fields),
+            _not_published(phrases, indicator, communes, context, fields),
             True,
             [f for f in flags if f != "unavailable"],
         )
@@ -390,6 +401,21 @@ def _references(rows: pd.DataFrame, row: pd.Series, flags: list[str], commune: s
         references = references.loc[references["geo"].astype(str) == own]
     whole = ~references["flags"].astype(str).str.contains(_NOT_COMPARED_PATTERN, regex=True)
     return references.loc[references["value"].notna() & whole].sort_values("geo")
+
+
+def _published_context(
+    phrases: Phrases, rows: pd.DataFrame, row: pd.Series, flags: list[str], commune: str | None, communes: pd.DataFrame
+) -> pd.DataFrame:
+    """The EPCI's and département's published values a grouping without its own, nor any of its communes', is
+    set beside (the CNAF's coverage rates: published for the communes of 10 000 inhabitants or more)."""
+    templates = phrases.templates.get("non_publié", {})
+    if not (pd.isna(row["value"]) and commune is None and "unavailable" in flags and communes.empty):
+        return rows.iloc[0:0]
+    if "contexte" not in templates or "dans_epci" not in phrases.templates:
+        return rows.iloc[0:0]
+    above = rows.loc[rows["level"].isin(["epci", "departement"]) & (rows["period"] == row["period"])]
+    whole = ~above["flags"].astype(str).str.contains(_NOT_COMPARED_PATTERN, regex=True)
+    return above.loc[above["value"].notna() & whole]
 
 
 def _said_by_communes(
@@ -454,9 +480,28 @@ def _comparison_list(phrases: Phrases, references: pd.DataFrame, unit: str, deci
     )
 
 
-def _not_published(phrases: Phrases, indicator: Indicator, communes: pd.DataFrame, fields: dict[str, str]) -> str:
-    """A value INSEE publishes for communes but not for a grouping (a median, a poverty rate): the range
-    of the territory's communes that have one instead."""
+def _not_published(
+    phrases: Phrases, indicator: Indicator, communes: pd.DataFrame, context: pd.DataFrame, fields: dict[str, str]
+) -> str:
+    """A value published for communes but not for a grouping (a median, a poverty rate, a coverage rate): the
+    range of the territory's communes that have one instead, or else its EPCI's and département's values."""
+    publisher = get_dataset(indicator.datasets[0]).publisher
+    if communes.empty:
+        shown = [format_value(v, indicator.unit, indicator.decimals) for v in context["value"]]
+        names = _departement_phrases()
+        items = [
+            phrases.templates["dans_epci"].format(référence=value, nom=label)
+            if level == "epci"
+            else phrases.templates["liste"].format(
+                référence=value, dans_niveau=phrases.levels["département"]["dans"].format(de_nom=names.get(geo, geo))
+            )
+            for value, level, geo, label in zip(
+                shown, context["level"].astype(str), context["geo"].astype(str), context["geo_label"], strict=True
+            )
+        ]
+        listed = (phrases.templates["et"] + "de ").join(items)  # « 48,0 % dans l'EPCI … et de 51,5 % dans … »
+        template = phrases.templates["non_publié"]["contexte"]
+        return capitalise(template.format(**fields, éditeur=publisher, contexte=listed))
     ordered = communes.sort_values("value", kind="stable")
     low, high = (
         f"{format_value(c['value'], indicator.unit, indicator.decimals, sign=indicator.is_change)} ({c['geo_label']})"
@@ -464,7 +509,9 @@ def _not_published(phrases: Phrases, indicator: Indicator, communes: pd.DataFram
     )
     case = "une" if len(ordered) == 1 else "plusieurs"
     return capitalise(
-        phrases.templates["non_publié"][case].format(**fields, minimum=low, maximum=high, nombre=len(ordered))
+        phrases.templates["non_publié"][case].format(
+            **fields, éditeur=publisher, minimum=low, maximum=high, nombre=len(ordered)
+        )
     )
 
 

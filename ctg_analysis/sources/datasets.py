@@ -67,6 +67,8 @@ class Dataset:
         For a base combining the columns of several datasets (the comparateur de territoires), the
         datasets it feeds: its reader gives their tables, and it is read instead of any of them that
         would claim its sheet.
+    publisher
+        Who publishes it, as a sentence names them (« l'Insee », « la CNAF »).
     bounds
         The values the publisher's documentation allows, per variable (a regular expression over the
         canonical names): ``(pattern, lowest, highest)``, either end ``None`` when open. A value outside is a
@@ -88,6 +90,7 @@ class Dataset:
     melodi: tuple[MelodiLayout, ...] = ()
     combines: tuple[str, ...] = ()
     bounds: tuple[tuple[str, float | None, float | None], ...] = ()
+    publisher: str = "l'Insee"
 
     def claims(self, sheet: RawSheet) -> bool:
         """Whether a sheet is this dataset, in its own layout or in INSEE's Melodi long format."""
@@ -380,6 +383,7 @@ DATASETS: dict[str, Dataset] = {
             caf.matches,
             caf.read,
             cog_lag=0,
+            publisher="la CNAF",
         ),
         Dataset(
             "childcare",
@@ -399,6 +403,7 @@ DATASETS: dict[str, Dataset] = {
             # A coverage rate above 100 is legitimate (places taken by the children of neighbouring communes);
             # no rate or place count is negative.
             bounds=((r"TXCOUV\w*", 0, None), (r"PL_\w+|TOT_OFFRE", 0, None)),
+            publisher="la CNAF",
         ),
         Dataset(
             "equipment",

@@ -248,3 +248,29 @@ def test_the_sentence_of_a_rate_a_grouping_has_none_of_gives_its_epci_s_and_depa
         f"de France et de {dep.item().replace('.', ',')}\u00a0% dans le département du Val-d'Oise en 2021."
     )
     assert sentence.caveats == ()  # the sentence says it: no « non additif » caveat besides
+
+
+def test_a_value_summing_the_cnaf_s_rounded_counts_says_so_in_words_and_is_not_greyed(demo_folder):
+    from ctg_analysis.commentary import describe
+    from ctg_analysis.indicators import compute_indicators, prepare
+    from ctg_analysis.indicators.display import is_fragile, wide_view
+    from ctg_analysis.territories import load_territories
+
+    prepared = prepare(demo_folder, indicators=["allocataires_rsa", "part_allocataires_rsa"], progress=False)
+    territories = load_territories(demo_folder.root / "territories.yaml", prepared.reference, prepared.movements)
+    table = compute_indicators(prepared, territories, territory_ids=["ctg-ecouen"])
+    own = table.loc[(table["level"] == "territoire") & (table["indicator"] == "allocataires_rsa")]
+    flags = own.set_index("period")["flags"]
+    assert "rounded" in flags["2021"] and "rounded" not in flags["2020"]  # data.caf.fr's export, not the IRIS file
+    # Σ of the rounded counts, as the raw file gives them.
+    raw = pd.read_csv(demo_folder.root / "caf" / "s_ben_com_f.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    seed = ["95205", "95395", "95509", "95094", "95492"]
+    assert (
+        own.set_index("period").loc["2021", "value"]
+        == raw.loc[raw["numcomdo"].isin(seed), "indfoy_rsa"].astype(int).sum()
+    )
+    assert not is_fragile(flags).loc["2021"]
+    caption = wide_view(table, "ctg-ecouen", theme="accès aux droits-précarité").to_html()
+    assert "Effectifs arrondis à 5 par la CNAF (montants à 100 €)" in caption
+    sentence = describe(table, "ctg-ecouen", "part_allocataires_rsa")
+    assert sentence.caveats == ("Effectifs arrondis à 5 par la CNAF : à lire comme des ordres de grandeur.",)

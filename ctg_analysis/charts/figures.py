@@ -27,7 +27,15 @@ from ctg_analysis.charts.style import FRAGILE_HATCH, LEVEL_HATCHES, french_axis,
 from ctg_analysis.errors import CtgError
 from ctg_analysis.formatting import format_number, format_value
 from ctg_analysis.indicators.catalogue import get_indicator
-from ctg_analysis.indicators.display import cited_sources, is_fragile, key_figure_ids, shown_flags, territory_rows
+from ctg_analysis.indicators.display import (
+    ROUNDED_NOTE,
+    cited_sources,
+    is_fragile,
+    key_figure_ids,
+    shown_flags,
+    territory_rows,
+)
+from ctg_analysis.indicators.flags import ROUNDED_FLAG
 from ctg_analysis.levels import CHART_LEVELS, LEVEL_COLOURS, LEVEL_NAMES_IN_TEXT
 
 __all__ = [
@@ -82,6 +90,8 @@ def _footnote(rows: pd.DataFrame, fragile: bool | None = None) -> str:
     parts = [f"Source : {sources}" if sources else "Source : non renseignée"]
     if fragile if fragile is not None else is_fragile(shown_flags(rows)).any():
         parts.append(_FRAGILE_NOTE)
+    if rows["flags"].astype(str).str.contains(ROUNDED_FLAG).any():
+        parts.append(ROUNDED_NOTE.rstrip("."))
     if rows["flags"].astype(str).str.contains("demo").any():
         parts.append(_DEMO_NOTE)
     return " — ".join(parts)

@@ -42,6 +42,7 @@ SUM_COLUMNS = [
     "n_missing",
     "n_partial",
     "n_estimated",
+    "n_rounded",
     "n_covered",
     "w_covered",
 ]
@@ -68,7 +69,7 @@ def sum_rows(size: int, **columns: ArrayLike) -> dict[str, np.ndarray]:
     --------
     >>> rows = sum_rows(2, level=1, geo=[0, 1], indicator=3, year_start=2019, year_end=2019,
     ...                 numerator=[5.0, 7.0], denominator=np.nan, n_communes=1, n_missing=0, n_partial=0,
-    ...                 n_estimated=0, n_covered=1, w_covered=0)
+    ...                 n_estimated=0, n_rounded=0, n_covered=1, w_covered=0)
     >>> rows["geo"].dtype, rows["published"].tolist()
     (dtype('int32'), [False, False])
     """
@@ -98,6 +99,7 @@ def commune_arrays(values: pd.DataFrame, population: np.ndarray) -> dict[str, np
         "missing": missing,
         "partial": values["partial"].to_numpy(dtype="float64"),
         "estimated": values["estimated"].to_numpy(dtype="float64"),
+        "rounded": values["rounded"].to_numpy(dtype="float64"),
         "w_covered": people[commune] * (1.0 - missing) if len(commune) else np.zeros(0),
     }
 
@@ -134,6 +136,7 @@ def aggregate(
         n_missing=n_missing,
         n_partial=total("partial"),
         n_estimated=total("estimated"),
+        n_rounded=total("rounded"),
         n_covered=n_communes[filled] - n_missing,
         w_covered=total("w_covered"),
     )
@@ -155,6 +158,7 @@ def communes_as_sums(arrays: dict[str, np.ndarray], commune: np.ndarray, slots: 
         n_missing=arrays["missing"],
         n_partial=arrays["partial"],
         n_estimated=arrays["estimated"],
+        n_rounded=arrays["rounded"],
         n_covered=1.0 - arrays["missing"],
         w_covered=arrays["w_covered"],
     )
@@ -207,7 +211,7 @@ def evolutions(sums: dict[str, np.ndarray], indicators: tuple[Indicator, ...]) -
         end = base.loc[base["year_end"] == last, [*keys, *SUM_COLUMNS, *_EXPECTED]]
         start = base.loc[
             base["year_end"] == first,
-            [*keys, "numerator", "n_missing", "n_partial", "n_estimated", "n_covered", "w_covered"],
+            [*keys, "numerator", "n_missing", "n_partial", "n_estimated", "n_rounded", "n_covered", "w_covered"],
         ]
         joined = end.merge(start, on=keys, suffixes=("", "_start"))
         pieces.append(
@@ -224,6 +228,7 @@ def evolutions(sums: dict[str, np.ndarray], indicators: tuple[Indicator, ...]) -
                 n_missing=joined["n_missing"] + joined["n_missing_start"],
                 n_partial=joined["n_partial"] + joined["n_partial_start"],
                 n_estimated=joined["n_estimated"] + joined["n_estimated_start"],
+                n_rounded=joined["n_rounded"] + joined["n_rounded_start"],
                 # An evolution covers what both of its vintages cover.
                 n_covered=np.minimum(joined["n_covered"], joined["n_covered_start"]),
                 w_covered=np.minimum(joined["w_covered"], joined["w_covered_start"]),
@@ -285,6 +290,7 @@ def published_rows(published: pd.DataFrame, membership: pd.DataFrame, geography:
         n_missing=rows["value"].isna(),
         n_partial=0,
         n_estimated=0,
+        n_rounded=0,
         n_covered=np.nan,
         w_covered=np.nan,
         published=True,

@@ -18,7 +18,7 @@ from ctg_analysis.errors import CtgError, did_you_mean
 from ctg_analysis.formatting import MISSING, format_number, format_value
 from ctg_analysis.indicators.catalogue import Indicator, get_indicator, indicators_of_theme
 from ctg_analysis.indicators.comparisons import RATE_UNITS
-from ctg_analysis.indicators.flags import DEMO_FLAG, FLAGS
+from ctg_analysis.indicators.flags import DEMO_FLAG, FLAGS, ROUNDED_FLAG
 from ctg_analysis.levels import LADDER, LEVEL_NAMES
 from ctg_analysis.text import plain
 from ctg_analysis.themes import get_theme
@@ -30,6 +30,7 @@ __all__ = [
     "KEY_FIGURES",
     "QUALITY_FLAGS",
     "FRAGILE_LEGEND",
+    "ROUNDED_NOTE",
     "WideView",
     "cited_sources",
     "communes_view",
@@ -76,8 +77,10 @@ def key_figure_ids(table: pd.DataFrame, territory: str) -> list[str]:
     return [i for i in chosen if i in given]
 
 
-#: Flags that make a value fragile: greyed out in views.
-QUALITY_FLAGS = tuple(code for code in FLAGS if code != DEMO_FLAG)
+#: Flags that make a value fragile: greyed out in views (the marks of the data's origin are said in words).
+QUALITY_FLAGS = tuple(code for code in FLAGS if code not in (DEMO_FLAG, ROUNDED_FLAG))
+#: What a view says below its table when a value sums rounded counts.
+ROUNDED_NOTE = f"{FLAGS[ROUNDED_FLAG][0].upper()}{FLAGS[ROUNDED_FLAG][1:]}."
 
 
 def territory_rows(table: pd.DataFrame, territory: str) -> pd.DataFrame:
@@ -205,7 +208,12 @@ class WideView:
         return self._html(self.formatted())
 
     def _html(self, text: pd.DataFrame) -> str:
-        caption = FRAGILE_LEGEND + (" Données fictives de démonstration." if self.demo else "")
+        rounded = self.flags.stack().astype(str).str.contains(ROUNDED_FLAG).any()
+        caption = (
+            FRAGILE_LEGEND
+            + (f" {ROUNDED_NOTE}" if rounded else "")
+            + (" Données fictives de démonstration." if self.demo else "")
+        )
         return text_table_html(
             text.droplevel(0),
             reasons=self.flags.map(_fragile_reasons).to_numpy(),

@@ -13,7 +13,7 @@ from ctg_analysis.indicators.catalogue import Indicator
 from ctg_analysis.indicators.encoding import AT_COMMUNE, AT_DEPARTEMENT
 from ctg_analysis.indicators.preparation import PreparedData
 
-__all__ = ["DEMO_FLAG", "FLAGS", "MIN_COVERAGE", "derive", "flag_bits", "flag_meanings", "flag_texts"]
+__all__ = ["DEMO_FLAG", "FLAGS", "ROUNDED_FLAG", "MIN_COVERAGE", "derive", "flag_bits", "flag_meanings", "flag_texts"]
 
 
 #: Flag codes of the long table and their French meaning, in the order they are listed.
@@ -29,10 +29,14 @@ FLAGS = {
     "composition de l'EPCI)",
     "estimated": "estimation : valeur d'une commune scindée répartie au prorata de la population",
     "cog_mismatch": "géographies non harmonisées (COG différent)",
+    # A mark of the publisher's rounding, said in words, not a fault of the value: not greyed as fragile.
+    "rounded": "effectifs arrondis à 5 par la CNAF (montants à 100 €) : à lire comme des ordres de grandeur",
     "demo": "données fictives de démonstration",
 }
 #: The flag of the demo's fictional data: a mark of origin, not of quality.
 DEMO_FLAG = "demo"
+#: The flag of a value summing counts the publisher rounded: said in words, not greyed as fragile.
+ROUNDED_FLAG = "rounded"
 
 
 def flag_meanings() -> list[str]:
@@ -95,6 +99,7 @@ def derive(sums: dict[str, np.ndarray], prepared: PreparedData) -> dict[str, np.
             # The parts of a split commune stay in their département: its sums (and above) are exact.
             "estimated": (np.nan_to_num(sums["n_estimated"]) > 0) & (sums["level"] < AT_DEPARTEMENT),
             "cog_mismatch": per_indicator([i.id in prepared.cog_mismatch for i in indicators]),
+            ROUNDED_FLAG: (np.nan_to_num(sums["n_rounded"]) > 0) & ~np.isnan(value),
             DEMO_FLAG: np.full(len(which), prepared.demo),
         }
     return {

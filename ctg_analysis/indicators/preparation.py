@@ -278,6 +278,7 @@ _VALUE_COLUMNS = {
     "missing": bool,
     "partial": bool,
     "estimated": bool,
+    "rounded": bool,
 }
 
 

@@ -17,7 +17,7 @@ from ctg_analysis.indicators.encoding import Geography
 from ctg_analysis.levels import TABLE_LEVELS
 from ctg_analysis.sources.datasets import DATASETS
 from ctg_analysis.sources.folder import DataFolder
-from ctg_analysis.sources.tables import ESTIMATED, PARTIAL_SUFFIX, SourceTable
+from ctg_analysis.sources.tables import ESTIMATED, PARTIAL_SUFFIX, ROUNDED, SourceTable
 
 __all__ = ["POPULATION_DATASETS", "commune_population", "commune_values", "published_values"]
 
@@ -55,6 +55,7 @@ def commune_values(indicator: Indicator, tables: dict[str, SourceTable]) -> dict
         "numerator": _expression(data, indicator.numerator_variables, where),
         "partial": _partial(data, indicator.numerator_variables),
         "estimated": _flag_column(data, [ESTIMATED]),
+        "rounded": _flag_column(data, [ROUNDED]),
     }
     terms["start"] = terms["year"]
     if indicator.kind == "rolling_sum":
@@ -80,6 +81,7 @@ def commune_values(indicator: Indicator, tables: dict[str, SourceTable]) -> dict
         "missing": missing,
         "partial": terms["partial"].astype(bool),
         "estimated": np.asarray(terms["estimated"], dtype=bool),
+        "rounded": np.asarray(terms["rounded"], dtype=bool),
     }
 
 
@@ -94,8 +96,8 @@ def _rolling_windows(terms: dict[str, np.ndarray], indicator: Indicator) -> dict
     windows = np.lib.stride_tricks.sliding_window_view(wide.to_numpy(), indicator.window, axis=1).sum(axis=-1)
     ends = np.arange(first + indicator.window - 1, first + wide.shape[1])
     flagged = (
-        pd.DataFrame({"commune": terms["commune"], "flag": terms["estimated"]})
-        .groupby("commune")["flag"]
+        pd.DataFrame({"commune": terms["commune"], "estimated": terms["estimated"], "rounded": terms["rounded"]})
+        .groupby("commune")[["estimated", "rounded"]]
         .any()
         .reindex(wide.index, fill_value=False)
     )
@@ -106,7 +108,8 @@ def _rolling_windows(terms: dict[str, np.ndarray], indicator: Indicator) -> dict
         "start": year - indicator.window + 1,
         "numerator": windows.ravel(),
         "partial": np.zeros(windows.size, dtype=bool),
-        "estimated": np.repeat(flagged.to_numpy(dtype=bool), len(ends)),
+        "estimated": np.repeat(flagged["estimated"].to_numpy(dtype=bool), len(ends)),
+        "rounded": np.repeat(flagged["rounded"].to_numpy(dtype=bool), len(ends)),
     }
 
 
@@ -133,6 +136,7 @@ def _with_denominator(
             "denominator": _expression(source, indicator.denominator_variables, where),
             "partial_denominator": _partial(source, indicator.denominator_variables),
             "estimated_denominator": _flag_column(source, [ESTIMATED]),
+            "rounded_denominator": _flag_column(source, [ROUNDED]),
         }
     )
     frame = pd.DataFrame(terms).merge(other, on=["commune", "year"], how="inner")
@@ -144,6 +148,7 @@ def _with_denominator(
         "denominator": frame["denominator"].to_numpy(),
         "partial": frame["partial"].to_numpy() | frame["partial_denominator"].to_numpy(),
         "estimated": frame["estimated"].to_numpy() | frame["estimated_denominator"].to_numpy(),
+        "rounded": frame["rounded"].to_numpy() | frame["rounded_denominator"].to_numpy(),
     }
 
 

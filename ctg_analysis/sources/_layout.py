@@ -15,6 +15,9 @@ from ctg_analysis.sources._io import RawSheet, normalise_codes, to_number
 
 log = logging.getLogger(__name__)
 
+#: The flag column of a row whose counts the publisher rounded (the CNAF's data.caf.fr files: to 5).
+ROUNDED = "rounded"
+
 
 @dataclass(frozen=True)
 class Parsed:

@@ -23,6 +23,7 @@ from ctg_analysis.errors import SourceFileError
 from ctg_analysis.formatting import format_count
 from ctg_analysis.sources._io import RawSheet
 from ctg_analysis.sources._layout import (
+    ROUNDED,
     Parsed,
     check_unique,
     codes,
@@ -135,6 +136,7 @@ def _read_export(sheet: RawSheet, dataset: str) -> list[Parsed]:
     check_unique(kept, ["geo", "period"], sheet.where)
     if level == "commune":
         kept = fold_arrondissements(kept, list(variables.values()), additive=True)
+    kept[ROUNDED] = True  # every count to 5, every amount to 100 €: said wherever a value sums them
     vintage = int(period.max())
     source = f"CNAF, data.caf.fr, allocataires par prestation (décembre {year_span(period)})"
     # December N as extracted early in N + 1, in the geography of that day (data.caf.fr's notes on its EPCI

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ctg_analysis.sources._layout import ROUNDED
 from ctg_analysis.sources.datasets import DATASETS, Dataset
 
-__all__ = ["ATTRIBUTE_COLUMNS", "ESTIMATED", "PARTIAL_SUFFIX", "SourceTable", "first_per_column"]
+__all__ = ["ATTRIBUTE_COLUMNS", "ESTIMATED", "PARTIAL_SUFFIX", "ROUNDED", "SourceTable", "first_per_column"]
 
 #: The suffix of a variable's flag column: its commune value sums IRIS of which some are secret.
 PARTIAL_SUFFIX = "_partial"
@@ -111,14 +112,16 @@ class SourceTable:
     @property
     def variables(self) -> list[str]:
         """The numeric variable columns (not the ``<VAR>_partial`` flags of an IRIS aggregation, nor the
-        ``estimated`` flag of a commune shared out of a split one)."""
-        skipped = {"geo", "period", "flow_start", ESTIMATED, *ATTRIBUTE_COLUMNS}
+        ``estimated`` flag of a commune shared out of a split one, nor the ``rounded`` flag of a row the
+        publisher rounded)."""
+        skipped = {"geo", "period", "flow_start", ESTIMATED, ROUNDED, *ATTRIBUTE_COLUMNS}
         return [c for c in self.data.columns if c not in skipped and not c.endswith(PARTIAL_SUFFIX)]
 
     @property
     def flags(self) -> list[str]:
-        """The boolean flag columns (``<VAR>_partial``, ``estimated``): carried along when its codes change."""
-        return [c for c in self.data.columns if c.endswith(PARTIAL_SUFFIX) or c == ESTIMATED]
+        """The boolean flag columns (``<VAR>_partial``, ``estimated``, ``rounded``): carried along when its codes
+        change."""
+        return [c for c in self.data.columns if c.endswith(PARTIAL_SUFFIX) or c in (ESTIMATED, ROUNDED)]
 
     def metadata(self) -> dict[str, object]:
         """Everything but the frame, JSON-serialisable (for the cache manifest)."""

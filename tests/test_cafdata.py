@@ -274,3 +274,45 @@ def test_a_value_summing_the_cnaf_s_rounded_counts_says_so_in_words_and_is_not_g
     assert "Effectifs arrondis à 5 par la CNAF (montants à 100 €)" in caption
     sentence = describe(table, "ctg-ecouen", "part_allocataires_rsa")
     assert sentence.caveats == ("Effectifs arrondis à 5 par la CNAF : à lire comme des ordres de grandeur.",)
+
+
+@pytest.mark.real
+def test_the_real_coverage_of_a_commune_at_two_years_written_back_in_the_official_layout(real, tmp_path):
+    # The 1 061 communes' real values, whose columns a third party renamed, put back under data.caf.fr's field
+    # ids (txcouv_pe_com, with its other columns as the portal exports them: EPCI and département beside).
+    source = real / "cnaf-accueil-jeune-enfant-communes-2017-2022" / "tx_couverture.csv"
+    raw = pd.read_csv(source, dtype={"numero_commune": str, "numero_epci": str, "numero_departement": str})
+    official = raw.rename(
+        columns={
+            "date_reference": "annee",
+            "numero_commune": "numcom",
+            "nom_commune": "nomcom",
+            "numero_epci": "numepci",
+            "nom_epci": "nomepci",
+            "numero_departement": "numdep",
+            "nom_departement": "nomdep",
+            "taux_de_couv_eaje_psu": "txcouv_psu_col_com",
+            "taux_de_couv_hors_eaje_psu": "txcouv_hors_psu_col_com",
+            "taux_de_couv_eaje_ensemble": "txcouv_eaje_com",
+            "taux_de_couv_prescolarisation": "txcouv_prescol_com",
+            "taux_de_couv_assistante_maternelle": "txcouv_am_ind_com",
+            "taux_de_couv_salariee_a_domicile": "txcouv_gad_ind_com",
+            "taux_de_couv_accueil_individuel_ensemble": "txcouv_ind_com",
+            "taux_de_couv_global": "txcouv_com",
+        }
+    )
+    path = tmp_path / "txcouv_pe_com.csv"
+    official.to_csv(path, sep=";", index=False)
+    (table,) = read_file(path)
+    assert (table.dataset, table.level) == ("childcare", "commune")
+    ours = table.data.set_index(["geo", "period"])["TXCOUV"]
+    commune = raw.loc[raw["numero_commune"] == "95680"].set_index("date_reference")["taux_de_couv_global"]
+    assert len(commune) >= 2  # Villiers-le-Bel, every year of the file
+    for year in (commune.index.min(), commune.index.max()):
+        assert ours.loc[("95680", int(year))] == commune.loc[year]
+    # Paris, Lyon and Marseille are published by district only: a district's rate is not its city's, and the
+    # other communes are all kept.
+    districts = raw["numero_commune"].str.match(r"^(751(0[1-9]|1\d|20)|6938\d|132(0[1-9]|1[0-6]))$")
+    assert int(districts.sum()) == (20 + 9 + 16) * 6  # their districts, 2017 to 2022
+    assert len(table.data) == len(raw) - int(districts.sum())
+    assert not table.data["geo"].isin(["75056", "69123", "13055"]).any()

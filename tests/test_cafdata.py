@@ -316,3 +316,41 @@ def test_the_real_coverage_of_a_commune_at_two_years_written_back_in_the_officia
     assert int(districts.sum()) == (20 + 9 + 16) * 6  # their districts, 2017 to 2022
     assert len(table.data) == len(raw) - int(districts.sum())
     assert not table.data["geo"].isin(["75056", "69123", "13055"]).any()
+
+
+@pytest.mark.real
+def test_where_the_iris_file_and_the_commune_file_give_one_december_the_commune_file_wins_and_it_is_said(
+    real, benefits, tmp_path, caplog
+):
+    import logging
+
+    from conftest import real_folder
+    from ctg_analysis.indicators import compute_indicators, prepare
+    from ctg_analysis.territories import load_territories
+
+    folder = real_folder(
+        tmp_path,
+        real,
+        [
+            "caf-iris-2016-2020/data_CAF_2020_IRIS.csv",
+            str(BENEFITS),
+            "populations-legales/ensemble_RP2022_en_vigueur_2025.xlsx",
+        ],
+    )
+    (said,) = folder.providers().itertuples(index=False)
+    assert (said[1], said[2], said[3]) == (
+        2020,
+        BENEFITS.as_posix().replace("/", "__"),
+        "caf-iris-2016-2020__data_CAF_2020_IRIS.csv",
+    )
+    with caplog.at_level(logging.WARNING):
+        prepared = prepare(folder, indicators=["allocataires_rsa"], progress=False)
+    assert any("valeur(s) de ARSAS différentes" in r.getMessage() for r in caplog.records)
+    path = tmp_path / "territories.yaml"
+    path.write_text('territories:\n  - id: ajaccio\n    label: Ajaccio\n    communes: ["2A004"]\n')
+    table = compute_indicators(prepared, load_territories(path, prepared.reference, prepared.movements))
+    own = table.loc[(table["level"] == "territoire") & (table["period"] == "2020"), "value"].item()
+    raw = _raw_benefits(real)
+    assert own == raw.loc[(raw["numcomdo"] == "2A004") & (raw["dtreffre"] == "2020-12"), "indfoy_rsa"].item()
+    iris = pd.read_csv(real / "caf-iris-2016-2020" / "data_CAF_2020_IRIS.csv", sep=";", dtype=str)
+    assert own != pd.to_numeric(iris.loc[iris["CODGEO"].str.startswith("2A004"), "ARSAS"]).sum()  # they differ

@@ -37,9 +37,7 @@ def _in_scope(table: SourceTable) -> SourceTable:
 
 def commune_tables(folder: DataFolder, dataset: str) -> list[SourceTable]:
     """Every vintage of a dataset at commune level (IRIS tables summed to communes), latest first."""
-    tables = folder.find(dataset, "commune")
-    covered = {t.vintage for t in tables}
-    tables += [iris_to_communes(t) for t in folder.find(dataset, "iris") if t.vintage not in covered]
+    tables = [iris_to_communes(t) if t.level == "iris" else t for t in folder.commune_sources(dataset)]
     in_scope = [_in_scope(t) for t in tables]
     # A file of overseas collectivities only (outside France's scope) adds nothing.
     return sorted((t for t in in_scope if len(t.data)), key=lambda t: t.vintage or 0, reverse=True)

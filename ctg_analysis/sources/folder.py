@@ -141,6 +141,14 @@ class DataFolder:
         ]
         return sorted(found, key=lambda t: t.vintage or 0, reverse=True)
 
+    def commune_sources(self, dataset: str) -> list[SourceTable]:
+        """The tables that give a dataset's commune values, latest vintage first: its commune tables, and its
+        IRIS tables of the vintages no commune table has (summed to communes by the preparation)."""
+        tables = self.find(dataset, "commune")
+        covered = {t.vintage for t in tables}
+        iris = [t for t in self.find(dataset, "iris") if t.vintage not in covered]
+        return sorted(tables + iris, key=lambda t: t.vintage or 0, reverse=True)
+
     def table(
         self, dataset: str, level: str = "commune", vintage: int | None = None, *, from_iris: bool = False
     ) -> SourceTable:
@@ -189,7 +197,7 @@ class DataFolder:
         """
         rows = []
         for dataset in DATASETS:
-            tables = [t for t in self.find(dataset, "commune") if "period" in t.data.columns]  # not the COG lists
+            tables = [t for t in self.commune_sources(dataset) if "period" in t.data.columns]  # not the COG lists
             if len(tables) < 2:
                 continue
             periods = pd.DataFrame(

@@ -523,6 +523,7 @@ def test_an_evolution_is_kept_when_its_communes_without_the_older_vintage_hold_f
         n_missing=[2, 0],
         n_partial=0,
         n_estimated=0,
+        n_rounded=0,
         n_covered=[1, 3],
         w_covered=[900.0, 1000.0],
         n_expected=3,

@@ -157,7 +157,7 @@ def flag_bits(size: int, **flags: ArrayLike) -> np.ndarray:
     Examples
     --------
     >>> flag_bits(2, missing=True, demo=[False, True]).tolist()
-    [4, 260]
+    [4, 516]
     >>> flag_texts()[flag_bits(1, missing=True, demo=True)].tolist()
     ['missing;demo']
     """

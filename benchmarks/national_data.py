@@ -190,7 +190,8 @@ def write_national(folder: Path = DEFAULT_FOLDER) -> Path:
         }
     )
     filo.loc[filo["NBMEN19"] < 50, ["Q219", "TP6019"]] = np.nan
-    files["FILO2019_DISP_COM.csv"] = csv_bytes(filo, decimal=",", bom=True, crlf=True)
+    # As INSEE's Filosofi files, none ends with a line end (a file that does where its siblings do not is cut).
+    files["FILO2019_DISP_COM.csv"] = csv_bytes(filo, decimal=",", bom=True, crlf=True, final_newline=False)
     for level, key in (("EPCI", "epci"), ("DEP", "departement"), ("REG", "region")):
         grouped = (
             pd.DataFrame({"CODGEO": geo[key], "Q219": median, "TP6019": filo["TP6019"].fillna(15)})
@@ -200,7 +201,7 @@ def write_national(folder: Path = DEFAULT_FOLDER) -> Path:
             .reset_index()
         )
         grouped.insert(1, "LIBGEO", level + " " + grouped["CODGEO"])
-        files[f"FILO2019_DISP_{level}.csv"] = csv_bytes(grouped, decimal=",", bom=True, crlf=True)
+        files[f"FILO2019_DISP_{level}.csv"] = csv_bytes(grouped, decimal=",", bom=True, crlf=True, final_newline=False)
     files["FILO2019_DISP_METROPOLE.csv"] = csv_bytes(
         pd.DataFrame({"CODGEO": ["1"], "LIBGEO": ["France métropolitaine"], "Q219": [22000.0], "TP6019": [14.6]}),
         decimal=",",

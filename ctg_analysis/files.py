@@ -133,11 +133,18 @@ def slugify(text: str, *, fallback: str = "sans-nom") -> str:
     return slug[:80].strip("-") or fallback
 
 
+#: The names Windows keeps for its devices: no file or folder can bear them, whatever its extension.
+_WINDOWS_DEVICES = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10)), *(f"lpt{n}" for n in range(1, 10))}
+)
+
+
 def territory_slug(territory_id: str) -> str:
     """The folder of a territory's documents (report, fiches, follow-up): safe, and distinct for distinct ids.
 
     An id that is its own slug is its folder; another gets its slug, ``_`` (which no slug holds, so that no
-    id can name the same folder) and a hash of the id.
+    id can name the same folder) and a hash of the id. So does a name Windows reserves for a device (``nul``,
+    ``con``, ``com1``…), which no folder can have there.
 
     Examples
     --------
@@ -145,8 +152,10 @@ def territory_slug(territory_id: str) -> str:
     'ctg-ecouen'
     >>> territory_slug("../../x")
     'x_9bdbf20b56'
+    >>> territory_slug("nul")
+    'nul_d97929517d'
     """
     slug = slugify(territory_id)
-    if slug != territory_id:
+    if slug != territory_id or slug in _WINDOWS_DEVICES:
         slug = f"{slug}_{hashlib.sha1(territory_id.encode('utf-8')).hexdigest()[:10]}"
     return slug

@@ -61,6 +61,10 @@ def test_a_territory_s_folder_is_its_id_or_a_safe_name_told_apart_by_a_hash():
     assert territory_slug("A b") != territory_slug("a b") != territory_slug("a-b")
     # An id spelled as another's folder name gets a folder of its own (it overwrote the other's).
     assert territory_slug(territory_slug("A b")) != territory_slug("A b")
+    # A name Windows keeps for a device is no folder there: told apart by its hash too (« nul » was kept).
+    for device in ("nul", "con", "aux", "prn", "com1", "lpt9"):
+        assert territory_slug(device) == f"{device}_{hashlib.sha1(device.encode()).hexdigest()[:10]}"
+    assert territory_slug("com10") == "com10" and territory_slug("console") == "console"
 
 
 def test_resume_trusts_only_a_complete_manifest_of_the_same_inputs(tmp_path):

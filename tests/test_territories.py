@@ -187,6 +187,32 @@ def test_a_control_character_in_an_id_or_a_label_is_refused_at_validation(tmp_pa
     assert "lignes" not in result.output  # a tab or a line break in a label is allowed (a workbook keeps them)
 
 
+def test_an_invisible_format_character_in_an_id_or_a_direction_override_in_a_label_is_refused(tmp_path):
+    # A right-to-left override printed raw turns the terminal's line around; a zero-width space hides in an id.
+    from click.testing import CliRunner
+
+    from ctg_analysis.cli import main
+    from ctg_analysis.resources import DEMO_DIR
+
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        'territories:\n  - id: "\\u202eabc"\n    communes: ["95229"]\n'
+        '  - id: "a\\u200bb"\n    communes: ["95229"]\n'
+        '  - id: ok\n    label: "Z\\u2067def"\n    communes: ["95229"]\n'
+        '  - id: tiret\n    label: "Saint\\u00adBrice"\n    communes: ["95229"]\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["territories", "check", str(path), "--data", str(DEMO_DIR)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "\u202e" not in result.output and "\u200b" not in result.output  # never printed raw
+    assert "identifiant avec un caractère invisible de mise en forme (U+202E) ; retirez-le" in result.output
+    assert "identifiant avec un caractère invisible de mise en forme (U+200B) ; retirez-le" in result.output
+    assert (
+        "territoire 'ok' : libellé avec un caractère invisible de mise en forme (U+2067) ; retirez-le" in result.output
+    )
+    assert "tiret" not in result.output  # a soft hyphen in a label changes no direction: allowed
+
+
 def test_a_commune_merged_before_the_data_is_followed_with_its_new_commune_or_refused_with_what_to_write(
     tmp_path, real
 ):

@@ -260,6 +260,10 @@ def _owner(problem: str) -> str | None:
     return ast.literal_eval(found.group(1)) if found else None
 
 
+#: The characters that override or isolate the direction of text (Unicode's bidirectional controls).
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _flatten(entries: list, problems: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The YAML entries as two tables: one row per territory, one row per listed commune."""
     heads: list[tuple[int, str, str, int | None, tuple[tuple[str, str], ...]]] = []
@@ -276,6 +280,12 @@ def _flatten(entries: list, problems: list[str]) -> tuple[pd.DataFrame, pd.DataF
         for name, text, allowed in (("identifiant", tid, ""), ("libellé", str(entry.get("label") or ""), "\t\n\r")):
             if any(unicodedata.category(c) == "Cc" and c not in allowed for c in text):
                 problems.append(f"{where} : {name} avec un caractère de contrôle ({text!r}) ; retirez-le")
+            # An invisible format character turns what a terminal or a page shows around (a right-to-left
+            # override) or hides in an id: none in an id, no direction override in a label.
+            hidden = [c for c in text if unicodedata.category(c) == "Cf" and (name == "identifiant" or c in _BIDI)]
+            if hidden:
+                code = f"U+{ord(hidden[0]):04X}"
+                problems.append(f"{where} : {name} avec un caractère invisible de mise en forme ({code}) ; retirez-le")
         cog_year = entry.get("cog_year")
         if cog_year is not None and not str(cog_year).isdigit():
             problems.append(f"{where} : cog_year {cog_year!r} n'est pas une année")

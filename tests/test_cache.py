@@ -91,6 +91,11 @@ def test_a_corrupt_entry_is_read_again_with_a_warning(tmp_path, caplog, monkeypa
     assert read == ["FILO2019_DISP_DEP.csv"]
     assert again.table("filosofi", level="departement").data.equals(first.table("filosofi", level="departement").data)
     assert f"cache illisible pour {entry.name} (" in caplog.text and ") : le fichier source sera relu" in caplog.text
+    # Rewritten: the next scan reads nothing and says nothing.
+    read.clear()
+    caplog.clear()
+    scan_folder(DEMO / "filosofi", cache_dir=cache, progress=False)
+    assert read == [] and "cache illisible" not in caplog.text
 
 
 def test_an_interrupted_write_leaves_no_entry_and_warns(tmp_path, caplog, monkeypatch):

@@ -73,7 +73,10 @@ class TableCache:
                 for i, meta in enumerate(manifest["tables"])
             ]
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            log.warning("cache illisible pour %s (%s) : le fichier source sera relu", entry.name, exc)
+            log.warning(
+                "cache illisible pour %s (%s) : le fichier source sera relu et le cache réécrit", entry.name, exc
+            )
+            shutil.rmtree(entry, ignore_errors=True)  # else the entry stays, and so does the warning, every run
             return None
         return tables
 

@@ -53,7 +53,8 @@ _STAGING = re.compile(r"^\..+\.(\d+)\.[^.]+$")
 
 def clear_stale_staging(parent: str | Path) -> list[Path]:
     """Remove the staging folders of ``parent`` whose process no longer runs (a run killed, a disk that
-    filled up); the folders of running processes (another run on the same folder) are left alone.
+    filled up), and the old reports a swap set aside once their new report is in place; the folders of
+    running processes (another run on the same folder) are left alone.
 
     Examples
     --------
@@ -65,7 +66,11 @@ def clear_stale_staging(parent: str | Path) -> list[Path]:
     removed = []
     for folder in Path(parent).glob(".*"):
         match = _STAGING.match(folder.name)
-        if match and folder.is_dir() and not process_running(int(match.group(1))):
+        stale = match is not None and not process_running(int(match.group(1)))
+        # A report set aside by a swap (``.<name>.previous``) whose new report is in place: a run stopped
+        # before it removed the old one. (Without its new report it may be another run's swap: left alone.)
+        left = folder.name.endswith(".previous") and (folder.parent / folder.name[1 : -len(".previous")]).is_dir()
+        if folder.is_dir() and (stale or left):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed

@@ -56,3 +56,14 @@ def test_a_write_that_fails_half_way_leaves_the_previous_file_whole_and_no_tempo
     with atomic_path(path) as temporary:
         temporary.write_text("la nouvelle édition\n", encoding="utf-8")
     assert path.read_text(encoding="utf-8") == "la nouvelle édition\n"
+
+
+def test_an_old_report_set_aside_by_an_interrupted_swap_is_removed_once_its_new_report_is_in_place(tmp_path):
+    from ctg_analysis.files import clear_stale_staging
+
+    for name in ("ezanville", ".ezanville.previous", ".ctg-ecouen.previous"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "diagnostic.html").write_text("rapport", encoding="utf-8")
+    assert [p.name for p in clear_stale_staging(tmp_path)] == [".ezanville.previous"]
+    # Without its new report, the set-aside one may be another run's swap, or the only copy: kept.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".ctg-ecouen.previous", "ezanville"]

@@ -259,3 +259,30 @@ def test_territories_check_says_a_malformed_file_before_reading_the_data(tmp_pat
     missing = tmp_path / "nulle-part.yaml"
     result = CliRunner().invoke(main, ["territories", "check", str(missing), "--data", str(absent)])
     assert result.exit_code == 2 and "nulle-part.yaml : lecture impossible" in result.output
+
+
+def test_a_file_too_big_or_too_long_to_be_territories_and_a_huge_label_are_refused_in_a_short_message(tmp_path):
+    import time
+
+    from click.testing import CliRunner
+
+    from ctg_analysis.cli import main
+    from ctg_analysis.resources import DEMO_DIR
+
+    def check(text: str) -> tuple[int, str, float]:
+        path = tmp_path / "t.yaml"
+        path.write_text(text, encoding="utf-8")
+        started = time.perf_counter()
+        result = CliRunner().invoke(main, ["territories", "check", str(path), "--data", str(DEMO_DIR)])
+        return result.exit_code, result.output, time.perf_counter() - started
+
+    code, output, _ = check(f'territories:\n  - id: t\n    label: "{"x" * 5_000_000}"\n    communes: ["95229"]\n')
+    assert code == 2 and "libellé de 5\u202f000\u202f000 caractères ('" in output and "300 au plus" in output
+    assert len(output) < 1_000  # the label is not echoed whole
+    code, output, _ = check(f'territories:\n  - id: "{"y" * 400}"\n    communes: ["95229"]\n')
+    assert code == 2 and "territoire n°1 : identifiant de 400 caractères" in output and len(output) < 1_000
+    many = "territories:\n" + "".join(f'  - id: t{n}\n    communes: ["95229"]\n' for n in range(50_001))
+    code, output, _ = check(many)
+    assert code == 2 and "50\u202f001 territoires, au-delà de 50\u202f000" in output
+    code, output, _ = check("territories:\n" + "# " + "z" * 20_000_000 + "\n")
+    assert code == 2 and "fichier de 20,0 Mo, au-delà de 20 Mo" in output

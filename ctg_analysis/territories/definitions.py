@@ -33,6 +33,7 @@ import pandas as pd
 import yaml
 
 from ctg_analysis.errors import TerritoryError, did_you_mean
+from ctg_analysis.formatting import format_number
 from ctg_analysis.yaml_input import load_yaml
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,14 @@ class Territories:
         return self._membership.copy()
 
 
+#: Beyond these, a territories file is not one (a file of every EPCI of France is 0,4 MB; one territory per
+#: commune, 35 000): refused at once, instead of minutes of validation.
+MAX_FILE_BYTES = 20_000_000
+MAX_TERRITORIES = 50_000
+#: The longest label a report title, a slide or a folder listing can show.
+MAX_LABEL = 300
+
+
 def territory_entries(path: str | Path) -> list:
     """The territories a file declares, as written: its YAML read and its layout checked, before any
     commune is looked up (a malformed file is said at once, before the data folder is read).
@@ -154,6 +163,11 @@ def territory_entries(path: str | Path) -> list:
     """
     path = Path(path)
     try:
+        if (size := path.stat().st_size) > MAX_FILE_BYTES:
+            raise TerritoryError(
+                f"{path} : fichier de {format_number(size / 1e6, 1)} Mo, au-delà de {MAX_FILE_BYTES // 1_000_000} Mo : "
+                "un fichier de territoires (les 1 250 EPCI de France) en fait moins d'un"
+            )
         # Every scalar a string: 01001 stays "01001" instead of becoming a number.
         content = load_yaml(path.read_text(encoding="utf-8"), strings=True)
     except OSError as exc:
@@ -168,6 +182,11 @@ def territory_entries(path: str | Path) -> list:
         )
     if not isinstance(entries, list) or not entries:
         raise TerritoryError(f"{path} : attendu une clé « territories » contenant une liste de territoires")
+    if len(entries) > MAX_TERRITORIES:
+        raise TerritoryError(
+            f"{path} : {format_number(len(entries))} territoires, au-delà de {format_number(MAX_TERRITORIES)} "
+            "(une commune de France par territoire en fait 35 000) : ce n'est pas un fichier de territoires"
+        )
     return entries
 
 
@@ -254,6 +273,17 @@ def load_territories(
     return Territories(path, territories, notes, invalid)
 
 
+def _shown(text: str) -> str:
+    """A text as a message quotes it: escaped (``repr``), and cut after 60 characters.
+
+    Examples
+    --------
+    >>> _shown("a\\nb"), _shown("x" * 100)[-8:]
+    ("'a\\\\nb'", "xxxx'[…]")
+    """
+    return repr(text) if len(text) <= 60 else f"{text[:60]!r}[…]"
+
+
 def _owner(problem: str) -> str | None:
     """The territory id a problem message names (every message about one territory starts with it)."""
     found = re.match(r"territoire ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")", problem)
@@ -274,12 +304,21 @@ def _flatten(entries: list, problems: list[str]) -> tuple[pd.DataFrame, pd.DataF
             problems.append(f"territoire n°{position + 1} : attendu un identifiant (id) et une liste de communes")
             continue
         tid = str(entry["id"]).strip()
+        if len(tid) > MAX_LABEL:  # named by its place: no message quotes it whole, and the file is refused
+            problems.append(
+                f"territoire n°{position + 1} : identifiant de {format_number(len(tid))} caractères ({_shown(tid)}) ; "
+                f"{MAX_LABEL} au plus"
+            )
+            continue
         where = f"territoire {tid!r}"
         # A control character (a NUL…) cannot go into a folder name or a workbook (XML allows only tabs and
         # line breaks in a text: a label may hold those).
         for name, text, allowed in (("identifiant", tid, ""), ("libellé", str(entry.get("label") or ""), "\t\n\r")):
+            if len(text) > MAX_LABEL:
+                said = f"{format_number(len(text))} caractères ({_shown(text)})"
+                problems.append(f"{where} : {name} de {said} ; {MAX_LABEL} au plus")
             if any(unicodedata.category(c) == "Cc" and c not in allowed for c in text):
-                problems.append(f"{where} : {name} avec un caractère de contrôle ({text!r}) ; retirez-le")
+                problems.append(f"{where} : {name} avec un caractère de contrôle ({_shown(text)}) ; retirez-le")
             # An invisible format character turns what a terminal or a page shows around (a right-to-left
             # override) or hides in an id: none in an id, no direction override in a label.
             hidden = [c for c in text if unicodedata.category(c) == "Cf" and (name == "identifiant" or c in _BIDI)]

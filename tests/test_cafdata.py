@@ -142,7 +142,9 @@ def test_the_childcare_exports_give_each_level_s_published_rates_and_places(real
         france.to_dict() == {int(r["annee"]): r["txcouv_nat"] for r in rows["txcouv_nat"]} == {2022: 59.5, 2023: 60.9}
     )
     assert tables["txcouv_pe_nat"].notes == ("valeurs nationales de la CNAF : France entière hors Mayotte",)
-    assert tables["txcouv_pe_epci"].source == "CNAF, data.caf.fr, accueil du jeune enfant 2023"
+    assert tables["txcouv_pe_epci"].source == (
+        "CNAF, data.caf.fr, accueil du jeune enfant 2023 (valeur nationale hors Mayotte)"
+    )
     departements = tables["nbpla_pe_dep"].data.set_index("geo")
     assert departements.loc["2A", "PL_EAJE"] == next(r["pl_eaje_dep"] for r in rows["nbpla_dep"] if r["numdep"] == "2A")
 

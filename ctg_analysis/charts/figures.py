@@ -85,11 +85,12 @@ def _rows(table: pd.DataFrame, territory: str, indicator: str, period: str | Non
     return rows
 
 
-def _footnote(rows: pd.DataFrame, fragile: bool | None = None) -> str:
+def _footnote(rows: pd.DataFrame, fragile: bool | None = None, notes: tuple[str, ...] = ()) -> str:
     sources = " ; ".join(cited_sources(rows))
     parts = [f"Source : {sources}" if sources else "Source : non renseignée"]
     if fragile if fragile is not None else is_fragile(shown_flags(rows)).any():
         parts.append(_FRAGILE_NOTE)
+    parts += notes
     if rows["flags"].astype(str).str.contains(ROUNDED_FLAG).any():
         parts.append(ROUNDED_NOTE.rstrip("."))
     if rows["flags"].astype(str).str.contains("demo").any():
@@ -149,10 +150,9 @@ def comparison_bars(
     fragile = (is_fragile(shown_flags(rows)) & rows["value"].notna()).to_numpy()
     labels = [_label(r) + (" *" if weak else "") for r, weak in zip(rows.itertuples(), fragile, strict=True)]
     subtitle = f"{_territory_label(rows)} — {rows['period'].iloc[0]}"
-    footnote = _footnote(rows, bool(fragile.any()))
-    if rows["flags"].astype(str).str.contains("unavailable").any():
-        footnote += " — non publié : valeur publiée pour une commune ou un EPCI, jamais sommée"
-    figure, ax = titled_figure(spec.label, subtitle, footnote, size=size)
+    unpublished = rows["flags"].astype(str).str.contains("unavailable").any()
+    notes = ("non publié : valeur publiée pour une commune ou un EPCI, jamais sommée",) if unpublished else ()
+    figure, ax = titled_figure(spec.label, subtitle, _footnote(rows, bool(fragile.any()), notes), size=size)
     positions = np.arange(len(rows))[::-1]
     values = rows["value"].to_numpy(dtype=float)
     _bars(ax, positions, values, rows["level"].astype(str).tolist(), fragile, horizontal=True, height=0.7)

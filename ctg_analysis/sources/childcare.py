@@ -83,7 +83,8 @@ def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
         table = fold_arrondissements(table, list(variables.values()), additive=not rates)
     if level == "france":
         notes += ("valeurs nationales de la CNAF : France entière hors Mayotte",)
-    source = f"CNAF, data.caf.fr, accueil du jeune enfant {year_span(table['period'])}"
+    # One line for every level (a chart cites it once): the national value's perimeter said in it.
+    source = f"CNAF, data.caf.fr, accueil du jeune enfant {year_span(table['period'])} (valeur nationale hors Mayotte)"
     return [Parsed(level, int(table["period"].max()), source, table, notes=notes)]
 
 

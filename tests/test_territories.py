@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -166,21 +167,26 @@ def test_codes_of_an_older_cog_follow_the_movements(tmp_path):
         load_territories(path, reference)
 
 
-def test_a_control_character_in_an_id_or_a_label_is_refused_at_validation(tmp_path):
+def _territories_check(tmp_path: Path, text: str):
+    """``ctg territories check`` of a territories file holding ``text``, against the demo data."""
     from click.testing import CliRunner
 
     from ctg_analysis.cli import main
     from ctg_analysis.resources import DEMO_DIR
 
     path = tmp_path / "t.yaml"
-    path.write_text(
+    path.write_text(text, encoding="utf-8")
+    return CliRunner().invoke(main, ["territories", "check", str(path), "--data", str(DEMO_DIR)])
+
+
+def test_a_control_character_in_an_id_or_a_label_is_refused_at_validation(tmp_path):
+    result = _territories_check(
+        tmp_path,
         'territories:\n  - id: "t\\0x"\n    communes: ["95229"]\n'
         '  - id: ok\n    label: "a\\x07b"\n    communes: ["95229"]\n'
         '  - id: lignes\n    label: "a\\tb\\nc"\n    communes: ["95229"]\n'
         "  - id: bon\n    communes: ['95229']\n",
-        encoding="utf-8",
     )
-    result = CliRunner().invoke(main, ["territories", "check", str(path), "--data", str(DEMO_DIR)])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "territoire 't\\x00x' : identifiant avec un caractère de contrôle ('t\\x00x') ; retirez-le" in result.output
     assert "territoire 'ok' : libellé avec un caractère de contrôle ('a\\x07b') ; retirez-le" in result.output
@@ -189,20 +195,13 @@ def test_a_control_character_in_an_id_or_a_label_is_refused_at_validation(tmp_pa
 
 def test_an_invisible_format_character_in_an_id_or_a_direction_override_in_a_label_is_refused(tmp_path):
     # A right-to-left override printed raw turns the terminal's line around; a zero-width space hides in an id.
-    from click.testing import CliRunner
-
-    from ctg_analysis.cli import main
-    from ctg_analysis.resources import DEMO_DIR
-
-    path = tmp_path / "t.yaml"
-    path.write_text(
+    result = _territories_check(
+        tmp_path,
         'territories:\n  - id: "\\u202eabc"\n    communes: ["95229"]\n'
         '  - id: "a\\u200bb"\n    communes: ["95229"]\n'
         '  - id: ok\n    label: "Z\\u2067def"\n    communes: ["95229"]\n'
         '  - id: tiret\n    label: "Saint\\u00adBrice"\n    communes: ["95229"]\n',
-        encoding="utf-8",
     )
-    result = CliRunner().invoke(main, ["territories", "check", str(path), "--data", str(DEMO_DIR)])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "\u202e" not in result.output and "\u200b" not in result.output  # never printed raw
     assert "identifiant avec un caractère invisible de mise en forme (U+202E) ; retirez-le" in result.output
@@ -262,27 +261,17 @@ def test_territories_check_says_a_malformed_file_before_reading_the_data(tmp_pat
 
 
 def test_a_file_too_big_or_too_long_to_be_territories_and_a_huge_label_are_refused_in_a_short_message(tmp_path):
-    import time
+    def check(text: str) -> tuple[int, str]:
+        result = _territories_check(tmp_path, text)
+        return result.exit_code, result.output
 
-    from click.testing import CliRunner
-
-    from ctg_analysis.cli import main
-    from ctg_analysis.resources import DEMO_DIR
-
-    def check(text: str) -> tuple[int, str, float]:
-        path = tmp_path / "t.yaml"
-        path.write_text(text, encoding="utf-8")
-        started = time.perf_counter()
-        result = CliRunner().invoke(main, ["territories", "check", str(path), "--data", str(DEMO_DIR)])
-        return result.exit_code, result.output, time.perf_counter() - started
-
-    code, output, _ = check(f'territories:\n  - id: t\n    label: "{"x" * 5_000_000}"\n    communes: ["95229"]\n')
+    code, output = check(f'territories:\n  - id: t\n    label: "{"x" * 5_000_000}"\n    communes: ["95229"]\n')
     assert code == 2 and "libellé de 5\u202f000\u202f000 caractères ('" in output and "300 au plus" in output
     assert len(output) < 1_000  # the label is not echoed whole
-    code, output, _ = check(f'territories:\n  - id: "{"y" * 400}"\n    communes: ["95229"]\n')
+    code, output = check(f'territories:\n  - id: "{"y" * 400}"\n    communes: ["95229"]\n')
     assert code == 2 and "territoire n°1 : identifiant de 400 caractères" in output and len(output) < 1_000
     many = "territories:\n" + "".join(f'  - id: t{n}\n    communes: ["95229"]\n' for n in range(50_001))
-    code, output, _ = check(many)
+    code, output = check(many)
     assert code == 2 and "50\u202f001 territoires, au-delà de 50\u202f000" in output
-    code, output, _ = check("territories:\n" + "# " + "z" * 20_000_000 + "\n")
+    code, output = check("territories:\n" + "# " + "z" * 20_000_000 + "\n")
     assert code == 2 and "fichier de 20,0 Mo, au-delà de 20 Mo" in output

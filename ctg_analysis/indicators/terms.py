@@ -68,7 +68,8 @@ def commune_values(indicator: Indicator, tables: dict[str, SourceTable]) -> dict
     )
     # A year no commune has a value of is a year the source does not give the variable (the CNAF's commune
     # file has no children by age, its IRIS files did): no row, rather than a year of missing values.
-    given = pd.Series(~missing).groupby(np.asarray(terms["year"])).transform("any").to_numpy(dtype=bool)
+    years = np.asarray(terms["year"])
+    given = np.isin(years, np.unique(years[~missing]))
     terms = {name: np.asarray(values)[given] for name, values in terms.items()}
     missing = missing[given]
     # A commune missing either term leaves both sums: Σ numerators / Σ denominators over the same communes.

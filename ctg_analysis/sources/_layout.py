@@ -85,6 +85,20 @@ def numbers(sheet: RawSheet, name: str, *, negative: bool = False) -> pd.Series:
     return to_number(sheet.frame[name], where=sheet.where, column=name, negative=negative)
 
 
+def area_codes(sheet: RawSheet, name: str, *, width: int, dataset: str, placeholders: tuple[str, ...]) -> pd.Series:
+    """The area codes of column ``name`` of a data.caf.fr export, as the toolkit writes them: communes and EPCIs
+    through :func:`codes` (``width`` characters), départements (``width`` 0) as 2 or 3 characters (« 2A »,
+    « 973 »); the ``placeholders`` (no code, ``XX``) kept as written, for the reader to leave out and say."""
+    raw = sheet.frame[name].astype("string").str.strip().fillna("")
+    if not width:
+        return raw.where(raw.isin(placeholders), raw.str.zfill(2))
+    placed = ~raw.isin(placeholders)
+    real = dataclasses.replace(sheet, frame=sheet.frame.loc[placed.to_numpy(), [name]])
+    fixed = raw.copy()
+    fixed.loc[placed] = codes(real, name, width=width, dataset=dataset, meaning="code géographique").to_numpy()
+    return fixed
+
+
 def year_span(years: pd.Series) -> str:
     """The years a table holds, as its source line says them (``2008-2024``, or ``2024``).
 

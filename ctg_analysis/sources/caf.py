@@ -25,6 +25,7 @@ from ctg_analysis.sources._io import RawSheet
 from ctg_analysis.sources._layout import (
     ROUNDED,
     Parsed,
+    area_codes,
     check_unique,
     codes,
     has_columns,
@@ -57,6 +58,8 @@ BENEFITS = {
     "ab": "APAJE_AB",  # allocation de base de la PAJE
     "cmg": "ACMG",  # complément de libre choix du mode de garde
 }
+#: The codes of rows the CNAF could not place: no commune code, the EPCI « XX » (communes of no EPCI).
+_UNPLACED = ("", "XX", "xx")
 #: The area key of each data.caf.fr export: its column, level, label column and code width.
 _AREAS = (
     ("numcomdo", "commune", "nomcom", COMMUNE_WIDTH),
@@ -118,8 +121,8 @@ def _read_export(sheet: RawSheet, dataset: str) -> list[Parsed]:
     sheet = lower_case(sheet)
     frame = sheet.frame
     key, level, label, width = next(area for area in _AREAS if area[0] in frame.columns)
-    geo = frame[key].astype("string").str.strip().fillna("")
-    unplaced = geo.eq("") | geo.str.upper().eq("XX")
+    geo = area_codes(sheet, key, width=width, dataset=dataset, placeholders=_UNPLACED)
+    unplaced = geo.isin(_UNPLACED)
     period = _december(frame["dtreffre"], sheet.where)
     variables = {c: _canonical(c) for c in frame.columns if re.fullmatch(r"ind(foy|nbp|mtt)_\w+", c)}
     values = pd.DataFrame({name: numbers(sheet, c) for c, name in variables.items()})
@@ -128,20 +131,15 @@ def _read_export(sheet: RawSheet, dataset: str) -> list[Parsed]:
         table["label"] = frame[label].astype("string")
     table = pd.concat([table, values], axis=1)
     kept = table.loc[~unplaced].reset_index(drop=True)
-    if width:
-        sheet_codes = RawSheet(sheet.path, sheet.part, pd.DataFrame({key: kept["geo"]}), encoding=sheet.encoding)
-        kept["geo"] = codes(sheet_codes, key, width=width, dataset=dataset, meaning="code géographique")
-    else:  # département codes: 2 or 3 characters (« 2A », « 973 »)
-        kept["geo"] = kept["geo"].str.zfill(2)
     check_unique(kept, ["geo", "period"], sheet.where)
     if level == "commune":
         kept = fold_arrondissements(kept, list(variables.values()), additive=True)
     kept[ROUNDED] = True  # every count to 5, every amount to 100 €: said wherever a value sums them
     vintage = int(period.max())
     source = f"CNAF, data.caf.fr, allocataires par prestation (décembre {year_span(period)})"
+    notes = _unplaced_note(table.loc[unplaced], level)
     # December N as extracted early in N + 1, in the geography of that day (data.caf.fr's notes on its EPCI
     # datasets); the IRIS files keep the dataset's convention.
-    notes = _unplaced_note(table.loc[unplaced], level)
     return [Parsed(level, vintage, source, kept, cog_year=vintage + 1, notes=notes)]
 
 

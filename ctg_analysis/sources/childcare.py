@@ -16,7 +16,6 @@ no EPCI, the file's maximum) is a placeholder, left out and said. ``annee`` is a
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 import pandas as pd
@@ -24,7 +23,7 @@ import pandas as pd
 from ctg_analysis.codes import COMMUNE_WIDTH, FRANCE, fold_arrondissements
 from ctg_analysis.errors import SourceFileError
 from ctg_analysis.sources._io import RawSheet
-from ctg_analysis.sources._layout import Parsed, check_unique, codes, lower_case, numbers, year_span
+from ctg_analysis.sources._layout import Parsed, area_codes, check_unique, lower_case, numbers, year_span
 
 __all__ = ["PLACES", "matches", "read"]
 
@@ -67,7 +66,12 @@ def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
     sheet = lower_case(sheet)
     frame = sheet.frame
     variables = {m.group(0): m.group(1).upper() for c in frame.columns if (m := _FIELD.fullmatch(c))}
-    table = pd.DataFrame({"geo": _areas(sheet, level, key, width, dataset), "period": _years(sheet)})
+    geo = (
+        pd.Series(FRANCE, index=frame.index, dtype="string")
+        if level == "france"
+        else area_codes(sheet, key, width=width, dataset=dataset, placeholders=("XX",))
+    )
+    table = pd.DataFrame({"geo": geo, "period": _years(sheet)})
     if label in frame.columns and level != "france":
         table["label"] = frame[label].astype("string").str.strip()
     values = pd.DataFrame({name: numbers(sheet, c) for c, name in variables.items()})
@@ -86,21 +90,6 @@ def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
     # One line for every level (a chart cites it once): the national value's perimeter said in it.
     source = f"CNAF, data.caf.fr, accueil du jeune enfant {year_span(table['period'])} (valeur nationale hors Mayotte)"
     return [Parsed(level, int(table["period"].max()), source, table, notes=notes)]
-
-
-def _areas(sheet: RawSheet, level: str, key: str, width: int, dataset: str) -> pd.Series:
-    """The area codes as the toolkit writes them (``XX`` kept, to be left out by the caller)."""
-    frame = sheet.frame
-    if level == "france":
-        return pd.Series(FRANCE, index=frame.index, dtype="string")
-    raw = frame[key].astype("string").str.strip()
-    if not width:  # département codes: 2 or 3 characters (« 2A », « 973 »)
-        return raw.str.zfill(2)
-    placeholder = raw.eq("XX")
-    fixed = raw.copy()
-    real = dataclasses.replace(sheet, frame=frame.loc[~placeholder.to_numpy(), [key]])
-    fixed.loc[~placeholder] = codes(real, key, width=width, dataset=dataset, meaning="code géographique").to_numpy()
-    return fixed
 
 
 def _years(sheet: RawSheet) -> pd.Series:

@@ -51,6 +51,7 @@ THEMES = (
     Theme("parentalité-familles", "Parentalité et familles", "Parentalité-familles"),
     Theme("accès aux droits-précarité", "Accès aux droits et précarité", "Accès aux droits"),
     Theme("logement", "Logement", "Logement"),
+    Theme("handicap", "Handicap", "Handicap"),
 )
 THEME_IDS = tuple(theme.id for theme in THEMES)
 #: The folder of the charts that sum up every theme (the key figures).

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from ctg_analysis.cli import main
 from ctg_analysis.errors import SourceFileError
+from ctg_analysis.formatting import format_number
 from ctg_analysis.sources.registry import read_file
 
 BENEFITS = Path("cnaf-s-ben-com-f-extract-2020-2024") / "cnaf_s_ben_com_sample.csv"
@@ -356,3 +357,68 @@ def test_where_the_iris_file_and_the_commune_file_give_one_december_the_commune_
     assert own == raw.loc[(raw["numcomdo"] == "2A004") & (raw["dtreffre"] == "2020-12"), "indfoy_rsa"].item()
     iris = pd.read_csv(real / "caf-iris-2016-2020" / "data_CAF_2020_IRIS.csv", sep=";", dtype=str)
     assert own != pd.to_numeric(iris.loc[iris["CODGEO"].str.startswith("2A004"), "ARSAS"]).sum()  # they differ
+
+
+def test_a_monthly_departement_file_gives_its_decembers_and_its_disability_benefits_where_published(tmp_path):
+    # s_ben_dep is monthly (2016 on): December is read, the other months said; its AAH and AEEH, which no commune
+    # or EPCI file has, also feed the values published by département. Exact counts: not flagged as rounded.
+    text = (
+        "dtreffre;numdep;nomdep;indfoy_ndur;indfoy_rsa;indfoy_aah;indben_aah;indfoy_aeeh;indben_aeeh\n"
+        "2024-11;95;VAL D OISE;200100;30000;12000;13000;4000;6000\n"
+        "2024-12;95;VAL D OISE;200758;30500;12100;13100;4050;6100\n"
+        "2023-12;95;VAL D OISE;199000;30100;11900;12950;3900;5900\n"
+        "2024-12;2A;CORSE DU SUD;30100;2100;1900;2050;310;405\n"
+    )
+    path = _export(tmp_path, "s_ben_dep.csv", text)
+    raw = pd.read_csv(path, sep=";", dtype={"numdep": str})
+    december = raw.loc[raw["dtreffre"].str.endswith("-12")].assign(period=lambda f: f["dtreffre"].str[:4].astype(int))
+    allocataires, published = read_file(path)
+    assert (allocataires.dataset, allocataires.level, published.dataset, published.level) == (
+        "caf",
+        "departement",
+        "caf_departements",
+        "departement",
+    )
+    assert allocataires.notes == ("1 ligne(s) d'autres mois que décembre non lues (indicateurs au 31 décembre)",)
+    ours = published.data.set_index(["geo", "period"]).sort_index()
+    expected = december.set_index(["numdep", "period"]).sort_index()
+    assert ours["AAAH"].tolist() == expected["indfoy_aah"].astype(float).tolist()
+    assert ours["BEN_AEEH"].tolist() == expected["indben_aeeh"].astype(float).tolist()
+    assert not allocataires.data["rounded"].any()
+    # A month the commune file should not have stays refused there (issue's files: December only).
+    with pytest.raises(SourceFileError, match="attendu un mois"):
+        read_file(_export(tmp_path, "dep_bad.csv", text.replace("2024-11", "2024-XI")))
+
+
+def test_the_national_file_gives_france_s_disability_benefits(tmp_path):
+    text = "dtreffre;indfoy_ndur;indfoy_aah;indben_aah\n2024-12-01;13500000;1200000;1300000\n2024-06-01;1;1;1\n"
+    (national,) = read_file(_export(tmp_path, "s_ben_nat.csv", text))
+    assert (national.dataset, national.level, national.data["geo"].tolist()) == ("caf_departements", "france", ["FR"])
+    assert national.data[["AAAH", "BEN_AAH"]].values.tolist() == [[1200000.0, 1300000.0]]
+    assert national.notes == ("1 ligne(s) d'autres mois que décembre non lues (indicateurs au 31 décembre)",)
+
+
+def test_a_benefit_published_by_departement_only_is_its_departement_s_beside_the_territory(demo_folder):
+    from ctg_analysis.commentary import describe
+    from ctg_analysis.indicators import compute_indicators, prepare
+    from ctg_analysis.territories import load_territories
+
+    prepared = prepare(demo_folder, indicators=["allocataires_aah", "allocataires_cmg"], progress=False)
+    territories = load_territories(demo_folder.root / "territories.yaml", prepared.reference, prepared.movements)
+    table = compute_indicators(prepared, territories, territory_ids=["ctg-ecouen"])
+    aah = table.loc[(table["indicator"] == "allocataires_aah") & (table["period"] == "2021")].set_index("level")
+    raw = pd.read_csv(demo_folder.root / "caf" / "s_ben_dep.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    dep = raw.loc[(raw["numdep"] == "95") & (raw["dtreffre"] == "2021-12"), "indfoy_aah"].astype(float).item()
+    assert aah.loc["departement", "value"] == dep
+    assert pd.isna(aah.loc["territoire", "value"]) and "unavailable" in aah.loc["territoire", "flags"]
+    sentence = describe(table, "ctg-ecouen", "allocataires_aah")
+    assert sentence.text == (
+        "Le nombre de foyers allocataires de l'AAH du territoire : valeur publiée par la CNAF au niveau "
+        f"départemental seulement ; elle est de {format_number(dep)} dans le département du Val-d'Oise en 2021."
+    )
+    # The early-childhood benefits of the commune file: Σ of the seed communes' rounded counts.
+    seed = ["95205", "95395", "95509", "95094", "95492"]
+    communes = pd.read_csv(demo_folder.root / "caf" / "s_ben_com_f.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    cmg = table.loc[(table["indicator"] == "allocataires_cmg") & (table["level"] == "territoire")]
+    assert cmg["value"].item() == communes.loc[communes["numcomdo"].isin(seed), "indfoy_cmg"].astype(int).sum()
+    assert "rounded" in cmg["flags"].item()

@@ -132,8 +132,9 @@ def test_the_declarations_agree_with_the_rules_they_replace():
         "legal_population",
     }
     # Filosofi's medians and rates; the CNAF's coverage rates and places, published for communes of 10 000
-    # inhabitants or more only (their sum would be no territory's supply).
-    assert {d for d, spec in DATASETS.items() if spec.published} == {"filosofi", "childcare"}
+    # inhabitants or more only (their sum would be no territory's supply); its AAH and AEEH, published by
+    # département and for France only.
+    assert {d for d, spec in DATASETS.items() if spec.published} == {"filosofi", "childcare", "caf_departements"}
     assert not get_dataset("childcare").is_additive("TOT_OFFRE") and not get_dataset("childcare").is_additive("TXCOUV")
     filosofi = get_dataset("filosofi")
     assert [v for v in ("NBMEN", "NBPERS", "NBUC", "Q2", "TP60", "D1") if filosofi.is_additive(v)] == [

@@ -45,6 +45,7 @@ def test_workbook_sheets_values_and_formats(table, tmp_path):
         "Parentalité-familles",
         "Accès aux droits",
         "Logement",
+        "Handicap",
     ]
     assert book.sheetnames == [
         *themes,

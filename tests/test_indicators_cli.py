@@ -73,9 +73,15 @@ def test_catalogue_is_complete_and_helpful():
         "parentalité-familles",
         "accès aux droits-précarité",
         "logement",
+        "handicap",
     }
     assert not table.loc[table["id"].isin(["revenu_median", "taux_pauvrete"]), "additive"].any()
     assert get_indicator("evol_0_2").min_gap == 5
-    assert [i.id for i in indicators_of_theme("logement")] == ["part_allocataires_aide_logement"]
+    assert [i.id for i in indicators_of_theme("handicap")] == [
+        "allocataires_aah",
+        "beneficiaires_aah",
+        "allocataires_aeeh",
+        "beneficiaires_aeeh",
+    ]
     with pytest.raises(CtgError, match="vouliez-vous dire : 'evol_0_2'"):
         get_indicator("evol_02")

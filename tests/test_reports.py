@@ -106,7 +106,7 @@ def test_the_report_page_opens_offline_in_french_with_its_cover_and_contents(ren
         and "Insee, état civil 2008-2021 (Melodi DS_ETAT_CIVIL_NAIS_COMMUNES)" in sources
     )
     links = re.findall(r'<a href="#([^"]+)">', page[page.index('<nav class="ctg-toc">') :])
-    assert links[0] == "chiffres-cles" and links[-1] == "sources-et-methodes" and len(links) == 8
+    assert links[0] == "chiffres-cles" and links[-1] == "sources-et-methodes" and len(links) == 9
     assert all(f'<h2 id="{anchor}">' in page for anchor in links)
     # The flags explained in French, not as codes; tables with one header row, labels first.
     methods = page[page.index('<h2 id="sources-et-methodes">') :]

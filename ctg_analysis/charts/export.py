@@ -136,8 +136,9 @@ def chart_plan(outlines: Outlines | None = None) -> tuple[ChartSpec, ...]:
 
     Examples
     --------
-    >>> [spec.name for spec in chart_plan() if spec.theme == "petite enfance"]
-    ['naissances', 'part_0_2', 'evol_0_2', 'taux_natalite', 'taux_couverture_accueil', 'carte-part_0_2']
+    >>> [spec.name for spec in chart_plan() if spec.theme == "petite enfance"]  # doctest: +NORMALIZE_WHITESPACE
+    ['naissances', 'part_0_2', 'evol_0_2', 'taux_natalite', 'taux_couverture_accueil', 'part_allocataires_paje',
+     'carte-part_0_2']
     """
     outlines = Outlines.none() if outlines is None else outlines
     charted = [

@@ -37,6 +37,7 @@ from ctg_analysis.indicators.display import (
 )
 from ctg_analysis.indicators.flags import ROUNDED_FLAG
 from ctg_analysis.levels import CHART_LEVELS, LEVEL_COLOURS, LEVEL_NAMES_IN_TEXT
+from ctg_analysis.sources.datasets import get_dataset
 
 __all__ = [
     "AGE_BANDS",
@@ -151,7 +152,9 @@ def comparison_bars(
     labels = [_label(r) + (" *" if weak else "") for r, weak in zip(rows.itertuples(), fragile, strict=True)]
     subtitle = f"{_territory_label(rows)} — {rows['period'].iloc[0]}"
     unpublished = rows["flags"].astype(str).str.contains("unavailable").any()
-    notes = ("non publié : valeur publiée pour une commune ou un EPCI, jamais sommée",) if unpublished else ()
+    departemental = get_dataset(spec.datasets[0]).departemental
+    where = "par département seulement" if departemental else "pour une commune ou un EPCI"
+    notes = (f"non publié : valeur publiée {where}, jamais sommée",) if unpublished else ()
     figure, ax = titled_figure(spec.label, subtitle, _footnote(rows, bool(fragile.any()), notes), size=size)
     positions = np.arange(len(rows))[::-1]
     values = rows["value"].to_numpy(dtype=float)

@@ -91,7 +91,7 @@ _NOT_COMPARED_PATTERN = r"(?:^|;)(?:" + "|".join(sorted(_NOT_COMPARED)) + r")(?:
 #: The cases of the sentence for a value not published for a grouping: one commune gives it, several.
 _NOT_PUBLISHED_KEYS = ("une", "plusieurs")
 #: Wording added since: optional, so that an analyst's older copy of phrases.yaml still loads.
-_OPTIONAL_NOT_PUBLISHED_KEYS = ("contexte",)
+_OPTIONAL_NOT_PUBLISHED_KEYS = ("contexte", "départemental")
 _TEMPLATE_KEYS = {
     "effectif": ("zéro", "nombre"),
     "effectif_période": ("zéro", "nombre"),
@@ -155,18 +155,20 @@ def normalise_thematique(thematique: str) -> str:
 def commented_indicators(theme: str) -> list[str]:
     """The indicators a report theme's commentary describes: its rates, shares and evolutions, each set
     against the département (a count, summed or published, is read in the theme's table; an annual rate
-    repeats its evolution).
+    repeats its evolution), and the counts published by département only, whose sentence gives the
+    territory's département's value in place of its own.
 
     Examples
     --------
     >>> commented_indicators("petite enfance")  # doctest: +NORMALIZE_WHITESPACE
     ['part_0_2', 'evol_0_2', 'part_3_5', 'evol_3_5', 'taux_natalite', 'taux_couverture_accueil',
-     'taux_couverture_eaje', 'taux_couverture_assistants_maternels']
+     'taux_couverture_eaje', 'taux_couverture_assistants_maternels', 'part_allocataires_paje']
     """
     return [
         i.id
         for i in indicators_of_theme(theme)
         if not (i.is_count or i.kind == "annual_rate" or i.unit == "nombre")  # a published count (places) too
+        or (i.kind == "published" and get_dataset(i.datasets[0]).departemental)
     ]
 
 
@@ -500,7 +502,9 @@ def _not_published(
             )
         ]
         listed = (phrases.templates["et"] + "de ").join(items)  # « 48,0 % dans l'EPCI … et de 51,5 % dans … »
-        template = phrases.templates["non_publié"]["contexte"]
+        templates = phrases.templates["non_publié"]
+        departemental = get_dataset(indicator.datasets[0]).departemental and "départemental" in templates
+        template = templates["départemental" if departemental else "contexte"]
         return capitalise(template.format(**fields, éditeur=publisher, contexte=listed))
     ordered = communes.sort_values("value", kind="stable")
     low, high = (
@@ -631,7 +635,7 @@ def theme_sentences(table: pd.DataFrame, territory: str, theme: str, phrases: Ph
     Examples
     --------
     >>> [s.indicator for s in theme_sentences(table, "ezanville", "petite enfance")]
-    ['part_0_2', 'evol_0_2', 'part_3_5', 'evol_3_5', 'taux_natalite']
+    ['part_0_2', 'evol_0_2', 'part_3_5', 'evol_3_5', 'taux_natalite', 'part_allocataires_paje']
     """
     phrases = phrases or load_phrases()
     rows = territory_rows(table, territory)

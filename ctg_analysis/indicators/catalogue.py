@@ -207,8 +207,8 @@ def indicators_of_theme(theme: str) -> list[Indicator]:
 
     Examples
     --------
-    >>> [i.id for i in indicators_of_theme("logement")]
-    ['part_allocataires_aide_logement']
+    >>> [i.id for i in indicators_of_theme("logement")][:2]
+    ['part_allocataires_aide_logement', 'allocataires_aide_logement']
     """
     get_theme(theme)  # a French error for an unknown theme
     return [i for i in _load() if i.theme == theme]

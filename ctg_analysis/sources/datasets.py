@@ -92,6 +92,17 @@ class Dataset:
     bounds: tuple[tuple[str, float | None, float | None], ...] = ()
     publisher: str = "l'Insee"
 
+    @property
+    def departemental(self) -> bool:
+        """Whether its values are published by département and above only (no commune, no EPCI has one).
+
+        Examples
+        --------
+        >>> get_dataset("caf_departements").departemental, get_dataset("childcare").departemental
+        (True, False)
+        """
+        return not {"iris", "commune", "epci"} & set(self.levels)
+
     def claims(self, sheet: RawSheet) -> bool:
         """Whether a sheet is this dataset, in its own layout or in INSEE's Melodi long format."""
         return (self.matches is not None and self.matches(sheet)) or any(
@@ -383,6 +394,20 @@ DATASETS: dict[str, Dataset] = {
             caf.matches,
             caf.read,
             cog_lag=0,
+            publisher="la CNAF",
+        ),
+        Dataset(
+            "caf_departements",
+            "CNAF – prestations publiées par département",
+            "les données allocataires de la CNAF par département (data.caf.fr : « Toutes prestations » s_ben_dep et "
+            "s_ben_nat, export CSV), seules à donner l'AAH et l'AEEH",
+            ("departement", "france"),
+            None,  # fed by the reader of the « toutes prestations » exports (caf), never claimed by a layout
+            None,
+            cog_lag=None,  # that reader dates every table: December N in the geography of 1 January N + 1
+            # The disability benefits, published by département and for France only: a territory has none.
+            additive=False,
+            published=True,
             publisher="la CNAF",
         ),
         Dataset(

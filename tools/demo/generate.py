@@ -560,6 +560,10 @@ def _upper_plain(labels: pd.Series) -> pd.Series:
     return labels.map(plain).str.upper().str.replace("-", " ").str.replace("'", " ")
 
 
+#: The benefits of the demo's commune export besides the RSA and the prime d'activité (data.caf.fr's field ids).
+_OTHER_BENEFITS = ("ndural", "apl", "alf", "als", "af", "cf", "asf", "ars", "ndurpaje", "ab", "cmg", "prepare")
+
+
 def s_ben_com_f(demo: Demo, rng: np.random.Generator) -> pd.DataFrame:
     """data.caf.fr's « toutes prestations » by commune (``s_ben_com_f``), as its CSV export gives it: counts of
     households rounded to 5, amounts of December rounded to 100 €, one row a year the CAF could not place."""
@@ -572,6 +576,9 @@ def s_ben_com_f(demo: Demo, rng: np.random.Generator) -> pd.DataFrame:
         "ppa": rng.uniform(0.18, 0.32, n),
         "ndural": rng.uniform(0.2, 0.42, n),
         "af": rng.uniform(0.3, 0.45, n),
+        "cf": rng.uniform(0.04, 0.09, n),
+        "asf": rng.uniform(0.04, 0.11, n),
+        "ars": rng.uniform(0.1, 0.2, n),  # December: the families paid in August, still allocataires
     }
     frames = []
     for year in CAFDATA_YEARS:
@@ -580,6 +587,12 @@ def s_ben_com_f(demo: Demo, rng: np.random.Generator) -> pd.DataFrame:
         counts = {f"indfoy_{b}": households * (1 if b == "ndur" else share[b]) for b in share}
         counts["indfoy_ndurpaje"] = under_3 * rng.uniform(0.55, 0.8, n)
         counts["indfoy_cmg"] = counts["indfoy_ndurpaje"] * rng.uniform(0.3, 0.6, n)
+        counts["indfoy_ab"] = counts["indfoy_ndurpaje"] * rng.uniform(0.75, 0.9, n)
+        counts["indfoy_prepare"] = counts["indfoy_ndurpaje"] * rng.uniform(0.05, 0.12, n)
+        apl = rng.uniform(0.45, 0.65, n)  # the housing benefits of the households with one
+        counts["indfoy_apl"] = counts["indfoy_ndural"] * apl
+        counts["indfoy_alf"] = counts["indfoy_ndural"] * (1 - apl) * 0.35
+        counts["indfoy_als"] = counts["indfoy_ndural"] * (1 - apl) * 0.65
         rounded = {k: (np.asarray(v) / 5).round().astype("int64") * 5 for k, v in counts.items()}
         frame = pd.DataFrame(
             {
@@ -592,16 +605,54 @@ def s_ben_com_f(demo: Demo, rng: np.random.Generator) -> pd.DataFrame:
                 "indmtt_rsa": (rounded["indfoy_rsa"] * rng.uniform(500, 560, n) / 100).round().astype("int64") * 100,
                 "indfoy_ppa": rounded["indfoy_ppa"],
                 "indmtt_ppa": (rounded["indfoy_ppa"] * rng.uniform(170, 200, n) / 100).round().astype("int64") * 100,
-                "indfoy_ndural": rounded["indfoy_ndural"],
-                "indfoy_af": rounded["indfoy_af"],
-                "indfoy_ndurpaje": rounded["indfoy_ndurpaje"],
-                "indfoy_cmg": rounded["indfoy_cmg"],
+                **{f"indfoy_{b}": rounded[f"indfoy_{b}"] for b in _OTHER_BENEFITS},
             }
         )
         unplaced = frame.iloc[[0]].assign(numcomdo="", nomcom="")
         unplaced.loc[:, frame.columns[3:]] = (unplaced[frame.columns[3:]] // 50 * 5).clip(lower=5)
         frames += [frame, unplaced]
     return pd.concat(frames, ignore_index=True).sort_values(["dtreffre", "numcomdo"], ascending=[False, True])
+
+
+def s_ben_departements(demo: Demo, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+    """data.caf.fr's « toutes prestations » by département (``s_ben_dep``) and for France (``s_ben_nat``), monthly
+    (November and December of each year here), the only files that give the disability benefits: households at
+    the AAH and the AEEH, beneficiaries of each. Exact counts, no rounding."""
+    people = demo.communes.assign(people=demo.ages[2019].sum(axis=(1, 2))).groupby("departement")["people"].sum()
+    # Each demo département stands for a whole one about 40 times its demo communes.
+    inhabitants = people.to_numpy() * 40
+    rows = []
+    for year in CAFDATA_YEARS:
+        for month, drift in (("11", 0.997), ("12", 1.0)):
+            aah = inhabitants * rng.uniform(0.016, 0.024, len(people)) * drift
+            aeeh = inhabitants * rng.uniform(0.0035, 0.006, len(people)) * drift
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "dtreffre": f"{year}-{month}",
+                        "numdep": people.index.to_numpy(),
+                        "nomdep": [_upper_plain(pd.Series([_DEP_LABELS[d]]))[0] for d in people.index],
+                        "indfoy_ndur": (inhabitants * 0.19 * drift).round().astype("int64"),
+                        "indfoy_rsa": (inhabitants * 0.014 * drift).round().astype("int64"),
+                        "indfoy_aah": aah.round().astype("int64"),
+                        "indben_aah": (aah * 1.08).round().astype("int64"),
+                        "indfoy_aeeh": aeeh.round().astype("int64"),
+                        "indben_aeeh": (aeeh * 1.17).round().astype("int64"),
+                    }
+                )
+            )
+    departements = pd.concat(rows, ignore_index=True)
+    national = pd.DataFrame(
+        {
+            "dtreffre": [f"{year}-{month}-01" for year in CAFDATA_YEARS for month in ("11", "12")],
+            "indfoy_ndur": [13_520_000, 13_561_000] * len(CAFDATA_YEARS),
+            "indfoy_aah": [1_221_000, 1_225_000] * len(CAFDATA_YEARS),
+            "indben_aah": [1_318_000, 1_322_000] * len(CAFDATA_YEARS),
+            "indfoy_aeeh": [300_500, 301_800] * len(CAFDATA_YEARS),
+            "indben_aeeh": [403_900, 405_600] * len(CAFDATA_YEARS),
+        }
+    )
+    return {"s_ben_dep": departements, "s_ben_nat": national}
 
 
 #: The childcare modes of the CNAF's coverage files, their share of the under-3s' places: EAJE financed by the
@@ -850,6 +901,8 @@ def write_demo(folder: str | Path, seed: int = SEED) -> list[Path]:
 
     files["caf/data_CAF_2020_IRIS.csv"] = csv_bytes(caf(demo, np.random.default_rng(seed + 2), 2020), crlf=True)
     files["caf/s_ben_com_f.csv"] = csv_bytes(s_ben_com_f(demo, np.random.default_rng(seed + 3)), bom=True, crlf=True)
+    for name, table in s_ben_departements(demo, np.random.default_rng(seed + 5)).items():
+        files[f"caf/{name}.csv"] = csv_bytes(table, bom=True, crlf=True)
     for name, table in childcare_files(demo, np.random.default_rng(seed + 4)).items():
         files[f"caf/{name}.csv"] = csv_bytes(table)
     files["caf/data_CAF_2016_IRIS.csv"] = csv_bytes(

@@ -4,6 +4,7 @@ without leaking state, interrupted runs and --resume, a Dask LocalCluster."""
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 import sys
@@ -96,6 +97,12 @@ def test_the_report_page_opens_offline_in_french_with_its_cover_and_contents(ren
     page = (reports / "ctg-ecouen" / "diagnostic.html").read_text(encoding="utf-8")
     assert '<html lang="fr">' in page
     assert not re.findall(r"<script[^>]+src=|<link[^>]+href=\"https?:", page)  # nothing fetched from the web
+    # Every chart's text alternative is its French title, never nbconvert's English placeholder.
+    alternatives = re.findall(r'<img[^>]*\balt="([^"]*)"', page)
+    assert len(alternatives) == page.count("<img") and "Taux de couverture de l'accueil du jeune enfant" in [
+        html.unescape(a) for a in alternatives
+    ]
+    assert "No description" not in page and "Graphique du diagnostic" not in alternatives
     cover = page[page.index('<header class="ctg-cover">') : page.index("</header>")]
     # The territory and its communes from the demo's territories file, the settings of the demo's ctg.toml.
     assert "CTG Écouen" in cover and "5 commune(s) :" in cover and "Le Plessis-Gassot" in cover

@@ -254,7 +254,7 @@ class Report:
             display(Markdown(f"*{markdown_text(spec.title)} : graphique non disponible ({markdown_text(exc)}).*"))
             return
         self.drawn[chart] = figure
-        display(figure)
+        display(figure, metadata={"image/svg+xml": {"alt": spec.title}})  # the page's text alternative
 
     def commentary(self, theme: str) -> str:
         """The theme's commentary (:func:`~ctg_analysis.commentary.theme_sentences`, the sentences of the deck

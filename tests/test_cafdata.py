@@ -422,3 +422,48 @@ def test_a_benefit_published_by_departement_only_is_its_departement_s_beside_the
     cmg = table.loc[(table["indicator"] == "allocataires_cmg") & (table["level"] == "territoire")]
     assert cmg["value"].item() == communes.loc[communes["numcomdo"].isin(seed), "indfoy_cmg"].astype(int).sum()
     assert "rounded" in cmg["flags"].item()
+
+
+def test_the_territory_s_creches_and_schools_are_its_communes_sum_of_the_bpe_s_rows(demo_folder):
+    import zipfile
+
+    from ctg_analysis.indicators import compute_indicators, prepare
+    from ctg_analysis.territories import load_territories
+
+    prepared = prepare(demo_folder, indicators=["equipements_accueil_jeune_enfant", "ecoles"], progress=False)
+    territories = load_territories(demo_folder.root / "territories.yaml", prepared.reference, prepared.movements)
+    table = compute_indicators(prepared, territories, territory_ids=["ctg-ecouen"])
+    with zipfile.ZipFile(demo_folder.root / "equipements" / "DS_BPE_CSV_FR.zip") as archive:
+        (member,) = archive.namelist()
+        raw = pd.read_csv(archive.open(member), sep=";", dtype={"GEO": str})
+    seed = ["95205", "95395", "95509", "95094", "95492"]
+    rows = raw.loc[raw["GEO_OBJECT"].eq("COM") & raw["GEO"].isin(seed)]
+    own = table.loc[table["level"] == "territoire"].set_index("indicator")
+    assert (
+        own.loc["equipements_accueil_jeune_enfant", "value"]
+        == rows.loc[rows["FACILITY_TYPE"] == "D502", "OBS_VALUE"].sum()
+    )
+    schools = rows.loc[rows["FACILITY_TYPE"].isin(["C107", "C108", "C109"]), "OBS_VALUE"].sum()
+    assert own.loc["ecoles", "value"] == schools
+    # A seed commune without a crèche has no D502 row: it counts as 0, so the sum is whole, not partial.
+    assert set(seed) - set(rows.loc[rows["FACILITY_TYPE"] == "D502", "GEO"])
+    assert "partial" not in own.loc["equipements_accueil_jeune_enfant", "flags"]
+
+
+def test_a_one_commune_territory_with_a_published_median_still_says_its_coverage_rate_is_not_published(demo_folder):
+    # Ézanville's median is published (a commune of the Filosofi file), its childcare coverage is not (fewer than
+    # 10 000 inhabitants): each indicator is judged on its own, so the rate is « non publié » with its context.
+    from ctg_analysis.commentary import describe
+    from ctg_analysis.indicators import compute_indicators, prepare
+    from ctg_analysis.territories import load_territories
+
+    prepared = prepare(demo_folder, indicators=["revenu_median", "taux_couverture_accueil"], progress=False)
+    territories = load_territories(demo_folder.root / "territories.yaml", prepared.reference, prepared.movements)
+    table = compute_indicators(prepared, territories, territory_ids=["ezanville"])
+    own = table.loc[table["level"] == "territoire"].set_index(["indicator", "period"])["flags"]
+    assert "unavailable" not in own["revenu_median", "2019"]
+    assert (
+        "unavailable" in own["taux_couverture_accueil", "2021"]
+        and "missing" not in own["taux_couverture_accueil", "2021"]
+    )
+    assert "valeur non publiée par la CNAF" in describe(table, "ezanville", "taux_couverture_accueil").text

@@ -18,6 +18,7 @@ from conftest import DEMO  # noqa: E402
 from ctg_analysis.charts import export_charts  # noqa: E402
 from ctg_analysis.cli import main  # noqa: E402
 from ctg_analysis.exports import write_deck, write_workbook  # noqa: E402
+from ctg_analysis.formatting import format_number  # noqa: E402
 from ctg_analysis.indicators import compute_indicators, prepare  # noqa: E402
 from ctg_analysis.territories import load_territories  # noqa: E402
 from ctg_analysis.themes import get_theme  # noqa: E402
@@ -127,8 +128,14 @@ def test_deck_slides(table, charts, tmp_path):
     expected = [c.spec.title for c in charts if c.spec.theme is None]
     for theme in dict.fromkeys(c.spec.theme for c in charts if c.spec.theme):
         expected += [get_theme(theme).title, *(c.spec.title for c in charts if c.spec.theme == theme)]
+    # A theme without a chart (the AAH and AEEH, published by département only) still has its slide of sentences.
+    expected += ["Handicap", "Handicap : ce que disent les données"]
     shown = titles[1 + len(tables) : -1]
     assert shown == expected and len(sections) == 6
+    said = slides[titles.index("Handicap : ce que disent les données")].shapes[1].text_frame.text
+    raw = pd.read_csv(DEMO / "caf" / "s_ben_dep.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    aah = raw.loc[(raw["numdep"] == "95") & (raw["dtreffre"] == "2021-12"), "indfoy_aah"].astype(float).item()
+    assert f"au niveau départemental seulement ; elle est de {format_number(aah)} dans le département" in said
     pictures = [(slide, shape) for slide in slides for shape in slide.shapes if shape.shape_type == 13]
     assert len(pictures) == len(charts)
     # The chart's own title is cropped off: the slide's says it; the commentary goes to the notes.

@@ -116,6 +116,26 @@ def test_equipment_per_domain_and_a_melodi_table_no_dataset_uses_is_named(real):
         read_file(real / EXTRACTS / "insee_population_comp_sample.zip")
 
 
+@pytest.mark.real
+def test_an_equipment_a_commune_lacks_is_0_only_where_the_file_s_own_totals_say_so(real):
+    # The BPE lists only what an area has. 01001: 22 facilities, its domains adding up to them, one in education
+    # (C1: an école primaire C108), none in health (no D row): no crèche, no école maternelle. Bordeaux: an
+    # extract cut its sub-domain rows (C 452, no C1 row): its schools are unknown, never 0.
+    path = real / EXTRACTS / "insee_bpe_sample.zip"
+    raw = _raw(path)
+    abergement = raw.loc[raw["GEO"].eq("01001") & raw["GEO_OBJECT"].eq("COM")]
+    domains = abergement.loc[abergement["FACILITY_SDOM"].eq("_T") & abergement["FACILITY_DOM"].ne("_T")]
+    total = abergement.loc[abergement["FACILITY_DOM"].eq("_T"), "OBS_VALUE"].item()
+    assert domains["OBS_VALUE"].sum() == total and "D" not in set(domains["FACILITY_DOM"])
+    (communes,) = [t for t in read_file(path) if t.level == "commune"]
+    values = communes.data.set_index("geo")
+    assert values.loc["01001", "NB_C108"] == abergement.loc[abergement["FACILITY_TYPE"] == "C108", "OBS_VALUE"].item()
+    assert values.loc["01001", "NB_DOM_D"] == 0
+    assert pd.isna(values.loc["33063", "NB_C108"]) and pd.isna(values.loc["33281", "NB_C108"])
+    # No area of the extract has a crèche row (cut): the type is absent, not 0 everywhere.
+    assert "NB_D502" not in values.columns and not raw["FACILITY_TYPE"].eq("D502").any()
+
+
 def _tables_by_level(folder: Path, name: str, text: str) -> dict:
     path = folder / name
     path.write_text(text)

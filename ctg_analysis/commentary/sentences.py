@@ -634,8 +634,9 @@ def theme_sentences(table: pd.DataFrame, territory: str, theme: str, phrases: Ph
 
     Examples
     --------
-    >>> [s.indicator for s in theme_sentences(table, "ezanville", "petite enfance")]
-    ['part_0_2', 'evol_0_2', 'part_3_5', 'evol_3_5', 'taux_natalite', 'part_allocataires_paje']
+    >>> [s.indicator for s in theme_sentences(table, "ezanville", "petite enfance")]  # doctest: +NORMALIZE_WHITESPACE
+    ['part_0_2', 'evol_0_2', 'part_3_5', 'evol_3_5', 'taux_natalite', 'taux_couverture_accueil',
+     'taux_couverture_eaje', 'taux_couverture_assistants_maternels', 'part_allocataires_paje']
     """
     phrases = phrases or load_phrases()
     rows = territory_rows(table, territory)

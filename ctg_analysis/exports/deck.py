@@ -14,13 +14,13 @@ from pathlib import Path
 import pandas as pd
 
 from ctg_analysis.charts.export import ExportedChart
-from ctg_analysis.commentary.sentences import diagnostic_text
+from ctg_analysis.commentary.sentences import diagnostic_text, theme_sentences
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import atomic_path
 from ctg_analysis.formatting import format_date
 from ctg_analysis.indicators.display import FRAGILE_LEGEND, cited_sources, key_figure_ids, key_figures, territory_rows
 from ctg_analysis.indicators.flags import flag_meanings
-from ctg_analysis.themes import get_theme
+from ctg_analysis.themes import THEMES
 
 __all__ = ["WIDE", "Deck", "fitted_size", "text_width", "write_deck"]
 
@@ -314,21 +314,20 @@ def write_deck(
     widths = [4.4, 1.7] + [(12.13 - 6.1) / (len(figures.columns) - 2)] * (len(figures.columns) - 2)
     deck.tables("Chiffres clés", figures, widths=widths, note=FRAGILE_LEGEND)
 
-    theme = None
-    for chart in charts:
-        picture = next((p for p in chart.files if p.suffix == ".png"), None)
-        if picture is None:
+    pictures = [(chart, p) for chart in charts for p in chart.files if p.suffix == ".png"]
+    for chart, picture in (pair for pair in pictures if pair[0].spec.theme is None):  # the synthesis first
+        _chart_slide(deck, table, territory, chart, picture)
+    for theme in THEMES:
+        drawn = [pair for pair in pictures if pair[0].spec.theme == theme.id]
+        # A theme without any chart (the AAH and AEEH, published by département only) still says its figures.
+        sentences = [] if drawn else theme_sentences(table, territory, theme.id)
+        if not (drawn or sentences):
             continue
-        if chart.spec.theme is not None and chart.spec.theme != theme:
-            theme = chart.spec.theme
-            deck.section(get_theme(theme).title, label)
-        indicators = list(chart.spec.needs) or key_figure_ids(table, territory)
-        deck.picture(
-            chart.spec.title,
-            picture,
-            crop_top=chart.title_band,
-            notes=str(diagnostic_text(table, territory, indicators=indicators)),
-        )
+        deck.section(theme.title, label)
+        for chart, picture in drawn:
+            _chart_slide(deck, table, territory, chart, picture)
+        if sentences:
+            deck.text(deck.titled(f"{theme.title} : ce que disent les données"), "\n".join(map(str, sentences)))
 
     slide = deck.titled("Sources et méthodes")
     sources = " ; ".join(cited_sources(rows))
@@ -343,3 +342,14 @@ def write_deck(
     )
     deck.text(slide, methods, size=13)
     return deck.save(path)
+
+
+def _chart_slide(deck: Deck, table: pd.DataFrame, territory: str, chart: ExportedChart, picture: Path) -> None:
+    """A chart on its slide, the sentences of its indicators in the speaker notes."""
+    indicators = list(chart.spec.needs) or key_figure_ids(table, territory)
+    deck.picture(
+        chart.spec.title,
+        picture,
+        crop_top=chart.title_band,
+        notes=str(diagnostic_text(table, territory, indicators=indicators)),
+    )

@@ -266,8 +266,10 @@ def published_rows(published: pd.DataFrame, membership: pd.DataFrame, geography:
     as_epci = epci_values.merge(pd.DataFrame({"territory": whole.index, "geo": whole["first"].to_numpy()}), on="geo")
     covered = pd.concat([as_commune, as_epci], ignore_index=True)
     covered = covered.assign(level=np.int8(AT_TERRITOIRE), geo=covered["territory"]).drop(columns="territory")
-    territories = pd.DataFrame({"geo": np.unique(membership["territory"])})
-    unavailable = territories.loc[~territories["geo"].isin(covered["geo"])].merge(kinds, how="cross")
+    # Per indicator and year: a one-commune territory with a commune median has no AAH of its own for all that.
+    pairs = pd.DataFrame({"geo": np.unique(membership["territory"])}).merge(kinds, how="cross")
+    unavailable = pairs.merge(covered[["geo", "indicator", "year"]], how="left", indicator=True)
+    unavailable = unavailable.loc[unavailable["_merge"] == "left_only"].drop(columns="_merge")
     unavailable = unavailable.assign(level=np.int8(AT_TERRITOIRE), value=np.nan, unavailable=True, perimeter=False)
     members = pd.DataFrame({"geo": np.unique(membership["commune"])}).merge(kinds, how="cross")
     absent = members.merge(commune_values[["geo", "indicator", "year"]], how="left", indicator=True)

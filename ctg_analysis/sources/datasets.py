@@ -18,7 +18,17 @@ import numpy as np
 import pandas as pd
 
 from ctg_analysis.formatting import format_count, format_number
-from ctg_analysis.sources import births, caf, census, childcare, cog, comparateur, filosofi, legal_population
+from ctg_analysis.sources import (
+    births,
+    caf,
+    census,
+    childcare,
+    cog,
+    comparateur,
+    equipment,
+    filosofi,
+    legal_population,
+)
 from ctg_analysis.sources._io import RawSheet
 from ctg_analysis.sources._layout import Parsed
 from ctg_analysis.sources.melodi import MelodiLayout, MelodiSeries
@@ -446,9 +456,22 @@ DATASETS: dict[str, Dataset] = {
                     "Insee, BPE {last}",
                     (
                         MelodiSeries("NB_EQUIP", {"FACILITY_DOM": "_T"}),
-                        *(MelodiSeries(f"NB_DOM_{domain}", {"FACILITY_DOM": domain}) for domain in "ABCDEFG"),
+                        *(MelodiSeries(f"NB_DOM_{domain}", {"FACILITY_DOM": domain}) for domain in equipment.DOMAINS),
+                        *(
+                            MelodiSeries(f"NB_SDOM_{sub}", {"FACILITY_DOM": sub[0], "FACILITY_SDOM": sub})
+                            for sub in equipment.SUBDOMAINS
+                        ),
+                        # The equipment a CTG looks at, by INSEE's type code (FACILITY_TYPE).
+                        *(
+                            MelodiSeries(
+                                f"NB_{code}",
+                                {"FACILITY_DOM": code[0], "FACILITY_SDOM": code[:2], "FACILITY_TYPE": code},
+                            )
+                            for code in equipment.TYPES
+                        ),
                     ),
                     totals={"FACILITY_SDOM": "_T", "FACILITY_TYPE": "_T", "BPE_MEASURE": "FACILITIES"},
+                    unlisted=equipment.unlisted_zeros,  # a commune without a crèche has no D502 row: it has none
                 ),
             ),
         ),

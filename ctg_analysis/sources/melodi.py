@@ -21,7 +21,7 @@ is kept, its arrondissements summed only where it is absent.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -93,6 +93,10 @@ class MelodiLayout:
         Codes every series shares (the other dimensions at their total ``_T``, a measure…).
     others
         Its dimension columns no series selects on (each series takes all their rows: there must be one).
+    unlisted
+        For a file that lists only what an area has (the BPE: no row for an equipment a commune lacks), what
+        an area's missing rows mean: given its table (missing where the area has no row) and which values
+        were listed, the table with the zeros the file's own totals establish.
 
     The dimension columns of the dataset are those the series and ``totals`` name, and ``others``: a sheet
     with exactly these is the dataset. A variable whose codes the file does not hold (a cut file, or an
@@ -104,6 +108,7 @@ class MelodiLayout:
     series: tuple[MelodiSeries, ...]
     totals: Mapping[str, str] = field(default_factory=dict)
     others: frozenset[str] = frozenset()
+    unlisted: Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame] | None = None
 
     @property
     def dimensions(self) -> frozenset[str]:
@@ -164,7 +169,11 @@ class MelodiLayout:
                 f"{int(duplicated.sum())} lignes en double (code {first['geo']}, année {first['period']}, "
                 f"{first['variable']}) : attendu une ligne par code, année et modalité",
             )
-        wide = rows.pivot(index=["geo", "period"], columns="variable", values="value").reset_index()
+        wide = rows.pivot(index=["geo", "period"], columns="variable", values="value")
+        if self.unlisted is not None:
+            listed = rows.assign(listed=1.0).pivot(index=["geo", "period"], columns="variable", values="listed")
+            wide = self.unlisted(wide, listed.notna())
+        wide = wide.reset_index()
         wide.columns.name = None
         return wide[["geo", "period", *(s.variable for s in self.series if s.variable in wide.columns)]]
 

@@ -413,6 +413,67 @@ def melodi_employment(base: pd.DataFrame, demo: Demo) -> pd.DataFrame:
     ]
 
 
+#: The demo's equipment: INSEE's type codes and one facility per so many inhabitants (BPE 2021): the types a CTG
+#: reads (crèches, schools, collèges) and a few others, so that each domain's total holds more than them.
+_EQUIPMENT = {
+    "A129": 300,  # services to individuals
+    "A401": 800,
+    "B104": 5000,  # shops
+    "B207": 1000,
+    "C107": 2500,  # écoles maternelles, primaires, élémentaires, collèges
+    "C108": 4000,
+    "C109": 2500,
+    "C201": 9000,
+    "D265": 1500,  # health: a doctor, a pharmacy; the établissements d'accueil du jeune enfant
+    "D307": 3000,
+    "D502": 3000,
+    "F101": 15000,  # sport
+    "F113": 2000,
+}
+BPE_YEAR = 2021
+
+
+def melodi_equipment(demo: Demo, rng: np.random.Generator) -> pd.DataFrame:
+    """``DS_BPE_2021_data.csv``: facilities on 1 January 2021 per commune and département in INSEE's Melodi layout,
+    which lists only what an area has (no row for a count of 0), with its nested totals: all equipment, domain,
+    sub-domain, type."""
+    people = demo.ages[2019].sum(axis=(1, 2))
+    counts = pd.DataFrame(
+        {code: rng.poisson(people / per) for code, per in _EQUIPMENT.items()}, index=demo.communes["code"]
+    ).rename_axis("GEO")
+    counts["A129"] = counts["A129"].clip(lower=1)  # every commune has some service (the BPE lists them all)
+    long = counts.reset_index().melt("GEO", var_name="FACILITY_TYPE", value_name="OBS_VALUE")
+    long = long.loc[long["OBS_VALUE"] > 0].assign(
+        FACILITY_DOM=lambda f: f["FACILITY_TYPE"].str[0], FACILITY_SDOM=lambda f: f["FACILITY_TYPE"].str[:2]
+    )
+    levels = [
+        ("FACILITY_DOM", "FACILITY_SDOM", "FACILITY_TYPE"),
+        ("FACILITY_DOM", "FACILITY_SDOM"),
+        ("FACILITY_DOM",),
+        (),
+    ]
+    nested = pd.concat(
+        [long.groupby(["GEO", *keys], as_index=False)["OBS_VALUE"].sum() for keys in levels], ignore_index=True
+    ).fillna({"FACILITY_DOM": "_T", "FACILITY_SDOM": "_T", "FACILITY_TYPE": "_T"})
+    departements = demo.communes.set_index("code")["departement"]
+    rows = _melodi_rows(nested.assign(TIME_PERIOD=BPE_YEAR), departements, ["OBS_VALUE"])
+    return rows.assign(BPE_MEASURE="FACILITIES", UNIT_MULT=0, UNIT_MEASURE="NR", OBS_STATUS="A")[
+        [
+            "GEO",
+            "GEO_OBJECT",
+            "FACILITY_DOM",
+            "FACILITY_SDOM",
+            "FACILITY_TYPE",
+            "BPE_MEASURE",
+            "UNIT_MULT",
+            "UNIT_MEASURE",
+            "OBS_STATUS",
+            "TIME_PERIOD",
+            "OBS_VALUE",
+        ]
+    ]
+
+
 def _melodi_metadata(codes: dict[str, tuple[str, dict[str, str]]]) -> pd.DataFrame:
     """A Melodi ``_metadata.csv``: each dimension's codes with their French labels."""
     return pd.DataFrame(
@@ -873,6 +934,15 @@ def write_demo(folder: str | Path, seed: int = SEED) -> list[Path]:
                     }
                 ),
                 quoting=True,
+            ),
+        }
+    )
+
+    # The equipment of 1 January 2021 as INSEE's Melodi bulk file of the BPE gives it (CRLF line ends).
+    files["equipements/DS_BPE_CSV_FR.zip"] = zip_bytes(
+        {
+            f"DS_BPE_{BPE_YEAR}_data.csv": csv_bytes(
+                melodi_equipment(demo, np.random.default_rng(seed + 6)), crlf=True
             ),
         }
     )

@@ -82,7 +82,84 @@ def _show(frame: pd.DataFrame) -> str:
         return frame.to_string(index=False)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: click's headings, as the help pages say them.
+_HEADINGS = {"Options": "Options", "Commands": "Commandes", "Arguments": "Arguments"}
+
+
+class _FrenchHelp(click.HelpFormatter):
+    """click's help page in French: the usage line and the headings (« Commandes : »)."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, prefix="Utilisation : " if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{_HEADINGS.get(heading, heading)} :\n")
+
+
+class _FrenchContext(click.Context):
+    formatter_class = _FrenchHelp
+
+
+class _UsageError(click.UsageError):
+    """A mistake on the command line, said in French on one line with where to find help (exit code 2)."""
+
+    def show(self, file=None) -> None:
+        where = f" ; « {self.ctx.command_path} -h » pour l'aide" if self.ctx is not None else ""
+        click.echo(f"erreur : {self.message}{where}", err=True)
+
+
+def _in_french(exc: click.UsageError) -> _UsageError:
+    """click's usage errors (an unknown option or command, a missing or refused value) in French."""
+    if isinstance(exc, click.NoSuchOption):
+        close = " ou ".join(f"« {p} »" for p in exc.possibilities or [])
+        message = f"option inconnue « {exc.option_name} »" + (f" ; vouliez-vous dire {close} ?" if close else "")
+    elif isinstance(exc, click.MissingParameter):
+        message = f"{exc.param_hint or 'paramètre'} manquant"
+    elif isinstance(exc, click.BadParameter):
+        message = f"valeur refusée pour {exc.param_hint or 'un paramètre'} ({exc.message})"
+    elif exc.message.startswith("No such command"):
+        message = "commande inconnue " + exc.message.removeprefix("No such command").strip(" .").replace(
+            "'", "« ", 1
+        ).replace("'", " »", 1)
+    else:
+        message = exc.message
+    return _UsageError(message, exc.ctx)
+
+
+class _French:
+    """A command whose help page and usage errors are in French."""
+
+    context_class = _FrenchContext
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)  # type: ignore[misc]  # the mixin's base is click's
+        except click.UsageError as exc:
+            raise _in_french(exc) from None
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)  # type: ignore[misc]  # the mixin's base is click's
+        if option is not None:
+            option.help = "Affiche cette aide et quitte."
+        return option
+
+
+class _Command(_French, click.Command):
+    pass
+
+
+class _Group(_French, click.Group):
+    command_class = _Command
+    group_class = type  # its subgroups are of its own class
+
+    def resolve_command(self, ctx, args):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            raise _in_french(exc) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Affiche le détail des opérations.")
 @click.option("-q", "--quiet", is_flag=True, help="Sans barre de progression.")
 @click.option(
@@ -91,7 +168,7 @@ def _show(frame: pd.DataFrame) -> str:
     help="Dossier du projet (par défaut : celui du dossier courant ou d'un parent qui contient ctg.toml).",
 )
 @click.option("--debug", is_flag=True, help="Affiche la trace Python d'une erreur système.")
-@click.version_option(package_name="ctg-analysis")
+@click.version_option(package_name="ctg-analysis", help="Affiche la version et quitte.")
 @_friendly_errors
 def main(verbose: bool, quiet: bool, project: Path | None, debug: bool) -> None:
     """ctg-analysis : diagnostics partagés de Convention Territoriale Globale.

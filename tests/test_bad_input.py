@@ -431,3 +431,25 @@ def test_a_misleading_year_in_a_file_name_is_said_and_the_content_wins(tmp_path,
     caplog.clear()
     scan_folder(path.parent, cache_dir=tmp_path / "cache", progress=False)
     assert not [m for m in caplog.messages if "fait foi" in m]
+
+
+def test_the_command_line_s_help_and_usage_mistakes_are_in_french():
+    runner = CliRunner()
+    page = runner.invoke(main, ["-h"], prog_name="ctg")
+    assert page.exit_code == 0
+    assert page.output.startswith("Utilisation : ctg") and "Commandes :" in page.output and "Options :" in page.output
+    assert "Affiche cette aide et quitte." in page.output and "Affiche la version et quitte." in page.output
+    assert "Show this" not in page.output and "Usage:" not in page.output
+    unknown = runner.invoke(main, ["report", "--terrirtory", "x"], prog_name="ctg")
+    assert unknown.exit_code == 2 and "Traceback" not in unknown.output
+    assert unknown.output.strip() == (
+        "erreur : option inconnue « --terrirtory » ; vouliez-vous dire « --territory » ou « --territories » ? ; "
+        "« ctg report -h » pour l'aide"
+    )
+    command = runner.invoke(main, ["rapport"], prog_name="ctg")
+    assert (command.exit_code, command.output.strip()) == (
+        2,
+        "erreur : commande inconnue « rapport » ; « ctg -h » pour l'aide",
+    )
+    nested = runner.invoke(main, ["data", "check", "-h"], prog_name="ctg")
+    assert nested.output.startswith("Utilisation : ctg data check") and "Error" not in nested.output

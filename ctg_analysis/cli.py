@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 import sys
+import textwrap
 from pathlib import Path
 
 import click
@@ -20,6 +21,8 @@ import pandas as pd
 from ctg_analysis import config
 from ctg_analysis.errors import CtgError, Interrupted
 from ctg_analysis.feedback import QUIET_ENV, ConsoleHandler
+from ctg_analysis.formatting import counted
+from ctg_analysis.levels import LEVEL_NAMES, LEVEL_NAMES_IN_TEXT
 
 __all__ = ["main"]
 
@@ -52,8 +55,9 @@ def _friendly_errors(command):
             sys.exit(2)
         except KeyboardInterrupt as exc:
             stopped = exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT)
-            done = f" : {stopped.finished} rapport(s) terminé(s) conservé(s)" if stopped.finished else ""
-            rest = f", {len(stopped.unfinished)} interrompu(s) (voir l'index)" if stopped.unfinished else ""
+            kept = counted(stopped.finished, "rapport terminé conservé", "rapports terminés conservés")
+            done = f" : {kept}" if stopped.finished else ""
+            rest = f", {counted(len(stopped.unfinished), 'interrompu')} (voir l'index)" if stopped.unfinished else ""
             click.echo(f"interrompu{done}{rest} ; relancez avec --resume pour terminer", err=True)
             sys.exit(stopped.exit_code)
         except (OSError, MemoryError) as exc:
@@ -80,6 +84,61 @@ def _show(frame: pd.DataFrame) -> str:
         "display.max_rows", None, "display.max_columns", None, "display.width", 250, "display.max_colwidth", 90
     ):
         return frame.to_string(index=False)
+
+
+#: The width of what the commands print: a terminal's, with room to spare.
+_WIDTH = 100
+
+
+def _listed(entries: list[tuple[str, str]], indent: str = "  ") -> str:
+    """Entries as a terminal shows them: each head on its line, its detail wrapped under it."""
+    lines = []
+    for head, detail in entries:
+        lines.append(_wrapped(head, f"{indent}- ", f"{indent}  "))
+        if detail:
+            lines.append(_wrapped(detail, f"{indent}    ", f"{indent}    "))
+    return "\n".join(lines)
+
+
+def _wrapped(text: str, first: str = "", then: str = "") -> str:
+    """A text wrapped to the terminal's width between words, never inside a path or a code."""
+    return textwrap.fill(
+        text, _WIDTH, initial_indent=first, subsequent_indent=then, break_long_words=False, break_on_hyphens=False
+    )
+
+
+def _tables_found(summary: pd.DataFrame) -> str:
+    """The tables of ``DataFolder.summary``, dataset by dataset, one entry per file and vintage with its levels."""
+    blocks = []
+    for dataset, rows in summary.groupby("jeu de données", sort=False):
+        entries = []
+        for (path, vintage, cog), levels in rows.groupby(["fichier", "millésime", "COG"], sort=False, dropna=False):
+            when = ("" if pd.isna(vintage) else f"millésime {vintage}") + ("" if pd.isna(cog) else f" (COG {cog})")
+            counts = ", ".join(
+                f"{(LEVEL_NAMES if level == 'france' else LEVEL_NAMES_IN_TEXT).get(level, level)} {counted(n, 'ligne')}"
+                for level, n in zip(levels["niveau"], levels["lignes"], strict=True)
+            )
+            entries.append((str(path), f"{when} : {counts}" if when else counts))
+        blocks.append(f"  {dataset}\n" + _listed(entries, indent="    "))
+    return "\n".join(blocks)
+
+
+def _years_said(years: list[int]) -> str:
+    """Years as a sentence gives them: runs of consecutive years as spans (``2008-2012, 2014``).
+
+    Examples
+    --------
+    >>> _years_said([2014, 2008, 2009, 2010, 2012])
+    '2008-2010, 2012, 2014'
+    """
+    ordered = sorted(set(years))
+    runs: list[list[int]] = []
+    for year in ordered:
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
 #: click's headings, as the help pages say them.
@@ -254,25 +313,37 @@ def data_check(folder: Path | None, cache: bool, skip_bad_files: bool) -> None:
     found = dated_commune_lists(scan_folder(config.data_folder(folder), cache_dir=None if cache else False))
     click.echo(f"Dossier : {found.root}" + (" — données fictives de démonstration" if found.demo else ""))
     if found.tables:
-        click.echo(f"\n{len(found.tables)} tables reconnues :\n")
-        click.echo(_show(found.summary()))
+        summary = found.summary()
+        files = counted(summary["fichier"].nunique(), "fichier")
+        click.echo(f"\n{counted(len(summary), 'table reconnue', 'tables reconnues')} dans {files} :\n")
+        click.echo(_tables_found(summary))
         if not (providers := found.providers()).empty:
-            click.echo(
-                "\nAnnées données par plusieurs fichiers : celui du millésime le plus récent est retenu (à millésime "
-                "égal, le premier dans l'ordre des chemins) ; un désaccord entre eux est signalé à la préparation :\n"
+            said = (
+                "Années données par plusieurs fichiers : celui du millésime le plus récent est retenu (à millésime "
+                "égal, le premier dans l'ordre des chemins) ; un désaccord entre eux est signalé à la préparation :"
             )
-            click.echo(_show(providers))
+            click.echo(f"\n{_wrapped(said)}\n")
+            click.echo(_providers_said(providers))
         if notes := found.notes():
             click.echo("\nCe que disent les fichiers :\n" + "\n".join(f"  - {note}" for note in notes))
     else:
         click.echo("\nAucune table reconnue.")
     if found.problems:
-        click.echo(f"\n{len(found.problems)} fichier(s) non utilisé(s) :\n")
-        rows = [(p.path, "oui" if p.blocking else "non", p.reason) for p in found.problems]
-        click.echo(_show(pd.DataFrame(rows, columns=["fichier", "bloquant", "motif"])))
+        click.echo(f"\n{counted(len(found.problems), 'fichier non utilisé', 'fichiers non utilisés')} :\n")
+        click.echo(_listed([(p.path + (" (bloquant)" if p.blocking else ""), p.reason) for p in found.problems]))
     found.require_readable(skip_bad_files=skip_bad_files)
     if not found.tables:
         sys.exit(2)
+
+
+def _providers_said(providers: pd.DataFrame) -> str:
+    """The years several files give, grouped by dataset, file kept and files set aside."""
+    columns = ["jeu de données", "fichier retenu", "aussi dans"]
+    entries = [
+        (f"{dataset}, {_years_said(rows['année'].astype(int).tolist())} : {kept}", f"aussi dans {others}")
+        for (dataset, kept, others), rows in providers.groupby(columns, sort=False)
+    ]
+    return _listed(entries)
 
 
 @main.group()
@@ -298,20 +369,19 @@ def territories_check(file: Path | None, data_dir: Path | None, skip_bad_files: 
     # Every territory must be valid here (a report leaves the invalid ones out).
     loaded = load_territories(diagnostic.territories_file, reference, diagnostic.movements)
     names = reference.set_index("code")["label"]
-    rows = [
+    entries = [
         (
-            t.id,
-            t.label,
-            len(t.communes),
-            ", ".join(t.departements),
+            f"{t.id} : {t.label} — {counted(len(t.communes), 'commune')}, "
+            f"{counted(len(t.departements), 'département')} ({', '.join(t.departements)})",
             ", ".join(names.reindex(list(t.communes)).fillna("?")),
         )
         for t in loaded
     ]
-    click.echo(f"{len(loaded)} territoire(s) valides (référentiel : {reference.attrs['built_from']}) :\n")
-    click.echo(_show(pd.DataFrame(rows, columns=["id", "libellé", "communes", "départements", "noms"])))
+    valid = counted(len(loaded), "territoire valide", "territoires valides")
+    click.echo(_wrapped(f"{valid} (référentiel : {reference.attrs['built_from']}) :") + "\n")
+    click.echo(_listed(entries))
     for note in loaded.notes:
-        click.echo(f"\nNote : {note}")
+        click.echo("\n" + _wrapped(f"Note : {note}", then="  "))
 
 
 @main.command("indicators")
@@ -396,7 +466,7 @@ def export(data_dir, territories_file, territory_id, formats, out, size, templat
         template=template,
         outlines=diagnostic.outlines,
     )
-    click.echo(f"{len(written)} fichier(s) écrit(s) dans {target}")
+    click.echo(f"{counted(len(written), 'fichier écrit', 'fichiers écrits')} dans {target}")
 
 
 @main.command("report")
@@ -513,7 +583,7 @@ def fiches(territory_id, plan_file, data_dir, territories_file, formats, phrases
         written.append(write_fiches_xlsx(built, target / FICHES_XLSX))
     if "docx" in wanted:
         written.append(write_fiches_docx(built, target / FICHES_DOCX))
-    click.echo(f"{len(built)} fiche(s) action pour {loaded.get(territory_id).label} :")
+    click.echo(f"{counted(len(built), 'fiche action', 'fiches actions')} pour {loaded.get(territory_id).label} :")
     for path in written:
         click.echo(f"  {path}")
 
@@ -597,7 +667,7 @@ def suivi(territory_id, baseline_file, data_dir, territories_file, plan_file, ou
     click.echo(_show(lines))
     if diagnostic.demo:
         click.echo("\nDonnées fictives de démonstration.")
-    click.echo(f"\n{len(written) + len(pictures)} fichier(s) écrit(s) dans {target}")
+    click.echo(f"\n{counted(len(written) + len(pictures), 'fichier écrit', 'fichiers écrits')} dans {target}")
 
 
 def _plan_territory(territory_id: str | None, plan) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
 from collections.abc import Iterable
 
@@ -30,7 +31,12 @@ def progress_bar(
     ...     pass
     """
     disable = True if os.environ.get(QUIET_ENV) else (None if show is None else not show)
-    return tqdm(iterable, desc=desc, unit=unit, total=total, disable=disable, file=sys.stderr)
+    # A terminal that reports no size (a pseudo-terminal: ``script``, some CI runners, an IDE's console) would
+    # make tqdm hide the bar as if it were below the screen: the standard library's fallback size instead.
+    columns, lines = shutil.get_terminal_size()
+    return tqdm(
+        iterable, desc=desc, unit=unit, total=total, disable=disable, file=sys.stderr, ncols=columns, nrows=lines
+    )
 
 
 class ConsoleHandler(logging.Handler):

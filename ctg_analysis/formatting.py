@@ -13,7 +13,7 @@ from functools import lru_cache
 import babel.dates
 from babel.numbers import format_decimal
 
-__all__ = ["MISSING", "format_count", "format_date", "format_number", "format_value", "or_missing"]
+__all__ = ["MISSING", "counted", "format_count", "format_date", "format_number", "format_value", "or_missing"]
 
 MISSING = "–"
 _LOCALE = "fr_FR"
@@ -103,6 +103,17 @@ def format_count(value: float) -> str:
     ('1\u202f214', '3\u202f911,0')
     """
     return format_number(value, 0 if float(value).is_integer() else 1)
+
+
+def counted(number: int, singular: str, plural: str | None = None) -> str:
+    """A number with what it counts, agreed (French: 0 and 1 take the singular), never « fichier(s) ».
+
+    Examples
+    --------
+    >>> counted(1, "fichier non utilisé", "fichiers non utilisés"), counted(1250, "territoire")
+    ('1 fichier non utilisé', '1\u202f250 territoires')
+    """
+    return f"{format_number(number)} {singular if number < 2 else plural or singular + 's'}"
 
 
 def or_missing(value: object) -> str:

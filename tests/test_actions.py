@@ -551,7 +551,7 @@ def test_cli_fiches_and_suivi(baselines, tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["fiches", "--plan", str(PLAN), "--out", str(tmp_path / "fiches")])
     assert result.exit_code == 0, result.output
-    assert "3 fiche(s) action pour Ézanville" in result.output
+    assert "3 fiches actions pour Ézanville" in result.output
     assert openpyxl.load_workbook(tmp_path / "fiches" / "fiches-actions.xlsx").sheetnames[1:] == [
         "Fiche 1",
         "Fiche 2",

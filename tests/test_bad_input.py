@@ -453,3 +453,12 @@ def test_the_command_line_s_help_and_usage_mistakes_are_in_french():
     )
     nested = runner.invoke(main, ["data", "check", "-h"], prog_name="ctg")
     assert nested.output.startswith("Utilisation : ctg data check") and "Error" not in nested.output
+
+
+def test_a_csv_with_a_row_too_long_is_named_by_its_line_in_french(tmp_path):
+    path = tmp_path / "base.csv"
+    path.write_text("CODGEO;LIBGEO;P19_POP\n95229;Ezanville;9000\n95230;Trop;de;champs\n95231;X;12\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["data", "check", str(tmp_path), "--no-cache"])
+    flat = " ".join(result.output.split())
+    assert "CSV mal formé : ligne 3 : 4 champs au lieu de 3 (un « ; » dans une valeur sans guillemets" in flat
+    assert "Error tokenizing" not in result.output and "\\n" not in result.output and "Traceback" not in result.output

@@ -632,7 +632,7 @@ def test_an_interrupted_batch_stops_at_once_keeps_what_is_finished_and_leaves_no
     assert time.monotonic() - started < 15
     assert process.returncode == code
     assert errors.strip().splitlines()[-1] == (
-        "interrompu : 1 rapport(s) terminé(s) conservé(s), 2 interrompu(s) (voir l'index) ; relancez avec --resume "
+        "interrompu : 1 rapport terminé conservé, 2 interrompus (voir l'index) ; relancez avec --resume "
         "pour terminer"
     )
     assert "Traceback" not in errors

@@ -59,7 +59,7 @@ def test_households_the_caf_could_not_place_are_counted_and_said_never_spread(re
     unplaced = raw.loc[raw["numcomdo"].isna()]
     assert len(unplaced) == 5
     (note,) = benefits.notes
-    assert note.startswith("5 ligne(s) sans code commune (foyers que la CAF n'a pu situer) écartée(s)")
+    assert note.startswith("5 lignes sans code commune (foyers que la CAF n'a pu situer) écartées, jamais réparties")
     for _, row in unplaced.iterrows():  # each year's count, as the file gives it
         assert f"{row['dtreffre'][:4]} : {row['indfoy_rsa']:,} foyers au RSA".replace(",", "\u202f") in note
     # Never spread: the communes' sum is the file's placed rows only.
@@ -129,9 +129,7 @@ def test_the_childcare_exports_give_each_level_s_published_rates_and_places(real
             assert epci.loc[row["numepci"], "TXCOUV"] == row["txcouv_epci"]
             assert epci.loc[row["numepci"], "TXCOUV_AM_IND"] == row["txcouv_am_ind_epci"]
     assert "XX" not in epci.index  # the placeholder, said
-    assert tables["txcouv_pe_epci"].notes == (
-        "1 ligne(s) « XX » (communes sans EPCI, valeurs hors d'échelle) écartée(s)",
-    )
+    assert tables["txcouv_pe_epci"].notes == ("1 ligne « XX » écartée (communes sans EPCI, valeurs hors d'échelle)",)
     communes = tables["txcouv_pe_com"].data.set_index("geo")
     assert communes.loc["92033", "TXCOUV"] == 111.0  # Garches: above 100, legitimate
     assert "13055" not in communes.index and "13201" not in communes.index  # a district's rate is not the city's
@@ -379,7 +377,7 @@ def test_a_monthly_departement_file_gives_its_decembers_and_its_disability_benef
         "caf_departements",
         "departement",
     )
-    assert allocataires.notes == ("1 ligne(s) d'autres mois que décembre non lues (indicateurs au 31 décembre)",)
+    assert allocataires.notes == ("1 ligne d'un autre mois que décembre non lue (indicateurs au 31 décembre)",)
     ours = published.data.set_index(["geo", "period"]).sort_index()
     expected = december.set_index(["numdep", "period"]).sort_index()
     assert ours["AAAH"].tolist() == expected["indfoy_aah"].astype(float).tolist()
@@ -395,7 +393,7 @@ def test_the_national_file_gives_france_s_disability_benefits(tmp_path):
     (national,) = read_file(_export(tmp_path, "s_ben_nat.csv", text))
     assert (national.dataset, national.level, national.data["geo"].tolist()) == ("caf_departements", "france", ["FR"])
     assert national.data[["AAAH", "BEN_AAH"]].values.tolist() == [[1200000.0, 1300000.0]]
-    assert national.notes == ("1 ligne(s) d'autres mois que décembre non lues (indicateurs au 31 décembre)",)
+    assert national.notes == ("1 ligne d'un autre mois que décembre non lue (indicateurs au 31 décembre)",)
 
 
 def test_a_benefit_published_by_departement_only_is_its_departement_s_beside_the_territory(demo_folder):

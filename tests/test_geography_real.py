@@ -161,5 +161,7 @@ def test_a_commune_list_is_dated_by_its_codes_and_a_misleading_name_is_said(tmp_
         "commune_2019.csv : communes du COG 2023 d'après leurs codes et les mouvements des communes, et non 2019 "
         "comme le dit son nom : lu comme COG 2023"
     ) in result.output
-    rows = {line.split()[-1]: line.split()[-4:-2] for line in result.output.splitlines() if "COG – communes" in line}
-    assert rows == {"commune_2019.csv": ["2023", "2023"], "commune2019.csv": ["2019", "2019"]}
+    # Listed under their dataset, each file with its vintage and geography.
+    listed = result.output[result.output.index("COG – communes") :]
+    assert "- commune_2019.csv\n        millésime 2023 (COG 2023) : commune" in listed
+    assert "- commune2019.csv\n        millésime 2019 (COG 2019) : commune" in listed

@@ -518,3 +518,40 @@ def test_the_follow_up_workbook_reads_back_cell_by_cell(tmp_path):
         "Données fictives de démonstration : aucun chiffre ne décrit un territoire réel.",
     ]
     assert book["Méthode"].column_dimensions["A"].width == 140
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="a pseudo-terminal needs os.fork (POSIX)")
+def test_long_work_shows_a_progress_bar_in_a_terminal_even_one_that_reports_no_size():
+    # README: « Long work shows a progress bar ». A pseudo-terminal of size 0 × 0 (``script``, some CI consoles)
+    # made tqdm hide it as if below the screen.
+    import os
+    import pty
+    import sys
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the command, its standard error a terminal
+        os.execv(
+            sys.executable,
+            [
+                sys.executable,
+                "-c",
+                "from ctg_analysis.cli import main; main()",
+                "data",
+                "check",
+                "--no-cache",
+                str(DEMO),
+            ],
+        )
+    said = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the child has exited
+            break
+        if not chunk:
+            break
+        said += chunk
+    os.waitpid(pid, 0)
+    text = said.decode("utf-8", errors="replace")
+    assert "Lecture des fichiers" in text and "fichier/s" in text
+    assert "tables reconnues" in text

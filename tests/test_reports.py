@@ -439,3 +439,12 @@ def test_a_pdf_without_weasyprint_names_the_extra(tmp_path, monkeypatch):
     with pytest.raises(CtgError, match=r"le rapport en PDF demande WeasyPrint : pip install 'ctg-analysis\[pdf\]'"):
         write_pdf("<p>x</p>", tmp_path / "r.pdf")
     assert not (tmp_path / "r.pdf").exists()
+
+
+def test_a_batch_asked_for_pdfs_without_weasyprint_stops_before_rendering_anything(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    args = ["report", "--all", "--pdf", "--data", str(DEMO), "--out", str(tmp_path / "rapports")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.strip() == "erreur : le rapport en PDF demande WeasyPrint : pip install 'ctg-analysis[pdf]'"
+    assert not (tmp_path / "rapports").exists()  # no report rendered, then failed, territory after territory

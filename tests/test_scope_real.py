@@ -305,7 +305,7 @@ def test_a_broken_official_file_stops_every_command_unless_skipped(real, tmp_pat
     )
     assert "--skip-bad-files" in result.output
     check = CliRunner().invoke(main, ["data", "check", str(folder)])
-    assert check.exit_code == 2 and "oui" in check.output
+    assert check.exit_code == 2 and "- FILO2019_DISP_COM.csv (bloquant)" in check.output
     skipped = CliRunner().invoke(main, [*args, "--skip-bad-files"])
     assert skipped.exit_code == 0, skipped.output
     prepared = prepare(scan_folder(folder, cache_dir=False, progress=False), skip_bad_files=True)

@@ -133,7 +133,11 @@ def test_unknown_territory_id_suggests(tmp_path):
 def test_cli_territories_check(tmp_path):
     result = CliRunner().invoke(main, ["territories", "check", str(DEMO / "territories.yaml"), "--data", str(DEMO)])
     assert result.exit_code == 0, result.output
-    assert "3 territoire(s) valides" in result.output and "à cheval sur 2 départements" in result.output
+    assert "3 territoires valides" in result.output and "à cheval sur 2 départements" in result.output
+    # One entry per territory, its communes named under it, within a terminal's width.
+    flat = " ".join(result.output.split())
+    assert "- ctg-ecouen : CTG Écouen" in flat and "5 communes, 1 département (95)" in flat
+    assert max(len(line) for line in result.output.splitlines()) <= 100
     bad = tmp_path / "t.yaml"
     bad.write_text("territories:\n  - id: t\n    communes: ['95250']\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["territories", "check", str(bad), "--data", str(DEMO)])

@@ -23,6 +23,7 @@ from ctg_analysis.files import clear_stale_staging, staging_folder, territory_sl
 from ctg_analysis.reports.index import write_index
 from ctg_analysis.reports.kernels import clear_stale_kernel_folders, render_in_worker, start_worker
 from ctg_analysis.reports.metadata import Status
+from ctg_analysis.reports.pdf import require_pdf
 from ctg_analysis.reports.render import RenderJob, RenderResult, render, up_to_date
 from ctg_analysis.reports.templates import Template, project_parameters
 from ctg_analysis.territories import Territories
@@ -89,6 +90,8 @@ def render_reports(
     >>> [r.status for r in results]  # doctest: +SKIP
     ['ok', 'ok', 'ok']
     """
+    if pdf:
+        require_pdf()  # said before any report is rendered, not after each one
     count = workers or os.cpu_count() or 1
     if territory_ids:
         count = min(count, len(territory_ids))

@@ -9,17 +9,18 @@ WeasyPrint's installation page).
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import write_bytes
 
-__all__ = ["PDF_EXTRA", "write_pdf"]
+__all__ = ["PDF_EXTRA", "require_pdf", "write_pdf"]
 
 PDF_EXTRA = "pip install 'ctg-analysis[pdf]'"
 
 
-def write_pdf(page: str, path: Path) -> Path:
-    """Print an HTML page (the report's) to ``path`` as a PDF, through a temporary file.
+def require_pdf() -> ModuleType:
+    """WeasyPrint, loaded: a batch asked for PDFs checks it before rendering anything.
 
     Raises
     ------
@@ -35,5 +36,16 @@ def write_pdf(page: str, path: Path) -> Path:
             f"le rapport en PDF demande les bibliothèques Pango de WeasyPrint ({exc}) : voir "
             "https://doc.courtbouillon.org/weasyprint/stable/first_steps.html"
         ) from exc
-    write_bytes(path, weasyprint.HTML(string=page, base_url=str(path.parent)).write_pdf())
+    return weasyprint
+
+
+def write_pdf(page: str, path: Path) -> Path:
+    """Print an HTML page (the report's) to ``path`` as a PDF, through a temporary file.
+
+    Raises
+    ------
+    CtgError
+        WeasyPrint or its system libraries are missing.
+    """
+    write_bytes(path, require_pdf().HTML(string=page, base_url=str(path.parent)).write_pdf())
     return path

@@ -218,13 +218,32 @@ def _read_text(path: Path, raw: bytes, part: str | None) -> RawSheet:
             io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False, quotechar='"'
         )
     except (pd.errors.ParserError, ValueError) as exc:
-        raise UnreadableFileError(path, f"CSV mal formé : {exc}") from exc
+        raise UnreadableFileError(where, f"CSV mal formé : {_parser_error(exc, sep)}") from exc
     _refuse_short_rows(raw, sep, len(frame.columns), where)
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     # Trailing separators (Excel exports) produce unnamed empty columns.
     empty = [c for c in frame.columns if c.startswith("Unnamed:") or c == ""]
     frame = frame.drop(columns=empty)
     return RawSheet(path, part, frame, encoding=encoding)
+
+
+def _parser_error(exc: Exception, sep: str) -> str:
+    """pandas' message about a broken CSV, in French: the line and its fields when pandas names them.
+
+    Examples
+    --------
+    >>> print(_parser_error(ValueError("Error tokenizing data. C error: Expected 3 fields in line 3, saw 4\\n"), ";"))
+    ligne 3 : 4 champs au lieu de 3 (un « ; » dans une valeur sans guillemets, ou un fichier ré-enregistré ?)
+    """
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+    if found is None:
+        return "guillemets ou séparateurs incohérents (" + " ".join(str(exc).split())[:120] + ")"
+    expected, line, seen = found.groups()
+    shown = "tabulation" if sep == "\t" else f"« {sep} »"
+    return (
+        f"ligne {line} : {seen} champs au lieu de {expected} (un {shown} dans une valeur sans guillemets, ou un "
+        "fichier ré-enregistré ?)"
+    )
 
 
 #: The columns of INSEE's Melodi long format (a national census table: 10 million rows, 400 MB).

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ctg_analysis.codes import COMMUNE_WIDTH, FRANCE, IRIS_WIDTH, fold_arrondissements
 from ctg_analysis.errors import SourceFileError
-from ctg_analysis.formatting import format_count
+from ctg_analysis.formatting import counted, format_count
 from ctg_analysis.sources._io import RawSheet
 from ctg_analysis.sources._layout import (
     ROUNDED,
@@ -195,7 +195,8 @@ def _decembers(values: pd.Series, where: str, *, monthly: bool) -> tuple[pd.Seri
 
 def _months_note(others: int) -> tuple[str, ...]:
     """What a monthly file says of its months other than December (the indicators read December's)."""
-    return (f"{others} ligne(s) d'autres mois que décembre non lues (indicateurs au 31 décembre)",) if others else ()
+    lines = counted(others, "ligne d'un autre mois que décembre non lue", "lignes d'autres mois que décembre non lues")
+    return (f"{lines} (indicateurs au 31 décembre)",) if others else ()
 
 
 def _canonical(field_id: str) -> str:
@@ -215,12 +216,13 @@ def _unplaced_note(rows: pd.DataFrame, level: str) -> tuple[str, ...]:
     if rows.empty:
         return ()
     what = "sans code commune (foyers que la CAF n'a pu situer)" if level == "commune" else "« XX » (hors EPCI)"
-    counted = next((c for c in _SAID if c in rows.columns), None)
+    column = next((c for c in _SAID if c in rows.columns), None)
     said = ""
-    if counted is not None:
-        per_year = rows.groupby("period")[counted].sum(min_count=1).dropna()
-        said = " (" + " ; ".join(f"{year} : {format_count(n)} {_SAID[counted]}" for year, n in per_year.items()) + ")"
-    return (f"{len(rows)} ligne(s) {what} écartée(s), jamais réparties sur les territoires{said}",)
+    if column is not None:
+        per_year = rows.groupby("period")[column].sum(min_count=1).dropna()
+        said = " (" + " ; ".join(f"{year} : {format_count(n)} {_SAID[column]}" for year, n in per_year.items()) + ")"
+    lines = counted(len(rows), f"ligne {what} écartée", f"lignes {what} écartées")
+    return (f"{lines}, jamais réparties sur les territoires{said}",)
 
 
 #: The counts a note about unplaced households gives, the first the file has.

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ctg_analysis.codes import COMMUNE_WIDTH, FRANCE, fold_arrondissements
 from ctg_analysis.errors import SourceFileError
+from ctg_analysis.formatting import counted
 from ctg_analysis.sources._io import RawSheet
 from ctg_analysis.sources._layout import Parsed, area_codes, check_unique, lower_case, numbers, year_span
 
@@ -79,7 +80,8 @@ def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
     placeholder = table["geo"].eq("XX")
     notes: tuple[str, ...] = ()
     if placeholder.any():
-        notes = (f"{int(placeholder.sum())} ligne(s) « XX » (communes sans EPCI, valeurs hors d'échelle) écartée(s)",)
+        lines = counted(int(placeholder.sum()), "ligne « XX » écartée", "lignes « XX » écartées")
+        notes = (f"{lines} (communes sans EPCI, valeurs hors d'échelle)",)
         table = table.loc[~placeholder].reset_index(drop=True)
     check_unique(table, ["geo", "period"], sheet.where)
     rates = any(v not in PLACES for v in variables.values())

@@ -226,8 +226,8 @@ class DataFolder:
 
         Examples
         --------
-        >>> print(folder.notes()[0][:60])
-        caf/s_ben_com_f.csv : 1 ligne(s) sans code commune (foyers q
+        >>> print(folder.notes()[0][:59])
+        caf/s_ben_com_f.csv : 1 ligne sans code commune (foyers que
         """
         return list(dict.fromkeys(f"{t.path} : {note}" for t in self.tables for note in t.notes))
 

@@ -112,8 +112,9 @@ def _tables_found(summary: pd.DataFrame) -> str:
     blocks = []
     for dataset, rows in summary.groupby("jeu de données", sort=False):
         entries = []
-        for (path, vintage, cog), levels in rows.groupby(["fichier", "millésime", "COG"], sort=False, dropna=False):
-            when = ("" if pd.isna(vintage) else f"millésime {vintage}") + ("" if pd.isna(cog) else f" (COG {cog})")
+        years = rows.astype({"millésime": "string", "COG": "string"}).fillna({"millésime": "", "COG": ""})
+        for (path, vintage, cog), levels in years.groupby(["fichier", "millésime", "COG"], sort=False):
+            when = (f"millésime {vintage}" if vintage else "") + (f" (COG {cog})" if cog else "")
             counts = ", ".join(
                 f"{(LEVEL_NAMES if level == 'france' else LEVEL_NAMES_IN_TEXT).get(level, level)} {counted(n, 'ligne')}"
                 for level, n in zip(levels["niveau"], levels["lignes"], strict=True)
@@ -177,9 +178,8 @@ def _in_french(exc: click.UsageError) -> _UsageError:
     elif isinstance(exc, click.BadParameter):
         message = f"valeur refusée pour {exc.param_hint or 'un paramètre'} ({exc.message})"
     elif exc.message.startswith("No such command"):
-        message = "commande inconnue " + exc.message.removeprefix("No such command").strip(" .").replace(
-            "'", "« ", 1
-        ).replace("'", " »", 1)
+        name = exc.message.removeprefix("No such command").strip(" .'")
+        message = f"commande inconnue « {name} »"
     else:
         message = exc.message
     return _UsageError(message, exc.ctx)
@@ -188,7 +188,7 @@ def _in_french(exc: click.UsageError) -> _UsageError:
 class _French:
     """A command whose help page and usage errors are in French."""
 
-    context_class = _FrenchContext
+    context_class: type[click.Context] = _FrenchContext
 
     def make_context(self, info_name, args, parent=None, **extra):
         try:

@@ -632,8 +632,7 @@ def test_an_interrupted_batch_stops_at_once_keeps_what_is_finished_and_leaves_no
     assert time.monotonic() - started < 15
     assert process.returncode == code
     assert errors.strip().splitlines()[-1] == (
-        "interrompu : 1 rapport terminé conservé, 2 interrompus (voir l'index) ; relancez avec --resume "
-        "pour terminer"
+        "interrompu : 1 rapport terminé conservé, 2 interrompus (voir l'index) ; relancez avec --resume pour terminer"
     )
     assert "Traceback" not in errors
     # The finished report stays; the unfinished ones leave no staging folder; the index says which stopped.

@@ -384,6 +384,12 @@ def territories_check(file: Path | None, data_dir: Path | None, skip_bad_files: 
         click.echo("\n" + _wrapped(f"Note : {note}", then="  "))
 
 
+def _project_byline(*, demo: bool) -> str:
+    """The CAF and author of the current project (none outside a project), for a deck's title slide."""
+    project = config.find_project()
+    return config.byline(project.caf if project else "", project.author if project else "", demo=demo)
+
+
 @main.command("indicators")
 @_data_option()
 @_territories_option
@@ -462,6 +468,7 @@ def export(data_dir, territories_file, territory_id, formats, out, size, templat
         target,
         wanted,
         cog_year=diagnostic.cog_year,
+        byline=_project_byline(demo=diagnostic.demo),
         size=size,
         template=template,
         outlines=diagnostic.outlines,

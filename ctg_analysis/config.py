@@ -19,13 +19,14 @@ from typing import Any, TypeVar
 
 from ctg_analysis.errors import CtgError, did_you_mean
 from ctg_analysis.levels import REFERENCE_LEVELS
-from ctg_analysis.resources import TEMPLATES_DIR
+from ctg_analysis.resources import DEMO_CAF, TEMPLATES_DIR
 
 __all__ = [
     "DEFAULT_TITLE",
     "PROJECT_FILE",
     "NoProjectError",
     "Project",
+    "byline",
     "cache_dir",
     "current_project",
     "data_folder",
@@ -178,6 +179,18 @@ def _setting(values: dict[str, dict[str, object]], section: str, key: str, kind:
     if not isinstance(value, kind):  # pragma: no cover - _SCHEMA and this call disagree: a programming error
         raise TypeError(f"[{section}] {key}: {type(value).__name__} where _SCHEMA says {kind.__name__}")
     return value
+
+
+def byline(caf: str, author: str, *, demo: bool) -> str:
+    """The line under a report's or a deck's title: the CAF and the author (``ctg.toml``). The demo's CAF
+    belongs to the demo data: a report on real files names the project's CAF, or none.
+
+    Examples
+    --------
+    >>> byline("", "Service études", demo=True), byline("", "", demo=False)
+    ('CAF de démonstration — Service études', '')
+    """
+    return " — ".join(part for part in (caf or (DEMO_CAF if demo else ""), author) if part)
 
 
 def find_project(start: str | Path | None = None) -> Project | None:

@@ -7,6 +7,7 @@ import base64
 import html
 import json
 import re
+import shutil
 import sys
 
 import nbformat
@@ -74,7 +75,10 @@ def test_every_demo_territory_end_to_end(rendered):
         assert "Chiffres clés" in html and "Données fictives de démonstration" in html
         assert "notebook.open_report(" not in html and "for theme in themes" not in html  # no code cells
         openpyxl.load_workbook(folder / "diagnostic.xlsx")
-        assert len(pptx.Presentation(str(folder / "diagnostic.pptx")).slides) > 10
+        deck = pptx.Presentation(str(folder / "diagnostic.pptx"))
+        assert len(deck.slides) > 10
+        # The title slide names the CAF (the demo's: the repository's project names none) under the territory.
+        assert deck.slides[0].placeholders[1].text.splitlines()[1] == "CAF de démonstration"
         assert (folder / "graphiques" / "petite-enfance" / "evol_0_2.png").is_file()
         # The locator map, in the introduction (before the key figures) and exported with the maps.
         introduction = html[: html.index('<h2 id="chiffres-cles">')]
@@ -105,7 +109,8 @@ def test_the_report_page_opens_offline_in_french_with_its_cover_and_contents(ren
     assert "No description" not in page and "Graphique du diagnostic" not in alternatives
     cover = page[page.index('<header class="ctg-cover">') : page.index("</header>")]
     # The territory and its communes from the demo's territories file, the settings of the demo's ctg.toml.
-    assert "CTG Écouen" in cover and "5 commune(s) :" in cover and "Le Plessis-Gassot" in cover
+    assert "CTG Écouen" in cover and "5 communes :" in cover and "Le Plessis-Gassot" in cover
+    assert '<p class="ctg-byline">CAF de démonstration</p>' in cover  # the demo's CAF, the project naming none
     assert "au 1<sup>er</sup> janvier 2022 (COG)" in cover and "Données fictives de démonstration" in cover
     sources = cover[cover.index("Sources : ") :].split(".</p>")[0].removeprefix("Sources : ").split(" ; ")
     assert (
@@ -448,3 +453,15 @@ def test_a_batch_asked_for_pdfs_without_weasyprint_stops_before_rendering_anythi
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert result.output.strip() == "erreur : le rapport en PDF demande WeasyPrint : pip install 'ctg-analysis[pdf]'"
     assert not (tmp_path / "rapports").exists()  # no report rendered, then failed, territory after territory
+
+
+def test_a_report_on_data_that_are_not_the_demo_names_no_demo_caf(tmp_path):
+    from ctg_analysis.reports.notebook import open_report
+
+    data = tmp_path / "donnees"
+    shutil.copytree(DEMO, data)
+    (data / "ctg-demo.json").unlink()  # the same files, no longer marked as the demo
+    report = open_report("ezanville", data_dir=str(data), territories_file=str(data / "territories.yaml"))
+    assert not report.demo and "démonstration" not in report.cover()
+    demo = open_report("ezanville", data_dir=str(DEMO), territories_file=str(DEMO / "territories.yaml"))
+    assert demo.byline == "CAF de démonstration"

@@ -278,6 +278,7 @@ def write_deck(
     path: str | Path,
     *,
     template: str | Path | None = None,
+    byline: str = "",
 ) -> Path:
     """Write the deck of a territory (through a temporary file).
 
@@ -293,6 +294,8 @@ def write_deck(
         The ``.pptx`` file.
     template
         A ``.pptx`` whose layouts and theme the deck uses (its own slides are kept before ours).
+    byline
+        The CAF and the author, under the title (:func:`~ctg_analysis.config.byline`).
 
     Examples
     --------
@@ -307,7 +310,9 @@ def write_deck(
     demo = rows["flags"].astype(str).str.contains("demo").any()
     deck.cover(
         "Diagnostic partagé",
-        f"{label}\nConvention Territoriale Globale — {format_date(datetime.date.today())}"
+        f"{label}\n"
+        + (f"{byline}\n" if byline else "")
+        + f"Convention Territoriale Globale — {format_date(datetime.date.today())}"
         + ("\nDonnées fictives de démonstration" if demo else ""),
     )
     figures = key_figures(table, territory)

@@ -45,6 +45,7 @@ def write_documents(
     formats: list[str] | tuple[str, ...] = DOCUMENT_FORMATS,
     *,
     cog_year: int | None = None,
+    byline: str = "",
     size: str = "slide",
     template: str | Path | None = None,
     drawn: dict | None = None,
@@ -53,7 +54,8 @@ def write_documents(
     """Write a territory's documents into ``folder``: ``graphiques/<theme>/<chart>.png|svg``,
     ``diagnostic.xlsx`` and ``diagnostic.pptx`` (the deck shows the PNG charts, drawn for it if need be).
     ``drawn``: figures already drawn, by chart name; ``outlines``: the data folder's outlines, for the maps
-    (``graphiques/cartes/``; see :func:`~ctg_analysis.charts.export_charts`).
+    (``graphiques/cartes/``; see :func:`~ctg_analysis.charts.export_charts`); ``byline``: the CAF and the
+    author, under the deck's title (:func:`~ctg_analysis.config.byline`).
 
     Examples
     --------
@@ -75,5 +77,6 @@ def write_documents(
     if "xlsx" in wanted:
         written.append(write_workbook(table, territory, folder / "diagnostic.xlsx", cog_year=cog_year))
     if "pptx" in wanted:
-        written.append(write_deck(table, territory, charts, folder / "diagnostic.pptx", template=template))
+        deck = write_deck(table, territory, charts, folder / "diagnostic.pptx", template=template, byline=byline)
+        written.append(deck)
     return written

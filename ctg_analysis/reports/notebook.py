@@ -20,12 +20,12 @@ from IPython.display import HTML, Markdown, display
 
 from ctg_analysis.charts import chart_plan
 from ctg_analysis.commentary import theme_sentences
-from ctg_analysis.config import DEFAULT_TITLE
+from ctg_analysis.config import DEFAULT_TITLE, byline
 from ctg_analysis.diagnostic import Diagnostic
 from ctg_analysis.errors import CtgError
 from ctg_analysis.exports.documents import check_formats, write_documents
 from ctg_analysis.files import slugify
-from ctg_analysis.formatting import format_date
+from ctg_analysis.formatting import counted, format_date
 from ctg_analysis.geography.outlines import Outlines
 from ctg_analysis.indicators import indicators_of_theme
 from ctg_analysis.indicators.display import (
@@ -97,7 +97,6 @@ def open_report(
     table = table.loc[table["level"].isin(["commune", "territoire", *comparison_levels])]
     if census_vintage:
         table = table.loc[table["year_end"] <= census_vintage]
-    byline = " — ".join(part for part in (caf, author) if part)
     return Report(
         territory_id,
         territory.label,
@@ -106,7 +105,7 @@ def open_report(
         territories,
         tuple(comparison_levels),
         title or DEFAULT_TITLE,
-        byline,
+        byline(caf, author, demo=diagnostic.prepared.demo),
         diagnostic.outlines,
     )
 
@@ -141,7 +140,7 @@ class Report:
             f"<h1>{html.escape(self.title)}</h1>",
             f'<p class="ctg-byline"><strong>{html.escape(self.label)}</strong></p>',
             *([f'<p class="ctg-byline">{html.escape(self.byline)}</p>'] if self.byline else []),
-            f"<p>{len(territory.communes)} commune(s) : {html.escape(', '.join(names))}.</p>",
+            f"<p>{counted(len(territory.communes), 'commune')} : {html.escape(', '.join(names))}.</p>",
             f"<p>Géographie communale au 1<sup>er</sup> janvier {self.prepared.cog_year} (COG). Sources : "
             f"{html.escape(' ; '.join(self._sources()))}.</p>",
             f"<p>Rapport établi le {format_date(datetime.date.today())}.</p>",
@@ -314,6 +313,7 @@ class Report:
                 folder,
                 wanted,
                 cog_year=self.prepared.cog_year,
+                byline=self.byline,
                 drawn=self.drawn,
                 outlines=self.outlines,
             ),

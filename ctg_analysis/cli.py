@@ -21,8 +21,7 @@ import pandas as pd
 from ctg_analysis import config
 from ctg_analysis.errors import CtgError, Interrupted
 from ctg_analysis.feedback import QUIET_ENV, ConsoleHandler
-from ctg_analysis.formatting import counted
-from ctg_analysis.levels import LEVEL_NAMES, LEVEL_NAMES_IN_TEXT
+from ctg_analysis.formatting import MISSING, counted
 
 __all__ = ["main"]
 
@@ -112,12 +111,10 @@ def _tables_found(summary: pd.DataFrame) -> str:
     blocks = []
     for dataset, rows in summary.groupby("jeu de données", sort=False):
         entries = []
-        years = rows.astype({"millésime": "string", "COG": "string"}).fillna({"millésime": "", "COG": ""})
-        for (path, vintage, cog), levels in years.groupby(["fichier", "millésime", "COG"], sort=False):
-            when = (f"millésime {vintage}" if vintage else "") + (f" (COG {cog})" if cog else "")
+        for (path, vintage, cog), levels in rows.groupby(["fichier", "millésime", "COG"], sort=False):
+            when = (f"millésime {vintage}" if vintage != MISSING else "") + (f" (COG {cog})" if cog != MISSING else "")
             counts = ", ".join(
-                f"{(LEVEL_NAMES if level == 'france' else LEVEL_NAMES_IN_TEXT).get(level, level)} {counted(n, 'ligne')}"
-                for level, n in zip(levels["niveau"], levels["lignes"], strict=True)
+                f"{level} {counted(n, 'ligne')}" for level, n in zip(levels["niveau"], levels["lignes"], strict=True)
             )
             entries.append((str(path), f"{when} : {counts}" if when else counts))
         blocks.append(f"  {dataset}\n" + _listed(entries, indent="    "))

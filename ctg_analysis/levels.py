@@ -61,8 +61,10 @@ LEVELS = (
     Level("france", "France", "#D9D9D9", 5),
 )
 LEVEL_NAMES = {level.id: level.name for level in LEVELS}
-#: The names inside a sentence or a label: « (département) », but « (EPCI) », an acronym.
-LEVEL_NAMES_IN_TEXT = {level.id: level.name if level.name.isupper() else level.name.lower() for level in LEVELS}
+#: The names inside a sentence or a label: « (département) », but « (EPCI) », an acronym, and « France », a name.
+LEVEL_NAMES_IN_TEXT = {
+    level.id: level.name if level.name.isupper() or level.id == "france" else level.name.lower() for level in LEVELS
+}
 LEVEL_COLOURS = {level.id: level.colour for level in LEVELS}
 LEVEL_CODES = {level.id: level.code for level in LEVELS if level.code is not None}
 #: The levels official files publish at, the smallest first.

@@ -555,3 +555,30 @@ def test_long_work_shows_a_progress_bar_in_a_terminal_even_one_that_reports_no_s
     text = said.decode("utf-8", errors="replace")
     assert "Lecture des fichiers" in text and "fichier/s" in text
     assert "tables reconnues" in text
+
+
+def test_the_explore_notebook_runs_to_its_end_on_a_folder_of_births_alone(tmp_path):
+    # README: any subset of the official files works. The explore notebook stopped at its third cell without
+    # the census base, then at its maps without outlines.
+    import jupytext
+    import papermill
+
+    from ctg_analysis.resources import TEMPLATES_DIR
+
+    data = tmp_path / "naissances"
+    data.mkdir()
+    for part in ("etat-civil", "cog"):
+        shutil.copytree(DEMO / part, data / part)
+    shutil.copy(DEMO / "territories.yaml", data)
+    notebook = jupytext.read(TEMPLATES_DIR / "explore.py")
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    source = tmp_path / "explore.ipynb"
+    nbformat.write(notebook, source)
+    parameters = {"data_dir": str(data), "territories_file": str(data / "territories.yaml")}
+    executed = papermill.execute_notebook(
+        str(source), str(tmp_path / "out.ipynb"), parameters=parameters, progress_bar=False, kernel_name="python3"
+    )
+    printed = "".join(
+        output.get("text", "") for cell in executed.cells for output in cell.get("outputs", []) if output.get("name")
+    )
+    assert "État civil – naissances domiciliées" in printed and "Pas de carte : " in printed

@@ -20,8 +20,8 @@ from ctg_analysis import config
 from ctg_analysis.codes import departement_of, departements
 from ctg_analysis.errors import CtgError, SourceFileError, UnreadableFileError, UnrecognisedFileError
 from ctg_analysis.feedback import progress_bar
-from ctg_analysis.formatting import format_count
-from ctg_analysis.levels import SOURCE_LEVELS
+from ctg_analysis.formatting import MISSING, format_count
+from ctg_analysis.levels import LEVEL_NAMES_IN_TEXT, SOURCE_LEVELS
 from ctg_analysis.sources._io import DATA_SUFFIXES
 from ctg_analysis.sources._layout import years_in_name
 from ctg_analysis.sources.cache import TableCache
@@ -231,6 +231,19 @@ class DataFolder:
         """
         return list(dict.fromkeys(f"{t.path} : {note}" for t in self.tables for note in t.notes))
 
+    def ordered(self) -> list[SourceTable]:
+        """The tables in the order of the datasets' declaration (the census first, the geography's files last),
+        then level and vintage.
+
+        Examples
+        --------
+        >>> folder.ordered()[0].label
+        'Recensement – évolution et structure de la population'
+        """
+        return sorted(
+            self.tables, key=lambda t: (list(DATASETS).index(t.dataset), SOURCE_LEVELS.index(t.level), t.vintage or 0)
+        )
+
     def summary(self) -> pd.DataFrame:
         """What was found, one row per table and outline layer, with French column labels (for display)."""
         rows = [
@@ -242,10 +255,7 @@ class DataFolder:
                 "lignes": len(t.data),
                 "fichier": _file_name(t),
             }
-            for t in sorted(
-                self.tables,
-                key=lambda t: (list(DATASETS).index(t.dataset), SOURCE_LEVELS.index(t.level), t.vintage or 0),
-            )
+            for t in self.ordered()
         ]
         rows += [
             {
@@ -259,7 +269,12 @@ class DataFolder:
             for o in self.outlines
         ]
         columns = ["jeu de données", "niveau", "millésime", "COG", "lignes", "fichier"]
-        return pd.DataFrame(rows, columns=columns).astype({"millésime": "Int64", "COG": "Int64"})
+        frame = pd.DataFrame(rows, columns=columns)
+        # As a reader sees it (JupyterLab, the terminal): levels named in French, a dash for a year not stated.
+        frame["niveau"] = frame["niveau"].map(LEVEL_NAMES_IN_TEXT)
+        for column in ("millésime", "COG"):
+            frame[column] = frame[column].astype("Int64").astype("string").fillna(MISSING)
+        return frame
 
 
 def _is_demo(path: Path, root: Path) -> bool:

@@ -34,8 +34,9 @@ folder.summary()
 # chaînes de 5 caractères, variables sans millésime (`P_POP0002`) et une ligne par commune et période.
 
 # %%
-census = folder.table("census_population")
-census.data.head()
+first = folder.ordered()[0]  # whichever files the folder holds: a census base, births, Filosofi…
+print(f"{first.label} — {first.path} ({first.level}, millésime {first.vintage})")
+first.data.head()
 
 # %% [markdown]
 # Les données sont préparées une fois (`diagnostic.prepared`, la fonction `prepare`) : toutes les tables
@@ -107,16 +108,18 @@ births_chart(table, territory_id)
 # naturels), puis tout un département, par commune ou par EPCI, pour choisir ses territoires.
 
 # %%
-from ctg_analysis.charts.maps import commune_map, departement_map, locator_map
+from ctg_analysis.charts.maps import OUTLINES_HINT, commune_map, departement_map, locator_map
 
-locator_map(diagnostic.outlines, table, territory_id)
+outlines = diagnostic.outlines  # false when the data hold no outlines: the maps below are then skipped
+print("Contours des communes présents." if outlines else f"Pas de carte : {OUTLINES_HINT}")
+locator_map(outlines, table, territory_id) if outlines else None
 
 # %%
-commune_map(diagnostic.outlines, table, territory_id, "part_0_2")
+commune_map(outlines, table, territory_id, "part_0_2") if outlines else None
 
 # %%
 departement = territories.get(territory_id).departements[0]
-departement_map(diagnostic.outlines, diagnostic.departement_table(departement), "part_0_2", level="epci")
+departement_map(outlines, diagnostic.departement_table(departement), "part_0_2", level="epci") if outlines else None
 
 # %% [markdown]
 # ## Vers le plan d'actions

@@ -224,3 +224,15 @@ def test_every_character_that_starts_a_formula_is_neutralised(start):
     out = neutralised(frame)
     assert out["libellé"].tolist() == [f"'{start}2+3", "Saint-Denis", "Écouen"]
     assert out["valeur"].tolist() == [-1.0, 2.0, 3.0]  # numbers are numbers, negative ones included
+
+
+def test_every_sheet_prints_on_a4_landscape_one_page_wide_with_its_header_and_one_period_alignment(table, tmp_path):
+    book = openpyxl.load_workbook(write_workbook(table, "ctg-ecouen", tmp_path / "diagnostic.xlsx"))
+    for sheet in book.worksheets:
+        setup = sheet.page_setup
+        assert (setup.orientation, int(setup.paperSize), setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, 1, 0)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+    assert book["Petite enfance"].print_title_rows == "$1:$1"
+    # Years (numbers) and spans (« 2013-2019 ») in one column, all aligned left as the header reads them.
+    periods = [row[1] for row in book["Petite enfance"].iter_rows(min_row=2)]
+    assert {type(c.value) for c in periods} == {int, str} and {c.alignment.horizontal for c in periods} == {"left"}

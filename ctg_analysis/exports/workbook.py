@@ -102,7 +102,7 @@ def _write_comparison(sheet, table: pd.DataFrame, territory: str, theme: str) ->
             cell.number_format = _number_format(unit)
             if is_weak:
                 cell.fill = _FRAGILE
-    _dress(sheet, [46, 11] + [24] * len(view.values.columns))
+    _dress(sheet, [46, 11] + [24] * len(view.values.columns), period_column=2)
 
 
 def _write_rows(sheet, rows: pd.DataFrame) -> None:
@@ -132,10 +132,10 @@ def _write_rows(sheet, rows: pd.DataFrame) -> None:
         if weak:
             for column in (7, 11):
                 sheet.cell(line, column).fill = _FRAGILE
-    _dress(sheet)
+    _dress(sheet, period_column=3)
 
 
-def _dress(sheet, widths: list[int] | None = None) -> None:
+def _dress(sheet, widths: list[int] | None = None, *, period_column: int) -> None:
     for cell in sheet[1]:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = _HEAD
@@ -144,6 +144,20 @@ def _dress(sheet, widths: list[int] | None = None) -> None:
     for n, width in enumerate(widths or _WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(n)].width = width
     sheet.auto_filter.ref = sheet.dimensions
+    # A year (a number) and a span (« 2013-2019 », text) would align right and left in one column.
+    for (cell,) in sheet.iter_rows(min_row=2, min_col=period_column, max_col=period_column):
+        cell.alignment = Alignment(horizontal="left")
+    _printable(sheet)
+
+
+def _printable(sheet) -> None:
+    """Printed as a reader expects: A4 landscape, every column on the page's width, the header on each page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
 
 
 def write_workbook(table: pd.DataFrame, territory: str, path: str | Path, *, cog_year: int | None = None) -> Path:
@@ -237,3 +251,4 @@ def _methods(sheet, rows: pd.DataFrame, territory: str, cog_year: int | None) ->
     sheet.column_dimensions["B"].width = 110
     for row in sheet.iter_rows(min_row=2):
         row[1].alignment = Alignment(wrap_text=True, vertical="top")
+    _printable(sheet)

@@ -26,6 +26,7 @@ def test_the_readers_version_changes_with_the_reading_code(tmp_path, monkeypatch
     shutil.copytree(package / "sources", copy / "sources")
     shutil.copy(package / "codes.py", copy / "codes.py")
     shutil.copy(package / "text.py", copy / "text.py")
+    shutil.copy(package / "formatting.py", copy / "formatting.py")
     monkeypatch.setattr(cache_module, "_PACKAGE", copy)
     before = cache_module._readers_version()
     assert before == cache_module.READERS_VERSION  # the same code gives the same key
@@ -41,6 +42,9 @@ def test_the_readers_version_changes_with_the_reading_code(tmp_path, monkeypatch
     changed = cache_module._readers_version()
     reader.write_text(reader.read_text(encoding="utf-8").replace("\n# a change in a reader\n", ""), encoding="utf-8")
     assert cache_module._readers_version() not in (before, changed)
+    changed = cache_module._readers_version()
+    (copy / "formatting.py").write_text((copy / "formatting.py").read_text(encoding="utf-8") + "\n# « 1 ligne »\n")
+    assert cache_module._readers_version() != changed  # the notes a cached table keeps are worded with it
 
 
 def test_a_cache_written_by_other_reading_code_is_not_used(tmp_path, monkeypatch):

@@ -31,8 +31,10 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 
 def _readers_version() -> str:
     digest = hashlib.sha256()
-    # The readers, and the leaves they recognise and read with (codes, the plain form of French text).
-    for module in sorted([*(_PACKAGE / "sources").glob("*.py"), _PACKAGE / "codes.py", _PACKAGE / "text.py"]):
+    # The readers, and the leaves they recognise and read with (codes, the plain form of French text, the French
+    # numbers of the notes a table keeps).
+    leaves = [_PACKAGE / name for name in ("codes.py", "text.py", "formatting.py")]
+    for module in sorted([*(_PACKAGE / "sources").glob("*.py"), *leaves]):
         digest.update(module.read_bytes())
     return digest.hexdigest()[:12]
 

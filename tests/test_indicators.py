@@ -681,3 +681,21 @@ def test_a_territory_of_a_split_communes_part_says_its_value_is_estimated(tmp_pa
     assert own.loc["pop_0_2", "value"] == pytest.approx(40 * 0.4)
     assert own.loc["part_0_2", "value"] == pytest.approx(100 * 40 / 1000)
     assert all("estimated" in str(own.loc[i, "flags"]) for i in ("pop_0_2", "part_0_2"))
+
+
+def test_a_territory_that_is_an_epci_is_not_set_beside_itself(demo_folder, tmp_path):
+    # One column per distinct unit: the EPCI a territory is would be a second, identical column and bar.
+    prepared = prepare(demo_folder, indicators=["part_0_2"], progress=False)
+    reference = prepared.reference
+    communes = demo_folder.table("legal_population").data["geo"]  # the communes of the data
+    members = sorted(set(reference.loc[reference["epci"] == "200055655", "code"]) & set(communes))
+    listed = ", ".join(f"'{code}'" for code in members)
+    path = tmp_path / "territories.yaml"
+    path.write_text(
+        f"territories:\n  - id: roissy\n    communes: [{listed}]\n  - id: ecouen\n    communes: ['95205']\n",
+        encoding="utf-8",
+    )
+    table = compute_indicators(prepared, load_territories(path, reference, prepared.movements))
+    levels = table.groupby("territory", observed=True)["level"].apply(lambda x: set(x.astype(str)))
+    assert "epci" not in levels["roissy"] and "epci" in levels["ecouen"]
+    assert {"departement", "region", "france"} <= levels["roissy"]

@@ -381,11 +381,12 @@ def departement_map(
         raise CtgError(f"niveau de carte {level!r} inconnu (attendu commune ou epci)")
     spec = get_indicator(indicator)
     values, period = _values(table, level, indicator, period)
-    departements = table.loc[table["level"] == "departement", "geo"].astype(str).unique().tolist()
+    # The département's own row is not in its table (a territory is never set beside itself): its communes say it.
+    departements = sorted(set(departement_of(table.loc[table["level"] == "commune", "geo"].astype(str))))
     communes = outlines.communes(departements)
     drawn = communes.loc[communes.geometry.notna()]
     shapes = drawn if level == "commune" else drawn.dissolve("epci", as_index=False).assign(code=lambda f: f["epci"])
-    name = ", ".join(table.loc[table["level"] == "departement", "geo_label"].astype(str).unique())
+    name = ", ".join(table.loc[table["level"] == "territoire", "geo_label"].astype(str).unique())
     what = "communes" if level == "commune" else "EPCI"
     footnote = _footnote(values, communes, demo=_demo(table))
     figure, ax = titled_figure(spec.label, f"{name} — {what}, {period}", footnote, size=size)

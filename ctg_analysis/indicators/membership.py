@@ -11,6 +11,7 @@ from ctg_analysis.indicators.encoding import (
     AT_COMMUNE,
     AT_FRANCE,
     AT_TERRITOIRE,
+    Geography,
 )
 from ctg_analysis.indicators.preparation import PreparedData
 from ctg_analysis.levels import TABLE_LEVELS
@@ -58,8 +59,10 @@ def comparison_links(
     for level in ("epci", "departement", "region"):
         code = TABLE_LEVELS.index(level)
         parent = geography.parents[level][commune]
-        known = parent >= 0
-        parts.append((territory[known], code, parent[known]))
+        # A unit that is the territory itself (an EPCI declared as a territory, Paris and its département) would
+        # be set beside it as a second, identical column, bar and comparison: it is left out of the ladder.
+        kept = (parent >= 0) & ~np.isin(territory, _identical_to_a_unit(territory, parent, geography, level))
+        parts.append((territory[kept], code, parent[kept]))
     # France is the sum of the communes of the data; a value published for France métropolitaine only
     # (Filosofi) stands beside it under its own code when the data go beyond it.
     published = prepared.published
@@ -78,3 +81,17 @@ def comparison_links(
         frames.append(pd.DataFrame(extra, columns=["territory", "level", "geo"]).query("geo >= 0"))
     links = pd.concat(frames, ignore_index=True).astype({"territory": "int32", "level": "int8", "geo": "int32"})
     return links.drop_duplicates(ignore_index=True)
+
+
+def _identical_to_a_unit(territory: np.ndarray, parent: np.ndarray, geography: Geography, level: str) -> np.ndarray:
+    """The territories whose communes are exactly those of one unit of ``level``."""
+    units = geography.parents[level]
+    sizes = np.bincount(units[units >= 0], minlength=len(geography.codes[level]))
+    per = (
+        pd.DataFrame({"territory": territory, "parent": parent})
+        .groupby("territory")["parent"]
+        .agg(["nunique", "first", "size"])
+    )
+    whole = (per["nunique"] == 1) & (per["first"] >= 0)
+    whole &= sizes[per["first"].clip(lower=0).to_numpy()] == per["size"].to_numpy()
+    return per.index[whole].to_numpy()

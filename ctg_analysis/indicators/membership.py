@@ -94,4 +94,5 @@ def _identical_to_a_unit(territory: np.ndarray, parent: np.ndarray, geography: G
     )
     whole = (per["nunique"] == 1) & (per["first"] >= 0)
     whole &= sizes[per["first"].clip(lower=0).to_numpy()] == per["size"].to_numpy()
-    return per.index[whole].to_numpy()
+    identical: np.ndarray = per.index[whole].to_numpy()
+    return identical

@@ -409,7 +409,7 @@ def test_views_for_jupyterlab(computed):
     # The median is not published for a grouping: its cell is greyed with the reason, one header row.
     revenus = wide_view(table, "ctg-ecouen", theme="accès aux droits-précarité").to_html()
     assert re.search(r'<td class="fragile" title="non disponible : indicateur non additif[^"]*">–\*</td>', revenus)
-    assert revenus.count("<thead><tr>") == 1 and "<b>Département</b>Val-d&#x27;Oise" in revenus
+    assert revenus.count("<thead><tr>") == 1 and "<b>Département</b><br>Val-d&#x27;Oise" in revenus
     figures = key_figures(table, "ctg-ecouen")
     assert (
         figures.set_index("Indicateur").loc["Revenu disponible médian par unité de consommation", "Territoire"] == "–*"

@@ -592,13 +592,14 @@ def test_a_published_value_goes_to_a_territory_only_when_it_is_exactly_the_publi
     many as EPCI 0 has) gets none, and is said unavailable, as does one of the two communes without EPCI (as
     many as EPCI 1 has); a single commune gets its own; a member commune the file does not publish (secret)
     is shown missing."""
-    from types import SimpleNamespace
-
     from ctg_analysis.indicators.aggregation import published_rows
-    from ctg_analysis.indicators.encoding import AT_COMMUNE, AT_EPCI, AT_TERRITOIRE
+    from ctg_analysis.indicators.encoding import AT_COMMUNE, AT_EPCI, AT_TERRITOIRE, Geography
 
-    geography = SimpleNamespace(
-        parents={"epci": np.array([0, 0, 0, 1, 1, -1, -1])}, codes={"epci": pd.Index(["e0", "e1"])}
+    geography = Geography(
+        pd.Index([f"c{n}" for n in range(7)]),
+        parents={"epci": np.array([0, 0, 0, 1, 1, -1, -1])},
+        codes={"epci": pd.Index(["e0", "e1"])},
+        labels={},
     )
     published = pd.DataFrame(
         {

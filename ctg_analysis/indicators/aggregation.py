@@ -251,19 +251,9 @@ def published_rows(published: pd.DataFrame, membership: pd.DataFrame, geography:
     single = sizes.loc[sizes["size"] == 1, "first"]
     commune_values = published.loc[published["level"] == AT_COMMUNE]
     as_commune = commune_values.merge(pd.DataFrame({"territory": single.index, "geo": single.to_numpy()}), on="geo")
-    epci = geography.parents["epci"][membership["commune"].to_numpy()]
-    epci_sizes = np.bincount(
-        geography.parents["epci"][geography.parents["epci"] >= 0], minlength=len(geography.codes["epci"])
-    )
-    per_territory = (
-        pd.DataFrame({"territory": membership["territory"], "epci": epci})
-        .groupby("territory")["epci"]
-        .agg(["nunique", "first", "size"])
-    )
-    whole = per_territory.loc[(per_territory["nunique"] == 1) & (per_territory["first"] >= 0)]
-    whole = whole.loc[epci_sizes[whole["first"].to_numpy()] == whole["size"].to_numpy()]
+    whole = geography.units_equal_to(membership, "epci")
     epci_values = published.loc[published["level"] == AT_EPCI]
-    as_epci = epci_values.merge(pd.DataFrame({"territory": whole.index, "geo": whole["first"].to_numpy()}), on="geo")
+    as_epci = epci_values.merge(pd.DataFrame({"territory": whole.index, "geo": whole.to_numpy()}), on="geo")
     covered = pd.concat([as_commune, as_epci], ignore_index=True)
     covered = covered.assign(level=np.int8(AT_TERRITOIRE), geo=covered["territory"]).drop(columns="territory")
     # Per indicator and year: a one-commune territory with a commune median has no AAH of its own for all that.

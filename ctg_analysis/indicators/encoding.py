@@ -148,3 +148,19 @@ class Geography:
             ["France entière", "France métropolitaine"] if overseas else ["France métropolitaine"]
         )
         return cls(communes, parents, codes, labels)
+
+    def units_equal_to(self, membership: pd.DataFrame, level: str) -> pd.Series:
+        """The unit of ``level`` (its position) each territory is exactly, indexed by territory: its communes
+        (``membership``: territory, commune) are all those of that unit and no other; territories that are no
+        unit are absent."""
+        units = self.parents[level]
+        sizes = np.bincount(units[units >= 0], minlength=len(self.codes[level]))
+        per = (
+            pd.DataFrame({"territory": membership["territory"], "unit": units[membership["commune"].to_numpy()]})
+            .groupby("territory")["unit"]
+            .agg(["nunique", "first", "size"])
+        )
+        whole = (per["nunique"] == 1) & (per["first"] >= 0)
+        whole &= sizes[per["first"].clip(lower=0).to_numpy()] == per["size"].to_numpy()
+        unit: pd.Series = per.loc[whole, "first"]
+        return unit

@@ -11,7 +11,6 @@ from ctg_analysis.indicators.encoding import (
     AT_COMMUNE,
     AT_FRANCE,
     AT_TERRITOIRE,
-    Geography,
 )
 from ctg_analysis.indicators.preparation import PreparedData
 from ctg_analysis.levels import TABLE_LEVELS
@@ -61,7 +60,7 @@ def comparison_links(
         parent = geography.parents[level][commune]
         # A unit that is the territory itself (an EPCI declared as a territory, Paris and its département) would
         # be set beside it as a second, identical column, bar and comparison: it is left out of the ladder.
-        kept = (parent >= 0) & ~np.isin(territory, _identical_to_a_unit(territory, parent, geography, level))
+        kept = (parent >= 0) & ~np.isin(territory, geography.units_equal_to(membership, level).index)
         parts.append((territory[kept], code, parent[kept]))
     # France is the sum of the communes of the data; a value published for France métropolitaine only
     # (Filosofi) stands beside it under its own code when the data go beyond it.
@@ -81,18 +80,3 @@ def comparison_links(
         frames.append(pd.DataFrame(extra, columns=["territory", "level", "geo"]).query("geo >= 0"))
     links = pd.concat(frames, ignore_index=True).astype({"territory": "int32", "level": "int8", "geo": "int32"})
     return links.drop_duplicates(ignore_index=True)
-
-
-def _identical_to_a_unit(territory: np.ndarray, parent: np.ndarray, geography: Geography, level: str) -> np.ndarray:
-    """The territories whose communes are exactly those of one unit of ``level``."""
-    units = geography.parents[level]
-    sizes = np.bincount(units[units >= 0], minlength=len(geography.codes[level]))
-    per = (
-        pd.DataFrame({"territory": territory, "parent": parent})
-        .groupby("territory")["parent"]
-        .agg(["nunique", "first", "size"])
-    )
-    whole = (per["nunique"] == 1) & (per["first"] >= 0)
-    whole &= sizes[per["first"].clip(lower=0).to_numpy()] == per["size"].to_numpy()
-    identical: np.ndarray = per.index[whole].to_numpy()
-    return identical

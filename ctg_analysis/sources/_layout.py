@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ctg_analysis.codes import FRANCE
 from ctg_analysis.errors import MissingColumnError, SourceFileError
 from ctg_analysis.sources._io import RawSheet, normalise_codes, to_number
 
@@ -85,10 +86,15 @@ def numbers(sheet: RawSheet, name: str, *, negative: bool = False) -> pd.Series:
     return to_number(sheet.frame[name], where=sheet.where, column=name, negative=negative)
 
 
-def area_codes(sheet: RawSheet, name: str, *, width: int, dataset: str, placeholders: tuple[str, ...]) -> pd.Series:
+def area_codes(
+    sheet: RawSheet, name: str | None, *, width: int, dataset: str, placeholders: tuple[str, ...]
+) -> pd.Series:
     """The area codes of column ``name`` of a data.caf.fr export, as the toolkit writes them: communes and EPCIs
     through :func:`codes` (``width`` characters), départements (``width`` 0) as 2 or 3 characters (« 2A »,
-    « 973 »); the ``placeholders`` (no code, ``XX``) kept as written, for the reader to leave out and say."""
+    « 973 »), France for a national file (``name`` ``None``: it has no area column); the ``placeholders`` (no
+    code, ``XX``) kept as written, for the reader to leave out and say."""
+    if name is None:
+        return pd.Series(FRANCE, index=sheet.frame.index, dtype="string")
     raw = sheet.frame[name].astype("string").str.strip().fillna("")
     if not width:
         return raw.where(raw.isin(placeholders), raw.str.zfill(2))

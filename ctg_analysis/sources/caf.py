@@ -22,7 +22,7 @@ import re
 
 import pandas as pd
 
-from ctg_analysis.codes import COMMUNE_WIDTH, FRANCE, IRIS_WIDTH, fold_arrondissements
+from ctg_analysis.codes import COMMUNE_WIDTH, IRIS_WIDTH, fold_arrondissements
 from ctg_analysis.errors import SourceFileError
 from ctg_analysis.formatting import counted, format_count
 from ctg_analysis.sources._io import RawSheet
@@ -135,12 +135,8 @@ def _read_export(sheet: RawSheet, dataset: str) -> list[Parsed]:
     of a département or national file, also its disability benefits as the values published there."""
     sheet = lower_case(sheet)
     frame = sheet.frame
-    key, level, label, width = next((area for area in _AREAS if area[0] in frame.columns), ("", "france", "", 0))
-    geo = (
-        pd.Series(FRANCE, index=frame.index, dtype="string")
-        if level == "france"
-        else area_codes(sheet, key, width=width, dataset=dataset, placeholders=_UNPLACED)
-    )
+    key, level, label, width = next((area for area in _AREAS if area[0] in frame.columns), (None, "france", "", 0))
+    geo = area_codes(sheet, key, width=width, dataset=dataset, placeholders=_UNPLACED)
     period, december = _decembers(frame["dtreffre"], sheet.where, monthly=level in _MONTHLY)
     variables = {c: _canonical(c) for c in frame.columns if re.fullmatch(r"ind(foy|nbp|mtt|ben)_\w+", c)}
     values = pd.DataFrame({name: numbers(sheet, c) for c, name in variables.items()})

@@ -20,7 +20,7 @@ import re
 
 import pandas as pd
 
-from ctg_analysis.codes import COMMUNE_WIDTH, FRANCE, fold_arrondissements
+from ctg_analysis.codes import COMMUNE_WIDTH, fold_arrondissements
 from ctg_analysis.errors import SourceFileError
 from ctg_analysis.formatting import counted
 from ctg_analysis.sources._io import RawSheet
@@ -67,11 +67,7 @@ def read(sheet: RawSheet, dataset: str) -> list[Parsed]:
     sheet = lower_case(sheet)
     frame = sheet.frame
     variables = {m.group(0): m.group(1).upper() for c in frame.columns if (m := _FIELD.fullmatch(c))}
-    geo = (
-        pd.Series(FRANCE, index=frame.index, dtype="string")
-        if level == "france"
-        else area_codes(sheet, key, width=width, dataset=dataset, placeholders=("XX",))
-    )
+    geo = area_codes(sheet, None if level == "france" else key, width=width, dataset=dataset, placeholders=("XX",))
     table = pd.DataFrame({"geo": geo, "period": _years(sheet)})
     if label in frame.columns and level != "france":
         table["label"] = frame[label].astype("string").str.strip()

@@ -261,8 +261,9 @@ def init(folder: Path, demo: bool) -> None:
         click.echo(f"Données de démonstration dans data/raw. Essayez : cd {root} && ctg report --all")
     else:
         click.echo(
-            "Ensuite : déposez vos fichiers officiels dans data/raw (voir data/raw/README.md), vérifiez-les avec "
-            "« ctg data check », déclarez vos territoires dans data/territories.yaml, puis « ctg report --all »."
+            "Ensuite : déclarez vos territoires dans data/territories.yaml, téléchargez les fichiers officiels avec "
+            "« ctg fetch » (ou déposez-les dans data/raw : voir data/raw/README.md ; « ctg data check » les "
+            "vérifie), puis « ctg report --all »."
         )
 
 
@@ -325,6 +326,9 @@ def data_check(folder: Path | None, cache: bool, skip_bad_files: bool) -> None:
             click.echo("\nCe que disent les fichiers :\n" + "\n".join(f"  - {note}" for note in notes))
     else:
         click.echo("\nAucune table reconnue.")
+    if fetched := found.fetched():
+        click.echo("\nFichiers téléchargés par ctg fetch (verrou fetch.lock.toml) :\n")
+        click.echo(_listed([(path, citation) for path, citation in (line.split(" : ", 1) for line in fetched)]))
     if found.problems:
         click.echo(f"\n{counted(len(found.problems), 'fichier non utilisé', 'fichiers non utilisés')} :\n")
         click.echo(_listed([(p.path + (" (bloquant)" if p.blocking else ""), p.reason) for p in found.problems]))
@@ -535,6 +539,88 @@ def report(
     click.echo(f"Index : {target / 'index.html'}")
     if any(r.status == Status.FAILED for r in results):
         sys.exit(1)
+
+
+@main.command("fetch")
+@click.option("--territory", "territory_ids", multiple=True, help="Identifiant d'un territoire (répétable).")
+@click.option("--departement", "departements", multiple=True, help="Un département entier (répétable) : 95, 2A.")
+@click.option("--all-france", is_flag=True, help="Les fichiers de toute la France, sans filtre.")
+@click.option("--dataset", "datasets", multiple=True, help="Un jeu de données du catalogue (répétable) : naissances…")
+@click.option(
+    "--millesime", "vintage", default="", help="Le millésime voulu des fichiers Melodi (par défaut le dernier)."
+)
+@click.option("--dry-run", is_flag=True, help="Dit ce qui serait téléchargé, d'où, et sa taille, sans rien écrire.")
+@click.option("--update", is_flag=True, help="Télécharge à nouveau ce que l'éditeur a modifié depuis le verrou.")
+@click.option("--check", is_flag=True, help="Vérifie chaque fichier téléchargé contre le verrou (sha256).")
+@click.option("--offline", is_flag=True, help="N'utilise que le cache de téléchargement, sans réseau.")
+@_data_option()
+@_territories_option
+@_friendly_errors
+def fetch(
+    territory_ids,
+    departements,
+    all_france,
+    datasets,
+    vintage,
+    dry_run,
+    update,
+    check,
+    offline,
+    data_dir,
+    territories_file,
+) -> None:
+    """Télécharge les fichiers officiels (Insee, CNAF, IGN) dont les territoires ont besoin dans le dossier de
+    données, les vérifie et les inscrit au verrou (fetch.lock.toml)."""
+    from ctg_analysis import fetch as fetching
+
+    folder = config.data_folder(data_dir)
+    if check:
+        problems = fetching.changed_files(folder, fetching.read_lock(folder), {})
+        click.echo(
+            "\n".join(f"modifié : {p}" for p in problems) or f"Tous les fichiers du verrou sont conformes ({folder})."
+        )
+        sys.exit(1 if problems else 0)
+    sources = fetching.chosen_sources(datasets)
+    areas = (
+        fetching.Areas()
+        if all_france
+        else fetching.plan.territories_areas(
+            folder, config.territories_file(data_dir, territories_file), territory_ids, departements
+        )
+    )
+    fetcher = fetching.Fetcher(folder, offline=offline, update=update)
+    click.echo(
+        f"Zones : {areas.said()} ; {counted(len(sources), 'jeu de données', 'jeux de données')} ; dossier : {folder}"
+    )
+    requests, failures = fetcher.plan(sources, areas, vintage)
+    signal.signal(signal.SIGTERM, _terminated)  # stopped like Ctrl-C: the partial download kept for the next run
+    try:
+        failures += _fetch_each(fetcher, requests, dry_run=dry_run)
+    except KeyboardInterrupt as exc:
+        click.echo(
+            "interrompu : les fichiers finis sont gardés, au verrou ; relancez « ctg fetch » : le téléchargement "
+            "en cours reprendra où il s'est arrêté",
+            err=True,
+        )
+        sys.exit(exc.exit_code if isinstance(exc, Interrupted) else 130)
+    for failure in failures:
+        click.echo(_wrapped(f"échec : {failure}", then="    "), err=True)
+    if requests and not dry_run:
+        click.echo(f"Verrou : {folder / fetching.LOCK_FILE}")
+    sys.exit(1 if failures else 0)
+
+
+def _fetch_each(fetcher, requests, *, dry_run: bool) -> list[str]:
+    """Fetch each request in turn, saying what became of it; the failures (French), the others going on."""
+    from ctg_analysis.fetch.run import said
+
+    failures = []
+    for request in requests:
+        try:
+            click.echo(_wrapped(said(fetcher.fetch(request, dry_run=dry_run)), then="    "))
+        except CtgError as exc:
+            failures.append(f"{request.source.id} : {exc}")
+    return failures
 
 
 _FICHE_FORMATS = ("xlsx", "docx")

@@ -19,6 +19,7 @@ __all__ = [
     "MissingColumnError",
     "GeographyError",
     "TerritoryError",
+    "FetchError",
     "Interrupted",
     "did_you_mean",
 ]
@@ -59,6 +60,11 @@ class GeographyError(CtgError):
 
 class TerritoryError(CtgError):
     """The territories file is invalid."""
+
+
+class FetchError(CtgError):
+    """A publisher could not give a file (no network, publisher down, dataset renamed, quota, a file that
+    arrived damaged): not the user's input, so ``ctg fetch`` exits with code 1 after the other files."""
 
 
 class Interrupted(KeyboardInterrupt):

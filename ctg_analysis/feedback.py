@@ -21,9 +21,16 @@ QUIET_ENV = "CTG_QUIET"
 
 
 def progress_bar(
-    iterable: Iterable | None = None, *, desc: str, unit: str, total: int | None = None, show: bool | None = None
+    iterable: Iterable | None = None,
+    *,
+    desc: str,
+    unit: str,
+    total: int | None = None,
+    show: bool | None = None,
+    scale: bool = False,
 ) -> tqdm:
     """A French progress bar: shown when ``show`` is true, or by default on a terminal; never in quiet mode.
+    With ``scale``, amounts are shown with their prefix (``3.79Mo`` for a download counted in ``o``).
 
     Examples
     --------
@@ -35,7 +42,16 @@ def progress_bar(
     # make tqdm hide the bar as if it were below the screen: the standard library's fallback size instead.
     columns, lines = shutil.get_terminal_size()
     return tqdm(
-        iterable, desc=desc, unit=unit, total=total, disable=disable, file=sys.stderr, ncols=columns, nrows=lines
+        iterable,
+        desc=desc,
+        unit=unit,
+        total=total,
+        disable=disable,
+        file=sys.stderr,
+        ncols=columns,
+        nrows=lines,
+        unit_scale=scale,
+        unit_divisor=1000,
     )
 
 

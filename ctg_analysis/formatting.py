@@ -13,7 +13,16 @@ from functools import lru_cache
 import babel.dates
 from babel.numbers import format_decimal
 
-__all__ = ["MISSING", "counted", "format_count", "format_date", "format_number", "format_value", "or_missing"]
+__all__ = [
+    "MISSING",
+    "counted",
+    "format_count",
+    "format_date",
+    "format_number",
+    "format_size",
+    "format_value",
+    "or_missing",
+]
 
 MISSING = "–"
 _LOCALE = "fr_FR"
@@ -88,10 +97,25 @@ class FrenchText(str):
 def format_date(day: datetime.date) -> str:
     """A date in French words.
 
-    >>> format_date(datetime.date(2026, 11, 26))
-    '26 novembre 2026'
+    >>> format_date(datetime.date(2026, 11, 26)), format_date(datetime.date(2025, 3, 1))
+    ('26 novembre 2026', '1er mars 2025')
     """
-    return babel.dates.format_date(day, format="long", locale=_LOCALE)
+    said = babel.dates.format_date(day, format="long", locale=_LOCALE)
+    return f"1er{said[1:]}" if day.day == 1 else said  # « le 1er mars », as French writes the first of a month
+
+
+def format_size(size: int) -> str:
+    """A file's size in French units (decimal, as publishers announce them).
+
+    Examples
+    --------
+    >>> format_size(3_794_244), format_size(13_591), format_size(512)
+    ('3,8 Mo', '13,6 ko', '512 octets')
+    """
+    for unit, scale in (("Go", 1e9), ("Mo", 1e6), ("ko", 1e3)):
+        if size >= scale:
+            return f"{format_number(size / scale, 1)} {unit}"
+    return f"{format_number(size)} octets"
 
 
 def format_count(value: float) -> str:

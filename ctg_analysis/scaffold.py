@@ -54,6 +54,9 @@ def _raw_readme() -> str:
         "reconnu par son contenu. N'importe quel sous-ensemble convient : chaque section du rapport dit ce que",
         "les fichiers permettent et lequel la compléterait. Vérifiez le dossier avec « ctg data check ».",
         "",
+        "Ou laissez « ctg fetch » les télécharger pour vos territoires (Insee, CNAF, IGN) : chaque fichier",
+        "est vérifié et inscrit au verrou fetch.lock.toml (source, date, empreinte SHA-256).",
+        "",
         "| jeu de données | fichier à télécharger (éditeur, où) |",
         "|---|---|",
     ]

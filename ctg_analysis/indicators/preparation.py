@@ -69,6 +69,8 @@ class PreparedData:
         of the population coverage.
     left_out
         Official files of the folder that could not be read and were left out (``skip_bad_files``).
+    fetched
+        The folder's files downloaded by ``ctg fetch``, cited from its lock file (:meth:`DataFolder.fetched`).
     slots
         The (indicator, period) pairs of ``values``: ``indicator``, ``year_start``, ``year_end``; a row
         of ``values`` refers to its slot by position.
@@ -91,6 +93,7 @@ class PreparedData:
     slots: pd.DataFrame = field(default_factory=pd.DataFrame)
     population: np.ndarray = field(default_factory=lambda: np.array([]))
     left_out: tuple[Problem, ...] = ()
+    fetched: tuple[str, ...] = ()
     level_sums: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
     period_sources: dict[tuple[str, int], str] = field(default_factory=dict, repr=False)
 
@@ -175,6 +178,7 @@ def prepare(
         slots=slots,
         population=population,
         left_out=left_out,
+        fetched=tuple(folder.fetched()),
         level_sums=level_sums(commune_arrays(values, population), values["commune"].to_numpy(), geography, slots),
     )
 

@@ -278,6 +278,11 @@ class Report:
             "ces raisons :",
             "\n".join(f"- {markdown_text(meaning)}" for meaning in flag_meanings()),
         ]
+        if self.prepared.fetched:
+            lines.append(
+                "**Fichiers téléchargés par ctg fetch** (verrou fetch.lock.toml du dossier de données) :\n\n"
+                + "\n".join(f"- {markdown_text(citation)}" for citation in self.prepared.fetched)
+            )
         if self.prepared.left_out:
             lines.append(
                 "**Fichiers écartés** (illisibles ou vides, non utilisés) : "

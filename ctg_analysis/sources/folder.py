@@ -27,6 +27,7 @@ from ctg_analysis.sources._layout import years_in_name
 from ctg_analysis.sources.cache import TableCache
 from ctg_analysis.sources.datasets import DATASETS, get_dataset
 from ctg_analysis.sources.iris import iris_to_communes
+from ctg_analysis.sources.lock import changed_files, read_lock
 from ctg_analysis.sources.outlines import OUTLINE_SIDECARS, OUTLINE_SUFFIXES, OutlineLayer, recognise_outlines
 from ctg_analysis.sources.registry import file_hash, read_file
 from ctg_analysis.sources.tables import SourceTable, first_per_column
@@ -38,7 +39,7 @@ __all__ = ["DEMO_MARKER", "DataFolder", "Problem", "scan_folder"]
 #: A file of this name marks its folder as synthetic demo data (*données fictives de démonstration*).
 DEMO_MARKER = "ctg-demo.json"
 # Files that sit beside data as documentation or configuration: not worth a line in the report.
-_QUIET_SUFFIXES = {".md", ".pdf", ".json", ".yaml", ".yml", ".html", ".gitkeep", ".py", ".parquet"}
+_QUIET_SUFFIXES = {".md", ".pdf", ".json", ".yaml", ".yml", ".html", ".gitkeep", ".py", ".parquet", ".toml"}
 
 
 # Names of the official files: a file named so that cannot be read is a broken official file, not a
@@ -230,6 +231,23 @@ class DataFolder:
         caf/s_ben_com_f.csv : 1 ligne sans code commune (foyers que
         """
         return list(dict.fromkeys(f"{t.path} : {note}" for t in self.tables for note in t.notes))
+
+    def fetched(self) -> list[str]:
+        """The folder's files that ``ctg fetch`` downloaded, each cited from the lock file (publisher, version,
+        date, size, checksum), and said when it no longer matches its entry (French, in path order).
+
+        Examples
+        --------
+        >>> folder.fetched()  # the demo was not fetched
+        []
+        """
+        entries = read_lock(self.root)
+        digests = {t.path: t.sha256 for t in self.tables} | {o.path: o.sha256 for o in self.outlines}
+        changed = {line.split(" : ", 1)[0] for line in changed_files(self.root, entries, digests)}
+        return [
+            entries[path].cite() + (" — ne correspond plus au verrou (modifié depuis)" if path in changed else "")
+            for path in sorted(entries)
+        ]
 
     def ordered(self) -> list[SourceTable]:
         """The tables in the order of the datasets' declaration (the census first, the geography's files last),

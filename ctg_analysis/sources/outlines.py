@@ -131,7 +131,7 @@ def recognise_outlines(
         upper = {f.upper(): f for f in fields}
         level = next(
             (lvl for lvl, (name, column) in OUTLINE_LEVELS.items() if layer.upper() == name and column in upper), None
-        )
+        ) or _level_of_columns(upper)
         if level is not None:
             code_column = upper[OUTLINE_LEVELS[level][1]]
             departement = upper.get("INSEE_DEP") if level in ("commune", "departement") else None
@@ -154,6 +154,18 @@ def recognise_outlines(
             "d'Admin Express (IGN), ou un GeoJSON aux propriétés « code » et « nom »",
         )
     return found
+
+
+def _level_of_columns(columns: dict[str, str]) -> str | None:
+    """The level of an IGN layer by its code columns alone (a GeoJSON from IGN's WFS, whatever its name): a
+    commune's layer also has its département's and région's codes, so the finest code found decides.
+
+    Examples
+    --------
+    >>> _level_of_columns({"INSEE_COM": "insee_com", "INSEE_DEP": "insee_dep"}), _level_of_columns({"NOM": "nom"})
+    ('commune', None)
+    """
+    return next((level for level, (_, column) in OUTLINE_LEVELS.items() if column in columns), None)
 
 
 def _level_of_codes(file: Path, layer: str, departement_names: set[str], region_names: set[str]) -> str | None:

@@ -6,7 +6,7 @@ one request at a time: ``"429"`` (with ``Retry-After: 1``), ``"503"``, ``"404"``
 announce the whole file, half of it is sent, then the connection is closed), ``"slow"`` (half of it, then a
 minute's wait). Ranges are honoured (206).
 Data.caf.fr's exports apply the small part of ODSQL ``ctg fetch`` sends (``startswith(f, "95")``,
-``f = "x"``, joined by ``OR``); the WFS keeps the features whose ``insee_dep`` is in the ``CQL_FILTER``.
+``f = "x"``, joined by ``OR``); the WFS keeps the features of the département of its ``CQL_FILTER``.
 """
 
 from __future__ import annotations
@@ -132,8 +132,9 @@ def ods_export(csv: bytes) -> Callable[[dict[str, str]], bytes]:
 def wfs_layer(
     geojson: bytes, typename: str = "ADMINEXPRESS-COG-CARTO.LATEST:commune"
 ) -> Callable[[dict[str, str]], bytes | None]:
-    """IGN's WFS GetFeature in GeoJSON for a layer of ``code``/``nom`` outlines, with IGN's property names
-    (``insee_com``, ``insee_dep``, ``nom``), filtered by ``CQL_FILTER=insee_dep='95'``."""
+    """IGN's WFS GetFeature in GeoJSON for a layer of ``code``/``nom`` outlines, with the property names of
+    Admin Express 4 (``code_insee``, ``nom_officiel``, ``code_insee_du_departement``), filtered by
+    ``CQL_FILTER=code_insee_du_departement='95'``."""
     collection = json.loads(geojson)
 
     def answer(query: dict[str, str]) -> bytes | None:
@@ -145,7 +146,13 @@ def wfs_layer(
             code = str(feature["properties"]["code"])
             departement = code[:3] if code.startswith("97") else code[:2]
             if not wanted or departement in wanted:
-                properties = {"insee_com": code, "nom": feature["properties"]["nom"], "insee_dep": departement}
+                properties = {
+                    "code_insee": code,
+                    "nom_officiel": feature["properties"]["nom"],
+                    "code_insee_du_departement": departement,
+                    "code_insee_de_la_region": "11",
+                    "code_siren": "219500000",
+                }
                 features.append({**feature, "properties": properties})
         counts = {"numberMatched": len(features), "numberReturned": len(features)}
         return json.dumps({"type": "FeatureCollection", "features": features, **counts}).encode()

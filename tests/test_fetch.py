@@ -494,7 +494,7 @@ def test_an_outline_answer_that_is_empty_or_not_geojson_is_refused(server, tmp_p
 def test_an_outline_answer_cut_at_the_service_s_page_size_is_refused(server, tmp_path):
     served = json.loads(
         wfs_layer((DEMO_DIR / "contours" / "communes-demo.geojson").read_bytes())(
-            {"TYPENAMES": "ADMINEXPRESS-COG-CARTO.LATEST:commune", "CQL_FILTER": "insee_dep='95'"}
+            {"TYPENAMES": "ADMINEXPRESS-COG-CARTO.LATEST:commune", "CQL_FILTER": "code_insee_du_departement='95'"}
         )
         or b""
     )

@@ -284,3 +284,50 @@ def test_a_backdrop_drawn_as_one_path_has_each_ring_of_its_communes_once():
     assert all(np.allclose(a, b) for a, b in zip(drawn, rings, strict=True))
     _fill_as_one(ax, communes.iloc[0:0], facecolor="#D9D9D9")  # no neighbours, as for an overseas département
     assert len(ax.collections) == 1
+
+
+def test_admin_express_4_layers_are_recognised_as_the_geoplateforme_serves_them(tmp_path):
+    """Edition 4's lower-case fields (code_insee, code_insee_du_departement…): a GeoPackage's commune and
+    departement layers, and a lone GeoJSON as IGN's WFS answers, told by its fields and the length of its codes;
+    an arrondissement's GeoJSON (a département's code too, but 3-character codes) is not taken for communes."""
+    box = shapely.box(2.0, 49.0, 2.1, 49.1)
+    communes = geopandas.GeoDataFrame(
+        {
+            "code_insee": ["95205", "95395"],
+            "nom_officiel": ["Écouen", "Le Mesnil-Aubry"],
+            "code_insee_du_departement": "95",
+            "code_insee_de_la_region": "11",
+            "code_siren": ["219502051", "219503950"],
+        },
+        geometry=[box, shapely.box(2.1, 49.0, 2.2, 49.1)],
+        crs="EPSG:4326",
+    )
+    gpkg = tmp_path / "gpkg" / "ADE-COG-CARTO_4-0_GPKG_WGS84G_FRA-ED2025-01-01.gpkg"
+    gpkg.parent.mkdir()
+    communes.to_file(gpkg, layer="commune")
+    departement = geopandas.GeoDataFrame(
+        {"code_insee": ["95"], "nom_officiel": ["Val-d'Oise"], "code_insee_de_la_region": ["11"]},
+        geometry=[communes.union_all()],
+        crs="EPSG:4326",
+    )
+    departement.to_file(gpkg, layer="departement")
+    communes.assign(code_insee="951").to_file(gpkg, layer="arrondissement")
+    wfs = tmp_path / "wfs"
+    wfs.mkdir()
+    communes.to_file(wfs / "commune-95.geojson")
+    departement.to_file(wfs / "departement-95.geojson")
+    communes.assign(code_insee="951").to_file(wfs / "arrondissement-95.geojson")
+    found = {
+        (o.path, o.layer, o.level, o.code_column, o.departement_column)
+        for o in scan_folder(tmp_path, cache_dir=False, progress=False).outlines
+    }
+    assert found == {
+        (f"gpkg/{gpkg.name}", "commune", "commune", "code_insee", "code_insee_du_departement"),
+        (f"gpkg/{gpkg.name}", "departement", "departement", "code_insee", "code_insee"),
+        ("wfs/commune-95.geojson", "commune-95", "commune", "code_insee", "code_insee_du_departement"),
+        ("wfs/departement-95.geojson", "departement-95", "departement", "code_insee", "code_insee"),
+    }
+    from ctg_analysis.sources.outlines import read_outlines
+
+    layer = next(o for o in scan_folder(wfs, cache_dir=False, progress=False).outlines if o.level == "commune")
+    assert sorted(read_outlines(layer, ("95",))["code"]) == ["95205", "95395"]

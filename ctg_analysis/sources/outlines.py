@@ -4,7 +4,10 @@ Two official layouts are read as published:
 
 - IGN's *Admin Express*, *Admin Express COG* and *COG-CARTO* (GeoPackage or Shapefile, Lambert-93): the
   layers ``COMMUNE`` (``INSEE_COM``), ``EPCI`` (``CODE_SIREN``), ``DEPARTEMENT`` (``INSEE_DEP``) and
-  ``REGION`` (``INSEE_REG``); the other layers (cantons, arrondissements…) are not used;
+  ``REGION`` (``INSEE_REG``) of edition 3; the same layers of edition 4, as the Géoplateforme serves them
+  (``commune`` with ``code_insee`` and ``code_insee_du_departement``, ``departement`` with ``code_insee``
+  and ``code_insee_de_la_region``…), also as the GeoJSON of its WFS (one layer, named after the file: told
+  by its fields and the length of its codes); the other layers (cantons, arrondissements…) are not used;
 - GeoJSON files with ``code`` and ``nom`` properties in WGS84 (the *france-geojson* files derived from
   Admin Express COG), whose level is told by the codes: 5 characters a commune, 9 digits an EPCI, and a
   département or a région by its names.
@@ -42,13 +45,17 @@ __all__ = [
 OUTLINE_SUFFIXES = {".geojson", ".gpkg", ".shp"}
 #: The files that sit beside a Shapefile (read with it, never on their own).
 OUTLINE_SIDECARS = {".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qmd"}
-#: Levels an outline layer can describe, with IGN's layer name and code column.
+#: Levels an outline layer can describe, with IGN's layer name and its code column in Admin Express's
+#: edition 3, then 4 (a commune's and a département's layers of edition 4 also carry a ``code_siren``: their
+#: own, never an EPCI's).
 OUTLINE_LEVELS = {
-    "commune": ("COMMUNE", "INSEE_COM"),
-    "epci": ("EPCI", "CODE_SIREN"),
-    "departement": ("DEPARTEMENT", "INSEE_DEP"),
-    "region": ("REGION", "INSEE_REG"),
+    "commune": ("COMMUNE", ("INSEE_COM", "CODE_INSEE")),
+    "epci": ("EPCI", ("CODE_SIREN",)),
+    "departement": ("DEPARTEMENT", ("INSEE_DEP", "CODE_INSEE")),
+    "region": ("REGION", ("INSEE_REG", "CODE_INSEE")),
 }
+#: The column of a commune's département, in editions 3 and 4.
+_DEPARTEMENT_COLUMNS = ("INSEE_DEP", "CODE_INSEE_DU_DEPARTEMENT")
 # A year in the file or folder name (Admin Express COG « 2018 », ADMIN-EXPRESS-COG_3-1__SHP__FRA_2022-04-15).
 _YEAR = re.compile(r"(?<!\d)(20[0-4]\d)(?!\d)")
 
@@ -129,12 +136,16 @@ def recognise_outlines(
         info = pyogrio.read_info(file, layer=layer)
         fields = [str(f) for f in info["fields"]]
         upper = {f.upper(): f for f in fields}
-        level = next(
-            (lvl for lvl, (name, column) in OUTLINE_LEVELS.items() if layer.upper() == name and column in upper), None
-        ) or _level_of_columns(upper)
+        level = _level_of_layer(layer, upper) or (_edition_4_level(file, layer, upper) if len(layers) == 1 else None)
         if level is not None:
-            code_column = upper[OUTLINE_LEVELS[level][1]]
-            departement = upper.get("INSEE_DEP") if level in ("commune", "departement") else None
+            code_column = next(upper[c] for c in OUTLINE_LEVELS[level][1] if c in upper)
+            departement = (
+                next((upper[c] for c in _DEPARTEMENT_COLUMNS if c in upper), None)
+                if level == "commune"
+                else code_column
+                if level == "departement"
+                else None
+            )
         elif "code" in fields and "nom" in fields:
             code_column, departement = "code", None
             level = _level_of_codes(file, layer, departement_names, region_names)
@@ -151,21 +162,50 @@ def recognise_outlines(
         raise UnrecognisedFileError(
             relative,
             "contours d'une mise en page inconnue : attendu les couches COMMUNE, EPCI, DEPARTEMENT ou REGION "
-            "d'Admin Express (IGN), ou un GeoJSON aux propriétés « code » et « nom »",
+            "d'Admin Express (IGN, éditions 3 et 4), ou un GeoJSON aux propriétés « code » et « nom »",
         )
     return found
 
 
-def _level_of_columns(columns: dict[str, str]) -> str | None:
-    """The level of an IGN layer by its code columns alone (a GeoJSON from IGN's WFS, whatever its name): a
-    commune's layer also has its département's and région's codes, so the finest code found decides.
+def _level_of_layer(layer: str, columns: dict[str, str]) -> str | None:
+    """The level of an IGN layer by its name and its code column (a GeoPackage's or a Shapefile's).
 
     Examples
     --------
-    >>> _level_of_columns({"INSEE_COM": "insee_com", "INSEE_DEP": "insee_dep"}), _level_of_columns({"NOM": "nom"})
-    ('commune', None)
+    >>> _level_of_layer("COMMUNE", {"INSEE_COM": "INSEE_COM"}), _level_of_layer("commune", {"CODE_INSEE": "code_insee"})
+    ('commune', 'commune')
+    >>> _level_of_layer("ARRONDISSEMENT", {"INSEE_ARR": "INSEE_ARR", "INSEE_DEP": "INSEE_DEP"}) is None
+    True
     """
-    return next((level for level, (_, column) in OUTLINE_LEVELS.items() if column in columns), None)
+    return next(
+        (
+            level
+            for level, (name, codes) in OUTLINE_LEVELS.items()
+            if layer.upper() == name and any(c in columns for c in codes)
+        ),
+        None,
+    )
+
+
+def _edition_4_level(file: Path, layer: str, columns: dict[str, str]) -> str | None:
+    """The level of a lone layer of Admin Express 4 whatever its name (a GeoJSON of the Géoplateforme's WFS):
+    a commune's has ``code_insee`` of 5 characters and its département's code; a département's, ``code_insee``
+    of 2 or 3 and its région's code but no département's. An arrondissement's or a canton's (a département's
+    code, shorter codes) is neither."""
+    if "CODE_INSEE" not in columns:
+        return None
+    if "CODE_INSEE_DU_DEPARTEMENT" in columns:
+        wanted, level = r"[0-9][0-9AB][0-9]{3}", "commune"
+    elif "CODE_INSEE_DE_LA_REGION" in columns:
+        wanted, level = r"[0-9][0-9AB][0-9]?", "departement"
+    else:
+        return None
+    import pyogrio
+
+    codes = pyogrio.read_dataframe(
+        file, layer=layer, columns=[columns["CODE_INSEE"]], read_geometry=False, max_features=50
+    ).iloc[:, 0]
+    return level if len(codes) and codes.astype("string").str.fullmatch(wanted).all() else None
 
 
 def _level_of_codes(file: Path, layer: str, departement_names: set[str], region_names: set[str]) -> str | None:

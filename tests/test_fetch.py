@@ -514,3 +514,24 @@ def test_a_maintenance_page_served_instead_of_an_archive_is_refused(server, tmp_
     assert result.exit_code == 1
     assert "insee/DS_ETAT_CIVIL_NAIS_COMMUNES_CSV_FR.zip : archive illisible, non gardé" in said(result)
     assert not (root / "data" / "raw" / "insee").exists() and not list((tmp_path / "cache").rglob("content"))
+
+
+@pytest.mark.real
+def test_a_real_cnaf_export_filtered_to_a_departement_holds_exactly_its_rows(server, tmp_path, real):
+    """data.caf.fr's s_ben_com_f as exported (BOM, ``;``, field ids), asked for Corse-du-Sud: the file fetched
+    holds the rows of 2A and no other, and reads as by hand (RSA households of Alata, December 2024)."""
+    raw = (real / "cnaf-s-ben-com-f-extract-2020-2024" / "cnaf_s_ben_com_sample.csv").read_bytes()
+    server.routes[f"{ODS}/s_ben_com_f/exports/csv"] = ods_export(raw)
+    root = _project(tmp_path)
+    result = fetch(root, "--departement", "2A", datasets=["caf-communes"])
+    assert result.exit_code == 0, result.output
+    fetched = root / "data" / "raw" / "caf" / "s_ben_com_f.csv"
+    plain = pd.read_csv(io.BytesIO(raw), sep=";", dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    got = pd.read_csv(fetched, sep=";", dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    expected = plain.loc[plain["numcomdo"].str.startswith("2A")].reset_index(drop=True)
+    assert len(expected) and got.equals(expected)
+    alata = plain.loc[(plain["numcomdo"] == "2A006") & (plain["dtreffre"] == "2024-12"), "indfoy_rsa"].item()
+    from ctg_analysis.sources.folder import scan_folder
+
+    table = next(t for t in scan_folder(fetched.parent, cache_dir=False, progress=False).tables if t.level == "commune")
+    assert table.data.set_index(["geo", "period"]).loc[("2A006", 2024), "ARSAS"] == float(alata) == 30

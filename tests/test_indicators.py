@@ -16,8 +16,9 @@ from conftest import DEMO, demo_births, demo_employment
 from ctg_analysis.errors import CtgError
 from ctg_analysis.geography import commune_reference
 from ctg_analysis.indicators import compute_indicators, prepare
-from ctg_analysis.indicators.comparisons import compare, position
-from ctg_analysis.indicators.display import key_figures, wide_view
+from ctg_analysis.indicators.catalogue import get_indicator
+from ctg_analysis.indicators.comparisons import NOT_COMPARED_DIRECTION, compare, position
+from ctg_analysis.indicators.display import comparison_view, key_figures, wide_view
 from ctg_analysis.sources.folder import scan_folder
 from ctg_analysis.territories import load_territories
 
@@ -355,6 +356,33 @@ def test_guard_geography_not_harmonised_is_flagged(tmp_path):
         flags.loc[["naissances"]].str.contains("cog_mismatch").all()
         and not flags.loc[["population"]].str.contains("cog_mismatch").any()
     )
+
+
+def test_comparisons_never_set_counts_side_by_side_nor_a_flagged_value_against_another(computed):
+    """The explore notebook's comparisons: a count (« Population 12 727 / Val-d'Oise 81 023, rapport 0,16 ») is
+    not compared; a partial or non-comparable value, on either side, has no gap and says why."""
+    prepared, _, table = computed
+    pairs = compare(table, prepared.reference)
+    assert not pairs["indicator"].map(lambda i: get_indicator(i).unit == "nombre").any()
+    assert {"part_0_2", "evol_0_2"} <= set(pairs["indicator"])
+    row = (table["territory"] == "ezanville") & (table["level"] == "territoire") & (table["indicator"] == "part_0_2")
+    department = (table["territory"] == "ezanville") & (table["level"] == "departement")
+    flagged = table.assign(
+        flags=table["flags"].mask(row, "partial").mask(department & (table["indicator"] == "part_3_5"), "estimated")
+    )
+    again = compare(flagged, prepared.reference).query("territory == 'ezanville' and level == 'territoire'")
+    partial = again.loc[again["indicator"] == "part_0_2"]  # the territory's value: against no level
+    assert len(partial) and partial["gap"].isna().all() and partial["ratio"].isna().all()
+    assert set(partial["direction"]) == {NOT_COMPARED_DIRECTION}
+    estimated = again.loc[again["indicator"] == "part_3_5"]  # the département's: the other levels still compared
+    against = estimated.set_index("comparison_level")
+    assert against.loc["departement", "gap"].isna().all()
+    assert set(against.loc[["departement"], "direction"]) == {NOT_COMPARED_DIRECTION}
+    assert against.loc[["france"], "gap"].notna().all()
+    whole = again.loc[again["indicator"] == "part_6_10"]
+    assert whole["gap"].notna().all() and NOT_COMPARED_DIRECTION not in set(whole["direction"])
+    view = comparison_view(again.loc[again["indicator"] == "part_0_2"]).data
+    assert set(view["Position"]) == {NOT_COMPARED_DIRECTION} and set(view["Écart"]) == {"–"}
 
 
 def test_comparisons_each_commune_with_its_own_departement(computed, raw):

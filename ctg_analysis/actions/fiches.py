@@ -170,7 +170,7 @@ def _position(value, deps: pd.DataFrame, indicator, phrases: Phrases) -> str:
     return {
         "supérieur": "supérieur au département",
         "inférieur": "inférieur au département",
-        "comparable": "comparable au département",
+        "comparable": "proche du département",  # « comparable » would read as the opposite of « non comparable »
     }.get(where.direction, "")
 
 

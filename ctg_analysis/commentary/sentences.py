@@ -38,7 +38,7 @@ from ctg_analysis.indicators.catalogue import Indicator, all_indicators, get_ind
 from ctg_analysis.indicators.comparisons import position
 from ctg_analysis.indicators.display import latest_period, territory_rows
 from ctg_analysis.indicators.encoding import NO_YEAR
-from ctg_analysis.indicators.flags import DEMO_FLAG
+from ctg_analysis.indicators.flags import DEMO_FLAG, NOT_COMPARED, forbids_comparison
 from ctg_analysis.sources.datasets import get_dataset
 from ctg_analysis.text import plain
 from ctg_analysis.themes import THEME_IDS, get_theme
@@ -84,10 +84,6 @@ _KNOWN_FIELDS = {
     "éditeur",
     "contexte",
 }
-#: Flags that keep a value from being set against another as if it were whole (the guide's rule: a partial,
-#: estimated or non-comparable value is never compared as if it were whole).
-_NOT_COMPARED = frozenset({"not_comparable", "partial", "estimated", "cog_mismatch"})
-_NOT_COMPARED_PATTERN = r"(?:^|;)(?:" + "|".join(sorted(_NOT_COMPARED)) + r")(?:;|$)"
 #: The cases of the sentence for a value not published for a grouping: one commune gives it, several.
 _NOT_PUBLISHED_KEYS = ("une", "plusieurs")
 #: Wording added since: optional, so that an analyst's older copy of phrases.yaml still loads.
@@ -396,12 +392,12 @@ def _references(rows: pd.DataFrame, row: pd.Series, flags: list[str], commune: s
     """The département values a sentence sets its value against: none when the value is partial, estimated,
     non comparable or in another geography (it is given alone, with its caveat), and only whole ones."""
     references = rows.loc[(rows["level"] == "departement") & (rows["period"] == row["period"])]
-    if _NOT_COMPARED & set(flags):
+    if NOT_COMPARED & set(flags):
         return references.iloc[0:0]
     if commune is not None:
         own = departement_of(pd.Series([commune])).iloc[0]
         references = references.loc[references["geo"].astype(str) == own]
-    whole = ~references["flags"].astype(str).str.contains(_NOT_COMPARED_PATTERN, regex=True)
+    whole = ~forbids_comparison(references["flags"])
     return references.loc[references["value"].notna() & whole].sort_values("geo")
 
 
@@ -416,7 +412,7 @@ def _published_context(
     if "contexte" not in templates or "dans_epci" not in phrases.templates:
         return rows.iloc[0:0]
     above = rows.loc[rows["level"].isin(["epci", "departement"]) & (rows["period"] == row["period"])]
-    whole = ~above["flags"].astype(str).str.contains(_NOT_COMPARED_PATTERN, regex=True)
+    whole = ~forbids_comparison(above["flags"])
     return above.loc[above["value"].notna() & whole]
 
 

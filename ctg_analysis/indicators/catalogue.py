@@ -72,6 +72,18 @@ class Indicator:
         return self.kind in ("evolution", "annual_rate")
 
     @property
+    def compares_across_units(self) -> bool:
+        """Whether units of different sizes can be set side by side on it: a rate, a share, a change, a
+        median; never a count (« 12 727 habitants contre 81 023 » says only that one unit is smaller).
+
+        Examples
+        --------
+        >>> get_indicator("population").compares_across_units, get_indicator("part_0_2").compares_across_units
+        (False, True)
+        """
+        return not (self.is_count or (self.kind == "published" and self.unit == "nombre"))
+
+    @property
     def additive(self) -> bool:
         """Whether the indicator is built from sums over communes (every kind but ``published``)."""
         return self.kind != "published"

@@ -16,11 +16,14 @@ import pandas as pd
 
 from ctg_analysis.formatting import FrenchText, format_value
 from ctg_analysis.indicators.catalogue import get_indicator
+from ctg_analysis.indicators.flags import forbids_comparison
 
-__all__ = ["RATE_UNITS", "Position", "compare", "position"]
+__all__ = ["NOT_COMPARED_DIRECTION", "RATE_UNITS", "Position", "compare", "position"]
 
 #: Units of rates and shares: gaps between them are in points.
 RATE_UNITS = {"%", "‰", "% par an"}
+#: The position of a pair whose value (or comparison value) is partial, estimated or not comparable.
+NOT_COMPARED_DIRECTION = "non comparé (valeur partielle, estimée ou non comparable)"
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,10 @@ def compare(
     tolerance_points: float = 1.0,
     tolerance_relative: float = 0.05,
 ) -> pd.DataFrame:
-    """Gap and ratio of every territory and commune value to each comparison level.
+    """Gap and ratio of every territory and commune value to each comparison level, for the indicators that
+    compare across units of different sizes (rates, shares, changes, medians: never counts). A pair whose
+    value or comparison value is partial, estimated or not comparable has no gap, no ratio, and the position
+    :data:`NOT_COMPARED_DIRECTION`.
 
     Parameters
     ----------
@@ -144,13 +150,15 @@ def compare(
     [[25.7, "Val-d'Oise", 6.0]]
     """
     keys = ["territory", "indicator", "period"]
-    subjects = table.loc[table["level"].isin(["territoire", "commune"])]
-    targets = table.loc[table["level"].isin(levels), [*keys, "level", "geo", "geo_label", "value"]].rename(
+    comparable = table["indicator"].map(lambda i: get_indicator(i).compares_across_units).astype(bool)
+    subjects = table.loc[table["level"].isin(["territoire", "commune"]) & comparable]
+    targets = table.loc[table["level"].isin(levels), [*keys, "level", "geo", "geo_label", "value", "flags"]].rename(
         columns={
             "level": "comparison_level",
             "geo": "comparison_geo",
             "geo_label": "comparison_label",
             "value": "comparison_value",
+            "flags": "comparison_flags",
         }
     )
     pairs = subjects.merge(targets, on=keys, how="inner")
@@ -164,13 +172,15 @@ def compare(
             pairs.loc[rows, "geo"].map(parents[level]).to_numpy() == pairs.loc[rows, "comparison_geo"].to_numpy()
         )
     pairs = pairs.loc[own]
-    gap = pairs["value"] - pairs["comparison_value"]
-    ratio = pairs["value"] / pairs["comparison_value"].where(pairs["comparison_value"] != 0)
+    # A partial, estimated or non-comparable value (on either side) is given alone, never compared.
+    flagged = forbids_comparison(pairs["flags"]) | forbids_comparison(pairs["comparison_flags"])
+    gap = (pairs["value"] - pairs["comparison_value"]).mask(flagged)
+    ratio = (pairs["value"] / pairs["comparison_value"].where(pairs["comparison_value"] != 0)).mask(flagged)
     rate = pairs["unit"].isin(RATE_UNITS)
     evolution = pairs["indicator"].map(lambda i: get_indicator(i).is_change).astype(bool)
     close = _close(gap, ratio, rate, evolution, tolerance_points, tolerance_relative)
     direction = pd.Series("inférieur", index=pairs.index).mask(gap > 0, "supérieur").mask(close, "comparable")
-    direction = direction.mask(gap.isna(), "indéterminé")
+    direction = direction.mask(gap.isna(), "indéterminé").mask(flagged, NOT_COMPARED_DIRECTION)
     columns = [
         "territory",
         "level",

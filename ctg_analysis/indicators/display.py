@@ -516,7 +516,9 @@ def comparison_view(pairs: pd.DataFrame) -> Styler:
             ],
             "Écart": [_gap(g, i, bool(r)) for g, i, r in zip(pairs["gap"], indicators, rate, strict=True)],
             "Rapport": [format_number(r, 2) for r in pairs["ratio"]],
-            "Position": pairs["direction"].astype(str).to_numpy(),
+            # « proche » rather than « comparable », which a reader would take for the opposite of the
+            # « non comparable » flag.
+            "Position": pairs["direction"].astype(str).replace({"comparable": "proche"}).to_numpy(),
         }
     )
     return text.style.format(escape="html").hide(axis="index")

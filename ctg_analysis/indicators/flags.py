@@ -7,13 +7,25 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike
 
 from ctg_analysis.indicators.catalogue import Indicator
 from ctg_analysis.indicators.encoding import AT_COMMUNE, AT_DEPARTEMENT
 from ctg_analysis.indicators.preparation import PreparedData
 
-__all__ = ["DEMO_FLAG", "FLAGS", "ROUNDED_FLAG", "MIN_COVERAGE", "derive", "flag_bits", "flag_meanings", "flag_texts"]
+__all__ = [
+    "DEMO_FLAG",
+    "FLAGS",
+    "MIN_COVERAGE",
+    "NOT_COMPARED",
+    "ROUNDED_FLAG",
+    "derive",
+    "flag_bits",
+    "flag_meanings",
+    "flag_texts",
+    "forbids_comparison",
+]
 
 
 #: Flag codes of the long table and their French meaning, in the order they are listed.
@@ -37,6 +49,21 @@ FLAGS = {
 DEMO_FLAG = "demo"
 #: The flag of a value summing counts the publisher rounded: said in words, not greyed as fragile.
 ROUNDED_FLAG = "rounded"
+#: Flags that keep a value from being set against another as if it were whole (the guide's rule: a partial,
+#: estimated or non-comparable value, or one of another geography, is given alone with its caveat).
+NOT_COMPARED = frozenset({"not_comparable", "partial", "estimated", "cog_mismatch"})
+_NOT_COMPARED_PATTERN = r"(?:^|;)(?:" + "|".join(sorted(NOT_COMPARED)) + r")(?:;|$)"
+
+
+def forbids_comparison(flags: pd.Series) -> pd.Series:
+    """Whether each row's flags (``partial;demo``) keep its value from being compared.
+
+    Examples
+    --------
+    >>> forbids_comparison(pd.Series(["partial;demo", "small", None, "not_comparable"])).tolist()
+    [True, False, False, True]
+    """
+    return flags.astype("string").fillna("").str.contains(_NOT_COMPARED_PATTERN, regex=True).astype(bool)
 
 
 def flag_meanings() -> list[str]:

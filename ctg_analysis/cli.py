@@ -400,6 +400,7 @@ def _project_byline(*, demo: bool) -> str:
 @click.option(
     "--out", type=click.Path(path_type=Path), help="Fichier de sortie .csv, .xlsx ou .parquet (table longue)."
 )
+@click.option("--list", "listing", is_flag=True, help="Liste le catalogue des indicateurs, thème par thème, et quitte.")
 @_skip_bad_files
 @_friendly_errors
 def indicators(
@@ -407,9 +408,13 @@ def indicators(
     territories_file: Path | None,
     territory_ids: tuple[str, ...],
     out: Path | None,
+    listing: bool,
     skip_bad_files: bool,
 ) -> None:
-    """Calcule les indicateurs des territoires à tous les niveaux de comparaison."""
+    """Calcule les indicateurs des territoires à tous les niveaux de comparaison (--list : le catalogue)."""
+    if listing:
+        click.echo(_catalogue_said())
+        return
     from ctg_analysis.diagnostic import Diagnostic
     from ctg_analysis.exports import write_table
     from ctg_analysis.indicators.display import key_figures
@@ -429,6 +434,33 @@ def indicators(
     click.echo("\n* valeur fragile (petits effectifs, partielle ou non disponible pour un regroupement de communes)")
     if diagnostic.demo:
         click.echo("Données fictives de démonstration.")
+
+
+def _catalogue_said() -> str:
+    """The catalogue of indicators in French, theme by theme: each id (what a plan d'actions names), its label,
+    unit and the data it is computed from."""
+    from ctg_analysis.indicators.catalogue import all_indicators
+    from ctg_analysis.sources.datasets import DATASETS
+    from ctg_analysis.themes import THEME_IDS, get_theme
+
+    indicators = all_indicators()
+    blocks = []
+    for theme in THEME_IDS:
+        entries = [
+            (
+                f"{i.id} : {i.label}",
+                f"{i.unit} ; données : " + ", ".join(DATASETS[d].label for d in i.datasets if d in DATASETS),
+            )
+            for i in indicators
+            if i.theme == theme
+        ]
+        if entries:
+            blocks.append(f"{get_theme(theme).title} ({counted(len(entries), 'indicateur')})\n\n{_listed(entries)}")
+    head = _wrapped(
+        f"{counted(len(indicators), 'indicateur')} au catalogue ; un plan d'actions les nomme par leur identifiant "
+        "(indicateurs: [naissances, part_0_2…])."
+    )
+    return head + "\n\n" + "\n\n".join(blocks)
 
 
 @main.command("export")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -85,3 +87,21 @@ def test_catalogue_is_complete_and_helpful():
     ]
     with pytest.raises(CtgError, match="vouliez-vous dire : 'evol_0_2'"):
         get_indicator("evol_02")
+
+
+def test_ctg_indicators_list_prints_the_catalogue_in_french_theme_by_theme():
+    from ctg_analysis.indicators.catalogue import all_indicators
+    from ctg_analysis.themes import get_theme
+
+    result = CliRunner().invoke(main, ["indicators", "--list"])
+    assert result.exit_code == 0, result.output
+    listed = re.findall(r"^  - ([a-z0-9_]+) : ", result.output, flags=re.MULTILINE)
+    catalogue = all_indicators()
+    assert sorted(listed) == sorted(i.id for i in catalogue), "every indicator once"
+    lines = result.output.splitlines()
+    for indicator in catalogue:  # under its own theme's title
+        at = next(n for n, line in enumerate(lines) if line.startswith(f"  - {indicator.id} : "))
+        heading = next(line for line in reversed(lines[:at]) if line and not line.startswith(" "))
+        assert heading.startswith(get_theme(indicator.theme).title), indicator.id
+    assert "  - naissances : Naissances domiciliées" in result.output
+    assert "Petite enfance (" in result.output

@@ -14,7 +14,7 @@ from conftest import DEMO, real_folder
 from ctg_analysis.cli import main
 from ctg_analysis.errors import TerritoryError
 from ctg_analysis.geography import commune_reference
-from ctg_analysis.territories import load_territories
+from ctg_analysis.territories import load_territories, territory_entries
 
 REFERENCE = pd.DataFrame(
     {
@@ -279,3 +279,24 @@ def test_a_file_too_big_or_too_long_to_be_territories_and_a_huge_label_are_refus
     assert code == 2 and "50\u202f001 territoires, au-delà de 50\u202f000" in output
     code, output = check("territories:\n" + "# " + "z" * 20_000_000 + "\n")
     assert code == 2 and "fichier de 20,0 Mo, au-delà de 20 Mo" in output
+
+
+def test_a_territories_file_is_parsed_once_per_content_and_read_back_from_the_cache(tmp_path, monkeypatch):
+    """A large file is parsed by PyYAML once; the same bytes are read back from the cache, an edit parsed
+    again; a file in another encoding than UTF-8 is one French line."""
+    from ctg_analysis import yaml_input
+    from ctg_analysis.territories import definitions
+
+    path = tmp_path / "t.yaml"
+    path.write_text("territories:\n  - id: t\n    communes: ['01001', '95205']\n", encoding="utf-8")
+    parsed: list[str] = []
+    real_load = yaml_input.load_yaml
+    monkeypatch.setattr(definitions, "load_yaml", lambda text, **kw: parsed.append(text) or real_load(text, **kw))
+    first = territory_entries(path)
+    assert territory_entries(path) == first == [{"id": "t", "communes": ["01001", "95205"]}]
+    assert len(parsed) == 1, "the same content is parsed once"
+    path.write_text("territories:\n  - id: u\n    communes: ['95205']\n", encoding="utf-8")
+    assert territory_entries(path)[0]["id"] == "u" and len(parsed) == 2
+    path.write_bytes("territories:\n  - id: é\n".encode("latin-1"))
+    with pytest.raises(TerritoryError, match="illisible en UTF-8 : enregistrez le fichier en UTF-8"):
+        territory_entries(path)

@@ -728,3 +728,30 @@ def test_a_territory_that_is_an_epci_is_not_set_beside_itself(demo_folder, tmp_p
     levels = table.groupby("territory", observed=True)["level"].apply(lambda x: set(x.astype(str)))
     assert "epci" not in levels["roissy"] and "epci" in levels["ecouen"]
     assert {"departement", "region", "france"} <= levels["roissy"]
+
+
+def test_every_missing_indicator_says_its_true_reason(tmp_path):
+    """No « Ajoutez … » for a file that is there (issue 33, point 6): the CNAF's IRIS file present but not
+    cutting Ézanville into IRIS; the legal populations of a single vintage; a file that is truly missing."""
+    import shutil
+
+    from ctg_analysis.diagnostic import Diagnostic
+    from ctg_analysis.indicators.catalogue import get_indicator
+    from ctg_analysis.indicators.display import absence_reason
+
+    folder = tmp_path / "data"
+    (folder / "caf").mkdir(parents=True)
+    shutil.copy(DEMO / "caf" / "data_CAF_2020_IRIS.csv", folder / "caf")
+    shutil.copytree(DEMO / "populations-legales", folder / "populations-legales")
+    (folder / "territories.yaml").write_text("territories:\n  - id: ezanville\n    communes: ['95229']\n", "utf-8")
+    diagnostic = Diagnostic.open(folder)
+    table = diagnostic.table(["ezanville"])
+
+    def reason(indicator: str) -> str:
+        return absence_reason(get_indicator(indicator), table, "ezanville", diagnostic.prepared)
+
+    assert reason("allocataires") == (
+        "aucune commune du territoire n'a de valeur dans les fichiers présents (absente de ces fichiers, ou secrète)"
+    )
+    assert reason("evol_population_legale").startswith("un seul millésime dans les données (")
+    assert reason("naissances").startswith("Ajoutez aux données le fichier des naissances")

@@ -19,7 +19,9 @@ from ctg_analysis.formatting import MISSING, format_number, format_value
 from ctg_analysis.indicators.catalogue import Indicator, get_indicator, indicators_of_theme
 from ctg_analysis.indicators.comparisons import RATE_UNITS
 from ctg_analysis.indicators.flags import DEMO_FLAG, FLAGS, ROUNDED_FLAG
+from ctg_analysis.indicators.preparation import PreparedData
 from ctg_analysis.levels import LADDER, LEVEL_NAMES
+from ctg_analysis.sources.datasets import dataset_hint, get_dataset
 from ctg_analysis.text import plain
 from ctg_analysis.themes import get_theme
 
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
 
 __all__ = [
+    "absence_reason",
     "KEY_FIGURES",
     "QUALITY_FLAGS",
     "FRAGILE_LEGEND",
@@ -485,6 +488,36 @@ def key_figure_records(table: pd.DataFrame, territory: str) -> list[dict[str, st
             }
         )
     return records
+
+
+def absence_reason(indicator: Indicator, table: pd.DataFrame, territory: str, prepared: PreparedData) -> str:
+    """Why an indicator has no value for a territory, in French — the true reason, not a file to add that is
+    already there: the file is missing (which, and where to get it); present but without the variable; an
+    evolution with a single vintage (or two too close); no commune of the territory with a value in the files.
+
+    Examples
+    --------
+    >>> absence_reason(get_indicator("evol_population_legale"), table, "ezanville", prepared)
+    "un seul millésime dans les données (2019) : une évolution demande deux millésimes distants d'au moins 5 ans"
+    """
+    missing = [d for d in indicator.datasets if d not in prepared.datasets]
+    if missing:
+        return " ".join(dataset_hint(d) for d in missing)
+    if not prepared.sources.get(indicator.id):
+        files = ", ".join(get_dataset(d).label for d in indicator.datasets)
+        return f"les fichiers présents ({files}) ne donnent pas cette donnée"
+    own = table.loc[(table["territory"] == territory) & (table["level"] == "territoire")]
+    if indicator.is_change and indicator.of:
+        years = sorted({int(y) for y in own.loc[(own["indicator"] == indicator.of) & own["value"].notna(), "year_end"]})
+        gap = indicator.min_gap or 0
+        if len(years) < 2 or years[-1] - years[0] < gap:
+            said = ", ".join(str(y) for y in years) or "aucun"
+            vintages = "un seul millésime" if len(years) < 2 else "des millésimes trop proches"
+            return (
+                f"{vintages} dans les données ({said}) : une évolution demande deux millésimes distants d'au moins "
+                f"{gap} ans"
+            )
+    return "aucune commune du territoire n'a de valeur dans les fichiers présents (absente de ces fichiers, ou secrète)"
 
 
 def comparison_view(pairs: pd.DataFrame) -> Styler:

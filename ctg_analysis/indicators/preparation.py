@@ -71,6 +71,8 @@ class PreparedData:
         Official files of the folder that could not be read and were left out (``skip_bad_files``).
     fetched
         The folder's files downloaded by ``ctg fetch``, cited from its lock file (:meth:`DataFolder.fetched`).
+    datasets
+        The datasets the folder holds a table of (whatever its levels and vintages).
     slots
         The (indicator, period) pairs of ``values``: ``indicator``, ``year_start``, ``year_end``; a row
         of ``values`` refers to its slot by position.
@@ -94,6 +96,7 @@ class PreparedData:
     population: np.ndarray = field(default_factory=lambda: np.array([]))
     left_out: tuple[Problem, ...] = ()
     fetched: tuple[str, ...] = ()
+    datasets: frozenset[str] = frozenset()
     level_sums: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
     period_sources: dict[tuple[str, int], str] = field(default_factory=dict, repr=False)
 
@@ -179,6 +182,7 @@ def prepare(
         population=population,
         left_out=left_out,
         fetched=tuple(folder.fetched()),
+        datasets=frozenset(t.dataset for t in folder.tables),
         level_sums=level_sums(commune_arrays(values, population), values["commune"].to_numpy(), geography, slots),
     )
 

@@ -30,6 +30,7 @@ from ctg_analysis.geography.outlines import Outlines
 from ctg_analysis.indicators import indicators_of_theme
 from ctg_analysis.indicators.display import (
     FRAGILE_LEGEND,
+    absence_reason,
     cited_sources,
     key_figure_records,
     key_figures,
@@ -40,7 +41,6 @@ from ctg_analysis.indicators.flags import flag_meanings
 from ctg_analysis.indicators.preparation import PreparedData
 from ctg_analysis.levels import REFERENCE_LEVELS
 from ctg_analysis.reports.metadata import REPORT_DATA, write_json
-from ctg_analysis.sources.datasets import dataset_hint
 from ctg_analysis.territories import Territories
 from ctg_analysis.text import markdown_text
 from ctg_analysis.themes import THEME_IDS, get_theme
@@ -205,23 +205,27 @@ class Report:
         return wide_view(self.table.loc[self.table["indicator"].isin(shown)], self.territory_id, theme=theme)
 
     def missing_data(self, theme: str) -> str:
-        """A French sentence naming the official files that would give the theme's missing indicators."""
+        """Why the theme's missing indicators are missing, in French, grouped by reason (the file to add and
+        where to get it, a single vintage, communes the files do not cover…)."""
         rows = self.table.loc[(self.table["territory"] == self.territory_id) & (self.table["level"] == "territoire")]
         known = set(
             rows.loc[
                 rows["value"].notna() | rows["flags"].astype(str).str.contains("unavailable|perimeter"), "indicator"
             ]
         )
-        absent = [i for i in indicators_of_theme(theme) if i.id not in known]
-        datasets = dict.fromkeys(d for i in absent for d in i.datasets)
-        if not datasets:
+        absent = [i for i in indicators_of_theme(theme) if i.id not in known and i.datasets]
+        if not absent:
             return ""
-        labels = ", ".join(i.label[0].lower() + i.label[1:] for i in absent[:6]) + (" …" if len(absent) > 6 else "")
-        return (
-            f"*Non disponible dans les données pour ce territoire : {markdown_text(labels)}. "
-            + " ".join(markdown_text(dataset_hint(d)) for d in datasets)
-            + "*"
-        )
+        # One line per reason (a file to add, a single vintage…), its indicators named before it.
+        by_reason: dict[str, list[str]] = {}
+        for indicator in absent:
+            reason = absence_reason(indicator, self.table, self.territory_id, self.prepared)
+            by_reason.setdefault(reason, []).append(indicator.label[0].lower() + indicator.label[1:])
+        lines = [
+            f"{markdown_text(', '.join(labels[:6]) + (' …' if len(labels) > 6 else ''))} : {markdown_text(reason)}"
+            for reason, labels in by_reason.items()
+        ]
+        return "*Non disponible pour ce territoire :*\n\n" + "\n".join(f"- *{line}*" for line in lines)
 
     @cached_property
     def plan(self) -> tuple:

@@ -417,7 +417,7 @@ def indicators(
         return
     from ctg_analysis.diagnostic import Diagnostic
     from ctg_analysis.exports import write_table
-    from ctg_analysis.indicators.display import key_figures
+    from ctg_analysis.indicators.display import key_figures, partial_legend
 
     diagnostic = Diagnostic.open(data_dir, territories_file, skip_bad_files=skip_bad_files)
     loaded = diagnostic.territories
@@ -430,7 +430,10 @@ def indicators(
     for territory in ids or [t.id for t in loaded]:
         label = loaded.get(territory).label
         click.echo(f"\n{label} ({territory}) — chiffres clés\n")
-        click.echo(_show(key_figures(table, territory)))
+        figures = key_figures(table, territory)
+        click.echo(_show(figures))
+        if notes := figures.attrs.get("notes"):
+            click.echo("\n" + _wrapped(partial_legend(notes)))
     click.echo("\n* valeur fragile (petits effectifs, partielle ou non disponible pour un regroupement de communes)")
     if diagnostic.demo:
         click.echo("Données fictives de démonstration.")

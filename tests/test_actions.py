@@ -29,7 +29,7 @@ from ctg_analysis.territories import load_territories
 
 PLAN = DEMO / "plan-actions.yaml"
 EARLIER = EARLIER_DEMO_DIR
-NBSP = "\u00a0"
+NBSP, NNBSP = "\u00a0", "\u202f"
 # The merged communes of the demo: 60912 joined 60911 on 1 January 2022.
 TERRITORIES = """
 territories:
@@ -660,3 +660,30 @@ def test_no_nan_reaches_a_reader_of_the_fiches_or_the_follow_up(current, baselin
         c.text for slide in deck.slides for s in slide.shapes if s.has_table for r in s.table.rows for c in r.cells
     ]
     assert len(texts) > 100 and [t for t in texts if re.search(r"\bnan\b", t, re.IGNORECASE)] == []
+
+
+def test_a_fiche_gives_a_partial_departement_value_with_its_coverage_and_compares_nothing(current):
+    """Issue 33, point 1: « Part des allocataires du RSA — Val-d'Oise : 15,2 % » with no caveat, on 35 of its 183
+    communes. The fiche says the coverage in words, and sets no position against a partial value."""
+    prepared, territories = current
+    table = compute_indicators(prepared, territories, territory_ids=["ezanville"])
+    before = build_fiches(table, "ezanville", load_plan(PLAN))
+    rsa = (table["indicator"] == "part_allocataires_rsa") & (table["level"] == "departement")
+    table["flags"] = table["flags"].astype(object)
+    table.loc[rsa, ["flags", "coverage_communes", "coverage_population", "n_communes"]] = [
+        "partial",
+        35 / 183,
+        0.76,
+        183,
+    ]
+    after = build_fiches(table, "ezanville", load_plan(PLAN))
+
+    def row(fiches):
+        evaluation = next(f.evaluation for f in fiches if "part_allocataires_rsa" in set(f.evaluation["Identifiant"]))
+        return evaluation.set_index("Identifiant").loc["part_allocataires_rsa"]
+
+    assert row(before)["Position"] != "" and "partielle" not in row(before)["Département"]
+    assert row(after)["Département"].endswith(
+        f"(valeur partielle, sur 35 des 183 communes, 76{NNBSP}% de la population)"
+    )
+    assert row(after)["Position"] == ""

@@ -236,3 +236,34 @@ def test_every_sheet_prints_on_a4_landscape_one_page_wide_with_its_header_and_on
     # Years (numbers) and spans (« 2013-2019 ») in one column, all aligned left as the header reads them.
     periods = [row[1] for row in book["Petite enfance"].iter_rows(min_row=2)]
     assert {type(c.value) for c in periods} == {int, str} and {c.alignment.horizontal for c in periods} == {"left"}
+
+
+def test_the_workbook_says_the_coverage_of_a_partial_value(table, tmp_path):
+    """Issue 33, point 1: a coverage column in the long sheets, and under a theme's table the coverage of its
+    starred partial values, in words."""
+    table = table.copy()
+    rsa = (table["indicator"] == "part_allocataires_rsa") & (table["level"] == "departement")
+    latest = table.loc[rsa, "year_end"].max()
+    rsa &= table["year_end"] == latest
+    table["flags"] = table["flags"].astype(object)
+    table.loc[rsa, ["flags", "coverage_communes", "coverage_population", "n_communes"]] = [
+        "partial",
+        35 / 183,
+        0.76,
+        183,
+    ]
+    book = openpyxl.load_workbook(write_workbook(table, "ctg-ecouen", tmp_path / "diagnostic.xlsx"))
+    sheet = book[get_theme("accès aux droits-précarité").sheet]
+    texts = [str(row[0]) for row in sheet.iter_rows(values_only=True) if row and row[0]]
+    said = "sur 35 des 183 communes, 76\u202f% de la population"
+    assert any(t.startswith("Valeurs partielles : ") and said in t for t in texts)
+    long_sheet = book[get_theme("accès aux droits-précarité").data_sheet]
+    header = [cell.value for cell in long_sheet[1]]
+    assert header[-1] == "Couverture"
+    rows = [
+        r
+        for r in long_sheet.iter_rows(min_row=2, values_only=True)
+        if r[1] == "part_allocataires_rsa" and r[3] == "Département"
+    ]
+    assert {r[-1] for r in rows if str(r[2]) == str(latest)} == {said}
+    assert {r[-1] for r in rows if str(r[2]) != str(latest)} <= {None}

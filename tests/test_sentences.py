@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import pytest
 
 from conftest import DEMO
-from ctg_analysis.commentary import describe, diagnostic_text, load_phrases
+from ctg_analysis.commentary import describe, diagnostic_text, load_phrases, theme_sentences
 from ctg_analysis.commentary.grammar import agree, de, is_plural, with_article
 from ctg_analysis.errors import CtgError
 from ctg_analysis.themes import THEME_IDS
@@ -414,7 +416,8 @@ def test_the_report_the_deck_and_the_fiches_write_one_commentary():
     said = 0
     for theme in THEME_IDS:
         sentences = theme_sentences(report.table, "ctg-ecouen", theme)
-        listed = [line[2:] for line in report.commentary(theme).split("\n") if line.startswith("- ")]
+        said_here = report.commentary(theme).split("*Non disponible pour ce territoire :*")[0]  # then what is missing
+        listed = [line[2:] for line in said_here.split("\n") if line.startswith("- ")]
         assert listed == [markdown_text(s) for s in sentences]  # as text in the report's Markdown
         # The deck's notes and a fiche read the same sentences for the same indicators.
         text = diagnostic_text(report.table, "ctg-ecouen", theme=theme, demo_warning=False)
@@ -462,3 +465,36 @@ def test_a_sentence_sets_its_value_against_the_departements_of_the_same_year():
     table = ctg.Diagnostic.open(DEMO, DEMO / "territories.yaml").table(["ezanville"])
     text = describe(table, "ezanville", "part_0_2").text
     assert text.endswith(f"contre {format_number(shares[19], 1)}\u00a0% en 2019.")
+
+
+def test_a_partial_value_says_its_coverage_in_words_in_its_table_and_its_sentence():
+    """Issue 33, point 1: « Foyers allocataires — Val-d'Oise : 200 758 » counted 35 of 183 communes, shown with
+    a star and no word of it. The coverage, in words, under the table and in the sentence's caveat."""
+    from ctg_analysis.diagnostic import Diagnostic
+    from ctg_analysis.indicators.display import wide_view
+
+    table = Diagnostic.open(DEMO).table(["ctg-ecouen"])
+    latest = table.loc[table["indicator"] == "part_allocataires_rsa", "year_end"].max()
+    rsa = (table["indicator"] == "part_allocataires_rsa") & (table["year_end"] == latest)
+    departement, territory = rsa & (table["level"] == "departement"), rsa & (table["level"] == "territoire")
+    table["flags"] = table["flags"].astype(object)
+    table.loc[departement, ["flags", "coverage_communes", "coverage_population", "n_communes"]] = [
+        "partial",
+        35 / 183,
+        0.7612,
+        183,
+    ]
+    table.loc[territory, ["flags", "coverage_communes", "coverage_population", "n_communes"]] = [
+        "partial",
+        0.8,
+        0.62,
+        5,
+    ]
+    page = wide_view(table, "ctg-ecouen", theme="accès aux droits-précarité").to_html()
+    said = f"département Val-d'Oise : sur 35 des 183 communes, 76{NNBSP}% de la population"
+    assert "Valeurs partielles : " in html.unescape(page)
+    assert f"part des allocataires du RSA ({latest}), {said}" in html.unescape(page)
+    assert "sur 4 des 5 communes" in html.unescape(page)
+    [sentence] = [s for s in theme_sentences(table, "ctg-ecouen", "accès aux droits-précarité") if "RSA" in s.text]
+    assert f"(sur 4 des 5 communes, 62{NNBSP}% de la population)." in str(sentence)
+    assert "contre" not in sentence.text  # a partial value is never set against the département's

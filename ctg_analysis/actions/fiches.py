@@ -21,9 +21,9 @@ from ctg_analysis.files import atomic_path
 from ctg_analysis.formatting import MISSING, format_value, or_missing
 from ctg_analysis.indicators.catalogue import get_indicator
 from ctg_analysis.indicators.comparisons import position
-from ctg_analysis.indicators.display import latest_period, territory_rows
+from ctg_analysis.indicators.display import coverage_said, latest_period, territory_rows
 from ctg_analysis.indicators.encoding import NO_YEAR
-from ctg_analysis.indicators.flags import FLAGS
+from ctg_analysis.indicators.flags import FLAGS, forbids_comparison
 
 __all__ = [
     "EVALUATION_COLUMNS",
@@ -133,11 +133,7 @@ def _evaluation(
         deps = rows.loc[
             (rows["indicator"] == item.id) & (rows["level"] == "departement") & (rows["period"] == latest["period"])
         ]
-        signed = indicator.is_change
-        dep_text = " ; ".join(
-            f"{label} : {format_value(v, indicator.unit, indicator.decimals, sign=signed)}"
-            for label, v in zip(deps["geo_label"], deps["value"], strict=True)
-        )
+        dep_text = " ; ".join(_said_with_coverage(dep, indicator, name=True) for _, dep in deps.iterrows())
         lines.append(
             [
                 indicator.label,
@@ -146,17 +142,40 @@ def _evaluation(
                 None if pd.isna(latest["value"]) else float(latest["value"]),
                 indicator.unit,
                 dep_text,
-                _position(latest["value"], deps, indicator, phrases),
+                _position(latest, deps, indicator, phrases),
                 item.target,
                 str(latest["source"]),
-                " ; ".join(FLAGS[f] for f in str(latest["flags"]).split(";") if f in FLAGS and f != "demo"),
+                _flags_said(latest),
             ]
         )
     return pd.DataFrame(lines, columns=EVALUATION_COLUMNS)
 
 
-def _position(value, deps: pd.DataFrame, indicator, phrases: Phrases) -> str:
+def _said_with_coverage(row: pd.Series, indicator, *, name: bool = False) -> str:
+    """A value in French (« Val-d'Oise : 15,2 % »), a partial one with its coverage in words."""
+    text = format_value(row["value"], indicator.unit, indicator.decimals, sign=indicator.is_change)
+    if "partial" in str(row["flags"]).split(";"):
+        said = coverage_said(row["coverage_communes"], row["coverage_population"], row["n_communes"])
+        text += f" (valeur partielle, {said})" if said else " (valeur partielle)"
+    return f"{row['geo_label']} : {text}" if name else text
+
+
+def _flags_said(row: pd.Series) -> str:
+    """What the flags of the territory's value mean, a partial value's coverage in words."""
+    meanings = []
+    for flag in (f for f in str(row["flags"]).split(";") if f in FLAGS and f != "demo"):
+        said = coverage_said(row["coverage_communes"], row["coverage_population"], row["n_communes"])
+        meanings.append(f"{FLAGS[flag]} ({said})" if flag == "partial" and said else FLAGS[flag])
+    return " ; ".join(meanings)
+
+
+def _position(own: pd.Series, deps: pd.DataFrame, indicator, phrases: Phrases) -> str:
+    """Where the territory stands against its département; nothing when either value is partial, estimated
+    or not comparable (never compared as if it were whole), or for a count."""
+    value = own["value"]
     if pd.isna(value) or len(deps) != 1 or indicator.is_count:
+        return ""
+    if forbids_comparison(pd.concat([pd.Series([own["flags"]]), deps["flags"].astype(object)])).any():
         return ""
     where = position(
         float(value),

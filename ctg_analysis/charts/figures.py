@@ -30,8 +30,10 @@ from ctg_analysis.indicators.catalogue import get_indicator
 from ctg_analysis.indicators.display import (
     ROUNDED_NOTE,
     cited_sources,
+    coverage_notes,
     is_fragile,
     key_figure_ids,
+    partial_legend,
     shown_flags,
     territory_rows,
 )
@@ -92,6 +94,8 @@ def _footnote(rows: pd.DataFrame, fragile: bool | None = None, notes: tuple[str,
     if fragile if fragile is not None else is_fragile(shown_flags(rows)).any():
         parts.append(_FRAGILE_NOTE)
     parts += notes
+    if coverage := coverage_notes(rows):  # a starred partial value says its coverage in words
+        parts.append(partial_legend(coverage).rstrip("."))
     if rows["flags"].astype(str).str.contains(ROUNDED_FLAG).any():
         parts.append(ROUNDED_NOTE.rstrip("."))
     if rows["flags"].astype(str).str.contains("demo").any():

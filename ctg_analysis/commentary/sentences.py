@@ -36,7 +36,7 @@ from ctg_analysis.errors import CtgError, did_you_mean
 from ctg_analysis.formatting import FrenchText, format_value
 from ctg_analysis.indicators.catalogue import Indicator, all_indicators, get_indicator, indicators_of_theme
 from ctg_analysis.indicators.comparisons import position
-from ctg_analysis.indicators.display import latest_period, territory_rows
+from ctg_analysis.indicators.display import coverage_said, latest_period, territory_rows
 from ctg_analysis.indicators.encoding import NO_YEAR
 from ctg_analysis.indicators.flags import DEMO_FLAG, NOT_COMPARED, forbids_comparison
 from ctg_analysis.sources.datasets import get_dataset
@@ -384,8 +384,19 @@ def describe(
         )
     else:
         text, informative = _sentence(phrases, indicator, row, references, fields), pd.notna(row["value"])
-    caveats = tuple(phrases.warnings[f] for f in phrases.warnings if f in flags and f != DEMO_FLAG)
+    caveats = tuple(_caveat(phrases.warnings[f], f, row) for f in phrases.warnings if f in flags and f != DEMO_FLAG)
     return Sentence(indicator_id, str(row["period"]), text, caveats, DEMO_FLAG in flags, bool(informative))
+
+
+def _caveat(text: str, flag: str, row: pd.Series) -> str:
+    """A flag's caveat; a partial value's says its coverage in words (« … (sur 4 des 5 communes, 99 % de la
+    population). »)."""
+    if flag != "partial" or "coverage_communes" not in row:
+        return text
+    said = coverage_said(row["coverage_communes"], row.get("coverage_population"), row.get("n_communes"))
+    if not said:
+        return text
+    return f"{text[:-1]} ({said})." if text.endswith(".") else f"{text} ({said})"
 
 
 def _references(rows: pd.DataFrame, row: pd.Series, flags: list[str], commune: str | None) -> pd.DataFrame:

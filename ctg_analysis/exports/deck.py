@@ -18,7 +18,14 @@ from ctg_analysis.commentary.sentences import diagnostic_text, theme_sentences
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import atomic_path
 from ctg_analysis.formatting import format_date
-from ctg_analysis.indicators.display import FRAGILE_LEGEND, cited_sources, key_figure_ids, key_figures, territory_rows
+from ctg_analysis.indicators.display import (
+    FRAGILE_LEGEND,
+    cited_sources,
+    key_figure_ids,
+    key_figures,
+    partial_legend,
+    territory_rows,
+)
 from ctg_analysis.indicators.flags import flag_meanings
 from ctg_analysis.themes import THEMES
 
@@ -317,7 +324,9 @@ def write_deck(
     )
     figures = key_figures(table, territory)
     widths = [4.4, 1.7] + [(12.13 - 6.1) / (len(figures.columns) - 2)] * (len(figures.columns) - 2)
-    deck.tables("Chiffres clés", figures, widths=widths, note=FRAGILE_LEGEND)
+    notes = figures.attrs.get("notes", [])
+    legend = FRAGILE_LEGEND + (f" {partial_legend(notes)}" if notes else "")
+    deck.tables("Chiffres clés", figures, widths=widths, note=legend)
 
     pictures = [(chart, p) for chart in charts for p in chart.files if p.suffix == ".png"]
     for chart, picture in (pair for pair in pictures if pair[0].spec.theme is None):  # the synthesis first

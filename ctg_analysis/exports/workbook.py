@@ -20,7 +20,14 @@ from openpyxl.utils import get_column_letter
 
 from ctg_analysis.exports.tables import save_workbook
 from ctg_analysis.indicators.catalogue import get_indicator
-from ctg_analysis.indicators.display import is_fragile, shown_flags, territory_rows, wide_view
+from ctg_analysis.indicators.display import (
+    coverage_said,
+    is_fragile,
+    partial_legend,
+    shown_flags,
+    territory_rows,
+    wide_view,
+)
 from ctg_analysis.indicators.flags import FLAGS
 from ctg_analysis.levels import LEVEL_NAMES
 from ctg_analysis.themes import THEMES
@@ -63,8 +70,9 @@ _HEADER = [
     "Unité",
     "Qualité",
     "Source",
+    "Couverture",
 ]
-_WIDTHS = [46, 28, 11, 13, 11, 40, 14, 14, 14, 10, 48, 46]
+_WIDTHS = [46, 28, 11, 13, 11, 40, 14, 14, 14, 10, 48, 46, 40]
 _FRAGILE = PatternFill("solid", fgColor="FCE4D6")
 _HEAD = PatternFill("solid", fgColor="1F4E79")
 
@@ -102,13 +110,18 @@ def _write_comparison(sheet, table: pd.DataFrame, territory: str, theme: str) ->
             cell.number_format = _number_format(unit)
             if is_weak:
                 cell.fill = _FRAGILE
+    if view.notes:  # under the table, what the starred partial values cover
+        sheet.append([])
+        sheet.append([partial_legend(view.notes)])
     _dress(sheet, [46, 11] + [24] * len(view.values.columns), period_column=2)
 
 
 def _write_rows(sheet, rows: pd.DataFrame) -> None:
     sheet.append(_HEADER)
-    fragile = is_fragile(shown_flags(rows)).to_numpy()
-    for (_, row), weak in zip(rows.iterrows(), fragile, strict=True):
+    shown = shown_flags(rows)
+    fragile = is_fragile(shown).to_numpy()
+    partial = shown.astype("string").fillna("").str.contains(r"(?:^|;)partial(?:;|$)").to_numpy()
+    for (_, row), weak, part in zip(rows.iterrows(), fragile, partial, strict=True):
         sheet.append(
             [
                 row["label"],
@@ -123,6 +136,8 @@ def _write_rows(sheet, rows: pd.DataFrame) -> None:
                 row["unit"],
                 _quality(row["flags"]),
                 row["source"],
+                # A partial value's coverage in words (secret communes count as not covered).
+                coverage_said(row["coverage_communes"], row["coverage_population"], row["n_communes"]) if part else "",
             ]
         )
         line = sheet.max_row

@@ -20,7 +20,7 @@ from ctg_analysis.indicators.catalogue import Indicator, get_indicator, indicato
 from ctg_analysis.indicators.comparisons import RATE_UNITS
 from ctg_analysis.indicators.flags import DEMO_FLAG, FLAGS, ROUNDED_FLAG
 from ctg_analysis.indicators.preparation import PreparedData
-from ctg_analysis.levels import LADDER, LEVEL_NAMES
+from ctg_analysis.levels import LADDER, LEVEL_NAMES, LEVEL_NAMES_IN_TEXT
 from ctg_analysis.sources.datasets import dataset_hint, get_dataset
 from ctg_analysis.text import plain
 from ctg_analysis.themes import get_theme
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "absence_reason",
+    "coverage_notes",
+    "coverage_said",
+    "partial_legend",
     "KEY_FIGURES",
     "QUALITY_FLAGS",
     "FRAGILE_LEGEND",
@@ -141,6 +144,66 @@ def shown_flags(rows: pd.DataFrame) -> pd.Series:
     return cleaned.where(~negligible, kept.where(kept != "", None))
 
 
+def coverage_said(coverage_communes: float, coverage_population: float, n_communes: float) -> str:
+    """A partial value's coverage in words: how many of the unit's communes the source covers, and what share of
+    its population (secret communes count as not covered).
+
+    Examples
+    --------
+    >>> coverage_said(35 / 183, 0.7612, 183)
+    'sur 35 des 183 communes, 76\u202f% de la population'
+    >>> coverage_said(0.8, 0.9996, 5), coverage_said(0.5, float("nan"), 2)
+    ('sur 4 des 5 communes, 99,9\u202f% de la population', 'sur 1 des 2 communes')
+    """
+    words = []
+    if pd.notna(coverage_communes) and pd.notna(n_communes) and n_communes:
+        covered = int(round(coverage_communes * n_communes))
+        words.append(f"sur {format_number(covered)} des {format_number(n_communes)} communes")
+    if pd.notna(coverage_population):
+        share = 100 * coverage_population
+        # Whole percents, but a share short of 100 never reads « 100 % » (« 99,9 % »).
+        shown = format_number(share) if round(share) < 100 or share >= 100 else format_number(min(share, 99.9), 1)
+        words.append(f"{shown}\u202f% de la population")
+    return ", ".join(words)
+
+
+def coverage_notes(rows: pd.DataFrame) -> list[str]:
+    """The coverage of every partial value among ``rows`` (long-table rows), in French, each once: what a table,
+    a card or a slide says under the values it stars.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"indicator": ["allocataires"], "period": ["2020"], "level": ["departement"],
+    ...     "geo_label": ["Val-d'Oise"], "flags": ["partial"], "coverage_communes": [35 / 183],
+    ...     "coverage_population": [0.76], "n_communes": [183]})
+    >>> print(coverage_notes(rows)[0])  # doctest: +NORMALIZE_WHITESPACE
+    Foyers allocataires (2020), département Val-d'Oise : valeur partielle, sur 35 des 183 communes,
+    76\u202f% de la population
+    """
+    if "coverage_communes" not in rows or rows.empty:
+        return []
+    partial = rows.loc[shown_flags(rows).astype("string").fillna("").str.contains(r"(?:^|;)partial(?:;|$)")]
+    notes = [
+        f"{get_indicator(row.indicator).label} ({row.period}), "
+        f"{row.geo_label if row.level == 'france' else f'{LEVEL_NAMES_IN_TEXT[row.level]} {row.geo_label}'} : "
+        f"valeur partielle, {coverage_said(row.coverage_communes, row.coverage_population, row.n_communes)}"
+        for row in partial.itertuples(index=False)
+    ]
+    return list(dict.fromkeys(notes))
+
+
+def partial_legend(notes: list[str] | tuple[str, ...]) -> str:
+    """The line under a table or a slide that says the coverage of its partial values.
+
+    Examples
+    --------
+    >>> partial_legend(["Naissances (2021), EPCI CA : valeur partielle, sur 4 des 5 communes"])
+    'Valeurs partielles : naissances (2021), EPCI CA : sur 4 des 5 communes.'
+    """
+    said = [note.replace(" : valeur partielle, ", " : ", 1) for note in notes]
+    return "Valeurs partielles : " + " ; ".join(n[0].lower() + n[1:] for n in said) + "."
+
+
 def cited_sources(rows: pd.DataFrame) -> list[str]:
     """The files the rows cite, each once, in order of first appearance (a row may cite « A ; B »).
 
@@ -175,6 +238,8 @@ class WideView:
         Per row, how to print it.
     demo
         Whether the data are the demo set.
+    notes
+        The coverage of each partial value, in words (:func:`coverage_notes`), said under the table.
     """
 
     values: pd.DataFrame
@@ -182,6 +247,7 @@ class WideView:
     units: pd.Series
     decimals: pd.Series
     demo: bool
+    notes: tuple[str, ...] = ()
 
     def formatted(self) -> pd.DataFrame:
         """The values as French text with their unit (``25,7 %``), flagged ones marked with ``*``."""
@@ -214,6 +280,7 @@ class WideView:
         rounded = self.flags.stack().astype(str).str.contains(ROUNDED_FLAG).any()
         caption = (
             FRAGILE_LEGEND
+            + (f" {partial_legend(self.notes)}" if self.notes else "")
             + (f" {ROUNDED_NOTE}" if rounded else "")
             + (" Données fictives de démonstration." if self.demo else "")
         )
@@ -421,7 +488,8 @@ def _pivot(rows: pd.DataFrame, column: pd.Series, names: list[str]) -> WideView:
     values.index.names = ["thème", "indicateur", "période"]
     flags.index.names = values.index.names
     demo = DEMO_FLAG in set(";".join(rows["flags"].dropna()).split(";"))
-    return WideView(values, flags, units.set_axis(values.index), decimals.set_axis(values.index), demo)
+    units, decimals = units.set_axis(values.index), decimals.set_axis(values.index)
+    return WideView(values, flags, units, decimals, demo, tuple(coverage_notes(rows)))
 
 
 def key_figures(table: pd.DataFrame, territory: str) -> pd.DataFrame:
@@ -451,7 +519,9 @@ def key_figures(table: pd.DataFrame, territory: str) -> pd.DataFrame:
     columns = ["Territoire", *sorted(c for c in wide.columns if c.startswith("Dép.")), "France"]
     wide = wide.reindex(columns=[c for c in columns if c in wide.columns]).reset_index()
     wide["indicator"] = wide["indicator"].map(lambda i: get_indicator(i).label)
-    return wide.rename(columns={"indicator": "Indicateur", "period": "Période"}).fillna("–")
+    figures = wide.rename(columns={"indicator": "Indicateur", "period": "Période"}).fillna("–")
+    figures.attrs["notes"] = coverage_notes(rows)  # what the stars of partial values stand for, in words
+    return figures
 
 
 def key_figure_records(table: pd.DataFrame, territory: str) -> list[dict[str, str | float | None]]:

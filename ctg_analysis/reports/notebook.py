@@ -34,6 +34,7 @@ from ctg_analysis.indicators.display import (
     cited_sources,
     key_figure_records,
     key_figures,
+    partial_legend,
     text_table_html,
     wide_view,
 )
@@ -182,9 +183,12 @@ class Report:
 
     def key_figures(self) -> HTML:
         """The key figures beside the département(s) and France, as a table."""
-        figures = key_figures(self.table, self.territory_id).set_index(["Indicateur", "Période"])
+        figures = key_figures(self.table, self.territory_id)
+        notes = figures.attrs.get("notes", [])
+        figures = figures.set_index(["Indicateur", "Période"])
         fragile = figures.map(lambda text: "valeur fragile" if text.endswith("*") else "").to_numpy()
-        return HTML(text_table_html(figures, reasons=fragile, caption=FRAGILE_LEGEND))
+        caption = FRAGILE_LEGEND + (f" {partial_legend(notes)}" if notes else "")
+        return HTML(text_table_html(figures, reasons=fragile, caption=caption))
 
     @property
     def themes(self) -> tuple[str, ...]:

@@ -144,7 +144,7 @@ def shown_flags(rows: pd.DataFrame) -> pd.Series:
     return cleaned.where(~negligible, kept.where(kept != "", None))
 
 
-def coverage_said(coverage_communes: float, coverage_population: float, n_communes: float) -> str:
+def coverage_said(coverage_communes: object, coverage_population: object, n_communes: object) -> str:
     """A partial value's coverage in words: how many of the unit's communes the source covers, and what share of
     its population (secret communes count as not covered).
 
@@ -155,16 +155,25 @@ def coverage_said(coverage_communes: float, coverage_population: float, n_commun
     >>> coverage_said(0.8, 0.9996, 5), coverage_said(0.5, float("nan"), 2)
     ('sur 4 des 5 communes, 99,9\u202f% de la population', 'sur 1 des 2 communes')
     """
+    communes, population, units = (_number(x) for x in (coverage_communes, coverage_population, n_communes))
     words = []
-    if pd.notna(coverage_communes) and pd.notna(n_communes) and n_communes:
-        covered = int(round(coverage_communes * n_communes))
-        words.append(f"sur {format_number(covered)} des {format_number(n_communes)} communes")
-    if pd.notna(coverage_population):
-        share = 100 * coverage_population
+    if not (np.isnan(communes) or np.isnan(units)) and units:
+        words.append(f"sur {format_number(round(communes * units))} des {format_number(units)} communes")
+    if not np.isnan(population):
+        share = 100 * population
         # Whole percents, but a share short of 100 never reads « 100 % » (« 99,9 % »).
         shown = format_number(share) if round(share) < 100 or share >= 100 else format_number(min(share, 99.9), 1)
         words.append(f"{shown}\u202f% de la population")
     return ", ".join(words)
+
+
+def _number(value: object) -> float:
+    """A cell as a float, NaN when missing or not a number."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return float("nan")
+    return number
 
 
 def coverage_notes(rows: pd.DataFrame) -> list[str]:
@@ -183,12 +192,20 @@ def coverage_notes(rows: pd.DataFrame) -> list[str]:
     if "coverage_communes" not in rows or rows.empty:
         return []
     partial = rows.loc[shown_flags(rows).astype("string").fillna("").str.contains(r"(?:^|;)partial(?:;|$)")]
-    notes = [
-        f"{get_indicator(row.indicator).label} ({row.period}), "
-        f"{row.geo_label if row.level == 'france' else f'{LEVEL_NAMES_IN_TEXT[row.level]} {row.geo_label}'} : "
-        f"valeur partielle, {coverage_said(row.coverage_communes, row.coverage_population, row.n_communes)}"
-        for row in partial.itertuples(index=False)
-    ]
+    notes = []
+    for indicator, period, level, name, communes, population, units in zip(
+        partial["indicator"].astype(str),
+        partial["period"].astype(str),
+        partial["level"].astype(str),
+        partial["geo_label"].astype(str),
+        partial["coverage_communes"],
+        partial["coverage_population"],
+        partial["n_communes"],
+        strict=True,
+    ):
+        where = name if level == "france" else f"{LEVEL_NAMES_IN_TEXT[level]} {name}"
+        said = coverage_said(communes, population, units)
+        notes.append(f"{get_indicator(indicator).label} ({period}), {where} : valeur partielle, {said}")
     return list(dict.fromkeys(notes))
 
 

@@ -342,7 +342,10 @@ def test_a_zip_bomb_is_refused_from_its_declared_size_before_reading(tmp_path, m
     monkeypatch.setattr(zipfile.ZipFile, "read", never)  # refused from what the archive declares
     with pytest.raises(SourceFileError) as refused:
         read_file(path)
-    said = "[base-cc-evol-struct-pop-2019.csv] : ce fichier de l'archive ferait 2\u202f282 Mo une fois lu, au-delà"
+    said = (
+        "[base-cc-evol-struct-pop-2019.csv] : le fichier base-cc-evol-struct-pop-2019.csv de l'archive ferait "
+        "2\u202f282 Mo une fois lu, au-delà"
+    )
     assert said in str(refused.value)
     assert "limite de 2\u202f048 Mo" in str(refused.value) and "CTG_MAX_FILE_MB" in str(refused.value)
 
@@ -462,3 +465,41 @@ def test_a_csv_with_a_row_too_long_is_named_by_its_line_in_french(tmp_path):
     flat = " ".join(result.output.split())
     assert "CSV mal formé : ligne 3 : 4 champs au lieu de 3 (un « ; » dans une valeur sans guillemets" in flat
     assert "Error tokenizing" not in result.output and "\\n" not in result.output and "Traceback" not in result.output
+
+
+def test_a_zip_member_too_large_for_the_free_memory_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    """Issue 35: a member just under the size limit (1 950 MB from a 10 MB download) took 6 GB and ended with the
+    batch's advice (« traitez moins de territoires »), the file unnamed. Refused from its declared size and the
+    memory free, named, with what to do; nothing decompressed."""
+    from ctg_analysis.sources import _io
+
+    path = tmp_path / "DS_RP_POPULATION_PRINC_CSV_FR.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("DS_RP_POPULATION_PRINC_data.csv", "GEO;GEO_OBJECT;TIME_PERIOD;OBS_VALUE\n" + "0" * 40_000_000)
+    assert path.stat().st_size < 100_000
+    monkeypatch.setattr(_io, "free_memory", lambda: 100_000_000)  # 0,1 Go free: the member needs 0,12
+    read: list[str] = []
+    monkeypatch.setattr(zipfile.ZipFile, "read", lambda self, name, pwd=None: read.append(name))
+    result = CliRunner().invoke(main, ["data", "check", "--no-cache", str(tmp_path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    said = " ".join(result.output.split()).replace("\u202f", " ")
+    assert "DS_RP_POPULATION_PRINC_CSV_FR.zip le fichier DS_RP_POPULATION_PRINC_data.csv de l'archive" in said
+    assert "ferait 40,0 Mo une fois lu : sa lecture demanderait environ 120,0 Mo de mémoire, et 100,0 Mo" in said
+    assert "fermez d'autres programmes" in said and "territoires" not in said
+    assert read == [], "refused before any member was decompressed"
+
+
+def test_a_file_that_exhausts_the_memory_is_named_with_what_to_do(tmp_path, monkeypatch):
+    from ctg_analysis.sources import registry
+
+    (tmp_path / "base_naissances.csv").write_text("CODGEO;NAISD19\n95229;135\n", encoding="utf-8")
+
+    def exhausted(path):
+        raise MemoryError
+
+    monkeypatch.setattr(registry, "read_sheets", exhausted)
+    result = CliRunner().invoke(main, ["data", "check", "--no-cache", str(tmp_path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    said = " ".join(result.output.split())
+    assert "base_naissances.csv" in said and "mémoire insuffisante pour lire ce fichier" in said
+    assert "territoires" not in said

@@ -23,7 +23,7 @@ from pyarrow import csv as pa_csv
 
 from ctg_analysis.config import MAX_FILE_ENV
 from ctg_analysis.errors import SourceFileError, UnreadableFileError
-from ctg_analysis.formatting import format_number
+from ctg_analysis.formatting import format_number, format_size
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,8 @@ def max_file_bytes() -> int:
 
 
 def _within_limit(where: Path | str, size: int, what: str) -> None:
-    """Refuse, before reading it, content larger than :func:`max_file_bytes`."""
+    """Refuse, before reading it, content larger than :func:`max_file_bytes`, or than the memory free to read it
+    (a 10 MB download can hold a 1 950 MB member: read whole, it would take 6 GB)."""
     if size > (limit := max_file_bytes()):
         raise UnreadableFileError(
             where,
@@ -133,6 +134,28 @@ def _within_limit(where: Path | str, size: int, what: str) -> None:
             f"{format_number(limit / 1e6)} Mo : vérifiez qu'il s'agit bien d'un fichier officiel, ou relevez la "
             f"limite ({MAX_FILE_ENV}=…)",
         )
+    needed, free = size * MEMORY_PER_BYTE, free_memory()
+    if free is not None and needed > free:
+        raise UnreadableFileError(
+            where,
+            f"{what} ferait {format_size(size)} une fois lu : sa lecture demanderait environ "
+            f"{format_size(needed)} de mémoire, et {format_size(free)} sont libres ; fermez d'autres programmes, ou "
+            "lisez-le sur une machine qui a plus de mémoire",
+        )
+
+
+#: The memory a file takes to read, per byte of its text: the text, its parsed columns and their copies (a
+#: national Melodi table of 404 MB peaks at 1,5 GB).
+MEMORY_PER_BYTE = 3
+
+
+def free_memory() -> int | None:
+    """The memory the system can give now (psutil's « available »), ``None`` when it cannot tell."""
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - installed with JupyterLab's kernel
+        return None
+    return int(psutil.virtual_memory().available)
 
 
 def _read_zip(path: Path, raw: bytes) -> list[RawSheet]:
@@ -151,7 +174,7 @@ def _read_zip(path: Path, raw: bytes) -> list[RawSheet]:
             raise UnreadableFileError(path, "l'archive zip ne contient aucun fichier CSV, XLS ou XLSX")
         # The sizes the archive declares; reading stops there even if they lie.
         for member in members:
-            _within_limit(f"{path} [{member.filename}]", member.file_size, "ce fichier de l'archive")
+            _within_limit(f"{path} [{member.filename}]", member.file_size, f"le fichier {member.filename} de l'archive")
         _within_limit(path, sum(m.file_size for m in members), "le contenu de l'archive")
         for member in members:
             content = archive.read(member)

@@ -12,7 +12,7 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from ctg_analysis.errors import SourceFileError, UnrecognisedFileError, WrongDatasetError
+from ctg_analysis.errors import SourceFileError, UnreadableFileError, UnrecognisedFileError, WrongDatasetError
 from ctg_analysis.sources import melodi
 from ctg_analysis.sources._io import RawSheet, read_sheets
 from ctg_analysis.sources._layout import Parsed, has_columns
@@ -112,6 +112,21 @@ def read_file(
      ('legal_population', 'commune', 2019)]
     """
     path = Path(path)
+    try:
+        return _read_file(path, expected, root, demo, sha256)
+    except MemoryError:
+        # Named, with what to do: the command's own advice (fewer territories) would not help a file.
+        raise UnreadableFileError(
+            path,
+            "mémoire insuffisante pour lire ce fichier : fermez d'autres programmes, ou lisez-le sur une machine "
+            "qui a plus de mémoire",
+        ) from None
+
+
+def _read_file(
+    path: Path, expected: str | None, root: str | Path | None, demo: bool, sha256: str | None
+) -> list[SourceTable]:
+    """:func:`read_file`, its memory failures aside."""
     wanted = get_dataset(expected) if expected is not None else None
     sheets = read_sheets(path)
     sha256 = sha256 or file_hash(path)

@@ -765,3 +765,35 @@ def test_sigterm_to_the_group_as_the_batch_ends_stops_everything_at_once_and_kee
     assert sorted(p.name for p in out.iterdir()) == ["ctg-ecouen", "ctg-val-fictif", "ezanville", "index.html"]
     assert _processes_with("TMPDIR", str(private)) == []
     assert list(private.iterdir()) == []
+
+
+def test_a_failure_that_cannot_be_recorded_on_a_full_disk_leaves_no_folder_and_no_empty_notebook(tmp_path, monkeypatch):
+    """Issue 35: after ENOSPC an empty report folder or a 0-byte echec.ipynb was left."""
+    import errno
+
+    from ctg_analysis.reports import render
+
+    staging = tmp_path / ".ezanville.x2"
+    staging.mkdir()
+    (staging / "diagnostic.ipynb").write_bytes(b"")  # the kernel could not write it: the disk is full
+    written: list[str] = []
+    real_write = render.write_bytes
+
+    def full(path, content):
+        written.append(Path(path).name)
+        if Path(path).name == "echec.html":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        real_write(path, content)
+
+    monkeypatch.setattr(render, "write_bytes", full)
+    final = tmp_path / "ezanville"
+    with pytest.raises(OSError):
+        _failed(_job(tmp_path), "ezanville", final, staging / "diagnostic.ipynb", "OSError: disque plein", 0.0)
+    assert not final.exists(), "no empty report folder left"
+    assert "echec.ipynb" not in written, "an empty notebook is not kept"
+    # Beside a previous report: that report stays, the folder too.
+    final.mkdir()
+    (final / "diagnostic.html").write_text("rapport précédent", encoding="utf-8")
+    with pytest.raises(OSError):
+        _failed(_job(tmp_path), "ezanville", final, staging / "diagnostic.ipynb", "OSError: disque plein", 0.0)
+    assert (final / "diagnostic.html").read_text(encoding="utf-8") == "rapport précédent"

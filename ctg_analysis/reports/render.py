@@ -204,12 +204,20 @@ def _failed(job: RenderJob, slug: str, final: Path, executed: Path, error: str, 
     """Keep the executed notebook with its error beside the previous report, which stays intact."""
     result = RenderResult(job.territory_id, job.label, slug, Status.FAILED, time.perf_counter() - started, error=error)
     log.warning("%s : échec (%s)", job.territory_id, error)
-    final.mkdir(parents=True, exist_ok=True)
-    notebook = executed.is_file()
-    if notebook:
-        write_bytes(final / FAILURE_NOTEBOOK, executed.read_bytes())
-    write_bytes(final / FAILURE_PAGE, _failure_page(job, error, notebook=notebook, previous=final).encode("utf-8"))
-    _manifest(final, job, result)
+    created = not final.exists()
+    # A notebook the kernel could not finish writing (a full disk) is no record of the failure: not kept.
+    notebook = executed.is_file() and executed.stat().st_size > 0
+    try:
+        final.mkdir(parents=True, exist_ok=True)
+        if notebook:
+            write_bytes(final / FAILURE_NOTEBOOK, executed.read_bytes())
+        page = _failure_page(job, error, notebook=notebook, previous=final)
+        write_bytes(final / FAILURE_PAGE, page.encode("utf-8"))
+        _manifest(final, job, result)
+    except OSError:
+        if created:  # a full disk leaves no empty or half folder behind; a previous report stays whole
+            shutil.rmtree(final, ignore_errors=True)
+        raise
     return result
 
 

@@ -797,3 +797,36 @@ def test_a_failure_that_cannot_be_recorded_on_a_full_disk_leaves_no_folder_and_n
     with pytest.raises(OSError):
         _failed(_job(tmp_path), "ezanville", final, staging / "diagnostic.ipynb", "OSError: disque plein", 0.0)
     assert (final / "diagnostic.html").read_text(encoding="utf-8") == "rapport précédent"
+
+
+_KILLED_WITH_ITS_KERNEL = """
+import os, signal
+from ctg_analysis.reports.kernels import ReusableKernel
+kernel = ReusableKernel()
+print(kernel.manager.connection_file, flush=True)
+os.kill(kernel.manager.provisioner.process.pid, signal.SIGKILL)
+os.kill(os.getpid(), signal.SIGKILL)  # a worker killed: no exit hook runs
+"""
+
+
+@pytest.mark.reports
+def test_a_killed_run_leaves_its_kernel_s_connection_file_only_in_its_folder_which_is_cleared(tmp_path, monkeypatch):
+    """Issue 35: after an interrupted run, kernel connection files (with their HMAC key) stayed in Jupyter's
+    runtime folder. They are now in the kernel's own folder, removed by the next run with it."""
+    import tempfile
+
+    from ctg_analysis.reports.kernels import clear_stale_kernel_folders
+
+    private, runtime = tmp_path / "tmp", tmp_path / "runtime"
+    private.mkdir()
+    runtime.mkdir()
+    env = {**os.environ, "TMPDIR": str(private), "JUPYTER_RUNTIME_DIR": str(runtime)}
+    done = subprocess.run([sys.executable, "-c", _KILLED_WITH_ITS_KERNEL], capture_output=True, text=True, env=env)
+    assert done.returncode == -9, done.stderr
+    connection = Path(done.stdout.splitlines()[0])
+    folder = connection.parent
+    assert folder.parent == private and folder.name.startswith("ctg-kernel-") and connection.is_file()
+    assert list(runtime.iterdir()) == [], "nothing of the kernel's in Jupyter's runtime folder"
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    assert clear_stale_kernel_folders() == 1
+    assert list(private.iterdir()) == []

@@ -122,6 +122,9 @@ class ReusableKernel:
             kernel_name="python3",
             transport="ipc",
             ip=str(Path(self._folder) / "kernel"),
+            # In the kernel's folder, not Jupyter's runtime folder: the file holds the kernel's HMAC key, and a run
+            # killed before its exit hook leaves it to clear_stale_kernel_folders with the folder.
+            connection_file=str(Path(self._folder) / "connexion.json"),
         )
         # No output cache (``Out``, ``_``): nothing of a territory kept for the next, and no full collection
         # of the cyclic garbage as each reset empties it (a tenth of a second a territory); Python's own

@@ -22,7 +22,7 @@ from ctg_analysis.errors import CtgError
 from ctg_analysis.files import territory_slug
 from ctg_analysis.reports import render_reports
 from ctg_analysis.reports.index import write_index
-from ctg_analysis.reports.metadata import MANIFEST
+from ctg_analysis.reports.metadata import MANIFEST, Status
 from ctg_analysis.reports.render import (
     RenderJob,
     RenderResult,
@@ -830,3 +830,25 @@ def test_a_killed_run_leaves_its_kernel_s_connection_file_only_in_its_folder_whi
     monkeypatch.setattr(tempfile, "tempdir", str(private))
     assert clear_stale_kernel_folders() == 1
     assert list(private.iterdir()) == []
+
+
+def test_a_worker_killed_mid_territory_leaves_no_staging_folder_once_the_batch_ends(tmp_path, monkeypatch):
+    """Issue 35: a Dask worker killed mid-territory left its staging folder until the next run."""
+    from ctg_analysis.reports import batch
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = reports / f".ezanville.{dead.stdout.strip()}.k1a2"  # the staging folder of a worker since killed
+    left.mkdir()
+    (left / "diagnostic.ipynb").write_text("{}", encoding="utf-8")
+    job = _job(reports)
+
+    def execute(pending, *args):
+        yield RenderResult(job.territory_id, job.label, "ezanville", Status.FAILED, error="KilledWorker")
+
+    monkeypatch.setattr(batch, "_execute", execute)
+    results: dict = {}
+    assert batch._execute_with_bar([job], results, 1, None, False, None, reports, False) is None
+    assert results["ezanville"].error == "KilledWorker"
+    assert list(reports.iterdir()) == [], "the killed worker's staging folder is removed as the batch ends"

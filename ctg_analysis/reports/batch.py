@@ -212,11 +212,12 @@ def _execute_with_bar(
             results[result.territory_id] = result
             bar.update()
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM from the CLI: the workers are stopped already
-        if reports.is_dir():
-            clear_stale_staging(reports)
         return exc
     finally:
         bar.close()
+        # What a worker killed mid-territory (a Dask worker, a kernel out of memory) was filling, now or at the end.
+        if reports.is_dir():
+            clear_stale_staging(reports)
     return None
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ctg_analysis.errors import CtgError, did_you_mean
+from ctg_analysis.formatting import agreed
 from ctg_analysis.levels import REFERENCE_LEVELS
 from ctg_analysis.resources import DEMO_CAF, TEMPLATES_DIR
 
@@ -122,7 +123,8 @@ class Project:
         levels = tuple(map(str, _setting(values, "reports", "comparison_levels", list)))
         if unknown := [level for level in levels if level not in REFERENCE_LEVELS]:
             raise CtgError(
-                f"{path} : [reports] comparison_levels : niveau(x) inconnu(s) {', '.join(map(repr, unknown))} "
+                f"{path} : [reports] comparison_levels : {agreed(len(unknown), 'niveau inconnu', 'niveaux inconnus')} "
+                f"{', '.join(map(repr, unknown))} "
                 f"(attendu {', '.join(REFERENCE_LEVELS)})"
             )
         indicators = _setting(values, "data", "indicators", str)

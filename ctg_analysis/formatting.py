@@ -15,6 +15,7 @@ from babel.numbers import format_decimal
 
 __all__ = [
     "MISSING",
+    "agreed",
     "counted",
     "format_count",
     "format_date",
@@ -137,7 +138,20 @@ def counted(number: int, singular: str, plural: str | None = None) -> str:
     >>> counted(1, "fichier non utilisé", "fichiers non utilisés"), counted(1250, "territoire")
     ('1 fichier non utilisé', '1\u202f250 territoires')
     """
-    return f"{format_number(number)} {singular if number < 2 else plural or singular + 's'}"
+    return f"{format_number(number)} {agreed(number, singular, plural)}"
+
+
+def agreed(number: int, singular: str, plural: str | None = None) -> str:
+    """Words agreed with a number not written (« colonnes manquantes : A, B »), never « colonne(s) ».
+
+    Examples
+    --------
+    >>> agreed(1, "format inconnu", "formats inconnus"), agreed(2, "variable absente")
+    ('format inconnu', 'variables absentes')
+    """
+    if number < 2:
+        return singular
+    return plural or " ".join(f"{word}s" for word in singular.split())
 
 
 def or_missing(value: object) -> str:

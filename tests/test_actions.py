@@ -492,7 +492,7 @@ def test_a_workbook_that_is_not_a_baseline_says_what_it_lacks(tmp_path):
     )
     with pytest.raises(CtgError) as refused:
         read_baseline(lacking)
-    assert str(refused.value) == f"{lacking}, feuille 'Thème' : colonne(s) Période, Valeur manquante(s)"
+    assert str(refused.value) == f"{lacking}, feuille 'Thème' : colonnes manquantes : Période, Valeur"
     broken = tmp_path / "c.xlsx"
     broken.write_bytes(b"PK pas un classeur")
     with pytest.raises(CtgError, match=r"c\.xlsx : classeur illisible \("):
@@ -629,7 +629,7 @@ def test_cli_errors_exit_2_without_traceback(baselines, tmp_path):
     result = runner.invoke(main, ["suivi", "--territory", "ctg-ecouen", "--baseline", str(baselines["ezanville"])])
     assert result.exit_code == 2 and "classeur de référence du territoire 'ezanville'" in result.output
     result = runner.invoke(main, ["fiches", "--territory", "ezanville", "--formats", "pdf"])
-    assert result.exit_code == 2 and "format(s) inconnu(s) : 'pdf' (attendu xlsx, docx)" in result.output
+    assert result.exit_code == 2 and "format inconnu : 'pdf' (attendu xlsx, docx)" in result.output
 
 
 def test_no_nan_reaches_a_reader_of_the_fiches_or_the_follow_up(current, baselines, tmp_path):

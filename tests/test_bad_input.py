@@ -401,7 +401,7 @@ def test_formula_cells_saved_without_their_values_are_a_named_error(tmp_path):
     with pytest.raises(SourceFileError) as refused:
         read_file(path)
     assert str(refused.value) == (
-        f"{path} [COM] : 2 cellule(s) de formule sans valeur enregistrée (la première en C2) : le classeur a été "
+        f"{path} [COM] : 2 cellules de formule sans valeur enregistrée (la première en C2) : le classeur a été "
         "écrit par un programme sans être recalculé ; ouvrez-le dans Excel ou LibreOffice et enregistrez-le, pour "
         "que les valeurs y soient"
     )

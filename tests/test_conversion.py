@@ -60,7 +60,7 @@ def test_a_split_without_populations_leaves_only_its_parts_missing(caplog):
     assert values.isna().to_dict() == {"01001": False, "01004": True, "01005": True}
     assert values["01001"] == 40.0
     assert caplog.messages == [
-        "f.csv : conversion du COG 2021 vers 2022 : commune(s) scindée(s) (01004) ; la répartition demande la "
+        "f.csv : conversion du COG 2021 vers 2022 : commune scindée (01004) ; la répartition demande la "
         "population des communes issues de la scission (paramètre weights, par exemple les populations légales en "
         "géographie 2022) : sans elle, les valeurs de leurs parties restent manquantes"
     ]
@@ -200,7 +200,7 @@ def test_the_conversion_is_logged_and_its_refusals_name_ten_communes(caplog):
     with caplog.at_level("WARNING", logger="ctg_analysis.geography.conversion"):
         convert_cog(many, ["MED"], from_year=2018, to_year=2019, movements=splits)
     assert caplog.messages[0].startswith(
-        f"conversion du COG 2018 vers 2019 : commune(s) scindée(s) ({', '.join(codes[:10])}) ; la répartition demande "
+        f"conversion du COG 2018 vers 2019 : communes scindées ({', '.join(codes[:10])}) ; la répartition demande "
     )
 
 

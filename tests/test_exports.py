@@ -186,7 +186,7 @@ def test_cli_export(tmp_path):
     assert (out / "diagnostic.xlsx").is_file() and (out / "diagnostic.pptx").is_file()
     assert (out / "graphiques" / "petite-enfance" / "evol_0_2.png").is_file()  # the deck's pictures
     bad = CliRunner().invoke(main, [*args, "--formats", "gif"])
-    assert bad.exit_code == 2 and "format(s) inconnu(s)" in bad.output and "Traceback" not in bad.output
+    assert bad.exit_code == 2 and "format inconnu : 'gif'" in bad.output and "Traceback" not in bad.output
     missing = CliRunner().invoke(main, [*args[:-4], "--territory", "nulle-part", "--out", str(out)])
     assert missing.exit_code == 2 and "inconnu" in missing.output
 

@@ -225,9 +225,7 @@ def test_two_files_giving_the_same_births_take_the_latest_and_say_where_they_dis
         prepared = prepare(scan_folder(folder, cache_dir=False, progress=False), indicators=["naissances"])
     said = [r.getMessage() for r in caplog.records if "différentes" in r.getMessage()]
     assert len(said) == 1
-    assert said[0].startswith(
-        "DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv et base_naissances_2018.xlsx : 1 valeur(s) de NAISD"
-    )
+    assert said[0].startswith("DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv et base_naissances_2018.xlsx : 1 valeur de NAISD")
     assert f"(par exemple 95229 en 2018 : {published + 3} contre {published})" in said[0]
     assert said[0].endswith("celles du plus récent, DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv, sont retenues")
     path = tmp_path / "territories.yaml"

@@ -40,9 +40,7 @@ def test_a_code_older_than_the_file_s_geography_is_followed_into_its_merge(tmp_p
         prepared = prepare(folder, indicators=["population", "pop_0_2"])
     assert prepared.cog_year == 2021 and prepared.cog_mismatch == set()
     assert any(
-        m.endswith(
-            "base-cc-evol-struct-pop-2019.csv : 1 code(s) antérieur(s) à la géographie 2021 suivis dans les fusions"
-        )
+        m.endswith("base-cc-evol-struct-pop-2019.csv : 1 code antérieur à la géographie 2021 suivi dans les fusions")
         for m in caplog.messages
     )
     assert _population(tmp_path, prepared, ["95040"])["value"] == pytest.approx(900.75)
@@ -59,7 +57,7 @@ def test_a_split_without_populations_to_share_it_leaves_its_parts_missing_and_no
     assert prepared.cog_mismatch == set()
     (warning,) = [m for m in caplog.messages if "scindée" in m]
     assert warning.startswith(
-        "base-cc-evol-struct-pop-2017.csv : conversion du COG 2019 vers 2021 : commune(s) scindée(s) (14712)"
+        "base-cc-evol-struct-pop-2017.csv : conversion du COG 2019 vers 2021 : commune scindée (14712)"
     )
     assert "missing" in _population(tmp_path, prepared, ["14666"])["flags"].split(";")
     assert _population(tmp_path, prepared, ["95040"])["value"] == 800.0

@@ -175,7 +175,7 @@ def test_project_option_and_environment_variable_override_the_current_folder(
         ("[data]\nfolderr = 'x'\n", "[data] clé 'folderr' inconnue (vouliez-vous dire : 'folder' ?)"),
         ("[rapports]\n", "section [rapports] inconnue"),
         ("[data]\ncensus_vintage = '2019'\n", "[data] census_vintage = '2019' : attendu un nombre entier"),
-        ("[reports]\ncomparison_levels = ['commune']\n", "niveau(x) inconnu(s) 'commune'"),
+        ("[reports]\ncomparison_levels = ['commune']\n", "niveau inconnu 'commune'"),
         ("[data\n", "fichier TOML illisible"),
     ],
 )

@@ -82,7 +82,7 @@ def test_unknown_code_and_name_with_suggestions(tmp_path):
             communes: ["95250", {name: Ecouen, departement: "95"}, {name: Bouqueval}]
         """,
     )
-    assert "3 problème(s)" in message
+    assert "3 problèmes" in message
     assert "code commune '95250' inconnu (vouliez-vous dire : '95205'" in message
     assert "commune 'Ecouen' inconnue dans le département 95 (vouliez-vous dire : 'Écouen' ?)" in message
     assert "commune 'Bouqueval' : précisez son département" in message

@@ -18,6 +18,7 @@ import pandas as pd
 from ctg_analysis.actions.plan import Plan
 from ctg_analysis.errors import CtgError
 from ctg_analysis.exports.workbook import COG_LINE, FRACTIONS_LINE, IDENTIFIER_LINE, PERCENT_UNITS
+from ctg_analysis.formatting import agreed
 from ctg_analysis.geography.conversion import commune_passage
 from ctg_analysis.indicators.catalogue import get_indicator
 from ctg_analysis.indicators.comparisons import RATE_UNITS
@@ -128,7 +129,8 @@ def read_baseline(path: str | Path) -> Baseline:
     for name, frame in ((n, sheets[n]) for n in (*data, "Détail communal")):
         missing = [c for c in _HEADER if c not in frame.columns]
         if missing:
-            raise CtgError(f"{path}, feuille {name!r} : colonne(s) {', '.join(missing)} manquante(s)")
+            lacking = agreed(len(missing), "colonne manquante", "colonnes manquantes")
+            raise CtgError(f"{path}, feuille {name!r} : {lacking} : {', '.join(missing)}")
     rows = pd.concat(themes, ignore_index=True) if themes else pd.DataFrame(columns=_HEADER)
     departement = _one_departement(rows)
     rows = rows.loc[rows["Niveau"] == "Territoire"]

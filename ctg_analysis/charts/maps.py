@@ -26,7 +26,7 @@ from matplotlib.patheffects import withStroke
 from ctg_analysis.charts.style import FRAGILE_HATCH, styled, titled_figure
 from ctg_analysis.codes import departement_of
 from ctg_analysis.errors import CtgError
-from ctg_analysis.formatting import format_value
+from ctg_analysis.formatting import agreed, counted, format_value
 from ctg_analysis.geography.outlines import Outlines
 from ctg_analysis.indicators.catalogue import get_indicator
 from ctg_analysis.indicators.display import cited_sources, is_fragile, shown_flags, territory_rows
@@ -112,7 +112,7 @@ def _outline_note(communes) -> str:
         names = (
             communes.set_index("code")["label"].reindex(list(undrawn)).fillna(pd.Series(list(undrawn), list(undrawn)))
         )
-        note += " ; non dessinée(s) : " + ", ".join(
+        note += f" ; {agreed(len(undrawn), 'non dessinée', 'non dessinées')} : " + ", ".join(
             f"{n} ({why})" for n, why in zip(names, undrawn.values(), strict=True)
         )
     return note
@@ -184,7 +184,8 @@ def locator_map(outlines: Outlines | None, table: pd.DataFrame, territory: str, 
     epci = rows.loc[rows["level"] == "epci"].drop_duplicates("geo")
     names = rows.loc[rows["level"] == "departement", "geo_label"].drop_duplicates().astype(str).tolist()
     where = ", ".join(names) or ", ".join(departements)
-    subtitle = f"{label} — {len(codes)} commune(s), département : {where}"
+    departement_word = agreed(len(names) or len(departements), "département", "départements")
+    subtitle = f"{label} — {counted(len(codes), 'commune')}, {departement_word} : {where}"
     if len(epci):
         subtitle += " ; EPCI : " + ", ".join(epci["geo_label"].astype(str))
     figure, ax = titled_figure(

@@ -11,6 +11,7 @@ from ctg_analysis.charts import export_charts
 from ctg_analysis.errors import CtgError
 from ctg_analysis.exports.deck import write_deck
 from ctg_analysis.exports.workbook import write_workbook
+from ctg_analysis.formatting import agreed
 
 __all__ = ["DOCUMENT_FORMATS", "check_formats", "write_documents"]
 
@@ -28,13 +29,14 @@ def check_formats(formats: str | list[str] | tuple[str, ...], allowed: tuple[str
     >>> check_formats("png,odt")
     Traceback (most recent call last):
     ...
-    ctg_analysis.errors.CtgError: format(s) inconnu(s) : 'odt' (attendu png, svg, pptx, xlsx)
+    ctg_analysis.errors.CtgError: format inconnu : 'odt' (attendu png, svg, pptx, xlsx)
     """
     given = formats.split(",") if isinstance(formats, str) else list(formats)
     wanted = [f.strip().lower() for f in given if f.strip()]
     unknown = [f for f in wanted if f not in allowed]
     if unknown or (isinstance(formats, str) and not wanted):
-        raise CtgError(f"format(s) inconnu(s) : {', '.join(unknown) or formats!r} (attendu {', '.join(allowed)})")
+        said = agreed(len(unknown), "format inconnu", "formats inconnus")
+        raise CtgError(f"{said} : {', '.join(unknown) or formats!r} (attendu {', '.join(allowed)})")
     return wanted
 
 

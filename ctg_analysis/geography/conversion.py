@@ -14,6 +14,7 @@ from dataclasses import replace
 import pandas as pd
 
 from ctg_analysis.errors import GeographyError
+from ctg_analysis.formatting import agreed
 from ctg_analysis.geography.embedded import movement_steps
 from ctg_analysis.sources.tables import ESTIMATED, SourceTable
 
@@ -220,12 +221,13 @@ def _warn_unshared(moved: pd.DataFrame, from_year: int, to_year: int, where: str
     if not unshared.any():
         return
     log.warning(
-        "%sconversion du COG %s vers %s : commune(s) scindée(s) (%s) ; la répartition demande la population des "
+        "%sconversion du COG %s vers %s : %s (%s) ; la répartition demande la population des "
         "communes issues de la scission (paramètre weights, par exemple les populations légales en géographie "
         "%s) : sans elle, les valeurs de leurs parties restent manquantes",
         f"{where} : " if where else "",
         from_year,
         to_year,
+        agreed(moved.loc[unshared, "geo"].nunique(), "commune scindée", "communes scindées"),
         ", ".join(sorted(moved.loc[unshared, "geo"].unique())[:10]),
         to_year,
     )

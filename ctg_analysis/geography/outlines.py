@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ctg_analysis.codes import departement_of
+from ctg_analysis.formatting import counted
 from ctg_analysis.geography.conversion import commune_passage
 from ctg_analysis.geography.embedded import communes_at
 from ctg_analysis.sources.outlines import OutlineLayer, read_outlines
@@ -174,9 +175,9 @@ class Outlines:
         years = sorted(y for y, score in scores.items() if score == best)
         if best:
             log.warning(
-                "%s : les codes des contours ne correspondent exactement à aucune année du COG (%d écart(s) en %d)",
+                "%s : les codes des contours ne correspondent exactement à aucune année du COG (%s en %d)",
                 layer.path,
-                best,
+                counted(best, "écart"),
                 years[0],
             )
         if layer.named_year in years:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ctg_analysis.codes import arrondissement_parent, fold_arrondissements, in_france
 from ctg_analysis.errors import GeographyError
-from ctg_analysis.formatting import format_count
+from ctg_analysis.formatting import agreed, counted, format_count
 from ctg_analysis.geography import commune_passage, convert_cog, convert_table
 from ctg_analysis.geography.embedded import commune_list_years, embedded_communes
 from ctg_analysis.indicators.catalogue import all_indicators
@@ -138,7 +138,13 @@ def _follow_stale_codes(
     ]
     if merges.empty:
         return table
-    log.info("%s : %d code(s) antérieur(s) à la géographie %s suivis dans les fusions", table.path, len(merges), origin)
+    log.info(
+        "%s : %s à la géographie %s %s dans les fusions",
+        table.path,
+        counted(len(merges), "code antérieur", "codes antérieurs"),
+        origin,
+        agreed(len(merges), "suivi", "suivis"),
+    )
     data = convert_cog(
         table.data,
         table.variables,
@@ -195,12 +201,13 @@ def _warn_disagreements(stacked: pd.DataFrame, tables: list[SourceTable]) -> Non
         for (latest, older), rows in found.groupby(["latest", "older"]):
             example = rows.iloc[0]
             log.warning(
-                "%s et %s : %d valeur(s) de %s différentes pour une même commune et une même année (par exemple %s "
+                "%s et %s : %s de %s %s pour une même commune et une même année (par exemple %s "
                 "en %d : %s contre %s) ; celles du plus récent, %s, sont retenues",
                 latest,
                 older,
-                len(rows),
+                counted(len(rows), "valeur"),
                 variable,
+                agreed(len(rows), "différente", "différentes"),
                 example["geo"],
                 int(example["period"]),
                 format_count(example["chosen"]),

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ctg_analysis.errors import CtgError
 from ctg_analysis.feedback import progress_bar
+from ctg_analysis.formatting import agreed
 from ctg_analysis.geography import commune_reference
 from ctg_analysis.geography.reference import folder_movements
 from ctg_analysis.indicators.aggregation import commune_arrays, level_sums
@@ -346,9 +347,10 @@ def _has_terms(indicator: Indicator, harmonised: dict[str, SourceTable]) -> bool
     for dataset, variables in absent.items():
         if variables:
             log.info(
-                "indicateur %s non calculé : %s absent(s) des fichiers « %s » lus (%s)",
+                "indicateur %s non calculé : %s %s des fichiers « %s » lus (%s)",
                 indicator.id,
                 ", ".join(variables),
+                agreed(len(variables), "absente", "absentes"),
                 harmonised[dataset].label,
                 harmonised[dataset].source,
             )

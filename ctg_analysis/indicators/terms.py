@@ -9,6 +9,7 @@ import pandas as pd
 
 from ctg_analysis.codes import fold_arrondissements, in_france
 from ctg_analysis.errors import CtgError
+from ctg_analysis.formatting import agreed
 from ctg_analysis.geography import commune_passage
 from ctg_analysis.geography.embedded import embedded_epci
 from ctg_analysis.geography.reference import epci_composition
@@ -26,7 +27,8 @@ def _expression(frame: pd.DataFrame, variables: list[str], where: str) -> np.nda
     """Sum of variables; missing if any term is missing (a sum of known terms would understate it)."""
     absent = [v for v in variables if v not in frame.columns]
     if absent:
-        raise CtgError(f"{where} : variable(s) {', '.join(absent)} absente(s) de la table")
+        said = agreed(len(absent), "variable absente", "variables absentes")
+        raise CtgError(f"{where} : {said} de la table : {', '.join(absent)}")
     if len(variables) == 1:
         return frame[variables[0]].to_numpy(dtype="float64")
     total: np.ndarray = frame[variables].to_numpy(dtype="float64").sum(axis=1)  # NaN in any term gives NaN

@@ -25,7 +25,7 @@ from ctg_analysis.diagnostic import Diagnostic
 from ctg_analysis.errors import CtgError
 from ctg_analysis.exports.documents import check_formats, write_documents
 from ctg_analysis.files import slugify
-from ctg_analysis.formatting import counted, format_date
+from ctg_analysis.formatting import agreed, counted, format_date
 from ctg_analysis.geography.outlines import Outlines
 from ctg_analysis.indicators import indicators_of_theme
 from ctg_analysis.indicators.display import (
@@ -91,7 +91,8 @@ def open_report(
     unknown = set(comparison_levels) - set(REFERENCE_LEVELS)
     if unknown:
         raise CtgError(
-            f"niveau(x) de comparaison inconnu(s) : {', '.join(sorted(unknown))} (attendu "
+            f"{agreed(len(unknown), 'niveau de comparaison inconnu', 'niveaux de comparaison inconnus')} : "
+            f"{', '.join(sorted(unknown))} (attendu "
             f"{', '.join(REFERENCE_LEVELS)})"
         )
     table = diagnostic.table([territory_id])

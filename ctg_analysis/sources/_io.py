@@ -23,7 +23,7 @@ from pyarrow import csv as pa_csv
 
 from ctg_analysis.config import MAX_FILE_ENV
 from ctg_analysis.errors import SourceFileError, UnreadableFileError
-from ctg_analysis.formatting import format_number, format_size
+from ctg_analysis.formatting import agreed, counted, format_number, format_size
 
 log = logging.getLogger(__name__)
 
@@ -336,8 +336,8 @@ def _refuse_short_rows(raw: bytes, sep: str, width: int, where: str) -> None:
         at = f"dernière ligne ({at})"
     raise UnreadableFileError(
         where,
-        f"{at} incomplète : {fields} champ(s) au lieu de {width} (« {line[:60]} ») : fichier tronqué ou en cours "
-        "d'écriture ; téléchargez-le à nouveau",
+        f"{at} incomplète : {counted(fields, 'champ')} au lieu de {width} (« {line[:60]} ») : fichier tronqué ou "
+        "en cours d'écriture ; téléchargez-le à nouveau",
     )
 
 
@@ -346,7 +346,8 @@ def _refuse_duplicates(header: list[str], where: str) -> None:
     names = pd.Series([h for h in header if h])
     if names.duplicated().any():
         twice = ", ".join(f"« {n[:40]} »" for n in names[names.duplicated()].unique()[:5])
-        raise UnreadableFileError(where, f"colonne(s) en double dans l'en-tête : {twice} ; gardez-en une seule")
+        said = agreed(names[names.duplicated()].nunique(), "colonne en double", "colonnes en double")
+        raise UnreadableFileError(where, f"{said} dans l'en-tête : {twice} ; gardez-en une seule")
 
 
 def _read_workbook(path: Path, raw: bytes, part_prefix: str | None) -> list[RawSheet]:
@@ -365,7 +366,8 @@ def _read_workbook(path: Path, raw: bytes, part_prefix: str | None) -> list[RawS
             count, first = unsaved[str(name)]
             raise UnreadableFileError(
                 f"{path} [{part}]",
-                f"{count} cellule(s) de formule sans valeur enregistrée (la première en {first}) : le classeur a été "
+                f"{counted(count, 'cellule de formule', 'cellules de formule')} sans valeur enregistrée (la première "
+                f"en {first}) : le classeur a été "
                 "écrit par un programme sans être recalculé ; ouvrez-le dans Excel ou LibreOffice et "
                 "enregistrez-le, pour que les valeurs y soient",
             )

@@ -20,7 +20,7 @@ from ctg_analysis import config
 from ctg_analysis.codes import departement_of, departements
 from ctg_analysis.errors import CtgError, SourceFileError, UnreadableFileError, UnrecognisedFileError
 from ctg_analysis.feedback import progress_bar
-from ctg_analysis.formatting import MISSING, format_count
+from ctg_analysis.formatting import MISSING, counted, format_count
 from ctg_analysis.levels import LEVEL_NAMES_IN_TEXT, SOURCE_LEVELS
 from ctg_analysis.sources._io import DATA_SUFFIXES
 from ctg_analysis.sources._layout import years_in_name
@@ -39,6 +39,11 @@ __all__ = ["DEMO_MARKER", "DataFolder", "Problem", "scan_folder"]
 #: A file of this name marks its folder as synthetic demo data (*données fictives de démonstration*).
 DEMO_MARKER = "ctg-demo.json"
 # Files that sit beside data as documentation or configuration: not worth a line in the report.
+#: What a data check calls the official files it could not read (singular, plural).
+_UNREADABLE = (
+    "fichier de données officiel illisible ou vide",
+    "fichiers de données officiels illisibles ou vides",
+)
 _QUIET_SUFFIXES = {".md", ".pdf", ".json", ".yaml", ".yml", ".html", ".gitkeep", ".py", ".parquet", ".toml"}
 
 
@@ -127,7 +132,7 @@ class DataFolder:
         if blocking and not skip_bad_files:
             lines = "\n".join(f"  - {p.path} : {p.reason}" for p in blocking)
             raise CtgError(
-                f"{self.root} : {len(blocking)} fichier(s) de données officiel(s) illisible(s) ou vide(s)\n{lines}\n"
+                f"{self.root} : {counted(len(blocking), *_UNREADABLE)}\n{lines}\n"
                 "Remplacez-les par le fichier tel que publié, retirez-les du dossier, ou relancez avec "
                 "--skip-bad-files pour continuer sans eux (les rapports le diront)."
             )
@@ -483,7 +488,8 @@ def _departements_not_summed(tables: list[SourceTable], relative: str) -> list[s
             units = {key for rows in gaps.values() for key in rows.index}
             said.append(
                 f"{relative} : ses communes ne font pas la valeur qu'il donne pour leur département "
-                f"({len(units)} département(s) × année(s), {len(gaps)} variable(s) ; par exemple {variable} du {code} "
+                f"({counted(len(units), 'département × année', 'départements × années')}, "
+                f"{counted(len(gaps), 'variable')} ; par exemple {variable} du {code} "
                 f"en {year} : {format_count(values['summed'])} contre {format_count(values['published'])}) : "
                 "fichier coupé ou mélangé ? Les indicateurs somment les communes présentes"
             )

@@ -36,7 +36,7 @@ import yaml
 
 from ctg_analysis.errors import TerritoryError, did_you_mean
 from ctg_analysis.files import write_bytes
-from ctg_analysis.formatting import format_number
+from ctg_analysis.formatting import counted, format_number
 from ctg_analysis.yaml_input import load_yaml
 
 log = logging.getLogger(__name__)
@@ -263,12 +263,16 @@ def load_territories(
     duplicated_ids = heads["id"][heads["id"].duplicated()].unique()
     problems += [f"territoire {tid!r} : identifiant déclaré plusieurs fois" for tid in duplicated_ids]
     if problems and (strict or any(_owner(p) is None for p in problems)):
-        raise TerritoryError(f"{path} : {len(problems)} problème(s)\n" + "\n".join(f"  - {p}" for p in problems))
+        raise TerritoryError(
+            f"{path} : {counted(len(problems), 'problème')}\n" + "\n".join(f"  - {p}" for p in problems)
+        )
     invalid: dict[str, tuple[str, ...]] = {}
     for problem in problems:
         invalid[_owner(problem)] = (*invalid.get(_owner(problem), ()), problem)
     for tid, found in invalid.items():
-        log.warning("%s : territoire %r écarté (%d problème(s)) : %s", path, tid, len(found), " ; ".join(found))
+        log.warning(
+            "%s : territoire %r écarté (%s) : %s", path, tid, counted(len(found), "problème"), " ; ".join(found)
+        )
     heads = heads.loc[~heads["id"].isin(invalid)]
     communes = resolved.groupby("territory", sort=False)["code"].agg(tuple)
     spans = resolved[["territory", "departement"]].dropna().drop_duplicates().sort_values(["territory", "departement"])

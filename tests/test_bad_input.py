@@ -61,7 +61,7 @@ def test_a_download_cut_mid_row_is_refused_not_read_with_empty_cells(tmp_path):
     from conftest import DEMO
 
     path = _write(tmp_path, "FILO2019_DISP_COM.csv", (DEMO / "filosofi" / "FILO2019_DISP_COM.csv").read_bytes()[:2000])
-    expected = r"dernière ligne \(ligne 39\) incomplète : 3 champ\(s\) au lieu de 9 \(« 78909;Doncelles-le-Bois;72 »\)"
+    expected = r"dernière ligne \(ligne 39\) incomplète : 3 champs au lieu de 9 \(« 78909;Doncelles-le-Bois;72 »\)"
     with pytest.raises(SourceFileError, match=expected):
         read_file(path)
     assert "fichier tronqué" in _scan_problem(tmp_path, path)
@@ -105,7 +105,7 @@ def test_a_short_row_inside_a_file_being_rewritten_is_refused_by_its_line(tmp_pa
     cut = lines[5].rsplit(";", 4)[0]
     lines[3] = lines[3].replace(lines[3].split(";")[1], '"Saint-Brice; sous-Forêt"', 1)
     path = _write(tmp_path, "FILO2019_DISP_COM.csv", "\n".join([*lines[:5], cut, *lines[6:]]) + "\n")
-    with pytest.raises(SourceFileError, match=rf"ligne 6 incomplète : 5 champ\(s\) au lieu de 9 \(« {cut[:60]} »\)"):
+    with pytest.raises(SourceFileError, match=rf"ligne 6 incomplète : 5 champs au lieu de 9 \(« {cut[:60]} »\)"):
         read_file(path)
     # The same file whole is read, the quoted name as one cell.
     (table,) = read_file(_write(tmp_path / "whole", "FILO2019_DISP_COM.csv", "\n".join(lines) + "\n"))
@@ -313,7 +313,7 @@ def test_an_absurd_header_is_quoted_short(tmp_path):
 
 def test_a_column_named_twice_is_refused_not_read_as_one(tmp_path):
     path = _write(tmp_path, "base-cc-evol-struct-pop-2019.csv", CENSUS.replace("P19_POP0002", "P19_POP"))
-    with pytest.raises(SourceFileError, match=r"colonne\(s\) en double dans l'en-tête : « P19_POP » ; gardez-en"):
+    with pytest.raises(SourceFileError, match=r"colonne en double dans l'en-tête : « P19_POP » ; gardez-en"):
         read_file(path)
 
 

@@ -148,5 +148,5 @@ def test_a_base_of_the_same_census_keeps_the_age_bands_the_comparateur_lacks(tmp
         values["indicator"].eq([i.id for i in prepared.indicators].index("pop_0_2")) & values["year_end"].eq(2019)
     ]
     assert under_3["numerator"].sum() == pytest.approx(census["P19_POP0002"].sum())
-    said = [m for m in caplog.messages if "différentes" in m]
+    said = [m for m in caplog.messages if " pour une même commune" in m]
     assert len(said) == 1 and "1 valeur de P_POP" in said[0] and "(par exemple 95205 en 2019" in said[0]

@@ -121,7 +121,7 @@ HEADER = '"EC_MEASURE";"FREQ";"GEO";"GEO_OBJECT";"OBS_STATUS";"TIME_PERIOD";"OBS
 
 def test_a_truncated_melodi_file_is_a_named_error(tmp_path):
     text = HEADER + '"LVB";"A";"95229";"COM";"A";2019;135\n"LVB";"A";"95229";"COM";"A";20'
-    with pytest.raises(SourceFileError, match=r"dernière ligne \(ligne 3\) incomplète : 6 champ\(s\) au lieu de 7"):
+    with pytest.raises(SourceFileError, match=r"dernière ligne \(ligne 3\) incomplète : 6 champs au lieu de 7"):
         read_file(_melodi(text, tmp_path))
     # A whole row whose period is not a year: named with its row.
     text = HEADER + '"LVB";"A";"95229";"COM";"A";2019-S1;135\n"LVB";"A";"95229";"COM";"A";2020;106\n'
@@ -223,7 +223,7 @@ def test_two_files_giving_the_same_births_take_the_latest_and_say_where_they_dis
     ).to_csv(folder / "DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv", sep=";", index=False)
     with caplog.at_level(logging.WARNING, logger="ctg_analysis.indicators.harmonisation"):
         prepared = prepare(scan_folder(folder, cache_dir=False, progress=False), indicators=["naissances"])
-    said = [r.getMessage() for r in caplog.records if "différentes" in r.getMessage()]
+    said = [r.getMessage() for r in caplog.records if " pour une même commune" in r.getMessage()]
     assert len(said) == 1
     assert said[0].startswith("DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv et base_naissances_2018.xlsx : 1 valeur de NAISD")
     assert f"(par exemple 95229 en 2018 : {published + 3} contre {published})" in said[0]

@@ -72,7 +72,7 @@ def test_every_val_doise_commune_of_the_2018_outlines_is_found(real, val_doise):
     # In the data's geography (COG 2025: Commeny and Gouzangrez merged in 2024), every commune is drawn.
     communes = diagnostic.outlines.communes(["95"])
     assert len(communes) == 183 and communes.geometry.notna().all() and communes.attrs["undrawn"] == {}
-    assert "COG 2018 à 2023" in communes.attrs["source"]
+    assert communes.attrs["source"] == "IGN, Admin Express COG 2018 à 2023"  # as a reader cites it, not a path
 
 
 @pytest.mark.real
@@ -179,7 +179,7 @@ def test_a_commune_split_since_the_outlines_is_said_not_guessed(tmp_path):
     assert communes.loc["95003", "geometry"] is not None and communes.loc["95003", "label"] == "Gamma"
     assert communes.loc[["95001", "95002"], "geometry"].isna().all()
     assert "divisée après 2020" in communes.attrs["undrawn"]["95002"]
-    assert "COG 2008 à 2020" in communes.attrs["source"]
+    assert communes.attrs["source"] == "IGN, Admin Express COG 2008 à 2020"
 
 
 def test_admin_express_layers_are_recognised_by_content(tmp_path):

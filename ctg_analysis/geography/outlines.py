@@ -128,7 +128,8 @@ class Outlines:
             if shapes.empty:
                 continue
             first, last = self.geography_years(layer, shapes["code"], movements)
-            sources.append(f"{layer.path} (COG {first}" + (f" à {last})" if last > first else ")"))
+            # The publisher and the geography, as a reader cites them (« IGN, Admin Express COG 2018 »), not a path.
+            sources.append(f"IGN, Admin Express COG {first}" + (f" à {last}" if last > first else ""))
             shapes, lost = self._to_data_geography(shapes, (first, last), movements)
             undrawn.update(lost)
             parts.append(shapes.to_crs(crs))
@@ -144,7 +145,7 @@ class Outlines:
         for code in result.loc[result.geometry.isna(), "code"]:
             undrawn.setdefault(code, "absente des fichiers de contours")
         result.attrs["undrawn"] = {code: why for code, why in undrawn.items() if code in set(result["code"])}
-        result.attrs["source"] = " ; ".join(sources)
+        result.attrs["source"] = " ; ".join(dict.fromkeys(sources))
         return result
 
     def geography_years(self, layer: OutlineLayer, codes: pd.Series, movements: pd.DataFrame) -> tuple[int, int]:

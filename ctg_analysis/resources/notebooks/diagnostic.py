@@ -51,8 +51,7 @@ report.show("situation")
 
 # %%
 display(HTML(report.heading("chiffres-cles")))
-display(report.key_figures())
-report.show("chiffres-cles")
+display(report.key_figures())  # once, as a table: the cards image (the same figures) is the deck's
 
 # %%
 for theme in themes or report.themes:

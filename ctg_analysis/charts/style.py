@@ -12,6 +12,7 @@ import hashlib
 import io
 import re
 import textwrap
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache, lru_cache, wraps
 from importlib import resources
@@ -394,18 +395,47 @@ def _place_grid(figure: Figure, panels: list, target: Bbox, renderer) -> None:
 
 
 def _give_way(labels: list[Text], renderer) -> None:
-    """Show each label unless it covers one shown before it or leaves its axes (measured as placed now)."""
+    """Show each label unless it covers one shown before it or leaves its axes (measured as placed now); one
+    that would, written smaller first (a small commune keeps its name where it fits at a smaller size)."""
     for ax in {label.axes for label in labels}:
         ax.apply_aspect()  # a map's equal scales move its labels
     shown: list[Bbox] = []
     for label in labels:
         label.set_visible(True)
+        size, where = label.get_fontsize(), getattr(label, "xyann", None)
+        for _ in _placements(label, renderer):
+            box = label.get_window_extent(renderer)
+            inside = label.axes.bbox.contains(box.x0, box.y0) and label.axes.bbox.contains(box.x1, box.y1)
+            if inside and not any(box.overlaps(other) for other in shown):
+                shown.append(box)
+                break
+        else:
+            label.set_fontsize(size)
+            if where is not None:
+                label.xyann = where
+            label.set_visible(False)
+
+
+#: The sizes a label that gives way is tried at, as a share of its own, before it is hidden.
+_SMALLER = (1.0, 0.85, 0.7, 0.6)
+
+
+def _placements(label: Text, renderer) -> Iterator[None]:
+    """Place ``label`` at each size of :data:`_SMALLER` and, a map's name (an annotation), on its point, then a
+    line above, below, half its width right and left: the caller keeps the first place where it covers nothing."""
+    size, where = label.get_fontsize(), getattr(label, "xyann", None)
+    to_display, to_data = label.axes.transData, label.axes.transData.inverted()
+    for scale in _SMALLER:
+        label.set_fontsize(size * scale)
+        if where is None:
+            yield
+            continue
+        x, y = to_display.transform(where)
         box = label.get_window_extent(renderer)
-        inside = label.axes.bbox.contains(box.x0, box.y0) and label.axes.bbox.contains(box.x1, box.y1)
-        keep = inside and not any(box.overlaps(other) for other in shown)
-        label.set_visible(keep)
-        if keep:
-            shown.append(box)
+        width, height = box.width / 2, box.height
+        for dx, dy in ((0, 0), (0, height), (0, -height), (width, 0), (-width, 0)):
+            label.xyann = tuple(to_data.transform((x + dx, y + dy)))
+            yield
 
 
 def _rewrapped(label: str, width: int) -> str:

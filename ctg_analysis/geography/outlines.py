@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -128,8 +129,7 @@ class Outlines:
             if shapes.empty:
                 continue
             first, last = self.geography_years(layer, shapes["code"], movements)
-            # The publisher and the geography, as a reader cites them (« IGN, Admin Express COG 2018 »), not a path.
-            sources.append(f"IGN, Admin Express COG {first}" + (f" à {last}" if last > first else ""))
+            sources.append(_outline_source(layer, first, last))
             shapes, lost = self._to_data_geography(shapes, (first, last), movements)
             undrawn.update(lost)
             parts.append(shapes.to_crs(crs))
@@ -236,3 +236,22 @@ class Outlines:
         return communes.dissolve("departement", as_index=False)[["departement", "geometry"]].rename(
             columns={"departement": "code"}
         )
+
+
+def _outline_source(layer: OutlineLayer, first: int, last: int) -> str:
+    """The outlines as a map's footnote cites them: IGN's layers by their publisher and geography (« IGN, Admin
+    Express COG 2018 à 2023 », not a path); a ``code``/``nom`` GeoJSON, whose publisher the file does not say, by
+    its name.
+
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> from ctg_analysis.sources.outlines import OutlineLayer
+    >>> ign = OutlineLayer("ign/commune-95.geojson", Path("x"), "commune-95", "commune", "code_insee", 184)
+    >>> _outline_source(ign, 2025, 2025), _outline_source(replace(ign, code_column="code"), 2018, 2023)
+    ('IGN, Admin Express COG 2025', 'fichier « commune-95.geojson », COG 2018 à 2023')
+    """
+    years = f"COG {first}" + (f" à {last}" if last > first else "")
+    if layer.code_column == "code":
+        return f"fichier « {Path(layer.path).name} », {years}"
+    return f"IGN, Admin Express {years}"

@@ -344,3 +344,20 @@ def test_commune_panels_stay_readable_for_every_commune_of_the_demo(demo_folder,
         if min(one.x1, other.x1) - max(one.x0, other.x0) > 1 and min(one.y1, other.y1) - max(one.y0, other.y0) > 1
     ]
     assert covered == []
+
+
+@pytest.mark.parametrize(("kept", "grid"), [(4, (2, 2)), (3, (3, 1)), (10, (5, 2))])
+def test_key_figure_cards_fill_the_slide_whatever_their_number(table, kept, grid):
+    """Issue 33, point 10: four cards took four of ten places, the lower half of the slide blank."""
+    from ctg_analysis.indicators.display import key_figure_ids
+
+    ids = key_figure_ids(table, "ezanville")
+    dropped = set(ids[kept:])
+    figure = key_figures_card(table.loc[~table["indicator"].isin(dropped)], "ezanville")
+    cards = figure.axes[0].patches
+    assert len(cards) == kept
+    columns = {round(card.get_x(), 3) for card in cards}
+    lines = {round(card.get_y(), 3) for card in cards}
+    assert (len(columns), len(lines)) == grid
+    bottom = min(card.get_y() for card in cards)
+    assert bottom < 0.1, "the cards reach the bottom of the space"

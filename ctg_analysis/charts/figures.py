@@ -569,9 +569,16 @@ def key_figures_card(table: pd.DataFrame, territory: str, *, size: str = "slide"
     """
     rows = territory_rows(table, territory)
     cards = _key_cards(rows, key_figure_ids(table, territory))
-    # Five cards by two at slide size, two by three at half a slide.
-    columns, lines = (5, 2) if size == "slide" else (2, 3)
-    shown = cards[: columns * lines]
+    # At most five cards by two at slide size, two by three at half a slide; fewer cards fill the space (two by
+    # two for four, not four of ten places with the lower half blank).
+    most_columns, most_lines = (5, 2) if size == "slide" else (2, 3)
+    shown = cards[: most_columns * most_lines]
+    if size == "slide":
+        lines = 1 if len(shown) <= 3 else most_lines
+        columns = max(1, -(-len(shown) // lines))
+    else:
+        columns = 1 if len(shown) <= 1 else most_columns
+        lines = max(1, -(-len(shown) // columns))
     subtitle = _territory_label(rows)
     if len(shown) < len(cards):
         subtitle += f" — {len(shown)} chiffres sur {len(cards)}"

@@ -361,3 +361,18 @@ def test_key_figure_cards_fill_the_slide_whatever_their_number(table, kept, grid
     assert (len(columns), len(lines)) == grid
     bottom = min(card.get_y() for card in cards)
     assert bottom < 0.1, "the cards reach the bottom of the space"
+
+
+def test_an_epci_is_named_by_its_short_form_beside_its_bar():
+    """Issue 33, point 10: « Communauté d'agglomération Roissy Pays de France (EPCI) » took three lines and
+    covered the labels of the bars beside it."""
+    from types import SimpleNamespace
+
+    from ctg_analysis.charts.figures import _label
+
+    def epci(name: str) -> str:
+        return _label(SimpleNamespace(level="epci", geo_label=name))
+
+    assert epci("Communauté d’agglomération Roissy Pays de France") == "CA Roissy Pays de France\n(EPCI)"
+    assert epci("Communauté de communes Carnelle Pays-de-France") == "CC Carnelle Pays-de-France\n(EPCI)"
+    assert _label(SimpleNamespace(level="commune", geo_label="Communauté")) == "Communauté"

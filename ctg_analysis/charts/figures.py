@@ -13,6 +13,7 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 
 import numpy as np
@@ -104,12 +105,24 @@ def _footnote(rows: pd.DataFrame, fragile: bool | None = None, notes: tuple[str,
 
 
 def _label(row, width: int = 30) -> str:
-    """The bar label: the territory's own row is named in the subtitle already."""
+    """The bar label: the territory's own row is named in the subtitle already; an EPCI by its short name
+    (« CA Roissy Pays de France »: three lines of « Communauté d'agglomération … » covered the bars beside)."""
     if row.level == "territoire":
         return "Ensemble du territoire"
     name = str(row.geo_label)
+    if row.level == "epci":
+        for nature, short in _EPCI_NATURES:
+            name = nature.sub(short, name)
     name = name if row.level in ("commune", "france") else f"{name} ({LEVEL_NAMES_IN_TEXT[row.level]})"
     return textwrap.fill(name, width)
+
+
+#: The natures of EPCI as their names spell them out, and their usual short forms (INSEE's and the DGCL's).
+_EPCI_NATURES = (
+    (re.compile(r"^communauté de communes\b", re.IGNORECASE), "CC"),
+    (re.compile(r"^communauté d['’]agglomération\b", re.IGNORECASE), "CA"),
+    (re.compile(r"^communauté urbaine\b", re.IGNORECASE), "CU"),
+)
 
 
 def _ordered(rows: pd.DataFrame) -> pd.DataFrame:

@@ -144,6 +144,23 @@ def test_deck_slides(table, charts, tmp_path):
     assert notes["Part des enfants de 0 à 2 ans"].startswith("La part des enfants de 0 à 2 ans dans la population")
     assert "naissances domiciliées" in notes["Naissances domiciliées par an"]
     assert "partial" not in slides[-1].shapes[1].text_frame.text  # flags in words, not codes
+    # Issue 33, point 12: the chart's key sentence on its slide, under the chart, not only in the notes.
+    share = next(slide for slide, _ in pictures if slide.shapes.title.text == "Part des enfants de 0 à 2 ans")
+    [band] = [s for s in share.shapes if s.has_text_frame and s.text_frame.text.startswith("La part des enfants")]
+    picture = next(s for s in share.shapes if s.shape_type == 13)
+    assert picture.top + picture.height <= band.top, "the sentence under the chart, not over it"
+    # Its text in its box: lines measured with DejaVu Sans (wider than Calibri) at its size.
+    size = band.text_frame.paragraphs[0].runs[0].font.size.pt
+    width = TextPath((0, 0), band.text_frame.text, size=size, prop=FontProperties(family="DejaVu Sans")).get_extents()
+    lines = -(-width.width // (band.width / 12_700 - 14.4))
+    assert lines * size * 1.2 <= band.height / 12_700, (lines, band.height / 12_700)
+    # Numbers right-aligned in the key figures (their units and decimals under each other), words left.
+    from pptx.enum.text import PP_ALIGN
+
+    figures = tables[0]
+    assert figures.cell(1, 2).text_frame.paragraphs[0].alignment == PP_ALIGN.RIGHT
+    assert figures.cell(1, 0).text_frame.paragraphs[0].alignment != PP_ALIGN.RIGHT
+    assert figures.cell(1, 1).text_frame.paragraphs[0].alignment != PP_ALIGN.RIGHT  # the period
 
 
 def test_a_long_territory_label_fits_the_title_slide(table, charts, tmp_path):

@@ -9,12 +9,13 @@ Sans, wider than the Calibri of PowerPoint's default theme: a title measured to 
 from __future__ import annotations
 
 import datetime
+import math
 from pathlib import Path
 
 import pandas as pd
 
 from ctg_analysis.charts.export import ExportedChart
-from ctg_analysis.commentary.sentences import diagnostic_text, theme_sentences
+from ctg_analysis.commentary.sentences import describe, diagnostic_text, theme_sentences
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import atomic_path
 from ctg_analysis.formatting import format_date
@@ -222,6 +223,7 @@ class Deck:
         """``frame`` as tables of :data:`TABLE_ROWS` rows a slide, its header repeated, ``(1/2)`` in the
         titles when it takes more than one; ``widths`` in inches, one per column, for a 16:9 slide (scaled
         down to a narrower one)."""
+        from pptx.enum.text import PP_ALIGN
         from pptx.util import Inches, Pt
 
         widths = [w * min(1.0, (self.size[0] - 1.2) / sum(widths)) for w in widths]
@@ -236,10 +238,15 @@ class Deck:
                 shape.table.columns[c].width = Inches(width)
             for c, column in enumerate(frame.columns):
                 cells = [(0, str(column))] + [(r, str(v)) for r, v in enumerate(part[column], start=1)]
+                # Numbers to the right (a year, a period stay with the words on the left).
+                numbers = _holds_numbers(frame[column]) and not str(column).startswith(("Période", "Année"))
                 for r, value in cells:
                     cell = shape.table.cell(r, c)
                     cell.text = value
-                    for run in cell.text_frame.paragraphs[0].runs:
+                    paragraph = cell.text_frame.paragraphs[0]
+                    if numbers:  # their units and decimals under each other, as a table of figures reads
+                        paragraph.alignment = PP_ALIGN.RIGHT
+                    for run in paragraph.runs:
                         run.font.size = Pt(size)
             for row in shape.table.rows:
                 row.height = Inches(0.5)
@@ -248,9 +255,12 @@ class Deck:
             slides.append(slide)
         return slides
 
-    def picture(self, title: str | None, path: Path, *, crop_top: float = 0.0, notes: str = "") -> object:
+    def picture(
+        self, title: str | None, path: Path, *, crop_top: float = 0.0, notes: str = "", message: str = ""
+    ) -> object:
         """A slide with a picture filling the space under its title (the whole slide without one), its
-        top ``crop_top`` share cut (a chart's own title, said by the slide's)."""
+        top ``crop_top`` share cut (a chart's own title, said by the slide's), and ``message`` (the chart's key
+        sentence) in a band under it."""
         from PIL import Image
         from pptx.util import Inches
 
@@ -261,12 +271,15 @@ class Deck:
         top = Inches(1.3 if title else 0.25)
         with Image.open(path) as image:
             ratio = image.width / (image.height * (1 - crop_top))
+        band = 0.35 + 0.3 * math.ceil(len(message) / 120) if message else 0.0  # inches: a line per 120 characters
         width = self.presentation.slide_width - Inches(1.0)
-        height = self.presentation.slide_height - top - Inches(0.2)
+        height = self.presentation.slide_height - top - Inches(0.2 + band)
         width, height = min(width, int(height * ratio)), min(height, int(width / ratio))
         left = int((self.presentation.slide_width - width) / 2)
         picture = slide.shapes.add_picture(str(path), left, top, width, height)
         picture.crop_top = crop_top
+        if message:
+            self.text(slide, message, size=13, top=self.size[1] - 0.15 - band, height=band)
         if notes:
             slide.notes_slide.notes_text_frame.text = notes
         return slide
@@ -359,11 +372,28 @@ def write_deck(
 
 
 def _chart_slide(deck: Deck, table: pd.DataFrame, territory: str, chart: ExportedChart, picture: Path) -> None:
-    """A chart on its slide, the sentences of its indicators in the speaker notes."""
+    """A chart on its slide, its key sentence under it (the first of its indicators said), the sentences of its
+    indicators in the speaker notes."""
     indicators = list(chart.spec.needs) or key_figure_ids(table, territory)
+    said = [s for s in (describe(table, territory, i) for i in chart.spec.needs) if s is not None and s.informative]
     deck.picture(
         chart.spec.title,
         picture,
         crop_top=chart.title_band,
         notes=str(diagnostic_text(table, territory, indicators=indicators)),
+        message=str(said[0]) if said else "",
     )
+
+
+def _holds_numbers(values: pd.Series) -> bool:
+    """Whether a column of texts holds numbers (« 12 345 », « +7,1 % », « – » where missing), not words.
+
+    Examples
+    --------
+    >>> _holds_numbers(pd.Series(["12\u202f345", "+7,1\u00a0%", "–", "9,6\u00a0%*", "+1,15\u00a0% par an"]))
+    True
+    >>> _holds_numbers(pd.Series(["Population", "12"]))
+    False
+    """
+    texts = values.astype(str).str.strip()
+    return bool(len(texts)) and bool(texts.str.fullmatch(r"(?:[+−-]?\d[\d\s\u202f\u00a0.,]*\D{0,12}|–)\*?").all())

@@ -24,7 +24,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.backends.backend_mixed import MixedModeRenderer
 from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
 from matplotlib.figure import Figure
-from matplotlib.text import Text
+from matplotlib.text import Annotation, Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import Bbox
 
@@ -402,7 +402,7 @@ def _give_way(labels: list[Text], renderer) -> None:
     shown: list[Bbox] = []
     for label in labels:
         label.set_visible(True)
-        size, where = label.get_fontsize(), getattr(label, "xyann", None)
+        size, where = float(label.get_fontsize()), label.xyann if isinstance(label, Annotation) else None
         for _ in _placements(label, renderer):
             box = label.get_window_extent(renderer)
             inside = label.axes.bbox.contains(box.x0, box.y0) and label.axes.bbox.contains(box.x1, box.y1)
@@ -411,7 +411,7 @@ def _give_way(labels: list[Text], renderer) -> None:
                 break
         else:
             label.set_fontsize(size)
-            if where is not None:
+            if isinstance(label, Annotation) and where is not None:
                 label.xyann = where
             label.set_visible(False)
 
@@ -423,14 +423,16 @@ _SMALLER = (1.0, 0.85, 0.7, 0.6)
 def _placements(label: Text, renderer) -> Iterator[None]:
     """Place ``label`` at each size of :data:`_SMALLER` and, a map's name (an annotation), on its point, then a
     line above, below, half its width right and left: the caller keeps the first place where it covers nothing."""
-    size, where = label.get_fontsize(), getattr(label, "xyann", None)
-    to_display, to_data = label.axes.transData, label.axes.transData.inverted()
+    size, axes = float(label.get_fontsize()), label.axes
+    assert axes is not None  # a label that gives way is in its map's axes
+    to_display, to_data = axes.transData, axes.transData.inverted()
+    origin = label.xyann if isinstance(label, Annotation) else None  # its point, before any move
     for scale in _SMALLER:
         label.set_fontsize(size * scale)
-        if where is None:
+        if not isinstance(label, Annotation) or origin is None:
             yield
             continue
-        x, y = to_display.transform(where)
+        x, y = to_display.transform(origin)
         box = label.get_window_extent(renderer)
         width, height = box.width / 2, box.height
         for dx, dy in ((0, 0), (0, height), (0, -height), (width, 0), (-width, 0)):

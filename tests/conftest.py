@@ -77,6 +77,14 @@ def demo_employment() -> pd.DataFrame:
     return wide.rename_axis("CODGEO").reset_index().rename_axis(columns=None)
 
 
+def mark_partial(table: pd.DataFrame, rows: pd.Series, communes: float, population: float, units: int) -> None:
+    """Mark ``rows`` of a long table as partial values covering ``communes`` of their ``units`` communes and
+    ``population`` of their population (shares), in place: what a source missing some communes gives."""
+    table["flags"] = table["flags"].astype(object)
+    columns = ["flags", "coverage_communes", "coverage_population", "n_communes"]
+    table.loc[rows, columns] = ["partial", communes, population, units]
+
+
 def tiny_template(folder: Path, more: str = "") -> Path:
     """:data:`TINY_TEMPLATE` with ``more`` as a further cell, written as ``folder/diagnostic.py``."""
     path = folder / "diagnostic.py"

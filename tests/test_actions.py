@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 matplotlib.use("Agg")
 
-from conftest import DEMO, demo_births, demo_employment, movements
+from conftest import DEMO, demo_births, demo_employment, mark_partial, movements
 from ctg_analysis.actions.fiches import build_fiches, write_fiches_docx, write_fiches_xlsx
 from ctg_analysis.actions.followup import Baseline, follow_up, read_baseline, same_geography
 from ctg_analysis.actions.plan import load_plan
@@ -668,14 +668,9 @@ def test_a_fiche_gives_a_partial_departement_value_with_its_coverage_and_compare
     prepared, territories = current
     table = compute_indicators(prepared, territories, territory_ids=["ezanville"])
     before = build_fiches(table, "ezanville", load_plan(PLAN))
-    rsa = (table["indicator"] == "part_allocataires_rsa") & (table["level"] == "departement")
-    table["flags"] = table["flags"].astype(object)
-    table.loc[rsa, ["flags", "coverage_communes", "coverage_population", "n_communes"]] = [
-        "partial",
-        35 / 183,
-        0.76,
-        183,
-    ]
+    mark_partial(
+        table, (table["indicator"] == "part_allocataires_rsa") & (table["level"] == "departement"), 35 / 183, 0.76, 183
+    )
     after = build_fiches(table, "ezanville", load_plan(PLAN))
 
     def row(fiches):

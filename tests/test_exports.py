@@ -14,7 +14,7 @@ from click.testing import CliRunner  # noqa: E402
 from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.textpath import TextPath  # noqa: E402
 
-from conftest import DEMO  # noqa: E402
+from conftest import DEMO, mark_partial  # noqa: E402
 from ctg_analysis.charts import export_charts  # noqa: E402
 from ctg_analysis.cli import main  # noqa: E402
 from ctg_analysis.exports import write_deck, write_workbook  # noqa: E402
@@ -262,13 +262,7 @@ def test_the_workbook_says_the_coverage_of_a_partial_value(table, tmp_path):
     rsa = (table["indicator"] == "part_allocataires_rsa") & (table["level"] == "departement")
     latest = table.loc[rsa, "year_end"].max()
     rsa &= table["year_end"] == latest
-    table["flags"] = table["flags"].astype(object)
-    table.loc[rsa, ["flags", "coverage_communes", "coverage_population", "n_communes"]] = [
-        "partial",
-        35 / 183,
-        0.76,
-        183,
-    ]
+    mark_partial(table, rsa, 35 / 183, 0.76, 183)
     book = openpyxl.load_workbook(write_workbook(table, "ctg-ecouen", tmp_path / "diagnostic.xlsx"))
     sheet = book[get_theme("accès aux droits-précarité").sheet]
     texts = [str(row[0]) for row in sheet.iter_rows(values_only=True) if row and row[0]]

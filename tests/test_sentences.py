@@ -7,7 +7,7 @@ import html
 import pandas as pd
 import pytest
 
-from conftest import DEMO
+from conftest import DEMO, mark_partial
 from ctg_analysis.commentary import describe, diagnostic_text, load_phrases, theme_sentences
 from ctg_analysis.commentary.grammar import agree, de, is_plural, with_article
 from ctg_analysis.errors import CtgError
@@ -477,19 +477,8 @@ def test_a_partial_value_says_its_coverage_in_words_in_its_table_and_its_sentenc
     latest = table.loc[table["indicator"] == "part_allocataires_rsa", "year_end"].max()
     rsa = (table["indicator"] == "part_allocataires_rsa") & (table["year_end"] == latest)
     departement, territory = rsa & (table["level"] == "departement"), rsa & (table["level"] == "territoire")
-    table["flags"] = table["flags"].astype(object)
-    table.loc[departement, ["flags", "coverage_communes", "coverage_population", "n_communes"]] = [
-        "partial",
-        35 / 183,
-        0.7612,
-        183,
-    ]
-    table.loc[territory, ["flags", "coverage_communes", "coverage_population", "n_communes"]] = [
-        "partial",
-        0.8,
-        0.62,
-        5,
-    ]
+    mark_partial(table, departement, 35 / 183, 0.7612, 183)
+    mark_partial(table, territory, 0.8, 0.62, 5)
     page = wide_view(table, "ctg-ecouen", theme="accès aux droits-précarité").to_html()
     said = f"département Val-d'Oise : sur 35 des 183 communes, 76{NNBSP}% de la population"
     assert "Valeurs partielles : " in html.unescape(page)

@@ -658,6 +658,14 @@ def _fetch_each(fetcher, requests, *, dry_run: bool) -> list[str]:
     return failures
 
 
+def _refresh_index(out: Path | None) -> None:
+    """The reports' index lists the documents just written in a territory's folder (not only at the next report)."""
+    if out is None:
+        from ctg_analysis.reports.index import refresh_index
+
+        refresh_index(config.reports_folder())
+
+
 _FICHE_FORMATS = ("xlsx", "docx")
 
 
@@ -711,6 +719,7 @@ def fiches(territory_id, plan_file, data_dir, territories_file, formats, phrases
     click.echo(f"{counted(len(built), 'fiche action', 'fiches actions')} pour {loaded.get(territory_id).label} :")
     for path in written:
         click.echo(f"  {path}")
+    _refresh_index(out)
 
 
 @main.command("suivi")
@@ -793,6 +802,7 @@ def suivi(territory_id, baseline_file, data_dir, territories_file, plan_file, ou
     if diagnostic.demo:
         click.echo("\nDonnées fictives de démonstration.")
     click.echo(f"\n{counted(len(written) + len(pictures), 'fichier écrit', 'fichiers écrits')} dans {target}")
+    _refresh_index(out)
 
 
 def _plan_territory(territory_id: str | None, plan) -> str:

@@ -5,6 +5,7 @@ tiny template, in a fresh kernel and in a reused one."""
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import re
@@ -852,3 +853,32 @@ def test_a_worker_killed_mid_territory_leaves_no_staging_folder_once_the_batch_e
     assert batch._execute_with_bar([job], results, 1, None, False, None, reports, False) is None
     assert results["ezanville"].error == "KilledWorker"
     assert list(reports.iterdir()) == [], "the killed worker's staging folder is removed as the batch ends"
+
+
+def test_the_index_lists_the_fiches_and_follow_up_as_soon_as_they_are_written(tmp_path):
+    """Issue 33, point 14: fiches and follow-up appeared in reports/index.html only after the next ctg report."""
+    from ctg_analysis.reports.index import refresh_index
+
+    assert refresh_index(tmp_path) is None  # no index yet: nothing to refresh
+    write_index(tmp_path, [("ezanville", "Ézanville", "ezanville")], demo=True, interrupted=("ezanville",))
+    assert "fiches-actions.docx" not in (tmp_path / "index.html").read_text(encoding="utf-8")
+    (tmp_path / "ezanville").mkdir()
+    (tmp_path / "ezanville" / "fiches-actions.docx").write_bytes(b"fiches")
+    (tmp_path / "ezanville" / "suivi").mkdir()
+    (tmp_path / "ezanville" / "suivi" / "suivi.xlsx").write_bytes(b"suivi")
+    refresh_index(tmp_path)
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert 'href="ezanville/fiches-actions.docx">fiches actions</a>' in page
+    assert 'href="ezanville/suivi/suivi.xlsx">suivi annuel</a>' in page
+    assert "Données fictives de démonstration" in page and "rendu interrompu" in page  # the rest as it was
+
+
+def test_a_label_written_as_html_stays_text_in_the_index_and_its_record(tmp_path):
+    from ctg_analysis.reports.index import refresh_index
+
+    label = "</script><script>alert('x')</script><!--"
+    write_index(tmp_path, [("t", label, "t")])
+    refresh_index(tmp_path)
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in page and page.count("</script>") == 1  # only the record's own
+    assert html.escape(label) in page

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import html
+import json
+import re
 from pathlib import Path
 
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import write_bytes
 from ctg_analysis.reports.metadata import DOCUMENTS, MANIFEST, Status, read_json
 
-__all__ = ["write_index"]
+__all__ = ["refresh_index", "write_index"]
 
 #: How many of a report's key figures the index shows.
 _SHOWN_FIGURES = 5
@@ -74,9 +76,13 @@ def write_index(
             f'<td class="{css}">{html.escape(status)}</td><td>{figures}</td><td>{" · ".join(links)}</td></tr>'
         )
     warning = "<p><strong>Données fictives de démonstration.</strong></p>" if demo else ""
+    # What the page lists, kept in it for refresh_index once another command adds documents to a territory's folder.
+    listing = {"territories": territories, "demo": demo, "failures": failures, "interrupted": list(interrupted)}
+    kept = json.dumps(listing, ensure_ascii=False).replace("<", "\\u003c")  # no tag can close the script
     page = (
         '<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8"><title>Diagnostics CTG</title>'
-        f"<style>{_STYLE}</style></head><body><h1>Diagnostics partagés CTG</h1>{warning}"
+        f'<style>{_STYLE}</style><script type="application/json" id="{_LISTING}">{kept}</script></head>'
+        f"<body><h1>Diagnostics partagés CTG</h1>{warning}"
         "<table><tr><th>Territoire</th><th>Statut</th><th>Chiffres clés</th><th>Documents</th></tr>"
         + "".join(rows)
         + "</table></body></html>\n"
@@ -84,3 +90,35 @@ def write_index(
     path = reports / "index.html"
     write_bytes(path, page.encode("utf-8"))
     return path
+
+
+def refresh_index(reports_dir: str | Path) -> Path | None:
+    """Write the index again, listing what it listed, after ``ctg fiches`` or ``ctg suivi`` added documents to a
+    territory's folder (they appeared only at the next ``ctg report``); ``None`` when no index was written yet.
+
+    Examples
+    --------
+    >>> write_index(tmp, [("t", "T", "t")]).name, refresh_index(tmp).name
+    ('index.html', 'index.html')
+    """
+    reports = Path(reports_dir)
+    try:
+        page = (reports / "index.html").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    found = re.search(rf'<script type="application/json" id="{_LISTING}">(.*?)</script>', page, re.DOTALL)
+    if found is None:  # an index of an earlier version: the next report writes it
+        return None
+    listing = json.loads(found.group(1))
+    territories = [(str(tid), str(label), str(slug)) for tid, label, slug in listing["territories"]]
+    return write_index(
+        reports,
+        territories,
+        demo=bool(listing["demo"]),
+        failures={str(k): str(v) for k, v in (listing.get("failures") or {}).items()},
+        interrupted=tuple(listing.get("interrupted") or ()),
+    )
+
+
+#: The id of the index's own record of what it lists.
+_LISTING = "ctg-liste"

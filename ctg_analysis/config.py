@@ -30,6 +30,7 @@ __all__ = [
     "byline",
     "cache_dir",
     "current_project",
+    "download_cache_dir",
     "data_folder",
     "find_project",
     "reports_folder",
@@ -40,6 +41,8 @@ __all__ = [
 PROJECT_FILE = "ctg.toml"
 PROJECT_ENV = "CTG_PROJECT_DIR"
 CACHE_ENV = "CTG_CACHE_DIR"
+#: The variable that moves the download cache of ``ctg fetch``.
+DOWNLOAD_CACHE_ENV = "CTG_DOWNLOAD_CACHE"
 #: The largest file read, in megabytes (see :func:`ctg_analysis.sources._io.max_file_bytes`).
 MAX_FILE_ENV = "CTG_MAX_FILE_MB"
 _T = TypeVar("_T")
@@ -223,6 +226,15 @@ def current_project() -> Project:
             "DOSSIER"
         )
     return project
+
+
+def download_cache_dir() -> Path:
+    """Where ``ctg fetch`` keeps the files it downloaded, for every project of the machine:
+    ``CTG_DOWNLOAD_CACHE``, else ``$XDG_CACHE_HOME/ctg-analysis/telechargements`` (``~/.cache`` by default)."""
+    if env := os.environ.get(DOWNLOAD_CACHE_ENV):
+        return Path(env).expanduser().resolve()
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "ctg-analysis" / "telechargements"
 
 
 def cache_dir() -> Path:

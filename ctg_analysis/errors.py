@@ -22,7 +22,21 @@ __all__ = [
     "FetchError",
     "Interrupted",
     "did_you_mean",
+    "first_line",
 ]
+
+
+def first_line(exc: BaseException, width: int = 160) -> str:
+    """An exception's first line, at most ``width`` characters (its type's name when it says nothing), for a
+    message that names a library's failure without its whole report.
+
+    Examples
+    --------
+    >>> first_line(OSError("disque plein\\ndétails…")), first_line(ValueError())
+    ('disque plein', 'ValueError')
+    """
+    text = str(exc).strip()
+    return text.splitlines()[0][:width] if text else type(exc).__name__
 
 
 class CtgError(Exception):

@@ -7,7 +7,7 @@ each source, ``http`` asks the publishers politely, ``lock`` records what was fe
 
 from ctg_analysis.fetch.catalogue import Source, catalogue, get_source
 from ctg_analysis.fetch.plan import Areas, Request, areas_of, chosen_sources
-from ctg_analysis.fetch.run import Fetcher, Outcome, download_cache
+from ctg_analysis.fetch.run import Fetcher, Outcome
 from ctg_analysis.sources.lock import LOCK_FILE, LockEntry, changed_files, read_lock
 
 __all__ = [
@@ -22,7 +22,6 @@ __all__ = [
     "catalogue",
     "changed_files",
     "chosen_sources",
-    "download_cache",
     "get_source",
     "read_lock",
 ]

@@ -21,7 +21,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from ctg_analysis import __version__
-from ctg_analysis.errors import FetchError
+from ctg_analysis.errors import FetchError, first_line
 from ctg_analysis.feedback import progress_bar
 from ctg_analysis.fetch.catalogue import Publisher
 from ctg_analysis.formatting import format_count
@@ -108,8 +108,9 @@ class Client:
             response = self.session.get(url, params=params, timeout=TIMEOUT, **kwargs)
         except requests.exceptions.SSLError as exc:
             raise FetchError(
-                f"{self.publisher.label} : certificat TLS refusé pour {urlsplit(url).hostname} ({_short(exc)}) ; "
-                "derrière un proxy d'entreprise, indiquez son autorité dans REQUESTS_CA_BUNDLE"
+                f"{self.publisher.label} : certificat TLS refusé pour {urlsplit(url).hostname} "
+                f"({first_line(exc, 120)}) ; derrière un proxy d'entreprise, indiquez son autorité dans "
+                "REQUESTS_CA_BUNDLE"
             ) from exc
         except requests.exceptions.ConnectionError as exc:
             raise FetchError(
@@ -209,7 +210,3 @@ def _shown_url(url: str | None) -> str:
     """An address as a message shows it (no query string longer than a line)."""
     text = url or ""
     return text if len(text) <= 160 else text[:157] + "…"
-
-
-def _short(exc: Exception) -> str:
-    return str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__

@@ -2,7 +2,7 @@
 project of the machine), or the publisher — never a half file in the data folder, the lock written as
 each file lands.
 
-The download cache (``CTG_DOWNLOAD_CACHE``, else ``~/.cache/ctg-analysis/telechargements``) keeps one
+The download cache (:func:`~ctg_analysis.config.download_cache_dir`) keeps one
 folder per request (its address and query): the file as received, and its lock entry. A download cut
 mid-file waits there as ``<key>.part`` and is resumed by the next run.
 """
@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ctg_analysis.config import download_cache_dir
 from ctg_analysis.errors import FetchError
 from ctg_analysis.fetch.catalogue import Source, publisher
 from ctg_analysis.fetch.http import Client
@@ -30,12 +31,9 @@ from ctg_analysis.formatting import format_count, format_size
 from ctg_analysis.sources.lock import LockEntry, day_of, read_lock, write_lock
 from ctg_analysis.sources.registry import file_hash
 
-__all__ = ["CACHE_ENV", "Fetcher", "Outcome", "download_cache", "said"]
+__all__ = ["Fetcher", "Outcome", "said"]
 
 log = logging.getLogger(__name__)
-
-#: The variable that moves the download cache.
-CACHE_ENV = "CTG_DOWNLOAD_CACHE"
 
 #: What happened to a request, in French.
 STATUSES = {
@@ -46,14 +44,6 @@ STATUSES = {
     "planned": "à télécharger",
     "restored": "rétabli : le fichier ne correspondait plus au verrou",
 }
-
-
-def download_cache() -> Path:
-    """Where fetched files are kept for every project of the machine."""
-    if env := os.environ.get(CACHE_ENV):
-        return Path(env).expanduser().resolve()
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "ctg-analysis" / "telechargements"
 
 
 @dataclass(frozen=True)
@@ -75,7 +65,7 @@ class Fetcher:
     data_dir
         The data folder (files go to its subfolders, the lock beside them).
     cache
-        The download cache (default :func:`download_cache`).
+        The download cache (default :func:`~ctg_analysis.config.download_cache_dir`).
     offline
         Use only the cache: a file not in it is a failure, said.
     update
@@ -88,7 +78,7 @@ class Fetcher:
         self, data_dir: Path, *, cache: Path | None = None, offline: bool = False, update: bool = False, backoff=1.0
     ) -> None:
         self.data_dir = Path(data_dir)
-        self.cache = Path(cache) if cache is not None else download_cache()
+        self.cache = Path(cache) if cache is not None else download_cache_dir()
         self.offline, self.update, self.backoff = offline, update, backoff
         self._clients: dict[str, Client] = {}
         self.lock = read_lock(self.data_dir)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ctg_analysis.codes import departement_of
-from ctg_analysis.errors import UnreadableFileError, UnrecognisedFileError
+from ctg_analysis.errors import UnreadableFileError, UnrecognisedFileError, first_line
 
 if TYPE_CHECKING:  # imported where read: the folder scan recognises outlines without loading GeoPandas
     import geopandas
@@ -128,7 +128,7 @@ def recognise_outlines(
     try:
         layers = [str(name) for name, _ in pyogrio.list_layers(file)]
     except Exception as exc:  # GDAL's errors are of many kinds; each means the same here
-        raise UnreadableFileError(relative, f"fichier de contours illisible ({_short(exc)})") from exc
+        raise UnreadableFileError(relative, f"fichier de contours illisible ({first_line(exc)})") from exc
     years = [int(y) for y in _YEAR.findall(relative)]
     named_year = years[-1] if years else None
     found = []
@@ -274,7 +274,7 @@ def _read(layer: OutlineLayer, departements: tuple[str, ...] | None) -> geopanda
     try:
         frame = geopandas.read_file(layer.file, layer=layer.layer, columns=[layer.code_column], where=where)
     except Exception as exc:
-        raise UnreadableFileError(layer.path, f"contours illisibles ({_short(exc)})") from exc
+        raise UnreadableFileError(layer.path, f"contours illisibles ({first_line(exc)})") from exc
     frame = frame.rename(columns={layer.code_column: "code"})
     codes = frame["code"].astype("string").str.strip()
     if codes.isna().any():
@@ -288,8 +288,3 @@ def _read(layer: OutlineLayer, departements: tuple[str, ...] | None) -> geopanda
     frame["code"] = codes
     frame = frame.loc[~frame.geometry.is_empty & ~frame.geometry.isna()]  # notna() warns on empty shapes
     return frame.dissolve("code", as_index=False)[["code", "geometry"]] if codes.duplicated().any() else frame
-
-
-def _short(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:160]

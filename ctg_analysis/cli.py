@@ -610,10 +610,15 @@ def fetch(
 
     folder = config.data_folder(data_dir)
     if check:
-        problems = fetching.changed_files(folder, fetching.read_lock(folder), {})
-        click.echo(
-            "\n".join(f"modifié : {p}" for p in problems) or f"Tous les fichiers du verrou sont conformes ({folder})."
-        )
+        lock = fetching.read_lock(folder)
+        if not lock:  # nothing was fetched here: « all conform » would vouch for files no one checked
+            click.echo(
+                f"Aucun fichier téléchargé par ctg fetch dans {folder} ({fetching.LOCK_FILE} absent) : rien à vérifier."
+            )
+            sys.exit(0)
+        problems = fetching.changed_files(folder, lock, {})
+        conform = f"Les {counted(len(lock), 'fichier')} du verrou sont conformes ({folder})."
+        click.echo("\n".join(f"modifié : {p}" for p in problems) or conform)
         sys.exit(1 if problems else 0)
     sources = fetching.chosen_sources(datasets)
     areas = (

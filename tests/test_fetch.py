@@ -535,3 +535,15 @@ def test_a_real_cnaf_export_filtered_to_a_departement_holds_exactly_its_rows(ser
 
     table = next(t for t in scan_folder(fetched.parent, cache_dir=False, progress=False).tables if t.level == "commune")
     assert table.data.set_index(["geo", "period"]).loc[("2A006", 2024), "ARSAS"] == float(alata) == 30
+
+
+def test_fetch_check_without_a_lock_says_so_and_a_broken_lock_is_named(server, tmp_path):
+    root = _project(tmp_path)
+    nothing = fetch(root, "--check", datasets=[])
+    assert nothing.exit_code == 0 and "Aucun fichier téléchargé par ctg fetch" in said(nothing)
+    assert "conformes" not in said(nothing)
+    (root / "data" / "raw" / LOCK_FILE).write_text("[[file]]\npath = 'a.csv'\nsha256 = \n", encoding="utf-8")
+    for arguments in (("--check",), ()):
+        broken = fetch(root, *arguments, datasets=[] if arguments else ["naissances"])
+        assert broken.exit_code == 2 and "Traceback" not in broken.output
+        assert f"{LOCK_FILE} : fichier de verrou illisible" in said(broken)

@@ -679,6 +679,6 @@ def test_a_fiche_gives_a_partial_departement_value_with_its_coverage_and_compare
 
     assert row(before)["Position"] != "" and "partielle" not in row(before)["Département"]
     assert row(after)["Département"].endswith(
-        f"(valeur partielle, sur 35 des 183 communes, 76{NNBSP}% de la population)"
+        f"(valeur partielle, sur 19{NNBSP}% des communes, 76{NNBSP}% de la population)"
     )
     assert row(after)["Position"] == ""

@@ -266,7 +266,7 @@ def test_the_workbook_says_the_coverage_of_a_partial_value(table, tmp_path):
     book = openpyxl.load_workbook(write_workbook(table, "ctg-ecouen", tmp_path / "diagnostic.xlsx"))
     sheet = book[get_theme("accès aux droits-précarité").sheet]
     texts = [str(row[0]) for row in sheet.iter_rows(values_only=True) if row and row[0]]
-    said = "sur 35 des 183 communes, 76\u202f% de la population"
+    said = "sur 19\u202f% des communes, 76\u202f% de la population"
     assert any(t.startswith("Valeurs partielles : ") and said in t for t in texts)
     long_sheet = book[get_theme("accès aux droits-précarité").data_sheet]
     header = [cell.value for cell in long_sheet[1]]

@@ -480,10 +480,10 @@ def test_a_partial_value_says_its_coverage_in_words_in_its_table_and_its_sentenc
     mark_partial(table, departement, 35 / 183, 0.7612, 183)
     mark_partial(table, territory, 0.8, 0.62, 5)
     page = wide_view(table, "ctg-ecouen", theme="accès aux droits-précarité").to_html()
-    said = f"département Val-d'Oise : sur 35 des 183 communes, 76{NNBSP}% de la population"
+    said = f"département Val-d'Oise : sur 19{NNBSP}% des communes, 76{NNBSP}% de la population"
     assert "Valeurs partielles : " in html.unescape(page)
     assert f"part des allocataires du RSA ({latest}), {said}" in html.unescape(page)
-    assert "sur 4 des 5 communes" in html.unescape(page)
+    assert f"sur 80{NNBSP}% des communes" in html.unescape(page)
     [sentence] = [s for s in theme_sentences(table, "ctg-ecouen", "accès aux droits-précarité") if "RSA" in s.text]
-    assert f"(sur 4 des 5 communes, 62{NNBSP}% de la population)." in str(sentence)
+    assert f"(sur 80{NNBSP}% des communes, 62{NNBSP}% de la population)." in str(sentence)
     assert "contre" not in sentence.text  # a partial value is never set against the département's

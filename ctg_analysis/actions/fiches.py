@@ -155,7 +155,7 @@ def _said_with_coverage(row: pd.Series, indicator, *, name: bool = False) -> str
     """A value in French (« Val-d'Oise : 15,2 % »), a partial one with its coverage in words."""
     text = format_value(row["value"], indicator.unit, indicator.decimals, sign=indicator.is_change)
     if "partial" in str(row["flags"]).split(";"):
-        said = coverage_said(row["coverage_communes"], row["coverage_population"], row["n_communes"])
+        said = coverage_said(row["coverage_communes"], row["coverage_population"])
         text += f" (valeur partielle, {said})" if said else " (valeur partielle)"
     return f"{row['geo_label']} : {text}" if name else text
 
@@ -164,7 +164,7 @@ def _flags_said(row: pd.Series) -> str:
     """What the flags of the territory's value mean, a partial value's coverage in words."""
     meanings = []
     for flag in (f for f in str(row["flags"]).split(";") if f in FLAGS and f != "demo"):
-        said = coverage_said(row["coverage_communes"], row["coverage_population"], row["n_communes"])
+        said = coverage_said(row["coverage_communes"], row["coverage_population"])
         meanings.append(f"{FLAGS[flag]} ({said})" if flag == "partial" and said else FLAGS[flag])
     return " ; ".join(meanings)
 

@@ -389,11 +389,11 @@ def describe(
 
 
 def _caveat(text: str, flag: str, row: pd.Series) -> str:
-    """A flag's caveat; a partial value's says its coverage in words (« … (sur 4 des 5 communes, 99 % de la
+    """A flag's caveat; a partial value's says its coverage in words (« … (sur 80 % des communes, 99 % de la
     population). »)."""
     if flag != "partial" or "coverage_communes" not in row:
         return text
-    said = coverage_said(row["coverage_communes"], row.get("coverage_population"), row.get("n_communes"))
+    said = coverage_said(row["coverage_communes"], row.get("coverage_population"))
     if not said:
         return text
     return f"{text[:-1]} ({said})." if text.endswith(".") else f"{text} ({said})"

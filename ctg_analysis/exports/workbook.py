@@ -137,7 +137,7 @@ def _write_rows(sheet, rows: pd.DataFrame) -> None:
                 _quality(row["flags"]),
                 row["source"],
                 # A partial value's coverage in words (secret communes count as not covered).
-                coverage_said(row["coverage_communes"], row["coverage_population"], row["n_communes"]) if part else "",
+                coverage_said(row["coverage_communes"], row["coverage_population"]) if part else "",
             ]
         )
         line = sheet.max_row

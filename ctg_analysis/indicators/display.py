@@ -144,27 +144,34 @@ def shown_flags(rows: pd.DataFrame) -> pd.Series:
     return cleaned.where(~negligible, kept.where(kept != "", None))
 
 
-def coverage_said(coverage_communes: object, coverage_population: object, n_communes: object) -> str:
-    """A partial value's coverage in words: how many of the unit's communes the source covers, and what share of
-    its population (secret communes count as not covered).
+def coverage_said(coverage_communes: object, coverage_population: object) -> str:
+    """A partial value's coverage in words: the share of the unit's communes the source covers, and of its
+    population (secret communes count as not covered). Shares, not counts: the long table keeps the communes a
+    value sums, not those its unit has.
 
     Examples
     --------
-    >>> coverage_said(35 / 183, 0.7612, 183)
-    'sur 35 des 183 communes, 76\u202f% de la population'
-    >>> coverage_said(0.8, 0.9996, 5), coverage_said(0.5, float("nan"), 2)
-    ('sur 4 des 5 communes, 99,9\u202f% de la population', 'sur 1 des 2 communes')
+    >>> coverage_said(35 / 184, 0.7612)
+    'sur 19\u202f% des communes, 76\u202f% de la population'
+    >>> coverage_said(0.8, 0.9996), coverage_said(0.004, float("nan"))
+    ('sur 80\u202f% des communes, 99,9\u202f% de la population', 'sur 0,4\u202f% des communes')
     """
-    communes, population, units = (_number(x) for x in (coverage_communes, coverage_population, n_communes))
+    communes, population = _number(coverage_communes), _number(coverage_population)
     words = []
-    if not (np.isnan(communes) or np.isnan(units)) and units:
-        words.append(f"sur {format_number(round(communes * units))} des {format_number(units)} communes")
+    if not np.isnan(communes):
+        words.append(f"sur {_percent(communes)} des communes")
     if not np.isnan(population):
-        share = 100 * population
-        # Whole percents, but a share short of 100 never reads « 100 % » (« 99,9 % »).
-        shown = format_number(share) if round(share) < 100 or share >= 100 else format_number(min(share, 99.9), 1)
-        words.append(f"{shown}\u202f% de la population")
+        words.append(f"{_percent(population)} de la population")
     return ", ".join(words)
+
+
+def _percent(share: float) -> str:
+    """A share of a whole in whole percents, but one decimal below 1 % (never « 0 % » of something) and a share
+    short of the whole never « 100 % » (« 99,9 % »)."""
+    percent = 100 * share
+    if 0 < percent < 1 or (round(percent) >= 100 > percent):
+        return f"{format_number(min(percent, 99.9), 1)}\u202f%"
+    return f"{format_number(percent)}\u202f%"
 
 
 def _number(value: object) -> float:
@@ -184,27 +191,26 @@ def coverage_notes(rows: pd.DataFrame) -> list[str]:
     --------
     >>> rows = pd.DataFrame({"indicator": ["allocataires"], "period": ["2020"], "level": ["departement"],
     ...     "geo_label": ["Val-d'Oise"], "flags": ["partial"], "coverage_communes": [35 / 183],
-    ...     "coverage_population": [0.76], "n_communes": [183]})
+    ...     "coverage_population": [0.76]})
     >>> print(coverage_notes(rows)[0])  # doctest: +NORMALIZE_WHITESPACE
-    Foyers allocataires (2020), département Val-d'Oise : valeur partielle, sur 35 des 183 communes,
+    Foyers allocataires (2020), département Val-d'Oise : valeur partielle, sur 19\u202f% des communes,
     76\u202f% de la population
     """
     if "coverage_communes" not in rows or rows.empty:
         return []
     partial = rows.loc[shown_flags(rows).astype("string").fillna("").str.contains(r"(?:^|;)partial(?:;|$)")]
     notes = []
-    for indicator, period, level, name, communes, population, units in zip(
+    for indicator, period, level, name, communes, population in zip(
         partial["indicator"].astype(str),
         partial["period"].astype(str),
         partial["level"].astype(str),
         partial["geo_label"].astype(str),
         partial["coverage_communes"],
         partial["coverage_population"],
-        partial["n_communes"],
         strict=True,
     ):
         where = name if level == "france" else f"{LEVEL_NAMES_IN_TEXT[level]} {name}"
-        said = coverage_said(communes, population, units)
+        said = coverage_said(communes, population)
         notes.append(f"{get_indicator(indicator).label} ({period}), {where} : valeur partielle, {said}")
     return list(dict.fromkeys(notes))
 
@@ -214,8 +220,8 @@ def partial_legend(notes: list[str] | tuple[str, ...]) -> str:
 
     Examples
     --------
-    >>> partial_legend(["Naissances (2021), EPCI CA : valeur partielle, sur 4 des 5 communes"])
-    'Valeurs partielles : naissances (2021), EPCI CA : sur 4 des 5 communes.'
+    >>> partial_legend(["Naissances (2021), EPCI CA : valeur partielle, sur 80\u202f% des communes"])
+    'Valeurs partielles : naissances (2021), EPCI CA : sur 80\u202f% des communes.'
     """
     said = [note.replace(" : valeur partielle, ", " : ", 1) for note in notes]
     return "Valeurs partielles : " + " ; ".join(n[0].lower() + n[1:] for n in said) + "."

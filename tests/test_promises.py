@@ -561,6 +561,24 @@ def test_long_work_shows_a_progress_bar_in_a_terminal_even_one_that_reports_no_s
     assert "tables reconnues" in text
 
 
+def test_an_indicator_no_file_gives_has_no_year_in_the_long_table(tmp_path):
+    # The long table's years of an indicator without any file read 1900 (the packing's origin) in JupyterLab.
+    import ctg_analysis as ctg
+
+    data = tmp_path / "naissances"
+    data.mkdir()
+    for part in ("etat-civil", "cog"):
+        shutil.copytree(DEMO / part, data / part)
+    shutil.copy(DEMO / "territories.yaml", data)
+    table = ctg.Diagnostic.open(data, data / "territories.yaml").table()
+    absent = table.loc[table["indicator"] == "taux_activite_femmes"]
+    births = table.loc[table["indicator"] == "naissances"]
+    assert len(absent) and set(absent["period"].astype(str)) == {"–"}
+    assert absent["year_start"].isna().all() and absent["year_end"].isna().all()
+    assert births["year_end"].notna().all() and births["year_end"].min() > 2000
+    assert not table[["year_start", "year_end"]].isin([1900]).any().any()
+
+
 def test_the_explore_notebook_runs_to_its_end_on_a_folder_of_births_alone(tmp_path):
     # README: any subset of the official files works. The explore notebook stopped at its third cell without
     # the census base, then at its maps without outlines.

@@ -22,7 +22,6 @@ from ctg_analysis.formatting import MISSING, format_value, or_missing
 from ctg_analysis.indicators.catalogue import get_indicator
 from ctg_analysis.indicators.comparisons import position
 from ctg_analysis.indicators.display import coverage_said, latest_period, territory_rows
-from ctg_analysis.indicators.encoding import NO_YEAR
 from ctg_analysis.indicators.flags import FLAGS, forbids_comparison
 
 __all__ = [
@@ -112,7 +111,7 @@ def _evaluation(
     for item in chosen:
         indicator = get_indicator(item.id)
         # A row of period « – » says that no file of the data gives the indicator: it is absent.
-        own = rows.loc[(rows["indicator"] == item.id) & (rows["level"] == "territoire") & (rows["year_end"] != NO_YEAR)]
+        own = rows.loc[(rows["indicator"] == item.id) & (rows["level"] == "territoire") & rows["year_end"].notna()]
         if own.empty:
             lines.append(
                 [

@@ -18,6 +18,7 @@ from ctg_analysis.errors import CtgError
 from ctg_analysis.files import atomic_path
 from ctg_analysis.geography.outlines import Outlines
 from ctg_analysis.indicators.catalogue import all_indicators, get_indicator
+from ctg_analysis.indicators.display import latest_period
 from ctg_analysis.sources.datasets import dataset_hint
 from ctg_analysis.themes import MAPS_FOLDER, SYNTHESIS_FOLDER, THEME_IDS, get_theme
 
@@ -84,7 +85,7 @@ class ChartSpec:
 
 def _alike(rows: pd.DataFrame) -> bool:
     """Whether the communes' latest values of an indicator are fewer than two distinct ones."""
-    return rows.loc[rows["year_end"] == rows["year_end"].max(), "value"].nunique() < 2
+    return latest_period(rows)["value"].nunique() < 2
 
 
 #: The charts drawn from several indicators at once, each in its theme; the catalogue's ``chart`` field

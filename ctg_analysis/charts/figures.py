@@ -34,6 +34,8 @@ from ctg_analysis.indicators.display import (
     coverage_notes,
     is_fragile,
     key_figure_ids,
+    latest_label,
+    latest_period,
     partial_legend,
     shown_flags,
     territory_rows,
@@ -81,8 +83,7 @@ def _rows(table: pd.DataFrame, territory: str, indicator: str, period: str | Non
     if rows.empty:
         raise CtgError(f"indicateur {indicator!r} non calculé pour le territoire {territory!r} (données absentes)")
     if period is None:
-        latest = rows.loc[rows["year_end"] == rows["year_end"].max()]
-        period = latest.loc[latest["year_start"] == latest["year_start"].min(), "period"].iloc[0]
+        period = latest_label(rows)
     rows = rows.loc[rows["period"] == period]
     if rows.empty:
         raise CtgError(f"indicateur {indicator!r} : période {period!r} absente")
@@ -310,7 +311,7 @@ def _band_shares(rows: pd.DataFrame, period: str | None) -> tuple[pd.DataFrame, 
         raise CtgError(
             "tranches d'âge CAF absentes : le recensement (évolution et structure de la population) est nécessaire"
         )
-    period = period or str(bands.loc[bands["year_end"] == bands["year_end"].max(), "period"].iloc[0])
+    period = period or latest_label(bands)
     bands = bands.loc[bands["period"] == period]
     wide = bands.pivot_table(
         index=["level", "geo", "geo_label"], columns="indicator", values="value", observed=True, aggfunc="first"
@@ -522,7 +523,7 @@ def family_composition(
     ]
     if rows.empty:
         raise CtgError("familles absentes : le recensement (couples, familles, ménages) est nécessaire")
-    period = period or str(rows.loc[rows["year_end"] == rows["year_end"].max(), "period"].iloc[0])
+    period = period or latest_label(rows)
     rows = _ordered(rows.loc[rows["period"] == period])
     wide = rows.pivot_table(
         index=["level", "geo", "geo_label"],
@@ -618,8 +619,7 @@ def _key_cards(rows: pd.DataFrame, indicators: list[str]) -> list[tuple[str, pd.
         found = rows.loc[rows["indicator"] == indicator]
         if found.empty:
             continue
-        latest = found.loc[found["year_end"] == found["year_end"].max()]
-        latest = latest.loc[latest["year_start"] == latest["year_start"].min()]
+        latest = latest_period(found)
         own = latest.loc[latest["level"] == "territoire"]
         departement = latest.loc[latest["level"] == "departement"]
         if own.empty:

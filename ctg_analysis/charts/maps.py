@@ -29,7 +29,7 @@ from ctg_analysis.errors import CtgError
 from ctg_analysis.formatting import agreed, counted, format_value
 from ctg_analysis.geography.outlines import Outlines
 from ctg_analysis.indicators.catalogue import get_indicator
-from ctg_analysis.indicators.display import cited_sources, is_fragile, shown_flags, territory_rows
+from ctg_analysis.indicators.display import cited_sources, is_fragile, latest_label, shown_flags, territory_rows
 from ctg_analysis.levels import LEVEL_COLOURS
 
 __all__ = ["MAP_SCHEMES", "OUTLINES_HINT", "commune_map", "departement_map", "locator_map"]
@@ -286,8 +286,7 @@ def _values(rows: pd.DataFrame, level: str, indicator: str, period: str | None) 
     if rows.empty:
         raise CtgError(f"carte non disponible : indicateur {indicator!r} absent des données ({level})")
     if period is None:
-        latest = rows.loc[rows["year_end"] == rows["year_end"].max()]
-        period = str(latest.loc[latest["year_start"] == latest["year_start"].min(), "period"].iloc[0])
+        period = latest_label(rows)
     rows = rows.loc[rows["period"] == period].drop_duplicates("geo")
     return rows.assign(fragile=is_fragile(shown_flags(rows)).to_numpy(), geo=rows["geo"].astype(str)), period
 

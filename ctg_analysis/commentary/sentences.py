@@ -37,7 +37,6 @@ from ctg_analysis.formatting import FrenchText, format_value
 from ctg_analysis.indicators.catalogue import Indicator, all_indicators, get_indicator, indicators_of_theme
 from ctg_analysis.indicators.comparisons import position
 from ctg_analysis.indicators.display import coverage_said, latest_period, territory_rows
-from ctg_analysis.indicators.encoding import NO_YEAR
 from ctg_analysis.indicators.flags import DEMO_FLAG, NOT_COMPARED, forbids_comparison
 from ctg_analysis.sources.datasets import get_dataset
 from ctg_analysis.text import plain
@@ -460,8 +459,8 @@ def _common_fields(
         lieu, de_lieu = (place[k].format(de_nom=de(commune_name)) for k in ("sur", "de"))
     return {
         "année": str(row["period"]),
-        "début": str(int(row["year_start"])),
-        "fin": str(int(row["year_end"])),
+        "début": _year(row["year_start"]),
+        "fin": _year(row["year_end"]),
         "lieu": lieu,
         "de_lieu": de_lieu,
         "sujet": subject["sujet"],
@@ -526,15 +525,18 @@ def _not_published(
     )
 
 
+def _year(year: object) -> str:
+    """A year of the long table as text, « – » for an indicator no file gives."""
+    return "–" if pd.isna(year) else str(int(year))  # type: ignore[call-overload]
+
+
 def _sentence(
     phrases: Phrases, indicator: Indicator, row: pd.Series, references: pd.DataFrame, fields: dict[str, str]
 ) -> str:
     templates, unit, decimals, value = phrases.templates, indicator.unit, indicator.decimals, row["value"]
     if pd.isna(value):
         # No file of the data gives the indicator at all (its period is « – »).
-        missing = (
-            templates.get("absent", templates["manquant"]) if row["year_end"] == NO_YEAR else templates["manquant"]
-        )
+        missing = templates.get("absent", templates["manquant"]) if pd.isna(row["year_end"]) else templates["manquant"]
         return capitalise(missing.format(**fields))
     if indicator.is_count:
         subject = phrases.subject(indicator.id)

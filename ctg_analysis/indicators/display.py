@@ -44,6 +44,7 @@ __all__ = [
     "is_fragile",
     "key_figure_ids",
     "key_figures",
+    "latest_label",
     "latest_period",
     "shown_flags",
     "side_by_side",
@@ -110,10 +111,29 @@ def _select(table: pd.DataFrame, territory: str, theme: str | None, indicators: 
 
 def latest_period(rows: pd.DataFrame) -> pd.DataFrame:
     """The rows of each indicator's latest period (the longest one when several end the same year)."""
-    latest = rows.groupby("indicator")["year_end"].transform("max")
-    rows = rows.loc[rows["year_end"] == latest]
-    longest = rows.groupby("indicator")["year_start"].transform("min")
-    return rows.loc[rows["year_start"] == longest]
+    # An indicator no file gives has no period (<NA>): its rows are its latest.
+    latest = rows.groupby("indicator", observed=True)["year_end"].transform("max")
+    rows = rows.loc[rows["year_end"].eq(latest).fillna(True)]
+    longest = rows.groupby("indicator", observed=True)["year_start"].transform("min")
+    return rows.loc[rows["year_start"].eq(longest).fillna(True)]
+
+
+def latest_label(rows: pd.DataFrame) -> str:
+    """The label of the rows' latest period (the longest when several end the same year), « – » without any.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"period": ["2013", "2008-2013", "2019"], "year_start": [2013, 2008, 2019],
+    ...                      "year_end": [2013, 2013, 2019]})
+    >>> latest_label(rows), latest_label(rows.iloc[:2])
+    ('2019', '2008-2013')
+    """
+    ends = rows["year_end"]
+    if ends.isna().all():
+        return "–"
+    latest = rows.loc[ends.eq(ends.max()).fillna(False)]
+    starts = latest["year_start"]
+    return str(latest.loc[starts.eq(starts.min()).fillna(False), "period"].iloc[0])
 
 
 #: A value missing less than this share of its population (secret or absent communes) is not shown as

@@ -326,8 +326,9 @@ def _frame(
             "period": pd.Categorical.from_codes(
                 np.searchsorted(pairs, period_keys), categories=pd.Index(period_labels(pairs), dtype="object")
             ),
-            "year_start": start,
-            "year_end": end,
+            # An indicator no file has has no period: <NA>, not the packing's origin year.
+            "year_start": pd.arrays.IntegerArray(start, end == NO_YEAR),
+            "year_end": pd.arrays.IntegerArray(end, end == NO_YEAR),
             "value": table["value"],
             "numerator": table["numerator"],
             "denominator": table["denominator"],

@@ -98,7 +98,7 @@ def open_report(
     table = diagnostic.table([territory_id])
     table = table.loc[table["level"].isin(["commune", "territoire", *comparison_levels])]
     if census_vintage:
-        table = table.loc[table["year_end"] <= census_vintage]
+        table = table.loc[table["year_end"].le(census_vintage).fillna(True)]
     return Report(
         territory_id,
         territory.label,

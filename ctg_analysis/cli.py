@@ -755,7 +755,7 @@ def suivi(territory_id, baseline_file, data_dir, territories_file, plan_file, ou
     """Suivi annuel des indicateurs d'évaluation : référence, valeur actuelle, cible, validité de la comparaison."""
     from ctg_analysis.actions.followup import follow_up, read_baseline, same_geography
     from ctg_analysis.actions.plan import load_plan
-    from ctg_analysis.actions.steering import follow_up_chart, write_follow_up_deck, write_follow_up_xlsx
+    from ctg_analysis.actions.steering import charted, follow_up_chart, write_follow_up_deck, write_follow_up_xlsx
     from ctg_analysis.charts.export import save_figure
     from ctg_analysis.diagnostic import Diagnostic
     from ctg_analysis.files import territory_slug
@@ -778,7 +778,7 @@ def suivi(territory_id, baseline_file, data_dir, territories_file, plan_file, ou
     target = config.reports_folder(out, territory_slug(territory_id), FOLLOW_UP_FOLDER)
     options = {"baseline": baseline, "label": territory.label, "geography": geography, "demo": diagnostic.demo}
     pictures = []
-    for _, row in follow.iterrows():
+    for _, row in charted(follow).iterrows():
         figure = follow_up_chart(row, territory.label, demo=diagnostic.demo)
         pictures += save_figure(figure, target / "graphiques" / row["Identifiant"], formats=("png",))
     written = [

@@ -22,6 +22,7 @@ __all__ = [
     "format_number",
     "format_size",
     "format_value",
+    "joined",
     "or_missing",
 ]
 
@@ -152,6 +153,17 @@ def agreed(number: int, singular: str, plural: str | None = None) -> str:
     if number < 2:
         return singular
     return plural or " ".join(f"{word}s" for word in singular.split())
+
+
+def joined(words: list[str]) -> str:
+    """Words as a French list: « a », « a et b », « a, b et c ».
+
+    Examples
+    --------
+    >>> joined(["l'Oise"]), joined(["l'Oise", "le Val-d'Oise", "la Somme"])
+    ("l'Oise", "l'Oise, le Val-d'Oise et la Somme")
+    """
+    return words[0] if len(words) < 2 else ", ".join(words[:-1]) + " et " + words[-1]
 
 
 def or_missing(value: object) -> str:

@@ -167,8 +167,11 @@ def test_fiches_reopen_with_their_prefilled_values(current, tmp_path):
     assert sheet["A2"].value == "Thématique : PARENTALITÉ"
     # The seed's two columns: labels above their boxes.
     assert (sheet["A4"].value, sheet["B4"].value) == ("Diagnostic initial", "Public cible")
-    assert sheet["A5"].value.startswith(f"{births:.0f} naissances domiciliées en 2021 sur la commune d'Ézanville. ")
-    assert f"progresse de 25,7{NBSP}% entre 2013 et 2019" in sheet["A5"].value
+    assert sheet["A5"].value.startswith(f"{births:.0f} naissances domiciliées en 2021 sur la commune d'Ézanville.")
+    # The synthesis « Enjeux et points d'appui » of the rates, after the counts (issue 33).
+    assert f"Enjeu : Évolution des enfants de 0 à 2 ans : +25,7{NBSP}% contre +6,0{NBSP}% dans le département" in (
+        sheet["A5"].value
+    )
     assert sheet["A5"].value.endswith(
         "Sollicitation des parents pour la recherche d'un mode d'accueil, une information sur la PAJE (Caf)."
     )
@@ -617,8 +620,44 @@ def test_cli_fiches_and_suivi(baselines, tmp_path):
     table = next(s for s in deck.slides[1].shapes if s.has_table).table
     assert table.cell(1, 0).text == "Naissances domiciliées"
     assert table.cell(1, 1).text == f"{_raw_births(2018):.0f} (2018)"
-    pictures = sorted(p.name for p in (tmp_path / "suivi" / "graphiques").glob("*.png"))
-    assert len(pictures) == len(rows) and len(deck.slides) == 1 + math.ceil(len(rows) / 8) + len(rows) + 1
+    # A chart for each valid comparison only: a bar beside « non valide » showed an evolution the data do not
+    # support (issue 33, point 11); part_0_2 (five-year rule) has its row, with why, and no chart.
+    pictures = sorted(p.stem for p in (tmp_path / "suivi" / "graphiques").glob("*.png"))
+    valid = sorted(i for i, r in rows.items() if r[11] == "oui")
+    assert pictures == valid and "part_0_2" not in pictures and len(valid) >= 3
+    assert len(deck.slides) == 1 + math.ceil(len(rows) / 8) + len(valid) + 1
+
+
+def test_the_follow_up_lists_the_indicators_without_any_value_instead_of_empty_rows_and_charts(
+    current, baselines, tmp_path
+):
+    # Issue 33, point 11: on real data 53 slides, ~45 of them empty charts. An indicator with neither a baseline
+    # nor a current value is named on a list slide; the table keeps those with a value.
+    from pptx import Presentation
+
+    from ctg_analysis.actions.steering import write_follow_up_deck
+
+    prepared, territories = current
+    table = compute_indicators(prepared, territories, territory_ids=["ezanville"])
+    baseline = read_baseline(baselines["ezanville"])
+    follow = follow_up(baseline, table, "ezanville")
+    empty = follow["Valeur de référence"].isna() & follow["Valeur actuelle"].isna()
+    follow.loc[follow["Identifiant"] == "naissances", ["Valeur de référence", "Valeur actuelle"]] = math.nan
+    assert follow.loc[follow["Identifiant"] == "naissances"].index[0] not in follow.loc[empty].index
+    deck = Presentation(str(write_follow_up_deck(follow, [], tmp_path / "suivi.pptx", baseline=baseline, label="É")))
+    tabulated = [
+        r.cells[0].text for slide in deck.slides for s in slide.shapes if s.has_table for r in list(s.table.rows)[1:]
+    ]
+    listed = "\n".join(
+        s.text_frame.text
+        for slide in deck.slides
+        if "sans valeur" in slide.shapes.title.text
+        for s in slide.shapes
+        if s.has_text_frame and s != slide.shapes.title
+    )
+    assert "Naissances domiciliées" not in tabulated and "• Naissances domiciliées" in listed.split("\n")
+    expected = follow.loc[follow["Valeur de référence"].notna() | follow["Valeur actuelle"].notna(), "Indicateur"]
+    assert tabulated == expected.tolist() and len(tabulated) > 10
 
 
 def test_cli_errors_exit_2_without_traceback(baselines, tmp_path):
@@ -682,3 +721,27 @@ def test_a_fiche_gives_a_partial_departement_value_with_its_coverage_and_compare
         f"(valeur partielle, sur 19{NNBSP}% des communes, 76{NNBSP}% de la population)"
     )
     assert row(after)["Position"] == ""
+
+
+def test_the_fiches_tables_have_fixed_columns_wide_enough_for_their_header_words(current, tmp_path):
+    # Issue 33, point 11: LibreOffice ignored the cells' widths and split « Départemen / t » and « Anné / e ». The
+    # grid's widths are set, autofit is off, each header word fits its column at 10 pt bold (DejaVu Sans, as
+    # LibreOffice draws it here), within the A4 page's 17,4 cm.
+    import docx
+    from docx.shared import Cm
+
+    from ctg_analysis.exports.deck import text_width
+
+    prepared, territories = current
+    table = compute_indicators(prepared, territories, territory_ids=["ezanville"])
+    document = docx.Document(write_fiches_docx(build_fiches(table, "ezanville"), tmp_path / "fiches.docx"))
+    evaluation = [t for t in document.tables if t.cell(0, 0).text == "Indicateur"]
+    assert len(evaluation) == len([t for t in document.tables if t.cell(0, 0).text == "Diagnostic initial"]) > 5
+    padding = Cm(0.4)  # the cell's left and right margins
+    for grid in document.tables:
+        assert not grid.autofit
+        widths = [column.width for column in grid.columns]
+        assert sum(widths) <= Cm(17.4) + 1000
+        for cell, width in zip(grid.rows[0].cells, widths, strict=True):
+            for word in cell.text.split():
+                assert text_width(word, 10) * 1.1 * 12700 + padding <= width, (word, width)

@@ -130,7 +130,14 @@ def test_deck_slides(table, charts, tmp_path):
         expected += [get_theme(theme).title, *(c.spec.title for c in charts if c.spec.theme == theme)]
     # A theme without a chart (the AAH and AEEH, published by département only) still has its slide of sentences.
     expected += ["Handicap", "Handicap : ce que disent les données"]
-    shown = titles[1 + len(tables) : -1]
+    # The synthesis « Enjeux et points d'appui » after the key figures (issue 33), the theme's title in bold.
+    synthesis = [n for n, title in enumerate(titles) if title.startswith("Enjeux et points d'appui")]
+    assert synthesis and synthesis[0] == 1 + len(tables) and synthesis == list(range(synthesis[0], synthesis[-1] + 1))
+    said = "\n".join(slides[n].shapes[1].text_frame.text for n in synthesis)
+    assert "Enjeu : Évolution des enfants de 0 à 2 ans : +25,7\u00a0% contre +6,0\u00a0% dans le département" in said
+    heading = slides[synthesis[0]].shapes[1].text_frame.paragraphs[0]
+    assert heading.text == "Contexte démographique" and heading.runs[0].font.bold
+    shown = titles[synthesis[-1] + 1 : -1]
     assert shown == expected and len(sections) == 6
     said = slides[titles.index("Handicap : ce que disent les données")].shapes[1].text_frame.text
     raw = pd.read_csv(DEMO / "caf" / "s_ben_dep.csv", sep=";", dtype=str, encoding="utf-8-sig")

@@ -118,8 +118,11 @@ def test_the_report_page_opens_offline_in_french_with_its_cover_and_contents(ren
         and "Insee, état civil 2008-2021 (Melodi DS_ETAT_CIVIL_NAIS_COMMUNES)" in sources
     )
     links = re.findall(r'<a href="#([^"]+)">', page[page.index('<nav class="ctg-toc">') :])
-    assert links[0] == "chiffres-cles" and links[-1] == "sources-et-methodes" and len(links) == 9
+    assert links[0] == "chiffres-cles" and links[-1] == "sources-et-methodes" and len(links) == 10
     assert all(f'<h2 id="{anchor}">' in page for anchor in links)
+    # The synthesis after the key figures: needs and strengths against the département, and the rule (issue 33).
+    synthesis = page[page.index('<h2 id="enjeux">') : page.index('<h2 id="demographie">')]
+    assert "<li>Enjeu : Part des enfants de 0 à 2 ans : " in synthesis and "Écart marqué : au moins 15" in synthesis
     # The flags explained in French, not as codes; tables with one header row, labels first.
     methods = page[page.index('<h2 id="sources-et-methodes">') :]
     assert "<li>Petits effectifs : valeur fragile.</li>" in methods and "not_comparable" not in methods

@@ -487,3 +487,121 @@ def test_a_partial_value_says_its_coverage_in_words_in_its_table_and_its_sentenc
     [sentence] = [s for s in theme_sentences(table, "ctg-ecouen", "accès aux droits-précarité") if "RSA" in s.text]
     assert f"(sur 80{NNBSP}% des communes, 62{NNBSP}% de la population)." in str(sentence)
     assert "contre" not in sentence.text  # a partial value is never set against the département's
+
+
+# The synthesis « Enjeux et points d'appui » (issue 33): (indicator, territory value, its départements' values, flags,
+# the line expected — written by hand from the rule: a gap beyond 5 points, or beyond 15 % of the département's
+# value for a rate, a share or a median; 5 points only for a change).
+OTHERS = (("60", "Oise", None),)
+SYNTHESIS_CASES = [
+    # fragilité above by 6 points: a need; below by 3 points but by a quarter: a strength; 1 point and 8 %: close.
+    (
+        "taux_pauvrete",
+        18.0,
+        ((12.0,),),
+        "",
+        f"Enjeu : Taux de pauvreté (seuil à 60 %) : 18,0{NBSP}% contre 12,0{NBSP}% "
+        "dans le département, une fragilité plus marquée.",
+    ),
+    (
+        "taux_pauvrete",
+        9.0,
+        ((12.0,),),
+        "",
+        f"Point d'appui : Taux de pauvreté (seuil à 60 %) : 9,0{NBSP}% contre "
+        f"12,0{NBSP}% dans le département, une fragilité moins marquée.",
+    ),
+    ("taux_pauvrete", 11.0, ((12.0,),), "", "Sans écart marqué : taux de pauvreté (seuil à 60 %)."),
+    # atout below by 17 %: a need.
+    (
+        "revenu_median",
+        19000.0,
+        ((23000.0,),),
+        "",
+        f"Enjeu : Revenu disponible médian par unité de consommation : "
+        f"19{NNBSP}000{NBSP}€ contre 23{NNBSP}000{NBSP}€ dans le département, un niveau en retrait.",
+    ),
+    # A change: points only (+8 against +6 is a third more, but 2 points).
+    (
+        "evol_0_2",
+        12.0,
+        ((6.0,),),
+        "",
+        f"Enjeu : Évolution des enfants de 0 à 2 ans : +12,0{NBSP}% contre +6,0{NBSP}% "
+        "dans le département, des besoins plus importants.",
+    ),
+    ("evol_0_2", 8.0, ((6.0,),), "", "Sans écart marqué : évolution des enfants de 0 à 2 ans."),
+    (
+        "part_0_2",
+        2.0,
+        ((4.0,),),
+        "",
+        f"À noter : Part des enfants de 0 à 2 ans : 2,0{NBSP}% contre 4,0{NBSP}% dans le "
+        "département, des besoins moins importants.",
+    ),
+    # A flagged value is not compared, said so; a missing one is what the data cannot say.
+    (
+        "part_0_2",
+        9.0,
+        ((4.0,),),
+        "partial",
+        "Non comparés (valeur partielle, estimée ou non comparable) : part des enfants de 0 à 2 ans.",
+    ),
+    (
+        "part_0_2",
+        9.0,
+        ((4.0, "not_comparable"),),
+        "",
+        "Non comparés (valeur partielle, estimée ou non comparable) : part des enfants de 0 à 2 ans.",
+    ),
+    ("part_0_2", None, ((4.0,),), "", "Les données ne disent rien de : part des enfants de 0 à 2 ans."),
+    # Over two départements, each named.
+    (
+        "taux_pauvrete",
+        18.0,
+        ((12.0,), (13.0,)),
+        "",
+        f"Enjeu : Taux de pauvreté (seuil à 60 %) : 18,0{NBSP}% contre "
+        f"12,0{NBSP}% (Val-d'Oise) et 13,0{NBSP}% (Oise) dans ses départements, une fragilité plus marquée.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("indicator", "value", "departements", "flags", "expected"), SYNTHESIS_CASES)
+def test_the_synthesis_reads_a_marked_gap_as_a_need_or_a_strength(indicator, value, departements, flags, expected):
+    from ctg_analysis.commentary.synthesis import synthesis
+    from ctg_analysis.indicators import get_indicator
+
+    names = (("95", "Val-d'Oise"), ("60", "Oise"))
+    deps = tuple((code, label, *values) for (code, label), values in zip(names, departements, strict=False))
+    spec = get_indicator(indicator)
+    table = _table(indicator, value, deps=deps, flags=flags).assign(unit=spec.unit, label=spec.label)
+    (part,) = synthesis(table, "t")
+    assert part.theme == spec.theme and part.said() == [expected]
+
+
+def test_the_synthesis_of_the_demo_against_its_raw_census():
+    # Ézanville's growth of the 0-2 year olds against the Val-d'Oise's, from the raw census base: a need.
+    import zipfile
+
+    import ctg_analysis as ctg
+    from ctg_analysis.commentary.synthesis import synthesis, synthesis_lines
+    from ctg_analysis.formatting import format_number
+
+    with zipfile.ZipFile(DEMO / "recensement" / "base-cc-evol-struct-pop-2019_csv.zip") as archive:
+        census = pd.read_csv(archive.open("base-cc-evol-struct-pop-2019.CSV"), sep=";", dtype={"CODGEO": str})
+    val_d_oise = census.loc[census["CODGEO"].str.startswith("95")]
+    ezanville = census.loc[census["CODGEO"] == "95229"]
+    growth = 100 * (ezanville["P19_POP0002"].sum() / ezanville["P13_POP0002"].sum() - 1)
+    departement = 100 * (val_d_oise["P19_POP0002"].sum() / val_d_oise["P13_POP0002"].sum() - 1)
+    assert growth - departement > 5  # a marked gap in the file itself
+    table = ctg.Diagnostic.open(DEMO, DEMO / "territories.yaml").table(["ezanville"])
+    lines = synthesis_lines(synthesis(table, "ezanville"))
+    expected = (
+        f"Enjeu : Évolution des enfants de 0 à 2 ans : +{format_number(growth, 1)}{NBSP}% contre "
+        f"+{format_number(departement, 1)}{NBSP}% dans le département, des besoins plus importants."
+    )
+    assert expected in lines and lines[-1].startswith("Écart marqué : au moins 15 %")
+    # Every theme with a reading says each of its indicators once: weighed, close, set aside or unknown.
+    said = "\n".join(lines)
+    assert "Petite enfance" in said and "Accès aux droits et précarité" in said and "nan" not in said

@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from ctg_analysis.actions.plan import FIELDS, Action, EvaluationIndicator, Plan
 from ctg_analysis.commentary.sentences import Phrases, diagnostic_text, load_phrases
+from ctg_analysis.commentary.synthesis import synthesis, synthesis_lines
 from ctg_analysis.exports.tables import save_workbook
 from ctg_analysis.exports.workbook import NUMBER_FORMATS
 from ctg_analysis.files import atomic_path
@@ -222,8 +223,9 @@ def build_fiches(
 ) -> list[Fiche]:
     """One pre-filled fiche per action of the plan (default: one per CTG thématique).
 
-    The "Diagnostic initial" is the generated text of the action's indicators (or its thématique's
-    default ones), followed by the partners' own diagnostic; the "Indicateurs d'évaluation" list each
+    The "Diagnostic initial" says the counts of the action's indicators (or its thématique's default ones), then
+    the synthesis « Enjeux et points d'appui » of the others (:func:`~ctg_analysis.commentary.synthesis.synthesis`),
+    followed by the partners' own diagnostic; the "Indicateurs d'évaluation" list each
     indicator's baseline value, year, département value and source, then the partners' other
     indicators. The other boxes hold the plan's text, or stay empty for the partners. ``phrases`` is
     the wording (default: the shipped ``phrases.yaml``; see :func:`load_phrases`).
@@ -246,10 +248,18 @@ def build_fiches(
             EvaluationIndicator(i) for i in phrases.thematique_indicators(action.thematique)
         ]
         evaluation = _evaluation(table, territory, chosen, phrases)
-        # The demo warning ends the document, not the generated text the partners' own follows.
-        generated = diagnostic_text(
-            table, territory, indicators=[i.id for i in chosen], phrases=phrases, demo_warning=False
+        # The figures the synthesis does not weigh (counts), then the synthesis of the others (« Enjeux et points
+        # d'appui »), the partners' own after them; the demo warning ends the document.
+        weighed = [i.id for i in chosen if get_indicator(i.id).reading]
+        said = diagnostic_text(
+            table,
+            territory,
+            indicators=[i.id for i in chosen if i.id not in weighed],
+            phrases=phrases,
+            demo_warning=False,
         )
+        lines = synthesis_lines(synthesis(table, territory, indicators=weighed))
+        generated = "\n".join([said, *lines] if said else lines)
         boxes = {
             label: action.text(key)
             for key, label in FIELDS.items()
@@ -368,6 +378,18 @@ def _keep_with_next(row) -> None:
             paragraph.paragraph_format.keep_with_next = True
 
 
+def _widths(table, centimetres: tuple[float, ...]) -> None:
+    """Fixed column widths, read by Word (the cells') and LibreOffice (the grid's): autofit split
+    « Département » over two lines."""
+    from docx.shared import Cm
+
+    table.autofit = False
+    for column, width in zip(table.columns, centimetres, strict=True):
+        column.width = Cm(width)
+        for cell in column.cells:
+            cell.width = Cm(width)
+
+
 def _repeat_header(row) -> None:
     """Repeat a table's first row at the top of each page it runs over."""
     from docx.oxml import OxmlElement
@@ -415,6 +437,7 @@ def _boxes_table(document: Any, fiche: Fiche) -> None:
 
     grid = document.add_table(rows=2 * len(_PAIRS), cols=2)
     grid.style = "Table Grid"
+    _widths(grid, (8.7, 8.7))
     for r, (left, right) in enumerate(_PAIRS):
         _keep_with_next(grid.rows[2 * r])  # a label stays with its box
         # Room to write in a box left empty for the partners.
@@ -429,7 +452,6 @@ def _boxes_table(document: Any, fiche: Fiche) -> None:
 def _evaluation_table(document: Any, fiche: Fiche) -> None:
     """The evaluation indicators with their baseline, the département's value, the target and the source,
     on one page with its header."""
-    from docx.shared import Cm
 
     columns = ["Indicateur", "Année", "Valeur de référence", "Département", "Cible", "Source"]
     values = document.add_table(rows=1 + len(fiche.evaluation), cols=len(columns))
@@ -449,9 +471,7 @@ def _evaluation_table(document: Any, fiche: Fiche) -> None:
         ]
         for c, text in enumerate(texts):
             values.cell(r, c).text = str(text)
-    for column, width in zip(values.columns, (4.4, 1.9, 2.4, 2.9, 1.8, 4.0), strict=True):
-        for cell in column.cells:  # Word reads the cells' widths
-            cell.width = Cm(width)
+    _widths(values, (4.2, 1.7, 2.4, 3.2, 1.4, 4.5))
     _repeat_header(values.rows[0])
     for table_row in values.rows[:-1]:  # the table on one page, its header with its rows
         _keep_with_next(table_row)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from matplotlib.axes import Axes
@@ -21,7 +22,25 @@ from ctg_analysis.indicators.catalogue import Indicator, get_indicator
 from ctg_analysis.indicators.comparisons import RATE_UNITS
 from ctg_analysis.levels import LEVEL_COLOURS
 
-__all__ = ["follow_up_chart", "write_follow_up_deck", "write_follow_up_xlsx"]
+if TYPE_CHECKING:
+    from ctg_analysis.exports.deck import Deck
+
+__all__ = ["charted", "follow_up_chart", "write_follow_up_deck", "write_follow_up_xlsx"]
+
+#: How many names of indicators without any value a slide lists.
+_LISTED = 24
+
+
+def charted(follow: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the follow-up worth a chart: a valid comparison (two values, the current one more recent,
+    the same communes). The others are said in the table, with why; a bar beside a « non valide » would
+    show an evolution the data do not support."""
+    return follow.loc[follow["Comparaison valide"] == "oui"]
+
+
+def _valued(follow: pd.DataFrame) -> pd.Series:
+    """Whether a row has a baseline or a current value (the others are listed, not tabulated)."""
+    return follow["Valeur de référence"].notna() | follow["Valeur actuelle"].notna()
 
 
 def _method_lines(baseline: Baseline, label: str, geography: tuple[bool, str], demo: bool) -> list[str]:
@@ -191,7 +210,7 @@ def write_follow_up_deck(
         + ("\nDonnées fictives de démonstration" if demo else ""),
     )
     texts = []
-    for row in follow.itertuples(index=False):
+    for row in follow.loc[_valued(follow)].itertuples(index=False):
         indicator = get_indicator(row[1])
         signed = indicator.is_change
         unit, decimals = row[2], indicator.decimals
@@ -212,8 +231,22 @@ def write_follow_up_deck(
         widths=[3.6, 1.9, 1.9, 1.4, 1.4, 1.9],
         size=11,
     )
+    _list_without_values(deck, follow.loc[~_valued(follow), "Indicateur"].tolist())
     for picture in pictures:
         deck.picture(None, picture)  # the chart's own title names the indicator
     slide = deck.titled("Méthode")
     deck.text(slide, "\n".join(_method_lines(baseline, label, geography, demo)), size=14)
     return deck.save(path)
+
+
+def _list_without_values(deck: Deck, names: list[str]) -> None:
+    """The indicators with neither a baseline nor a current value, named in two columns: an empty chart or
+    row each would say nothing."""
+    parts = [names[start : start + _LISTED] for start in range(0, len(names), _LISTED)]
+    for n, part in enumerate(parts, start=1):
+        title = "Indicateurs sans valeur, ni à la référence ni aujourd'hui"
+        slide = deck.titled(f"{title} ({n}/{len(parts)})" if len(parts) > 1 else title)
+        half, width = (len(part) + 1) // 2, (deck.size[0] - 1.6) / 2
+        for column, names_of in enumerate((part[:half], part[half:])):
+            lines = "\n".join(f"• {name}" for name in names_of)
+            deck.text(slide, lines, size=13, left=0.6 + column * (width + 0.4), width=width)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ctg_analysis.charts.export import ExportedChart
 from ctg_analysis.commentary.sentences import describe, diagnostic_text, theme_sentences
+from ctg_analysis.commentary.synthesis import MARKED_RULE, SYNTHESIS_TITLE, synthesis
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import atomic_path
 from ctg_analysis.formatting import format_date
@@ -206,11 +207,23 @@ class Deck:
         self._title(slide, title)
         return slide
 
-    def text(self, slide, text: str, *, size: int = 14, top: float = 1.4, height: float = 5.5) -> None:
-        """A wrapped text box under the title, one paragraph per line of ``text``."""
+    def text(
+        self,
+        slide,
+        text: str,
+        *,
+        size: int = 14,
+        top: float = 1.4,
+        height: float = 5.5,
+        left: float = 0.6,
+        width: float | None = None,
+    ) -> None:
+        """A wrapped text box under the title, one paragraph per line of ``text``; the slide's width less its
+        margins unless ``width`` (inches) is given."""
         from pptx.util import Inches, Pt
 
-        box = slide.shapes.add_textbox(Inches(0.6), Inches(top), Inches(self.size[0] - 1.2), Inches(height))
+        width = self.size[0] - 1.2 if width is None else width
+        box = slide.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height))
         frame = box.text_frame
         frame.word_wrap = True
         for n, line in enumerate(text.split("\n")):
@@ -218,6 +231,44 @@ class Deck:
             paragraph.text = line
             for run in paragraph.runs:
                 run.font.size = Pt(size)
+
+    def blocks(self, title: str, blocks: list[tuple[str, list[str]]], *, size: int = 14, height: float = 5.6) -> list:
+        """Headed blocks of lines (a heading in bold, its lines under it) on as many slides as they need, a block
+        kept whole on one slide when it fits one, ``(1/2)`` in the titles when they take more than one."""
+        width = (self.size[0] - 1.2) * 72
+        pages: list[list[tuple[str, list[str]]]] = [[]]
+        used = 0.0
+        for heading, lines in blocks:
+            for start in range(0, len(lines) or 1, 12):  # a block too long for a slide is cut between lines
+                part = lines[start : start + 12]
+                needed = sum(_lines(text, size, width) for text in (heading, *part)) * size * 1.25 / 72 + 0.15
+                if pages[-1] and used + needed > height:
+                    pages.append([])
+                    used = 0.0
+                pages[-1].append((heading, part))
+                used += needed
+        slides = []
+        for n, page in enumerate(pages, start=1):
+            slide = self.titled(f"{title} ({n}/{len(pages)})" if len(pages) > 1 else title)
+            self._write_blocks(slide, page, size, height)
+            slides.append(slide)
+        return slides
+
+    def _write_blocks(self, slide, page: list[tuple[str, list[str]]], size: int, height: float) -> None:
+        from pptx.util import Inches, Pt
+
+        box = slide.shapes.add_textbox(Inches(0.6), Inches(1.4), Inches(self.size[0] - 1.2), Inches(height))
+        frame = box.text_frame
+        frame.word_wrap = True
+        first = True
+        for heading, lines in page:
+            for n, text in enumerate((heading, *lines)):
+                paragraph = frame.paragraphs[0] if first else frame.add_paragraph()
+                first = False
+                run = paragraph.add_run()
+                run.text, run.font.size, run.font.bold = text, Pt(size), n == 0
+                if n == 0:
+                    paragraph.space_before = Pt(6)
 
     def tables(self, title: str, frame: pd.DataFrame, *, widths: list[float], note: str = "", size: int = 14) -> list:
         """``frame`` as tables of :data:`TABLE_ROWS` rows a slide, its header repeated, ``(1/2)`` in the
@@ -340,6 +391,8 @@ def write_deck(
     notes = figures.attrs.get("notes", [])
     legend = FRAGILE_LEGEND + (f" {partial_legend(notes)}" if notes else "")
     deck.tables("Chiffres clés", figures, widths=widths, note=legend)
+    parts = synthesis(table, territory)
+    deck.blocks(SYNTHESIS_TITLE, [(part.title, part.said()) for part in parts] + [("", [f"{MARKED_RULE}."])], size=13)
 
     pictures = [(chart, p) for chart in charts for p in chart.files if p.suffix == ".png"]
     for chart, picture in (pair for pair in pictures if pair[0].spec.theme is None):  # the synthesis first

@@ -23,9 +23,11 @@ from ctg_analysis.sources.datasets import DATASETS
 from ctg_analysis.themes import THEME_IDS, get_theme
 from ctg_analysis.yaml_input import load_yaml
 
-__all__ = ["CHARTS", "KINDS", "Indicator", "catalogue", "get_indicator", "indicators_of_theme"]
+__all__ = ["CHARTS", "KINDS", "READINGS", "Indicator", "catalogue", "get_indicator", "indicators_of_theme"]
 
 KINDS = ("count", "share", "rate", "rolling_sum", "evolution", "annual_rate", "published")
+#: What a value markedly above the département's means (``reading``, see ``catalogue.yaml``).
+READINGS = ("atout", "fragilité", "besoin")
 #: How an indicator may be charted on its own: bars comparing the levels, or its evolution over time.
 CHARTS = ("bars", "evolution")
 
@@ -53,6 +55,7 @@ class Indicator:
     chart: str | None = None
     in_report: bool = False
     map: bool | str = False
+    reading: str | None = None
 
     @property
     def is_count(self) -> bool:
@@ -126,6 +129,10 @@ def _check(indicator: Indicator, known: set[str], source: str) -> None:
         raise CtgError(f"{where} : graphique {indicator.chart!r} inconnu (attendu l'un de {', '.join(CHARTS)})")
     if indicator.map not in (False, True, "report"):
         raise CtgError(f"{where} : carte {indicator.map!r} inconnue (attendu true, false ou report)")
+    if indicator.reading is not None and indicator.reading not in READINGS:
+        raise CtgError(f"{where} : lecture {indicator.reading!r} inconnue (attendu l'un de {', '.join(READINGS)})")
+    if indicator.reading is not None and not indicator.compares_across_units:
+        raise CtgError(f"{where} : « reading » ne vaut que pour un taux, une part, une évolution ou une médiane")
     if indicator.kind in ("evolution", "annual_rate"):
         if indicator.of not in known or not indicator.min_gap:
             raise CtgError(

@@ -113,7 +113,7 @@ def position(
 
 def compare(
     table: pd.DataFrame,
-    reference: pd.DataFrame,
+    reference: pd.DataFrame | None,
     *,
     levels: tuple[str, ...] = ("epci", "departement", "region", "france"),
     tolerance_points: float = 1.0,
@@ -129,7 +129,8 @@ def compare(
     table
         The long table of :func:`~ctg_analysis.indicators.compute_indicators`.
     reference
-        The commune reference (for each commune's own EPCI, département and région).
+        The commune reference (for each commune's own EPCI, département and région); ``None``: the territories
+        only, not their communes.
     levels
         Comparison levels.
     tolerance_points, tolerance_relative
@@ -151,7 +152,8 @@ def compare(
     """
     keys = ["territory", "indicator", "period"]
     comparable = table["indicator"].map(lambda i: get_indicator(i).compares_across_units).astype(bool)
-    subjects = table.loc[table["level"].isin(["territoire", "commune"]) & comparable]
+    subjects = table.loc[table["level"].isin(["territoire", "commune"] if reference is not None else ["territoire"])]
+    subjects = subjects.loc[comparable]
     targets = table.loc[table["level"].isin(levels), [*keys, "level", "geo", "geo_label", "value", "flags"]].rename(
         columns={
             "level": "comparison_level",
@@ -162,16 +164,8 @@ def compare(
         }
     )
     pairs = subjects.merge(targets, on=keys, how="inner")
-    # A commune is compared with its own EPCI, département and région only, not its neighbours'.
-    parents = reference.set_index("code")
-    is_commune = pairs["level"] == "commune"
-    own = pd.Series(True, index=pairs.index)
-    for level in ("epci", "departement", "region"):
-        rows = is_commune & (pairs["comparison_level"] == level)
-        own[rows] = (
-            pairs.loc[rows, "geo"].map(parents[level]).to_numpy() == pairs.loc[rows, "comparison_geo"].to_numpy()
-        )
-    pairs = pairs.loc[own]
+    if reference is not None:
+        pairs = _own_levels(pairs, reference)
     # A partial, estimated or non-comparable value (on either side) is given alone, never compared.
     flagged = forbids_comparison(pairs["flags"]) | forbids_comparison(pairs["comparison_flags"])
     gap = (pairs["value"] - pairs["comparison_value"]).mask(flagged)
@@ -197,3 +191,16 @@ def compare(
         "comparison_value",
     ]
     return pairs[columns].assign(gap=gap, ratio=ratio, direction=direction).reset_index(drop=True)
+
+
+def _own_levels(pairs: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
+    """The pairs of a commune with its own EPCI, département and région only, not its neighbours'."""
+    parents = reference.set_index("code")
+    is_commune = pairs["level"] == "commune"
+    own = pd.Series(True, index=pairs.index)
+    for level in ("epci", "departement", "region"):
+        rows = is_commune & (pairs["comparison_level"] == level)
+        own[rows] = (
+            pairs.loc[rows, "geo"].map(parents[level]).to_numpy() == pairs.loc[rows, "comparison_geo"].to_numpy()
+        )
+    return pairs.loc[own]

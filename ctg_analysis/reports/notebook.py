@@ -19,7 +19,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from ctg_analysis.charts import chart_plan
-from ctg_analysis.commentary import theme_sentences
+from ctg_analysis.commentary import SYNTHESIS_TITLE, synthesis, synthesis_markdown, theme_sentences
 from ctg_analysis.config import DEFAULT_TITLE, byline
 from ctg_analysis.diagnostic import Diagnostic
 from ctg_analysis.errors import CtgError
@@ -162,7 +162,12 @@ class Report:
     def sections(self) -> list[tuple[str, str]]:
         """The report's sections in order, as (anchor, French title)."""
         themes = [(slugify(theme), self.theme_title(theme)) for theme in self.themes]
-        return [("chiffres-cles", "Chiffres clés"), *themes, ("sources-et-methodes", "Sources et méthodes")]
+        return [
+            ("chiffres-cles", "Chiffres clés"),
+            ("enjeux", SYNTHESIS_TITLE),
+            *themes,
+            ("sources-et-methodes", "Sources et méthodes"),
+        ]
 
     def contents(self) -> str:
         """The table of contents, in HTML (a link to each section)."""
@@ -263,6 +268,11 @@ class Report:
             return
         self.drawn[chart] = figure
         display(figure, metadata={"image/svg+xml": {"alt": spec.title}})  # the page's text alternative
+
+    def synthesis(self) -> str:
+        """The synthesis « Enjeux et points d'appui » (:func:`~ctg_analysis.commentary.synthesis.synthesis`, the
+        deck's and the fiches' too), as Markdown."""
+        return synthesis_markdown(synthesis(self.table, self.territory_id))
 
     def commentary(self, theme: str) -> str:
         """The theme's commentary (:func:`~ctg_analysis.commentary.theme_sentences`, the sentences of the deck

@@ -54,6 +54,10 @@ display(HTML(report.heading("chiffres-cles")))
 display(report.key_figures())  # once, as a table: the cards image (the same figures) is the deck's
 
 # %%
+display(HTML(report.heading("enjeux")))
+display(Markdown(report.synthesis()))
+
+# %%
 for theme in themes or report.themes:
     display(HTML(report.heading(theme)))
     display(Markdown(report.commentary(theme)))

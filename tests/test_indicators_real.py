@@ -152,3 +152,35 @@ def test_caf_iris_figures_summed_to_communes(real, tmp_path):
     assert row["coverage_communes"] == pytest.approx(len(in95) / len(people))
     assert row["coverage_population"] == pytest.approx(people[in95.index].sum() / people.sum())
     assert row["value"] == in95.sum() and "partial" in row["flags"]
+
+
+def test_a_value_summing_secret_iris_keeps_its_flag_whatever_its_coverage(real, tmp_path):
+    # Issue 33, point 2: 77067 has 4 IRIS, 3 of them blank (secret) in the 2020 file; its sum of the fourth counted
+    # as a whole commune, so the display rule (all but 1 % covered) dropped the star of its RSA share (6,58 %).
+    # Chelles (77108) has all 16 of its IRIS.
+    from ctg_analysis.commentary import describe
+    from ctg_analysis.indicators.display import is_fragile, shown_flags
+
+    folder = real_folder(
+        tmp_path,
+        real,
+        ["caf-iris-2016-2020/data_CAF_2020_IRIS.csv", "populations-legales/ensemble_RP2019_en_vigueur_2022.xlsx"],
+    )
+    prepared = prepare(folder, indicators=["allocataires", "part_allocataires_rsa"], cog_year=2021)
+    territories = _territories(tmp_path, prepared.reference, ["77067", "77108"], "secret")
+    table = compute_indicators(prepared, territories)
+    raw = pd.read_csv(real / "caf-iris-2016-2020/data_CAF_2020_IRIS.csv", sep=";", dtype={"CODGEO": str})
+    iris = raw.loc[raw["CODGEO"].str[:5].isin(["77067", "77108"])].assign(commune=lambda f: f["CODGEO"].str[:5])
+    assert iris["A"].isna().groupby(iris["commune"]).sum().to_dict() == {"77067": 3, "77108": 0}
+    shares = table.loc[table["indicator"] == "part_allocataires_rsa"]
+    rows = shares.set_index(["level", "geo"])
+    commune, territory = rows.loc[("commune", "77067")], rows.loc[("territoire", "secret")]
+    assert territory["value"] == pytest.approx(100 * iris["ARSAS"].sum() / iris["A"].sum())
+    assert "secret_iris" in commune["flags"] and "secret_iris" in territory["flags"]
+    assert territory["coverage_population"] == 1  # both communes are in the file: only the flag can say it
+    shown = shown_flags(shares).astype(str)
+    assert shown[shares["geo"] == "77067"].str.contains("secret_iris").all() and is_fragile(shown).any()
+    assert not shown[shares["geo"] == "77108"].str.contains("secret_iris").any()
+    assert any(
+        "IRIS couverts par le secret" in caveat for caveat in describe(table, "secret", "part_allocataires_rsa").caveats
+    )

@@ -43,6 +43,9 @@ FLAGS = {
     "cog_mismatch": "géographies non harmonisées (COG différent)",
     # A mark of the publisher's rounding, said in words, not a fault of the value: not greyed as fragile.
     "rounded": "effectifs arrondis à 5 par la CNAF (montants à 100 €) : à lire comme des ordres de grandeur",
+    # A commune cut into IRIS whose file leaves some IRIS blank (secret): its sum misses them, however many
+    # communes the value covers — said apart from the communes' coverage, never dropped as negligible.
+    "secret_iris": "valeur partielle : des IRIS secrets (cases vides du fichier CNAF) ne sont pas comptés",
     "demo": "données fictives de démonstration",
 }
 #: The flag of the demo's fictional data: a mark of origin, not of quality.
@@ -51,7 +54,7 @@ DEMO_FLAG = "demo"
 ROUNDED_FLAG = "rounded"
 #: Flags that keep a value from being set against another as if it were whole (the guide's rule: a partial,
 #: estimated or non-comparable value, or one of another geography, is given alone with its caveat).
-NOT_COMPARED = frozenset({"not_comparable", "partial", "estimated", "cog_mismatch"})
+NOT_COMPARED = frozenset({"not_comparable", "partial", "secret_iris", "estimated", "cog_mismatch"})
 _NOT_COMPARED_PATTERN = r"(?:^|;)(?:" + "|".join(sorted(NOT_COMPARED)) + r")(?:;|$)"
 
 
@@ -116,9 +119,8 @@ def derive(sums: dict[str, np.ndarray], prepared: PreparedData) -> dict[str, np.
     with np.errstate(invalid="ignore"):
         flags = {
             "small": ~published & (size < per_indicator([i.min_denominator for i in indicators])) & ~np.isnan(value),
-            "partial": ~published
-            & ((n_missing > 0) | (np.nan_to_num(sums["n_partial"]) > 0) | incomplete)
-            & (~all_missing | withheld),
+            "partial": ~published & ((n_missing > 0) | incomplete) & (~all_missing | withheld),
+            "secret_iris": ~published & (np.nan_to_num(sums["n_partial"]) > 0) & ~np.isnan(value),
             "missing": all_missing & ~unavailable & ~perimeter,
             "not_comparable": changes & (years < per_indicator([i.min_gap or 0 for i in indicators])),
             "unavailable": unavailable,
@@ -184,7 +186,7 @@ def flag_bits(size: int, **flags: ArrayLike) -> np.ndarray:
     Examples
     --------
     >>> flag_bits(2, missing=True, demo=[False, True]).tolist()
-    [4, 516]
+    [4, 1028]
     >>> flag_texts()[flag_bits(1, missing=True, demo=True)].tolist()
     ['missing;demo']
     """

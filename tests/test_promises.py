@@ -577,6 +577,19 @@ def test_an_indicator_no_file_gives_has_no_year_in_the_long_table(tmp_path):
     assert absent["year_start"].isna().all() and absent["year_end"].isna().all()
     assert births["year_end"].notna().all() and births["year_end"].min() > 2000
     assert not table[["year_start", "year_end"]].isin([1900]).any().any()
+    # The workbook's commune detail names the file to add for such an indicator, not « donnée manquante ou
+    # secrète » (issue 33, point 6); a missing births value keeps the flag's words.
+    import openpyxl
+
+    from ctg_analysis.exports.workbook import write_workbook
+
+    book = openpyxl.load_workbook(write_workbook(table, "ezanville", tmp_path / "classeur.xlsx"))
+    header = [c.value for c in book["Détail communal"][1]]
+    rows = [dict(zip(header, r, strict=True)) for r in book["Détail communal"].iter_rows(min_row=2, values_only=True)]
+    quality = {r["Identifiant"]: r["Qualité"] for r in rows}
+    assert quality["taux_activite_femmes"].startswith("aucun fichier des données ne donne cet indicateur. Ajoutez")
+    assert "emploi" in quality["taux_activite_femmes"] and "secrète" not in quality["taux_activite_femmes"]
+    assert not str(quality["naissances"] or "").startswith("aucun fichier")
 
 
 def test_the_explore_notebook_runs_to_its_end_on_a_folder_of_births_alone(tmp_path):

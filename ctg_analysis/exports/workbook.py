@@ -30,6 +30,7 @@ from ctg_analysis.indicators.display import (
 )
 from ctg_analysis.indicators.flags import FLAGS
 from ctg_analysis.levels import LEVEL_NAMES
+from ctg_analysis.sources.datasets import dataset_hint
 from ctg_analysis.themes import THEMES
 
 __all__ = [
@@ -77,8 +78,13 @@ _FRAGILE = PatternFill("solid", fgColor="FCE4D6")
 _HEAD = PatternFill("solid", fgColor="1F4E79")
 
 
-def _quality(flags: str) -> str:
-    return " ; ".join(FLAGS[code] for code in str(flags).split(";") if code in FLAGS)
+def _quality(row: pd.Series) -> str:
+    """A row's flags in words; for an indicator no file of the data gives (no period), which file to add:
+    « donnée manquante ou secrète » would blame the source for a file never supplied."""
+    if pd.isna(row["year_end"]):
+        datasets = get_indicator(str(row["indicator"])).datasets
+        return "aucun fichier des données ne donne cet indicateur. " + " ".join(dataset_hint(d) for d in datasets)
+    return " ; ".join(FLAGS[code] for code in str(row["flags"]).split(";") if code in FLAGS)
 
 
 def _stored(value: float, unit: str) -> float | None:
@@ -134,7 +140,7 @@ def _write_rows(sheet, rows: pd.DataFrame) -> None:
                 None if pd.isna(row["numerator"]) else float(row["numerator"]),
                 None if pd.isna(row["denominator"]) else float(row["denominator"]),
                 row["unit"],
-                _quality(row["flags"]),
+                _quality(row),
                 row["source"],
                 # A partial value's coverage in words (secret communes count as not covered).
                 coverage_said(row["coverage_communes"], row["coverage_population"]) if part else "",

@@ -507,6 +507,8 @@ def export(data_dir, territories_file, territory_id, formats, out, size, templat
         byline=_project_byline(demo=diagnostic.demo),
         size=size,
         template=template,
+        colour=project.colour if (project := config.find_project()) else config.DEFAULT_COLOUR,
+        logo=project.logo if project else None,
         outlines=diagnostic.outlines,
     )
     click.echo(f"{counted(len(written), 'fichier écrit', 'fichiers écrits')} dans {target}")

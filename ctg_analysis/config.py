@@ -12,6 +12,7 @@ The parquet cache goes to ``CTG_CACHE_DIR`` when set, else to the project's ``da
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from ctg_analysis.levels import REFERENCE_LEVELS
 from ctg_analysis.resources import DEMO_CAF, TEMPLATES_DIR
 
 __all__ = [
+    "DEFAULT_COLOUR",
     "DEFAULT_TITLE",
     "PROJECT_FILE",
     "NoProjectError",
@@ -49,9 +51,17 @@ _T = TypeVar("_T")
 #: The reports' title when the project gives none.
 DEFAULT_TITLE = "Diagnostic partagé de Convention Territoriale Globale"
 
+#: The house colour of the decks (their title band and titles) when the project gives none.
+DEFAULT_COLOUR = "#1F4E79"
 #: ``ctg.toml``: section → key → (type, default). Paths are relative to the project folder.
 _SCHEMA: dict[str, dict[str, tuple[type, object]]] = {
-    "project": {"title": (str, DEFAULT_TITLE), "caf": (str, ""), "author": (str, "")},
+    "project": {
+        "title": (str, DEFAULT_TITLE),
+        "caf": (str, ""),
+        "author": (str, ""),
+        "colour": (str, DEFAULT_COLOUR),
+        "logo": (str, ""),
+    },
     "data": {
         "folder": (str, "data/raw"),
         "territories": (str, "data/territories.yaml"),
@@ -76,6 +86,8 @@ class Project:
         The project folder.
     title, caf, author
         Shown on the reports (title, CAF, author).
+    colour, logo
+        The decks' house colour (``#RRGGBB``) and logo (a PNG or JPEG, on every slide; none by default).
     data_dir
         The official files (default ``data/raw``).
     territories_file
@@ -94,6 +106,8 @@ class Project:
     title: str
     caf: str
     author: str
+    colour: str
+    logo: Path | None
     data_dir: Path
     territories_file: Path
     indicators_file: Path | None
@@ -131,11 +145,14 @@ class Project:
                 f"(attendu {', '.join(REFERENCE_LEVELS)})"
             )
         indicators = _setting(values, "data", "indicators", str)
+        colour, logo = _house_style(values, root, path)
         return cls(
             root=root,
             title=_setting(values, "project", "title", str),
             caf=_setting(values, "project", "caf", str),
             author=_setting(values, "project", "author", str),
+            colour=colour,
+            logo=logo,
             data_dir=root / _setting(values, "data", "folder", str),
             territories_file=root / _setting(values, "data", "territories", str),
             indicators_file=root / indicators if indicators else None,
@@ -176,6 +193,23 @@ def _validated(content: dict[str, Any], path: Path) -> dict[str, dict[str, objec
                 raise CtgError(f"{path} : [{section}] {key} = {value!r} : attendu {expected}")
             values[section][key] = value
     return values
+
+
+def _house_style(values: dict[str, dict[str, object]], root: Path, path: Path) -> tuple[str, Path | None]:
+    """The decks' colour and logo of ``[project]``, checked: a colour as ``#RRGGBB``, a logo that exists and is
+    a PNG or JPEG image."""
+    colour = _setting(values, "project", "colour", str).strip()
+    if not re.fullmatch(r"#[0-9A-Fa-f]{6}", colour):
+        raise CtgError(f"{path} : [project] colour = {colour!r} : attendu une couleur #RRVVBB (par exemple #1F4E79)")
+    name = _setting(values, "project", "logo", str).strip()
+    if not name:
+        return colour, None
+    logo = root / name
+    if not logo.is_file():
+        raise CtgError(f"{path} : [project] logo = {name!r} : fichier introuvable ({logo})")
+    if logo.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        raise CtgError(f"{path} : [project] logo = {name!r} : attendu une image PNG ou JPEG")
+    return colour, logo
 
 
 def _setting(values: dict[str, dict[str, object]], section: str, key: str, kind: type[_T]) -> _T:

@@ -177,6 +177,8 @@ def test_project_option_and_environment_variable_override_the_current_folder(
         ("[data]\ncensus_vintage = '2019'\n", "[data] census_vintage = '2019' : attendu un nombre entier"),
         ("[reports]\ncomparison_levels = ['commune']\n", "niveau inconnu 'commune'"),
         ("[data\n", "fichier TOML illisible"),
+        ("[project]\ncolour = 'bleu'\n", "[project] colour = 'bleu' : attendu une couleur #RRVVBB"),
+        ("[project]\nlogo = 'logo.png'\n", "[project] logo = 'logo.png' : fichier introuvable"),
     ],
 )
 def test_a_wrong_settings_file_is_named_with_its_key(outside, content, message):
@@ -428,3 +430,33 @@ def test_quiet_mode_silences_the_progress_bars(monkeypatch):
     assert not progress_bar(range(3), desc="x", unit="u", show=True).disable
     monkeypatch.setenv("CTG_QUIET", "1")
     assert progress_bar(range(3), desc="x", unit="u", show=True).disable
+
+
+def test_the_deck_wears_the_project_colour_and_logo(demo_project):
+    # Issue 33, point 12: the house deck, its colour and logo set in ctg.toml: a band of the colour above every
+    # slide's title, the titles in it, the logo at the top right, the title's box leaving it room.
+    import pptx
+    from PIL import Image
+
+    Image.new("RGB", (400, 100), "#7A1F5C").save(demo_project / "logo.png")
+    settings = demo_project / "ctg.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        text.replace('colour = "#1F4E79"', 'colour = "#7A1F5C"').replace('logo = ""', 'logo = "logo.png"'),
+        encoding="utf-8",
+    )
+    assert 'colour = "#7A1F5C"' in settings.read_text(encoding="utf-8")
+    result = CliRunner().invoke(main, ["export", "--territory", "ezanville", "--formats", "pptx"])
+    assert result.exit_code == 0, result.output
+    deck = pptx.Presentation(str(demo_project / "reports" / "ezanville" / "diagnostic.pptx"))
+    for slide in deck.slides:
+        shapes = {shape.name: shape for shape in slide.shapes}
+        assert str(shapes["Bandeau"].fill.fore_color.rgb) == "7A1F5C"
+        logo = shapes["Logo"]
+        assert logo.left + logo.width <= deck.slide_width and logo.width / logo.height == pytest.approx(4, rel=0.02)
+        title = slide.shapes.title
+        if title is not None and title.has_text_frame and title.text_frame.text:
+            assert str(title.text_frame.paragraphs[0].runs[0].font.color.rgb) == "7A1F5C"
+            assert title.left + title.width <= logo.left or title.top >= logo.top + logo.height
+        for table in (shape.table for shape in slide.shapes if shape.has_table):
+            assert {str(cell.fill.fore_color.rgb) for cell in table.rows[0].cells} == {"7A1F5C"}

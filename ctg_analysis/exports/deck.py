@@ -17,6 +17,7 @@ import pandas as pd
 from ctg_analysis.charts.export import ExportedChart
 from ctg_analysis.commentary.sentences import describe, diagnostic_text, theme_sentences
 from ctg_analysis.commentary.synthesis import MARKED_RULE, SYNTHESIS_TITLE, synthesis
+from ctg_analysis.config import DEFAULT_COLOUR
 from ctg_analysis.errors import CtgError
 from ctg_analysis.files import atomic_path
 from ctg_analysis.formatting import format_date
@@ -46,6 +47,8 @@ _BOXES = {
 TITLE_SIZES = (32, 30, 28, 26, 24, 22, 20)
 #: Rows of a table slide, its header apart.
 TABLE_ROWS = 8
+#: Inches kept for the logo at the right of a title.
+_LOGO_WIDTH = 1.6
 _INSET = 7.2  # points: PowerPoint's default inner margin of a text box, each side
 _EMU_PER_POINT = 12_700
 
@@ -123,11 +126,18 @@ class Deck:
     'd.pptx'
     """
 
-    def __init__(self, template: str | Path | None = None) -> None:
+    def __init__(
+        self, template: str | Path | None = None, *, colour: str = DEFAULT_COLOUR, logo: str | Path | None = None
+    ) -> None:
         import pptx
 
         if template is not None and not Path(template).is_file():
             raise CtgError(f"{template} : modèle PowerPoint introuvable")
+        if logo is not None and not Path(logo).is_file():
+            raise CtgError(f"{logo} : logo introuvable")
+        #: The house style of our own design: a band of ``colour`` above the title, titles in it, the logo at
+        #: the top right (a user's template keeps its own design).
+        self.colour, self.logo = colour.lstrip("#"), Path(logo) if logo else None
         self.own = template is None
         self.presentation = pptx.Presentation(str(template)) if template else pptx.Presentation()
         if self.own:
@@ -147,11 +157,36 @@ class Deck:
         from pptx.util import Inches
 
         if self.own:
-            shape.left, shape.top, shape.width, shape.height = (Inches(v) for v in _BOXES[box])
+            left, top, width, height = _BOXES[box]
+            if self.logo and box == "title":
+                width -= _LOGO_WIDTH  # the logo's room at the top right
+            shape.left, shape.top, shape.width, shape.height = (Inches(v) for v in (left, top, width, height))
+
+    def _dress(self, slide) -> None:
+        """Our design on a slide: the band of the house colour at the top, the logo at the top right."""
+        from pptx.dml.color import RGBColor
+        from pptx.enum.shapes import MSO_SHAPE
+        from pptx.util import Inches
+
+        if not self.own:
+            return
+        band = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, 0, self.presentation.slide_width, Inches(0.12))
+        band.fill.solid()
+        band.fill.fore_color.rgb = RGBColor.from_string(self.colour)
+        band.line.fill.background()
+        band.name = "Bandeau"
+        if self.logo:
+            picture = slide.shapes.add_picture(str(self.logo), 0, Inches(0.3), height=Inches(0.75))
+            if picture.width > Inches(_LOGO_WIDTH - 0.2):  # a wide logo: bound by its width
+                picture.height = int(picture.height * Inches(_LOGO_WIDTH - 0.2) / picture.width)
+                picture.width = Inches(_LOGO_WIDTH - 0.2)
+            picture.left = self.presentation.slide_width - Inches(0.5) - picture.width
+            picture.name = "Logo"
 
     def _set(self, shape, text: str, *, box: str, sizes=TITLE_SIZES, lines: bool = False) -> None:
         """Put ``text`` in a shape at the largest size that fits it (one line, or its height when
         ``lines``), shortened with an ellipsis when even the smallest does not."""
+        from pptx.dml.color import RGBColor
         from pptx.util import Pt
 
         self._place(shape, box)
@@ -168,6 +203,8 @@ class Deck:
             paragraph.text = line
             for run in paragraph.runs:
                 run.font.size = Pt(size)
+                if self.own and box.endswith("title"):
+                    run.font.color.rgb = RGBColor.from_string(self.colour)
 
     def _title(self, slide, text: str, box: str = "title") -> None:
         from pptx.util import Inches
@@ -187,6 +224,7 @@ class Deck:
     def cover(self, title: str, subtitle: str) -> object:
         """The title slide."""
         slide = self.presentation.slides.add_slide(self._layout("Title Slide", "Diapositive de titre", fallback=0))
+        self._dress(slide)
         self._title(slide, title, "cover title")
         if len(slide.placeholders) > 1:
             self._set(slide.placeholders[1], subtitle, box="cover subtitle", sizes=(24, 22, 20, 18, 16), lines=True)
@@ -195,6 +233,7 @@ class Deck:
     def section(self, title: str, text: str = "") -> object:
         """A slide opening a section."""
         slide = self.presentation.slides.add_slide(self._layout("Section Header", "En-tête de section", fallback=2))
+        self._dress(slide)
         self._title(slide, title, "section title")
         if text and len(slide.placeholders) > 1:
             self._set(slide.placeholders[1], text, box="section text", sizes=(20, 18, 16, 14), lines=True)
@@ -204,6 +243,7 @@ class Deck:
     def titled(self, title: str) -> object:
         """A slide with a title only, for the caller's content under it."""
         slide = self.presentation.slides.add_slide(self._layout("Title Only", "Titre seul", fallback=5))
+        self._dress(slide)
         self._title(slide, title)
         return slide
 
@@ -274,6 +314,7 @@ class Deck:
         """``frame`` as tables of :data:`TABLE_ROWS` rows a slide, its header repeated, ``(1/2)`` in the
         titles when it takes more than one; ``widths`` in inches, one per column, for a 16:9 slide (scaled
         down to a narrower one)."""
+        from pptx.dml.color import RGBColor
         from pptx.enum.text import PP_ALIGN
         from pptx.util import Inches, Pt
 
@@ -299,6 +340,9 @@ class Deck:
                         paragraph.alignment = PP_ALIGN.RIGHT
                     for run in paragraph.runs:
                         run.font.size = Pt(size)
+                    if r == 0 and self.own:  # the header in the house colour
+                        cell.fill.solid()
+                        cell.fill.fore_color.rgb = RGBColor.from_string(self.colour)
             for row in shape.table.rows:
                 row.height = Inches(0.5)
             if note:
@@ -317,6 +361,7 @@ class Deck:
 
         if title is None:
             slide = self.presentation.slides.add_slide(self._layout("Blank", "Vide", fallback=6))
+            self._dress(slide)
         else:
             slide = self.titled(title)
         top = Inches(1.3 if title else 0.25)
@@ -350,6 +395,8 @@ def write_deck(
     *,
     template: str | Path | None = None,
     byline: str = "",
+    colour: str = DEFAULT_COLOUR,
+    logo: str | Path | None = None,
 ) -> Path:
     """Write the deck of a territory (through a temporary file).
 
@@ -367,6 +414,9 @@ def write_deck(
         A ``.pptx`` whose layouts and theme the deck uses (its own slides are kept before ours).
     byline
         The CAF and the author, under the title (:func:`~ctg_analysis.config.byline`).
+    colour, logo
+        The house colour (``#RRGGBB``) of the band above each title and of the titles, and the logo at the top
+        right of each slide (``ctg.toml``); a ``template`` keeps its own design.
 
     Examples
     --------
@@ -376,7 +426,7 @@ def write_deck(
     'diagnostic.pptx'
     """
     rows = territory_rows(table, territory)
-    deck = Deck(template)
+    deck = Deck(template, colour=colour, logo=logo)
     label = str(rows.loc[rows["level"] == "territoire", "geo_label"].iloc[0])
     demo = rows["flags"].astype(str).str.contains("demo").any()
     deck.cover(

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ctg_analysis.charts import export_charts
+from ctg_analysis.config import DEFAULT_COLOUR
 from ctg_analysis.errors import CtgError
 from ctg_analysis.exports.deck import write_deck
 from ctg_analysis.exports.workbook import write_workbook
@@ -52,12 +53,15 @@ def write_documents(
     template: str | Path | None = None,
     drawn: dict | None = None,
     outlines=None,
+    colour: str = DEFAULT_COLOUR,
+    logo: str | Path | None = None,
 ) -> list[Path]:
     """Write a territory's documents into ``folder``: ``graphiques/<theme>/<chart>.png|svg``,
     ``diagnostic.xlsx`` and ``diagnostic.pptx`` (the deck shows the PNG charts, drawn for it if need be).
     ``drawn``: figures already drawn, by chart name; ``outlines``: the data folder's outlines, for the maps
     (``graphiques/cartes/``; see :func:`~ctg_analysis.charts.export_charts`); ``byline``: the CAF and the
-    author, under the deck's title (:func:`~ctg_analysis.config.byline`).
+    author, under the deck's title (:func:`~ctg_analysis.config.byline`); ``colour`` and ``logo``: the deck's
+    house style (``ctg.toml``).
 
     Examples
     --------
@@ -79,6 +83,15 @@ def write_documents(
     if "xlsx" in wanted:
         written.append(write_workbook(table, territory, folder / "diagnostic.xlsx", cog_year=cog_year))
     if "pptx" in wanted:
-        deck = write_deck(table, territory, charts, folder / "diagnostic.pptx", template=template, byline=byline)
+        deck = write_deck(
+            table,
+            territory,
+            charts,
+            folder / "diagnostic.pptx",
+            template=template,
+            byline=byline,
+            colour=colour,
+            logo=logo,
+        )
         written.append(deck)
     return written

@@ -20,7 +20,7 @@ from IPython.display import HTML, Markdown, display
 
 from ctg_analysis.charts import chart_plan
 from ctg_analysis.commentary import SYNTHESIS_TITLE, synthesis, synthesis_markdown, theme_sentences
-from ctg_analysis.config import DEFAULT_TITLE, byline
+from ctg_analysis.config import DEFAULT_COLOUR, DEFAULT_TITLE, byline
 from ctg_analysis.diagnostic import Diagnostic
 from ctg_analysis.errors import CtgError
 from ctg_analysis.exports.documents import check_formats, write_documents
@@ -62,6 +62,8 @@ def open_report(
     title: str = "",
     caf: str = "",
     author: str = "",
+    colour: str = "",
+    logo: str = "",
 ) -> Report:
     """The data of one territory's report.
 
@@ -79,6 +81,8 @@ def open_report(
         Go on without the official files of the data folder that cannot be read.
     title, caf, author
         The report's title, the CAF and the author shown under it (the project's ``ctg.toml``).
+    colour, logo
+        The deck's house colour (``#RRGGBB``, empty: the default) and logo (a path, empty: none).
     """
     # One kernel renders territory after territory: the data are read and prepared once.
     diagnostic = Diagnostic.open(
@@ -109,6 +113,8 @@ def open_report(
         title or DEFAULT_TITLE,
         byline(caf, author, demo=diagnostic.prepared.demo),
         diagnostic.outlines,
+        colour=colour or DEFAULT_COLOUR,
+        logo=logo,
     )
 
 
@@ -128,6 +134,9 @@ class Report:
     outlines: Outlines | None = field(default=None, repr=False)
     #: The charts shown inline, by name: the exports save them rather than draw them again.
     drawn: dict = field(default_factory=dict, repr=False)
+    #: The deck's house colour and logo (``ctg.toml``).
+    colour: str = DEFAULT_COLOUR
+    logo: str = ""
 
     @property
     def demo(self) -> bool:
@@ -340,5 +349,7 @@ class Report:
                 byline=self.byline,
                 drawn=self.drawn,
                 outlines=self.outlines,
+                colour=self.colour,
+                logo=self.logo or None,
             ),
         ]

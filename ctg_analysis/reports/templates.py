@@ -18,12 +18,14 @@ __all__ = ["Template", "project_parameters"]
 
 
 def project_parameters(project: Project) -> dict[str, object]:
-    """The template parameters a project's ``ctg.toml`` sets (title, CAF, author, comparison levels,
-    census vintage)."""
+    """The template parameters a project's ``ctg.toml`` sets (title, CAF, author, the decks' colour and logo,
+    comparison levels, census vintage)."""
     return {
         "title": project.title,
         "caf": project.caf,
         "author": project.author,
+        "colour": project.colour,
+        "logo": str(project.logo or ""),
         "comparison_levels": list(project.comparison_levels),
         "census_vintage": project.census_vintage,
     }

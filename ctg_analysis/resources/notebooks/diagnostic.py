@@ -18,6 +18,8 @@ data_dir: str = ""  # dossier des données officielles, chemin absolu (vide : ce
 title: str = ""  # titre du rapport (vide : « Diagnostic partagé de Convention Territoriale Globale »)
 caf: str = ""  # CAF, affichée sous le titre
 author: str = ""  # auteur, affiché sous le titre
+colour: str = ""  # couleur de la maison des diaporamas, #RRVVBB (vide : celle par défaut)
+logo: str = ""  # logo des diaporamas (PNG ou JPEG), chemin absolu (vide : aucun)
 output_dir: str = ""  # dossier où écrire graphiques, classeur et diaporama, chemin absolu (vide : aucun export)
 comparison_levels: list = ["epci", "departement", "region", "france"]  # niveaux de comparaison affichés
 census_vintage: int = 0  # dernier millésime retenu (0 : le plus récent des données)
@@ -44,6 +46,8 @@ report = notebook.open_report(
     title=title,
     caf=caf,
     author=author,
+    colour=colour,
+    logo=logo,
 )
 display(HTML(report.cover()))
 display(HTML(report.contents()))

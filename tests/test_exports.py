@@ -89,6 +89,15 @@ def test_workbook_sheets_values_and_formats(table, tmp_path):
     assert any("Données fictives de démonstration" in str(v) for v in methods)
 
 
+def _body(slide):
+    """A slide's first text box under its title (the house band and the logo apart)."""
+    return next(
+        shape
+        for shape in slide.shapes
+        if shape.has_text_frame and shape != slide.shapes.title and shape.name not in ("Bandeau", "Logo")
+    )
+
+
 def _slide_geometry_problems(deck):
     """Shapes outside the slide, titles wider than their box at their font size (measured with matplotlib's
     DejaVu Sans outlines, wider than PowerPoint's Calibri)."""
@@ -133,13 +142,13 @@ def test_deck_slides(table, charts, tmp_path):
     # The synthesis « Enjeux et points d'appui » after the key figures (issue 33), the theme's title in bold.
     synthesis = [n for n, title in enumerate(titles) if title.startswith("Enjeux et points d'appui")]
     assert synthesis and synthesis[0] == 1 + len(tables) and synthesis == list(range(synthesis[0], synthesis[-1] + 1))
-    said = "\n".join(slides[n].shapes[1].text_frame.text for n in synthesis)
+    said = "\n".join(_body(slides[n]).text_frame.text for n in synthesis)
     assert "Enjeu : Évolution des enfants de 0 à 2 ans : +25,7\u00a0% contre +6,0\u00a0% dans le département" in said
-    heading = slides[synthesis[0]].shapes[1].text_frame.paragraphs[0]
+    heading = _body(slides[synthesis[0]]).text_frame.paragraphs[0]
     assert heading.text == "Contexte démographique" and heading.runs[0].font.bold
     shown = titles[synthesis[-1] + 1 : -1]
     assert shown == expected and len(sections) == 6
-    said = slides[titles.index("Handicap : ce que disent les données")].shapes[1].text_frame.text
+    said = _body(slides[titles.index("Handicap : ce que disent les données")]).text_frame.text
     raw = pd.read_csv(DEMO / "caf" / "s_ben_dep.csv", sep=";", dtype=str, encoding="utf-8-sig")
     aah = raw.loc[(raw["numdep"] == "95") & (raw["dtreffre"] == "2021-12"), "indfoy_aah"].astype(float).item()
     assert f"au niveau départemental seulement ; elle est de {format_number(aah)} dans le département" in said
@@ -150,7 +159,7 @@ def test_deck_slides(table, charts, tmp_path):
     notes = {slide.shapes.title.text: slide.notes_slide.notes_text_frame.text for slide, _ in pictures}
     assert notes["Part des enfants de 0 à 2 ans"].startswith("La part des enfants de 0 à 2 ans dans la population")
     assert "naissances domiciliées" in notes["Naissances domiciliées par an"]
-    assert "partial" not in slides[-1].shapes[1].text_frame.text  # flags in words, not codes
+    assert "partial" not in _body(slides[-1]).text_frame.text  # flags in words, not codes
     # Issue 33, point 12: the chart's key sentence on its slide, under the chart, not only in the notes.
     share = next(slide for slide, _ in pictures if slide.shapes.title.text == "Part des enfants de 0 à 2 ans")
     [band] = [s for s in share.shapes if s.has_text_frame and s.text_frame.text.startswith("La part des enfants")]

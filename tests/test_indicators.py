@@ -755,3 +755,35 @@ def test_every_missing_indicator_says_its_true_reason(tmp_path):
     )
     assert reason("evol_population_legale").startswith("un seul millésime dans les données (")
     assert reason("naissances").startswith("Ajoutez aux données le fichier des naissances")
+
+
+def test_key_figures_give_the_territorys_latest_known_period_and_the_france_that_publishes():
+    # Issue 33 on real files: « Naissances domiciliées 2025 – » where a newer edition gave other areas only, and
+    # France « –* » for the 2019 median although INSEE publishes France métropolitaine's 21 930 €.
+    import ctg_analysis as ctg
+    from ctg_analysis.formatting import format_value
+
+    table = ctg.Diagnostic.open(DEMO, DEMO / "territories.yaml").table(["ezanville"])
+    births = demo_births().set_index("CODGEO")
+    latest = table.loc[(table["indicator"] == "naissances") & (table["year_end"] == 2021)]
+    assert set(latest["level"]) >= {"territoire", "departement"}
+    table.loc[latest.index[latest["level"] == "territoire"], "value"] = np.nan  # 2021 gives other areas only
+    # France entière beside the demo's France métropolitaine: published for births, not for the median.
+    france = table.loc[(table["level"] == "france") & table["indicator"].isin(["naissances", "revenu_median"])]
+    entire = france.assign(
+        geo="FR",
+        geo_label="France entière",
+        value=np.where(france["indicator"] == "naissances", france["value"] + 1000, np.nan),
+    )
+    for column in ("geo", "geo_label"):
+        table[column] = table[column].astype(object)
+    table = pd.concat([table, entire], ignore_index=True)
+    figures = key_figures(table, "ezanville").set_index("Indicateur")
+    row = figures.loc["Naissances domiciliées"]
+    assert row["Période"] == "2020" and row["Territoire"] == format_value(births.loc["95229", "NAISD20"], "nombre", 0)
+    metro = table.loc[(table["geo"] == "FRM") & (table["indicator"] == "naissances") & (table["period"] == "2020")]
+    assert row["France"] == format_value(metro["value"].iloc[0] + 1000, "nombre", 0)  # France entière's, preferred
+    median = table.loc[(table["geo"] == "FRM") & (table["indicator"] == "revenu_median") & (table["period"] == "2019")]
+    assert figures.loc["Revenu disponible médian par unité de consommation", "France"] == (
+        format_value(median["value"].iloc[0], "€", 0) + " (France métropolitaine)"
+    )

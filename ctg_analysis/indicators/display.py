@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ctg_analysis.codes import FRANCE
 from ctg_analysis.errors import CtgError, did_you_mean
 from ctg_analysis.formatting import MISSING, format_number, format_value
 from ctg_analysis.indicators.catalogue import Indicator, get_indicator, indicators_of_theme
@@ -110,7 +111,14 @@ def _select(table: pd.DataFrame, territory: str, theme: str | None, indicators: 
 
 
 def latest_period(rows: pd.DataFrame) -> pd.DataFrame:
-    """The rows of each indicator's latest period (the longest one when several end the same year)."""
+    """The rows of each indicator's latest period (the longest one when several end the same year); of the
+    periods the territory has a value for, when it has one (a newer edition giving only other areas does not
+    hide the territory's latest figure behind a « – »)."""
+    if {"level", "value"} <= set(rows.columns):
+        own = rows["level"].eq("territoire") & rows["value"].notna()
+        if own.any():
+            known = rows["year_end"].where(own).groupby(rows["indicator"], observed=True).transform("max")
+            rows = rows.loc[known.isna() | rows["year_end"].le(known).fillna(False)]
     # An indicator no file gives has no period (<NA>): its rows are its latest.
     latest = rows.groupby("indicator", observed=True)["year_end"].transform("max")
     rows = rows.loc[rows["year_end"].eq(latest).fillna(True)]
@@ -546,12 +554,20 @@ def key_figures(table: pd.DataFrame, territory: str) -> pd.DataFrame:
     """
     wanted = key_figure_ids(table, territory)
     rows = latest_period(_select(table, territory, None, wanted))
-    rows = rows.loc[rows["level"].isin(["territoire", "departement", "france"])]
+    rows = _one_france(rows.loc[rows["level"].isin(["territoire", "departement", "france"])])
     rows = rows.assign(
         text=[
             format_value(v, get_indicator(i).unit, get_indicator(i).decimals, sign=get_indicator(i).is_change)
             + ("*" if fragile else "")
-            for v, i, fragile in zip(rows["value"], rows["indicator"], is_fragile(shown_flags(rows)), strict=True)
+            + (f" ({label})" if named else "")
+            for v, i, fragile, named, label in zip(
+                rows["value"],
+                rows["indicator"],
+                is_fragile(shown_flags(rows)),
+                rows.get("named", pd.Series(False, index=rows.index)),
+                rows["geo_label"].astype(str),
+                strict=True,
+            )
         ],
         column=rows["level"]
         .map({"territoire": "Territoire", "france": "France"})
@@ -565,6 +581,19 @@ def key_figures(table: pd.DataFrame, territory: str) -> pd.DataFrame:
     figures = wide.rename(columns={"indicator": "Indicateur", "period": "Période"}).fillna("–")
     figures.attrs["notes"] = coverage_notes(rows)  # what the stars of partial values stand for, in words
     return figures
+
+
+def _one_france(rows: pd.DataFrame) -> pd.DataFrame:
+    """One France value per indicator: France entière's, else the one INSEE publishes (Filosofi's is France
+    métropolitaine's); a value of another France than France entière names it (« 21 930 € (France
+    métropolitaine) ») rather than a « – » beside a published figure."""
+    france = rows.loc[rows["level"] == "france"]
+    if france["geo"].nunique() < 2 or not france["geo"].astype(str).eq(FRANCE).any():
+        return rows
+    order = pd.DataFrame({"missing": france["value"].isna(), "other": france["geo"].astype(str) != FRANCE})
+    kept = france.loc[order.sort_values(["missing", "other"], kind="stable").index].drop_duplicates("indicator")
+    rows = pd.concat([rows.loc[rows["level"] != "france"], kept])
+    return rows.assign(named=(rows["level"] == "france") & (rows["geo"].astype(str) != FRANCE))
 
 
 def key_figure_records(table: pd.DataFrame, territory: str) -> list[dict[str, str | float | None]]:

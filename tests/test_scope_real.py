@@ -5,6 +5,8 @@ Skipped when ../shared/data/real is absent."""
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -325,3 +327,31 @@ def test_only_the_territories_asked_for_must_be_valid(real, tmp_path):
     assert good.exit_code == 0 and "territoire 'bad' écarté" in good.output
     bad = CliRunner().invoke(main, [*args, "--territory", "bad"])
     assert bad.exit_code == 2 and "territoire 'bad' invalide" in bad.output and "95901" in bad.output
+
+
+def test_a_published_median_belongs_to_its_perimeter_through_every_code_change(real, tmp_path):
+    # Issue 33, point 8, on INSEE's files: the 2014 medians of Ivry-en-Montagne (Val-Mont 21327 since 2016) and Le
+    # Périer (Chantepérier 38073 since 2019) were shown as their merged commune's, the file lacking the partner
+    # whose code the merger kept (too few households); Les Trois Lacs 27676 (merged in 2017, renumbered 27058 in
+    # 2021 and back in 2023) was withheld in 2016-2019 although its perimeter never changed since.
+    files = [f"filosofi-2014-2019/revenu_commune/FILO{y}_DISP_COM.csv" for y in (2014, 2016, 2019)]
+    folder = real_folder(tmp_path, real, [*files, LEGAL_2022])
+    prepared = prepare(folder, indicators=["revenu_median"])
+    assert prepared.cog_year == 2024
+    table = _table(tmp_path, prepared, {"t": ["21327", "38073", "27676"]})
+
+    def raw(year):
+        path = real / f"filosofi-2014-2019/revenu_commune/FILO{year}_DISP_COM.csv"
+        frame = pd.read_csv(path, sep=";", dtype=str, encoding="utf-8-sig").set_index("CODGEO")
+        return frame[f"Q2{year % 100}"].str.replace(",", ".").astype(float)
+
+    medians = {year: raw(year) for year in (2014, 2016, 2019)}
+    # The merged communes' partners are in the 2014 file, the codes the mergers kept are not.
+    assert {"21318", "38302"} <= set(medians[2014].dropna().index) and not {"21327", "38073"} & set(medians[2014].index)
+    for code in ("21327", "38073"):
+        row = _value(table, "t", "commune", code, "revenu_median", "2014")
+        assert math.isnan(row["value"]) and "perimeter" in row["flags"]
+    for year in (2016, 2019):
+        row = _value(table, "t", "commune", "27676", "revenu_median", str(year))
+        assert row["value"] == medians[year]["27676"] and "perimeter" not in row["flags"]
+    assert "perimeter" in _value(table, "t", "commune", "27676", "revenu_median", "2014")["flags"]  # merged in 2017

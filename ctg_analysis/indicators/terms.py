@@ -258,8 +258,25 @@ class _Perimeters:
                 if year < self.cog_year
                 else pd.DataFrame(columns=["source", "target", "share"])
             )
+            found = found.loc[~found["source"].isin(self._created_after(year))]
             self._passages[year] = found.astype({"source": object, "target": object})  # object: fast lookups
         return self._passages[year]
+
+    def _created_after(self, year: int) -> set[str]:
+        """Codes the passage from ``year`` follows that no commune had in ``year``: given by a movement after it,
+        before they move on (27058, Les Trois Lacs' code from 2021 to 2023; Bernières-sur-Seine's until 2017 is
+        another story, told by the passage from 2016)."""
+        moves = self.movements
+        moves = moves.loc[
+            moves["typecom_av"].eq("COM")
+            & moves["typecom_ap"].eq("COM")
+            & moves["com_av"].astype(str).ne(moves["com_ap"].astype(str))
+            & (moves["date_eff"] > pd.Timestamp(year, 1, 1))
+        ]
+        arrival = moves.groupby(moves["com_ap"].astype(str))["date_eff"].min()
+        departure = moves.groupby(moves["com_av"].astype(str))["date_eff"].min()
+        both = arrival.index.intersection(departure.index)
+        return set(both[arrival[both].to_numpy() < departure[both].to_numpy()])
 
     def bring(
         self, level: str, year: int | None, codes: pd.Series, values: np.ndarray
@@ -283,11 +300,14 @@ class _Perimeters:
             return self.geography.communes.get_indexer(codes.to_numpy(dtype=object)), values, changed  # type: ignore[arg-type]  # pandas takes any array-like; the stubs say Index
         sources_per_target = passage.groupby("target")["source"].nunique()
         targets_per_source = passage.groupby("source")["target"].nunique()
-        # A plain code change (one source, one target, nothing else merged in) keeps the perimeter.
+        # A plain code change (one source, one target, nothing else merged in) keeps the perimeter. The passage
+        # leaves out the commune whose code a merger kept: a file without it (too few households) would pass its
+        # partner's value for the merged commune's (Val-Mont 21327 given Ivry-en-Montagne's 2014 median).
         renamed = passage.loc[
             passage["source"].map(targets_per_source).eq(1)
             & passage["target"].map(sources_per_target).eq(1)
             & ~passage["target"].isin(codes)
+            & ~passage["target"].isin(self.absorbers(year))
         ].set_index("source")["target"]
         absorbing = set(passage["target"])
         moved = codes.map(renamed).astype(object)
@@ -299,6 +319,20 @@ class _Perimeters:
         values = np.concatenate([values, np.full(len(new), np.nan)])
         changed = np.concatenate([reached.to_numpy(dtype=bool), np.ones(len(new), dtype=bool)])
         return self.geography.communes.get_indexer(target.to_numpy(dtype=object)), values, changed  # type: ignore[arg-type]  # pandas takes any array-like; the stubs say Index
+
+    def absorbers(self, year: int) -> set[str]:
+        """The communes of ``year`` whose code a merger up to the common geography kept for the new commune
+        (INSEE's movements give them a row of their own, the same code before and after)."""
+        moves = self.movements
+        effective = pd.to_datetime(moves["date_eff"]).dt.year
+        kept = (
+            effective.gt(year)
+            & effective.le(self.cog_year)
+            & moves["com_av"].astype(str).eq(moves["com_ap"].astype(str))
+            & moves["typecom_av"].eq("COM")
+            & moves["typecom_ap"].eq("COM")
+        )
+        return set(moves.loc[kept, "com_ap"].astype(str))
 
     def _epci_changed(self, year: int, codes: pd.Series) -> np.ndarray:
         """EPCIs whose communes at ``year`` (brought to the common geography) are not their communes now."""

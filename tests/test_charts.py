@@ -376,3 +376,27 @@ def test_an_epci_is_named_by_its_short_form_beside_its_bar():
     assert epci("Communauté d’agglomération Roissy Pays de France") == "CA Roissy Pays de France\n(EPCI)"
     assert epci("Communauté de communes Carnelle Pays-de-France") == "CC Carnelle Pays-de-France\n(EPCI)"
     assert _label(SimpleNamespace(level="commune", geo_label="Communauté")) == "Communauté"
+
+
+def test_a_theme_whose_report_charts_cannot_be_drawn_shows_those_the_data_allow(tmp_path):
+    # Issue 33, point 10: on real files the income chart and map of a territory reached the deck but not the
+    # report (the RSA chart, the theme's report chart, had no CAF file). With Filosofi and no CAF file, the
+    # theme shows the median's chart; with the CAF file, its own report chart only.
+    import shutil
+
+    from ctg_analysis.reports.notebook import open_report
+
+    data = tmp_path / "filosofi"
+    data.mkdir()
+    for part in ("cog", "filosofi", "populations-legales", "contours"):
+        shutil.copytree(DEMO / part, data / part)
+    shutil.copy(DEMO / "territories.yaml", data)
+    theme = "accès aux droits-précarité"
+    without = open_report("ezanville", data_dir=str(data), territories_file=str(data / "territories.yaml"))
+    assert "part_allocataires_rsa" in without.charts(theme) and "revenu_median" in without.charts(theme)
+    full = open_report("ezanville", data_dir=str(DEMO), territories_file=str(DEMO / "territories.yaml"))
+    assert "part_allocataires_rsa" in full.charts(theme) and "revenu_median" not in full.charts(theme)
+    # The reason a chart is missing is the true one: the CAF file to add, named.
+    spec = next(s for s in without.plan if s.name == "part_allocataires_rsa")
+    reason = spec.missing_data(without.table, "ezanville", without.prepared)
+    assert reason.startswith("graphique non disponible : ajoutez aux données les données allocataires de la CNAF")

@@ -18,7 +18,8 @@ from ctg_analysis.errors import CtgError
 from ctg_analysis.files import atomic_path
 from ctg_analysis.geography.outlines import Outlines
 from ctg_analysis.indicators.catalogue import all_indicators, get_indicator
-from ctg_analysis.indicators.display import latest_period
+from ctg_analysis.indicators.display import absence_reason, latest_period
+from ctg_analysis.indicators.preparation import PreparedData
 from ctg_analysis.sources.datasets import dataset_hint
 from ctg_analysis.themes import MAPS_FOLDER, SYNTHESIS_FOLDER, THEME_IDS, get_theme
 
@@ -56,8 +57,9 @@ class ChartSpec:
             return MAPS_FOLDER
         return get_theme(self.theme).folder if self.theme else SYNTHESIS_FOLDER
 
-    def missing_data(self, table: pd.DataFrame, territory: str) -> str | None:
-        """Why the chart cannot be drawn for the territory (French: the files to add), or ``None``.
+    def missing_data(self, table: pd.DataFrame, territory: str, prepared: PreparedData | None = None) -> str | None:
+        """Why the chart cannot be drawn for the territory (French: the files to add, or, given the prepared
+        data, the true reason: a file present without the variable, a single vintage…), or ``None``.
 
         Examples
         --------
@@ -79,6 +81,9 @@ class ChartSpec:
             if self.is_map and any(_alike(rows.loc[rows["indicator"] == i]) for i in self.needs):
                 return "carte sans objet : moins de deux communes aux valeurs différentes"
             return None
+        if prepared is not None:
+            reasons = dict.fromkeys(absence_reason(get_indicator(i), table, territory, prepared) for i in absent)
+            return "graphique non disponible : " + " ; ".join(reason[0].lower() + reason[1:] for reason in reasons)
         datasets = dict.fromkeys(d for i in absent for d in get_indicator(i).datasets)
         return "graphique non disponible. " + " ".join(dataset_hint(d) for d in datasets)
 

@@ -253,21 +253,22 @@ class Report:
 
     def charts(self, theme: str) -> list[str]:
         """The charts the report shows for a theme (the exports hold every chart of the plan); a map only
-        where it can be drawn and its communes' values differ."""
-        return [
-            spec.name
-            for spec in self.plan
-            if spec.theme == theme
-            and spec.in_report
-            and not (spec.is_map and spec.missing_data(self.table, self.territory_id))
-        ]
+        where it can be drawn and its communes' values differ. When none of the theme's own report charts can
+        be drawn, those of its other charts the data allow (on real files, the income chart and map of a
+        territory reached the deck but not the report)."""
+        specs = [spec for spec in self.plan if spec.theme == theme]
+        drawable = {spec.name for spec in specs if spec.missing_data(self.table, self.territory_id) is None}
+        chosen = [spec.name for spec in specs if spec.in_report and (not spec.is_map or spec.name in drawable)]
+        if not drawable & set(chosen):
+            chosen += [spec.name for spec in specs if not spec.in_report and spec.name in drawable]
+        return chosen
 
     def show(self, chart: str) -> None:
         """Show a chart or a map of the plan, or say in a sentence why it cannot be drawn."""
         spec = next((s for s in self.plan if s.name == chart), None)
         if spec is None:
             raise CtgError(f"graphique {chart!r} inconnu")
-        if (reason := spec.missing_data(self.table, self.territory_id)) is not None:
+        if (reason := spec.missing_data(self.table, self.territory_id, self.prepared)) is not None:
             display(Markdown(f"*{markdown_text(spec.title)} : {markdown_text(reason)}*"))
             return
         try:

@@ -31,10 +31,12 @@ SEED = ("95205", "95395", "95509", "95094", "95492")
 
 
 def _project(tmp_path, real, files, territories: str):
-    """A data folder of the real legal populations and some real outline files, with territories."""
+    """A data folder of the real legal populations (RP2019, RP2022) and some real outline files, with territories."""
     data = tmp_path / "data"
     data.mkdir()
     (data / "ensemble.xlsx").symlink_to(real / "populations-legales" / "ensemble_RP2022_en_vigueur_2025.xlsx")
+    # An earlier vintage, for an evolution to map by class (a count is mapped by circles).
+    (data / "ensemble-2019.xlsx").symlink_to(real / "populations-legales" / "ensemble_RP2019_en_vigueur_2022.xlsx")
     for name in files:
         (data / name).symlink_to(real / OUTLINES / name)
     (tmp_path / "territories.yaml").write_text(territories, encoding="utf-8")
@@ -112,8 +114,8 @@ def test_seed_territory_locator_map(val_doise):
 @pytest.mark.real
 def test_choropleth_colours_follow_the_values_of_the_long_table(val_doise):
     diagnostic, table = val_doise
-    figure = commune_map(diagnostic.outlines, table, "vexin", "population_legale", context=False)
-    rows = table.query("territory == 'vexin' and level == 'commune' and indicator == 'population_legale'")
+    figure = commune_map(diagnostic.outlines, table, "vexin", "evol_population_legale", context=False)
+    rows = table.query("territory == 'vexin' and level == 'commune' and indicator == 'evol_population_legale'")
     latest = rows.loc[rows["year_end"] == rows["year_end"].max()]
     # The territory's communes, in the order the map draws them (the outlines' order, in the COG's geography).
     order = diagnostic.outlines.communes(["95"]).query("code in @latest.geo")["code"].tolist()
@@ -334,3 +336,24 @@ def test_admin_express_4_layers_are_recognised_as_the_geoplateforme_serves_them(
 
     layer = next(o for o in scan_folder(wfs, cache_dir=False, progress=False).outlines if o.level == "commune")
     assert sorted(read_outlines(layer, ("95",))["code"]) == ["95205", "95395"]
+
+
+def test_a_count_is_mapped_by_circles_proportional_to_it_not_by_class():
+    # Issue 32: the childcare facilities on the map. A count coloured by class would say the larger communes have
+    # « more »: each commune gets a circle whose area is proportional to its count, the legend two of them.
+    from matplotlib.collections import PathCollection
+
+    diagnostic = Diagnostic.open(DEMO)
+    table = diagnostic.table(["ctg-ecouen"])
+    figure = commune_map(diagnostic.outlines, table, "ctg-ecouen", "equipements_accueil_jeune_enfant")
+    axis = figure.axes[0]
+    (circles,) = [c for c in axis.collections if isinstance(c, PathCollection)]
+    counts = table.loc[
+        (table["indicator"] == "equipements_accueil_jeune_enfant") & (table["level"] == "commune"), "value"
+    ].to_numpy()
+    assert len(set(counts)) > 2 and counts.max() > 0  # communes with 0, 1, 5… facilities
+    sizes = np.asarray(circles.get_sizes())
+    assert sorted(sizes / sizes.max()) == pytest.approx(sorted(counts / counts.max()))
+    labels = [text.get_text() for text in axis.get_legend().get_texts()]
+    assert labels[:2] == [str(int(counts.max())), str(int(counts[counts > 0].min()))] and "0" in labels
+    assert not any(label.startswith(("de ", "plus de ")) for label in labels)  # no class

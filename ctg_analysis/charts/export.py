@@ -144,7 +144,7 @@ def chart_plan(outlines: Outlines | None = None) -> tuple[ChartSpec, ...]:
     --------
     >>> [spec.name for spec in chart_plan() if spec.theme == "petite enfance"]  # doctest: +NORMALIZE_WHITESPACE
     ['naissances', 'part_0_2', 'evol_0_2', 'taux_natalite', 'taux_couverture_accueil', 'part_allocataires_paje',
-     'carte-part_0_2']
+     'carte-part_0_2', 'carte-equipements_accueil_jeune_enfant']
     """
     outlines = Outlines.none() if outlines is None else outlines
     charted = [

@@ -276,6 +276,65 @@ def _choropleth(ax, shapes, values: pd.DataFrame, indicator: str, scheme: str, c
     return handles
 
 
+#: The area of the largest symbol of a map of counts, in points².
+_LARGEST_SYMBOL = 1800.0
+
+
+def _symbols(ax, shapes, values: pd.DataFrame, indicator: str) -> list:
+    """A count over communes as circles whose area is proportional to it, at each commune's inner point (a
+    colour by class would say the larger communes have « more »); the legend's handles."""
+    from matplotlib.lines import Line2D
+
+    spec = get_indicator(indicator)
+    merged = shapes.merge(values, left_on="code", right_on="geo", how="left")
+    known = merged["value"].notna()
+    if not known.any():
+        raise CtgError(f"carte non disponible : aucune valeur de « {spec.label} » pour ces communes")
+    merged.loc[known].plot(ax=ax, color="#F2F2F2", edgecolor="#BBBBBB", linewidth=0.6)
+    missing = merged.loc[~known]
+    if len(missing):
+        missing.plot(ax=ax, facecolor=_MISSING, edgecolor="#999999", hatch="..", linewidth=0.6)
+    largest = float(merged.loc[known, "value"].max()) or 1.0
+    points = merged.loc[known].representative_point()
+    counts = merged.loc[known, "value"].to_numpy(dtype=float)
+    fragile = merged.loc[known, "fragile"].fillna(False).astype(bool).to_numpy()
+    colour = LEVEL_COLOURS["territoire"]
+    ax.scatter(
+        points.x,
+        points.y,
+        s=_LARGEST_SYMBOL * counts / largest,
+        color=np.where(fragile, "#9DB3CC", colour),
+        edgecolor="white",
+        linewidth=1,
+        alpha=0.85,
+        zorder=2.5,  # under the communes' names
+    )
+    positive = counts[counts > 0]
+    # Two reference circles, of counts the map shows: the largest and the smallest.
+    references = sorted({largest, float(positive.min())}, reverse=True) if positive.size else []
+    handles: list = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="none",
+            color=colour,
+            markeredgecolor="white",
+            markersize=float(np.sqrt(_LARGEST_SYMBOL * value / largest)),
+            label=format_value(value, spec.unit, spec.decimals),
+        )
+        for value in references
+        if value > 0
+    ]
+    if (counts == 0).any():
+        handles.append(Patch(facecolor="#F2F2F2", edgecolor="#BBBBBB", label=format_value(0, spec.unit, spec.decimals)))
+    if fragile.any():
+        handles.append(Patch(facecolor="#9DB3CC", edgecolor="white", label="valeur fragile"))
+    if len(missing):
+        handles.append(Patch(facecolor=_MISSING, edgecolor="#999999", hatch="..", label="non disponible"))
+    return handles
+
+
 def _unit_title(unit: str) -> str | None:
     return None if unit == "nombre" else unit
 
@@ -304,7 +363,8 @@ def commune_map(
     classes: int = 5,
     size: str = "slide",
 ) -> Figure:
-    """A commune-level indicator over the territory's communes, by class.
+    """A commune-level indicator over the territory's communes: a rate or a share by class, a count by
+    proportional circles.
 
     Parameters
     ----------
@@ -341,11 +401,22 @@ def commune_map(
     )
     if context:
         _fill_as_one(ax, drawn, facecolor=_CONTEXT, edgecolor="white", linewidth=0.4)
-    handles = _choropleth(ax, own, values, indicator, scheme, classes)
+    if spec.is_count:
+        handles = _symbols(ax, own, values, indicator)
+    else:
+        handles = _choropleth(ax, own, values, indicator, scheme, classes)
     own.dissolve().boundary.plot(ax=ax, color=LEVEL_COLOURS["territoire"], linewidth=2)
     _label_communes(ax, own, size)
     _frame_map(ax, drawn if context else own)
-    ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=12, title=_unit_title(spec.unit))
+    ax.legend(
+        handles=handles,
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+        fontsize=12,
+        title=_unit_title(spec.unit),
+        labelspacing=2.2 if spec.is_count else 0.5,  # room for the circles of a count
+        borderpad=1.0 if spec.is_count else 0.4,
+    )
     return figure
 
 

@@ -293,6 +293,19 @@ def test_the_projects_own_indicator_is_text_wherever_the_report_shows_it(tmp_pat
         assert raw not in html, raw
 
 
+def test_the_contents_link_only_to_the_sections_the_page_holds(tmp_path):
+    # A report on some themes, or a project's copy of an older template (without the synthesis), listed every
+    # section in its contents: links to nowhere.
+    (result,) = render_reports(["ezanville"], reports_dir=tmp_path, workers=1, parameters=LIGHT, progress=False)
+    assert result.status == "ok"
+    page = (tmp_path / "ezanville" / "diagnostic.html").read_text(encoding="utf-8")
+    contents = page[page.index('<nav class="ctg-toc">') : page.index("</nav>")]
+    links = re.findall(r'<a href="#([^"]+)">', contents)
+    assert all(f'id="{anchor}"' in page for anchor in links)
+    assert {"chiffres-cles", "enjeux", "petite-enfance", "sources-et-methodes"} <= set(links)
+    assert "logement" not in links and "demographie" not in links
+
+
 def test_interrupted_run_keeps_previous_reports_and_resume_completes(tmp_path, monkeypatch):
     reports, template = tmp_path / "reports", tiny_template(tmp_path)
     (first,) = render_reports(["ezanville"], reports_dir=reports, template=template, workers=1, progress=False)

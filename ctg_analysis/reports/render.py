@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
@@ -81,7 +82,18 @@ def _exporter() -> HTMLExporter:
 
 def _html(notebook: nbformat.NotebookNode, title: str) -> str:
     body, _ = _exporter().from_notebook_node(notebook, resources={"metadata": {"name": title}})
-    return body
+    return _live_contents(body)
+
+
+#: An entry of the report's table of contents (:meth:`~ctg_analysis.reports.notebook.Report.contents`).
+_CONTENTS_ENTRY = re.compile(r'<li><a href="#([^"]+)">[^<]*</a></li>')
+
+
+def _live_contents(body: str) -> str:
+    """The page with the contents' entries whose section it holds: a project's copy of an older template (without
+    the synthesis), or a template run on some themes, left links to nowhere."""
+    anchors = set(re.findall(r'\bid="([^"]+)"', body))
+    return _CONTENTS_ENTRY.sub(lambda entry: entry.group(0) if entry.group(1) in anchors else "", body)
 
 
 def render(job: RenderJob, kernel=None) -> RenderResult:

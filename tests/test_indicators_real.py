@@ -116,13 +116,18 @@ def test_filosofi_published_levels_and_unavailable_custom_territory(real, tmp_pa
     assert "missing" in table.loc[("commune", "95492"), "flags"]
 
 
-def test_caf_iris_figures_summed_to_communes(real, tmp_path):
+def _caf_2020(real, tmp_path, share: str):
+    """The CNAF's 2020 IRIS file and the RP2019 legal populations (their communes' coverage), prepared in COG 2021."""
     folder = real_folder(
         tmp_path,
         real,
         ["caf-iris-2016-2020/data_CAF_2020_IRIS.csv", "populations-legales/ensemble_RP2019_en_vigueur_2022.xlsx"],
     )
-    prepared = prepare(folder, indicators=["allocataires", "part_monoparents_caf"], cog_year=2021)
+    return prepare(folder, indicators=["allocataires", share], cog_year=2021)
+
+
+def test_caf_iris_figures_summed_to_communes(real, tmp_path):
+    prepared = _caf_2020(real, tmp_path, "part_monoparents_caf")
     # Sarcelles, Garges-lès-Gonesse and Villiers-le-Bel: communes of 10 000 inhabitants or more.
     communes = ["95585", "95268", "95680"]
     territories = _territories(tmp_path, prepared.reference, communes, "grand-ensemble")
@@ -161,12 +166,7 @@ def test_a_value_summing_secret_iris_keeps_its_flag_whatever_its_coverage(real, 
     from ctg_analysis.commentary import describe
     from ctg_analysis.indicators.display import is_fragile, shown_flags
 
-    folder = real_folder(
-        tmp_path,
-        real,
-        ["caf-iris-2016-2020/data_CAF_2020_IRIS.csv", "populations-legales/ensemble_RP2019_en_vigueur_2022.xlsx"],
-    )
-    prepared = prepare(folder, indicators=["allocataires", "part_allocataires_rsa"], cog_year=2021)
+    prepared = _caf_2020(real, tmp_path, "part_allocataires_rsa")
     territories = _territories(tmp_path, prepared.reference, ["77067", "77108"], "secret")
     table = compute_indicators(prepared, territories)
     raw = pd.read_csv(real / "caf-iris-2016-2020/data_CAF_2020_IRIS.csv", sep=";", dtype={"CODGEO": str})

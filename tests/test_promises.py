@@ -561,15 +561,20 @@ def test_long_work_shows_a_progress_bar_in_a_terminal_even_one_that_reports_no_s
     assert "tables reconnues" in text
 
 
+def _demo_parts(folder: Path, *parts: str) -> Path:
+    """A data folder of some of the demo's files (their folders) and its territories."""
+    folder.mkdir()
+    for part in parts:
+        shutil.copytree(DEMO / part, folder / part)
+    shutil.copy(DEMO / "territories.yaml", folder)
+    return folder
+
+
 def test_an_indicator_no_file_gives_has_no_year_in_the_long_table(tmp_path):
     # The long table's years of an indicator without any file read 1900 (the packing's origin) in JupyterLab.
     import ctg_analysis as ctg
 
-    data = tmp_path / "naissances"
-    data.mkdir()
-    for part in ("etat-civil", "cog"):
-        shutil.copytree(DEMO / part, data / part)
-    shutil.copy(DEMO / "territories.yaml", data)
+    data = _demo_parts(tmp_path / "naissances", "etat-civil", "cog")
     table = ctg.Diagnostic.open(data, data / "territories.yaml").table()
     absent = table.loc[table["indicator"] == "taux_activite_femmes"]
     births = table.loc[table["indicator"] == "naissances"]
@@ -600,11 +605,7 @@ def test_the_explore_notebook_runs_to_its_end_on_a_folder_of_births_alone(tmp_pa
 
     from ctg_analysis.resources import TEMPLATES_DIR
 
-    data = tmp_path / "naissances"
-    data.mkdir()
-    for part in ("etat-civil", "cog"):
-        shutil.copytree(DEMO / part, data / part)
-    shutil.copy(DEMO / "territories.yaml", data)
+    data = _demo_parts(tmp_path / "naissances", "etat-civil", "cog")
     notebook = jupytext.read(TEMPLATES_DIR / "explore.py")
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     source = tmp_path / "explore.ipynb"

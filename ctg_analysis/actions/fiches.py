@@ -471,7 +471,7 @@ def _evaluation_table(document: Any, fiche: Fiche) -> None:
         ]
         for c, text in enumerate(texts):
             values.cell(r, c).text = str(text)
-    _widths(values, (4.2, 1.7, 2.4, 3.2, 1.4, 4.5))
+    _widths(values, (4.0, 1.8, 2.4, 3.2, 1.6, 4.4))
     _repeat_header(values.rows[0])
     for table_row in values.rows[:-1]:  # the table on one page, its header with its rows
         _keep_with_next(table_row)

@@ -330,6 +330,28 @@ def test_a_project_renders_with_its_settings_and_its_own_template(demo_project):
     assert "CAF du Val-d&#39;Oise — Service études" in page or "CAF du Val-d'Oise — Service études" in page
     assert "Note ajoutée par la CAF au modèle du projet." in page
     assert "Part des enfants de 0 à 5 ans" in page  # the project's own indicator, in its theme's table
+    assert "modèle antérieur" not in result.output  # the project's copy is today's
+
+
+def test_an_older_copy_of_the_template_is_said_to_miss_what_it_lacks(demo_project):
+    # A project made before the deck's colour and logo and the synthesis: its copy of the template still renders,
+    # and the command says what it misses and what to do, rather than ignoring the settings silently.
+    template = demo_project / "notebooks" / "diagnostic.ipynb"
+    notebook = nbformat.read(template, as_version=4)
+    for cell in notebook.cells:
+        lines = cell.source.splitlines()
+        dropped = ("colour", "logo", 'display(HTML(report.heading("enjeux")))', "display(Markdown(report.synthesis()))")
+        cell.source = "\n".join(line for line in lines if not line.strip().startswith(dropped))
+    nbformat.write(notebook, template)
+    result = CliRunner().invoke(main, ["report", "--territory", "ezanville", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert (
+        "copie d'un modèle antérieur à cette version de l'outil, les réglages colour, logo de ctg.toml y sont" in said
+    )
+    assert "supprimez-la pour utiliser le modèle de l'outil" in said
+    page = (demo_project / "reports" / "ezanville" / "diagnostic.html").read_text(encoding="utf-8")
+    assert 'href="#enjeux"' not in page and 'href="#chiffres-cles"' in page  # no link to a section it lacks
 
 
 @pytest.fixture(scope="module")

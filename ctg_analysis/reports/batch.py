@@ -20,6 +20,7 @@ from ctg_analysis.diagnostic import Diagnostic
 from ctg_analysis.errors import CtgError, Interrupted
 from ctg_analysis.feedback import progress_bar
 from ctg_analysis.files import clear_stale_staging, staging_folder, territory_slug
+from ctg_analysis.formatting import agreed
 from ctg_analysis.reports.index import write_index
 from ctg_analysis.reports.kernels import clear_stale_kernel_folders, render_in_worker, start_worker
 from ctg_analysis.reports.metadata import Status
@@ -162,6 +163,15 @@ def _template_values(
     # The project's settings, for the templates that declare them (an older copy may not).
     project = config.find_project()
     settings = project_parameters(project) if project else {}
+    if unused := [key for key in settings if key not in model.parameters]:
+        log.warning(
+            "%s : copie d'un modèle antérieur à cette version de l'outil, %s de ctg.toml y %s sans effet ; "
+            "supprimez-la pour utiliser le modèle de l'outil (synthèse « Enjeux et points d'appui », couleurs du "
+            "diaporama), ou reportez-y ses nouvelles cellules",
+            model.source,
+            f"{agreed(len(unused), 'le réglage', 'les réglages')} {', '.join(unused)}",
+            agreed(len(unused), "est", "sont"),
+        )
     return {**{k: v for k, v in settings.items() if k in model.parameters}, **values}
 
 

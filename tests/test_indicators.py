@@ -768,6 +768,8 @@ def test_key_figures_give_the_territorys_latest_known_period_and_the_france_that
     latest = table.loc[(table["indicator"] == "naissances") & (table["year_end"] == 2021)]
     assert set(latest["level"]) >= {"territoire", "departement"}
     table.loc[latest.index[latest["level"] == "territoire"], "value"] = np.nan  # 2021 gives other areas only
+    # The demo's France is France métropolitaine: its column says so (it read « France »).
+    assert list(key_figures(table, "ezanville").columns)[-1] == "France métropolitaine"
     # France entière beside the demo's France métropolitaine: published for births, not for the median.
     france = table.loc[(table["level"] == "france") & table["indicator"].isin(["naissances", "revenu_median"])]
     entire = france.assign(

@@ -550,7 +550,7 @@ def key_figures(table: pd.DataFrame, territory: str) -> pd.DataFrame:
     -------
     DataFrame
         Columns ``Indicateur``, ``Période``, ``Territoire``, one column per département (``Dép. …``),
-        ``France``.
+        France's, named after its unit when it is one (``France métropolitaine``), else ``France``.
     """
     wanted = key_figure_ids(table, territory)
     rows = latest_period(_select(table, territory, None, wanted))
@@ -578,7 +578,10 @@ def key_figures(table: pd.DataFrame, territory: str) -> pd.DataFrame:
     columns = ["Territoire", *sorted(c for c in wide.columns if c.startswith("Dép.")), "France"]
     wide = wide.reindex(columns=[c for c in columns if c in wide.columns]).reset_index()
     wide["indicator"] = wide["indicator"].map(lambda i: get_indicator(i).label)
-    figures = wide.rename(columns={"indicator": "Indicateur", "period": "Période"}).fillna("–")
+    # The France of the column named when it is one unit (the demo's is France métropolitaine, not « France »).
+    france = rows.loc[rows["level"] == "france", "geo_label"].astype(str).unique()
+    renamed = {"indicator": "Indicateur", "period": "Période", **({"France": france[0]} if len(france) == 1 else {})}
+    figures = wide.rename(columns=renamed).fillna("–")
     figures.attrs["notes"] = coverage_notes(rows)  # what the stars of partial values stand for, in words
     return figures
 

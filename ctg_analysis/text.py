@@ -11,7 +11,7 @@ import html
 import re
 import unicodedata
 
-__all__ = ["markdown_text", "plain"]
+__all__ = ["in_sentence", "markdown_text", "plain"]
 
 #: The marks of Markdown (CommonMark's ASCII punctuation that can start or end markup).
 _MARKDOWN_MARKS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
@@ -32,6 +32,17 @@ def plain(text: str) -> str:
     """
     decomposed = unicodedata.normalize("NFKD", str(text).translate(_LIGATURES))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
+
+
+def in_sentence(text: str) -> str:
+    """A label or a sentence set inside another one: its first letter in lower case.
+
+    Examples
+    --------
+    >>> "Non disponible : " + in_sentence("Taux de natalité")
+    'Non disponible : taux de natalité'
+    """
+    return text[:1].lower() + text[1:]
 
 
 def markdown_text(text: object) -> str:

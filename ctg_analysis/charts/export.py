@@ -21,6 +21,7 @@ from ctg_analysis.indicators.catalogue import all_indicators, get_indicator
 from ctg_analysis.indicators.display import absence_reason, latest_period
 from ctg_analysis.indicators.preparation import PreparedData
 from ctg_analysis.sources.datasets import dataset_hint
+from ctg_analysis.text import in_sentence
 from ctg_analysis.themes import MAPS_FOLDER, SYNTHESIS_FOLDER, THEME_IDS, get_theme
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ class ChartSpec:
             return None
         if prepared is not None:
             reasons = dict.fromkeys(absence_reason(get_indicator(i), table, territory, prepared) for i in absent)
-            return "graphique non disponible : " + " ; ".join(reason[0].lower() + reason[1:] for reason in reasons)
+            return "graphique non disponible : " + " ; ".join(in_sentence(reason) for reason in reasons)
         datasets = dict.fromkeys(d for i in absent for d in get_indicator(i).datasets)
         return "graphique non disponible. " + " ".join(dataset_hint(d) for d in datasets)
 

@@ -241,13 +241,29 @@ def _classes(values: np.ndarray, scheme: str, classes: int) -> np.ndarray:
     return np.unique(classifier.bins)
 
 
-def _choropleth(ax, shapes, values: pd.DataFrame, indicator: str, scheme: str, classes: int) -> list:
-    """Fill ``shapes`` (``code``) by class of ``values`` (``geo``, ``value``, ``fragile``); the legend's handles."""
-    spec = get_indicator(indicator)
+def _merged(shapes, values: pd.DataFrame, label: str):
+    """The communes' shapes with their values (``geo``, ``value``, ``fragile``), and which have one; an error
+    when none has."""
     merged = shapes.merge(values, left_on="code", right_on="geo", how="left")
     known = merged["value"].notna()
     if not known.any():
-        raise CtgError(f"carte non disponible : aucune valeur de « {spec.label} » pour ces communes")
+        raise CtgError(f"carte non disponible : aucune valeur de « {label} » pour ces communes")
+    return merged, known
+
+
+def _unknown(ax, merged, known: pd.Series) -> list:
+    """The communes without a value, dotted; the legend's handle for them, if any."""
+    missing = merged.loc[~known]
+    if not len(missing):
+        return []
+    missing.plot(ax=ax, facecolor=_MISSING, edgecolor="#999999", hatch="..", linewidth=0.6)
+    return [Patch(facecolor=_MISSING, edgecolor="#999999", hatch="..", label="non disponible")]
+
+
+def _choropleth(ax, shapes, values: pd.DataFrame, indicator: str, scheme: str, classes: int) -> list:
+    """Fill ``shapes`` (``code``) by class of ``values`` (``geo``, ``value``, ``fragile``); the legend's handles."""
+    spec = get_indicator(indicator)
+    merged, known = _merged(shapes, values, spec.label)
     bins = _classes(merged.loc[known, "value"].to_numpy(dtype=float), scheme, classes)
     palette = colormaps["Blues"](np.linspace(0.25, 0.95, len(bins)))
     rank = np.searchsorted(bins, merged["value"].to_numpy(dtype=float), side="left").clip(0, len(bins) - 1)
@@ -256,9 +272,7 @@ def _choropleth(ax, shapes, values: pd.DataFrame, indicator: str, scheme: str, c
     fragile = merged["fragile"].fillna(False).astype(bool) & known
     if fragile.any():
         merged.loc[fragile].plot(ax=ax, facecolor="none", edgecolor="#333333", hatch=FRAGILE_HATCH, linewidth=0)
-    missing = merged.loc[~known]
-    if len(missing):
-        missing.plot(ax=ax, facecolor=_MISSING, edgecolor="#999999", hatch="..", linewidth=0.6)
+    unknown = _unknown(ax, merged, known)
     shown = [
         format_value(b, spec.unit, spec.decimals, sign=spec.is_change)
         for b in (merged.loc[known, "value"].min(), *bins)
@@ -271,9 +285,7 @@ def _choropleth(ax, shapes, values: pd.DataFrame, indicator: str, scheme: str, c
     handles = [Patch(facecolor=c, edgecolor="#999999", label=label) for c, label in zip(palette, labels, strict=True)]
     if fragile.any():
         handles.append(Patch(facecolor="white", edgecolor="#333333", hatch=FRAGILE_HATCH, label="valeur fragile"))
-    if len(missing):
-        handles.append(Patch(facecolor=_MISSING, edgecolor="#999999", hatch="..", label="non disponible"))
-    return handles
+    return handles + unknown
 
 
 #: The area of the largest symbol of a map of counts, in points².
@@ -286,14 +298,9 @@ def _symbols(ax, shapes, values: pd.DataFrame, indicator: str) -> list:
     from matplotlib.lines import Line2D
 
     spec = get_indicator(indicator)
-    merged = shapes.merge(values, left_on="code", right_on="geo", how="left")
-    known = merged["value"].notna()
-    if not known.any():
-        raise CtgError(f"carte non disponible : aucune valeur de « {spec.label} » pour ces communes")
+    merged, known = _merged(shapes, values, spec.label)
     merged.loc[known].plot(ax=ax, color="#F2F2F2", edgecolor="#BBBBBB", linewidth=0.6)
-    missing = merged.loc[~known]
-    if len(missing):
-        missing.plot(ax=ax, facecolor=_MISSING, edgecolor="#999999", hatch="..", linewidth=0.6)
+    unknown = _unknown(ax, merged, known)
     largest = float(merged.loc[known, "value"].max()) or 1.0
     points = merged.loc[known].representative_point()
     counts = merged.loc[known, "value"].to_numpy(dtype=float)
@@ -330,9 +337,7 @@ def _symbols(ax, shapes, values: pd.DataFrame, indicator: str) -> list:
         handles.append(Patch(facecolor="#F2F2F2", edgecolor="#BBBBBB", label=format_value(0, spec.unit, spec.decimals)))
     if fragile.any():
         handles.append(Patch(facecolor="#9DB3CC", edgecolor="white", label="valeur fragile"))
-    if len(missing):
-        handles.append(Patch(facecolor=_MISSING, edgecolor="#999999", hatch="..", label="non disponible"))
-    return handles
+    return handles + unknown
 
 
 def _unit_title(unit: str) -> str | None:

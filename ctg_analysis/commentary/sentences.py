@@ -39,7 +39,7 @@ from ctg_analysis.indicators.comparisons import position
 from ctg_analysis.indicators.display import coverage_said, latest_period, territory_rows
 from ctg_analysis.indicators.flags import DEMO_FLAG, NOT_COMPARED, forbids_comparison
 from ctg_analysis.sources.datasets import get_dataset
-from ctg_analysis.text import plain
+from ctg_analysis.text import in_sentence, plain
 from ctg_analysis.themes import THEME_IDS, get_theme
 from ctg_analysis.yaml_input import load_yaml
 
@@ -121,7 +121,7 @@ class Phrases:
             self.source,
             measured.id,
         )
-        label = measured.label[0].lower() + measured.label[1:]
+        label = in_sentence(measured.label)
         return {
             "sujet": f"l'indicateur « {measured.label} »",
             "genre": "m",

@@ -19,8 +19,7 @@ from ctg_analysis.formatting import format_value, joined
 from ctg_analysis.indicators.catalogue import get_indicator
 from ctg_analysis.indicators.comparisons import NOT_COMPARED_DIRECTION, compare
 from ctg_analysis.indicators.display import latest_period, territory_rows
-from ctg_analysis.levels import LEVEL_NAMES_IN_TEXT
-from ctg_analysis.text import markdown_text
+from ctg_analysis.text import in_sentence, markdown_text
 from ctg_analysis.themes import THEMES
 
 __all__ = [
@@ -58,6 +57,10 @@ _LEADS = {"enjeu": "Enjeu", "appui": "Point d'appui", "moindre": "À noter"}
 #: The levels a territory is set beside, the first it has: its département, else (it is its département) the
 #: région, else France.
 _AGAINST = ("departement", "region", "france")
+#: Where the comparison value is, in a line.
+_WHERE = {"departement": "dans le département", "region": "dans la région", "france": "en France"}
+#: What the synthesis says when no indicator of it has a value.
+_NOTHING = "Aucun indicateur de la synthèse n'est disponible dans les données."
 
 
 @dataclass(frozen=True)
@@ -167,14 +170,12 @@ def _said(pairs: pd.DataFrame, against: str) -> tuple[str, str]:
     def shown(value: float) -> str:
         return format_value(value, indicator.unit, indicator.decimals, sign=indicator.is_change)
 
-    name = LEVEL_NAMES_IN_TEXT[against]
     if len(pairs) == 1:
-        others = shown(float(pairs["comparison_value"].iloc[0]))
-        where = "en France" if against == "france" else f"dans le {name}" if against != "region" else f"dans la {name}"
+        others, where = shown(float(pairs["comparison_value"].iloc[0])), _WHERE[against]
     else:  # a territory over two départements: each one named
         labels = pairs["comparison_label"].astype(str)
         others = joined([f"{shown(v)} ({label})" for v, label in zip(pairs["comparison_value"], labels, strict=True)])
-        where = f"dans ses {name}s"
+        where = "dans ses départements"
     value = shown(float(pairs["value"].iloc[0]))
     kind, words = meaning
     return kind, f"{_LEADS[kind]} : {indicator.label} : {value} contre {others} {where}, {words}."
@@ -184,7 +185,7 @@ def synthesis_lines(parts: list[ThemeSynthesis]) -> list[str]:
     """The synthesis as plain French lines (a fiche's *diagnostic initial*): each theme's title before its lines
     when there are several, then the rule of a marked gap."""
     if not parts:
-        return ["Aucun indicateur de la synthèse n'est disponible dans les données."]
+        return [_NOTHING]
     titled = len(parts) > 1
     return [line for part in parts for line in ([part.title] if titled else []) + part.said()] + [f"{MARKED_RULE}."]
 
@@ -192,7 +193,7 @@ def synthesis_lines(parts: list[ThemeSynthesis]) -> list[str]:
 def synthesis_markdown(parts: list[ThemeSynthesis]) -> str:
     """The synthesis as the report's Markdown: a list per theme, then the rule of a marked gap."""
     if not parts:
-        return "*Aucun indicateur de la synthèse n'est disponible dans les données.*"
+        return f"*{_NOTHING}*"
     blocks = [
         f"**{markdown_text(part.title)}**\n\n" + "\n".join(f"- {markdown_text(line)}" for line in part.said())
         for part in parts
@@ -201,4 +202,4 @@ def synthesis_markdown(parts: list[ThemeSynthesis]) -> str:
 
 
 def _lowered(labels: tuple[str, ...]) -> str:
-    return joined([label[0].lower() + label[1:] for label in labels])
+    return joined([in_sentence(label) for label in labels])

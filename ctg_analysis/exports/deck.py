@@ -47,6 +47,8 @@ _BOXES = {
 TITLE_SIZES = (32, 30, 28, 26, 24, 22, 20)
 #: Rows of a table slide, its header apart.
 TABLE_ROWS = 8
+#: The most lines of a headed block on one slide (:meth:`Deck.blocks`).
+_BLOCK_LINES = 12
 #: Inches kept for the logo at the right of a title.
 _LOGO_WIDTH = 1.6
 _INSET = 7.2  # points: PowerPoint's default inner margin of a text box, each side
@@ -279,8 +281,8 @@ class Deck:
         pages: list[list[tuple[str, list[str]]]] = [[]]
         used = 0.0
         for heading, lines in blocks:
-            for start in range(0, len(lines) or 1, 12):  # a block too long for a slide is cut between lines
-                part = lines[start : start + 12]
+            for start in range(0, len(lines) or 1, _BLOCK_LINES):  # a long block is cut between lines
+                part = lines[start : start + _BLOCK_LINES]
                 needed = sum(_lines(text, size, width) for text in (heading, *part)) * size * 1.25 / 72 + 0.15
                 if pages[-1] and used + needed > height:
                     pages.append([])

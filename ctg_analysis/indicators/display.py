@@ -23,7 +23,7 @@ from ctg_analysis.indicators.flags import DEMO_FLAG, FLAGS, ROUNDED_FLAG
 from ctg_analysis.indicators.preparation import PreparedData
 from ctg_analysis.levels import LADDER, LEVEL_NAMES, LEVEL_NAMES_IN_TEXT
 from ctg_analysis.sources.datasets import dataset_hint, get_dataset
-from ctg_analysis.text import plain
+from ctg_analysis.text import in_sentence, plain
 from ctg_analysis.themes import get_theme
 
 if TYPE_CHECKING:
@@ -252,7 +252,7 @@ def partial_legend(notes: list[str] | tuple[str, ...]) -> str:
     'Valeurs partielles : naissances (2021), EPCI CA : sur 80\u202f% des communes.'
     """
     said = [note.replace(" : valeur partielle, ", " : ", 1) for note in notes]
-    return "Valeurs partielles : " + " ; ".join(n[0].lower() + n[1:] for n in said) + "."
+    return "Valeurs partielles : " + " ; ".join(in_sentence(note) for note in said) + "."
 
 
 def cited_sources(rows: pd.DataFrame) -> list[str]:

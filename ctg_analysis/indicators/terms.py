@@ -250,6 +250,7 @@ class _Perimeters:
             folder,
         )
         self._passages: dict[int, pd.DataFrame] = {}
+        self._absorbers: dict[int, set[str]] = {}
 
     def passage(self, year: int) -> pd.DataFrame:
         if year not in self._passages:
@@ -258,25 +259,28 @@ class _Perimeters:
                 if year < self.cog_year
                 else pd.DataFrame(columns=["source", "target", "share"])
             )
-            found = found.loc[~found["source"].isin(self._created_after(year))]
+            moves = self._moves(year)
+            kept = moves["com_av"].eq(moves["com_ap"])
+            found = found.loc[~found["source"].isin(_created(moves.loc[~kept]))]
             self._passages[year] = found.astype({"source": object, "target": object})  # object: fast lookups
+            # The communes whose code a merger kept have a row of their own in INSEE's movements, the same code
+            # before and after, which the passage leaves out.
+            self._absorbers[year] = set(moves.loc[kept, "com_ap"])
         return self._passages[year]
 
-    def _created_after(self, year: int) -> set[str]:
-        """Codes the passage from ``year`` follows that no commune had in ``year``: given by a movement after it,
-        before they move on (27058, Les Trois Lacs' code from 2021 to 2023; Bernières-sur-Seine's until 2017 is
-        another story, told by the passage from 2016)."""
+    def absorbers(self, year: int) -> set[str]:
+        """The communes of ``year`` whose code a merger up to the common geography kept for the new commune."""
+        self.passage(year)
+        return self._absorbers[year]
+
+    def _moves(self, year: int) -> pd.DataFrame:
+        """INSEE's commune-to-commune movements from the geography of ``year`` to the common one."""
         moves = self.movements
-        moves = moves.loc[
-            moves["typecom_av"].eq("COM")
-            & moves["typecom_ap"].eq("COM")
-            & moves["com_av"].astype(str).ne(moves["com_ap"].astype(str))
-            & (moves["date_eff"] > pd.Timestamp(year, 1, 1))
-        ]
-        arrival = moves.groupby(moves["com_ap"].astype(str))["date_eff"].min()
-        departure = moves.groupby(moves["com_av"].astype(str))["date_eff"].min()
-        both = arrival.index.intersection(departure.index)
-        return set(both[arrival[both].to_numpy() < departure[both].to_numpy()])
+        within = moves["date_eff"].gt(pd.Timestamp(year, 1, 1)) & moves["date_eff"].le(
+            pd.Timestamp(self.cog_year, 1, 1)
+        )
+        moves = moves.loc[within & moves["typecom_av"].eq("COM") & moves["typecom_ap"].eq("COM")]
+        return moves.astype({"com_av": str, "com_ap": str})
 
     def bring(
         self, level: str, year: int | None, codes: pd.Series, values: np.ndarray
@@ -320,20 +324,6 @@ class _Perimeters:
         changed = np.concatenate([reached.to_numpy(dtype=bool), np.ones(len(new), dtype=bool)])
         return self.geography.communes.get_indexer(target.to_numpy(dtype=object)), values, changed  # type: ignore[arg-type]  # pandas takes any array-like; the stubs say Index
 
-    def absorbers(self, year: int) -> set[str]:
-        """The communes of ``year`` whose code a merger up to the common geography kept for the new commune
-        (INSEE's movements give them a row of their own, the same code before and after)."""
-        moves = self.movements
-        effective = pd.to_datetime(moves["date_eff"]).dt.year
-        kept = (
-            effective.gt(year)
-            & effective.le(self.cog_year)
-            & moves["com_av"].astype(str).eq(moves["com_ap"].astype(str))
-            & moves["typecom_av"].eq("COM")
-            & moves["typecom_ap"].eq("COM")
-        )
-        return set(moves.loc[kept, "com_ap"].astype(str))
-
     def _epci_changed(self, year: int, codes: pd.Series) -> np.ndarray:
         """EPCIs whose communes at ``year`` (brought to the common geography) are not their communes now."""
         found = epci_composition(self.folder, year)
@@ -351,3 +341,13 @@ class _Perimeters:
         changed = set(pairs.loc[pairs["_merge"] != "both", "epci"])
         stable = set(before["epci"]) & set(now["epci"]) - changed
         return ~codes.isin(stable).to_numpy()
+
+
+def _created(moves: pd.DataFrame) -> set[str]:
+    """Codes a movement gives before another takes them away: codes no commune had before those movements
+    (27058, Les Trois Lacs' code from 2021 to 2023; Bernières-sur-Seine's until 2017 is another story, told by the
+    passage from 2016)."""
+    arrival = moves.groupby("com_ap")["date_eff"].min()
+    departure = moves.groupby("com_av")["date_eff"].min()
+    both = arrival.index.intersection(departure.index)
+    return set(both[arrival[both].to_numpy() < departure[both].to_numpy()])

@@ -43,7 +43,7 @@ from ctg_analysis.indicators.preparation import PreparedData
 from ctg_analysis.levels import REFERENCE_LEVELS
 from ctg_analysis.reports.metadata import REPORT_DATA, write_json
 from ctg_analysis.territories import Territories
-from ctg_analysis.text import markdown_text
+from ctg_analysis.text import in_sentence, markdown_text
 from ctg_analysis.themes import THEME_IDS, get_theme
 
 log = logging.getLogger(__name__)
@@ -239,7 +239,7 @@ class Report:
         by_reason: dict[str, list[str]] = {}
         for indicator in absent:
             reason = absence_reason(indicator, self.table, self.territory_id, self.prepared)
-            by_reason.setdefault(reason, []).append(indicator.label[0].lower() + indicator.label[1:])
+            by_reason.setdefault(reason, []).append(in_sentence(indicator.label))
         lines = [
             f"{markdown_text(', '.join(labels[:6]) + (' …' if len(labels) > 6 else ''))} : {markdown_text(reason)}"
             for reason, labels in by_reason.items()

@@ -472,9 +472,9 @@ def _catalogue_said() -> str:
 @click.option("--territory", "territory_id", required=True, help="Identifiant du territoire.")
 @click.option(
     "--formats",
-    default="png,svg,pptx,xlsx",
+    default="png,svg,pptx,xlsx,html",
     show_default=True,
-    help="Formats séparés par des virgules : png, svg, pptx, xlsx.",
+    help="Formats séparés par des virgules : png, svg, pptx, xlsx, html (la page interactive).",
 )
 @click.option("--out", type=click.Path(path_type=Path), help="Dossier de sortie (par défaut reports/<territoire>).")
 @click.option(
@@ -488,7 +488,8 @@ def _catalogue_said() -> str:
 @_skip_bad_files
 @_friendly_errors
 def export(data_dir, territories_file, territory_id, formats, out, size, template, skip_bad_files) -> None:
-    """Exporte les graphiques (PNG, SVG), le classeur Excel de référence et le diaporama d'un territoire."""
+    """Exporte les graphiques (PNG, SVG), le classeur Excel de référence, le diaporama et la page interactive
+    d'un territoire."""
     from ctg_analysis.diagnostic import Diagnostic
     from ctg_analysis.exports.documents import check_formats, write_documents
     from ctg_analysis.files import territory_slug
@@ -517,6 +518,12 @@ def export(data_dir, territories_file, territory_id, formats, out, size, templat
 @main.command("report")
 @click.option("--territory", "territory_ids", multiple=True, help="Identifiant d'un territoire (répétable).")
 @click.option("--all", "all_territories", is_flag=True, help="Tous les territoires du fichier.")
+@click.option(
+    "--overview",
+    "overviews",
+    multiple=True,
+    help="Aperçu interactif d'un département (répétable) : 95, 2A — toutes ses communes et tous ses EPCI.",
+)
 @_data_option()
 @_territories_option
 @click.option(
@@ -536,6 +543,7 @@ def export(data_dir, territories_file, territory_id, formats, out, size, templat
 def report(
     territory_ids,
     all_territories,
+    overviews,
     data_dir,
     territories_file,
     out,
@@ -546,15 +554,32 @@ def report(
     pdf,
     skip_bad_files,
 ) -> None:
-    """Produit le diagnostic de chaque territoire (carnet exécuté, HTML, graphiques, classeur, diaporama)."""
+    """Produit le diagnostic de chaque territoire (carnet exécuté, HTML, graphiques, classeur, diaporama, page
+    interactive) et, avec --overview, l'aperçu interactif d'un département."""
     from ctg_analysis.reports.kernels import without_iri_grammar
 
     without_iri_grammar()
     from ctg_analysis.reports import render_reports
     from ctg_analysis.reports.metadata import Status
 
-    if bool(territory_ids) == all_territories:
-        raise CtgError("indiquez --territory ID (répétable) ou --all")
+    if territory_ids and all_territories or not (territory_ids or all_territories or overviews):
+        raise CtgError("indiquez --territory ID (répétable), --all ou --overview DÉPARTEMENT")
+    target = config.reports_folder(out).resolve()
+    if overviews:
+        from ctg_analysis.reports.overview import write_overviews
+
+        pages = write_overviews(
+            overviews,
+            data_dir=data_dir,
+            territories_file=territories_file,
+            reports_dir=out,
+            skip_bad_files=skip_bad_files,
+        )
+        for page in pages:
+            click.echo(f"Aperçu : {page.resolve()}")
+        if not (territory_ids or all_territories):
+            click.echo(f"Index : {target / 'index.html'}")
+            return
     signal.signal(signal.SIGTERM, _terminated)  # stopped like Ctrl-C: kernels shut down, nothing half-written
     results = render_reports(
         list(territory_ids) or None,
@@ -572,7 +597,6 @@ def report(
     for result in results:
         line = f"{result.status:8} {result.territory_id} ({result.seconds:.1f} s)"
         click.echo(line + (f" : {result.error}" if result.error else ""))
-    target = config.reports_folder(out).resolve()
     click.echo(f"Index : {target / 'index.html'}")
     if any(r.status == Status.FAILED for r in results):
         sys.exit(1)

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from conftest import DEMO, ROOT, demo_births, tiny_template
 from ctg_analysis.cli import main
 from ctg_analysis.errors import CtgError
+from ctg_analysis.exports.interactive import PAGE, library_name
 from ctg_analysis.files import territory_slug
 from ctg_analysis.reports import render as render_module
 from ctg_analysis.reports import render_reports
@@ -94,6 +95,13 @@ def test_every_demo_territory_end_to_end(rendered):
     assert index.count('class="ok"') == 3 and 'href="ezanville/diagnostic.html"' in index
     assert "Évolution des enfants de 0 à 2 ans (2013-2019) : +25,7\u00a0%" in index
     assert not [p for p in reports.iterdir() if p.name.startswith(".")]  # no staging folder left
+    # The interactive page of each territory, its map library written once beside them, linked from the cover
+    # and the index (issue 36).
+    assert [p.name for p in reports.glob("plotly-*.min.js")] == [library_name()]
+    for result in results:
+        assert (reports / result.slug / PAGE).is_file()
+        assert f'href="{result.slug}/{PAGE}">page interactive</a>' in index
+    assert f'<a href="{PAGE}">Explorer les données</a>' in ezanville[: ezanville.index("</header>")]
 
 
 def test_the_report_page_opens_offline_in_french_with_its_cover_and_contents(rendered):

@@ -1,5 +1,6 @@
 """A territory's documents for partner meetings, written together: the charts (PNG, SVG), the baseline
-workbook and the deck. The ``ctg export`` command and the report template both write them here."""
+workbook, the deck and the interactive page. The ``ctg export`` command and the report template both write
+them here."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from ctg_analysis.charts import export_charts
 from ctg_analysis.config import DEFAULT_COLOUR
 from ctg_analysis.errors import CtgError
 from ctg_analysis.exports.deck import write_deck
+from ctg_analysis.exports.interactive import PAGE, territory_data, write_library, write_page
 from ctg_analysis.exports.workbook import write_workbook
 from ctg_analysis.formatting import agreed
 
 __all__ = ["DOCUMENT_FORMATS", "check_formats", "write_documents"]
 
-#: The formats of a territory's documents.
-DOCUMENT_FORMATS = ("png", "svg", "pptx", "xlsx")
+#: The formats of a territory's documents (``html``: the interactive page, :mod:`~ctg_analysis.exports.interactive`).
+DOCUMENT_FORMATS = ("png", "svg", "pptx", "xlsx", "html")
 
 
 def check_formats(formats: str | list[str] | tuple[str, ...], allowed: tuple[str, ...] = DOCUMENT_FORMATS) -> list[str]:
@@ -30,7 +32,7 @@ def check_formats(formats: str | list[str] | tuple[str, ...], allowed: tuple[str
     >>> check_formats("png,odt")
     Traceback (most recent call last):
     ...
-    ctg_analysis.errors.CtgError: format inconnu : 'odt' (attendu png, svg, pptx, xlsx)
+    ctg_analysis.errors.CtgError: format inconnu : 'odt' (attendu png, svg, pptx, xlsx, html)
     """
     given = formats.split(",") if isinstance(formats, str) else list(formats)
     wanted = [f.strip().lower() for f in given if f.strip()]
@@ -57,7 +59,8 @@ def write_documents(
     logo: str | Path | None = None,
 ) -> list[Path]:
     """Write a territory's documents into ``folder``: ``graphiques/<theme>/<chart>.png|svg``,
-    ``diagnostic.xlsx`` and ``diagnostic.pptx`` (the deck shows the PNG charts, drawn for it if need be).
+    ``diagnostic.xlsx``, ``diagnostic.pptx`` (the deck shows the PNG charts, drawn for it if need be) and
+    ``interactif.html`` (its map library written once beside the folder, :func:`~.interactive.write_library`).
     ``drawn``: figures already drawn, by chart name; ``outlines``: the data folder's outlines, for the maps
     (``graphiques/cartes/``; see :func:`~ctg_analysis.charts.export_charts`); ``byline``: the CAF and the
     author, under the deck's title (:func:`~ctg_analysis.config.byline`); ``colour`` and ``logo``: the deck's
@@ -94,4 +97,8 @@ def write_documents(
             logo=logo,
         )
         written.append(deck)
+    if "html" in wanted:
+        library = write_library(folder.parent)
+        data = territory_data(table, territory, outlines)
+        written.append(write_page(folder / PAGE, data, f"../{library.name}"))
     return written

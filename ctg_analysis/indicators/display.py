@@ -45,12 +45,14 @@ __all__ = [
     "is_fragile",
     "key_figure_ids",
     "key_figures",
+    "key_figures_html",
     "latest_label",
     "latest_period",
     "shown_flags",
     "side_by_side",
     "territory_rows",
     "text_table_html",
+    "value_texts",
     "wide_view",
 ]
 
@@ -183,6 +185,8 @@ def coverage_said(coverage_communes: object, coverage_population: object) -> str
     'sur 19\u202f% des communes, 76\u202f% de la population'
     >>> coverage_said(0.8, 0.9996), coverage_said(0.004, float("nan"))
     ('sur 80\u202f% des communes, 99,9\u202f% de la population', 'sur 0,4\u202f% des communes')
+    >>> coverage_said(1 / 34_935, float("nan"))
+    'sur moins de 0,1\u202f% des communes'
     """
     communes, population = _number(coverage_communes), _number(coverage_population)
     words = []
@@ -197,6 +201,8 @@ def _percent(share: float) -> str:
     """A share of a whole in whole percents, but one decimal below 1 % (never « 0 % » of something) and a share
     short of the whole never « 100 % » (« 99,9 % »)."""
     percent = 100 * share
+    if 0 < percent < 0.05:  # one commune of France's 35 000: « 0,0 % » would read as none
+        return f"moins de {format_number(0.1, 1)}\u202f%"
     if 0 < percent < 1 or (round(percent) >= 100 > percent):
         return f"{format_number(min(percent, 99.9), 1)}\u202f%"
     return f"{format_number(percent)}\u202f%"
@@ -273,6 +279,40 @@ def is_fragile(flags: pd.Series) -> pd.Series:
         [any(code in QUALITY_FLAGS for code in str(c).split(";")) for c in categories.cat.categories] + [False]
     )
     return pd.Series(fragile[categories.cat.codes.to_numpy()], index=flags.index)  # code −1 (missing) → False
+
+
+def value_texts(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each row's value as a reader gets it: ``text`` in French with its unit, starred when fragile, and
+    ``why``, its flags in words (a partial value with its coverage, the publisher's rounding too), empty when
+    it has none. What the interactive pages show on hover, as the static tables do.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"indicator": ["part_0_2", "naissances"], "value": [4.26, 120.0],
+    ...     "flags": ["partial", None], "coverage_communes": [0.5, None], "coverage_population": [0.6, None]})
+    >>> value_texts(rows).to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'text': '4,3\u00a0%*', 'why': 'valeur partielle, sur 50\u202f% des communes, 60\u202f% de la population'},
+     {'text': '120', 'why': ''}]
+    """
+    flags = shown_flags(rows)
+    fragile = is_fragile(flags).to_numpy()
+    specs = [get_indicator(i) for i in rows["indicator"].astype(str)]
+    texts = [
+        format_value(value, spec.unit, spec.decimals, sign=spec.is_change) + ("*" if weak else "")
+        for value, spec, weak in zip(rows["value"], specs, fragile, strict=True)
+    ]
+    communes = rows.get("coverage_communes", pd.Series(np.nan, index=rows.index))
+    population = rows.get("coverage_population", pd.Series(np.nan, index=rows.index))
+    whys = []
+    for codes, share, people in zip(flags, communes, population, strict=True):
+        said = coverage_said(share, people)
+        words = [
+            f"valeur partielle, {said}" if code == "partial" and said else FLAGS[code]
+            for code in (codes.split(";") if isinstance(codes, str) else [])
+            if code in FLAGS and code != DEMO_FLAG
+        ]
+        whys.append(" ; ".join(words))
+    return pd.DataFrame({"text": texts, "why": whys}, index=rows.index)
 
 
 @dataclass
@@ -584,6 +624,23 @@ def key_figures(table: pd.DataFrame, territory: str) -> pd.DataFrame:
     figures = wide.rename(columns=renamed).fillna("–")
     figures.attrs["notes"] = coverage_notes(rows)  # what the stars of partial values stand for, in words
     return figures
+
+
+def key_figures_html(table: pd.DataFrame, territory: str) -> str:
+    """The key figures (:func:`key_figures`) as the report's HTML table: fragile values greyed with their
+    reason, the coverage of partial values said below.
+
+    Examples
+    --------
+    >>> key_figures_html(table, "ctg-ecouen").count('<th scope="row">') >= 5
+    True
+    """
+    figures = key_figures(table, territory)
+    notes = figures.attrs.get("notes", [])
+    figures = figures.set_index(["Indicateur", "Période"])
+    fragile = figures.map(lambda text: "valeur fragile" if text.endswith("*") else "").to_numpy()
+    caption = FRAGILE_LEGEND + (f" {partial_legend(notes)}" if notes else "")
+    return text_table_html(figures, reasons=fragile, caption=caption)
 
 
 def _one_france(rows: pd.DataFrame) -> pd.DataFrame:

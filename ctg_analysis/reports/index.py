@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from ctg_analysis.errors import CtgError
+from ctg_analysis.exports.interactive import overview_name
 from ctg_analysis.files import write_bytes
 from ctg_analysis.reports.metadata import DOCUMENTS, MANIFEST, Status, read_json
 
@@ -76,6 +77,7 @@ def write_index(
             f'<td class="{css}">{html.escape(status)}</td><td>{figures}</td><td>{" · ".join(links)}</td></tr>'
         )
     warning = "<p><strong>Données fictives de démonstration.</strong></p>" if demo else ""
+    warning += _overviews(reports)
     # What the page lists, kept in it for refresh_index once another command adds documents to a territory's folder.
     listing = {"territories": territories, "demo": demo, "failures": failures, "interrupted": list(interrupted)}
     kept = json.dumps(listing, ensure_ascii=False).replace("<", "\\u003c")  # no tag can close the script
@@ -118,6 +120,17 @@ def refresh_index(reports_dir: str | Path) -> Path | None:
         failures={str(k): str(v) for k, v in (listing.get("failures") or {}).items()},
         interrupted=tuple(listing.get("interrupted") or ()),
     )
+
+
+def _overviews(reports: Path) -> str:
+    """A line linking the département overviews of the folder (``ctg report --overview``), if any."""
+    pages = sorted(reports.glob(overview_name("*")))
+    if not pages:
+        return ""
+    links = " · ".join(
+        f'<a href="{html.escape(page.name)}">{html.escape(page.stem.removeprefix("apercu-"))}</a>' for page in pages
+    )
+    return f"<p>Aperçus départementaux (toutes les communes et tous les EPCI, pour choisir un périmètre) : {links}</p>"
 
 
 #: The id of the index's own record of what it lists.

@@ -10,6 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from ctg_analysis.errors import CtgError
+from ctg_analysis.exports.interactive import PAGE
 from ctg_analysis.files import write_bytes
 
 __all__ = [
@@ -46,6 +47,7 @@ DOCUMENTS = (
     ("diagnostic.pdf", "PDF"),
     ("diagnostic.xlsx", "classeur"),
     ("diagnostic.pptx", "diaporama"),
+    (PAGE, "page interactive"),
     (FICHES_DOCX, "fiches actions"),
     (FICHES_XLSX, "fiches actions (Excel)"),
     (f"{FOLLOW_UP_FOLDER}/suivi.xlsx", "suivi annuel"),

@@ -24,18 +24,16 @@ from ctg_analysis.config import DEFAULT_COLOUR, DEFAULT_TITLE, byline
 from ctg_analysis.diagnostic import Diagnostic
 from ctg_analysis.errors import CtgError
 from ctg_analysis.exports.documents import check_formats, write_documents
+from ctg_analysis.exports.interactive import PAGE
 from ctg_analysis.files import slugify
 from ctg_analysis.formatting import agreed, counted, format_date
 from ctg_analysis.geography.outlines import Outlines
 from ctg_analysis.indicators import indicators_of_theme
 from ctg_analysis.indicators.display import (
-    FRAGILE_LEGEND,
     absence_reason,
     cited_sources,
     key_figure_records,
-    key_figures,
-    partial_legend,
-    text_table_html,
+    key_figures_html,
     wide_view,
 )
 from ctg_analysis.indicators.flags import flag_meanings
@@ -64,6 +62,7 @@ def open_report(
     author: str = "",
     colour: str = "",
     logo: str = "",
+    exports: list[str] | tuple[str, ...] = (),
 ) -> Report:
     """The data of one territory's report.
 
@@ -83,6 +82,9 @@ def open_report(
         The report's title, the CAF and the author shown under it (the project's ``ctg.toml``).
     colour, logo
         The deck's house colour (``#RRGGBB``, empty: the default) and logo (a path, empty: none).
+    exports
+        The documents the report writes beside it (:data:`~ctg_analysis.exports.documents.DOCUMENT_FORMATS`):
+        the cover links to the interactive page when it is one of them.
     """
     # One kernel renders territory after territory: the data are read and prepared once.
     diagnostic = Diagnostic.open(
@@ -115,6 +117,7 @@ def open_report(
         diagnostic.outlines,
         colour=colour or DEFAULT_COLOUR,
         logo=logo,
+        interactive="html" in check_formats(exports) if exports else False,
     )
 
 
@@ -137,6 +140,8 @@ class Report:
     #: The deck's house colour and logo (``ctg.toml``).
     colour: str = DEFAULT_COLOUR
     logo: str = ""
+    #: Whether the report's folder holds its interactive page (the cover links to it).
+    interactive: bool = False
 
     @property
     def demo(self) -> bool:
@@ -156,6 +161,11 @@ class Report:
             f"{html.escape(' ; '.join(self._sources()))}.</p>",
             f"<p>Rapport établi le {format_date(datetime.date.today())}.</p>",
         ]
+        if self.interactive:
+            lines.append(
+                f'<p class="ctg-byline"><a href="{PAGE}">Explorer les données</a> : carte dont on choisit '
+                "l'indicateur, tableaux à trier, comparaison à l'EPCI, au département, à la région ou à la France.</p>"
+            )
         if self.demo:
             lines.append(
                 "<p><strong>Données fictives de démonstration</strong> : aucun chiffre de ce rapport ne décrit "
@@ -198,12 +208,7 @@ class Report:
 
     def key_figures(self) -> HTML:
         """The key figures beside the département(s) and France, as a table."""
-        figures = key_figures(self.table, self.territory_id)
-        notes = figures.attrs.get("notes", [])
-        figures = figures.set_index(["Indicateur", "Période"])
-        fragile = figures.map(lambda text: "valeur fragile" if text.endswith("*") else "").to_numpy()
-        caption = FRAGILE_LEGEND + (f" {partial_legend(notes)}" if notes else "")
-        return HTML(text_table_html(figures, reasons=fragile, caption=caption))
+        return HTML(key_figures_html(self.table, self.territory_id))
 
     @property
     def themes(self) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ output_dir: str = ""  # dossier où écrire graphiques, classeur et diaporama, c
 comparison_levels: list = ["epci", "departement", "region", "france"]  # niveaux de comparaison affichés
 census_vintage: int = 0  # dernier millésime retenu (0 : le plus récent des données)
 themes: list = []  # thèmes traités, dans l'ordre (vide : tous : démographie, petite enfance, enfance-jeunesse…)
-exports: list = ["png", "xlsx", "pptx"]  # fichiers écrits dans output_dir (png, svg, xlsx, pptx)
+exports: list = ["png", "xlsx", "pptx", "html"]  # fichiers écrits dans output_dir (png, svg, xlsx, pptx, html)
 skip_bad_files: bool = False  # continuer sans les fichiers officiels illisibles du dossier (cités dans les sources)
 
 # %%
@@ -48,6 +48,7 @@ report = notebook.open_report(
     author=author,
     colour=colour,
     logo=logo,
+    exports=exports,
 )
 display(HTML(report.cover()))
 display(HTML(report.contents()))

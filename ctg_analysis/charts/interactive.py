@@ -17,7 +17,7 @@ from ctg_analysis.levels import LEVEL_COLOURS
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-__all__ = ["MAP_STYLE", "hover_text", "map_figure", "ranking_figure"]
+__all__ = ["MAP_STYLE", "NO_BASEMAP", "hover_text", "map_figure", "ranking_figure"]
 
 #: The look of the interactive maps, the page's script's and the notebook's: grey where there is no value,
 #: blues from light (low) to dark (high) as the static maps, circles for counts, fragile values faded.
@@ -29,6 +29,13 @@ MAP_STYLE = {
     "faded": 0.45,
     "separators": ", ",
 }
+
+#: The maps draw their own outlines over no world basemap: the script that gives plotly.js an empty one, which
+#: it would otherwise fetch from its CDN (and, offline, draw nothing but the colour bar).
+NO_BASEMAP = (
+    "window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};"
+    'window.PlotlyGeoAssets.topojson.world_110m = {type: "Topology", objects: {}, arcs: []};'
+)
 
 _GREY = [[0, MAP_STYLE["missing"]], [1, MAP_STYLE["missing"]]]
 _FADED = float(MAP_STYLE["faded"])  # type: ignore[arg-type]

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ctg_analysis.charts.interactive import MAP_STYLE
+from ctg_analysis.charts.interactive import MAP_STYLE, NO_BASEMAP
 from ctg_analysis.charts.maps import OUTLINES_HINT
 from ctg_analysis.codes import departement_of
 from ctg_analysis.errors import CtgError
@@ -158,7 +158,11 @@ def write_page(path: str | Path, data: dict, library: str) -> Path:
     map library loaded from ``library``, a path relative to the page."""
     head, tail = _TEMPLATE.read_text(encoding="utf-8").split("/*DATA*/")
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")
-    fill = {"{{title}}": html.escape(data["title"]), "{{library}}": html.escape(library, quote=True)}
+    fill = {
+        "{{title}}": html.escape(data["title"]),
+        "{{library}}": html.escape(library, quote=True),
+        "{{basemap}}": NO_BASEMAP,
+    }
     for key, value in fill.items():
         head, tail = head.replace(key, value), tail.replace(key, value)
     path = Path(path)

@@ -15,7 +15,7 @@ from functools import cached_property
 import pandas as pd
 
 from ctg_analysis.charts import chart_plan
-from ctg_analysis.charts.interactive import map_figure, ranking_figure
+from ctg_analysis.charts.interactive import NO_BASEMAP, map_figure, ranking_figure
 from ctg_analysis.diagnostic import Diagnostic
 from ctg_analysis.errors import CtgError
 from ctg_analysis.exports.interactive import overview_data, territory_data
@@ -61,10 +61,13 @@ class Explorer:
         )
         self.indicator = widgets.Dropdown(description="Indicateur", layout=layout, style=style)
         self.reference = widgets.Dropdown(description="Comparer à", layout=layout, style=style)
-        self.scope = widgets.ToggleButtons(options=SCOPES, value="territoire", description="Carte", style=style)
+        self.scope = widgets.ToggleButtons(
+            options=SCOPES, value="territoire", description="Carte", style=style | {"button_width": "auto"}
+        )
         self.map = go.FigureWidget()
         self.ranking = go.FigureWidget()
-        self.unit, self.figures, self.theme_table, self.chart = (widgets.HTML() for _ in range(4))
+        self.figures, self.theme_table, self.chart = (widgets.HTML() for _ in range(3))
+        self.unit = widgets.HTML(layout={"width": "38%", "max_height": "480px", "overflow": "auto"})
         self._tables: dict[str, pd.DataFrame] = {}
         self._departements: dict[str, pd.DataFrame] = {}
         self._layer: dict = {"units": []}  # the map's units and data, for a click on it
@@ -87,9 +90,9 @@ class Explorer:
         heading = widgets.HTML
         return widgets.VBox(
             [
-                widgets.HBox([self.territory, self.indicator, self.reference]),
+                widgets.HBox([self.territory, self.indicator, self.reference], layout={"flex_flow": "row wrap"}),
                 self.scope,
-                widgets.HBox([self.map, self.unit]),
+                widgets.HBox([widgets.Box([self.map], layout={"width": "62%"}), self.unit]),
                 heading("<h3>Chiffres clés</h3>"),
                 self.figures,
                 heading("<h3>Le thème de l'indicateur</h3>"),
@@ -101,8 +104,9 @@ class Explorer:
         )
 
     def _ipython_display_(self) -> None:
-        from IPython.display import display
+        from IPython.display import Javascript, display
 
+        display(Javascript(NO_BASEMAP))  # run by JupyterLab before the map is drawn: nothing fetched
         display(self.widget)
 
     # -- data -------------------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from enum import StrEnum
 from pathlib import Path
 
 from ctg_analysis.errors import CtgError
-from ctg_analysis.exports.interactive import PAGE
 from ctg_analysis.files import write_bytes
 
 __all__ = [
@@ -47,7 +46,8 @@ DOCUMENTS = (
     ("diagnostic.pdf", "PDF"),
     ("diagnostic.xlsx", "classeur"),
     ("diagnostic.pptx", "diaporama"),
-    (PAGE, "page interactive"),
+    # The exports' names, written out: a report worker imports this module, and not the exports (pandas…).
+    ("interactif.html", "page interactive"),
     (FICHES_DOCX, "fiches actions"),
     (FICHES_XLSX, "fiches actions (Excel)"),
     (f"{FOLLOW_UP_FOLDER}/suivi.xlsx", "suivi annuel"),

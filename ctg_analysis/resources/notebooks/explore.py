@@ -43,19 +43,6 @@ from ctg_analysis.reports.explorer import Explorer
 Explorer(diagnostic, territory_id or None)
 
 # %% [markdown]
-# ## Explorer d'un coup d'œil
-#
-# Choisissez un territoire, un indicateur et un niveau de comparaison : les chiffres clés, le tableau du thème,
-# le graphique, la carte et le classement parmi les EPCI du département se redessinent. Survolez une commune
-# de la carte pour sa valeur, sa fragilité et sa source ; cliquez-la pour tous ses chiffres. « Carte » montre
-# les communes du territoire, ou tout son département, par commune ou par EPCI.
-
-# %%
-from ctg_analysis.reports.explorer import Explorer
-
-Explorer(diagnostic, territory_id or None)
-
-# %% [markdown]
 # Chaque fichier est reconnu par son contenu et lu en **table canonique** : codes géographiques en
 # chaînes de 5 caractères, variables sans millésime (`P_POP0002`) et une ligne par commune et période.
 

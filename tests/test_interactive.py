@@ -20,6 +20,7 @@ from ctg_analysis.diagnostic import Diagnostic
 from ctg_analysis.exports.documents import write_documents
 from ctg_analysis.exports.interactive import PAGE, library_name, overview_data, territory_data, write_page
 from ctg_analysis.formatting import format_value
+from ctg_analysis.geography.outlines import Outlines
 from ctg_analysis.resources import DEMO_DIR
 
 TERRITORY = "ctg-ecouen"
@@ -272,3 +273,62 @@ def test_the_explorers_widgets_redraw_with_the_right_data(diagnostic):
     explorer.show_unit("95229")
     assert "Ézanville (95229)" in explorer.unit.value
     assert format_value(_share_0_2(census.loc[["95229"]]), "%", 1) in explorer.unit.value
+    # Territories side by side on the indicator's theme, each its own column.
+    explorer.others.value = ("ctg-ecouen",)
+    assert explorer.side.value.count("Part des enfants de 0 à 2 ans") == 1
+    shares = [format_value(_share_0_2(census.loc[list(codes)]), "%", 1) for codes in (["95229"], ECOUEN)]
+    row = explorer.side.value.split("Part des enfants de 0 à 2 ans")[1].split("</tr>")[0]
+    assert re.findall(r"<td>([^<]+)</td>", row)[:2] == shares
+
+
+# -- on the real files ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.real
+def test_the_seed_territorys_page_on_the_real_files_shows_the_legal_populations(real, tmp_path, offline):
+    """The done-when of issue 36 on real files: the seed territory's page, from INSEE's legal populations and
+    IGN's outlines, opened offline, the indicator and the reference switched; values from the raw workbook."""
+    from conftest import real_folder
+    from ctg_analysis.indicators import compute_indicators, prepare
+    from ctg_analysis.territories import load_territories
+
+    folder = real_folder(
+        tmp_path,
+        real,
+        [
+            "populations-legales/ensemble_RP2019_en_vigueur_2022.xlsx",
+            "populations-legales/ensemble_RP2022_en_vigueur_2025.xlsx",
+            "cogiter-mvt-passage/mvtcommunes.csv",
+            "geometries-admin-express-2018/communes-95-val-d-oise.geojson",
+        ],
+    )
+    prepared = prepare(folder, indicators=["population_legale", "evol_population_legale"])
+    territories_file = tmp_path / "territories.yaml"
+    listed = ", ".join(f'"{code}"' for code in ECOUEN)
+    territories_file.write_text(
+        f"territories:\n  - id: seed\n    label: CTG Écouen\n    cog_year: 2021\n    communes: [{listed}]\n", "utf-8"
+    )
+    territories = load_territories(territories_file, prepared.reference, prepared.movements)
+    table = compute_indicators(prepared, territories)
+    outlines = Outlines(folder.outlines, prepared.reference, prepared.movements)
+    path = write_documents(table, "seed", tmp_path / "reports" / "seed", ["html"], outlines=outlines)[0]
+    legal = pd.read_excel(
+        real / "populations-legales" / "ensemble_RP2022_en_vigueur_2025.xlsx",
+        sheet_name="Communes",
+        skiprows=7,
+        dtype=str,
+        engine="calamine",
+    )
+    legal["code"] = legal["Code département"].str[:2] + legal["Code commune"]
+    people = legal.set_index("code")["Population municipale"].astype(float)
+    tab, _, _ = offline
+    tab.goto(path.as_uri())
+    tab.select_option("#indicator", "population_legale")
+    tab.wait_for_function("document.querySelectorAll('#map path.point').length === 5")
+    shown = dict(zip(_values(tab, "units", 1), _values(tab, "units", 2), strict=True))
+    assert shown == {code: format_value(people[code], "nombre", 0) for code in ECOUEN}
+    tab.select_option("#reference", label="Département — Val-d'Oise")
+    row = tab.locator("#figures tbody tr", has_text="Population municipale légale").first
+    departement = people[people.index.str.startswith("95")].sum()
+    assert row.locator("td").last.text_content() == format_value(departement, "nombre", 0) == "1\u202f270\u202f845"
+    assert row.locator("td").nth(3).text_content() == format_value(people[list(ECOUEN)].sum(), "nombre", 0)

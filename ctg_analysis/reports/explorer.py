@@ -20,7 +20,14 @@ from ctg_analysis.diagnostic import Diagnostic
 from ctg_analysis.errors import CtgError
 from ctg_analysis.exports.interactive import overview_data, territory_data
 from ctg_analysis.indicators.catalogue import get_indicator
-from ctg_analysis.indicators.display import key_figures_html, latest_period, text_table_html, value_texts, wide_view
+from ctg_analysis.indicators.display import (
+    key_figures_html,
+    latest_period,
+    side_by_side,
+    text_table_html,
+    value_texts,
+    wide_view,
+)
 
 __all__ = ["Explorer"]
 
@@ -66,7 +73,10 @@ class Explorer:
         )
         self.map = go.FigureWidget()
         self.ranking = go.FigureWidget()
-        self.figures, self.theme_table, self.chart = (widgets.HTML() for _ in range(3))
+        self.figures, self.theme_table, self.chart, self.side = (widgets.HTML() for _ in range(4))
+        self.others = widgets.SelectMultiple(
+            options=choices, description="Côte à côte", rows=min(len(choices), 5), layout=layout, style=style
+        )
         self.unit = widgets.HTML(layout={"width": "38%", "max_height": "480px", "overflow": "auto"})
         self._tables: dict[str, pd.DataFrame] = {}
         self._departements: dict[str, pd.DataFrame] = {}
@@ -75,7 +85,7 @@ class Explorer:
         self._updating = False
         self._territory_changed()
         self.territory.observe(lambda _: self._territory_changed(), names="value")
-        for control in (self.indicator, self.reference, self.scope):
+        for control in (self.indicator, self.reference, self.scope, self.others):
             control.observe(self._changed, names="value")
 
     def _changed(self, _change: object) -> None:
@@ -100,6 +110,9 @@ class Explorer:
                 self.chart,
                 heading("<h3>Parmi les EPCI du département</h3>"),
                 self.ranking,
+                heading("<h3>Territoires côte à côte</h3>"),
+                self.others,
+                self.side,
             ]
         )
 
@@ -113,8 +126,11 @@ class Explorer:
 
     @property
     def table(self) -> pd.DataFrame:
-        """The long table of the chosen territory (computed once per territory)."""
-        territory = str(self.territory.value)
+        """The long table of the chosen territory."""
+        return self._table_of(str(self.territory.value))
+
+    def _table_of(self, territory: str) -> pd.DataFrame:
+        """A territory's long table (computed once per territory)."""
         if territory not in self._tables:
             self._tables[territory] = self.diagnostic.table([territory])
         return self._tables[territory]
@@ -164,6 +180,7 @@ class Explorer:
         self.theme_table.value = wide_view(self.table, territory, theme=get_indicator(indicator).theme).to_html()
         self.chart.value = self._chart(indicator)
         self._draw_ranking(indicator)
+        self.side.value = self._side_by_side(indicator)
 
     def _draw_map(self, indicator: str) -> None:
         data = self.data
@@ -212,6 +229,14 @@ class Explorer:
             return ""
         figure = spec.draw(self.table, territory)
         return str(figure.svg())  # type: ignore[attr-defined]  # a ChartFigure
+
+    def _side_by_side(self, indicator: str) -> str:
+        """The chosen territory and the others picked, side by side on the indicator's theme."""
+        ids = list(dict.fromkeys([str(self.territory.value), *map(str, self.others.value)]))
+        if len(ids) < 2:
+            return "<p><em>Choisissez d'autres territoires ci-dessus pour les comparer.</em></p>"
+        table = pd.concat([self._table_of(territory) for territory in ids], ignore_index=True)
+        return side_by_side(table, ids, theme=get_indicator(indicator).theme).to_html()
 
     def _draw_ranking(self, indicator: str) -> None:
         """The territory and its département among the département's EPCI on the indicator (a count is not

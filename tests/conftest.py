@@ -85,6 +85,16 @@ def mark_partial(table: pd.DataFrame, rows: pd.Series, communes: float, populati
     table.loc[rows, columns] = ["partial", communes, population, units]
 
 
+def legal_populations(real: Path, file: str) -> pd.DataFrame:
+    """A legal populations workbook of INSEE (``populations-legales/``) read plainly: its communes with their code
+    and municipal population (``pmun``)."""
+    frame = pd.read_excel(
+        real / "populations-legales" / file, sheet_name="Communes", skiprows=7, dtype=str, engine="calamine"
+    )
+    frame["code"] = frame["Code département"].str[:2] + frame["Code commune"]
+    return frame.assign(pmun=frame["Population municipale"].astype(float))
+
+
 def tiny_template(folder: Path, more: str = "") -> Path:
     """:data:`TINY_TEMPLATE` with ``more`` as a further cell, written as ``folder/diagnostic.py``."""
     path = folder / "diagnostic.py"

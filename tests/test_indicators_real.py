@@ -9,7 +9,7 @@ import math
 import pandas as pd
 import pytest
 
-from conftest import real_folder
+from conftest import legal_populations, real_folder
 from ctg_analysis.indicators import compute_indicators, prepare
 from ctg_analysis.territories import load_territories
 
@@ -28,14 +28,6 @@ def _territories(tmp_path, reference, communes, territory_id="custom", movements
         encoding="utf-8",
     )
     return load_territories(path, reference, movements)
-
-
-def _legal(real, file):
-    frame = pd.read_excel(
-        real / "populations-legales" / file, sheet_name="Communes", skiprows=7, dtype=str, engine="calamine"
-    )
-    frame["code"] = frame["Code département"].str[:2] + frame["Code commune"]
-    return frame.assign(pmun=frame["Population municipale"].astype(float))
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +51,8 @@ def test_custom_territory_legal_population_and_evolution(real, legal):
     prepared, table = legal
     assert prepared.cog_year == 2024
     rp2019, rp2022 = (
-        _legal(real, "ensemble_RP2019_en_vigueur_2022.xlsx"),
-        _legal(real, "ensemble_RP2022_en_vigueur_2025.xlsx"),
+        legal_populations(real, "ensemble_RP2019_en_vigueur_2022.xlsx"),
+        legal_populations(real, "ensemble_RP2022_en_vigueur_2025.xlsx"),
     )
     # In COG 2024, Gouzangrez is part of Commeny: the territory has six communes.
     members = table.query("level == 'commune' and indicator == 'population_legale' and period == '2022'")["geo"]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import mark_partial
+from conftest import legal_populations, mark_partial
 from ctg_analysis.diagnostic import Diagnostic
 from ctg_analysis.exports.documents import write_documents
 from ctg_analysis.exports.interactive import PAGE, library_name, overview_data, territory_data, write_page
@@ -312,15 +312,7 @@ def test_the_seed_territorys_page_on_the_real_files_shows_the_legal_populations(
     table = compute_indicators(prepared, territories)
     outlines = Outlines(folder.outlines, prepared.reference, prepared.movements)
     path = write_documents(table, "seed", tmp_path / "reports" / "seed", ["html"], outlines=outlines)[0]
-    legal = pd.read_excel(
-        real / "populations-legales" / "ensemble_RP2022_en_vigueur_2025.xlsx",
-        sheet_name="Communes",
-        skiprows=7,
-        dtype=str,
-        engine="calamine",
-    )
-    legal["code"] = legal["Code département"].str[:2] + legal["Code commune"]
-    people = legal.set_index("code")["Population municipale"].astype(float)
+    people = legal_populations(real, "ensemble_RP2022_en_vigueur_2025.xlsx").set_index("code")["pmun"]
     tab, _, _ = offline
     tab.goto(path.as_uri())
     tab.select_option("#indicator", "population_legale")

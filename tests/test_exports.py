@@ -259,6 +259,43 @@ def test_every_character_that_starts_a_formula_is_neutralised(start):
     assert out["valeur"].tolist() == [-1.0, 2.0, 3.0]  # numbers are numbers, negative ones included
 
 
+def test_each_table_format_reads_back_as_written(tmp_path):
+    """What each format promises (issue 35's mutations of ``write_table``): CSV in UTF-8 with the byte-order
+    mark Excel needs for accents, no index column in any format, a missing label left missing, the workbook's
+    sheet named and its header row frozen, parquet kept as data (a label starting with « = » unchanged), an
+    unknown suffix named with the formats expected."""
+    from ctg_analysis.errors import CtgError
+    from ctg_analysis.exports.tables import write_table
+
+    frame = pd.DataFrame(
+        {"libellé": ["=1+1", "Écouen", None], "valeur": [-1.5, 2.0, 3.25]}, index=pd.Index([7, 8, 9], name="n")
+    )
+    csv = write_table(frame, tmp_path / "t.csv").read_bytes()
+    assert csv.startswith("\ufeff".encode()) and csv.decode("utf-8-sig").splitlines() == [
+        "libellé,valeur",
+        "'=1+1,-1.5",
+        "Écouen,2.0",
+        ",3.25",
+    ]
+    book = openpyxl.load_workbook(write_table(frame, tmp_path / "t.xlsx"))
+    sheet = book["indicateurs"]
+    assert sheet.freeze_panes == "A2"
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [
+        ["libellé", "valeur"],
+        ["'=1+1", -1.5],
+        ["Écouen", 2],
+        [None, 3.25],
+    ]
+    assert openpyxl.load_workbook(write_table(frame, tmp_path / "u.xlsx", sheet_name="ma feuille")).sheetnames == [
+        "ma feuille"
+    ]
+    back = pd.read_parquet(write_table(frame, tmp_path / "t.parquet"))
+    assert back.columns.tolist() == ["libellé", "valeur"] and back["libellé"].tolist()[:2] == ["=1+1", "Écouen"]
+    assert back.index.tolist() == [0, 1, 2] and pd.isna(back["libellé"].iloc[2])
+    with pytest.raises(CtgError, match=r"t\.ods : format de sortie inconnu \(attendu \.csv, \.xlsx, \.parquet\)"):
+        write_table(frame, tmp_path / "t.ods")
+
+
 def test_every_sheet_prints_on_a4_landscape_one_page_wide_with_its_header_and_one_period_alignment(table, tmp_path):
     book = openpyxl.load_workbook(write_workbook(table, "ctg-ecouen", tmp_path / "diagnostic.xlsx"))
     for sheet in book.worksheets:

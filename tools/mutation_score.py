@@ -60,13 +60,21 @@ MODULES = {
     "actions/followup.py": ["tests/test_actions.py", "tests/test_promises.py"],
     "reports/batch.py": ["tests/test_batch.py", "tests/test_promises.py"],
     "reports/render.py": ["tests/test_batch.py"],
+    "reports/kernels.py": ["tests/test_batch.py"],
+    # The safety promises of issue 35: writing, the user's YAML, reading bytes, the tables' formula guard.
+    "files.py": ["tests/test_files.py", "tests/test_promises.py", "tests/test_bad_input.py"],
+    "yaml_input.py": ["tests/test_territories.py", "tests/test_bad_input.py", "tests/test_actions.py"],
+    "sources/_io.py": ["tests/test_io.py", "tests/test_bad_input.py", "tests/test_recognition.py"],
+    "exports/tables.py": ["tests/test_exports.py", "tests/test_indicators_cli.py", "tests/test_bad_input.py"],
+    # The commentary (issue 17): the sentences, their grammar, the synthesis.
+    **{f"commentary/{name}.py": ["tests/test_sentences.py"] for name in ("sentences", "grammar", "synthesis")},
 }
-_MARKERS = {"reports/batch.py": "not slow", "reports/render.py": "not slow"}
+_MARKERS = {"reports/batch.py": "not slow", "reports/render.py": "not slow", "reports/kernels.py": "not slow"}
 #: Settings of the modules whose tests run Jupyter kernels: a mutant that breaks them makes a test wait on
 #: a kernel (mutmut's limit is CPU time, 30 × the tests' own by default: minutes of spinning per mutant),
 #: and ZMQ is not safe to fork from mutmut's main process.
 _KERNEL_SETTINGS = 'timeout_multiplier = 4.0\nprocess_isolation = "forkserver"\n'
-_KERNEL_MODULES = {"reports/batch.py", "reports/render.py"}
+_KERNEL_MODULES = {"reports/batch.py", "reports/render.py", "reports/kernels.py"}
 #: The test modules whose module-scoped fixtures run the code under test (the demo or real files prepared once).
 _SHARED_FIXTURES = {
     "tests/test_indicators.py",

@@ -300,3 +300,33 @@ def test_a_territories_file_is_parsed_once_per_content_and_read_back_from_the_ca
     path.write_bytes("territories:\n  - id: é\n".encode("latin-1"))
     with pytest.raises(TerritoryError, match="illisible en UTF-8 : enregistrez le fichier en UTF-8"):
         territory_entries(path)
+
+
+def test_an_alias_is_refused_with_its_line_and_what_to_do_and_the_c_parser_reads():
+    """The user's YAML (issue 35's mutations of ``yaml_input``): the refusal's whole French message, the place
+    said only where the parser knows it, and libyaml's C loaders used where PyYAML has them (an alias bomb is
+    parsed in C, cheaply, before anything is built)."""
+    import yaml
+
+    from ctg_analysis import yaml_input
+
+    with pytest.raises(yaml_input.AliasRefused) as refused:
+        yaml_input.load_yaml("a: 1\nb: &x [1, 2]\nc: *x\n")
+    assert str(refused.value) == (
+        "alias YAML « *x » ligne 3 : les alias ne sont pas acceptés, écrivez la valeur en entier"
+    )
+    assert yaml_input._line(object()) == "" and yaml_input._line(yaml.Mark("t", 0, 4, 0, None, None)) == " ligne 5"
+    if not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("PyYAML sans libyaml")
+    used = []
+    real_load = yaml.load
+
+    def load(text, Loader):  # noqa: N803 - PyYAML's own keyword
+        used.append(Loader)
+        return real_load(text, Loader=Loader)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(yaml, "load", load)
+        yaml_input.load_yaml("a: 1", strings=True)
+        yaml_input.load_yaml("a: 1")
+    assert used == [yaml.CBaseLoader, yaml.CSafeLoader]

@@ -102,6 +102,14 @@ def test_every_demo_territory_end_to_end(rendered):
         assert (reports / result.slug / PAGE).is_file()
         assert f'href="{result.slug}/{PAGE}">page interactive</a>' in index
     assert f'<a href="{PAGE}">Explorer les données</a>' in ezanville[: ezanville.index("</header>")]
+    # The page shows the report's own figures: each key figure of diagnostic.json, text for text.
+    page = (reports / "ezanville" / PAGE).read_text(encoding="utf-8")
+    data = json.loads(re.search(r'id="ctg-data">(.*?)</script>', page, re.S).group(1))
+    figures = json.loads((reports / "ezanville" / "diagnostic.json").read_text(encoding="utf-8"))["key_figures"]
+    assert len(figures) >= 5
+    assert {f["indicator"]: f["text"] for f in figures} == {
+        f["indicator"]: data["whole"]["values"][f["indicator"]][1] for f in figures
+    }
 
 
 def test_the_report_page_opens_offline_in_french_with_its_cover_and_contents(rendered):

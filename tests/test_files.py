@@ -79,6 +79,7 @@ def test_an_old_report_set_aside_by_an_interrupted_swap_is_removed_once_its_new_
         ("../..", "sans-nom"),
         ("a" * 79 + " b", "a" * 79),  # cut at 80 characters, never ending with a hyphen
         ("b" * 90, "b" * 80),
+        ("Cœur d’Ostrevent — 2€ ß", "coeur-dostrevent-2"),  # what has no ASCII letter is dropped, never an error
     ],
 )
 def test_a_slug_is_a_safe_lower_case_name(text, slug):

@@ -605,3 +605,39 @@ def test_the_synthesis_of_the_demo_against_its_raw_census():
     # Every theme with a reading says each of its indicators once: weighed, close, set aside or unknown.
     said = "\n".join(lines)
     assert "Petite enfance" in said and "Accès aux droits et précarité" in said and "nan" not in said
+
+
+@pytest.mark.parametrize(
+    ("phrase", "said"),
+    [
+        ("la région", "de la région"),
+        ("La Courneuve", "de La Courneuve"),  # « la » kept, whatever its case
+        ("l'EPCI", "de l'EPCI"),
+        ("L'Isle-Adam", "de L'Isle-Adam"),
+        ("l’Haÿ-les-Roses", "de l’Haÿ-les-Roses"),  # the typographic apostrophe too
+        ("Écouen", "d'Écouen"),
+        ("Herblay", "de Herblay"),  # « h » left out: « de » is the safer default
+        ("", "de "),
+    ],
+)
+def test_de_elides_contracts_and_keeps_la_and_l(phrase, said):
+    from ctg_analysis.commentary.grammar import de
+
+    assert de(phrase) == said
+
+
+@pytest.mark.parametrize(
+    ("tncc", "named"),
+    [
+        (2, "le Val-d'Oise"),
+        ("3", "la Val-d'Oise"),
+        ("5", "l'Val-d'Oise"),
+        (0, "Val-d'Oise"),
+        (None, "Val-d'Oise"),
+        ("9", "Val-d'Oise"),
+    ],
+)
+def test_a_name_takes_the_article_insees_tncc_gives_it(tncc, named):
+    from ctg_analysis.commentary.grammar import with_article
+
+    assert with_article("Val-d'Oise", tncc) == named

@@ -585,8 +585,9 @@ def test_the_synthesis_of_the_demo_against_its_raw_census():
     import zipfile
 
     import ctg_analysis as ctg
-    from ctg_analysis.commentary.synthesis import synthesis, synthesis_lines
+    from ctg_analysis.commentary.synthesis import synthesis, synthesis_lines, synthesis_markdown
     from ctg_analysis.formatting import format_number
+    from ctg_analysis.text import markdown_text
 
     with zipfile.ZipFile(DEMO / "recensement" / "base-cc-evol-struct-pop-2019_csv.zip") as archive:
         census = pd.read_csv(archive.open("base-cc-evol-struct-pop-2019.CSV"), sep=";", dtype={"CODGEO": str})
@@ -605,6 +606,14 @@ def test_the_synthesis_of_the_demo_against_its_raw_census():
     # Every theme with a reading says each of its indicators once: weighed, close, set aside or unknown.
     said = "\n".join(lines)
     assert "Petite enfance" in said and "Accès aux droits et précarité" in said and "nan" not in said
+    # A fiche's indicators only: one theme, not titled; the report's Markdown, a bold title per theme.
+    (part,) = synthesis(table, "ezanville", indicators=["evol_0_2"])
+    assert synthesis_lines([part]) == [expected, lines[-1]]
+    markdown = synthesis_markdown(synthesis(table, "ezanville"))
+    assert markdown.startswith("**Contexte démographique**\n\n- ") and f"- {markdown_text(expected)}" in markdown
+    assert markdown.endswith(f"*{markdown_text(lines[-1][:-1])}.*") and synthesis_markdown([]).startswith(
+        "*Aucun indicateur"
+    )
 
 
 @pytest.mark.parametrize(

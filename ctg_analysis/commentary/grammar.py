@@ -57,8 +57,7 @@ def de(phrase: str) -> str:
     for article, contracted in _CONTRACTED.items():
         if lowered.startswith(article):
             return contracted + phrase[len(article) :]
-    if lowered.startswith(("la ", "l'", "l’")):
-        return "de " + phrase
+    # « la » and « l' » start with a consonant: « de » before them, kept (« de la », « de l' »).
     return ("d'" if _starts_with_vowel(phrase) else "de ") + phrase
 
 

@@ -324,3 +324,27 @@ def test_the_seed_territorys_page_on_the_real_files_shows_the_legal_populations(
     departement = people[people.index.str.startswith("95")].sum()
     assert row.locator("td").last.text_content() == format_value(departement, "nombre", 0) == "1\u202f270\u202f845"
     assert row.locator("td").nth(3).text_content() == format_value(people[list(ECOUEN)].sum(), "nombre", 0)
+
+
+def test_the_explorer_names_an_unknown_territory_in_french(diagnostic):
+    from ctg_analysis.errors import CtgError
+    from ctg_analysis.reports.explorer import Explorer
+
+    with pytest.raises(CtgError, match=r"territoire 'ezanvile' inconnu.*ezanville"):
+        Explorer(diagnostic, "ezanvile")
+
+
+def test_the_ranking_says_why_a_value_is_fragile_on_hover(diagnostic):
+    # A département value summing part of its communes: starred in the bar, its coverage in words on hover.
+    from ctg_analysis.reports.explorer import Explorer
+
+    explorer = Explorer(diagnostic, TERRITORY)
+    table = explorer.departement_table().copy()
+    rows = (table["level"] == "territoire") & (table["indicator"] == "part_allocataires_rsa")
+    mark_partial(table, rows, 35 / 184, 0.7612, 184)
+    explorer._departements["95"] = table
+    explorer.indicator.value = "part_allocataires_rsa"
+    (bars,) = explorer.ranking.data
+    said = dict(zip(bars.y, zip(bars.text, bars.customdata, strict=True), strict=True))
+    text, why = said["Val-d'Oise"]
+    assert text.endswith("*") and why == "<br>valeur partielle, sur 19\u202f% des communes, 76\u202f% de la population"

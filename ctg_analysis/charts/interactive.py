@@ -163,15 +163,18 @@ def _circles(units: dict, shown: dict):
     )
 
 
-def ranking_figure(names: list[str], values: list[float], texts: list[str], highlighted: object, title: str):
+def ranking_figure(
+    names: list[str], values: list[float], texts: list[str], reasons: list[str], highlighted: object, title: str
+):
     """Units ranked on one indicator (a horizontal bar each, the highest at the top), the highlighted ones (the
-    territory, its département) in their level's colour, each bar labelled with its French text.
+    territory, its département) in their level's colour, each bar labelled with its French text and its
+    reason in words on hover (a partial value's coverage).
 
     Examples
     --------
-    >>> figure = ranking_figure(["A", "B"], [2.0, 5.0], ["2,0 %", "5,0 %"], [True, False], "Part")
-    >>> list(figure.data[0].y), list(figure.data[0].text)
-    (['A', 'B'], ['2,0 %', '5,0 %'])
+    >>> figure = ranking_figure(["A", "B"], [2.0, 5.0], ["2,0 %*", "5,0 %"], ["partielle", ""], [True, False], "")
+    >>> list(figure.data[0].y), list(figure.data[0].text), list(figure.data[0].customdata)
+    (['A', 'B'], ['2,0 %*', '5,0 %'], ['<br>partielle', ''])
     """
     import plotly.graph_objects as go
 
@@ -184,7 +187,8 @@ def ranking_figure(names: list[str], values: list[float], texts: list[str], high
         text=np.asarray(texts, dtype=object)[order],
         textposition="outside",
         marker_color=colours,
-        hovertemplate="%{y} : %{text}<extra></extra>",
+        customdata=np.array([f"<br>{why}" if why else "" for why in reasons], dtype=object)[order],
+        hovertemplate="%{y} : %{text}%{customdata}<extra></extra>",
     )
     figure = go.Figure(bars)
     figure.update_layout(

@@ -32,13 +32,15 @@ from ctg_analysis.indicators.display import (
     FRAGILE_LEGEND,
     cited_sources,
     coverage_notes,
+    ladder_order,
     latest_period,
+    level_column,
     partial_legend,
     territory_rows,
     value_texts,
 )
 from ctg_analysis.indicators.flags import DEMO_FLAG
-from ctg_analysis.levels import LADDER, LEVEL_NAMES
+from ctg_analysis.levels import LADDER
 from ctg_analysis.resources import RESOURCES
 from ctg_analysis.text import plain
 from ctg_analysis.themes import THEME_IDS, get_theme
@@ -185,9 +187,8 @@ def _page(rows: pd.DataFrame, *, title: str, whole: dict, layers: dict, referenc
     """The page's data: its indicators (those with a value somewhere), its units and references, its notes."""
     valued = rows.loc[rows["value"].notna(), "indicator"].astype(str).unique()
     shown = sorted(valued, key=lambda i: THEME_IDS.index(get_indicator(i).theme))  # by theme, catalogue order within
-    column = references["level"].astype(str).map(LEVEL_NAMES) + " — " + references["geo_label"].astype(str)
-    rank = references["level"].map({level: n for n, level in enumerate(LADDER)})
-    order = list(dict.fromkeys(column.loc[references.assign(rank=rank).sort_values(["rank", "geo"]).index]))
+    column = level_column(references)
+    order = ladder_order(references, column)
     compared = rows.loc[~rows["level"].isin(list(layers))]
     demo = rows["flags"].astype(str).str.contains(DEMO_FLAG).any()
     return {
@@ -221,34 +222,33 @@ def _indicator(indicator: str, rows: pd.DataFrame) -> dict:
     }
 
 
-def _cells(rows: pd.DataFrame) -> dict:
-    """Each indicator's [value, text, number of its reason] of one unit."""
-    rows = rows.drop_duplicates("indicator")
+def _cells(rows: pd.DataFrame) -> list[list]:
+    """Each row's [value, French text, number of its reason] (``None``, « – », −1 where the row is missing)."""
     values = rows["value"].astype(float).round(6)
-    return {
-        str(i): [None if np.isnan(v) else float(v), t, int(w)]
-        for i, v, t, w in zip(rows["indicator"], values, rows["text"], rows["why"], strict=True)
-    }
+    return [
+        [None if np.isnan(v) else float(v), t if isinstance(t, str) else "–", -1 if pd.isna(w) else int(w)]
+        for v, t, w in zip(values, rows["text"], rows["why"], strict=True)
+    ]
 
 
 def _unit_values(name: str, rows: pd.DataFrame) -> dict:
-    return {"name": name, "values": _cells(rows)}
+    """One unit's cells, by indicator."""
+    rows = rows.drop_duplicates("indicator")
+    return {"name": name, "values": dict(zip(rows["indicator"].astype(str), _cells(rows), strict=True))}
 
 
 def _layer(rows: pd.DataFrame, outlines: Outlines | None, departements: list[str]) -> dict:
     """A layer of units (communes or EPCI): their codes and names in French order, each indicator's cells in the
     same order, and their outlines and a point inside each (the circles of a count)."""
     rows = rows.assign(geo=rows["geo"].astype(str))
-    units = rows.drop_duplicates("geo")[["geo", "geo_label"]].sort_values("geo_label", key=_french_order)
+    units = rows.drop_duplicates("geo")[["geo", "geo_label"]].sort_values(
+        "geo_label", key=lambda n: n.astype(str).map(plain)
+    )
     codes = units["geo"].tolist()
-    values = {}
-    for indicator, group in rows.groupby("indicator", observed=True, sort=False):
-        cells = group.drop_duplicates("geo").set_index("geo").reindex(codes)
-        numbers = cells["value"].astype(float).round(6)
-        values[str(indicator)] = [
-            [None if np.isnan(v) else float(v), t if isinstance(t, str) else "–", -1 if pd.isna(w) else int(w)]
-            for v, t, w in zip(numbers, cells["text"], cells["why"], strict=True)
-        ]
+    values = {
+        str(indicator): _cells(group.drop_duplicates("geo").set_index("geo").reindex(codes))
+        for indicator, group in rows.groupby("indicator", observed=True, sort=False)
+    }
     level = str(rows["level"].iloc[0]) if len(rows) else "commune"
     layer = {
         "name": _LAYER_NAMES[level],
@@ -260,10 +260,6 @@ def _layer(rows: pd.DataFrame, outlines: Outlines | None, departements: list[str
 
 def _departements(communes: pd.DataFrame) -> list[str]:
     return sorted(set(departement_of(communes["geo"].astype(str))))
-
-
-def _french_order(names: pd.Series) -> pd.Series:
-    return names.astype(str).map(plain)
 
 
 def _outlines(outlines: Outlines | None, codes: list[str], level: str, departements: list[str]) -> dict:

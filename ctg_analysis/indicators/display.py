@@ -46,6 +46,8 @@ __all__ = [
     "key_figure_ids",
     "key_figures",
     "key_figures_html",
+    "ladder_order",
+    "level_column",
     "latest_label",
     "latest_period",
     "shown_flags",
@@ -496,8 +498,8 @@ def wide_view(
     rows = rows.loc[rows["level"] != "commune"]
     if rows.empty:
         raise CtgError(f"territoire {territory!r} : aucun indicateur à afficher")
-    column = _level_column(rows)
-    return _pivot(rows, column, _ladder_order(rows, column))
+    column = level_column(rows)
+    return _pivot(rows, column, ladder_order(rows, column))
 
 
 def side_by_side(
@@ -523,8 +525,8 @@ def side_by_side(
         raise CtgError("aucun indicateur à afficher pour ces territoires")
     labels = own["geo_label"].astype(str)
     names = [labels.loc[own["territory"] == t].iloc[0] for t in territories if (own["territory"] == t).any()]
-    column = _level_column(others)
-    return _pivot(pd.concat([own, others]), pd.concat([labels, column]), names + _ladder_order(others, column))
+    column = level_column(others)
+    return _pivot(pd.concat([own, others]), pd.concat([labels, column]), names + ladder_order(others, column))
 
 
 def communes_view(
@@ -553,12 +555,12 @@ def _collation_key(name: str) -> str:
     return plain(name)
 
 
-def _level_column(rows: pd.DataFrame) -> pd.Series:
+def level_column(rows: pd.DataFrame) -> pd.Series:
     """Each row's column name: « Département — Val-d'Oise »."""
     return rows["level"].astype(str).map(LEVEL_NAMES) + " — " + rows["geo_label"].astype(str)
 
 
-def _ladder_order(rows: pd.DataFrame, column: pd.Series) -> list[str]:
+def ladder_order(rows: pd.DataFrame, column: pd.Series) -> list[str]:
     """The column names in the ladder's order (territoire, EPCI, département, région, France), then by code."""
     rank = rows["level"].map({level: i for i, level in enumerate(LADDER)})
     return list(dict.fromkeys(column.loc[rows.assign(rank=rank).sort_values(["rank", "geo"]).index]))

@@ -61,6 +61,8 @@ class Explorer:
         choices = [(t.label, t.id) for t in diagnostic.territories]
         if not choices:
             raise CtgError("aucun territoire à explorer : le fichier des territoires est vide")
+        if territory:
+            diagnostic.territories.get(territory)  # an unknown id: a French error with a suggestion
         layout = {"width": "auto"}
         style = {"description_width": "initial"}
         self.territory = widgets.Dropdown(
@@ -80,6 +82,7 @@ class Explorer:
         self.unit = widgets.HTML(layout={"width": "38%", "max_height": "480px", "overflow": "auto"})
         self._tables: dict[str, pd.DataFrame] = {}
         self._departements: dict[str, pd.DataFrame] = {}
+        self._pages: dict[tuple[str, str], dict] = {}
         self._layer: dict = {"units": []}  # the map's units and data, for a click on it
         self._page: dict = {}
         self._updating = False
@@ -148,16 +151,26 @@ class Explorer:
     @property
     def data(self) -> dict:
         """The interactive page's data of what the map shows: the territory, or its département."""
-        if self.scope.value == "territoire":
-            return territory_data(self.table, str(self.territory.value), self.diagnostic.outlines)
-        return overview_data(self.departement_table(), self.diagnostic.outlines)
+        return self._page_data("territoire" if self.scope.value == "territoire" else "departement")
+
+    def _page_data(self, scope: str) -> dict:
+        """The page's data of the chosen territory or of its département (built once each)."""
+        key = (scope, str(self.territory.value) if scope == "territoire" else self.departement)
+        if key not in self._pages:
+            outlines = self.diagnostic.outlines
+            self._pages[key] = (
+                territory_data(self.table, key[1], outlines)
+                if scope == "territoire"
+                else overview_data(self.departement_table(), outlines)
+            )
+        return self._pages[key]
 
     # -- drawing ----------------------------------------------------------------------------------------------
 
     def _territory_changed(self) -> None:
         """A new territory: its indicators and references in the pickers (the indicator kept when it has one),
         then everything drawn again."""
-        data = territory_data(self.table, str(self.territory.value), self.diagnostic.outlines)
+        data = self._page_data("territoire")
         options = [(f"{i['theme']} — {i['label']}", i["id"]) for i in data["indicators"]]
         if not options:
             raise CtgError(f"territoire {self.territory.value!r} : aucun indicateur n'a de valeur dans les données")
@@ -252,11 +265,16 @@ class Explorer:
             own = self.table.loc[(self.table["indicator"] == indicator) & (self.table["level"] == "territoire")]
             rows = latest_period(pd.concat([rows, own.assign(level="territoire")]))
             rows = rows.loc[rows["value"].notna()].drop_duplicates(["level", "geo"])
-            texts = value_texts(rows)["text"]
+            texts = value_texts(rows)
             highlighted = rows["level"].eq("territoire").to_numpy()
-            title = f"{spec.label} ({rows['period'].iloc[0] if len(rows) else '–'}) ; * valeur fragile"
+            title = f"{spec.label} ({rows['period'].iloc[0] if len(rows) else '–'}) ; * valeur fragile (au survol)"
             figure = ranking_figure(
-                rows["geo_label"].astype(str).tolist(), rows["value"].tolist(), texts.tolist(), highlighted, title
+                rows["geo_label"].astype(str).tolist(),
+                rows["value"].tolist(),
+                texts["text"].tolist(),
+                texts["why"].tolist(),
+                highlighted,
+                title,
             )
             self.ranking.add_traces(figure.data)
             self.ranking.layout = figure.layout
